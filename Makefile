@@ -1,0 +1,33 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+SPOKES = .build/debug/spokes
+PORT ?= 8080
+
+.PHONY: run test setup build seed db-stop clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+## Start the embedded PostgreSQL, migrate, load the demo data and serve http://127.0.0.1:$(PORT)
+run: build
+	$(SPOKES) seed
+	@echo
+	@echo "Spokes is starting on http://127.0.0.1:$(PORT) (Ctrl-C stops it and its database)."
+	$(SPOKES) serve --port $(PORT)
+
+## Build and run every test against a throw-away PostgreSQL cluster
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+seed: build
+	$(SPOKES) seed
+
+db-stop:
+	-$(SPOKES) db stop
+
+clean: db-stop
+	rm -rf .build .data

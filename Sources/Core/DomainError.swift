@@ -1,0 +1,71 @@
+/// An error a user can act on. The web layer turns it into problem+json (API) or a page (HTML);
+/// its `kind` is a stable identifier that clients may rely on.
+public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case badRequest = "bad-request"
+        case unauthenticated
+        case forbidden
+        case notFound = "not-found"
+        case conflict
+        case invalid = "validation"
+        case locked
+        case rateLimited = "rate-limited"
+    }
+
+    public var kind: Kind
+    public var detail: String
+    public var fields: [FieldError]
+    /// Seconds after which a locked or rate-limited request may be tried again.
+    public var retryAfter: Int?
+
+    public init(_ kind: Kind, _ detail: String, fields: [FieldError] = [], retryAfter: Int? = nil) {
+        self.kind = kind
+        self.detail = detail
+        self.fields = fields
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String {
+        ([detail] + fields.map { "\($0.field): \($0.message)" }).joined(separator: "; ")
+    }
+
+    public static func badRequest(_ detail: String) -> Self { .init(.badRequest, detail) }
+    public static func unauthenticated(_ detail: String) -> Self { .init(.unauthenticated, detail) }
+    public static func forbidden(_ detail: String) -> Self { .init(.forbidden, detail) }
+    public static func notFound(_ detail: String) -> Self { .init(.notFound, detail) }
+    public static func conflict(_ detail: String) -> Self { .init(.conflict, detail) }
+    public static func invalid(_ fields: [FieldError]) -> Self {
+        .init(.invalid, "Some fields are not valid.", fields: fields)
+    }
+}
+
+public struct FieldError: Equatable, Sendable, Codable {
+    public var field: String
+    public var message: String
+    public init(_ field: String, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+}
+
+/// Collects every field error of an input before refusing it, so the user fixes all at once.
+public struct Validator: Sendable {
+    public private(set) var errors: [FieldError] = []
+    public init() {}
+
+    public mutating func check(_ condition: Bool, _ field: String, _ message: String) {
+        if !condition { errors.append(FieldError(field, message)) }
+    }
+
+    /// Returns the trimmed text, recording an error when it is empty or too long.
+    public mutating func text(_ value: String?, _ field: String, max: Int = 200, required: Bool = true) -> String {
+        let text = value?.trimmingSpaces ?? ""
+        if required && text.isEmpty { errors.append(FieldError(field, "is required")) }
+        if text.count > max { errors.append(FieldError(field, "must be at most \(max) characters")) }
+        return text
+    }
+
+    public func finish() throws(DomainError) {
+        if !errors.isEmpty { throw DomainError.invalid(errors) }
+    }
+}

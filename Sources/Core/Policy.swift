@@ -1,0 +1,72 @@
+import Foundation
+
+/// Everything a user can ask to do. Each module adds its actions here, so that the policy below
+/// stays one exhaustive switch: the compiler refuses an action nobody has decided on.
+public enum Action: String, CaseIterable, Sendable {
+    // Identity
+    case readJurisdictions
+    case manageJurisdictions
+    case readOrganisation
+    case createOrganisation
+    case updateOrganisation
+    case readUsers
+    case manageUsers
+    case readAuditTrail
+}
+
+/// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
+public struct Resource: Sendable, Equatable {
+    public var organisationID: UUID?
+    /// The resource's jurisdiction and its ancestors, nearest last (empty when it has none).
+    public var jurisdictionPath: [UUID]
+
+    public init(organisationID: UUID? = nil, jurisdictionPath: [UUID] = []) {
+        self.organisationID = organisationID
+        self.jurisdictionPath = jurisdictionPath
+    }
+
+    public static let platform = Resource()
+}
+
+public enum Decision: Equatable, Sendable {
+    case allow
+    case deny(String)
+}
+
+/// The one place that decides whether an actor may do an action to a resource. Default deny.
+public enum Policy {
+    public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
+        // Public reads: residents without an account see these too.
+        switch action {
+        case .readJurisdictions, .readOrganisation: return .allow
+        default: break
+        }
+        guard let actor else { return .deny("sign in first") }
+        if actor.has(.admin) { return .allow }
+
+        let ownOrganisation = resource.organisationID != nil && resource.organisationID == actor.organisationID
+        // The resource lies inside the actor's jurisdiction (its own or one below it).
+        let withinJurisdiction = actor.jurisdictionID.map { resource.jurisdictionPath.contains($0) } ?? false
+
+        switch action {
+        case .readJurisdictions, .readOrganisation:
+            return .allow
+        case .manageJurisdictions, .createOrganisation:
+            return .deny("only platform administrators may do this")
+        case .updateOrganisation, .manageUsers:
+            return actor.has(.orgAdmin) && ownOrganisation ? .allow : .deny("only this organisation's administrators may do this")
+        case .readUsers:
+            return ownOrganisation ? .allow : .deny("only members of this organisation may see its users")
+        case .readAuditTrail:
+            if ownOrganisation { return .allow }
+            return actor.has(.overseer) && withinJurisdiction ? .allow : .deny("only overseers of this jurisdiction may read this trail")
+        }
+    }
+
+    /// Throws `forbidden` (or `unauthenticated` when nobody is signed in) unless allowed.
+    public static func authorize(_ actor: Actor?, _ action: Action, _ resource: Resource) throws(DomainError) {
+        if case .deny(let reason) = decide(actor, action, resource) {
+            throw actor == nil ? .unauthenticated(reason) : .forbidden(reason)
+        }
+    }
+}

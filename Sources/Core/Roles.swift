@@ -1,0 +1,58 @@
+/// The kinds of organisation that use Spokes (DOMAIN.md, "Who uses it").
+public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
+    case financeOffice = "finance_office"
+    case department
+    case socialOrganisation = "social_organisation"
+    case evaluator
+    case incubatorOperator = "incubator_operator"
+    case overseer
+    case platform
+
+    /// The functional roles a member of this kind of organisation may hold.
+    public var functionalRoles: Set<Role> {
+        switch self {
+        case .financeOffice, .department: [.buyer]
+        case .socialOrganisation: [.supplier]
+        case .evaluator: [.evaluator]
+        case .incubatorOperator: [.incubator]
+        case .overseer: [.overseer]
+        case .platform: [.admin]
+        }
+    }
+
+    public var isBuyer: Bool { self == .financeOffice || self == .department }
+}
+
+/// What a user may do. A user holds roles within one organisation.
+public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
+    /// Operates the platform: organisations, users, jurisdictions everywhere.
+    case admin
+    /// Manages the users of their own organisation.
+    case orgAdmin = "org_admin"
+    case buyer
+    case supplier
+    case evaluator
+    case incubator
+    case overseer
+
+    public static func < (lhs: Role, rhs: Role) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// Whether a member of an organisation of `kind` may hold this role.
+    public func isAllowed(in kind: OrganisationKind) -> Bool {
+        self == .orgAdmin || kind.functionalRoles.contains(self)
+    }
+}
+
+/// The three administrative tiers of the service network (seed 000): county/district,
+/// town/street, village/community.
+public enum Tier: String, CaseIterable, Codable, Sendable, Comparable {
+    case district
+    case street
+    case community
+
+    public var depth: Int { Tier.allCases.firstIndex(of: self)! }
+    public var child: Tier? { depth + 1 < Tier.allCases.count ? Tier.allCases[depth + 1] : nil }
+    public static func < (lhs: Tier, rhs: Tier) -> Bool { lhs.depth < rhs.depth }
+}

@@ -1,0 +1,345 @@
+import Core
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import PostgresNIO
+import Store
+
+/// The user actions of the Identity module: one public method each, one transaction each,
+/// each change audited. The API handlers and the HTML controllers both call these.
+public struct IdentityService: Sendable {
+    let database: Database
+    let clock: any SpokesClock
+    public let policy: SignInPolicy
+    let hasher: PasswordHasher
+    /// Verified against when a user name does not exist, so that both cases take as long.
+    let decoyHash: String
+
+    public init(database: Database, clock: any SpokesClock = SystemClock(), policy: SignInPolicy = SignInPolicy()) {
+        self.database = database
+        self.clock = clock
+        self.policy = policy
+        self.hasher = PasswordHasher(cost: policy.bcryptCost)
+        self.decoyHash = Bcrypt.hash("no user has this password", cost: policy.bcryptCost)
+    }
+
+    private func store(_ connection: PostgresConnection) -> IdentityStore {
+        IdentityStore(connection: connection, logger: database.logger)
+    }
+
+    private func audit<State: Encodable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String,
+                                         _ entity: AuditEntity, before: State?, after: State?) async throws {
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: action,
+                                  entity: entity, before: before, after: after, at: clock.now())
+    }
+
+    // MARK: Jurisdictions
+
+    public func jurisdictions() async throws -> [Jurisdiction] {
+        try await database.read { try await store($0).jurisdictions() }
+    }
+
+    public func jurisdiction(code: String) async throws -> Jurisdiction? {
+        try await database.read { try await store($0).jurisdiction(code: code) }
+    }
+
+    public func createJurisdiction(by actor: Actor, _ input: NewJurisdiction) async throws -> Jurisdiction {
+        try Policy.authorize(actor, .manageJurisdictions, .platform)
+        var check = Validator()
+        let code = check.text(input.code, "code", max: 12)
+        check.check(code.allSatisfy(\.isNumber), "code", "must be the numeric administrative division code")
+        let nameZh = check.text(input.nameZh, "nameZh")
+        let nameEn = check.text(input.nameEn, "nameEn")
+        try check.finish()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            var parent: Jurisdiction?
+            if let parentCode = input.parentCode {
+                parent = try await store.jurisdiction(code: parentCode)
+                guard let parent else { throw DomainError.invalid([FieldError("parentCode", "no jurisdiction has code \(parentCode)")]) }
+                guard parent.tier.child == input.tier else {
+                    throw DomainError.invalid([FieldError("tier", "a \(parent.tier.rawValue) can only contain a \(parent.tier.child?.rawValue ?? "nothing")")])
+                }
+            } else if input.tier != .district {
+                throw DomainError.invalid([FieldError("parentCode", "a \(input.tier.rawValue) needs a parent jurisdiction")])
+            }
+            let id = UUID.v7(at: clock.now())
+            let jurisdiction = Jurisdiction(id: id, parentID: parent?.id, tier: input.tier, code: code, nameZh: nameZh,
+                                            nameEn: nameEn, path: (parent?.path ?? []) + [id])
+            do {
+                try await store.insert(jurisdiction, at: clock.now())
+            } catch where error.isUniqueViolation {
+                throw DomainError.conflict("a jurisdiction with code \(code) exists already")
+            }
+            try await audit(connection, actor, "jurisdiction.created", AuditEntity("jurisdiction", id), before: nil, after: jurisdiction)
+            return jurisdiction
+        }
+    }
+
+    // MARK: Organisations
+
+    public func organisation(id: UUID) async throws -> Organisation {
+        guard let organisation = try await database.read({ try await store($0).organisation(id: id) }) else {
+            throw DomainError.notFound("no organisation has id \(id.uuidString.lowercased())")
+        }
+        return organisation
+    }
+
+    public func organisation(creditCode: String) async throws -> Organisation? {
+        try await database.read { try await store($0).organisation(creditCode: creditCode) }
+    }
+
+    /// A page of organisations in name order; pass the last one of a page to get the next.
+    public func organisations(kind: OrganisationKind? = nil, after: Organisation? = nil, limit: Int = 50) async throws -> [Organisation] {
+        try await database.read {
+            try await store($0).organisations(kind: kind, after: after.map { ($0.nameZh, $0.id) }, limit: min(max(limit, 1), 200))
+        }
+    }
+
+    /// The policy's view of an organisation: who owns it and where it sits.
+    public func resource(of organisationID: UUID) async throws -> Resource {
+        try await database.read { connection in
+            let store = store(connection)
+            guard let organisation = try await store.organisation(id: organisationID) else {
+                throw DomainError.notFound("no organisation has id \(organisationID.uuidString.lowercased())")
+            }
+            let path = try await store.jurisdiction(id: organisation.jurisdictionID)?.path ?? []
+            return Resource(organisationID: organisation.id, jurisdictionPath: path)
+        }
+    }
+
+    public func createOrganisation(by actor: Actor, _ input: NewOrganisation) async throws -> Organisation {
+        try Policy.authorize(actor, .createOrganisation, .platform)
+        var check = Validator()
+        let kind = OrganisationKind(rawValue: input.kind)
+        check.check(kind != nil, "kind", "must be one of \(OrganisationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        let nameZh = check.text(input.nameZh, "nameZh")
+        let nameEn = check.text(input.nameEn, "nameEn")
+        let creditCode = Self.validCreditCode(input.creditCode, &check)
+        let jurisdictionCode = check.text(input.jurisdictionCode, "jurisdictionCode", max: 12)
+        try check.finish()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let jurisdiction = try await store.jurisdiction(code: jurisdictionCode) else {
+                throw DomainError.invalid([FieldError("jurisdictionCode", "no jurisdiction has code \(jurisdictionCode)")])
+            }
+            let now = clock.now()
+            let organisation = Organisation(
+                id: UUID.v7(at: now), reference: try await store.nextOrganisationReference(), kind: kind!,
+                nameZh: nameZh, nameEn: nameEn, creditCode: creditCode, jurisdictionID: jurisdiction.id,
+                createdAt: now, updatedAt: now)
+            do {
+                try await store.insert(organisation)
+            } catch where error.isUniqueViolation {
+                throw DomainError.conflict("an organisation with credit code \(creditCode ?? "") is registered already")
+            }
+            try await audit(connection, actor, "organisation.created", AuditEntity("organisation", organisation.id),
+                            before: nil, after: organisation)
+            return organisation
+        }
+    }
+
+    /// Renames an organisation or records its credit code (its own administrators, or the platform's).
+    public func updateOrganisation(by actor: Actor, id: UUID, nameZh: String?, nameEn: String?, creditCode: String?) async throws -> Organisation {
+        try Policy.authorize(actor, .updateOrganisation, try await resource(of: id))
+        var check = Validator()
+        let newZh = nameZh.map { check.text($0, "nameZh") }
+        let newEn = nameEn.map { check.text($0, "nameEn") }
+        let newCode = creditCode == nil ? nil : Self.validCreditCode(creditCode, &check)
+        try check.finish()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let before = try await store.organisation(id: id, forUpdate: true) else {
+                throw DomainError.notFound("no organisation has id \(id.uuidString.lowercased())")
+            }
+            var after = before
+            if let newZh { after.nameZh = newZh }
+            if let newEn { after.nameEn = newEn }
+            if let newCode { after.creditCode = newCode }
+            guard after != before else { return before }
+            after.updatedAt = clock.now()
+            do {
+                try await store.update(after)
+            } catch where error.isUniqueViolation {
+                throw DomainError.conflict("an organisation with credit code \(newCode ?? "") is registered already")
+            }
+            try await audit(connection, actor, "organisation.updated", AuditEntity("organisation", id), before: before, after: after)
+            return after
+        }
+    }
+
+    private static func validCreditCode(_ raw: String?, _ check: inout Validator) -> String? {
+        guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else {
+            check.check(false, "creditCode", "is required")
+            return nil
+        }
+        do {
+            return try CreditCode(raw).value
+        } catch {
+            check.check(false, "creditCode", "is not a valid unified social credit code: \(error.message)")
+            return nil
+        }
+    }
+
+    // MARK: Users
+
+    public func users(of organisationID: UUID, by actor: Actor?) async throws -> [User] {
+        try Policy.authorize(actor, .readUsers, try await resource(of: organisationID))
+        return try await database.read { try await store($0).users(organisationID: organisationID) }
+    }
+
+    public func createUser(by actor: Actor, _ input: NewUser) async throws -> User {
+        let resource = try await resource(of: input.organisationID)
+        try Policy.authorize(actor, .manageUsers, resource)
+        let organisation = try await organisation(id: input.organisationID)
+        var check = Validator()
+        let username = check.text(input.username, "username", max: 64)
+        check.check(username.isEmpty || username.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) },
+                    "username", "may hold only letters, digits, dot, dash and underscore")
+        let displayName = check.text(input.displayName, "displayName")
+        let email = input.email.map { check.text($0, "email", required: false) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let email { check.check(email.contains("@") && !email.hasPrefix("@") && !email.hasSuffix("@"), "email", "is not an e-mail address") }
+        check.check(input.password.count >= policy.minimumPasswordLength, "password",
+                    "must be at least \(policy.minimumPasswordLength) characters")
+        check.check(input.password.utf8.count <= 72, "password", "must be at most 72 bytes (bcrypt's limit)")
+        var roles: [Role] = []
+        for name in input.roles {
+            guard let role = Role(rawValue: name) else {
+                check.check(false, "roles", "\(name) is not a role; roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                continue
+            }
+            check.check(role.isAllowed(in: organisation.kind), "roles", "a \(organisation.kind.rawValue) cannot hold the role \(name)")
+            // Only the platform's administrators hand out the platform's role.
+            check.check(role != .admin || actor.has(.admin), "roles", "only platform administrators may grant admin")
+            roles.append(role)
+        }
+        check.check(!roles.isEmpty, "roles", "at least one role is required")
+        try check.finish()
+        let hash = try await hasher.hash(input.password)
+        let user = User(id: UUID.v7(at: clock.now()), username: username, displayName: displayName, email: email,
+                        organisationID: organisation.id, roles: Array(Set(roles)).sorted(), disabled: false, createdAt: clock.now())
+        return try await database.transaction { connection in
+            do {
+                try await store(connection).insert(user, passwordHash: hash)
+            } catch where error.isUniqueViolation {
+                throw DomainError.conflict("the user name \(username) is taken")
+            }
+            try await audit(connection, actor, "user.created", AuditEntity("user", user.id), before: nil, after: user)
+            return user
+        }
+    }
+
+    /// Disables (or re-enables) a user; disabling ends their sessions and tokens at once.
+    public func setUserDisabled(by actor: Actor, userID: UUID, disabled: Bool) async throws -> User {
+        let user = try await database.read { try await store($0).user(id: userID) }
+        guard let user else { throw DomainError.notFound("no user has id \(userID.uuidString.lowercased())") }
+        try Policy.authorize(actor, .manageUsers, try await resource(of: user.organisationID))
+        if disabled && userID == actor.userID { throw DomainError.conflict("you cannot disable yourself") }
+        guard user.disabled != disabled else { return user }
+        return try await database.transaction { connection in
+            let store = store(connection)
+            let now = clock.now()
+            try await store.setDisabled(userID: userID, at: disabled ? now : nil, now: now)
+            if disabled { try await store.deleteSessions(userID: userID) }
+            var after = user
+            after.disabled = disabled
+            try await audit(connection, actor, disabled ? "user.disabled" : "user.enabled", AuditEntity("user", userID),
+                            before: user, after: after)
+            return after
+        }
+    }
+
+    // MARK: Signing in
+
+    /// Checks a user name and password. After `maxFailures` failures within `window` the name is
+    /// locked until the oldest failure leaves the window, whatever the password.
+    public func signIn(username: String, password: String) async throws -> Actor {
+        let now = clock.now()
+        let name = username.trimmingCharacters(in: .whitespaces)
+        let (failures, oldest) = try await database.read {
+            try await store($0).recentFailures(username: name, since: now.addingTimeInterval(-policy.window))
+        }
+        if failures >= policy.maxFailures {
+            let retry = Int(((oldest ?? now).addingTimeInterval(policy.window).timeIntervalSince(now)).rounded(.up))
+            throw DomainError(.locked, "Too many failed sign-ins for this user name. Try again in \(max(1, retry / 60 + (retry % 60 > 0 ? 1 : 0))) minutes.",
+                              retryAfter: max(1, retry))
+        }
+        let credentials = try await database.read { try await store($0).credentials(username: name) }
+        let matches = try await hasher.verify(password, against: credentials?.hash ?? decoyHash)
+        guard let credentials, matches, !credentials.disabled,
+              let actor = try await database.read({ try await store($0).actor(userID: credentials.id) }) else {
+            try await database.transaction { try await store($0).recordFailure(username: name, at: now) }
+            throw DomainError.unauthenticated("Wrong user name or password.")
+        }
+        if failures > 0 { try await database.transaction { try await store($0).clearFailures(username: name) } }
+        return actor
+    }
+
+    /// Starts an HTML session for a signed-in user. A new secret every time: sessions rotate at sign-in.
+    public func startSession(for actor: Actor) async throws -> SessionGrant {
+        let secret = Secret.generate()
+        let now = clock.now()
+        let expiresAt = now.addingTimeInterval(policy.sessionLifetime)
+        try await database.transaction {
+            try await store($0).insertSession(hash: Secret.hash(secret), userID: actor.userID, at: now, expiresAt: expiresAt)
+        }
+        return SessionGrant(secret: secret, expiresAt: expiresAt, actor: actor)
+    }
+
+    public func actor(forSession secret: String) async throws -> Actor? {
+        try await database.read { connection in
+            let store = store(connection)
+            guard let userID = try await store.sessionUser(hash: Secret.hash(secret), now: clock.now()) else { return nil }
+            return try await store.actor(userID: userID)
+        }
+    }
+
+    public func endSession(_ secret: String) async throws {
+        try await database.transaction { try await store($0).deleteSession(hash: Secret.hash(secret)) }
+    }
+
+    // MARK: API tokens
+
+    /// Signs in and issues a bearer token for API clients.
+    public func issueToken(username: String, password: String, name: String?) async throws -> IssuedToken {
+        let actor = try await signIn(username: username, password: password)
+        var check = Validator()
+        let label = check.text(name ?? "API token", "name", max: 100)
+        try check.finish()
+        let secret = Secret.generate(prefix: "spk_")
+        let now = clock.now()
+        let summary = TokenSummary(id: UUID.v7(at: now), name: label, createdAt: now,
+                                   expiresAt: now.addingTimeInterval(policy.tokenLifetime), lastUsedAt: nil, revokedAt: nil)
+        try await database.transaction { connection in
+            try await store(connection).insertToken(id: summary.id, hash: Secret.hash(secret), userID: actor.userID,
+                                                    name: label, at: now, expiresAt: summary.expiresAt)
+            try await audit(connection, actor, "token.issued", AuditEntity("api_token", summary.id), before: nil, after: summary)
+        }
+        return IssuedToken(id: summary.id, token: secret, expiresAt: summary.expiresAt, actor: actor)
+    }
+
+    /// The actor of a live bearer token, and the token's id.
+    public func actor(forToken token: String) async throws -> (actor: Actor, tokenID: UUID)? {
+        try await database.read { connection in
+            let store = store(connection)
+            guard let (userID, tokenID) = try await store.tokenUser(hash: Secret.hash(token), now: clock.now()),
+                  let actor = try await store.actor(userID: userID) else { return nil }
+            return (actor, tokenID)
+        }
+    }
+
+    public func tokens(of actor: Actor) async throws -> [TokenSummary] {
+        try await database.read { try await store($0).tokens(userID: actor.userID) }
+    }
+
+    /// Revokes one of the actor's own tokens; it stops working at once.
+    public func revokeToken(by actor: Actor, id: UUID) async throws {
+        try await database.transaction { connection in
+            guard try await store(connection).revokeToken(id: id, userID: actor.userID, at: clock.now()) else {
+                throw DomainError.notFound("you have no live token with id \(id.uuidString.lowercased())")
+            }
+            try await audit(connection, actor, "token.revoked", AuditEntity("api_token", id),
+                            before: nil as TokenSummary?, after: nil as TokenSummary?)
+        }
+    }
+}

@@ -1,0 +1,278 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of the Identity module, and nothing else.
+struct IdentityStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    // MARK: Jurisdictions
+
+    private static let jurisdictionColumns = "id, parent_id, tier, code, name_zh, name_en, path"
+
+    func jurisdictions() async throws -> [Jurisdiction] {
+        try await jurisdictions(PostgresQuery(unsafeSQL: "SELECT \(Self.jurisdictionColumns) FROM identity.jurisdictions ORDER BY array_length(path, 1), code"))
+    }
+
+    func jurisdiction(code: String) async throws -> Jurisdiction? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.jurisdictionColumns) FROM identity.jurisdictions WHERE code = $1")
+        query.binds.append(code)
+        return try await jurisdictions(query).first
+    }
+
+    func jurisdiction(id: UUID) async throws -> Jurisdiction? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.jurisdictionColumns) FROM identity.jurisdictions WHERE id = $1")
+        query.binds.append(id)
+        return try await jurisdictions(query).first
+    }
+
+    private func jurisdictions(_ query: PostgresQuery) async throws -> [Jurisdiction] {
+        var result: [Jurisdiction] = []
+        for try await (id, parentID, tier, code, nameZh, nameEn, path) in try await connection.query(query, logger: logger)
+            .decode((UUID, UUID?, String, String, String, String, [UUID]).self) {
+            result.append(Jurisdiction(id: id, parentID: parentID, tier: Tier(rawValue: tier) ?? .community, code: code,
+                                       nameZh: nameZh, nameEn: nameEn, path: path))
+        }
+        return result
+    }
+
+    func insert(_ j: Jurisdiction, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.jurisdictions (id, parent_id, tier, code, name_zh, name_en, path, created_at)
+            VALUES (\(j.id), \(j.parentID), \(j.tier.rawValue), \(j.code), \(j.nameZh), \(j.nameEn), \(j.path), \(date))
+            """, logger: logger)
+    }
+
+    // MARK: Organisations
+
+    private static let organisationColumns =
+        "id, reference, kind, name_zh, name_en, credit_code, jurisdiction_id, created_at, updated_at"
+
+    func organisation(id: UUID, forUpdate: Bool = false) async throws -> Organisation? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.organisationColumns) FROM identity.organisations WHERE id = $1"
+                                  + (forUpdate ? " FOR UPDATE" : ""))
+        query.binds.append(id)
+        return try await organisations(query).first
+    }
+
+    func organisation(creditCode: String) async throws -> Organisation? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.organisationColumns) FROM identity.organisations WHERE credit_code = $1")
+        query.binds.append(creditCode)
+        return try await organisations(query).first
+    }
+
+    /// Organisations by kind (optional), in name order, a page at a time (keyset on name and id).
+    func organisations(kind: OrganisationKind?, after: (name: String, id: UUID)?, limit: Int) async throws -> [Organisation] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.organisationColumns) FROM identity.organisations
+            WHERE ($1::text IS NULL OR kind = $1)
+              AND ($2::text IS NULL OR (name_zh, id) > ($2, $3::uuid))
+            ORDER BY name_zh, id LIMIT $4
+            """)
+        query.binds.append(kind?.rawValue)
+        query.binds.append(after?.name)
+        query.binds.append(after?.id)
+        query.binds.append(limit)
+        return try await organisations(query)
+    }
+
+    private func organisations(_ query: PostgresQuery) async throws -> [Organisation] {
+        var result: [Organisation] = []
+        for try await (id, reference, kind, nameZh, nameEn, creditCode, jurisdictionID, createdAt, updatedAt) in
+            try await connection.query(query, logger: logger)
+            .decode((UUID, String, String, String, String, String?, UUID, Date, Date).self) {
+            result.append(Organisation(id: id, reference: reference, kind: OrganisationKind(rawValue: kind) ?? .department,
+                                       nameZh: nameZh, nameEn: nameEn, creditCode: creditCode, jurisdictionID: jurisdictionID,
+                                       createdAt: createdAt, updatedAt: updatedAt))
+        }
+        return result
+    }
+
+    func nextOrganisationReference() async throws -> String {
+        for try await number in try await connection.query("SELECT nextval('identity.organisation_reference')", logger: logger)
+            .decode(Int.self) {
+            return "ORG-" + String(repeating: "0", count: max(0, 5 - String(number).count)) + String(number)
+        }
+        throw DomainError.conflict("no organisation reference could be drawn")
+    }
+
+    func insert(_ o: Organisation) async throws {
+        try await connection.query("""
+            INSERT INTO identity.organisations (id, reference, kind, name_zh, name_en, credit_code, jurisdiction_id, created_at, updated_at)
+            VALUES (\(o.id), \(o.reference), \(o.kind.rawValue), \(o.nameZh), \(o.nameEn), \(o.creditCode), \(o.jurisdictionID),
+                    \(o.createdAt), \(o.updatedAt))
+            """, logger: logger)
+    }
+
+    func update(_ o: Organisation) async throws {
+        try await connection.query("""
+            UPDATE identity.organisations SET name_zh = \(o.nameZh), name_en = \(o.nameEn), credit_code = \(o.creditCode),
+                   updated_at = \(o.updatedAt)
+            WHERE id = \(o.id)
+            """, logger: logger)
+    }
+
+    // MARK: Users
+
+    private static let userColumns = "id, username, display_name, email, organisation_id, roles, disabled_at, created_at"
+
+    func user(id: UUID) async throws -> User? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.userColumns) FROM identity.users WHERE id = $1")
+        query.binds.append(id)
+        return try await users(query).first
+    }
+
+    func users(organisationID: UUID) async throws -> [User] {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.userColumns) FROM identity.users WHERE organisation_id = $1 ORDER BY username")
+        query.binds.append(organisationID)
+        return try await users(query)
+    }
+
+    private func users(_ query: PostgresQuery) async throws -> [User] {
+        var result: [User] = []
+        for try await (id, username, displayName, email, organisationID, roles, disabledAt, createdAt) in
+            try await connection.query(query, logger: logger)
+            .decode((UUID, String, String, String?, UUID, [String], Date?, Date).self) {
+            result.append(User(id: id, username: username, displayName: displayName, email: email, organisationID: organisationID,
+                               roles: roles.compactMap(Role.init(rawValue:)).sorted(), disabled: disabledAt != nil,
+                               createdAt: createdAt))
+        }
+        return result
+    }
+
+    func insert(_ u: User, passwordHash: String) async throws {
+        try await connection.query("""
+            INSERT INTO identity.users (id, username, display_name, email, password_hash, organisation_id, roles, created_at, updated_at)
+            VALUES (\(u.id), \(u.username), \(u.displayName), \(u.email), \(passwordHash), \(u.organisationID),
+                    \(u.roles.map(\.rawValue)), \(u.createdAt), \(u.createdAt))
+            """, logger: logger)
+    }
+
+    func setDisabled(userID: UUID, at date: Date?, now: Date) async throws {
+        try await connection.query("""
+            UPDATE identity.users SET disabled_at = \(date), updated_at = \(now) WHERE id = \(userID)
+            """, logger: logger)
+    }
+
+    /// The user's id, password hash and whether disabled, for signing in.
+    func credentials(username: String) async throws -> (id: UUID, hash: String, disabled: Bool)? {
+        for try await (id, hash, disabledAt) in try await connection.query("""
+            SELECT id, password_hash, disabled_at FROM identity.users WHERE lower(username) = lower(\(username))
+            """, logger: logger).decode((UUID, String, Date?).self) {
+            return (id, hash, disabledAt != nil)
+        }
+        return nil
+    }
+
+    /// Everything the policy needs about a user, in one query.
+    func actor(userID: UUID) async throws -> Actor? {
+        for try await (id, username, displayName, organisationID, kind, path, roles) in try await connection.query("""
+            SELECT u.id, u.username, u.display_name, o.id, o.kind, j.path, u.roles
+            FROM identity.users u
+            JOIN identity.organisations o ON o.id = u.organisation_id
+            JOIN identity.jurisdictions j ON j.id = o.jurisdiction_id
+            WHERE u.id = \(userID) AND u.disabled_at IS NULL
+            """, logger: logger).decode((UUID, String, String, UUID, String, [UUID], [String]).self) {
+            return Actor(userID: id, username: username, displayName: displayName, organisationID: organisationID,
+                         organisationKind: OrganisationKind(rawValue: kind) ?? .department, jurisdictionPath: path,
+                         roles: Set(roles.compactMap(Role.init(rawValue:))))
+        }
+        return nil
+    }
+
+    // MARK: Sign-in failures
+
+    func recentFailures(username: String, since: Date) async throws -> (count: Int, oldest: Date?) {
+        for try await (count, oldest) in try await connection.query("""
+            SELECT count(*)::int, min(occurred_at) FROM identity.login_failures
+            WHERE username = lower(\(username)) AND occurred_at > \(since)
+            """, logger: logger).decode((Int, Date?).self) {
+            return (count, oldest)
+        }
+        return (0, nil)
+    }
+
+    func recordFailure(username: String, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.login_failures (username, occurred_at) VALUES (lower(\(username)), \(date))
+            """, logger: logger)
+    }
+
+    func clearFailures(username: String) async throws {
+        try await connection.query("DELETE FROM identity.login_failures WHERE username = lower(\(username))", logger: logger)
+    }
+
+    // MARK: Sessions
+
+    func insertSession(hash: String, userID: UUID, at date: Date, expiresAt: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
+            VALUES (\(hash), \(userID), \(date), \(date), \(expiresAt))
+            """, logger: logger)
+    }
+
+    /// The user of a live session, touching its last-seen time.
+    func sessionUser(hash: String, now: Date) async throws -> UUID? {
+        for try await userID in try await connection.query("""
+            UPDATE identity.sessions SET last_seen_at = \(now)
+            WHERE token_hash = \(hash) AND expires_at > \(now) RETURNING user_id
+            """, logger: logger).decode(UUID.self) {
+            return userID
+        }
+        return nil
+    }
+
+    func deleteSession(hash: String) async throws {
+        try await connection.query("DELETE FROM identity.sessions WHERE token_hash = \(hash)", logger: logger)
+    }
+
+    func deleteSessions(userID: UUID) async throws {
+        try await connection.query("DELETE FROM identity.sessions WHERE user_id = \(userID)", logger: logger)
+    }
+
+    // MARK: API tokens
+
+    func insertToken(id: UUID, hash: String, userID: UUID, name: String, at date: Date, expiresAt: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.api_tokens (id, token_hash, user_id, name, created_at, expires_at)
+            VALUES (\(id), \(hash), \(userID), \(name), \(date), \(expiresAt))
+            """, logger: logger)
+    }
+
+    /// The user and id of a live token, recording its use.
+    func tokenUser(hash: String, now: Date) async throws -> (userID: UUID, tokenID: UUID)? {
+        for try await (userID, tokenID) in try await connection.query("""
+            UPDATE identity.api_tokens SET last_used_at = \(now)
+            WHERE token_hash = \(hash) AND revoked_at IS NULL AND expires_at > \(now)
+            RETURNING user_id, id
+            """, logger: logger).decode((UUID, UUID).self) {
+            return (userID, tokenID)
+        }
+        return nil
+    }
+
+    func tokens(userID: UUID) async throws -> [TokenSummary] {
+        var result: [TokenSummary] = []
+        for try await (id, name, createdAt, expiresAt, lastUsedAt, revokedAt) in try await connection.query("""
+            SELECT id, name, created_at, expires_at, last_used_at, revoked_at FROM identity.api_tokens
+            WHERE user_id = \(userID) ORDER BY created_at DESC
+            """, logger: logger).decode((UUID, String, Date, Date, Date?, Date?).self) {
+            result.append(TokenSummary(id: id, name: name, createdAt: createdAt, expiresAt: expiresAt,
+                                       lastUsedAt: lastUsedAt, revokedAt: revokedAt))
+        }
+        return result
+    }
+
+    /// Revokes a token of the user; returns false when there is no such live token.
+    func revokeToken(id: UUID, userID: UUID, at date: Date) async throws -> Bool {
+        for try await _ in try await connection.query("""
+            UPDATE identity.api_tokens SET revoked_at = \(date)
+            WHERE id = \(id) AND user_id = \(userID) AND revoked_at IS NULL RETURNING id
+            """, logger: logger) {
+            return true
+        }
+        return false
+    }
+}

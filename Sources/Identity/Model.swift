@@ -1,0 +1,124 @@
+import Core
+import Foundation
+
+public struct Jurisdiction: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var parentID: UUID?
+    public var tier: Tier
+    /// The administrative division code (行政区划代码).
+    public var code: String
+    public var nameZh: String
+    public var nameEn: String
+    /// This jurisdiction and its ancestors, root first.
+    public var path: [UUID]
+}
+
+public struct Organisation: Codable, Sendable, Equatable {
+    public var id: UUID
+    /// A human reference, e.g. ORG-00042.
+    public var reference: String
+    public var kind: OrganisationKind
+    public var nameZh: String
+    public var nameEn: String
+    public var creditCode: String?
+    public var jurisdictionID: UUID
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// A user as other users may see them: never the password hash.
+public struct User: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var username: String
+    public var displayName: String
+    public var email: String?
+    public var organisationID: UUID
+    public var roles: [Role]
+    public var disabled: Bool
+    public var createdAt: Date
+}
+
+public struct NewJurisdiction: Sendable {
+    public var parentCode: String?
+    public var tier: Tier
+    public var code: String
+    public var nameZh: String
+    public var nameEn: String
+    public init(parentCode: String?, tier: Tier, code: String, nameZh: String, nameEn: String) {
+        self.parentCode = parentCode
+        self.tier = tier
+        self.code = code
+        self.nameZh = nameZh
+        self.nameEn = nameEn
+    }
+}
+
+public struct NewOrganisation: Sendable {
+    public var kind: String
+    public var nameZh: String
+    public var nameEn: String
+    public var creditCode: String?
+    public var jurisdictionCode: String
+    public init(kind: String, nameZh: String, nameEn: String, creditCode: String?, jurisdictionCode: String) {
+        self.kind = kind
+        self.nameZh = nameZh
+        self.nameEn = nameEn
+        self.creditCode = creditCode
+        self.jurisdictionCode = jurisdictionCode
+    }
+}
+
+public struct NewUser: Sendable {
+    public var username: String
+    public var displayName: String
+    public var email: String?
+    public var password: String
+    public var organisationID: UUID
+    public var roles: [String]
+    public init(username: String, displayName: String, email: String? = nil, password: String,
+                organisationID: UUID, roles: [String]) {
+        self.username = username
+        self.displayName = displayName
+        self.email = email
+        self.password = password
+        self.organisationID = organisationID
+        self.roles = roles
+    }
+}
+
+/// A bearer token as issued: the secret is shown once and stored only as a hash.
+public struct IssuedToken: Sendable {
+    public var id: UUID
+    public var token: String
+    public var expiresAt: Date
+    public var actor: Actor
+}
+
+public struct TokenSummary: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var name: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+}
+
+/// A signed-in HTML session: the cookie value is the secret, the database keeps its hash.
+public struct SessionGrant: Sendable {
+    public var secret: String
+    public var expiresAt: Date
+    public var actor: Actor
+}
+
+/// The rules of signing in, with the defaults a production deployment uses.
+public struct SignInPolicy: Sendable {
+    /// Failed attempts for one user name within `window` before it is locked.
+    public var maxFailures = 5
+    public var window: TimeInterval = 15 * 60
+    public var sessionLifetime: TimeInterval = 12 * 60 * 60
+    public var tokenLifetime: TimeInterval = 30 * 24 * 60 * 60
+    public var minimumPasswordLength = 10
+    /// bcrypt's work factor; tests lower it to keep the suite fast.
+    public var bcryptCost: UInt8 = 10
+    public init() {}
+}

@@ -1,0 +1,15 @@
+import Foundation
+
+/// How the web layer is set up. The command line fills it from flags, the environment and `.env`.
+public struct AppConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The folder holding templates/, static/ and locales/.
+    public var webDirectory = "Web"
+    /// The folder holding openapi.yaml, served at /api/v1/openapi.yaml.
+    public var contractsDirectory = "Contracts"
+    /// Mark cookies Secure and send HSTS: set when Spokes is served behind TLS.
+    public var secureCookies = false
+
+    public init() {}
+}

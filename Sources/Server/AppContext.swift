@@ -1,0 +1,21 @@
+import Core
+import Foundation
+import Hummingbird
+
+/// The per-request context: who is acting, in which language, with which CSRF token.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The signed-in user (a session cookie for pages, a bearer token for the API).
+    public var actor: Actor?
+    /// The session cookie's secret, to end the session at sign-out.
+    public var sessionSecret: String?
+    /// The id of the bearer token the request carries.
+    public var tokenID: UUID?
+    public var language: Language = .zh
+    /// The CSRF token that this page's forms must send back.
+    public var csrfToken: String = ""
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+}

@@ -1,0 +1,77 @@
+import Core
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import OpenAPIHummingbird
+import Prometheus
+import ServiceLifecycle
+import Store
+
+/// What the web layer needs from the rest of Spokes.
+public struct AppDependencies: Sendable {
+    public var database: Database
+    public var identity: IdentityService
+    public var configuration: AppConfiguration
+    public var metrics: PrometheusCollectorRegistry
+
+    public init(database: Database, identity: IdentityService, configuration: AppConfiguration,
+                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.database = database
+        self.identity = identity
+        self.configuration = configuration
+        self.metrics = metrics
+    }
+}
+
+/// The routes and middleware of Spokes. Tests drive this router directly.
+public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<AppRequestContext> {
+    let configuration = dependencies.configuration
+    let views = try await Views(directory: configuration.webDirectory, secureCookies: configuration.secureCookies)
+    let router = Router(context: AppRequestContext.self)
+
+    // Outermost first. Headers, logs and metrics see every response. Language, the user and the CSRF
+    // token are found before the error middleware, so error pages are in the right language, with
+    // the user's menu. Inside it, anything thrown becomes a problem (API) or a page.
+    router.add(middleware: SecurityHeadersMiddleware(secure: configuration.secureCookies))
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LanguageMiddleware())
+    router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity))
+    router.add(middleware: CSRFTokenMiddleware(secureCookies: configuration.secureCookies))
+    router.add(middleware: ErrorMiddleware(views: views))
+    router.add(middleware: CSRFCheckMiddleware())
+    router.add(middleware: FileMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
+
+    HealthController(database: dependencies.database, metrics: dependencies.metrics).register(on: router)
+    PublicController(identity: dependencies.identity, views: views).register(on: router)
+    AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
+    AdminController(identity: dependencies.identity, views: views).register(on: router)
+
+    let contract = configuration.contractsDirectory + "/openapi.yaml"
+    guard let specification = FileManager.default.contents(atPath: contract) else {
+        throw StartupError(description: "missing API contract at \(contract)")
+    }
+    router.get("/api/v1/openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
+    }
+    let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
+    try APIHandler(identity: dependencies.identity).registerHandlers(on: api)
+    return router
+}
+
+/// The whole application: the router served on the configured address, with the given services
+/// (the database client among them) run and shut down alongside it, and `prepare` (migrations)
+/// run once they are up but before the first request is accepted.
+public func buildApplication(_ dependencies: AppDependencies, services: [any Service], logger: Logger,
+                             prepare: @escaping @Sendable () async throws -> Void) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(dependencies)
+    var application = Application(
+        router: router,
+        configuration: .init(address: .hostname(dependencies.configuration.host, port: dependencies.configuration.port),
+                             serverName: "Spokes"),
+        logger: logger)
+    for service in services { application.addServices(service) }
+    application.beforeServerStarts(perform: prepare)
+    return application
+}

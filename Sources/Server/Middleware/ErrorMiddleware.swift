@@ -1,0 +1,48 @@
+import Core
+import Foundation
+import Hummingbird
+
+/// Turns every error into a response the client can act on: problem+json under /api, a readable
+/// page elsewhere. Unexpected errors are logged with the request id and shown without details.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let views: Views
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Problem.from(error)
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            if request.uri.path.hasPrefix("/api/") || !acceptsHTML(request) {
+                return problem.response()
+            }
+            return errorPage(problem, request: request, context: context)
+        }
+    }
+
+    private func acceptsHTML(_ request: Request) -> Bool {
+        guard let accept = request.headers[.accept] else { return true }
+        return accept.contains("text/html") || accept.contains("*/*")
+    }
+
+    private func errorPage(_ problem: Problem, request: Request, context: Context) -> Response {
+        // Not signed in and a page needs it: go to the sign-in page, then come back.
+        if problem.status == 401 && request.method == .get {
+            let back = request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+            return .redirect(to: "/login?next=\(back)", type: .normal)
+        }
+        let headline = views.text("error_\(problem.status)", context)
+        var fields: [[String: String]] = []
+        for field in problem.errors ?? [] { fields.append(["field": field.field, "message": field.message]) }
+        return views.page("error", title: headline.hasPrefix("error_") ? problem.title : headline, data: [
+            "status": problem.status,
+            "headline": headline.hasPrefix("error_") ? problem.title : headline,
+            "detail": problem.detail,
+            "fields": fields,
+            "requestID": context.id,
+        ], status: problem.httpStatus, request: request, context: context)
+    }
+}

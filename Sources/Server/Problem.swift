@@ -1,0 +1,133 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenAPIRuntime
+import PostgresNIO
+
+/// An error as the user sees it: an HTTP status, a stable type and a human explanation.
+struct Problem: Error, Encodable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var errors: [FieldError]?
+    var retryAfter: Int?
+
+    private enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+
+    init(_ kind: DomainError.Kind, status: HTTPResponse.Status, detail: String, errors: [FieldError]? = nil, retryAfter: Int? = nil) {
+        self.type = "urn:spokes:problem:\(kind.rawValue)"
+        self.title = status.reasonPhrase
+        self.status = status.code
+        self.detail = detail
+        self.errors = errors?.isEmpty == false ? errors : nil
+        self.retryAfter = retryAfter
+    }
+
+    var httpStatus: HTTPResponse.Status { .init(code: status) }
+
+    /// Every error a request can end in, mapped once: domain errors keep their meaning, errors in
+    /// reading the request are the client's (4xx), and anything else is ours (500, details logged only).
+    static func from(_ error: any Error) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let domain as DomainError:
+            return Problem(domain)
+        case let server as ServerError:
+            // The generated API layer wraps errors. With no decoded input, the request itself was bad.
+            if server.operationInput == nil {
+                if let decoding = server.underlyingError as? DecodingError { return Problem(decoding) }
+                if server.underlyingError is DomainError || server.underlyingError is Problem { return from(server.underlyingError) }
+                return Problem(.badRequest, status: .badRequest, detail: server.causeDescription)
+            }
+            return from(server.underlyingError)
+        case let decoding as DecodingError:
+            return Problem(decoding)
+        case let http as HTTPError:
+            let kind: DomainError.Kind = switch http.status.code {
+            case 401: .unauthenticated
+            case 403: .forbidden
+            case 404: .notFound
+            case 409: .conflict
+            case 422: .invalid
+            default: .badRequest
+            }
+            if http.status.code >= 500 { return .internal }
+            return Problem(kind, status: http.status, detail: http.body ?? http.status.reasonPhrase)
+        default:
+            return .internal
+        }
+    }
+
+    static let `internal` = Problem(.badRequest, status: .internalServerError,
+                                    detail: "Something went wrong on our side; it has been logged.")
+        .with(type: "urn:spokes:problem:internal")
+
+    private func with(type: String) -> Problem {
+        var copy = self
+        copy.type = type
+        return copy
+    }
+
+    init(_ error: DomainError) {
+        let status: HTTPResponse.Status = switch error.kind {
+        case .badRequest: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .invalid: .unprocessableContent
+        case .locked: .tooManyRequests
+        case .rateLimited: .tooManyRequests
+        }
+        self.init(error.kind, status: status, detail: error.detail, errors: error.fields, retryAfter: error.retryAfter)
+    }
+
+    /// Unreadable JSON is a bad request (400); readable JSON with a missing or mistyped field is a
+    /// validation problem (422) that names the field.
+    init(_ error: DecodingError) {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.",
+                      errors: [FieldError(path(context.codingPath + [key]), "is required")])
+        case .typeMismatch(let type, let context):
+            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.",
+                      errors: [FieldError(path(context.codingPath), "must be \(Self.describe(type))")])
+        case .valueNotFound(let type, let context):
+            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.",
+                      errors: [FieldError(path(context.codingPath), "must be \(Self.describe(type)), not null")])
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.",
+                      errors: [FieldError(path(context.codingPath), "has a value that is not allowed")])
+        default:
+            self.init(.badRequest, status: .badRequest, detail: "The request body is not valid JSON.")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch "\(type)" {
+        case let name where name.contains("String"): "a string"
+        case let name where name.contains("Int"): "an integer"
+        case let name where name.contains("Bool"): "true or false"
+        case let name where name.contains("Array"): "an array"
+        case let name where name.contains("Dictionary"), let name where name.contains("Schemas"): "an object"
+        default: "a \(type)"
+        }
+    }
+
+    /// The problem as an `application/problem+json` response.
+    func response() -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if status == 401 { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: httpStatus, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// The fields of an `application/x-www-form-urlencoded` body, as browsers send forms.
+struct FormData: Sendable {
+    private var fields: [(String, String)] = []
+
+    init(_ body: String) {
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(parts[0])
+            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            fields.append((name, value))
+        }
+    }
+
+    private static func decode(_ text: Substring) -> String {
+        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+    }
+
+    subscript(_ name: String) -> String? { fields.first { $0.0 == name }?.1 }
+
+    /// Every value of a repeated field (check boxes).
+    func values(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+}

@@ -1,0 +1,91 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// Renders pages from the Mustache templates under Web/templates inside the shared layout.
+struct Views: Sendable {
+    /// The templates the code renders; start-up fails when one is missing, because swift-mustache
+    /// silently returns nothing for an unknown name.
+    static let required = ["layout", "home", "login", "error", "organisations", "organisation",
+                           "organisation-new", "jurisdictions"]
+
+    let library: MustacheLibrary
+    let localisation: Localisation
+    let secureCookies: Bool
+
+    init(directory: String, secureCookies: Bool) async throws {
+        guard FileManager.default.fileExists(atPath: directory + "/templates") else {
+            throw StartupError(description: "no templates folder at \(directory)/templates (start Spokes from the project folder or set the web directory)")
+        }
+        let library: MustacheLibrary
+        do {
+            library = try await MustacheLibrary(directory: directory + "/templates")
+        } catch {
+            throw StartupError(description: "a template under \(directory)/templates does not parse: \(error)")
+        }
+        let missing = Self.required.filter { library.getTemplate(named: $0) == nil }
+        guard missing.isEmpty else {
+            throw StartupError(description: "missing templates in \(directory)/templates: \(missing.joined(separator: ", "))")
+        }
+        self.library = library
+        localisation = try Localisation(directory: directory + "/locales")
+        self.secureCookies = secureCookies
+    }
+
+    /// A whole page: the named template with `data`, inside the layout with navigation for the actor.
+    func page(_ name: String, title: String, data: [String: Any] = [:], status: HTTPResponse.Status = .ok,
+              request: Request, context: AppRequestContext) -> Response {
+        let language = context.language
+        let t = localisation.strings(language)
+        var object: [String: Any] = data
+        // Templates cannot ask whether a list is empty, so every list gets a flag: errors → hasErrors.
+        for (key, value) in data {
+            if let list = value as? [Any] { object["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty }
+        }
+        object["t"] = t
+        object["csrf"] = context.csrfToken
+        guard let content = library.render(object, withTemplate: name) else {
+            return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: "template \(name) failed")))
+        }
+        var layout: [String: Any] = [
+            "t": t,
+            "lang": language.rawValue,
+            "title": title,
+            "content": content,
+            "csrf": context.csrfToken,
+            "nav": Navigation.items(for: context.actor, path: request.uri.path, t: t),
+            "switchLanguage": [
+                "name": language.other.nativeName,
+                "href": "/lang?to=\(language.other.rawValue)&back=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/")",
+            ],
+        ]
+        if let actor = context.actor {
+            layout["user"] = ["displayName": actor.displayName, "username": actor.username,
+                              "roles": actor.roles.sorted().map { t["role_\($0.rawValue)"] ?? $0.rawValue }.joined(separator: " · ")]
+        }
+        let html = library.render(layout, withTemplate: "layout") ?? content
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func text(_ key: String, _ context: AppRequestContext) -> String {
+        localisation.text(key, context.language)
+    }
+}
+
+/// The menu each role sees. Modules add their entries here as they arrive.
+enum Navigation {
+    static func items(for actor: Actor?, path: String, t: [String: String]) -> [[String: Any]] {
+        var items: [(String, String)] = [("/", "nav_home"), ("/organisations", "nav_organisations"),
+                                         ("/jurisdictions", "nav_jurisdictions")]
+        if let actor {
+            items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
+            if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
+        }
+        return items.map { href, key in
+            ["href": href, "label": t[key] ?? key, "current": href == path]
+        }
+    }
+}

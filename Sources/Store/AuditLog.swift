@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Something whose history the audit trail keeps: a tender, a contract, a user.
+public struct AuditEntity: Hashable, Sendable, CustomStringConvertible {
+    public var type: String
+    public var id: UUID
+    public init(_ type: String, _ id: UUID) {
+        self.type = type
+        self.id = id
+    }
+    public var description: String { "\(type) \(id.uuidString.lowercased())" }
+}
+
+/// Appends audit events: one SHA-256 hash chain per entity, written in the caller's transaction so
+/// the event exists exactly when the change does.
+public enum AuditLog {
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Records that `actor` did `action` to `entity`, which went from `before` to `after`
+    /// (nil for creation or deletion). The states must carry no secrets: `after` is kept in full.
+    public static func record<Before: Encodable, After: Encodable>(
+        on connection: PostgresConnection, logger: Logger, actor: UUID, action: String, entity: AuditEntity,
+        before: Before?, after: After?, at date: Date
+    ) async throws {
+        var beforeDigest: String?
+        if let before { beforeDigest = digest(of: try canonicalJSON(before)) }
+        var afterState: String?
+        if let after { afterState = try canonicalJSON(after) }
+        let afterDigest = afterState.map { digest(of: $0) }
+        let occurredAt = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+
+        // Create the head on first use, then lock it: writers of one entity queue here.
+        try await connection.query("""
+            INSERT INTO audit.chain_heads (entity_type, entity_id, seq, hash)
+            VALUES (\(entity.type), \(entity.id), 0, \(genesisHash)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+        var previous = (seq: 0, hash: genesisHash)
+        for try await (seq, hash) in try await connection.query("""
+            SELECT seq, hash FROM audit.chain_heads
+            WHERE entity_type = \(entity.type) AND entity_id = \(entity.id) FOR UPDATE
+            """, logger: logger).decode((Int, String).self) {
+            previous = (seq, hash)
+        }
+        let event = ChainLink(entityType: entity.type, entityID: entity.id, seq: previous.seq + 1,
+                              occurredAt: occurredAt, actorID: actor, action: action,
+                              beforeDigest: beforeDigest, afterDigest: afterDigest, prevHash: previous.hash)
+        let hash = event.hash
+        try await connection.query("""
+            INSERT INTO audit.events (entity_type, entity_id, seq, occurred_at, actor_id, action,
+                                      before_digest, after_digest, after_state, prev_hash, hash)
+            VALUES (\(entity.type), \(entity.id), \(event.seq), \(occurredAt), \(actor), \(action),
+                    \(beforeDigest), \(afterDigest), \(afterState)::json, \(previous.hash), \(hash))
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE audit.chain_heads SET seq = \(event.seq), hash = \(hash)
+            WHERE entity_type = \(entity.type) AND entity_id = \(entity.id)
+            """, logger: logger)
+    }
+
+    /// Sorted keys, no insignificant whitespace, ISO 8601 dates: the same state always gives the same text.
+    public static func canonicalJSON<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func digest(of text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).hexString
+    }
+}
+
+/// The fields of an event that its hash covers, and the hash itself.
+struct ChainLink {
+    var entityType: String
+    var entityID: UUID
+    var seq: Int
+    var occurredAt: Date
+    var actorID: UUID
+    var action: String
+    var beforeDigest: String?
+    var afterDigest: String?
+    var prevHash: String
+
+    var hash: String {
+        let millis = Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())
+        let fields = [prevHash, entityType, entityID.uuidString.lowercased(), String(seq), String(millis),
+                      actorID.uuidString.lowercased(), action, beforeDigest ?? "-", afterDigest ?? "-"]
+        return AuditLog.digest(of: fields.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The one PostgreSQL store of Spokes: a pooled client and the logger its queries report to.
+/// Every module reaches the database through this type.
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// The error `body` threw reaches the caller unwrapped, so domain errors keep their meaning.
+    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` on one pooled connection outside any explicit transaction (reads).
+    public func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in try await body(connection) }
+    }
+}
+
+extension PSQLError {
+    /// The SQLSTATE code the server sent, e.g. 23505 for a unique violation.
+    public var sqlState: String? { serverInfo?[.sqlState] }
+    /// The constraint a violation names, when the server said.
+    public var constraintName: String? { serverInfo?[.constraintName] }
+}
+
+extension Error {
+    /// True when this is PostgreSQL refusing a duplicate key.
+    public var isUniqueViolation: Bool { (self as? PSQLError)?.sqlState == "23505" }
+}

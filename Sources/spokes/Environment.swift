@@ -1,0 +1,100 @@
+import ArgumentParser
+import Configuration
+import Core
+import Foundation
+import Identity
+import Logging
+import PostgresNIO
+import Store
+
+/// Options every command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Folder of the embedded PostgreSQL cluster (default .data/postgres).")
+    var dataDirectory: String?
+}
+
+/// Settings resolved in one order: command-line flag, then environment, then `.env`, then default.
+struct Settings {
+    let reader: ConfigReader
+    let dataDirectory: String
+    let location: DatabaseLocation
+    let logger: Logger
+
+    static func load(_ options: CommonOptions) async throws -> Settings {
+        let reader = ConfigReader(providers: [
+            EnvironmentVariablesProvider(),
+            try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
+        ])
+        LoggingSystem.bootstrapOnce(level: Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info)
+        let dataDirectory = options.dataDirectory ?? reader.string(forKey: "spokes.data.dir", default: ".data/postgres")
+        let url = reader.string(forKey: "database.url")
+        let location: DatabaseLocation = (url?.isEmpty == false) ? .url(url!) : .embedded(dataDirectory: dataDirectory)
+        return Settings(reader: reader, dataDirectory: dataDirectory, location: location, logger: Logger(label: "spokes"))
+    }
+
+    var embedded: EmbeddedPostgres? {
+        if case .embedded(let folder) = location { return EmbeddedPostgres(dataDirectory: folder, logger: logger) }
+        return nil
+    }
+
+    /// The name of the embedded cluster's database.
+    static let embeddedDatabase = "spokes"
+
+    /// The client configuration, starting the embedded cluster first when there is no DATABASE_URL.
+    /// Returns whether this call started the cluster, so the caller stops only what it started.
+    func prepareDatabase() async throws -> (PostgresClient.Configuration, startedCluster: Bool) {
+        switch location {
+        case .url(let url):
+            return (try PostgresClient.Configuration.parse(url: url), false)
+        case .embedded:
+            let cluster = embedded!
+            let started = try cluster.start()
+            try await cluster.createDatabaseIfMissing(Self.embeddedDatabase, logger: logger)
+            return (cluster.clientConfiguration(database: Self.embeddedDatabase), started)
+        }
+    }
+
+    var signInPolicy: SignInPolicy {
+        var policy = SignInPolicy()
+        policy.bcryptCost = UInt8(reader.int(forKey: "spokes.bcrypt.cost", default: 10))
+        return policy
+    }
+
+    /// Runs `body` with a live database, then shuts the client (and a cluster it started) down.
+    func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
+        let (configuration, started) = try await prepareDatabase()
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let database = Database(client: client, logger: logger)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                return try await body(database)
+            })
+        } catch {
+            result = .failure(error)
+        }
+        if started { try? embedded?.stop() }
+        return try result.get()
+    }
+}
+
+extension LoggingSystem {
+    nonisolated(unsafe) private static var bootstrapped = false
+
+    static func bootstrapOnce(level: Logger.Level) {
+        guard !bootstrapped else { return }
+        bootstrapped = true
+        bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// A failure the user can fix, printed without a stack of Swift types.
+struct UserFacingError: Error, CustomStringConvertible {
+    let description: String
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Identity
+import Store
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load the demo data (idempotent) and print the demo sign-ins.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(name: .customLong("seed-dir"), help: "Folder with the demo data files.") var seedDirectory = "seed"
+
+    func run() async throws {
+        let settings = try await Settings.load(common)
+        let seed = try IdentitySeed.load(from: seedDirectory + "/identity.json")
+        let policy = settings.signInPolicy
+        try await settings.withDatabase { database in
+            try await Migrator(database: database).migrate()
+            let report = try await IdentityService(database: database, policy: policy).seed(seed)
+            print("Seeded \(report.jurisdictions) jurisdictions, \(report.organisations) organisations, \(report.users) users (existing ones left alone).")
+        }
+        print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")
+        for user in seed.users {
+            print("  \(user.username.padding(toLength: 10, withPad: " ", startingAt: 0))  \(user.roles.joined(separator: ", "))  (\(user.displayName))")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Core
+import Foundation
+import Testing
+
+@Suite("Access policy")
+struct PolicyTests {
+    let district = UUID.v7()
+    let street = UUID.v7()
+    let otherDistrict = UUID.v7()
+    let ownOrganisation = UUID.v7()
+    let otherOrganisation = UUID.v7()
+
+    func actor(_ roles: Set<Role>, organisation: UUID? = nil, path: [UUID]? = nil, kind: OrganisationKind = .financeOffice) -> Actor {
+        Actor(userID: UUID.v7(), username: "u", displayName: "U", organisationID: organisation ?? ownOrganisation,
+              organisationKind: kind, jurisdictionPath: path ?? [district], roles: roles)
+    }
+
+    @Test("anonymous residents may read public things and nothing else")
+    func anonymous() {
+        #expect(Policy.decide(nil, .readOrganisation, Resource(organisationID: ownOrganisation)) == .allow)
+        #expect(Policy.decide(nil, .readJurisdictions, .platform) == .allow)
+        for action in Action.allCases where action != .readOrganisation && action != .readJurisdictions {
+            #expect(Policy.decide(nil, action, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow,
+                    "anonymous must not \(action)")
+        }
+    }
+
+    @Test("platform administrators may do everything")
+    func admin() {
+        let admin = actor([.admin], kind: .platform)
+        for action in Action.allCases {
+            #expect(Policy.decide(admin, action, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict])) == .allow)
+        }
+    }
+
+    @Test("organisation administrators manage their own organisation only")
+    func orgAdmin() {
+        let manager = actor([.orgAdmin, .buyer])
+        #expect(Policy.decide(manager, .manageUsers, Resource(organisationID: ownOrganisation)) == .allow)
+        #expect(Policy.decide(manager, .updateOrganisation, Resource(organisationID: ownOrganisation)) == .allow)
+        #expect(Policy.decide(manager, .manageUsers, Resource(organisationID: otherOrganisation)) != .allow)
+        #expect(Policy.decide(manager, .createOrganisation, .platform) != .allow)
+        #expect(Policy.decide(manager, .manageJurisdictions, .platform) != .allow)
+    }
+
+    @Test("a member without the administrator role may read but not manage users")
+    func member() {
+        let member = actor([.buyer])
+        #expect(Policy.decide(member, .readUsers, Resource(organisationID: ownOrganisation)) == .allow)
+        #expect(Policy.decide(member, .manageUsers, Resource(organisationID: ownOrganisation)) != .allow)
+        #expect(Policy.decide(member, .readUsers, Resource(organisationID: otherOrganisation)) != .allow)
+    }
+
+    @Test("overseers read audit trails inside their jurisdiction, not outside it")
+    func overseer() {
+        let overseer = actor([.overseer], kind: .overseer)
+        #expect(Policy.decide(overseer, .readAuditTrail, Resource(organisationID: otherOrganisation, jurisdictionPath: [district, street])) == .allow)
+        #expect(Policy.decide(overseer, .readAuditTrail, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict])) != .allow)
+        // A street-level overseer does not see the district above it.
+        let streetOverseer = actor([.overseer], path: [district, street], kind: .overseer)
+        #expect(Policy.decide(streetOverseer, .readAuditTrail, Resource(organisationID: otherOrganisation, jurisdictionPath: [district])) != .allow)
+    }
+
+    @Test("authorize throws unauthenticated for nobody and forbidden for the wrong actor")
+    func authorize() {
+        #expect(throws: DomainError.self) { try Policy.authorize(nil, .manageUsers, .platform) }
+        do {
+            try Policy.authorize(nil, .manageUsers, .platform)
+        } catch {
+            #expect(error.kind == .unauthenticated)
+        }
+        do {
+            try Policy.authorize(actor([.buyer]), .createOrganisation, .platform)
+            Issue.record("a buyer must not create organisations")
+        } catch {
+            #expect(error.kind == .forbidden)
+        }
+    }
+}

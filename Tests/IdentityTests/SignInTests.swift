@@ -1,0 +1,108 @@
+import Core
+import Foundation
+import Identity
+import TestSupport
+import Testing
+
+@Suite("Signing in, sessions and tokens")
+struct SignInTests {
+    @Test("a wrong password is refused without saying whether the user exists")
+    func wrongPassword() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let wrongPassword = await #expect(throws: DomainError.self) {
+                _ = try await world.identity.signIn(username: "finance", password: "nope")
+            }
+            let unknownUser = await #expect(throws: DomainError.self) {
+                _ = try await world.identity.signIn(username: "nobody", password: "nope")
+            }
+            #expect(wrongPassword == unknownUser)
+        }
+    }
+
+    @Test("five failures lock the name, even with the right password, until the window passes")
+    func lockOut() async throws {
+        try await TestDatabase.with { database in
+            let clock = ManualClock()
+            let world = DemoWorld(database, clock: clock)
+            for _ in 0..<5 {
+                await #expect(throws: DomainError.self) { _ = try await world.identity.signIn(username: "finance", password: "guess") }
+            }
+            do {
+                _ = try await world.identity.signIn(username: "finance", password: world.password)
+                Issue.record("a locked name must be refused")
+            } catch let error as DomainError {
+                #expect(error.kind == .locked)
+                #expect(error.retryAfter == 15 * 60)
+            }
+            // Another user is not affected.
+            _ = try await world.identity.signIn(username: "civil", password: world.password)
+            clock.advance(by: 15 * 60 + 1)
+            let actor = try await world.identity.signIn(username: "finance", password: world.password)
+            #expect(actor.username == "finance")
+        }
+    }
+
+    @Test("unknown names are locked too, so lock-out reveals nothing")
+    func lockOutUnknown() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database, clock: ManualClock())
+            for _ in 0..<5 {
+                await #expect(throws: DomainError.self) { _ = try await world.identity.signIn(username: "ghost", password: "guess") }
+            }
+            do {
+                _ = try await world.identity.signIn(username: "ghost", password: "guess")
+            } catch let error as DomainError {
+                #expect(error.kind == .locked)
+            }
+        }
+    }
+
+    @Test("a session finds its user until it ends or expires")
+    func sessions() async throws {
+        try await TestDatabase.with { database in
+            let clock = ManualClock()
+            let world = DemoWorld(database, clock: clock)
+            let actor = try await world.actor("ngo")
+            let first = try await world.identity.startSession(for: actor)
+            let second = try await world.identity.startSession(for: actor)
+            #expect(first.secret != second.secret)
+            #expect(try await world.identity.actor(forSession: first.secret) == actor)
+            try await world.identity.endSession(first.secret)
+            #expect(try await world.identity.actor(forSession: first.secret) == nil)
+            clock.advance(by: world.identity.policy.sessionLifetime + 1)
+            #expect(try await world.identity.actor(forSession: second.secret) == nil)
+            #expect(try await world.identity.actor(forSession: "made-up") == nil)
+        }
+    }
+
+    @Test("a token works until revoked; only its owner can revoke it")
+    func tokens() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let issued = try await world.identity.issueToken(username: "evaluator", password: world.password, name: "script")
+            #expect(issued.token.hasPrefix("spk_"))
+            #expect(try await world.identity.actor(forToken: issued.token)?.actor.username == "evaluator")
+            #expect(try await world.identity.tokens(of: issued.actor).map(\.name) == ["script"])
+
+            let other = try await world.actor("ngo")
+            await #expect(throws: DomainError.self) { try await world.identity.revokeToken(by: other, id: issued.id) }
+            #expect(try await world.identity.actor(forToken: issued.token) != nil)
+
+            try await world.identity.revokeToken(by: issued.actor, id: issued.id)
+            #expect(try await world.identity.actor(forToken: issued.token) == nil)
+            await #expect(throws: DomainError.self) { try await world.identity.revokeToken(by: issued.actor, id: issued.id) }
+        }
+    }
+
+    @Test("a token expires after its lifetime")
+    func tokenExpiry() async throws {
+        try await TestDatabase.with { database in
+            let clock = ManualClock()
+            let world = DemoWorld(database, clock: clock)
+            let issued = try await world.identity.issueToken(username: "overseer", password: world.password, name: nil)
+            clock.advance(by: world.identity.policy.tokenLifetime + 1)
+            #expect(try await world.identity.actor(forToken: issued.token) == nil)
+        }
+    }
+}

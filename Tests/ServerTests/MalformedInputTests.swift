@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+/// Every endpoint that takes a body, fed bodies that are broken in different ways: the answer is
+/// always a 4xx problem, never a 500.
+@Suite("Malformed input")
+struct MalformedInputTests {
+    static let endpoints: [(HTTPRequest.Method, String)] = [
+        (.post, "/api/v1/auth/token"),
+        (.post, "/api/v1/jurisdictions"),
+        (.post, "/api/v1/organisations"),
+        (.patch, "/api/v1/organisations/{organisation}"),
+        (.post, "/api/v1/organisations/{organisation}/users"),
+        (.patch, "/api/v1/users/{user}"),
+    ]
+
+    static let bodies: [(String, HTTPResponse.Status)] = [
+        ("{", .badRequest),                       // not JSON
+        ("", .badRequest),                        // nothing
+        ("[1,2,3]", .unprocessableContent),       // JSON, wrong shape
+        // a known field of every endpoint's body with the wrong type
+        (#"{"username":42,"nameZh":42,"kind":42,"tier":42,"disabled":"yes","roles":"x","password":1,"code":1}"#, .unprocessableContent),
+        ("null", .unprocessableContent),
+        (String(repeating: "x", count: 10_000), .badRequest),
+    ]
+
+    @Test("broken bodies get 400 or 422 problems on every endpoint, signed in as an administrator")
+    func brokenBodies() async throws {
+        try await TestApp.run { client, world in
+            let token = try await client.token("admin")
+            let organisation = try await world.organisation(ofUser: "ngo").id.uuidString
+            let user = try await world.actor("civil").userID.uuidString
+            for (method, template) in Self.endpoints {
+                let uri = template.replacingOccurrences(of: "{organisation}", with: organisation).replacingOccurrences(of: "{user}", with: user)
+                for (body, _) in Self.bodies {
+                    let response = try await client.json(method, uri, token: token, body: body)
+                    #expect((400..<500).contains(response.status.code), "\(method) \(uri) with \(body.prefix(20)) gave \(response.status)")
+                    #expect(response.headers[.contentType] == "application/problem+json", "\(method) \(uri)")
+                }
+            }
+        }
+    }
+
+    @Test("unparseable JSON is 400 and a missing field is 422 naming it")
+    func statusCodes() async throws {
+        try await TestApp.run { client, _ in
+            #expect(try await client.json(.post, "/api/v1/auth/token", body: "{").status == HTTPResponse.Status.badRequest)
+            let missing = try await client.json(.post, "/api/v1/auth/token", body: #"{"username":"finance"}"#)
+            #expect(missing.status == .unprocessableContent)
+            let fields = (missing.json?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            #expect(fields == ["password"])
+            let mistyped = try await client.json(.post, "/api/v1/auth/token", body: #"{"username":1,"password":"x"}"#)
+            #expect(mistyped.status == .unprocessableContent)
+        }
+    }
+
+    @Test("a body that is not JSON at all, sent as a form, is refused with a 4xx")
+    func wrongContentType() async throws {
+        try await TestApp.run { client, _ in
+            let status = try await client.execute(uri: "/api/v1/auth/token", method: .post,
+                                                  headers: [.contentType: "text/plain"], body: .init(string: "hello")) { $0.status }
+            #expect((400..<500).contains(status.code))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Metrics
+import PostgresNIO
+import Prometheus
+import Server
+import Store
+import TestSupport
+import Testing
+
+@Suite("Health, metrics, headers, contract")
+struct PlatformTests {
+    @Test("live and ready answer; ready reports a pending migration as 503")
+    func health() async throws {
+        try await TestApp.run { client, world in
+            #expect(try await client.json(.get, "/health/live").status == HTTPResponse.Status.ok)
+            let ready = try await client.json(.get, "/health/ready")
+            #expect(ready.status == .ok)
+            #expect(ready.json?["status"] as? String == "ready")
+
+            try await world.database.client.query("DELETE FROM public.schema_migrations WHERE version = 2", logger: world.database.logger)
+            let pending = try await client.json(.get, "/health/ready")
+            #expect(pending.status == .serviceUnavailable)
+            #expect(pending.json?["pending"] as? String == "2")
+        }
+    }
+
+    @Test("security headers are on every response, pages, API and errors alike")
+    func headers() async throws {
+        try await TestApp.run { client, _ in
+            for uri in ["/", "/api/v1/me", "/nowhere", "/static/spokes.css"] {
+                let response = try await client.json(.get, uri)
+                let policy = response.headers[HTTPField.Name("Content-Security-Policy")!] ?? ""
+                #expect(policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"), "\(uri)")
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", "\(uri)")
+                #expect(response.headers[HTTPField.Name("X-Request-ID")!] != nil, "\(uri)")
+            }
+        }
+    }
+
+    @Test("the contract and static files are served")
+    func served() async throws {
+        try await TestApp.run { client, _ in
+            let contract = try await client.json(.get, "/api/v1/openapi.yaml")
+            #expect(contract.text.hasPrefix("openapi: 3.1"))
+            let css = try await client.json(.get, "/static/spokes.css")
+            #expect(css.status == .ok)
+            #expect(css.text.contains("--accent"))
+        }
+    }
+
+    @Test("metrics count requests per route in Prometheus format")
+    func metrics() async throws {
+        let registry = MetricsBootstrap.registry
+        try await TestApp.run(metrics: registry) { client, _ in
+            _ = try await client.json(.get, "/jurisdictions")
+            let text = try await client.json(.get, "/metrics").text
+            #expect(text.contains("hb_requests"))
+            #expect(text.contains(#"http_route="/jurisdictions""#))
+            #expect(text.contains("http_server_request_duration"))
+        }
+    }
+}
+
+/// The metrics system can be bootstrapped once per process.
+enum MetricsBootstrap {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+}

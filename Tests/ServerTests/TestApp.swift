@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Identity
+import NIOCore
+import Prometheus
+import Server
+import Store
+import TestSupport
+
+/// The whole router on a fresh demo database, driven in-process.
+enum TestApp {
+    static func run(metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                    _ body: @Sendable @escaping (any TestClientProtocol, DemoWorld) async throws -> Void) async throws {
+        try await TestDatabase.with { database in
+            var configuration = AppConfiguration()
+            configuration.webDirectory = TestDatabase.packageRoot + "/Web"
+            configuration.contractsDirectory = TestDatabase.packageRoot + "/Contracts"
+            let world = DemoWorld(database)
+            let router = try await buildRouter(AppDependencies(
+                database: database, identity: world.identity, configuration: configuration, metrics: metrics))
+            try await Application(router: router).test(.router) { client in try await body(client, world) }
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// JSON request helper; returns status, headers and the body parsed as JSON (or nil).
+    @discardableResult
+    func json(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil)
+        async throws -> (status: HTTPResponse.Status, headers: HTTPFields, json: [String: Any]?, text: String) {
+        var headers: HTTPFields = [.contentType: "application/json", .accept: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            let text = String(buffer: response.body)
+            let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            return (response.status, response.headers, json, text)
+        }
+    }
+
+    func token(_ username: String, password: String = TestDatabase.demoSeed.demoPassword) async throws -> String {
+        let response = try await json(.post, "/api/v1/auth/token", body: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        guard let token = response.json?["token"] as? String else { throw TestFailure("no token for \(username): \(response.text)") }
+        return token
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A browser: keeps cookies between requests and finds the CSRF token in forms.
+actor Browser {
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+    var language: String
+
+    init(_ client: any TestClientProtocol, language: String = "zh-CN") {
+        self.client = client
+        self.language = language
+    }
+
+    struct Page: Sendable {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var html: String
+        var location: String? { headers[.location] }
+        /// The value of the first hidden _csrf field on the page.
+        var csrf: String? {
+            guard let range = html.range(of: #"name="_csrf" value=""#) else { return nil }
+            return String(html[range.upperBound...].prefix { $0 != "\"" })
+        }
+    }
+
+    func get(_ uri: String) async throws -> Page {
+        try await send(.get, uri, body: nil)
+    }
+
+    /// Posts a form; `csrf: nil` sends the token the browser holds, as a real form would.
+    func post(_ uri: String, _ fields: [(String, String)], csrf: String? = nil) async throws -> Page {
+        let token = csrf ?? cookies["spokes_csrf"] ?? ""
+        let body = ([("_csrf", token)] + fields).map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            .joined(separator: "&")
+        return try await send(.post, uri, body: body)
+    }
+
+    func signIn(_ username: String, password: String = TestDatabase.demoSeed.demoPassword) async throws -> Page {
+        _ = try await get("/login")
+        return try await post("/login", [("username", username), ("password", password), ("next", "/")])
+    }
+
+    private func send(_ method: HTTPRequest.Method, _ uri: String, body: String?) async throws -> Page {
+        var headers: HTTPFields = [.accept: "text/html", .acceptLanguage: language]
+        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        let page = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            Page(status: response.status, headers: response.headers, html: String(buffer: response.body))
+        }
+        for header in page.headers[values: .setCookie] {
+            let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+            let name = String(pair[0])
+            let value = pair.count > 1 ? String(pair[1]) : ""
+            if value.isEmpty || header.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+        }
+        return page
+    }
+
+    func cookie(_ name: String) -> String? { cookies[name] }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Spokes needs from Debian when it is missing: the PostgreSQL server and client,
+# libpq and OpenSSL headers. Run as root it installs; otherwise it says what to install.
+set -euo pipefail
+
+need=()
+have_server() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; }
+have_server || need+=(postgresql postgresql-contrib)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+dpkg -s libpq-dev >/dev/null 2>&1 || need+=(libpq-dev)
+dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
+
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "setup: installing ${need[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "setup: missing Debian packages: ${need[*]}" >&2
+        echo "setup: install them with: sudo apt-get install -y ${need[*]}" >&2
+        exit 1
+    fi
+fi
+
+# The Debian package starts a system cluster on port 5432; Spokes does not need it (it runs its own
+# on a Unix socket), but it does no harm either.
+command -v swift >/dev/null 2>&1 || [ -x /opt/swift/usr/bin/swift ] || {
+    echo "setup: Swift 6 is not installed (expected swift on the PATH or at /opt/swift)" >&2
+    exit 1
+}
