@@ -18,10 +18,11 @@ run: build
 	@echo "Spokes is starting on http://127.0.0.1:$(PORT) (Ctrl-C stops it and its database)."
 	$(SPOKES) serve --port $(PORT)
 
-## Build and run every test against a throw-away PostgreSQL cluster
+## Build and run every test against a throw-away PostgreSQL cluster, then the end-to-end smoke test
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/smoke.sh
 
 seed: build
 	$(SPOKES) seed

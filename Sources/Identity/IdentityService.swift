@@ -96,6 +96,11 @@ public struct IdentityService: Sendable {
         }
     }
 
+    /// How many organisations of each kind are registered (for the public face of the platform).
+    public func organisationCounts() async throws -> [OrganisationKind: Int] {
+        try await database.read { try await store($0).organisationCounts() }
+    }
+
     /// The policy's view of an organisation: who owns it and where it sits.
     public func resource(of organisationID: UUID) async throws -> Resource {
         try await database.read { connection in
@@ -296,6 +301,16 @@ public struct IdentityService: Sendable {
 
     public func endSession(_ secret: String) async throws {
         try await database.transaction { try await store($0).deleteSession(hash: Secret.hash(secret)) }
+    }
+
+    /// Housekeeping: deletes expired sessions and sign-in failures older than the lock-out window.
+    /// Safe to run from several instances at once.
+    @discardableResult
+    public func purgeExpired() async throws -> Int {
+        let now = clock.now()
+        return try await database.transaction {
+            try await store($0).purge(now: now, failuresBefore: now.addingTimeInterval(-policy.window))
+        }
     }
 
     // MARK: API tokens

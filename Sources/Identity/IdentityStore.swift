@@ -114,6 +114,17 @@ struct IdentityStore {
             """, logger: logger)
     }
 
+    /// How many organisations there are of each kind.
+    func organisationCounts() async throws -> [OrganisationKind: Int] {
+        var counts: [OrganisationKind: Int] = [:]
+        for try await (kind, count) in try await connection.query(
+            "SELECT kind, count(*)::int FROM identity.organisations GROUP BY kind", logger: logger
+        ).decode((String, Int).self) {
+            if let kind = OrganisationKind(rawValue: kind) { counts[kind] = count }
+        }
+        return counts
+    }
+
     // MARK: Users
 
     private static let userColumns = "id, username, display_name, email, organisation_id, roles, disabled_at, created_at"
@@ -202,6 +213,19 @@ struct IdentityStore {
 
     func clearFailures(username: String) async throws {
         try await connection.query("DELETE FROM identity.login_failures WHERE username = lower(\(username))", logger: logger)
+    }
+
+    /// Removes expired sessions and sign-in failures too old to count; returns how many rows went.
+    func purge(now: Date, failuresBefore: Date) async throws -> Int {
+        var removed = 0
+        for try await count in try await connection.query("""
+            WITH s AS (DELETE FROM identity.sessions WHERE expires_at <= \(now) RETURNING 1),
+                 f AS (DELETE FROM identity.login_failures WHERE occurred_at <= \(failuresBefore) RETURNING 1)
+            SELECT ((SELECT count(*) FROM s) + (SELECT count(*) FROM f))::int
+            """, logger: logger).decode(Int.self) {
+            removed = count
+        }
+        return removed
     }
 
     // MARK: Sessions

@@ -29,6 +29,19 @@ public struct Database: Sendable {
         }
     }
 
+    /// Opens a client on `configuration`, runs `body` with it, and shuts the client down again,
+    /// whether `body` returns or throws: for one-shot commands and tests.
+    public static func with<T: Sendable>(_ configuration: PostgresClient.Configuration, logger: Logger,
+                                         backgroundLogger: Logger? = nil,
+                                         _ body: (Database) async throws -> T) async throws -> T {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger ?? logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(Database(client: client, logger: logger))
+        }
+    }
+
     /// Runs `body` on one pooled connection outside any explicit transaction (reads).
     public func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { connection in try await body(connection) }

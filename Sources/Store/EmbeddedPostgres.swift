@@ -111,15 +111,13 @@ public struct EmbeddedPostgres: Sendable {
 
     /// Creates `name` unless it exists.
     public func createDatabaseIfMissing(_ name: String, logger: Logger) async throws {
-        let client = PostgresClient(configuration: clientConfiguration(database: "postgres"), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let rows = try await client.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger)
+        try await Database.with(clientConfiguration(database: "postgres"), logger: logger) { database in
             var exists = false
-            for try await _ in rows { exists = true }
+            for try await _ in try await database.client.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger) {
+                exists = true
+            }
             if !exists {
-                try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(Self.quoted(name))"), logger: logger)
+                try await database.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(Self.quoted(name))"), logger: logger)
             }
         }
     }

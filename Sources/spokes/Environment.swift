@@ -63,15 +63,13 @@ struct Settings {
     /// Runs `body` with a live database, then shuts the client (and a cluster it started) down.
     func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
         let (configuration, started) = try await prepareDatabase()
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let database = Database(client: client, logger: logger)
+        // The client may be asked for a connection a moment before its run() task starts; it waits,
+        // but warns. That warning is noise in a one-shot command, so its background logger is quieter.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = max(logger.logLevel, .error)
         let result: Result<T, any Error>
         do {
-            result = .success(try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                return try await body(database)
-            })
+            result = .success(try await Database.with(configuration, logger: logger, backgroundLogger: backgroundLogger, body))
         } catch {
             result = .failure(error)
         }

@@ -36,11 +36,11 @@ struct Serve: AsyncParsableCommand {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         let database = Database(client: client, logger: logger)
         let migrator = try Migrator(database: database)
-        let dependencies = AppDependencies(
-            database: database, identity: IdentityService(database: database, policy: settings.signInPolicy),
-            configuration: configuration, metrics: registry)
+        let identity = IdentityService(database: database, policy: settings.signInPolicy)
+        let dependencies = AppDependencies(database: database, identity: identity, configuration: configuration, metrics: registry)
+        let housekeeping = HousekeepingService(identity: identity, logger: logger)
         // Migrate before taking requests; a database newer than this build stops start-up here.
-        let application = try await buildApplication(dependencies, services: [client], logger: logger) {
+        let application = try await buildApplication(dependencies, services: [client, housekeeping], logger: logger) {
             let applied = try await migrator.migrate()
             if !applied.isEmpty { logger.info("applied migrations \(applied)") }
         }

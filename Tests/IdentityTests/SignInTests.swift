@@ -106,3 +106,22 @@ struct SignInTests {
         }
     }
 }
+
+@Suite("Housekeeping")
+struct HousekeepingTests {
+    @Test("expired sessions and stale failures are removed; live ones stay")
+    func purge() async throws {
+        try await TestDatabase.with { database in
+            let clock = ManualClock()
+            let world = DemoWorld(database, clock: clock)
+            let old = try await world.identity.startSession(for: try await world.actor("ngo"))
+            await #expect(throws: DomainError.self) { _ = try await world.identity.signIn(username: "ngo", password: "wrong") }
+            clock.advance(by: world.identity.policy.sessionLifetime + 1)
+            let fresh = try await world.identity.startSession(for: try await world.actor("ngo"))
+            #expect(try await world.identity.purgeExpired() == 2)
+            #expect(try await world.identity.actor(forSession: fresh.secret) != nil)
+            #expect(try await world.identity.actor(forSession: old.secret) == nil)
+            #expect(try await world.identity.purgeExpired() == 0)
+        }
+    }
+}

@@ -43,14 +43,9 @@ public enum TestDatabase {
         var configuration = server.configuration
         configuration.database = name
         configuration.options.maximumConnections = 4
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let result: Result<T, any Error>
         do {
-            result = .success(try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                return try await body(Database(client: client, logger: logger))
-            })
+            result = .success(try await Database.with(configuration, logger: logger, body))
         } catch {
             result = .failure(error)
         }
@@ -86,11 +81,7 @@ public enum TestDatabase {
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(template.rawValue)"), logger: logger)
             var templateConfiguration = configuration
             templateConfiguration.database = template.rawValue
-            let client = PostgresClient(configuration: templateConfiguration, backgroundLogger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                let database = Database(client: client, logger: logger)
+            try await Database.with(templateConfiguration, logger: logger) { database in
                 try await Migrator(database: database).migrate()
                 if template == .demo {
                     _ = try await IdentityService(database: database, policy: signInPolicy).seed(demoSeed)

@@ -31,12 +31,12 @@ struct PublicController {
             ]
         } else {
             let jurisdictions = try await identity.jurisdictions()
-            let organisations = try await identity.organisations(limit: 200)
+            let counts = try await identity.organisationCounts()
             data["public"] = [
                 "jurisdictions": jurisdictions.count,
                 "districts": jurisdictions.filter { $0.tier == .district }.map { context.language == .zh ? $0.nameZh : $0.nameEn },
-                "suppliers": organisations.filter { $0.kind == .socialOrganisation }.count,
-                "buyers": organisations.filter { $0.kind.isBuyer }.count,
+                "suppliers": counts[.socialOrganisation, default: 0],
+                "buyers": counts.filter { $0.key.isBuyer }.values.reduce(0, +),
             ]
         }
         return views.page("home", title: views.text("home_title", context), data: data, request: request, context: context)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# End-to-end check of the built `spokes` binary, as a newcomer would use it:
+#  1. embedded cluster: seed, serve, pages in Chinese and English, every demo user signs in through
+#     the page and through the API, `audit verify` passes and then fails on a hand-altered event,
+#     SIGTERM stops the server and the cluster it started;
+#  2. DATABASE_URL: `migrate && seed && serve` against a server Spokes did not start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SPOKES=${SPOKES:-.build/debug/spokes}
+work=$(mktemp -d /tmp/spokes-smoke-XXXXXX)
+export SPOKES_DATA_DIR=$work/pg SPOKES_BCRYPT_COST=4 LOG_LEVEL=warning
+unset DATABASE_URL
+port=$((20000 + RANDOM % 20000))
+server=""
+passed=0
+failed=0
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null || true
+    "$SPOKES" db stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+check() {  # check NAME COMMAND...
+    if "${@:2}" >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "smoke: FAILED: $1" >&2; fi
+}
+wait_ready() {
+    for _ in $(seq 1 100); do
+        curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
+}
+password=$(python3 -c 'import json; print(json.load(open("seed/identity.json"))["demoPassword"])')
+users=$(python3 -c 'import json; print(" ".join(u["username"] for u in json.load(open("seed/identity.json"))["users"]))')
+
+# 1. The embedded cluster.
+"$SPOKES" seed >/dev/null
+check "seeding twice changes nothing" sh -c "'$SPOKES' seed | grep -q 'Seeded 0 jurisdictions, 0 organisations, 0 users'"
+"$SPOKES" serve --port "$port" > "$work/serve.log" 2>&1 &
+server=$!
+check "server becomes ready" wait_ready "$port"
+check "home page in Chinese" sh -c "curl -fs http://127.0.0.1:$port/ | grep -q '<html lang=\"zh-CN\">'"
+check "home page in English" sh -c "curl -fs -H 'Accept-Language: en' http://127.0.0.1:$port/ | grep -q 'Government purchase of services'"
+for user in $users; do
+    jar=$work/jar-$user
+    csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')
+    check "$user signs in through the page" sh -c "curl -s -o /dev/null -w '%{http_code}' -b '$jar' -c '$jar' -X POST http://127.0.0.1:$port/login \
+        --data-urlencode _csrf=$csrf --data-urlencode username=$user --data-urlencode password=$password | grep -q 303"
+    check "$user gets an API token" sh -c "curl -fs -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' \
+        -d '{\"username\":\"$user\",\"password\":\"$password\"}' | grep -q spk_"
+done
+check "a malformed body is a 400, not a 500" sh -c "curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$port/api/v1/auth/token \
+    -H 'content-type: application/json' -d '{' | grep -q 400"
+SPOKES_PASSWORD="another long password" check "users create adds a user" "$SPOKES" users create --username smoke --display-name Smoke \
+    --organisation "$(python3 -c 'import json; print(json.load(open("seed/identity.json"))["organisations"][1]["creditCode"])')" --roles buyer
+check "audit verify passes on fresh data" "$SPOKES" audit verify
+"$SPOKES" db psql -- -q -c "ALTER TABLE audit.events DISABLE TRIGGER events_append_only" \
+    -c "UPDATE audit.events SET action = 'forged' WHERE id = 3" >/dev/null
+check "audit verify fails on a hand-altered event" sh -c "! '$SPOKES' audit verify"
+check "audit verify names the altered event" sh -c "'$SPOKES' audit verify | grep -q 'event 1 (id 3)'"
+kill -TERM "$server"
+wait "$server" || true
+server=""
+check "SIGTERM stops the cluster the server started" sh -c "! '$SPOKES' db status"
+
+# 2. An external server: the same cluster, started by hand and named by DATABASE_URL.
+"$SPOKES" db start >/dev/null
+socket=$("$SPOKES" db status | sed -n 's/.*socket \(.*\)\/\.s\.PGSQL.*/\1/p')
+"$SPOKES" db psql -- -q -c "CREATE DATABASE external_db" >/dev/null
+export DATABASE_URL="postgres://spokes@localhost/external_db?host=$socket"
+check "migrate with DATABASE_URL" "$SPOKES" migrate
+check "seed with DATABASE_URL" "$SPOKES" seed
+"$SPOKES" serve --port "$port" > "$work/serve-external.log" 2>&1 &
+server=$!
+check "serve with DATABASE_URL becomes ready" wait_ready "$port"
+check "a demo user signs in against the external database" sh -c "curl -fs -X POST http://127.0.0.1:$port/api/v1/auth/token \
+    -H 'content-type: application/json' -d '{\"username\":\"finance\",\"password\":\"$password\"}' | grep -q spk_"
+kill -TERM "$server"; wait "$server" || true; server=""
+unset DATABASE_URL
+check "the external server keeps running after Spokes stops" "$SPOKES" db status
+
+echo "smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
