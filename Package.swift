@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
     ],
     targets: [
         // Identifiers, money, credit codes, roles and the access policy. Pure Swift, no I/O.
@@ -54,6 +55,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Spreadsheets in and out: CSV (and XLSX) as tables, mapped to columns with row and column errors.
+        .target(
+            name: "Tabular",
+            dependencies: ["Core", .product(name: "SwiftCSV", package: "SwiftCSV")]
+        ),
+        // Service catalogue: service items, tier authorities, materials, the guiding purchase catalogue.
+        .target(
+            name: "Catalogue",
+            dependencies: ["Core", "Store", "Tabular", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(
             name: "SpokesAPI",
@@ -64,7 +75,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Core", "Store", "Identity", "SpokesAPI",
+                "Core", "Store", "Identity", "Catalogue", "Tabular", "SpokesAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -79,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "spokes",
             dependencies: [
-                "Core", "Store", "Identity", "Server",
+                "Core", "Store", "Identity", "Catalogue", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
@@ -87,12 +98,14 @@ let package = Package(
         // Shared test helpers: one cluster per run, a migrated template, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["Core", "Store", "Identity", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["Core", "Store", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
+        .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

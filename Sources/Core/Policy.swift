@@ -12,6 +12,9 @@ public enum Action: String, CaseIterable, Sendable {
     case readUsers
     case manageUsers
     case readAuditTrail
+    // Catalogue
+    case readCatalogue
+    case manageCatalogue
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -38,7 +41,7 @@ public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         // Public reads: residents without an account see these too.
         switch action {
-        case .readJurisdictions, .readOrganisation: return .allow
+        case .readJurisdictions, .readOrganisation, .readCatalogue: return .allow
         default: break
         }
         guard let actor else { return .deny("sign in first") }
@@ -49,8 +52,12 @@ public enum Policy {
         let withinJurisdiction = actor.jurisdictionID.map { resource.jurisdictionPath.contains($0) } ?? false
 
         switch action {
-        case .readJurisdictions, .readOrganisation:
+        case .readJurisdictions, .readOrganisation, .readCatalogue:
             return .allow
+        case .manageCatalogue:
+            // Finance offices keep the catalogues that decide what may be bought.
+            return actor.organisationKind == .financeOffice && actor.has(.buyer)
+                ? .allow : .deny("only finance offices keep the catalogue")
         case .manageJurisdictions, .createOrganisation:
             return .deny("only platform administrators may do this")
         case .updateOrganisation, .manageUsers:

@@ -1,3 +1,4 @@
+import Catalogue
 import Core
 import Foundation
 import Hummingbird
@@ -12,13 +13,16 @@ import Store
 public struct AppDependencies: Sendable {
     public var database: Database
     public var identity: IdentityService
+    public var purchaseCatalogue: PurchaseCatalogueService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
-    public init(database: Database, identity: IdentityService, configuration: AppConfiguration,
-                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// The services of every module on one database, with one clock.
+    public init(database: Database, identity: IdentityService, clock: any SpokesClock = SystemClock(),
+                configuration: AppConfiguration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.database = database
         self.identity = identity
+        self.purchaseCatalogue = PurchaseCatalogueService(database: database, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -47,6 +51,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PublicController(identity: dependencies.identity, views: views).register(on: router)
     AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
     AdminController(identity: dependencies.identity, views: views).register(on: router)
+    CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, views: views).register(on: router)
 
     let contract = configuration.contractsDirectory + "/openapi.yaml"
     guard let specification = FileManager.default.contents(atPath: contract) else {
@@ -56,7 +61,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
     }
     let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
-    try APIHandler(identity: dependencies.identity).registerHandlers(on: api)
+    try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue).registerHandlers(on: api)
     return router
 }
 

@@ -32,9 +32,12 @@ public struct Database: Sendable {
     /// Opens a client on `configuration`, runs `body` with it, and shuts the client down again,
     /// whether `body` returns or throws: for one-shot commands and tests.
     public static func with<T: Sendable>(_ configuration: PostgresClient.Configuration, logger: Logger,
-                                         backgroundLogger: Logger? = nil,
                                          _ body: (Database) async throws -> T) async throws -> T {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger ?? logger)
+        // The body may ask for a connection a moment before the run() task has started; the client
+        // waits, but warns. In a one-shot use that warning is noise, so background logs start at error.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
         return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

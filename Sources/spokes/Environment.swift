@@ -63,13 +63,9 @@ struct Settings {
     /// Runs `body` with a live database, then shuts the client (and a cluster it started) down.
     func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
         let (configuration, started) = try await prepareDatabase()
-        // The client may be asked for a connection a moment before its run() task starts; it waits,
-        // but warns. That warning is noise in a one-shot command, so its background logger is quieter.
-        var backgroundLogger = logger
-        backgroundLogger.logLevel = max(logger.logLevel, .error)
         let result: Result<T, any Error>
         do {
-            result = .success(try await Database.with(configuration, logger: logger, backgroundLogger: backgroundLogger, body))
+            result = .success(try await Database.with(configuration, logger: logger, body))
         } catch {
             result = .failure(error)
         }

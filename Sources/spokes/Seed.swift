@@ -1,4 +1,6 @@
 import ArgumentParser
+import Catalogue
+import Foundation
 import Identity
 import Store
 
@@ -13,10 +15,14 @@ struct Seed: AsyncParsableCommand {
         let settings = try await Settings.load(common)
         let seed = try IdentitySeed.load(from: seedDirectory + "/identity.json")
         let policy = settings.signInPolicy
+        let seedDirectory = self.seedDirectory
         try await settings.withDatabase { database in
             try await Migrator(database: database).migrate()
             let report = try await IdentityService(database: database, policy: policy).seed(seed)
             print("Seeded \(report.jurisdictions) jurisdictions, \(report.organisations) organisations, \(report.users) users (existing ones left alone).")
+            let catalogue = try await PurchaseCatalogueService(database: database)
+                .importCSV(by: .system, try Data(contentsOf: URL(fileURLWithPath: seedDirectory + "/purchase-catalogue.csv")))
+            print("Guiding purchase catalogue: \(catalogue.created) entries added, \(catalogue.updated) updated, \(catalogue.unchanged) unchanged.")
         }
         print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")
         for user in seed.users {

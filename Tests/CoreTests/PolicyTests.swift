@@ -19,7 +19,7 @@ struct PolicyTests {
     func anonymous() {
         #expect(Policy.decide(nil, .readOrganisation, Resource(organisationID: ownOrganisation)) == .allow)
         #expect(Policy.decide(nil, .readJurisdictions, .platform) == .allow)
-        for action in Action.allCases where action != .readOrganisation && action != .readJurisdictions {
+        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue].contains(action) {
             #expect(Policy.decide(nil, action, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow,
                     "anonymous must not \(action)")
         }
@@ -59,6 +59,15 @@ struct PolicyTests {
         // A street-level overseer does not see the district above it.
         let streetOverseer = actor([.overseer], path: [district, street], kind: .overseer)
         #expect(Policy.decide(streetOverseer, .readAuditTrail, Resource(organisationID: otherOrganisation, jurisdictionPath: [district])) != .allow)
+    }
+
+    @Test("finance offices keep the catalogue; departments, suppliers and overseers do not")
+    func catalogue() {
+        #expect(Policy.decide(actor([.buyer], kind: .financeOffice), .manageCatalogue, .platform) == .allow)
+        #expect(Policy.decide(actor([.buyer], kind: .department), .manageCatalogue, .platform) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .manageCatalogue, .platform) != .allow)
+        #expect(Policy.decide(actor([.overseer], kind: .overseer), .manageCatalogue, .platform) != .allow)
+        #expect(Policy.decide(actor([.orgAdmin], kind: .financeOffice), .manageCatalogue, .platform) != .allow)
     }
 
     @Test("authorize throws unauthenticated for nobody and forbidden for the wrong actor")

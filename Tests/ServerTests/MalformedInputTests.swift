@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import TestSupport
 import Testing
 
@@ -54,6 +55,19 @@ struct MalformedInputTests {
             #expect(fields == ["password"])
             let mistyped = try await client.json(.post, "/api/v1/auth/token", body: #"{"username":1,"password":"x"}"#)
             #expect(mistyped.status == .unprocessableContent)
+        }
+    }
+
+    @Test("a catalogue file that is not UTF-8 or not CSV is a 4xx, never a 500")
+    func brokenFiles() async throws {
+        try await TestApp.run { client, _ in
+            let token = try await client.token("finance")
+            for body in [ByteBuffer(bytes: [0xB1, 0xE0, 0xC2, 0xEB]), ByteBuffer(string: ""), ByteBuffer(string: "\"unclosed,quote\n"),
+                         ByteBuffer(string: "编码\n" + String(repeating: "A,", count: 5000))] {
+                let status = try await client.execute(uri: "/api/v1/catalogue/purchase-categories/import", method: .post,
+                                                      headers: [.authorization: "Bearer \(token)", .contentType: "text/csv"], body: body) { $0.status }
+                #expect((400..<500).contains(status.code), "\(status)")
+            }
         }
     }
 

@@ -20,8 +20,16 @@ struct MigratorTests {
     @Test("a fresh database gets every migration in order, and they are recorded")
     func fresh() async throws {
         try await TestDatabase.with(.empty) { database in
-            // Empty the database back to nothing, then migrate from scratch.
-            for statement in ["DROP SCHEMA identity CASCADE", "DROP SCHEMA audit CASCADE", "DROP TABLE public.schema_migrations"] {
+            // Empty the database back to nothing (every schema the migrations made), then migrate from scratch.
+            var schemas: [String] = []
+            for try await name in try await database.client.query("""
+                SELECT nspname FROM pg_namespace
+                WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%'
+                """, logger: database.logger).decode(String.self) {
+                schemas.append(name)
+            }
+            #expect(schemas.contains("identity") && schemas.contains("audit"))
+            for statement in schemas.map({ "DROP SCHEMA \($0) CASCADE" }) + ["DROP TABLE public.schema_migrations"] {
                 try await database.client.query(PostgresQuery(unsafeSQL: statement), logger: database.logger)
             }
             let migrator = try Migrator(database: database)

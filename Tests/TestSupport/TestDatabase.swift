@@ -1,3 +1,4 @@
+import Catalogue
 import Core
 import Foundation
 import Identity
@@ -32,6 +33,8 @@ public enum TestDatabase {
         policy.bcryptCost = 4
         return policy
     }
+
+    public static let demoPurchaseCatalogue = try! Data(contentsOf: URL(fileURLWithPath: packageRoot + "/seed/purchase-catalogue.csv"))
 
     public static let demoSeed: IdentitySeed = try! IdentitySeed.load(from: packageRoot + "/seed/identity.json")
 
@@ -85,6 +88,7 @@ public enum TestDatabase {
                 try await Migrator(database: database).migrate()
                 if template == .demo {
                     _ = try await IdentityService(database: database, policy: signInPolicy).seed(demoSeed)
+                    _ = try await PurchaseCatalogueService(database: database).importCSV(by: .system, demoPurchaseCatalogue)
                 }
             }
         }

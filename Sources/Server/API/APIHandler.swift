@@ -1,3 +1,4 @@
+import Catalogue
 import Core
 import Foundation
 import Identity
@@ -7,16 +8,17 @@ import SpokesAPI
 /// reads its input, calls one service method and maps the result; errors become problems upstream.
 struct APIHandler: APIProtocol {
     let identity: IdentityService
+    let purchaseCatalogue: PurchaseCatalogueService
 
     /// The actor of the current request (set by the authentication middleware).
-    private var actor: Actor? { OpenAPIContextMiddleware.current?.actor }
+    var actor: Actor? { OpenAPIContextMiddleware.current?.actor }
 
-    private func signedIn() throws -> Actor {
+    func signedIn() throws -> Actor {
         guard let actor else { throw DomainError.unauthenticated("Send a bearer token: POST /api/v1/auth/token gives one.") }
         return actor
     }
 
-    private func uuid(_ text: String, _ field: String) throws -> UUID {
+    func uuid(_ text: String, _ field: String) throws -> UUID {
         guard let id = UUID(uuidString: text) else { throw DomainError.invalid([FieldError(field, "is not a UUID")]) }
         return id
     }

@@ -9,7 +9,7 @@ struct Views: Sendable {
     /// The templates the code renders; start-up fails when one is missing, because swift-mustache
     /// silently returns nothing for an unknown name.
     static let required = ["layout", "home", "login", "error", "organisations", "organisation",
-                           "organisation-new", "jurisdictions"]
+                           "organisation-new", "jurisdictions", "purchase-catalogue"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -79,7 +79,7 @@ struct Views: Sendable {
 enum Navigation {
     static func items(for actor: Actor?, path: String, t: [String: String]) -> [[String: Any]] {
         var items: [(String, String)] = [("/", "nav_home"), ("/organisations", "nav_organisations"),
-                                         ("/jurisdictions", "nav_jurisdictions")]
+                                         ("/jurisdictions", "nav_jurisdictions"), ("/catalogue/purchase", "nav_purchaseCatalogue")]
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }

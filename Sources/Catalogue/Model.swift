@@ -1,0 +1,75 @@
+import Foundation
+
+/// Why an entry is on the negative list (Decree 102 art. 10): what government may not buy as a service.
+public enum NegativeReason: String, CaseIterable, Codable, Sendable {
+    case goods
+    case works
+    case financing
+    /// The buyer's own staffing or labour dispatch.
+    case staffing
+    /// Duties the government must perform itself.
+    case governmentDuty = "government_duty"
+}
+
+/// One entry of the guiding purchase catalogue (指导性目录).
+public struct PurchaseCategory: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var code: String
+    public var parentCode: String?
+    public var level: Int
+    public var nameZh: String
+    public var nameEn: String
+    /// Set on an entry of the negative list; its descendants are excluded with it.
+    public var negativeReason: NegativeReason?
+
+    /// The level a code has by its shape, or nil when it has no valid shape:
+    /// A (1), A01 (2), A0101 (3).
+    public static func level(of code: String) -> Int? {
+        let characters = Array(code)
+        guard let first = characters.first, first.isASCII, first.isUppercase,
+              characters.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        switch characters.count {
+        case 1: return 1
+        case 3: return 2
+        case 5: return 3
+        default: return nil
+        }
+    }
+
+    /// The parent a code has by its shape: A0101 → A01 → A.
+    public static func parentCode(of code: String) -> String? {
+        switch level(of: code) {
+        case 2: String(code.prefix(1))
+        case 3: String(code.prefix(3))
+        default: nil
+        }
+    }
+}
+
+extension Array where Element == PurchaseCategory {
+    /// The codes that may be bought: third-level entries with no negative-list entry on their way up.
+    public var purchasableCodes: Set<String> {
+        let byCode = Dictionary(uniqueKeysWithValues: map { ($0.code, $0) })
+        return Set(filter { category in
+            guard category.level == 3 else { return false }
+            var code: String? = category.code
+            while let current = code {
+                if byCode[current]?.negativeReason != nil { return false }
+                code = PurchaseCategory.parentCode(of: current)
+            }
+            return true
+        }.map(\.code))
+    }
+}
+
+/// What an import changed.
+public struct ImportReport: Sendable, Equatable {
+    public var created = 0
+    public var updated = 0
+    public var unchanged = 0
+    public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.created = created
+        self.updated = updated
+        self.unchanged = unchanged
+    }
+}

@@ -1,0 +1,138 @@
+import Core
+import Foundation
+import PostgresNIO
+import Store
+import Tabular
+
+/// The guiding purchase catalogue: what government may buy as a service, and what it may not.
+/// Read by everyone; kept by finance offices; other modules ask `checkPurchasable` before buying.
+public struct PurchaseCatalogueService: Sendable {
+    let database: Database
+    let clock: any SpokesClock
+
+    public init(database: Database, clock: any SpokesClock = SystemClock()) {
+        self.database = database
+        self.clock = clock
+    }
+
+    private func store(_ connection: PostgresConnection) -> PurchaseCatalogueStore {
+        PurchaseCatalogueStore(connection: connection, logger: database.logger)
+    }
+
+    /// Every entry, in code order (parents before their children).
+    public func categories() async throws -> [PurchaseCategory] {
+        try await database.read { try await store($0).all() }
+    }
+
+    public func category(code: String) async throws -> PurchaseCategory {
+        let lineage = try await database.read { try await store($0).lineage(of: code) }
+        guard let category = lineage.last, category.code == code else {
+            throw DomainError.notFound("the guiding purchase catalogue has no entry \(code)")
+        }
+        return category
+    }
+
+    /// Refuses, saying exactly why, a code that may not be bought: not in the catalogue, not a
+    /// third-level service, or on the negative list itself or through an entry above it.
+    public func checkPurchasable(code: String) async throws -> PurchaseCategory {
+        let lineage = try await database.read { try await store($0).lineage(of: code) }
+        guard let category = lineage.last, category.code == code else {
+            throw DomainError.invalid([FieldError("catalogueCode", "\(code) is not in the guiding purchase catalogue")])
+        }
+        guard category.level == 3 else {
+            throw DomainError.invalid([FieldError("catalogueCode", "\(code) is a heading; choose one of the services (third level) under it")])
+        }
+        if let negative = lineage.first(where: { $0.negativeReason != nil }) {
+            throw DomainError.invalid([FieldError("catalogueCode",
+                "\(code) is on the negative list (\(negative.code) \(negative.nameZh): \(negative.negativeReason!.rawValue)) and may not be bought as a service")])
+        }
+        return category
+    }
+
+    // MARK: Import and export
+
+    /// The file format, documented in Contracts/imports/purchase-catalogue.md.
+    public static let format = TableFormat([
+        .init("code", zh: "编码", en: "Code"),
+        .init("nameZh", zh: "中文名称", en: "Name (Chinese)"),
+        .init("nameEn", zh: "英文名称", en: "Name (English)"),
+        .init("negativeReason", zh: "负面清单原因", en: "Negative list reason", required: false),
+    ])
+
+    /// How a negative-list reason is written in a file: the Chinese label (exported) or the key.
+    static let reasonLabels: [NegativeReason: String] = [
+        .goods: "货物", .works: "工程", .financing: "融资", .staffing: "自身人员", .governmentDuty: "政府职责",
+    ]
+
+    static func reason(from text: String) -> NegativeReason?? {
+        if text.isEmpty { return .some(nil) }
+        if let reason = NegativeReason(rawValue: text) { return reason }
+        return reasonLabels.first { $0.value == text }.map { .some($0.key) }
+    }
+
+    /// Adds new entries and updates changed ones from a CSV file; removes nothing (purchase lists
+    /// refer to codes). Every row is checked first; one bad row and nothing changes.
+    public func importCSV(by actor: Actor, _ data: Data) async throws -> ImportReport {
+        try Policy.authorize(actor, .manageCatalogue, .platform)
+        let rows = try Self.format.rows(of: try CSVFile.read(data))
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            try await store.lockForImport()
+            let existing = Dictionary(uniqueKeysWithValues: try await store.all().map { ($0.code, $0) })
+            var errors = RowErrors()
+            var incoming: [PurchaseCategory] = []
+            var seen: [String: Int] = [:]
+            for row in rows {
+                let code = row["code"].uppercased()
+                guard let level = PurchaseCategory.level(of: code) else {
+                    errors.add(row, "code", "\(code.isEmpty ? "is empty" : "\(code) is not a catalogue code"); codes look like A, A01 or A0101")
+                    continue
+                }
+                if let first = seen[code] { errors.add(row, "code", "\(code) is in the file twice (first in row \(first))") }
+                seen[code] = row.number
+                let parent = PurchaseCategory.parentCode(of: code)
+                if let parent, existing[parent] == nil, !rows.contains(where: { $0["code"].uppercased() == parent }) {
+                    errors.add(row, "code", "its parent \(parent) is neither in the catalogue nor in the file")
+                }
+                for key in ["nameZh", "nameEn"] {
+                    if row[key].isEmpty { errors.add(row, key, "is required") }
+                    if row[key].count > 200 { errors.add(row, key, "must be at most 200 characters") }
+                }
+                guard let reason = Self.reason(from: row["negativeReason"]) else {
+                    errors.add(row, "negativeReason", "\(row["negativeReason"]) is not a reason; use one of \(NegativeReason.allCases.map { "\($0.rawValue) (\(Self.reasonLabels[$0]!))" }.joined(separator: ", ")) or leave it empty")
+                    continue
+                }
+                incoming.append(PurchaseCategory(id: existing[code]?.id ?? UUID.v7(at: now), code: code, parentCode: parent, level: level,
+                                                 nameZh: row["nameZh"], nameEn: row["nameEn"], negativeReason: reason))
+            }
+            try errors.finish()
+
+            var report = ImportReport()
+            for category in incoming.sorted(by: { $0.level < $1.level }) {
+                let entity = AuditEntity("purchase_category", category.id)
+                if let before = existing[category.code] {
+                    guard before != category else { report.unchanged += 1; continue }
+                    try await store.update(category, at: now)
+                    try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "purchase_category.updated",
+                                              entity: entity, before: before, after: category, at: now)
+                    report.updated += 1
+                } else {
+                    try await store.insert(category, at: now)
+                    try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "purchase_category.created",
+                                              entity: entity, before: nil as PurchaseCategory?, after: category, at: now)
+                    report.created += 1
+                }
+            }
+            return report
+        }
+    }
+
+    /// The whole catalogue as a CSV file that imports back unchanged.
+    public func exportCSV() async throws -> Data {
+        let rows = try await categories().map { c in
+            [c.code, c.nameZh, c.nameEn, c.negativeReason.map { Self.reasonLabels[$0]! } ?? ""]
+        }
+        return CSVFile.write(Table(header: Self.format.header, rows: rows))
+    }
+}

@@ -1,0 +1,42 @@
+import Catalogue
+import Core
+import Foundation
+import Hummingbird
+
+/// The public pages of the catalogue.
+struct CatalogueController {
+    let purchaseCatalogue: PurchaseCatalogueService
+    let views: Views
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/catalogue/purchase", use: purchaseCatalogue)
+        router.get("/catalogue/purchase.csv", use: export)
+    }
+
+    /// The guiding purchase catalogue as an indented table, the negative list marked.
+    func purchaseCatalogue(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let categories = try await purchaseCatalogue.categories()
+        let purchasable = categories.purchasableCodes
+        let rows = categories.map { c -> [String: Any] in
+            var row: [String: Any] = [
+                "code": c.code, "level": c.level,
+                "name": context.language == .zh ? c.nameZh : c.nameEn,
+                "otherName": context.language == .zh ? c.nameEn : c.nameZh,
+                "purchasable": purchasable.contains(c.code),
+            ]
+            if let reason = c.negativeReason { row["negative"] = views.text("negative_\(reason.rawValue)", context) }
+            return row
+        }
+        return views.page("purchase-catalogue", title: views.text("purchaseCatalogue_title", context),
+                          data: ["categories": rows, "canImport": Policy.decide(context.actor, .manageCatalogue, .platform) == .allow],
+                          request: request, context: context)
+    }
+
+    func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let data = try await purchaseCatalogue.exportCSV()
+        return Response(status: .ok, headers: [
+            .contentType: "text/csv; charset=utf-8",
+            .contentDisposition: "attachment; filename=\"purchase-catalogue.csv\"",
+        ], body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+}

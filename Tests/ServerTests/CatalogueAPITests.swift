@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+
+@Suite("Catalogue API and pages")
+struct CatalogueAPITests {
+    func importCSV(_ client: any TestClientProtocol, token: String, _ csv: String) async throws -> (HTTPResponse.Status, [String: Any]?) {
+        try await client.execute(uri: "/api/v1/catalogue/purchase-categories/import", method: .post,
+                                 headers: [.authorization: "Bearer \(token)", .contentType: "text/csv", .accept: "application/json"],
+                                 body: ByteBuffer(string: csv)) { response in
+            (response.status, try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+        }
+    }
+
+    @Test("everyone reads the catalogue; each entry says whether it may be bought")
+    func read() async throws {
+        try await TestApp.run { client, _ in
+            let list = try await client.execute(uri: "/api/v1/catalogue/purchase-categories", method: .get, headers: [.accept: "application/json"]) {
+                try JSONSerialization.jsonObject(with: Data(String(buffer: $0.body).utf8)) as? [[String: Any]] ?? []
+            }
+            let byCode = Dictionary(uniqueKeysWithValues: list.map { ($0["code"] as! String, $0) })
+            #expect(byCode["A0101"]?["purchasable"] as? Bool == true)
+            #expect(byCode["A01"]?["purchasable"] as? Bool == false)
+            #expect(byCode["N0401"]?["purchasable"] as? Bool == false)
+            #expect(byCode["N04"]?["negativeReason"] as? String == "staffing")
+
+            let one = try await client.json(.get, "/api/v1/catalogue/purchase-categories/a0101")
+            #expect(one.json?["nameZh"] as? String == "居家养老上门服务")
+            let missing = try await client.json(.get, "/api/v1/catalogue/purchase-categories/Z9999")
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    @Test("a finance office imports; a bad file is a 422 naming rows and columns; others are forbidden")
+    func importing() async throws {
+        try await TestApp.run { client, _ in
+            let finance = try await client.token("finance")
+            let good = "编码,中文名称,英文名称\nA0901,社区助餐服务,Community meals\n"
+            let bad = "Code,Name (Chinese),Name (English)\nA0902,,Missing Chinese\nQQ,坏,Bad\n"
+            let (refusedStatus, _) = try await importCSV(client, token: try await client.token("ngo"), good)
+            #expect(refusedStatus == .forbidden)
+
+            let (badStatus, badBody) = try await importCSV(client, token: finance, bad)
+            #expect(badStatus == .unprocessableContent)
+            let fields = (badBody?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            #expect(fields == ["rows[2].code", "rows[2].nameZh", "rows[3].code"])
+
+            let (status, report) = try await importCSV(client, token: finance, good.replacingOccurrences(of: "A0901", with: "A09\nA0901")
+                .replacingOccurrences(of: "A09\n", with: "A09,助餐服务,Meals\n"))
+            #expect(status == .ok)
+            #expect(report?["created"] as? Int == 2)
+            let created = try await client.json(.get, "/api/v1/catalogue/purchase-categories/A0901")
+            #expect(created.json?["purchasable"] as? Bool == true)
+        }
+    }
+
+    @Test("the export imports back with nothing changed")
+    func roundTrip() async throws {
+        try await TestApp.run { client, _ in
+            let export = try await client.execute(uri: "/api/v1/catalogue/purchase-categories/export", method: .get, headers: [:]) { response in
+                (response.headers[.contentType], String(buffer: response.body))
+            }
+            #expect(export.0?.hasPrefix("text/csv") == true)
+            #expect(export.1.contains("A0101,居家养老上门服务"))
+            let (status, report) = try await importCSV(client, token: try await client.token("fufeng"), export.1)
+            #expect(status == .ok)
+            #expect(report?["created"] as? Int == 0 && report?["updated"] as? Int == 0)
+            #expect((report?["unchanged"] as? Int ?? 0) > 40)
+        }
+    }
+
+    @Test("the catalogue page lists the services and marks the negative list, in both languages")
+    func page() async throws {
+        try await TestApp.run { client, _ in
+            let zh = try await Browser(client).get("/catalogue/purchase")
+            #expect(zh.status == .ok)
+            #expect(zh.html.contains("居家养老上门服务"))
+            #expect(zh.html.contains("负面清单: 自身人员与劳务派遣"))
+            let en = try await Browser(client, language: "en").get("/catalogue/purchase")
+            #expect(en.html.contains("Home-based elderly care visits"))
+            let csv = try await Browser(client).get("/catalogue/purchase.csv")
+            #expect(csv.headers[.contentDisposition]?.contains("purchase-catalogue.csv") == true)
+        }
+    }
+}
