@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Identifiers, money, credit codes, roles and the access policy. Pure Swift, no I/O.
@@ -58,7 +59,8 @@ let package = Package(
         // Spreadsheets in and out: CSV (and XLSX) as tables, mapped to columns with row and column errors.
         .target(
             name: "Tabular",
-            dependencies: ["Core", .product(name: "SwiftCSV", package: "SwiftCSV")]
+            dependencies: ["Core", .product(name: "SwiftCSV", package: "SwiftCSV"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // Service catalogue: service items, tier authorities, materials, the guiding purchase catalogue.
         .target(
@@ -104,7 +106,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
-        .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

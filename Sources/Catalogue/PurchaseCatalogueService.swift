@@ -70,11 +70,11 @@ public struct PurchaseCatalogueService: Sendable {
         return reasonLabels.first { $0.value == text }.map { .some($0.key) }
     }
 
-    /// Adds new entries and updates changed ones from a CSV file; removes nothing (purchase lists
-    /// refer to codes). Every row is checked first; one bad row and nothing changes.
-    public func importCSV(by actor: Actor, _ data: Data) async throws -> ImportReport {
+    /// Adds new entries and updates changed ones from a CSV or XLSX file; removes nothing (purchase
+    /// lists refer to codes). Every row is checked first; one bad row and nothing changes.
+    public func importFile(by actor: Actor, _ data: Data) async throws -> ImportReport {
         try Policy.authorize(actor, .manageCatalogue, .platform)
-        let rows = try Self.format.rows(of: try CSVFile.read(data))
+        let rows = try Self.format.rows(of: try SpreadsheetFile.read(data))
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
@@ -128,11 +128,11 @@ public struct PurchaseCatalogueService: Sendable {
         }
     }
 
-    /// The whole catalogue as a CSV file that imports back unchanged.
-    public func exportCSV() async throws -> Data {
+    /// The whole catalogue as a CSV or XLSX file that imports back unchanged.
+    public func export(as kind: SpreadsheetFile.Kind) async throws -> Data {
         let rows = try await categories().map { c in
             [c.code, c.nameZh, c.nameEn, c.negativeReason.map { Self.reasonLabels[$0]! } ?? ""]
         }
-        return CSVFile.write(Table(header: Self.format.header, rows: rows))
+        return SpreadsheetFile.write(Table(header: Self.format.header, rows: rows), as: kind)
     }
 }

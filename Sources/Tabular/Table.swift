@@ -7,10 +7,39 @@ import SwiftCSV
 public struct Table: Sendable, Equatable {
     public var header: [String]
     public var rows: [[String]]
+    /// Each row's number in the file (blank rows are dropped but keep the others' numbers right).
+    public var numbers: [Int]
 
-    public init(header: [String], rows: [[String]]) {
+    public init(header: [String], rows: [[String]], numbers: [Int]? = nil) {
         self.header = header
         self.rows = rows
+        self.numbers = numbers ?? Array((0..<rows.count).map { $0 + 2 })
+    }
+
+    /// Drops rows whose cells are all blank (a trailing empty line in Excel), keeping numbers.
+    func withoutBlankRows() -> Table {
+        let kept = zip(rows, numbers).filter { row, _ in !row.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
+        return Table(header: header, rows: kept.map(\.0), numbers: kept.map(\.1))
+    }
+}
+
+/// A spreadsheet file of either kind, told apart by its first bytes.
+public enum SpreadsheetFile {
+    public enum Kind: String, Sendable { case csv, xlsx }
+
+    public static func read(_ data: Data) throws(DomainError) -> Table {
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try XLSXFile.read(data) }
+        if data.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
+            throw .invalid([FieldError("file", "is an old Excel file (.xls); save it as .xlsx or as CSV UTF-8")])
+        }
+        return try CSVFile.read(data)
+    }
+
+    public static func write(_ table: Table, as kind: Kind) -> Data {
+        switch kind {
+        case .csv: CSVFile.write(table)
+        case .xlsx: XLSXFile.write(table)
+        }
     }
 }
 
@@ -33,9 +62,7 @@ public enum CSVFile {
             throw .invalid([FieldError("file", "is not a readable CSV file: \(error)")])
         }
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
-        // Rows that are wholly empty (a trailing blank line in Excel) are not data.
-        let rows = csv.rows.filter { !$0.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
-        return Table(header: header, rows: rows)
+        return Table(header: header, rows: csv.rows).withoutBlankRows()
     }
 
     public static func write(_ table: Table) -> Data {

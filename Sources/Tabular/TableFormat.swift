@@ -45,8 +45,8 @@ public struct TableFormat: Sendable {
         }
         guard problems.isEmpty else { throw .invalid(problems) }
         guard !table.rows.isEmpty else { throw .invalid([FieldError("rows[2]", "the file has a header but no rows")]) }
-        return table.rows.enumerated().map { offset, cells in
-            Row(number: offset + 2, cells: positions.reduce(into: [:]) { result, entry in
+        return zip(table.rows, table.numbers).map { cells, number in
+            Row(number: number, cells: positions.reduce(into: [:]) { result, entry in
                 result[entry.key] = entry.value < cells.count ? cells[entry.value] : ""
             })
         }

@@ -21,7 +21,7 @@ struct Seed: AsyncParsableCommand {
             let report = try await IdentityService(database: database, policy: policy).seed(seed)
             print("Seeded \(report.jurisdictions) jurisdictions, \(report.organisations) organisations, \(report.users) users (existing ones left alone).")
             let catalogue = try await PurchaseCatalogueService(database: database)
-                .importCSV(by: .system, try Data(contentsOf: URL(fileURLWithPath: seedDirectory + "/purchase-catalogue.csv")))
+                .importFile(by: .system, try Data(contentsOf: URL(fileURLWithPath: seedDirectory + "/purchase-catalogue.csv")))
             print("Guiding purchase catalogue: \(catalogue.created) entries added, \(catalogue.updated) updated, \(catalogue.unchanged) unchanged.")
         }
         print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")

@@ -67,7 +67,7 @@ struct PurchaseCatalogueTests {
         try await TestDatabase.with { database in
             let service = PurchaseCatalogueService(database: database)
             let finance = try await DemoWorld(database).actor("finance")
-            _ = try await service.importCSV(by: finance, csv("N0299,某修缮工程,Some repairs,"))
+            _ = try await service.importFile(by: finance, csv("N0299,某修缮工程,Some repairs,"))
             await #expect(throws: DomainError.self) { _ = try await service.checkPurchasable(code: "N0299") }
         }
     }
@@ -86,7 +86,7 @@ struct PurchaseCatalogueTests {
                 "A0103,重复,Duplicate,",              // row 6: duplicate of row 3
                 "A0105,好的一行,A good row,")           // row 7: fine, but must not be written
             do {
-                _ = try await service.importCSV(by: finance, file)
+                _ = try await service.importFile(by: finance, file)
                 Issue.record("must be refused")
             } catch let error as DomainError {
                 #expect(error.kind == .invalid)
@@ -101,15 +101,15 @@ struct PurchaseCatalogueTests {
         try await TestDatabase.with { database in
             let service = PurchaseCatalogueService(database: database)
             let finance = try await DemoWorld(database).actor("finance")
-            let report = try await service.importCSV(by: finance, csv(
+            let report = try await service.importFile(by: finance, csv(
                 "A09,助残服务,Disability services,", "A0901,助残就业服务,Employment for disabled people,",
                 "A0101,居家养老上门服务,Home care visits (renamed),"))
             #expect(report == ImportReport(created: 2, updated: 1, unchanged: 0))
             #expect(try await service.category(code: "A0101").nameEn == "Home care visits (renamed)")
 
-            let export = try await service.exportCSV()
+            let export = try await service.export(as: .csv)
             let count = try await service.categories().count
-            #expect(try await service.importCSV(by: finance, export) == ImportReport(unchanged: count))
+            #expect(try await service.importFile(by: finance, export) == ImportReport(unchanged: count))
             #expect(try await AuditVerifier(database: database).verify().isIntact)
         }
     }
@@ -121,7 +121,7 @@ struct PurchaseCatalogueTests {
             let world = DemoWorld(database)
             for username in ["civil", "ngo", "overseer", "evaluator"] {
                 do {
-                    _ = try await service.importCSV(by: try await world.actor(username), csv("A0901,x,y,"))
+                    _ = try await service.importFile(by: try await world.actor(username), csv("A0901,x,y,"))
                     Issue.record("\(username) must be refused")
                 } catch let error as DomainError {
                     #expect(error.kind == .forbidden, "\(username)")

@@ -86,3 +86,27 @@ struct CatalogueAPITests {
         }
     }
 }
+
+@Suite("Catalogue in Excel")
+struct CatalogueExcelTests {
+    @Test("the Excel export imports back unchanged through the API, sent as an xlsx body")
+    func excelRoundTrip() async throws {
+        try await TestApp.run { client, _ in
+            let xlsx = try await client.execute(uri: "/api/v1/catalogue/purchase-categories/export?format=xlsx", method: .get, headers: [:]) { response in
+                (response.headers[.contentType], response.body)
+            }
+            #expect(xlsx.0 == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            let token = try await client.token("finance")
+            let report = try await client.execute(uri: "/api/v1/catalogue/purchase-categories/import", method: .post, headers: [
+                .authorization: "Bearer \(token)", .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                .accept: "application/json",
+            ], body: xlsx.1) { response in
+                (response.status, try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+            }
+            #expect(report.0 == .ok)
+            #expect(report.1?["created"] as? Int == 0 && report.1?["updated"] as? Int == 0)
+            let page = try await Browser(client).get("/catalogue/purchase.xlsx")
+            #expect(page.headers[.contentDisposition]?.contains("purchase-catalogue.xlsx") == true)
+        }
+    }
+}

@@ -88,7 +88,7 @@ public enum TestDatabase {
                 try await Migrator(database: database).migrate()
                 if template == .demo {
                     _ = try await IdentityService(database: database, policy: signInPolicy).seed(demoSeed)
-                    _ = try await PurchaseCatalogueService(database: database).importCSV(by: .system, demoPurchaseCatalogue)
+                    _ = try await PurchaseCatalogueService(database: database).importFile(by: .system, demoPurchaseCatalogue)
                 }
             }
         }

@@ -23,19 +23,29 @@ extension APIHandler {
 
     func importPurchaseCategories(_ input: Operations.ImportPurchaseCategories.Input) async throws -> Operations.ImportPurchaseCategories.Output {
         let actor = try signedIn()
-        guard case .csv(let body) = input.body else { throw DomainError.badRequest("Send the file as text/csv.") }
+        // Either kind of file; the bytes themselves say which it is.
+        let body: HTTPBody
+        switch input.body {
+        case .csv(let csv): body = csv
+        case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let xlsx): body = xlsx
+        }
         let data: Data
         do {
             data = try await Data(collecting: body, upTo: Self.maximumImportBytes)
         } catch {
             throw DomainError.badRequest("The file is larger than \(Self.maximumImportBytes / 1024 / 1024) MB.")
         }
-        let report = try await purchaseCatalogue.importCSV(by: actor, data)
+        let report = try await purchaseCatalogue.importFile(by: actor, data)
         return .ok(.init(body: .json(.init(created: report.created, updated: report.updated, unchanged: report.unchanged))))
     }
 
     func exportPurchaseCategories(_ input: Operations.ExportPurchaseCategories.Input) async throws -> Operations.ExportPurchaseCategories.Output {
-        .ok(.init(body: .csv(HTTPBody(try await purchaseCatalogue.exportCSV()))))
+        switch input.query.format ?? .csv {
+        case .csv:
+            .ok(.init(body: .csv(HTTPBody(try await purchaseCatalogue.export(as: .csv)))))
+        case .xlsx:
+            .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await purchaseCatalogue.export(as: .xlsx)))))
+        }
     }
 }
 

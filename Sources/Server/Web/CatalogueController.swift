@@ -2,6 +2,7 @@ import Catalogue
 import Core
 import Foundation
 import Hummingbird
+import Tabular
 
 /// The public pages of the catalogue.
 struct CatalogueController {
@@ -10,7 +11,8 @@ struct CatalogueController {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/catalogue/purchase", use: purchaseCatalogue)
-        router.get("/catalogue/purchase.csv", use: export)
+        router.get("/catalogue/purchase.csv") { _, _ in try await export(.csv) }
+        router.get("/catalogue/purchase.xlsx") { _, _ in try await export(.xlsx) }
     }
 
     /// The guiding purchase catalogue as an indented table, the negative list marked.
@@ -32,11 +34,11 @@ struct CatalogueController {
                           request: request, context: context)
     }
 
-    func export(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let data = try await purchaseCatalogue.exportCSV()
+    func export(_ kind: SpreadsheetFile.Kind) async throws -> Response {
+        let data = try await purchaseCatalogue.export(as: kind)
         return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"purchase-catalogue.csv\"",
+            .contentType: kind == .csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            .contentDisposition: "attachment; filename=\"purchase-catalogue.\(kind.rawValue)\"",
         ], body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 }
