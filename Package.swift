@@ -65,7 +65,7 @@ let package = Package(
         // Service catalogue: service items, tier authorities, materials, the guiding purchase catalogue.
         .target(
             name: "Catalogue",
-            dependencies: ["Core", "Store", "Tabular", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["Core", "Store", "Tabular", "Identity", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(

@@ -37,6 +37,7 @@ users=$(python3 -c 'import json; print(" ".join(u["username"] for u in json.load
 "$SPOKES" seed >/dev/null
 check "seeding twice changes nothing" sh -c "'$SPOKES' seed | grep -q 'Seeded 0 jurisdictions, 0 organisations, 0 users'"
 check "the catalogue seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q '0 entries added, 0 updated'"
+check "the service items seed unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Service items: 0 added, 0 updated, 62 unchanged'"
 "$SPOKES" serve --port "$port" > "$work/serve.log" 2>&1 &
 server=$!
 check "server becomes ready" wait_ready "$port"

@@ -34,6 +34,10 @@ public enum TestDatabase {
         return policy
     }
 
+    public static func seedFile(_ name: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/seed/" + name))
+    }
+
     public static let demoPurchaseCatalogue = try! Data(contentsOf: URL(fileURLWithPath: packageRoot + "/seed/purchase-catalogue.csv"))
 
     public static let demoSeed: IdentitySeed = try! IdentitySeed.load(from: packageRoot + "/seed/identity.json")
@@ -89,6 +93,9 @@ public enum TestDatabase {
                 if template == .demo {
                     _ = try await IdentityService(database: database, policy: signInPolicy).seed(demoSeed)
                     _ = try await PurchaseCatalogueService(database: database).importFile(by: .system, demoPurchaseCatalogue)
+                    let items = ServiceItemService(database: database, identity: IdentityService(database: database, policy: signInPolicy))
+                    _ = try await items.importMaterials(by: .system, try seedFile("materials.csv"))
+                    _ = try await items.importItems(by: .system, try seedFile("service-items.csv"))
                 }
             }
         }

@@ -1,0 +1,109 @@
+import Core
+import Foundation
+
+/// Where a service is applied for.
+public enum Channel: String, CaseIterable, Codable, Sendable {
+    case window, online, both
+}
+
+/// Which tier accepts (受理), approves (审批) and handles (经办) an item, with the time limits of
+/// acceptance and approval when they sit at different tiers (seed 000).
+public struct TierAuthority: Codable, Sendable, Equatable {
+    public var accept: Tier
+    public var approve: Tier
+    public var handle: Tier
+    public var acceptDays: Int
+    public var approveDays: Int
+
+    public init(accept: Tier, approve: Tier, handle: Tier, acceptDays: Int, approveDays: Int) {
+        self.accept = accept
+        self.approve = approve
+        self.handle = handle
+        self.acceptDays = acceptDays
+        self.approveDays = approveDays
+    }
+
+    /// What is wrong with the matrix, if anything: approval may not sit below acceptance.
+    public var problems: [FieldError] {
+        var problems: [FieldError] = []
+        if approve.depth > accept.depth {
+            problems.append(FieldError("approveTier", "approves at the \(approve.rawValue) tier, below the \(accept.rawValue) tier that accepts"))
+        }
+        if acceptDays < 0 || approveDays < 0 { problems.append(FieldError("acceptDays", "time limits cannot be negative")) }
+        return problems
+    }
+}
+
+/// What a version of a service item says: the "five disclosures" and the tier matrix.
+public struct ItemContent: Codable, Sendable, Equatable {
+    public var nameZh: String
+    public var nameEn: String
+    public var legalBasis: String
+    public var conditions: String
+    public var procedure: [String]
+    public var result: String
+    /// The promised time limit in working days (0 for on-the-spot items).
+    public var timeLimitDays: Int
+    public var onTheSpot: Bool
+    public var channel: Channel
+    public var fees: String
+    public var authority: TierAuthority
+    public var materialIDs: [UUID]
+}
+
+/// A service item as published: one canonical item, its current published version.
+public struct ServiceItem: Codable, Sendable, Equatable {
+    public var id: UUID
+    /// e.g. MZ-001 (department initials and a number)
+    public var code: String
+    public var departmentID: UUID
+    public var version: Int
+    public var content: ItemContent
+    public var publishedAt: Date
+}
+
+public enum RetirementReason: String, CaseIterable, Codable, Sendable {
+    /// The office looks the fact up itself (信息共享).
+    case dataSharing = "data_sharing"
+    /// The applicant signs a commitment instead (告知承诺).
+    case commitment
+}
+
+/// A certificate or stamp (证明材料) that items may require.
+public struct Material: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var code: String
+    public var nameZh: String
+    public var nameEn: String
+    public var issuer: String
+    public var retiredAt: Date?
+    public var retiredReason: RetirementReason?
+    public var retiredNote: String?
+
+    public var isRetired: Bool { retiredAt != nil }
+}
+
+/// The materials report: by issuer, how many there are and how many were retired.
+public struct MaterialsByIssuer: Sendable, Equatable {
+    public var issuer: String
+    public var total: Int
+    public var retired: Int
+}
+
+/// Search filters for the public list.
+public struct ItemSearch: Sendable {
+    public var text: String
+    public var departmentID: UUID?
+    /// Items accepted at this tier (where residents apply).
+    public var tier: Tier?
+    public var onTheSpot: Bool?
+    public var limit: Int
+
+    public init(text: String = "", departmentID: UUID? = nil, tier: Tier? = nil, onTheSpot: Bool? = nil, limit: Int = 50) {
+        self.text = text
+        self.departmentID = departmentID
+        self.tier = tier
+        self.onTheSpot = onTheSpot
+        self.limit = limit
+    }
+}

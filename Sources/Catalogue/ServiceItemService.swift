@@ -1,0 +1,322 @@
+import Core
+import Foundation
+import Identity
+import PostgresNIO
+import Store
+import Tabular
+
+/// The service catalogue (事项清单): canonical items with published versions, their tier matrix and the
+/// materials they require. Read by everyone; kept by finance offices (who compile the district list).
+public struct ServiceItemService: Sendable {
+    let database: Database
+    let identity: IdentityService
+    let clock: any SpokesClock
+
+    public init(database: Database, identity: IdentityService, clock: any SpokesClock = SystemClock()) {
+        self.database = database
+        self.identity = identity
+        self.clock = clock
+    }
+
+    private func store(_ connection: PostgresConnection) -> ServiceItemStore {
+        ServiceItemStore(connection: connection, logger: database.logger)
+    }
+
+    private func audit<State: Encodable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String, _ entity: AuditEntity,
+                                         before: State?, after: State?) async throws {
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: action, entity: entity,
+                                  before: before, after: after, at: clock.now())
+    }
+
+    // MARK: Reading
+
+    public func search(_ search: ItemSearch) async throws -> [ServiceItem] {
+        var search = search
+        search.limit = min(max(search.limit, 1), 200)
+        return try await database.read { try await store($0).search(search) }
+    }
+
+    public func item(id: UUID) async throws -> ServiceItem {
+        guard let item = try await database.read({ try await store($0).item(id: id) }) else {
+            throw DomainError.notFound("the catalogue has no item \(id.uuidString.lowercased())")
+        }
+        return item
+    }
+
+    /// Every published version, newest first, each with what changed from the one before it.
+    public func history(id: UUID) async throws -> [(item: ServiceItem, changes: [FieldChange])] {
+        let versions = try await database.read { try await store($0).versions(itemID: id) }
+        guard !versions.isEmpty else { throw DomainError.notFound("the catalogue has no item \(id.uuidString.lowercased())") }
+        let materials = Dictionary(uniqueKeysWithValues: try await self.materials().map { ($0.id, $0.code) })
+        return versions.enumerated().map { index, version in
+            let previous = index + 1 < versions.count ? versions[index + 1].content : nil
+            return (version, previous.map { FieldChange.between($0, version.content, materialCodes: materials) } ?? [])
+        }
+    }
+
+    public func materials() async throws -> [Material] {
+        try await database.read { try await store($0).materials() }
+    }
+
+    /// The materials an item requires now: those of its version that have not been retired since.
+    public func requiredMaterials(of item: ServiceItem) async throws -> (required: [Material], retired: [Material]) {
+        let all = Dictionary(uniqueKeysWithValues: try await materials().map { ($0.id, $0) })
+        let listed = item.content.materialIDs.compactMap { all[$0] }
+        return (listed.filter { !$0.isRetired }, listed.filter(\.isRetired))
+    }
+
+    public func materialsReport() async throws -> [MaterialsByIssuer] {
+        try await database.read { try await store($0).materialsByIssuer() }
+    }
+
+    // MARK: Materials
+
+    public static let materialFormat = TableFormat([
+        .init("code", zh: "编码", en: "Code"),
+        .init("nameZh", zh: "中文名称", en: "Name (Chinese)"),
+        .init("nameEn", zh: "英文名称", en: "Name (English)"),
+        .init("issuer", zh: "出具单位", en: "Issuer"),
+    ])
+
+    /// Adds and updates materials from a CSV or XLSX file; all or nothing.
+    public func importMaterials(by actor: Actor, _ data: Data) async throws -> ImportReport {
+        try Policy.authorize(actor, .manageCatalogue, .platform)
+        let rows = try Self.materialFormat.rows(of: try SpreadsheetFile.read(data))
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            try await store.lock()
+            let existing = Dictionary(uniqueKeysWithValues: try await store.materials().map { ($0.code, $0) })
+            var errors = RowErrors()
+            var seen: [String: Int] = [:]
+            var incoming: [Material] = []
+            for row in rows {
+                let code = row["code"].uppercased()
+                if code.range(of: #"^M[0-9]{4}$"#, options: .regularExpression) == nil {
+                    errors.add(row, "code", "\(code.isEmpty ? "is empty" : code + " is not a material code"); codes look like M0001")
+                }
+                if let first = seen[code] { errors.add(row, "code", "\(code) is in the file twice (first in row \(first))") }
+                seen[code] = row.number
+                for key in ["nameZh", "nameEn", "issuer"] where row[key].isEmpty { errors.add(row, key, "is required") }
+                var material = existing[code] ?? Material(id: UUID.v7(at: now), code: code, nameZh: "", nameEn: "", issuer: "")
+                material.nameZh = row["nameZh"]
+                material.nameEn = row["nameEn"]
+                material.issuer = row["issuer"]
+                incoming.append(material)
+            }
+            try errors.finish()
+            var report = ImportReport()
+            for material in incoming {
+                let entity = AuditEntity("material", material.id)
+                if let before = existing[material.code] {
+                    guard before != material else { report.unchanged += 1; continue }
+                    try await store.update(material)
+                    try await audit(connection, actor, "material.updated", entity, before: before, after: material)
+                    report.updated += 1
+                } else {
+                    try await store.insert(material, at: now)
+                    try await audit(connection, actor, "material.created", entity, before: nil, after: material)
+                    report.created += 1
+                }
+            }
+            return report
+        }
+    }
+
+    /// Retires a material: from now on no item requires it. The published versions that listed it
+    /// stay as they were; the item pages show it as no longer needed, with the reason.
+    public func retireMaterial(by actor: Actor, code: String, reason: RetirementReason, note: String) async throws -> Material {
+        try Policy.authorize(actor, .manageCatalogue, .platform)
+        var check = Validator()
+        let note = check.text(note, "note", max: 500)
+        try check.finish()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let before = try await store.material(code: code, forUpdate: true) else {
+                throw DomainError.notFound("the registry has no material \(code)")
+            }
+            guard !before.isRetired else { throw DomainError.conflict("\(code) was retired already") }
+            var after = before
+            after.retiredAt = clock.now()
+            after.retiredReason = reason
+            after.retiredNote = note
+            try await store.update(after)
+            try await audit(connection, actor, "material.retired", AuditEntity("material", before.id), before: before, after: after)
+            return after
+        }
+    }
+
+    // MARK: Items
+
+    public static let itemFormat = TableFormat([
+        .init("code", zh: "事项编码", en: "Code"),
+        .init("department", zh: "实施部门", en: "Department"),
+        .init("nameZh", zh: "事项名称", en: "Name (Chinese)"),
+        .init("nameEn", zh: "英文名称", en: "Name (English)"),
+        .init("legalBasis", zh: "实施依据", en: "Legal basis"),
+        .init("conditions", zh: "申请条件", en: "Conditions"),
+        .init("procedure", zh: "办理程序", en: "Procedure"),
+        .init("materials", zh: "提报材料", en: "Materials"),
+        .init("result", zh: "处理结果", en: "Result"),
+        .init("timeLimitDays", zh: "承诺时限（工作日）", en: "Time limit (working days)"),
+        .init("onTheSpot", zh: "即办件", en: "On the spot"),
+        .init("channel", zh: "办理渠道", en: "Channel"),
+        .init("fees", zh: "收费标准", en: "Fees"),
+        .init("acceptTier", zh: "受理层级", en: "Accepted at"),
+        .init("approveTier", zh: "审批层级", en: "Approved at"),
+        .init("handleTier", zh: "经办层级", en: "Handled at"),
+        .init("acceptDays", zh: "受理时限", en: "Days to accept"),
+        .init("approveDays", zh: "审批时限", en: "Days to approve"),
+    ])
+
+    static let tierWords: [String: Tier] = [
+        "district": .district, "区": .district, "县": .district, "区县": .district,
+        "street": .street, "街道": .street, "镇": .street, "乡镇": .street,
+        "community": .community, "社区": .community, "村": .community,
+    ]
+    static let tierLabels: [Tier: String] = [.district: "区县", .street: "街道", .community: "社区"]
+    static let channelWords: [String: Channel] = ["window": .window, "窗口": .window, "online": .online, "网上": .online,
+                                                  "both": .both, "均可": .both]
+    static let channelLabels: [Channel: String] = [.window: "窗口", .online: "网上", .both: "均可"]
+    static let yes: Set<String> = ["是", "yes", "true", "1", "y"]
+    static let no: Set<String> = ["否", "no", "false", "0", "n"]
+
+    /// Adds items and publishes a new version of each changed one from a CSV or XLSX file; all or nothing.
+    public func importItems(by actor: Actor, _ data: Data) async throws -> ImportReport {
+        try Policy.authorize(actor, .manageCatalogue, .platform)
+        let rows = try Self.itemFormat.rows(of: try SpreadsheetFile.read(data))
+        let departments = try await buyingOrganisations()
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            try await store.lock()
+            let materials = Dictionary(uniqueKeysWithValues: try await store.materials().map { ($0.code, $0) })
+            var errors = RowErrors()
+            var seen: [String: Int] = [:]
+            var incoming: [(code: String, department: UUID, content: ItemContent)] = []
+            for row in rows {
+                let code = row["code"].uppercased()
+                if code.range(of: #"^[A-Z]{2}-[0-9]{3}$"#, options: .regularExpression) == nil {
+                    errors.add(row, "code", "\(code.isEmpty ? "is empty" : code + " is not an item code"); codes look like MZ-001")
+                }
+                if let first = seen[code] { errors.add(row, "code", "\(code) is in the file twice (first in row \(first))") }
+                seen[code] = row.number
+                let department = departments[row["department"]] ?? departments[row["department"].uppercased()]
+                if department == nil { errors.add(row, "department", "\(row["department"]) is not a registered department or finance office (give its name or credit code)") }
+                for key in ["nameZh", "nameEn", "legalBasis", "conditions", "procedure", "result"] where row[key].isEmpty {
+                    errors.add(row, key, "is required")
+                }
+                let steps = row["procedure"].split(whereSeparator: { "\n；;".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                var materialIDs: [UUID] = []
+                for name in row["materials"].split(whereSeparator: { "、,，;； \n".contains($0) }).map({ String($0).uppercased() }) {
+                    guard let material = materials[name] else { errors.add(row, "materials", "\(name) is not in the materials registry"); continue }
+                    if material.isRetired { errors.add(row, "materials", "\(name) has been retired and may not be required") }
+                    materialIDs.append(material.id)
+                }
+                func number(_ key: String) -> Int {
+                    guard let value = Int(row[key]), value >= 0, value <= 365 else { errors.add(row, key, "must be a whole number of days from 0 to 365"); return 0 }
+                    return value
+                }
+                func tier(_ key: String) -> Tier {
+                    guard let tier = Self.tierWords[row[key].lowercased()] else { errors.add(row, key, "must be 区县/街道/社区 (district/street/community)"); return .district }
+                    return tier
+                }
+                let onTheSpot = Self.yes.contains(row["onTheSpot"].lowercased())
+                if !onTheSpot && !Self.no.contains(row["onTheSpot"].lowercased()) { errors.add(row, "onTheSpot", "must be 是 or 否 (yes or no)") }
+                let channel = Self.channelWords[row["channel"].lowercased()]
+                if channel == nil { errors.add(row, "channel", "must be 窗口, 网上 or 均可 (window, online, both)") }
+                let authority = TierAuthority(accept: tier("acceptTier"), approve: tier("approveTier"), handle: tier("handleTier"),
+                                              acceptDays: number("acceptDays"), approveDays: number("approveDays"))
+                for problem in authority.problems { errors.add(row, problem.field, problem.message) }
+                let content = ItemContent(nameZh: row["nameZh"], nameEn: row["nameEn"], legalBasis: row["legalBasis"], conditions: row["conditions"],
+                                          procedure: steps, result: row["result"], timeLimitDays: number("timeLimitDays"), onTheSpot: onTheSpot,
+                                          channel: channel ?? .window, fees: row["fees"].isEmpty ? "不收费" : row["fees"], authority: authority,
+                                          materialIDs: materialIDs)
+                if content.onTheSpot && content.timeLimitDays != 0 { errors.add(row, "timeLimitDays", "an on-the-spot item is done the same day: 0") }
+                if let department { incoming.append((code, department, content)) }
+            }
+            try errors.finish()
+
+            var report = ImportReport()
+            for (code, department, content) in incoming {
+                if let current = try await store.item(code: code, forUpdate: true) {
+                    guard current.content != content else { report.unchanged += 1; continue }
+                    try await store.publish(itemID: current.id, version: current.version + 1, content, by: actor.userID, at: now)
+                    try await audit(connection, actor, "item.published", AuditEntity("service_item", current.id), before: current.content, after: content)
+                    report.updated += 1
+                } else {
+                    let id = UUID.v7(at: now)
+                    try await store.insertItem(id: id, code: code, departmentID: department, at: now)
+                    try await store.publish(itemID: id, version: 1, content, by: actor.userID, at: now)
+                    try await audit(connection, actor, "item.published", AuditEntity("service_item", id), before: nil, after: content)
+                    report.created += 1
+                }
+            }
+            return report
+        }
+    }
+
+    /// Departments and finance offices by Chinese name and by credit code.
+    private func buyingOrganisations() async throws -> [String: UUID] {
+        var result: [String: UUID] = [:]
+        for kind in [OrganisationKind.department, .financeOffice] {
+            var after: Organisation?
+            repeat {
+                let page = try await identity.organisations(kind: kind, after: after, limit: 200)
+                for organisation in page {
+                    result[organisation.nameZh] = organisation.id
+                    if let code = organisation.creditCode { result[code] = organisation.id }
+                }
+                after = page.count == 200 ? page.last : nil
+            } while after != nil
+        }
+        return result
+    }
+
+    /// Every published item in the import format: importing it back changes nothing.
+    public func exportItems(as kind: SpreadsheetFile.Kind) async throws -> Data {
+        let materials = Dictionary(uniqueKeysWithValues: try await self.materials().map { ($0.id, $0.code) })
+        var names: [UUID: String] = [:]
+        var rows: [[String]] = []
+        for item in try await allItems() {
+            if names[item.departmentID] == nil { names[item.departmentID] = try await identity.organisation(id: item.departmentID).nameZh }
+            let c = item.content
+            rows.append([item.code, names[item.departmentID]!, c.nameZh, c.nameEn, c.legalBasis, c.conditions, c.procedure.joined(separator: "\n"),
+                         c.materialIDs.compactMap { materials[$0] }.joined(separator: "、"), c.result, String(c.timeLimitDays),
+                         c.onTheSpot ? "是" : "否", Self.channelLabels[c.channel]!, c.fees, Self.tierLabels[c.authority.accept]!,
+                         Self.tierLabels[c.authority.approve]!, Self.tierLabels[c.authority.handle]!, String(c.authority.acceptDays),
+                         String(c.authority.approveDays)])
+        }
+        return SpreadsheetFile.write(Table(header: Self.itemFormat.header, rows: rows), as: kind)
+    }
+
+    public func exportMaterials(as kind: SpreadsheetFile.Kind) async throws -> Data {
+        let rows = try await materials().map { [$0.code, $0.nameZh, $0.nameEn, $0.issuer] }
+        return SpreadsheetFile.write(Table(header: Self.materialFormat.header, rows: rows), as: kind)
+    }
+
+    private func allItems() async throws -> [ServiceItem] {
+        try await database.read { try await store($0).allPublished() }
+    }
+}
+
+/// One field that differs between two versions of an item, for the history page.
+public struct FieldChange: Sendable, Equatable {
+    public var field: String
+    public var before: String
+    public var after: String
+
+    static func between(_ old: ItemContent, _ new: ItemContent, materialCodes: [UUID: String]) -> [FieldChange] {
+        func text(_ c: ItemContent) -> [(String, String)] {
+            [("nameZh", c.nameZh), ("nameEn", c.nameEn), ("legalBasis", c.legalBasis), ("conditions", c.conditions),
+             ("procedure", c.procedure.joined(separator: " → ")), ("materials", c.materialIDs.compactMap { materialCodes[$0] }.joined(separator: "、")),
+             ("result", c.result), ("timeLimitDays", String(c.timeLimitDays)), ("onTheSpot", c.onTheSpot ? "是" : "否"),
+             ("channel", c.channel.rawValue), ("fees", c.fees), ("acceptTier", c.authority.accept.rawValue),
+             ("approveTier", c.authority.approve.rawValue), ("handleTier", c.authority.handle.rawValue),
+             ("acceptDays", String(c.authority.acceptDays)), ("approveDays", String(c.authority.approveDays))]
+        }
+        return zip(text(old), text(new)).compactMap { old, new in
+            old.1 == new.1 ? nil : FieldChange(field: old.0, before: old.1, after: new.1)
+        }
+    }
+}

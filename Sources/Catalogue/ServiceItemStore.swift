@@ -1,0 +1,173 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of service items and materials, and nothing else.
+struct ServiceItemStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    // MARK: Materials
+
+    private static let materialColumns = "id, code, name_zh, name_en, issuer, retired_at, retired_reason, retired_note"
+
+    func materials() async throws -> [Material] {
+        try await materials(PostgresQuery(unsafeSQL: "SELECT \(Self.materialColumns) FROM catalogue.materials ORDER BY code"))
+    }
+
+    func material(code: String, forUpdate: Bool = false) async throws -> Material? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.materialColumns) FROM catalogue.materials WHERE code = $1" + (forUpdate ? " FOR UPDATE" : ""))
+        query.binds.append(code)
+        return try await materials(query).first
+    }
+
+    private func materials(_ query: PostgresQuery) async throws -> [Material] {
+        var result: [Material] = []
+        for try await (id, code, nameZh, nameEn, issuer, retiredAt, reason, note) in try await connection.query(query, logger: logger)
+            .decode((UUID, String, String, String, String, Date?, String?, String?).self) {
+            result.append(Material(id: id, code: code, nameZh: nameZh, nameEn: nameEn, issuer: issuer, retiredAt: retiredAt,
+                                   retiredReason: reason.flatMap(RetirementReason.init(rawValue:)), retiredNote: note))
+        }
+        return result
+    }
+
+    func insert(_ m: Material, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO catalogue.materials (id, code, name_zh, name_en, issuer, created_at)
+            VALUES (\(m.id), \(m.code), \(m.nameZh), \(m.nameEn), \(m.issuer), \(date))
+            """, logger: logger)
+    }
+
+    func update(_ m: Material) async throws {
+        try await connection.query("""
+            UPDATE catalogue.materials SET name_zh = \(m.nameZh), name_en = \(m.nameEn), issuer = \(m.issuer),
+                   retired_at = \(m.retiredAt), retired_reason = \(m.retiredReason?.rawValue), retired_note = \(m.retiredNote)
+            WHERE id = \(m.id)
+            """, logger: logger)
+    }
+
+    func materialsByIssuer() async throws -> [MaterialsByIssuer] {
+        var result: [MaterialsByIssuer] = []
+        for try await (issuer, total, retired) in try await connection.query("""
+            SELECT issuer, count(*)::int, count(retired_at)::int FROM catalogue.materials GROUP BY issuer ORDER BY count(*) DESC, issuer
+            """, logger: logger).decode((String, Int, Int).self) {
+            result.append(MaterialsByIssuer(issuer: issuer, total: total, retired: retired))
+        }
+        return result
+    }
+
+    // MARK: Items
+
+    private static let itemColumns = """
+        i.id, i.code, i.department_id, v.version, v.published_at, v.name_zh, v.name_en, v.legal_basis, v.conditions,
+        v.procedure, v.result, v.time_limit_days, v.on_the_spot, v.channel, v.fees, v.accept_tier, v.approve_tier,
+        v.handle_tier, v.accept_days, v.approve_days, v.material_ids
+        """
+
+    func item(id: UUID) async throws -> ServiceItem? {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.itemColumns) FROM catalogue.items i
+            JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version WHERE i.id = $1
+            """)
+        query.binds.append(id)
+        return try await items(query).first
+    }
+
+    func item(code: String, forUpdate: Bool = false) async throws -> ServiceItem? {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.itemColumns) FROM catalogue.items i
+            JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version WHERE i.code = $1
+            """ + (forUpdate ? " FOR UPDATE OF i" : ""))
+        query.binds.append(code)
+        return try await items(query).first
+    }
+
+    /// Every item in its published version, in code order (for export).
+    func allPublished() async throws -> [ServiceItem] {
+        try await items(PostgresQuery(unsafeSQL: """
+            SELECT \(Self.itemColumns) FROM catalogue.items i
+            JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version ORDER BY i.code
+            """))
+    }
+
+    /// Every version of an item, newest first.
+    func versions(itemID: UUID) async throws -> [ServiceItem] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.itemColumns) FROM catalogue.items i
+            JOIN catalogue.item_versions v ON v.item_id = i.id WHERE i.id = $1 ORDER BY v.version DESC
+            """)
+        query.binds.append(itemID)
+        return try await items(query)
+    }
+
+    /// Published items matching the search: substring matches first, then by similarity, then name.
+    func search(_ search: ItemSearch) async throws -> [ServiceItem] {
+        let text = search.text.trimmingCharacters(in: .whitespaces)
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.itemColumns) FROM catalogue.items i
+            JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version
+            WHERE ($1 = '' OR v.name_zh ILIKE '%' || $2 || '%' OR v.name_en ILIKE '%' || $2 || '%'
+                   OR similarity(v.name_zh, $1) > 0.2 OR word_similarity($1, v.name_en) > 0.5)
+              AND ($3::uuid IS NULL OR i.department_id = $3)
+              AND ($4::text IS NULL OR v.accept_tier = $4)
+              AND ($5::boolean IS NULL OR v.on_the_spot = $5)
+            ORDER BY ($1 <> '' AND (v.name_zh ILIKE '%' || $2 || '%' OR v.name_en ILIKE '%' || $2 || '%')) DESC,
+                     greatest(similarity(v.name_zh, $1), word_similarity($1, v.name_en)) DESC, i.code
+            LIMIT $6
+            """)
+        query.binds.append(text)
+        query.binds.append(Self.likeEscaped(text))
+        query.binds.append(search.departmentID)
+        query.binds.append(search.tier?.rawValue)
+        query.binds.append(search.onTheSpot)
+        query.binds.append(search.limit)
+        return try await items(query)
+    }
+
+    /// A search text with LIKE's wildcards taken literally.
+    static func likeEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    private func items(_ query: PostgresQuery) async throws -> [ServiceItem] {
+        var result: [ServiceItem] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            let (id, code, department, version, publishedAt, nameZh, nameEn, legalBasis, conditions, procedure, resultText,
+                 limit, onTheSpot, channel, fees, accept, approve, handle, acceptDays, approveDays, materials) =
+                try row.decode((UUID, String, UUID, Int, Date, String, String, String, String, [String], String, Int, Bool,
+                                String, String, String, String, String, Int, Int, [UUID]).self)
+            let authority = TierAuthority(accept: Tier(rawValue: accept) ?? .district, approve: Tier(rawValue: approve) ?? .district,
+                                          handle: Tier(rawValue: handle) ?? .district, acceptDays: acceptDays, approveDays: approveDays)
+            result.append(ServiceItem(id: id, code: code, departmentID: department, version: version, content: ItemContent(
+                nameZh: nameZh, nameEn: nameEn, legalBasis: legalBasis, conditions: conditions, procedure: procedure, result: resultText,
+                timeLimitDays: limit, onTheSpot: onTheSpot, channel: Channel(rawValue: channel) ?? .window, fees: fees,
+                authority: authority, materialIDs: materials), publishedAt: publishedAt))
+        }
+        return result
+    }
+
+    func insertItem(id: UUID, code: String, departmentID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO catalogue.items (id, code, department_id, created_at) VALUES (\(id), \(code), \(departmentID), \(date))
+            """, logger: logger)
+    }
+
+    /// Adds a published version and makes it the item's current one.
+    func publish(itemID: UUID, version: Int, _ c: ItemContent, by actor: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO catalogue.item_versions (item_id, version, name_zh, name_en, legal_basis, conditions, procedure, result,
+                time_limit_days, on_the_spot, channel, fees, accept_tier, approve_tier, handle_tier, accept_days, approve_days,
+                material_ids, published_at, published_by)
+            VALUES (\(itemID), \(version), \(c.nameZh), \(c.nameEn), \(c.legalBasis), \(c.conditions), \(c.procedure), \(c.result),
+                \(c.timeLimitDays), \(c.onTheSpot), \(c.channel.rawValue), \(c.fees), \(c.authority.accept.rawValue),
+                \(c.authority.approve.rawValue), \(c.authority.handle.rawValue), \(c.authority.acceptDays), \(c.authority.approveDays),
+                \(c.materialIDs), \(date), \(actor))
+            """, logger: logger)
+        try await connection.query("UPDATE catalogue.items SET published_version = \(version) WHERE id = \(itemID)", logger: logger)
+    }
+
+    func lock() async throws {
+        try await connection.query("LOCK TABLE catalogue.items, catalogue.materials IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+    }
+}
