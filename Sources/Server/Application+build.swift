@@ -14,6 +14,7 @@ public struct AppDependencies: Sendable {
     public var database: Database
     public var identity: IdentityService
     public var purchaseCatalogue: PurchaseCatalogueService
+    public var serviceItems: ServiceItemService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -23,6 +24,7 @@ public struct AppDependencies: Sendable {
         self.database = database
         self.identity = identity
         self.purchaseCatalogue = PurchaseCatalogueService(database: database, clock: clock)
+        self.serviceItems = ServiceItemService(database: database, identity: identity, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -51,7 +53,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PublicController(identity: dependencies.identity, views: views).register(on: router)
     AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
     AdminController(identity: dependencies.identity, views: views).register(on: router)
-    CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, views: views).register(on: router)
+    CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
+                        identity: dependencies.identity, views: views).register(on: router)
 
     let contract = configuration.contractsDirectory + "/openapi.yaml"
     guard let specification = FileManager.default.contents(atPath: contract) else {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Identity
 import NIOCore
+import NIOFoundationCompat
 import Prometheus
 import Server
 import Store
@@ -83,7 +84,19 @@ actor Browser {
         let token = csrf ?? cookies["spokes_csrf"] ?? ""
         let body = ([("_csrf", token)] + fields).map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
             .joined(separator: "&")
-        return try await send(.post, uri, body: body)
+        return try await send(.post, uri, body: Data(body.utf8), contentType: "application/x-www-form-urlencoded")
+    }
+
+    /// Uploads a file with other fields as multipart/form-data, the CSRF token included.
+    func upload(_ uri: String, fields: [(String, String)], file: Data, filename: String) async throws -> Page {
+        let boundary = "----spokes\(UUID().uuidString)"
+        var body = Data()
+        for (name, value) in [("_csrf", cookies["spokes_csrf"] ?? "")] + fields {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body += file + Data("\r\n--\(boundary)--\r\n".utf8)
+        return try await send(.post, uri, body: body, contentType: "multipart/form-data; boundary=\(boundary)")
     }
 
     func signIn(_ username: String, password: String = TestDatabase.demoSeed.demoPassword) async throws -> Page {
@@ -91,11 +104,11 @@ actor Browser {
         return try await post("/login", [("username", username), ("password", password), ("next", "/")])
     }
 
-    private func send(_ method: HTTPRequest.Method, _ uri: String, body: String?) async throws -> Page {
+    private func send(_ method: HTTPRequest.Method, _ uri: String, body: Data?, contentType: String? = nil) async throws -> Page {
         var headers: HTTPFields = [.accept: "text/html", .acceptLanguage: language]
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
-        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        let page = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+        if let contentType { headers[.contentType] = contentType }
+        let page = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(data: $0) }) { response in
             Page(status: response.status, headers: response.headers, html: String(buffer: response.body))
         }
         for header in page.headers[values: .setCookie] {

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import HTTPTypes
+import NIOFoundationCompat
 import Hummingbird
 
 /// Double-submit CSRF protection for the HTML forms: every visitor gets a random token in a cookie,
@@ -52,7 +53,8 @@ struct CSRFCheckMiddleware: RouterMiddleware {
         var request = request
         if !request.uri.path.hasPrefix("/api/") && ![.get, .head, .options].contains(request.method) {
             let body = try await request.collectBody(upTo: context.maxUploadSize)
-            let sent = FormData(String(buffer: body))[CSRFTokenMiddleware.field] ?? request.headers[.xCSRFToken] ?? ""
+            let sent = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body))?.text(CSRFTokenMiddleware.field)
+                ?? FormData(String(buffer: body))[CSRFTokenMiddleware.field] ?? request.headers[.xCSRFToken] ?? ""
             guard let expected = CSRFTokenMiddleware.existing(request), Self.same(sent, expected) else {
                 throw DomainError.forbidden("This form has expired or did not come from Spokes. Go back, reload the page and send it again.")
             }

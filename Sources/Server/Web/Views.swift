@@ -9,7 +9,8 @@ struct Views: Sendable {
     /// The templates the code renders; start-up fails when one is missing, because swift-mustache
     /// silently returns nothing for an unknown name.
     static let required = ["layout", "home", "login", "error", "organisations", "organisation",
-                           "organisation-new", "jurisdictions", "purchase-catalogue"]
+                           "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
+                           "catalogue-history", "catalogue-materials", "catalogue-import"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -79,10 +80,12 @@ struct Views: Sendable {
 enum Navigation {
     static func items(for actor: Actor?, path: String, t: [String: String]) -> [[String: Any]] {
         var items: [(String, String)] = [("/", "nav_home"), ("/organisations", "nav_organisations"),
-                                         ("/jurisdictions", "nav_jurisdictions"), ("/catalogue/purchase", "nav_purchaseCatalogue")]
+                                         ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
+                                         ("/catalogue/purchase", "nav_purchaseCatalogue")]
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
+            if Policy.decide(actor, .manageCatalogue, .platform) == .allow { items.append(("/catalogue/import", "nav_import")) }
         }
         return items.map { href, key in
             ["href": href, "label": t[key] ?? key, "current": href == path]
