@@ -64,7 +64,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
     }
     let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
-    try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue).registerHandlers(on: api)
+    try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
+                   serviceItems: dependencies.serviceItems).registerHandlers(on: api)
     return router
 }
 

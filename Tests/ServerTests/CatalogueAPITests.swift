@@ -110,3 +110,69 @@ struct CatalogueExcelTests {
         }
     }
 }
+
+@Suite("Service items API")
+struct ServiceItemsAPITests {
+    func array(_ client: any TestClientProtocol, _ uri: String) async throws -> [[String: Any]] {
+        try await client.execute(uri: uri, method: .get, headers: [.accept: "application/json"]) {
+            try JSONSerialization.jsonObject(with: Data(String(buffer: $0.body).utf8)) as? [[String: Any]] ?? []
+        }
+    }
+
+    @Test("search, one item and its versions, filters, and bad filters as 422")
+    func read() async throws {
+        try await TestApp.run { client, _ in
+            let found = try await array(client, "/api/v1/catalogue/items?q=%E5%85%BB%E8%80%81")
+            #expect(found.contains { $0["nameZh"] as? String == "居家养老服务补贴" })
+            let id = try #require(found.first?["id"] as? String)
+            let item = try await client.json(.get, "/api/v1/catalogue/items/\(id)")
+            #expect((item.json?["authority"] as? [String: Any])?["accept"] != nil)
+            #expect(try await array(client, "/api/v1/catalogue/items/\(id)/versions").count == 1)
+            let spot = try await array(client, "/api/v1/catalogue/items?onTheSpot=true&limit=200")
+            #expect(!spot.isEmpty && spot.allSatisfy { $0["onTheSpot"] as? Bool == true })
+            let badTier = try await client.json(.get, "/api/v1/catalogue/items?tier=planet")
+            #expect((400..<500).contains(badTier.status.code))
+            let badDepartment = try await client.json(.get, "/api/v1/catalogue/items?department=nope")
+            #expect(badDepartment.status == .unprocessableContent)
+            let missing = try await client.json(.get, "/api/v1/catalogue/items/\(UUID().uuidString)")
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    @Test("materials: list, report, retire by a finance office, refused for others and when retired already")
+    func materials() async throws {
+        try await TestApp.run { client, _ in
+            #expect(try await array(client, "/api/v1/catalogue/materials").count == 33)
+            #expect(!(try await array(client, "/api/v1/catalogue/materials/report")).isEmpty)
+            let body = #"{"reason":"commitment","note":"以个人承诺代替"}"#
+            let refused = try await client.json(.post, "/api/v1/catalogue/materials/M0033/retire", token: try await client.token("ngo"), body: body)
+            #expect(refused.status == .forbidden)
+            let finance = try await client.token("finance")
+            let retired = try await client.json(.post, "/api/v1/catalogue/materials/M0033/retire", token: finance, body: body)
+            #expect(retired.status == .ok)
+            #expect(retired.json?["retired"] as? Bool == true)
+            let again = try await client.json(.post, "/api/v1/catalogue/materials/M0033/retire", token: finance, body: body)
+            #expect(again.status == .conflict)
+            let unknown = try await client.json(.post, "/api/v1/catalogue/materials/M9999/retire", token: finance, body: body)
+            #expect(unknown.status == .notFound)
+            let badReason = try await client.json(.post, "/api/v1/catalogue/materials/M0032/retire", token: finance, body: #"{"reason":"magic","note":"x"}"#)
+            #expect(badReason.status == .unprocessableContent)
+        }
+    }
+
+    @Test("items export and import back unchanged over the API; a department is refused")
+    func roundTrip() async throws {
+        try await TestApp.run { client, _ in
+            let csv = try await client.execute(uri: "/api/v1/catalogue/items/export", method: .get, headers: [:]) { String(buffer: $0.body) }
+            #expect(csv.contains("MZ-001"))
+            for (username, expected) in [("civil", HTTPResponse.Status.forbidden), ("finance", .ok)] {
+                let token = try await client.token(username)
+                let response = try await client.execute(uri: "/api/v1/catalogue/items/import", method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "text/csv", .accept: "application/json"],
+                    body: .init(string: csv)) { ($0.status, String(buffer: $0.body)) }
+                #expect(response.0 == expected, "\(username)")
+                if expected == .ok { #expect(response.1.contains(#""unchanged":62"#) || response.1.contains(#""unchanged" : 62"#)) }
+            }
+        }
+    }
+}

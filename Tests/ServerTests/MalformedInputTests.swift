@@ -16,6 +16,7 @@ struct MalformedInputTests {
         (.patch, "/api/v1/organisations/{organisation}"),
         (.post, "/api/v1/organisations/{organisation}/users"),
         (.patch, "/api/v1/users/{user}"),
+        (.post, "/api/v1/catalogue/materials/M0001/retire"),
     ]
 
     static let bodies: [(String, HTTPResponse.Status)] = [
@@ -23,7 +24,7 @@ struct MalformedInputTests {
         ("", .badRequest),                        // nothing
         ("[1,2,3]", .unprocessableContent),       // JSON, wrong shape
         // a known field of every endpoint's body with the wrong type
-        (#"{"username":42,"nameZh":42,"kind":42,"tier":42,"disabled":"yes","roles":"x","password":1,"code":1}"#, .unprocessableContent),
+        (#"{"username":42,"nameZh":42,"kind":42,"tier":42,"disabled":"yes","roles":"x","password":1,"code":1,"reason":1,"note":1}"#, .unprocessableContent),
         ("null", .unprocessableContent),
         (String(repeating: "x", count: 10_000), .badRequest),
     ]

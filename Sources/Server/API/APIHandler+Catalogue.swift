@@ -29,12 +29,7 @@ extension APIHandler {
         case .csv(let csv): body = csv
         case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let xlsx): body = xlsx
         }
-        let data: Data
-        do {
-            data = try await Data(collecting: body, upTo: Self.maximumImportBytes)
-        } catch {
-            throw DomainError.badRequest("The file is larger than \(Self.maximumImportBytes / 1024 / 1024) MB.")
-        }
+        let data = try await Self.collect(body)
         let report = try await purchaseCatalogue.importFile(by: actor, data)
         return .ok(.init(body: .json(.init(created: report.created, updated: report.updated, unchanged: report.unchanged))))
     }

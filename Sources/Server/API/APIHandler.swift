@@ -9,6 +9,7 @@ import SpokesAPI
 struct APIHandler: APIProtocol {
     let identity: IdentityService
     let purchaseCatalogue: PurchaseCatalogueService
+    let serviceItems: ServiceItemService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

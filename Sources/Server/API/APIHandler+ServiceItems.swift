@@ -1,0 +1,118 @@
+import Catalogue
+import Core
+import Foundation
+import OpenAPIRuntime
+import SpokesAPI
+
+/// Service items and materials in the JSON API.
+extension APIHandler {
+    func searchServiceItems(_ input: Operations.SearchServiceItems.Input) async throws -> Operations.SearchServiceItems.Output {
+        let limit = input.query.limit ?? 50
+        guard (1...200).contains(limit) else { throw DomainError.invalid([FieldError("limit", "must be between 1 and 200")]) }
+        let search = ItemSearch(text: input.query.q ?? "", departmentID: try input.query.department.map { try uuid($0, "department") },
+                                tier: input.query.tier.flatMap { Tier(rawValue: $0.rawValue) }, onTheSpot: input.query.onTheSpot, limit: limit)
+        let materials = try await materialCodes()
+        return .ok(.init(body: .json(try await serviceItems.search(search).map { .init($0, materials: materials) })))
+    }
+
+    func getServiceItem(_ input: Operations.GetServiceItem.Input) async throws -> Operations.GetServiceItem.Output {
+        let item = try await serviceItems.item(id: try uuid(input.path.itemId, "itemId"))
+        return .ok(.init(body: .json(.init(item, materials: try await materialCodes()))))
+    }
+
+    func listServiceItemVersions(_ input: Operations.ListServiceItemVersions.Input) async throws -> Operations.ListServiceItemVersions.Output {
+        let history = try await serviceItems.history(id: try uuid(input.path.itemId, "itemId"))
+        return .ok(.init(body: .json(history.map { item, changes in
+            .init(version: item.version, publishedAt: item.publishedAt,
+                  changes: changes.map { .init(field: $0.field, before: $0.before, after: $0.after) })
+        })))
+    }
+
+    func importServiceItems(_ input: Operations.ImportServiceItems.Input) async throws -> Operations.ImportServiceItems.Output {
+        let actor = try signedIn()
+        let data: Data = switch input.body {
+        case .csv(let body): try await Self.collect(body)
+        case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let body): try await Self.collect(body)
+        }
+        return .ok(.init(body: .json(.init(try await serviceItems.importItems(by: actor, data)))))
+    }
+
+    func exportServiceItems(_ input: Operations.ExportServiceItems.Input) async throws -> Operations.ExportServiceItems.Output {
+        switch input.query.format ?? .csv {
+        case .csv: .ok(.init(body: .csv(HTTPBody(try await serviceItems.exportItems(as: .csv)))))
+        case .xlsx: .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await serviceItems.exportItems(as: .xlsx)))))
+        }
+    }
+
+    func listMaterials(_ input: Operations.ListMaterials.Input) async throws -> Operations.ListMaterials.Output {
+        .ok(.init(body: .json(try await serviceItems.materials().map(Components.Schemas.Material.init))))
+    }
+
+    func materialsReport(_ input: Operations.MaterialsReport.Input) async throws -> Operations.MaterialsReport.Output {
+        .ok(.init(body: .json(try await serviceItems.materialsReport().map { .init(issuer: $0.issuer, total: $0.total, retired: $0.retired) })))
+    }
+
+    func importMaterials(_ input: Operations.ImportMaterials.Input) async throws -> Operations.ImportMaterials.Output {
+        let actor = try signedIn()
+        let data: Data = switch input.body {
+        case .csv(let body): try await Self.collect(body)
+        case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let body): try await Self.collect(body)
+        }
+        return .ok(.init(body: .json(.init(try await serviceItems.importMaterials(by: actor, data)))))
+    }
+
+    func exportMaterials(_ input: Operations.ExportMaterials.Input) async throws -> Operations.ExportMaterials.Output {
+        switch input.query.format ?? .csv {
+        case .csv: .ok(.init(body: .csv(HTTPBody(try await serviceItems.exportMaterials(as: .csv)))))
+        case .xlsx: .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await serviceItems.exportMaterials(as: .xlsx)))))
+        }
+    }
+
+    func retireMaterial(_ input: Operations.RetireMaterial.Input) async throws -> Operations.RetireMaterial.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let material = try await serviceItems.retireMaterial(by: try signedIn(), code: input.path.code.uppercased(),
+                                                             reason: RetirementReason(rawValue: body.reason.rawValue) ?? .commitment, note: body.note)
+        return .ok(.init(body: .json(.init(material))))
+    }
+
+    private func materialCodes() async throws -> [UUID: Material] {
+        Dictionary(uniqueKeysWithValues: try await serviceItems.materials().map { ($0.id, $0) })
+    }
+
+    /// Reads an uploaded file whole, refusing one larger than an import may be.
+    static func collect(_ body: HTTPBody) async throws -> Data {
+        do {
+            return try await Data(collecting: body, upTo: maximumImportBytes)
+        } catch {
+            throw DomainError.badRequest("The file is larger than \(maximumImportBytes / 1024 / 1024) MB.")
+        }
+    }
+}
+
+extension Components.Schemas.ImportReport {
+    init(_ report: ImportReport) {
+        self.init(created: report.created, updated: report.updated, unchanged: report.unchanged)
+    }
+}
+
+extension Components.Schemas.ServiceItem {
+    init(_ item: ServiceItem, materials: [UUID: Material]) {
+        let c = item.content
+        self.init(id: item.id.lowercased, code: item.code, departmentId: item.departmentID.lowercased, version: item.version,
+                  publishedAt: item.publishedAt, nameZh: c.nameZh, nameEn: c.nameEn, legalBasis: c.legalBasis, conditions: c.conditions,
+                  procedure: c.procedure, result: c.result, timeLimitDays: c.timeLimitDays, onTheSpot: c.onTheSpot,
+                  channel: .init(rawValue: c.channel.rawValue) ?? .window, fees: c.fees,
+                  authority: .init(accept: .init(rawValue: c.authority.accept.rawValue) ?? .district,
+                                   approve: .init(rawValue: c.authority.approve.rawValue) ?? .district,
+                                   handle: .init(rawValue: c.authority.handle.rawValue) ?? .district,
+                                   acceptDays: c.authority.acceptDays, approveDays: c.authority.approveDays),
+                  materials: c.materialIDs.compactMap { materials[$0] }.filter { !$0.isRetired }.map(\.code))
+    }
+}
+
+extension Components.Schemas.Material {
+    init(_ m: Material) {
+        self.init(code: m.code, nameZh: m.nameZh, nameEn: m.nameEn, issuer: m.issuer, retired: m.isRetired, retiredAt: m.retiredAt,
+                  retiredReason: m.retiredReason.flatMap { .init(rawValue: $0.rawValue) }, retiredNote: m.retiredNote)
+    }
+}
