@@ -3,7 +3,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SPOKES = .build/debug/spokes
 PORT ?= 8080
 
-.PHONY: run test setup build seed db-stop clean
+.PHONY: run test setup build seed db-stop clean bench-search
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +23,11 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/smoke.sh
+
+## Catalogue search latency on 10,000 generated items (writes Benchmarks/results/<date>-search-<config>.md)
+CONFIG ?= release
+bench-search: setup
+	$(SWIFT) run -c $(CONFIG) SearchBenchmark
 
 seed: build
 	$(SPOKES) seed

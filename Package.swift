@@ -97,6 +97,12 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
+        // Benchmarks, run by `make bench-search`; each writes a dated Markdown file to Benchmarks/results/.
+        .executableTarget(
+            name: "SearchBenchmark",
+            dependencies: ["Core", "Store", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Benchmarks/SearchBenchmark"
+        ),
         // Shared test helpers: one cluster per run, a migrated template, a database per test.
         .target(
             name: "TestSupport",

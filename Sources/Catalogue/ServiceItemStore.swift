@@ -101,19 +101,31 @@ struct ServiceItemStore {
         return try await items(query)
     }
 
-    /// Published items matching the search: substring matches first, then by similarity, then name.
+    /// Published items matching the search. Names containing the text come first (shorter, more
+    /// specific names before longer ones); only when no name contains it are names that look like it
+    /// offered instead ("did you mean"), by trigram similarity. Without text, the filters alone, by code.
     func search(_ search: ItemSearch) async throws -> [ServiceItem] {
         let text = search.text.trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return try await items(filtered(search, match: "TRUE", order: "i.code", text: text)) }
+        let contained = try await items(filtered(search,
+            match: "v.search_grams @> catalogue.grams($1) AND (v.name_zh ILIKE '%' || $2 || '%' OR v.name_en ILIKE '%' || $2 || '%')",
+            order: "length(v.name_zh), i.code", text: text))
+        if !contained.isEmpty { return contained }
+        return try await items(filtered(search, match: "(v.name_zh % $1 OR $1 <% v.name_en)",
+            order: "greatest(similarity(v.name_zh, $1), word_similarity($1, v.name_en)) DESC, i.code", text: text))
+    }
+
+    /// One search query: `match` and `order` are fixed SQL written above, every value is bound.
+    /// (`$1 = $1` keeps both text parameters referenced in every variant, so their types are known.)
+    private func filtered(_ search: ItemSearch, match: String, order: String, text: String) -> PostgresQuery {
         var query = PostgresQuery(unsafeSQL: """
             SELECT \(Self.itemColumns) FROM catalogue.items i
             JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version
-            WHERE ($1 = '' OR v.name_zh ILIKE '%' || $2 || '%' OR v.name_en ILIKE '%' || $2 || '%'
-                   OR similarity(v.name_zh, $1) > 0.2 OR word_similarity($1, v.name_en) > 0.5)
+            WHERE \(match) AND ($1 = $1) AND ($2 = $2)
               AND ($3::uuid IS NULL OR i.department_id = $3)
               AND ($4::text IS NULL OR v.accept_tier = $4)
               AND ($5::boolean IS NULL OR v.on_the_spot = $5)
-            ORDER BY ($1 <> '' AND (v.name_zh ILIKE '%' || $2 || '%' OR v.name_en ILIKE '%' || $2 || '%')) DESC,
-                     greatest(similarity(v.name_zh, $1), word_similarity($1, v.name_en)) DESC, i.code
+            ORDER BY \(order)
             LIMIT $6
             """)
         query.binds.append(text)
@@ -122,7 +134,7 @@ struct ServiceItemStore {
         query.binds.append(search.tier?.rawValue)
         query.binds.append(search.onTheSpot)
         query.binds.append(search.limit)
-        return try await items(query)
+        return query
     }
 
     /// A search text with LIKE's wildcards taken literally.

@@ -44,6 +44,17 @@ struct ServiceItemTests {
         }
     }
 
+    @Test("when no name contains the text, names that look like it are offered (a misspelling still finds)")
+    func didYouMean() async throws {
+        try await TestDatabase.with { database in
+            let items = service(database)
+            #expect(try await items.search(ItemSearch(text: "asessment")).isEmpty == false)
+            let found = try await items.search(ItemSearch(text: "legal advise"))
+            #expect(found.first?.content.nameEn == "Legal advice")
+            #expect(try await items.search(ItemSearch(text: "qqqqzzzz")).isEmpty)
+        }
+    }
+
     @Test("filters by department, accepting tier and on-the-spot; LIKE wildcards are taken literally")
     func filters() async throws {
         try await TestDatabase.with { database in
