@@ -107,3 +107,20 @@ public struct ItemSearch: Sendable {
         self.limit = limit
     }
 }
+
+/// How one jurisdiction offers an item: its own address, phone, hours and notes, never its own name.
+public struct LocalDetails: Codable, Sendable, Equatable {
+    public var jurisdictionID: UUID
+    public var address: String
+    public var phone: String
+    public var hours: String
+    public var notes: String
+
+    public init(jurisdictionID: UUID, address: String, phone: String, hours: String, notes: String) {
+        self.jurisdictionID = jurisdictionID
+        self.address = address
+        self.phone = phone
+        self.hours = hours
+        self.notes = notes
+    }
+}

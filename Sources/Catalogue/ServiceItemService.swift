@@ -69,6 +69,36 @@ public struct ServiceItemService: Sendable {
         try await database.read { try await store($0).materialsByIssuer() }
     }
 
+    // MARK: Local details
+
+    /// Every jurisdiction's local details of an item.
+    public func localDetails(of itemID: UUID) async throws -> [LocalDetails] {
+        try await database.read { try await store($0).localDetails(itemID: itemID) }
+    }
+
+    /// Records how a jurisdiction offers an item (its offices, or those above it).
+    public func setLocalDetails(by actor: Actor, itemID: UUID, jurisdictionCode: String, address: String, phone: String,
+                                hours: String, notes: String) async throws -> LocalDetails {
+        guard let jurisdiction = try await identity.jurisdiction(code: jurisdictionCode) else {
+            throw DomainError.invalid([FieldError("jurisdictionCode", "no jurisdiction has code \(jurisdictionCode)")])
+        }
+        try Policy.authorize(actor, .manageLocalDetails, Resource(jurisdictionPath: jurisdiction.path))
+        let item = try await item(id: itemID)
+        var check = Validator()
+        let details = LocalDetails(jurisdictionID: jurisdiction.id, address: check.text(address, "address", max: 300),
+                                   phone: check.text(phone, "phone", max: 50), hours: check.text(hours, "hours", max: 200),
+                                   notes: check.text(notes, "notes", max: 1000, required: false))
+        try check.finish()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            let before = try await store.localDetails(itemID: item.id).first { $0.jurisdictionID == jurisdiction.id }
+            guard before != details else { return details }
+            try await store.save(details, itemID: item.id, by: actor.userID, at: clock.now())
+            try await audit(connection, actor, "item.local_details_set", AuditEntity("service_item", item.id), before: before, after: details)
+            return details
+        }
+    }
+
     // MARK: Materials
 
     public static let materialFormat = TableFormat([

@@ -179,6 +179,28 @@ struct ServiceItemStore {
         try await connection.query("UPDATE catalogue.items SET published_version = \(version) WHERE id = \(itemID)", logger: logger)
     }
 
+    // MARK: Local details
+
+    func localDetails(itemID: UUID) async throws -> [LocalDetails] {
+        var result: [LocalDetails] = []
+        for try await (jurisdiction, address, phone, hours, notes) in try await connection.query("""
+            SELECT jurisdiction_id, address, phone, hours, notes FROM catalogue.item_local_details WHERE item_id = \(itemID)
+            """, logger: logger).decode((UUID, String, String, String, String).self) {
+            result.append(LocalDetails(jurisdictionID: jurisdiction, address: address, phone: phone, hours: hours, notes: notes))
+        }
+        return result
+    }
+
+    func save(_ d: LocalDetails, itemID: UUID, by actor: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO catalogue.item_local_details (item_id, jurisdiction_id, address, phone, hours, notes, updated_at, updated_by)
+            VALUES (\(itemID), \(d.jurisdictionID), \(d.address), \(d.phone), \(d.hours), \(d.notes), \(date), \(actor))
+            ON CONFLICT (item_id, jurisdiction_id) DO UPDATE
+            SET address = EXCLUDED.address, phone = EXCLUDED.phone, hours = EXCLUDED.hours, notes = EXCLUDED.notes,
+                updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+            """, logger: logger)
+    }
+
     func lock() async throws {
         try await connection.query("LOCK TABLE catalogue.items, catalogue.materials IN SHARE ROW EXCLUSIVE MODE", logger: logger)
     }

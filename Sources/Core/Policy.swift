@@ -15,6 +15,8 @@ public enum Action: String, CaseIterable, Sendable {
     // Catalogue
     case readCatalogue
     case manageCatalogue
+    /// Record where and when a jurisdiction offers a service item.
+    case manageLocalDetails
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -54,6 +56,10 @@ public enum Policy {
         switch action {
         case .readJurisdictions, .readOrganisation, .readCatalogue:
             return .allow
+        case .manageLocalDetails:
+            // Buying offices of the jurisdiction or one above it keep its local details.
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction
+                ? .allow : .deny("only the offices of this jurisdiction or one above it may do this")
         case .manageCatalogue:
             // Finance offices keep the catalogues that decide what may be bought.
             return actor.organisationKind == .financeOffice && actor.has(.buyer)

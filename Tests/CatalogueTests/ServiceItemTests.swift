@@ -1,4 +1,5 @@
 import Catalogue
+import Identity
 import Core
 import Foundation
 import Store
@@ -174,6 +175,61 @@ struct ServiceItemTests {
                 await #expect(throws: DomainError.self) { _ = try await items.importMaterials(by: actor, try TestDatabase.seedFile("materials.csv")) }
             }
             #expect(try await items.materials().allSatisfy { !$0.isRetired })
+        }
+    }
+}
+
+@Suite("Local details of service items")
+struct LocalDetailsTests {
+    @Test("a street office records where its street offers an item; the item keeps its name; audited")
+    func streetOffice() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let items = ServiceItemService(database: database, identity: world.identity)
+            let item = try #require(try await items.search(ItemSearch(text: "居家养老服务补贴")).first)
+            // The Yanshan street office (a department of street 370102010) signs in through a new user.
+            let office = try #require(try await world.identity.organisations(kind: .department, limit: 200).first { $0.nameZh == "燕山街道办事处" })
+            let clerk = try await world.identity.createUser(by: try await world.actor("admin"), NewUser(
+                username: "yanshan", displayName: "燕山窗口", password: "a long password", organisationID: office.id, roles: ["buyer"]))
+            let actor = try await world.identity.signIn(username: clerk.username, password: "a long password")
+            let details = try await items.setLocalDetails(by: actor, itemID: item.id, jurisdictionCode: "370102010", address: "燕山街道便民服务中心",
+                                                          phone: "0531-00000000", hours: "周一至周五 9:00-17:00", notes: "")
+            #expect(try await items.localDetails(of: item.id) == [details])
+            #expect(try await items.item(id: item.id).content.nameZh == "居家养老服务补贴")
+            #expect(try await AuditVerifier(database: database).verify().isIntact)
+
+            // Not for another street, nor for the district above it.
+            for code in ["370102001", "370102"] {
+                await #expect(throws: DomainError.self) {
+                    _ = try await items.setLocalDetails(by: actor, itemID: item.id, jurisdictionCode: code, address: "x", phone: "1", hours: "1", notes: "")
+                }
+            }
+        }
+    }
+
+    @Test("the district finance office may describe any street below it; suppliers may not; bad input is refused")
+    func districtAndRefusals() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let items = ServiceItemService(database: database, identity: world.identity)
+            let item = try #require(try await items.search(ItemSearch(text: "婚姻登记")).first)
+            _ = try await items.setLocalDetails(by: try await world.actor("finance"), itemID: item.id, jurisdictionCode: "370102001",
+                                                address: "解放路", phone: "1", hours: "9-17", notes: "")
+            await #expect(throws: DomainError.self) {
+                _ = try await items.setLocalDetails(by: try await world.actor("ngo"), itemID: item.id, jurisdictionCode: "370102001",
+                                                    address: "x", phone: "1", hours: "1", notes: "")
+            }
+            await #expect(throws: DomainError.self) {
+                _ = try await items.setLocalDetails(by: try await world.actor("fufeng"), itemID: item.id, jurisdictionCode: "370102001",
+                                                    address: "x", phone: "1", hours: "1", notes: "")
+            }
+            do {
+                _ = try await items.setLocalDetails(by: try await world.actor("finance"), itemID: item.id, jurisdictionCode: "370102001",
+                                                    address: " ", phone: "", hours: "9-17", notes: "")
+                Issue.record("must be refused")
+            } catch let error as DomainError {
+                #expect(error.fields.map(\.field) == ["address", "phone"])
+            }
         }
     }
 }

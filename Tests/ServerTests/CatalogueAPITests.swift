@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Catalogue
 import HummingbirdTesting
 import NIOCore
 import TestSupport
@@ -173,6 +174,36 @@ struct ServiceItemsAPITests {
                 #expect(response.0 == expected, "\(username)")
                 if expected == .ok { #expect(response.1.contains(#""unchanged":62"#) || response.1.contains(#""unchanged" : 62"#)) }
             }
+        }
+    }
+}
+
+@Suite("Local details through the API and the page")
+struct LocalDetailsWebTests {
+    @Test("the district finance office records a street's details by API and by the item page; others are refused")
+    func localDetails() async throws {
+        try await TestApp.run { client, world in
+            let items = ServiceItemService(database: world.database, identity: world.identity)
+            let item = try #require(try await items.search(ItemSearch(text: "婚姻登记")).first).id.uuidString.lowercased()
+            let body = #"{"address":"解放路街道便民服务中心","phone":"0531-1","hours":"9:00-17:00"}"#
+            let refused = try await client.json(.put, "/api/v1/catalogue/items/\(item)/local-details/370102001", token: try await client.token("ngo"), body: body)
+            #expect(refused.status == .forbidden)
+            let unknown = try await client.json(.put, "/api/v1/catalogue/items/\(item)/local-details/999", token: try await client.token("finance"), body: body)
+            #expect(unknown.status == .unprocessableContent)
+            let saved = try await client.json(.put, "/api/v1/catalogue/items/\(item)/local-details/370102001", token: try await client.token("finance"), body: body)
+            #expect(saved.status == .ok)
+            #expect(saved.json?["notes"] as? String == "")
+
+            let browser = Browser(client)
+            _ = try await browser.signIn("finance")
+            let form = try await browser.get("/catalogue/items/\(item)")
+            #expect(form.html.contains("登记本地办理信息"))
+            let posted = try await browser.post("/catalogue/items/\(item)/local", [("jurisdictionCode", "370102002"), ("address", "千佛山街道"),
+                                                                                  ("phone", "0531-2"), ("hours", "9-17"), ("notes", "")])
+            #expect(posted.status == .seeOther)
+            let page = try await Browser(client).get("/catalogue/items/\(item)")
+            #expect(page.html.contains("解放路街道便民服务中心") && page.html.contains("千佛山街道"))
+            #expect(!page.html.contains("登记本地办理信息"), "visitors get no form")
         }
     }
 }

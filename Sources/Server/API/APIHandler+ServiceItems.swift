@@ -28,6 +28,20 @@ extension APIHandler {
         })))
     }
 
+    func listLocalDetails(_ input: Operations.ListLocalDetails.Input) async throws -> Operations.ListLocalDetails.Output {
+        let itemID = try uuid(input.path.itemId, "itemId")
+        _ = try await serviceItems.item(id: itemID)
+        return .ok(.init(body: .json(try await serviceItems.localDetails(of: itemID).map(Components.Schemas.LocalDetails.init))))
+    }
+
+    func setLocalDetails(_ input: Operations.SetLocalDetails.Input) async throws -> Operations.SetLocalDetails.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let details = try await serviceItems.setLocalDetails(
+            by: try signedIn(), itemID: try uuid(input.path.itemId, "itemId"), jurisdictionCode: input.path.jurisdictionCode,
+            address: body.address, phone: body.phone, hours: body.hours, notes: body.notes ?? "")
+        return .ok(.init(body: .json(.init(details))))
+    }
+
     func importServiceItems(_ input: Operations.ImportServiceItems.Input) async throws -> Operations.ImportServiceItems.Output {
         let actor = try signedIn()
         let data: Data = switch input.body {
@@ -107,6 +121,12 @@ extension Components.Schemas.ServiceItem {
                                    handle: .init(rawValue: c.authority.handle.rawValue) ?? .district,
                                    acceptDays: c.authority.acceptDays, approveDays: c.authority.approveDays),
                   materials: c.materialIDs.compactMap { materials[$0] }.filter { !$0.isRetired }.map(\.code))
+    }
+}
+
+extension Components.Schemas.LocalDetails {
+    init(_ d: LocalDetails) {
+        self.init(jurisdictionId: d.jurisdictionID.lowercased, address: d.address, phone: d.phone, hours: d.hours, notes: d.notes)
     }
 }
 

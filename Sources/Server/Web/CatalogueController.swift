@@ -18,6 +18,7 @@ struct CatalogueController {
         router.get("/catalogue", use: list)
         router.get("/catalogue/items/{id}", use: item)
         router.get("/catalogue/items/{id}/history", use: history)
+        router.post("/catalogue/items/{id}/local", use: setLocalDetails)
         router.get("/catalogue/materials", use: materials)
         router.post("/catalogue/materials/{code}/retire", use: retire)
         router.get("/catalogue/import", use: importForm)
@@ -85,7 +86,30 @@ struct CatalogueController {
                                       "reason": views.text("retired_\($0.retiredReason?.rawValue ?? "")", context), "note": $0.retiredNote ?? ""] },
             "grid": grid,
         ]
-        return views.page("catalogue-item", title: name(c.nameZh, c.nameEn, context), data: data, request: request, context: context)
+        var page = data
+        let jurisdictions = try await identity.jurisdictions()
+        let byID = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, $0) })
+        page["local"] = try await items.localDetails(of: item.id).compactMap { d -> [String: String]? in
+            guard let j = byID[d.jurisdictionID] else { return nil }
+            return ["jurisdiction": name(j.nameZh, j.nameEn, context), "address": d.address, "phone": d.phone, "hours": d.hours, "notes": d.notes]
+        }
+        // The jurisdictions this user may describe: their own and those below it.
+        let mine = jurisdictions.filter { Policy.decide(context.actor, .manageLocalDetails, Resource(jurisdictionPath: $0.path)) == .allow }
+        if !mine.isEmpty {
+            page["localChoices"] = mine.map { ["code": $0.code, "name": String(repeating: "— ", count: $0.path.count - 1) + name($0.nameZh, $0.nameEn, context)] }
+        }
+        return views.page("catalogue-item", title: name(c.nameZh, c.nameEn, context), data: page, request: request, context: context)
+    }
+
+    func setLocalDetails(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let actor = context.actor else { throw DomainError.unauthenticated("Sign in first.") }
+        let itemID = try id(context)
+        var request = request
+        let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+        _ = try await items.setLocalDetails(by: actor, itemID: itemID, jurisdictionCode: form["jurisdictionCode"] ?? "",
+                                            address: form["address"] ?? "", phone: form["phone"] ?? "", hours: form["hours"] ?? "",
+                                            notes: form["notes"] ?? "")
+        return .redirect(to: "/catalogue/items/\(itemID.lowercased)")
     }
 
     func history(_ request: Request, context: AppRequestContext) async throws -> Response {
