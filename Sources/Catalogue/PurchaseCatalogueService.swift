@@ -108,23 +108,11 @@ public struct PurchaseCatalogueService: Sendable {
             }
             try errors.finish()
 
-            var report = ImportReport()
-            for category in incoming.sorted(by: { $0.level < $1.level }) {
-                let entity = AuditEntity("purchase_category", category.id)
-                if let before = existing[category.code] {
-                    guard before != category else { report.unchanged += 1; continue }
-                    try await store.update(category, at: now)
-                    try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "purchase_category.updated",
-                                              entity: entity, before: before, after: category, at: now)
-                    report.updated += 1
-                } else {
-                    try await store.insert(category, at: now)
-                    try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "purchase_category.created",
-                                              entity: entity, before: nil as PurchaseCategory?, after: category, at: now)
-                    report.created += 1
-                }
-            }
-            return report
+            // Parents before children, for the foreign key.
+            return try await ImportWriter<PurchaseCategory>(connection: connection, database: database, actor: actor,
+                                                            kind: "purchase_category", at: now)
+                .write(incoming.sorted { $0.level < $1.level }, existing: { existing[$0.code] }, id: \.id,
+                       insert: { try await store.insert($0, at: now) }, update: { try await store.update($0, at: now) })
         }
     }
 

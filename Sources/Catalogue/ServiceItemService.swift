@@ -135,21 +135,9 @@ public struct ServiceItemService: Sendable {
                 incoming.append(material)
             }
             try errors.finish()
-            var report = ImportReport()
-            for material in incoming {
-                let entity = AuditEntity("material", material.id)
-                if let before = existing[material.code] {
-                    guard before != material else { report.unchanged += 1; continue }
-                    try await store.update(material)
-                    try await audit(connection, actor, "material.updated", entity, before: before, after: material)
-                    report.updated += 1
-                } else {
-                    try await store.insert(material, at: now)
-                    try await audit(connection, actor, "material.created", entity, before: nil, after: material)
-                    report.created += 1
-                }
-            }
-            return report
+            return try await ImportWriter<Material>(connection: connection, database: database, actor: actor, kind: "material", at: now)
+                .write(incoming, existing: { existing[$0.code] }, id: \.id,
+                       insert: { try await store.insert($0, at: now) }, update: { try await store.update($0) })
         }
     }
 
