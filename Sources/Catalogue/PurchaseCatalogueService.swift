@@ -82,15 +82,13 @@ public struct PurchaseCatalogueService: Sendable {
             let existing = Dictionary(uniqueKeysWithValues: try await store.all().map { ($0.code, $0) })
             var errors = RowErrors()
             var incoming: [PurchaseCategory] = []
-            var seen: [String: Int] = [:]
             for row in rows {
                 let code = row["code"].uppercased()
                 guard let level = PurchaseCategory.level(of: code) else {
                     errors.add(row, "code", "\(code.isEmpty ? "is empty" : "\(code) is not a catalogue code"); codes look like A, A01 or A0101")
                     continue
                 }
-                if let first = seen[code] { errors.add(row, "code", "\(code) is in the file twice (first in row \(first))") }
-                seen[code] = row.number
+                errors.checkUnique(row, "code", code)
                 let parent = PurchaseCategory.parentCode(of: code)
                 if let parent, existing[parent] == nil, !rows.contains(where: { $0["code"].uppercased() == parent }) {
                     errors.add(row, "code", "its parent \(parent) is neither in the catalogue nor in the file")

@@ -118,15 +118,13 @@ public struct ServiceItemService: Sendable {
             try await store.lock()
             let existing = Dictionary(uniqueKeysWithValues: try await store.materials().map { ($0.code, $0) })
             var errors = RowErrors()
-            var seen: [String: Int] = [:]
             var incoming: [Material] = []
             for row in rows {
                 let code = row["code"].uppercased()
                 if code.range(of: #"^M[0-9]{4}$"#, options: .regularExpression) == nil {
                     errors.add(row, "code", "\(code.isEmpty ? "is empty" : code + " is not a material code"); codes look like M0001")
                 }
-                if let first = seen[code] { errors.add(row, "code", "\(code) is in the file twice (first in row \(first))") }
-                seen[code] = row.number
+                errors.checkUnique(row, "code", code)
                 for key in ["nameZh", "nameEn", "issuer"] where row[key].isEmpty { errors.add(row, key, "is required") }
                 var material = existing[code] ?? Material(id: UUID.v7(at: now), code: code, nameZh: "", nameEn: "", issuer: "")
                 material.nameZh = row["nameZh"]
@@ -210,15 +208,13 @@ public struct ServiceItemService: Sendable {
             try await store.lock()
             let materials = Dictionary(uniqueKeysWithValues: try await store.materials().map { ($0.code, $0) })
             var errors = RowErrors()
-            var seen: [String: Int] = [:]
             var incoming: [(code: String, department: UUID, content: ItemContent)] = []
             for row in rows {
                 let code = row["code"].uppercased()
                 if code.range(of: #"^[A-Z]{2}-[0-9]{3}$"#, options: .regularExpression) == nil {
                     errors.add(row, "code", "\(code.isEmpty ? "is empty" : code + " is not an item code"); codes look like MZ-001")
                 }
-                if let first = seen[code] { errors.add(row, "code", "\(code) is in the file twice (first in row \(first))") }
-                seen[code] = row.number
+                errors.checkUnique(row, "code", code)
                 let department = departments[row["department"]] ?? departments[row["department"].uppercased()]
                 if department == nil { errors.add(row, "department", "\(row["department"]) is not a registered department or finance office (give its name or credit code)") }
                 for key in ["nameZh", "nameEn", "legalBasis", "conditions", "procedure", "result"] where row[key].isEmpty {

@@ -59,7 +59,18 @@ public struct TableFormat: Sendable {
 /// Collects the errors of a whole file, each named by row and column, before anything is changed.
 public struct RowErrors: Sendable {
     public private(set) var errors: [FieldError] = []
+    /// The row each unique value was first seen in, by column.
+    private var firstRows: [String: [String: Int]] = [:]
     public init() {}
+
+    /// Records an error when `value` of `column` appeared in an earlier row of the file.
+    public mutating func checkUnique(_ row: TableFormat.Row, _ column: String, _ value: String) {
+        if let first = firstRows[column]?[value] {
+            add(row, column, "\(value) is in the file twice (first in row \(first))")
+        } else {
+            firstRows[column, default: [:]][value] = row.number
+        }
+    }
 
     public mutating func add(_ row: TableFormat.Row, _ column: String, _ message: String) {
         errors.append(FieldError("rows[\(row.number)].\(column)", message))

@@ -54,4 +54,18 @@ struct TableTests {
     func noRows() {
         #expect(throws: DomainError.self) { _ = try format.rows(of: Table(header: ["编码", "名称"], rows: [])) }
     }
+
+    @Test("a value seen in an earlier row is reported with the row it first appeared in, per column")
+    func uniqueValues() throws {
+        let rows = try format.rows(of: Table(header: ["编码", "名称"], rows: [["A", "x"], ["B", "x"], ["A", "y"], ["A", "z"]]))
+        var errors = RowErrors()
+        for row in rows {
+            errors.checkUnique(row, "code", row["code"])
+        }
+        #expect(errors.errors == [FieldError("rows[4].code", "A is in the file twice (first in row 2)"),
+                                  FieldError("rows[5].code", "A is in the file twice (first in row 2)")])
+        var names = RowErrors()
+        for row in rows { names.checkUnique(row, "name", row["name"]) }
+        #expect(names.errors.map(\.field) == ["rows[3].name"])
+    }
 }

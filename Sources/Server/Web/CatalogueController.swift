@@ -83,7 +83,7 @@ struct CatalogueController {
             "days": c.timeLimitDays, "onTheSpot": c.onTheSpot, "channel": views.text("channel_\(c.channel.rawValue)", context), "fees": c.fees,
             "required": required.map { ["code": $0.code, "name": name($0.nameZh, $0.nameEn, context), "issuer": $0.issuer] },
             "retired": retired.map { ["code": $0.code, "name": name($0.nameZh, $0.nameEn, context),
-                                      "reason": views.text("retired_\($0.retiredReason?.rawValue ?? "")", context), "note": $0.retiredNote ?? ""] },
+                                      "reason": $0.retiredReason.map { views.text("retired_\($0.rawValue)", context) } ?? "", "note": $0.retiredNote ?? ""] },
             "grid": grid,
         ]
         var page = data
@@ -141,7 +141,7 @@ struct CatalogueController {
         let data: [String: Any] = [
             "materials": all.map { m in
                 ["code": m.code, "name": name(m.nameZh, m.nameEn, context), "issuer": m.issuer, "retired": m.isRetired,
-                 "reason": views.text("retired_\(m.retiredReason?.rawValue ?? "")", context), "note": m.retiredNote ?? ""] as [String: Any]
+                 "reason": m.retiredReason.map { views.text("retired_\($0.rawValue)", context) } ?? "", "note": m.retiredNote ?? ""] as [String: Any]
             },
             "report": report.map { ["issuer": $0.issuer, "total": $0.total, "retired": $0.retired] },
             "total": all.count, "retiredCount": all.filter(\.isRetired).count,
