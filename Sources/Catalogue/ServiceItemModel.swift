@@ -29,7 +29,6 @@ public struct TierAuthority: Codable, Sendable, Equatable {
         if approve.depth > accept.depth {
             problems.append(FieldError("approveTier", "approves at the \(approve.rawValue) tier, below the \(accept.rawValue) tier that accepts"))
         }
-        if acceptDays < 0 || approveDays < 0 { problems.append(FieldError("acceptDays", "time limits cannot be negative")) }
         return problems
     }
 }
@@ -49,6 +48,22 @@ public struct ItemContent: Codable, Sendable, Equatable {
     public var fees: String
     public var authority: TierAuthority
     public var materialIDs: [UUID]
+
+    public init(nameZh: String, nameEn: String, legalBasis: String, conditions: String, procedure: [String], result: String,
+                timeLimitDays: Int, onTheSpot: Bool, channel: Channel, fees: String, authority: TierAuthority, materialIDs: [UUID]) {
+        self.nameZh = nameZh
+        self.nameEn = nameEn
+        self.legalBasis = legalBasis
+        self.conditions = conditions
+        self.procedure = procedure
+        self.result = result
+        self.timeLimitDays = timeLimitDays
+        self.onTheSpot = onTheSpot
+        self.channel = channel
+        self.fees = fees
+        self.authority = authority
+        self.materialIDs = materialIDs
+    }
 }
 
 /// A service item as published: one canonical item, its current published version.
@@ -123,4 +138,48 @@ public struct LocalDetails: Codable, Sendable, Equatable {
         self.hours = hours
         self.notes = notes
     }
+}
+
+extension ItemContent {
+    /// What is wrong with this content, by field. One set of rules for the edit page, the API and imports.
+    public func problems(materials: [UUID: Material]) -> [FieldError] {
+        var check = Validator()
+        for (field, value, max) in [("nameZh", nameZh, 200), ("nameEn", nameEn, 300), ("legalBasis", legalBasis, 2000),
+                                    ("conditions", conditions, 2000), ("result", result, 1000), ("fees", fees, 500)] {
+            _ = check.text(value, field, max: max)
+        }
+        check.check(!procedure.isEmpty, "procedure", "needs at least one step")
+        check.check(procedure.count <= 30 && procedure.allSatisfy { $0.count <= 500 }, "procedure", "has at most 30 steps of 500 characters")
+        for (field, days) in [("timeLimitDays", timeLimitDays), ("acceptDays", authority.acceptDays), ("approveDays", authority.approveDays)] {
+            check.check((0...365).contains(days), field, "must be a whole number of days from 0 to 365")
+        }
+        check.check(!onTheSpot || timeLimitDays == 0, "timeLimitDays", "an on-the-spot item is done the same day: 0")
+        var errors = check.errors + authority.problems
+        var seen = Set<UUID>()
+        for id in materialIDs {
+            guard let material = materials[id] else { errors.append(FieldError("materials", "\(id.uuidString.lowercased()) is not in the materials registry")); continue }
+            if material.isRetired { errors.append(FieldError("materials", "\(material.code) has been retired and may not be required")) }
+            if !seen.insert(id).inserted { errors.append(FieldError("materials", "\(material.code) is listed twice")) }
+        }
+        return errors
+    }
+}
+
+/// The next version of an item being prepared by the catalogue's staff. Nothing in it is public until
+/// it is published; an item has at most one draft.
+public struct ItemDraft: Sendable, Equatable {
+    public var itemID: UUID
+    public var code: String
+    public var departmentID: UUID
+    /// The published version the draft was started from; nil for an item never published.
+    public var basedOnVersion: Int?
+    /// The item's published version now (nil if never published).
+    public var publishedVersion: Int?
+    public var content: ItemContent
+    /// When the draft was last saved; nil for a draft not saved yet (the edit form of a published item).
+    public var updatedAt: Date?
+
+    /// A newer version was published (by an import, say) after the draft was started: publishing it
+    /// would silently undo that version, so it is refused.
+    public var isStale: Bool { basedOnVersion != publishedVersion }
 }

@@ -18,11 +18,11 @@ public struct ServiceItemService: Sendable {
         self.clock = clock
     }
 
-    private func store(_ connection: PostgresConnection) -> ServiceItemStore {
+    func store(_ connection: PostgresConnection) -> ServiceItemStore {
         ServiceItemStore(connection: connection, logger: database.logger)
     }
 
-    private func audit<State: Encodable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String, _ entity: AuditEntity,
+    func audit<State: Encodable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String, _ entity: AuditEntity,
                                          before: State?, after: State?) async throws {
         try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: action, entity: entity,
                                   before: before, after: after, at: clock.now())
@@ -206,29 +206,27 @@ public struct ServiceItemService: Sendable {
         return try await database.transaction { connection in
             let store = store(connection)
             try await store.lock()
-            let materials = Dictionary(uniqueKeysWithValues: try await store.materials().map { ($0.code, $0) })
+            let registry = try await store.materials()
+            let materials = Dictionary(uniqueKeysWithValues: registry.map { ($0.code, $0) })
+            let materialsByID = Dictionary(uniqueKeysWithValues: registry.map { ($0.id, $0) })
             var errors = RowErrors()
-            var incoming: [(code: String, department: UUID, content: ItemContent)] = []
+            var incoming: [(row: TableFormat.Row, code: String, department: UUID, content: ItemContent)] = []
             for row in rows {
                 let code = row["code"].uppercased()
-                if code.range(of: #"^[A-Z]{2}-[0-9]{3}$"#, options: .regularExpression) == nil {
+                if !Self.isItemCode(code) {
                     errors.add(row, "code", "\(code.isEmpty ? "is empty" : code + " is not an item code"); codes look like MZ-001")
                 }
                 errors.checkUnique(row, "code", code)
                 let department = departments[row["department"]] ?? departments[row["department"].uppercased()]
                 if department == nil { errors.add(row, "department", "\(row["department"]) is not a registered department or finance office (give its name or credit code)") }
-                for key in ["nameZh", "nameEn", "legalBasis", "conditions", "procedure", "result"] where row[key].isEmpty {
-                    errors.add(row, key, "is required")
-                }
-                let steps = row["procedure"].split(whereSeparator: { "\n；;".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let steps = Self.steps(row["procedure"])
                 var materialIDs: [UUID] = []
                 for name in row["materials"].split(whereSeparator: { "、,，;； \n".contains($0) }).map({ String($0).uppercased() }) {
                     guard let material = materials[name] else { errors.add(row, "materials", "\(name) is not in the materials registry"); continue }
-                    if material.isRetired { errors.add(row, "materials", "\(name) has been retired and may not be required") }
                     materialIDs.append(material.id)
                 }
                 func number(_ key: String) -> Int {
-                    guard let value = Int(row[key]), value >= 0, value <= 365 else { errors.add(row, key, "must be a whole number of days from 0 to 365"); return 0 }
+                    guard let value = Int(row[key]) else { errors.add(row, key, "must be a whole number of days from 0 to 365"); return 0 }
                     return value
                 }
                 func tier(_ key: String) -> Tier {
@@ -241,18 +239,22 @@ public struct ServiceItemService: Sendable {
                 if channel == nil { errors.add(row, "channel", "must be 窗口, 网上 or 均可 (window, online, both)") }
                 let authority = TierAuthority(accept: tier("acceptTier"), approve: tier("approveTier"), handle: tier("handleTier"),
                                               acceptDays: number("acceptDays"), approveDays: number("approveDays"))
-                for problem in authority.problems { errors.add(row, problem.field, problem.message) }
                 let content = ItemContent(nameZh: row["nameZh"], nameEn: row["nameEn"], legalBasis: row["legalBasis"], conditions: row["conditions"],
                                           procedure: steps, result: row["result"], timeLimitDays: number("timeLimitDays"), onTheSpot: onTheSpot,
                                           channel: channel ?? .window, fees: row["fees"].isEmpty ? "不收费" : row["fees"], authority: authority,
                                           materialIDs: materialIDs)
-                if content.onTheSpot && content.timeLimitDays != 0 { errors.add(row, "timeLimitDays", "an on-the-spot item is done the same day: 0") }
-                if let department { incoming.append((code, department, content)) }
+                for problem in content.problems(materials: materialsByID) { errors.add(row, problem.field, problem.message) }
+                if let department { incoming.append((row, code, department, content)) }
+            }
+            for item in incoming where try await store.item(code: item.code) == nil {
+                if try await store.itemExists(code: item.code) {
+                    errors.add(item.row, "code", "\(item.code) is a new item still in draft; publish or discard the draft first")
+                }
             }
             try errors.finish()
 
             var report = ImportReport()
-            for (code, department, content) in incoming {
+            for (_, code, department, content) in incoming {
                 if let current = try await store.item(code: code, forUpdate: true) {
                     guard current.content != content else { report.unchanged += 1; continue }
                     try await store.publish(itemID: current.id, version: current.version + 1, content, by: actor.userID, at: now)
@@ -268,6 +270,11 @@ public struct ServiceItemService: Sendable {
             }
             return report
         }
+    }
+
+    /// Procedure steps from one text: a step per line (or separated by semicolons).
+    static func steps(_ text: String) -> [String] {
+        text.split(whereSeparator: { "\n；;".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// Departments and finance offices by Chinese name and by credit code.

@@ -179,6 +179,68 @@ struct ServiceItemStore {
         try await connection.query("UPDATE catalogue.items SET published_version = \(version) WHERE id = \(itemID)", logger: logger)
     }
 
+    // MARK: Drafts
+
+    /// The item's code, department and published version, locked until the transaction ends.
+    func lockItem(id: UUID) async throws -> (code: String, departmentID: UUID, publishedVersion: Int?)? {
+        for try await row in try await connection.query("""
+            SELECT code, department_id, published_version FROM catalogue.items WHERE id = \(id) FOR UPDATE
+            """, logger: logger).decode((String, UUID, Int?).self) {
+            return (row.0, row.1, row.2)
+        }
+        return nil
+    }
+
+    func itemExists(code: String) async throws -> Bool {
+        try await connection.query("SELECT 1 FROM catalogue.items WHERE code = \(code)", logger: logger).collect().count > 0
+    }
+
+    private static let draftColumns = "d.item_id, i.code, i.department_id, d.based_on_version, i.published_version, d.content::text, d.updated_at"
+
+    func draft(itemID: UUID) async throws -> ItemDraft? {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.draftColumns) FROM catalogue.item_drafts d JOIN catalogue.items i ON i.id = d.item_id WHERE d.item_id = $1
+            """)
+        query.binds.append(itemID)
+        return try await drafts(query).first
+    }
+
+    /// Every draft, the most recently saved first.
+    func drafts() async throws -> [ItemDraft] {
+        try await drafts(PostgresQuery(unsafeSQL: """
+            SELECT \(Self.draftColumns) FROM catalogue.item_drafts d JOIN catalogue.items i ON i.id = d.item_id ORDER BY d.updated_at DESC
+            """))
+    }
+
+    private func drafts(_ query: PostgresQuery) async throws -> [ItemDraft] {
+        var result: [ItemDraft] = []
+        for try await (itemID, code, department, basedOn, published, json, updatedAt) in try await connection.query(query, logger: logger)
+            .decode((UUID, String, UUID, Int?, Int?, String, Date).self) {
+            let content = try JSONDecoder().decode(ItemContent.self, from: Data(json.utf8))
+            result.append(ItemDraft(itemID: itemID, code: code, departmentID: department, basedOnVersion: basedOn,
+                                    publishedVersion: published, content: content, updatedAt: updatedAt))
+        }
+        return result
+    }
+
+    func saveDraft(itemID: UUID, basedOn version: Int?, _ content: ItemContent, by actor: UUID, at date: Date) async throws {
+        let json = String(decoding: try JSONEncoder().encode(content), as: UTF8.self)
+        try await connection.query("""
+            INSERT INTO catalogue.item_drafts (item_id, based_on_version, content, updated_at, updated_by)
+            VALUES (\(itemID), \(version), \(json)::jsonb, \(date), \(actor))
+            ON CONFLICT (item_id) DO UPDATE SET content = EXCLUDED.content, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+            """, logger: logger)
+    }
+
+    func deleteDraft(itemID: UUID) async throws {
+        try await connection.query("DELETE FROM catalogue.item_drafts WHERE item_id = \(itemID)", logger: logger)
+    }
+
+    /// Removes an item that was never published (its draft discarded), freeing its code.
+    func deleteUnpublishedItem(id: UUID) async throws {
+        try await connection.query("DELETE FROM catalogue.items WHERE id = \(id) AND published_version IS NULL", logger: logger)
+    }
+
     // MARK: Local details
 
     func localDetails(itemID: UUID) async throws -> [LocalDetails] {

@@ -13,3 +13,8 @@ extension UUID {
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 }
+
+extension UUID {
+    /// The form ids take in URLs, JSON and messages.
+    public var lowercased: String { uuidString.lowercased() }
+}

@@ -55,6 +55,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     AdminController(identity: dependencies.identity, views: views).register(on: router)
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
                         identity: dependencies.identity, views: views).register(on: router)
+    CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
     let contract = configuration.contractsDirectory + "/openapi.yaml"
     guard let specification = FileManager.default.contents(atPath: contract) else {

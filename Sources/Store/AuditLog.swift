@@ -14,6 +14,14 @@ public struct AuditEntity: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(type) \(id.uuidString.lowercased())" }
 }
 
+/// One event of an entity's audit trail.
+public struct AuditTrailEntry: Sendable, Equatable {
+    public var seq: Int
+    public var occurredAt: Date
+    public var actorID: UUID
+    public var action: String
+}
+
 /// Appends audit events: one SHA-256 hash chain per entity, written in the caller's transaction so
 /// the event exists exactly when the change does.
 public enum AuditLog {
@@ -58,6 +66,18 @@ public enum AuditLog {
             UPDATE audit.chain_heads SET seq = \(event.seq), hash = \(hash)
             WHERE entity_type = \(entity.type) AND entity_id = \(entity.id)
             """, logger: logger)
+    }
+
+    /// One entity's trail, oldest first: who did what, when.
+    public static func trail(of entity: AuditEntity, on connection: PostgresConnection, logger: Logger) async throws -> [AuditTrailEntry] {
+        var entries: [AuditTrailEntry] = []
+        for try await (seq, occurredAt, actor, action) in try await connection.query("""
+            SELECT seq, occurred_at, actor_id, action FROM audit.events
+            WHERE entity_type = \(entity.type) AND entity_id = \(entity.id) ORDER BY seq
+            """, logger: logger).decode((Int, Date, UUID, String).self) {
+            entries.append(AuditTrailEntry(seq: seq, occurredAt: occurredAt, actorID: actor, action: action))
+        }
+        return entries
     }
 
     /// Sorted keys, no insignificant whitespace, ISO 8601 dates: the same state always gives the same text.

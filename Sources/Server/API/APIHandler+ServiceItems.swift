@@ -116,10 +116,7 @@ extension Components.Schemas.ServiceItem {
                   publishedAt: item.publishedAt, nameZh: c.nameZh, nameEn: c.nameEn, legalBasis: c.legalBasis, conditions: c.conditions,
                   procedure: c.procedure, result: c.result, timeLimitDays: c.timeLimitDays, onTheSpot: c.onTheSpot,
                   channel: .init(rawValue: c.channel.rawValue) ?? .window, fees: c.fees,
-                  authority: .init(accept: .init(rawValue: c.authority.accept.rawValue) ?? .district,
-                                   approve: .init(rawValue: c.authority.approve.rawValue) ?? .district,
-                                   handle: .init(rawValue: c.authority.handle.rawValue) ?? .district,
-                                   acceptDays: c.authority.acceptDays, approveDays: c.authority.approveDays),
+                  authority: .init(c.authority),
                   materials: c.materialIDs.compactMap { materials[$0] }.filter { !$0.isRetired }.map(\.code))
     }
 }

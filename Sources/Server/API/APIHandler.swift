@@ -138,10 +138,6 @@ struct APIHandler: APIProtocol {
 
 // MARK: Domain → API
 
-extension UUID {
-    var lowercased: String { uuidString.lowercased() }
-}
-
 extension Components.Schemas.Organisation {
     init(_ o: Organisation) {
         self.init(id: o.id.lowercased, reference: o.reference, kind: .init(rawValue: o.kind.rawValue) ?? .department,

@@ -87,6 +87,10 @@ struct CatalogueController {
             "grid": grid,
         ]
         var page = data
+        if let actor = context.actor, Policy.decide(actor, .manageCatalogue, .platform) == .allow {
+            page["canEdit"] = true
+            page["hasDraft"] = try await items.draft(by: actor, itemID: item.id) != nil
+        }
         let jurisdictions = try await identity.jurisdictions()
         let byID = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, $0) })
         page["local"] = try await items.localDetails(of: item.id).compactMap { d -> [String: String]? in

@@ -10,7 +10,7 @@ struct Views: Sendable {
     /// silently returns nothing for an unknown name.
     static let required = ["layout", "home", "login", "error", "organisations", "organisation",
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
-                           "catalogue-history", "catalogue-materials", "catalogue-import"]
+                           "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -85,7 +85,10 @@ enum Navigation {
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
-            if Policy.decide(actor, .manageCatalogue, .platform) == .allow { items.append(("/catalogue/import", "nav_import")) }
+            if Policy.decide(actor, .manageCatalogue, .platform) == .allow {
+                items.append(("/catalogue/drafts", "nav_drafts"))
+                items.append(("/catalogue/import", "nav_import"))
+            }
         }
         return items.map { href, key in
             ["href": href, "label": t[key] ?? key, "current": href == path]
