@@ -36,14 +36,26 @@ struct SearchBenchmark {
         }()
 
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let explain = ProcessInfo.processInfo.environment["BENCH_EXPLAIN"] != nil
         let folder = NSTemporaryDirectory() + "spokes-bench-\(getpid())"
         let cluster = EmbeddedPostgres(dataDirectory: folder, durable: false, logger: logger)
         try cluster.start()
         defer {
             try? cluster.stop(immediate: true)
-            try? FileManager.default.removeItem(atPath: folder)
+            if !explain { try? FileManager.default.removeItem(atPath: folder) }
         }
         try await cluster.createDatabaseIfMissing("bench", logger: logger)
+        // BENCH_EXPLAIN=1: PostgreSQL logs the plan of every statement over 10 ms to server.log in the
+        // cluster folder, which is then kept (how the slow searches of ARCHITECTURE.md were found).
+        if explain {
+            try await Database.with(cluster.clientConfiguration(database: "bench"), logger: logger) { database in
+                for setting in ["session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 10",
+                                "auto_explain.log_analyze = on", "auto_explain.log_buffers = on"] {
+                    try await database.client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE bench SET \(setting)"), logger: logger)
+                }
+            }
+            print("plans of slow statements: \(folder)/server.log")
+        }
 
         let queries: [(String, ItemSearch)] = [
             ("养老 (two characters)", ItemSearch(text: "养老")),

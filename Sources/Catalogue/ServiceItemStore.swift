@@ -106,28 +106,45 @@ struct ServiceItemStore {
     /// offered instead ("did you mean"), by trigram similarity. Without text, the filters alone, by code.
     func search(_ search: ItemSearch) async throws -> [ServiceItem] {
         let text = search.text.trimmingCharacters(in: .whitespaces)
-        if text.isEmpty { return try await items(filtered(search, match: "TRUE", order: "i.code", text: text)) }
-        let contained = try await items(filtered(search,
-            match: "v.search_grams @> catalogue.grams($1) AND (v.name_zh ILIKE '%' || $2 || '%' OR v.name_en ILIKE '%' || $2 || '%')",
-            order: "length(v.name_zh), i.code", text: text))
+        if text.isEmpty { return try await items(filtered(search, text: text, sql: Self.byCode)) }
+        let contained = try await items(filtered(search, text: text, sql: Self.containing))
         if !contained.isEmpty { return contained }
-        return try await items(filtered(search, match: "(v.name_zh % $1 OR $1 <% v.name_en)",
-            order: "greatest(similarity(v.name_zh, $1), word_similarity($1, v.name_en)) DESC, i.code", text: text))
+        return try await items(filtered(search, text: text, sql: Self.similar))
     }
 
-    /// One search query: `match` and `order` are fixed SQL written above, every value is bound.
-    /// (`$1 = $1` keeps both text parameters referenced in every variant, so their types are known.)
-    private func filtered(_ search: ItemSearch, match: String, order: String, text: String) -> PostgresQuery {
-        var query = PostgresQuery(unsafeSQL: """
-            SELECT \(Self.itemColumns) FROM catalogue.items i
-            JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version
-            WHERE \(match) AND ($1 = $1) AND ($2 = $2)
-              AND ($3::uuid IS NULL OR i.department_id = $3)
-              AND ($4::text IS NULL OR v.accept_tier = $4)
-              AND ($5::boolean IS NULL OR v.on_the_spot = $5)
-            ORDER BY \(order)
-            LIMIT $6
-            """)
+    /// The published version of every item passing the filters ($3 department, $4 tier, $5 on the spot).
+    private static let published = """
+        catalogue.items i JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version
+        WHERE ($3::uuid IS NULL OR i.department_id = $3) AND ($4::text IS NULL OR v.accept_tier = $4)
+          AND ($5::boolean IS NULL OR v.on_the_spot = $5)
+        """
+
+    private static let byCode = "SELECT \(itemColumns) FROM \(published) AND ($1 = $1) AND ($2 = $2) ORDER BY i.code LIMIT $6"
+
+    /// The character pairs narrow the names through their index; ILIKE confirms the substring, on
+    /// the very text the grams were made of (so that no trigram index is tried for it: a two-character
+    /// pattern gives trigrams nothing to look up, and scanning them cost more than the whole search).
+    private static let containing = """
+        SELECT \(itemColumns) FROM \(published)
+          AND v.search_grams @> catalogue.query_grams($1) AND (v.name_zh || ' ' || v.name_en) ILIKE '%' || $2 || '%'
+        ORDER BY length(v.name_zh), i.code LIMIT $6
+        """
+
+    /// The nearest Chinese and the nearest English names, each read in order from its GiST index,
+    /// then ranked together: scoring every similar name instead took 70 ms on 10,000 items.
+    private static let similar = """
+        WITH near AS (
+            (SELECT i.id FROM \(published) AND v.name_zh % $1 ORDER BY v.name_zh <-> $1 LIMIT $6)
+            UNION
+            (SELECT i.id FROM \(published) AND $1 <% v.name_en ORDER BY $1 <<-> v.name_en LIMIT $6))
+        SELECT \(itemColumns) FROM near, \(published) AND i.id = near.id AND ($2 = $2)
+        ORDER BY greatest(similarity(v.name_zh, $1), word_similarity($1, v.name_en)) DESC, i.code LIMIT $6
+        """
+
+    /// One search query: the SQL is one of the fixed statements above, every value is bound.
+    /// (`$n = $n` keeps each parameter referenced in every statement, so its type is known.)
+    private func filtered(_ search: ItemSearch, text: String, sql: String) -> PostgresQuery {
+        var query = PostgresQuery(unsafeSQL: sql)
         query.binds.append(text)
         query.binds.append(Self.likeEscaped(text))
         query.binds.append(search.departmentID)

@@ -53,6 +53,10 @@ struct ServiceItemTests {
             let found = try await items.search(ItemSearch(text: "legal advise"))
             #expect(found.first?.content.nameEn == "Legal advice")
             #expect(try await items.search(ItemSearch(text: "qqqqzzzz")).isEmpty)
+            // The nearest names are taken among those that pass the filters.
+            let atCommunity = try await items.search(ItemSearch(text: "asessment", tier: .community))
+            #expect(!atCommunity.isEmpty && atCommunity.allSatisfy { $0.content.authority.accept == .community })
+            #expect(try await items.search(ItemSearch(text: "asessment", tier: .street)).isEmpty)
         }
     }
 
