@@ -69,6 +69,14 @@ let package = Package(
         ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(
+            name: "Tendering",
+            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .target(
+            name: "Demo",
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering"]
+        ),
+        .target(
             name: "SpokesAPI",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
@@ -77,7 +85,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Tabular", "SpokesAPI",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Tabular", "SpokesAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -92,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "spokes",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Server",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Demo", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
@@ -106,7 +114,7 @@ let package = Package(
         // Shared test helpers: one cluster per run, a migrated template, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Demo", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
@@ -114,6 +122,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "Identity", "TestSupport"]),
+        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

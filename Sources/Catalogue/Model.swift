@@ -47,18 +47,26 @@ public struct PurchaseCategory: Codable, Sendable, Equatable {
 }
 
 extension Array where Element == PurchaseCategory {
-    /// The codes that may be bought: third-level entries with no negative-list entry on their way up.
-    public var purchasableCodes: Set<String> {
+    /// Why `code` may not be bought, or nil when it may: it must be in the catalogue, a third-level
+    /// service, and neither on the negative list nor under an entry that is. The array must hold the
+    /// code's lineage (or the whole catalogue).
+    public func purchaseProblem(_ code: String) -> String? {
         let byCode = Dictionary(uniqueKeysWithValues: map { ($0.code, $0) })
-        return Set(filter { category in
-            guard category.level == 3 else { return false }
-            var code: String? = category.code
-            while let current = code {
-                if byCode[current]?.negativeReason != nil { return false }
-                code = PurchaseCategory.parentCode(of: current)
+        guard let category = byCode[code] else { return "\(code) is not in the guiding purchase catalogue" }
+        guard category.level == 3 else { return "\(code) is a heading; choose one of the services (third level) under it" }
+        var current: String? = code
+        while let c = current {
+            if let entry = byCode[c], let reason = entry.negativeReason {
+                return "\(code) is on the negative list (\(entry.code) \(entry.nameZh): \(reason.rawValue)) and may not be bought as a service"
             }
-            return true
-        }.map(\.code))
+            current = PurchaseCategory.parentCode(of: c)
+        }
+        return nil
+    }
+
+    /// The codes that may be bought (see `purchaseProblem`).
+    public var purchasableCodes: Set<String> {
+        Set(map(\.code).filter { purchaseProblem($0) == nil })
     }
 }
 

@@ -36,17 +36,8 @@ public struct PurchaseCatalogueService: Sendable {
     /// third-level service, or on the negative list itself or through an entry above it.
     public func checkPurchasable(code: String) async throws -> PurchaseCategory {
         let lineage = try await database.read { try await store($0).lineage(of: code) }
-        guard let category = lineage.last, category.code == code else {
-            throw DomainError.invalid([FieldError("catalogueCode", "\(code) is not in the guiding purchase catalogue")])
-        }
-        guard category.level == 3 else {
-            throw DomainError.invalid([FieldError("catalogueCode", "\(code) is a heading; choose one of the services (third level) under it")])
-        }
-        if let negative = lineage.first(where: { $0.negativeReason != nil }) {
-            throw DomainError.invalid([FieldError("catalogueCode",
-                "\(code) is on the negative list (\(negative.code) \(negative.nameZh): \(negative.negativeReason!.rawValue)) and may not be bought as a service")])
-        }
-        return category
+        if let problem = lineage.purchaseProblem(code) { throw DomainError.invalid([FieldError("catalogueCode", problem)]) }
+        return lineage.last!
     }
 
     // MARK: Import and export

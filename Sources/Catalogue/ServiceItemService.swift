@@ -185,12 +185,6 @@ public struct ServiceItemService: Sendable {
         .init("approveDays", zh: "审批时限", en: "Days to approve"),
     ])
 
-    static let tierWords: [String: Tier] = [
-        "district": .district, "区": .district, "县": .district, "区县": .district,
-        "street": .street, "街道": .street, "镇": .street, "乡镇": .street,
-        "community": .community, "社区": .community, "村": .community,
-    ]
-    static let tierLabels: [Tier: String] = [.district: "区县", .street: "街道", .community: "社区"]
     static let channelWords: [String: Channel] = ["window": .window, "窗口": .window, "online": .online, "网上": .online,
                                                   "both": .both, "均可": .both]
     static let channelLabels: [Channel: String] = [.window: "窗口", .online: "网上", .both: "均可"]
@@ -230,7 +224,7 @@ public struct ServiceItemService: Sendable {
                     return value
                 }
                 func tier(_ key: String) -> Tier {
-                    guard let tier = Self.tierWords[row[key].lowercased()] else { errors.add(row, key, "must be 区县/街道/社区 (district/street/community)"); return .district }
+                    guard let tier = Tier(cell: row[key]) else { errors.add(row, key, "must be 区县/街道/社区 (district/street/community)"); return .district }
                     return tier
                 }
                 let onTheSpot = Self.yes.contains(row["onTheSpot"].lowercased())
@@ -304,8 +298,8 @@ public struct ServiceItemService: Sendable {
             let c = item.content
             rows.append([item.code, names[item.departmentID]!, c.nameZh, c.nameEn, c.legalBasis, c.conditions, c.procedure.joined(separator: "\n"),
                          c.materialIDs.compactMap { materials[$0] }.joined(separator: "、"), c.result, String(c.timeLimitDays),
-                         c.onTheSpot ? "是" : "否", Self.channelLabels[c.channel]!, c.fees, Self.tierLabels[c.authority.accept]!,
-                         Self.tierLabels[c.authority.approve]!, Self.tierLabels[c.authority.handle]!, String(c.authority.acceptDays),
+                         c.onTheSpot ? "是" : "否", Self.channelLabels[c.channel]!, c.fees, c.authority.accept.cellLabel,
+                         c.authority.approve.cellLabel, c.authority.handle.cellLabel, String(c.authority.acceptDays),
                          String(c.authority.approveDays)])
         }
         return SpreadsheetFile.write(Table(header: Self.itemFormat.header, rows: rows), as: kind)

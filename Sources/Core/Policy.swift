@@ -17,6 +17,10 @@ public enum Action: String, CaseIterable, Sendable {
     case manageCatalogue
     /// Record where and when a jurisdiction offers a service item.
     case manageLocalDetails
+    // Tendering
+    case readPurchaseLists
+    /// Keep a buyer's own purchase list (its budget lines).
+    case managePurchaseList
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -43,7 +47,7 @@ public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         // Public reads: residents without an account see these too.
         switch action {
-        case .readJurisdictions, .readOrganisation, .readCatalogue: return .allow
+        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists: return .allow
         default: break
         }
         guard let actor else { return .deny("sign in first") }
@@ -54,8 +58,11 @@ public enum Policy {
         let withinJurisdiction = actor.jurisdictionID.map { resource.jurisdictionPath.contains($0) } ?? false
 
         switch action {
-        case .readJurisdictions, .readOrganisation, .readCatalogue:
+        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists:
             return .allow
+        case .managePurchaseList:
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
+                ? .allow : .deny("only the buyer's own staff keep its purchase list")
         case .manageLocalDetails:
             // Buying offices of the jurisdiction or one above it keep its local details.
             return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction

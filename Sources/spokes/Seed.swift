@@ -1,5 +1,5 @@
 import ArgumentParser
-import Catalogue
+import Demo
 import Foundation
 import Identity
 import Store
@@ -18,16 +18,7 @@ struct Seed: AsyncParsableCommand {
         let seedDirectory = self.seedDirectory
         try await settings.withDatabase { database in
             try await Migrator(database: database).migrate()
-            let report = try await IdentityService(database: database, policy: policy).seed(seed)
-            print("Seeded \(report.jurisdictions) jurisdictions, \(report.organisations) organisations, \(report.users) users (existing ones left alone).")
-            func file(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: seedDirectory + "/" + name)) }
-            let catalogue = try await PurchaseCatalogueService(database: database).importFile(by: .system, try file("purchase-catalogue.csv"))
-            print("Guiding purchase catalogue: \(catalogue.created) entries added, \(catalogue.updated) updated, \(catalogue.unchanged) unchanged.")
-            let items = ServiceItemService(database: database, identity: IdentityService(database: database, policy: policy))
-            let materials = try await items.importMaterials(by: .system, try file("materials.csv"))
-            print("Materials: \(materials.created) added, \(materials.updated) updated, \(materials.unchanged) unchanged.")
-            let services = try await items.importItems(by: .system, try file("service-items.csv"))
-            print("Service items: \(services.created) added, \(services.updated) updated, \(services.unchanged) unchanged.")
+            for line in try await DemoData.load(into: database, from: seedDirectory, policy: policy) { print(line) }
         }
         print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")
         for user in seed.users {

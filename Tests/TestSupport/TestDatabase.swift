@@ -1,4 +1,5 @@
 import Catalogue
+import Demo
 import Core
 import Foundation
 import Identity
@@ -90,13 +91,7 @@ public enum TestDatabase {
             templateConfiguration.database = template.rawValue
             try await Database.with(templateConfiguration, logger: logger) { database in
                 try await Migrator(database: database).migrate()
-                if template == .demo {
-                    _ = try await IdentityService(database: database, policy: signInPolicy).seed(demoSeed)
-                    _ = try await PurchaseCatalogueService(database: database).importFile(by: .system, demoPurchaseCatalogue)
-                    let items = ServiceItemService(database: database, identity: IdentityService(database: database, policy: signInPolicy))
-                    _ = try await items.importMaterials(by: .system, try seedFile("materials.csv"))
-                    _ = try await items.importItems(by: .system, try seedFile("service-items.csv"))
-                }
+                if template == .demo { _ = try await DemoData.load(into: database, from: packageRoot + "/seed", policy: signInPolicy) }
             }
         }
         return Server(admin: admin, configuration: configuration)

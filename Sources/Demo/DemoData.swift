@@ -1,0 +1,36 @@
+import Catalogue
+import Core
+import Foundation
+import Identity
+import Store
+import Tendering
+
+/// Loads the demo data of `seed/` (see seed/README.md): the same for `spokes seed` and the tests'
+/// demo database. Idempotent: loading twice changes nothing the second time.
+public enum DemoData {
+    /// The Lixia district finance office (济南市历下区财政局), whose purchase list the demo carries.
+    static let lixiaFinanceOffice = "113701022000000130"
+
+    /// Loads everything and says, a line per file, what changed.
+    public static func load(into database: Database, from directory: String, policy: SignInPolicy) async throws -> [String] {
+        func file(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)) }
+        let identity = IdentityService(database: database, policy: policy)
+        var lines: [String] = []
+        let seeded = try await identity.seed(try IdentitySeed.load(from: directory + "/identity.json"))
+        lines.append("Identity: \(seeded.jurisdictions) jurisdictions, \(seeded.organisations) organisations, \(seeded.users) users added (existing ones left alone).")
+        func say(_ what: String, _ report: ImportReport) {
+            lines.append("\(what): \(report.created) added, \(report.updated) updated, \(report.unchanged) unchanged.")
+        }
+        let catalogue = PurchaseCatalogueService(database: database)
+        say("Guiding purchase catalogue", try await catalogue.importFile(by: .system, try file("purchase-catalogue.csv")))
+        let items = ServiceItemService(database: database, identity: identity)
+        say("Materials", try await items.importMaterials(by: .system, try file("materials.csv")))
+        say("Service items", try await items.importItems(by: .system, try file("service-items.csv")))
+        guard let buyer = try await identity.organisation(creditCode: lixiaFinanceOffice) else {
+            throw DomainError.notFound("the demo buyer \(lixiaFinanceOffice) is missing from identity.json")
+        }
+        let lists = PurchaseListService(database: database, identity: identity, catalogue: catalogue)
+        say("Purchase list of \(buyer.nameZh)", try await lists.importLines(by: .system, buyerID: buyer.id, try file("purchase-lines.csv")))
+        return lines
+    }
+}

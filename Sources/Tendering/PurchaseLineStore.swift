@@ -1,0 +1,84 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of purchase lines, and nothing else.
+struct PurchaseLineStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    private static let columns = """
+        id, buyer_id, year, reference, catalogue_code, title, target_group, quantity, unit, budget_fen, funding_source, tier
+        """
+
+    /// Lines by year (newest first), buyer and reference, after the cursor's line.
+    func lines(_ q: PurchaseLineQuery) async throws -> [PurchaseLine] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.columns) FROM tendering.purchase_lines
+            WHERE ($1::integer IS NULL OR year = $1) AND ($2::uuid IS NULL OR buyer_id = $2)
+              AND ($3::integer IS NULL OR (-year, buyer_id, reference) > (-$3, $4::uuid, $5::text))
+            ORDER BY year DESC, buyer_id, reference
+            LIMIT $6
+            """)
+        query.binds.append(q.year)
+        query.binds.append(q.buyerID)
+        query.binds.append(q.after?.content.year)
+        query.binds.append(q.after?.buyerID)
+        query.binds.append(q.after?.content.reference)
+        query.binds.append(q.limit)
+        return try await lines(query)
+    }
+
+    func line(id: UUID) async throws -> PurchaseLine? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.purchase_lines WHERE id = $1")
+        query.binds.append(id)
+        return try await lines(query).first
+    }
+
+    /// The buyer's lines of every year, keyed by year and reference, locked for an import.
+    func linesForUpdate(buyerID: UUID) async throws -> [PurchaseLine] {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.purchase_lines WHERE buyer_id = $1 ORDER BY year, reference FOR UPDATE")
+        query.binds.append(buyerID)
+        return try await lines(query)
+    }
+
+    private func lines(_ query: PostgresQuery) async throws -> [PurchaseLine] {
+        var result: [PurchaseLine] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            let (id, buyer, year, reference, code, title, target, quantity, unit, budget, funding, tier) =
+                try row.decode((UUID, UUID, Int, String, String, String, String, Int, String, Int64, String, String).self)
+            result.append(PurchaseLine(id: id, buyerID: buyer, content: PurchaseLineContent(
+                year: year, reference: reference, catalogueCode: code, title: title, targetGroup: target, quantity: quantity, unit: unit,
+                budget: Money(minorUnits: budget), fundingSource: FundingSource(rawValue: funding) ?? .other, tier: Tier(rawValue: tier) ?? .district)))
+        }
+        return result
+    }
+
+    func insert(_ line: PurchaseLine, at date: Date) async throws {
+        let c = line.content
+        try await connection.query("""
+            INSERT INTO tendering.purchase_lines (id, buyer_id, year, reference, catalogue_code, title, target_group, quantity, unit,
+                budget_fen, funding_source, tier, created_at, updated_at)
+            VALUES (\(line.id), \(line.buyerID), \(c.year), \(c.reference), \(c.catalogueCode), \(c.title), \(c.targetGroup), \(c.quantity),
+                \(c.unit), \(c.budget.minorUnits), \(c.fundingSource.rawValue), \(c.tier.rawValue), \(date), \(date))
+            """, logger: logger)
+    }
+
+    func update(_ line: PurchaseLine, at date: Date) async throws {
+        let c = line.content
+        try await connection.query("""
+            UPDATE tendering.purchase_lines SET year = \(c.year), reference = \(c.reference), catalogue_code = \(c.catalogueCode),
+                title = \(c.title), target_group = \(c.targetGroup), quantity = \(c.quantity), unit = \(c.unit), budget_fen = \(c.budget.minorUnits),
+                funding_source = \(c.fundingSource.rawValue), tier = \(c.tier.rawValue), updated_at = \(date)
+            WHERE id = \(line.id)
+            """, logger: logger)
+    }
+
+    func referenceTaken(buyerID: UUID, year: Int, reference: String, except id: UUID?) async throws -> Bool {
+        try await connection.query("""
+            SELECT 1 FROM tendering.purchase_lines
+            WHERE buyer_id = \(buyerID) AND year = \(year) AND reference = \(reference) AND id IS DISTINCT FROM \(id)
+            """, logger: logger).collect().count > 0
+    }
+}
