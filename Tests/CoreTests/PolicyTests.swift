@@ -19,10 +19,21 @@ struct PolicyTests {
     func anonymous() {
         #expect(Policy.decide(nil, .readOrganisation, Resource(organisationID: ownOrganisation)) == .allow)
         #expect(Policy.decide(nil, .readJurisdictions, .platform) == .allow)
-        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue].contains(action) {
+        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue, .readPurchaseLists].contains(action) {
             #expect(Policy.decide(nil, action, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow,
                     "anonymous must not \(action)")
         }
+    }
+
+    @Test("a buyer's own staff keep its purchase list; no one else, not another buyer nor a supplier of the same id")
+    func purchaseList() {
+        let own = Resource(organisationID: ownOrganisation)
+        #expect(Policy.decide(actor([.buyer]), .managePurchaseList, own) == .allow)
+        #expect(Policy.decide(actor([.buyer], kind: .department), .managePurchaseList, own) == .allow)
+        #expect(Policy.decide(actor([.buyer], organisation: otherOrganisation), .managePurchaseList, own) != .allow)
+        #expect(Policy.decide(actor([.orgAdmin]), .managePurchaseList, own) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .managePurchaseList, own) != .allow)
+        #expect(Policy.decide(nil, .readPurchaseLists, .platform) == .allow)
     }
 
     @Test("platform administrators may do everything")
