@@ -8,6 +8,7 @@ import OpenAPIHummingbird
 import Prometheus
 import ServiceLifecycle
 import Store
+import Tendering
 
 /// What the web layer needs from the rest of Spokes.
 public struct AppDependencies: Sendable {
@@ -15,6 +16,7 @@ public struct AppDependencies: Sendable {
     public var identity: IdentityService
     public var purchaseCatalogue: PurchaseCatalogueService
     public var serviceItems: ServiceItemService
+    public var purchaseLists: PurchaseListService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -25,6 +27,7 @@ public struct AppDependencies: Sendable {
         self.identity = identity
         self.purchaseCatalogue = PurchaseCatalogueService(database: database, clock: clock)
         self.serviceItems = ServiceItemService(database: database, identity: identity, clock: clock)
+        self.purchaseLists = PurchaseListService(database: database, identity: identity, catalogue: purchaseCatalogue, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -55,6 +58,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     AdminController(identity: dependencies.identity, views: views).register(on: router)
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
                         identity: dependencies.identity, views: views).register(on: router)
+    PurchaseListController(lists: dependencies.purchaseLists, identity: dependencies.identity, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
     let contract = configuration.contractsDirectory + "/openapi.yaml"
@@ -66,7 +70,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     }
     let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
-                   serviceItems: dependencies.serviceItems).registerHandlers(on: api)
+                   serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists).registerHandlers(on: api)
     return router
 }
 

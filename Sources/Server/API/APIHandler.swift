@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Identity
 import SpokesAPI
+import Tendering
 
 /// The JSON API, implementing the protocol generated from Contracts/openapi.yaml. Each handler
 /// reads its input, calls one service method and maps the result; errors become problems upstream.
@@ -10,6 +11,7 @@ struct APIHandler: APIProtocol {
     let identity: IdentityService
     let purchaseCatalogue: PurchaseCatalogueService
     let serviceItems: ServiceItemService
+    let purchaseLists: PurchaseListService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }
