@@ -35,14 +35,17 @@ users=$(python3 -c 'import json; print(" ".join(u["username"] for u in json.load
 
 # 1. The embedded cluster.
 "$SPOKES" seed >/dev/null
-check "seeding twice changes nothing" sh -c "'$SPOKES' seed | grep -q 'Seeded 0 jurisdictions, 0 organisations, 0 users'"
-check "the catalogue seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q '0 entries added, 0 updated'"
+check "seeding twice changes nothing" sh -c "'$SPOKES' seed | grep -q 'Identity: 0 jurisdictions, 0 organisations, 0 users added'"
+check "the catalogue seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Guiding purchase catalogue: 0 added, 0 updated'"
 check "the service items seed unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Service items: 0 added, 0 updated, 62 unchanged'"
+check "the purchase list seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Purchase list of .*: 0 added, 0 updated, 23 unchanged'"
 "$SPOKES" serve --port "$port" > "$work/serve.log" 2>&1 &
 server=$!
 check "server becomes ready" wait_ready "$port"
 check "home page in Chinese" sh -c "curl -fs http://127.0.0.1:$port/ | grep -q '<html lang=\"zh-CN\">'"
 check "home page in English" sh -c "curl -fs -H 'Accept-Language: en' http://127.0.0.1:$port/ | grep -q 'Government purchase of services'"
+check "the purchase lists page totals the demo list" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,000,000.00'"
+check "the purchase lines API lists the 23 demo lines" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 23'"
 for user in $users; do
     jar=$work/jar-$user
     csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')
