@@ -51,7 +51,10 @@ extension Array where Element == PurchaseCategory {
     /// service, and neither on the negative list nor under an entry that is. The array must hold the
     /// code's lineage (or the whole catalogue).
     public func purchaseProblem(_ code: String) -> String? {
-        let byCode = Dictionary(uniqueKeysWithValues: map { ($0.code, $0) })
+        Self.purchaseProblem(code, in: Dictionary(uniqueKeysWithValues: map { ($0.code, $0) }))
+    }
+
+    private static func purchaseProblem(_ code: String, in byCode: [String: PurchaseCategory]) -> String? {
         guard let category = byCode[code] else { return "\(code) is not in the guiding purchase catalogue" }
         guard category.level == 3 else { return "\(code) is a heading; choose one of the services (third level) under it" }
         var current: String? = code
@@ -66,7 +69,8 @@ extension Array where Element == PurchaseCategory {
 
     /// The codes that may be bought (see `purchaseProblem`).
     public var purchasableCodes: Set<String> {
-        Set(map(\.code).filter { purchaseProblem($0) == nil })
+        let byCode = Dictionary(uniqueKeysWithValues: map { ($0.code, $0) })
+        return Set(map(\.code).filter { Self.purchaseProblem($0, in: byCode) == nil })
     }
 }
 

@@ -18,4 +18,10 @@ public struct AppRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
     }
+
+    /// The signed-in user, or `unauthenticated` (pages send the browser to sign in, then back).
+    public func signedIn() throws -> Actor {
+        guard let actor else { throw DomainError.unauthenticated("Sign in first.") }
+        return actor
+    }
 }

@@ -130,6 +130,8 @@ public struct PurchaseListService: Sendable {
         try await checkBuyer(actor, buyerID)
         let rows = try Self.format.rows(of: try SpreadsheetFile.read(data))
         let categories = try await catalogue.categories()
+        // The rule once for the whole file; its reason only for the codes that fail it.
+        let purchasable = categories.purchasableCodes
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
@@ -152,7 +154,7 @@ public struct PurchaseListService: Sendable {
                 let tier = Tier(cell: row["tier"])
                 if tier == nil { errors.add(row, "tier", "must be 区县/街道/社区 (district/street/community)") }
                 let code = row["catalogueCode"].uppercased()
-                if let problem = categories.purchaseProblem(code) { errors.add(row, "catalogueCode", problem) }
+                if !purchasable.contains(code), let problem = categories.purchaseProblem(code) { errors.add(row, "catalogueCode", problem) }
                 let content = PurchaseLineContent(year: year ?? 0, reference: row["reference"], catalogueCode: code, title: row["title"],
                                                   targetGroup: row["targetGroup"], quantity: quantity ?? 1, unit: row["unit"],
                                                   budget: budget ?? Money(minorUnits: 1), fundingSource: funding ?? .other, tier: tier ?? .district)

@@ -19,7 +19,7 @@ struct AdminController {
     }
 
     private func signedIn(_ context: AppRequestContext) throws -> Actor {
-        guard let actor = context.actor else { throw DomainError.unauthenticated("Sign in first.") }
+        let actor = try context.signedIn()
         return actor
     }
 

@@ -25,9 +25,9 @@ struct CatalogueController {
         router.post("/catalogue/import", use: importFile)
         router.get("/catalogue/purchase", use: purchaseCataloguePage)
         for kind in [SpreadsheetFile.Kind.csv, .xlsx] {
-            router.get("/catalogue/purchase.\(kind.rawValue)") { _, _ in try await download("purchase-catalogue", kind, purchaseCatalogue.export(as: kind)) }
-            router.get("/catalogue/items.\(kind.rawValue)") { _, _ in try await download("service-items", kind, items.exportItems(as: kind)) }
-            router.get("/catalogue/materials.\(kind.rawValue)") { _, _ in try await download("materials", kind, items.exportMaterials(as: kind)) }
+            router.get("/catalogue/purchase.\(kind.rawValue)") { _, _ in try await Response.spreadsheet(purchaseCatalogue.export(as: kind), name: "purchase-catalogue", kind: kind) }
+            router.get("/catalogue/items.\(kind.rawValue)") { _, _ in try await Response.spreadsheet(items.exportItems(as: kind), name: "service-items", kind: kind) }
+            router.get("/catalogue/materials.\(kind.rawValue)") { _, _ in try await Response.spreadsheet(items.exportMaterials(as: kind), name: "materials", kind: kind) }
         }
     }
 
@@ -106,7 +106,7 @@ struct CatalogueController {
     }
 
     func setLocalDetails(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let actor = context.actor else { throw DomainError.unauthenticated("Sign in first.") }
+        let actor = try context.signedIn()
         let itemID = try id(context)
         var request = request
         let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
@@ -155,7 +155,7 @@ struct CatalogueController {
     }
 
     func retire(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let actor = context.actor else { throw DomainError.unauthenticated("Sign in first.") }
+        let actor = try context.signedIn()
         var request = request
         let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
         guard let reason = form["reason"].flatMap(RetirementReason.init(rawValue:)) else {
@@ -174,7 +174,7 @@ struct CatalogueController {
 
     /// Loads an uploaded spreadsheet. A refused file shows every error by row and column; nothing changed.
     func importFile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let actor = context.actor else { throw DomainError.unauthenticated("Sign in first.") }
+        let actor = try context.signedIn()
         try Policy.authorize(actor, .manageCatalogue, .platform)
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
@@ -231,12 +231,5 @@ struct CatalogueController {
     private func id(_ context: AppRequestContext) throws -> UUID {
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("There is no such item.") }
         return id
-    }
-
-    private func download(_ name: String, _ kind: SpreadsheetFile.Kind, _ data: Data) -> Response {
-        Response(status: .ok, headers: [
-            .contentType: kind == .csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            .contentDisposition: "attachment; filename=\"\(name).\(kind.rawValue)\"",
-        ], body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 }

@@ -24,11 +24,6 @@ struct CatalogueEditorController {
 
     private func name(_ zh: String, _ en: String, _ context: AppRequestContext) -> String { context.language == .zh ? zh : en }
 
-    private func actor(_ context: AppRequestContext) throws -> Actor {
-        guard let actor = context.actor else { throw DomainError.unauthenticated("Sign in first.") }
-        return actor
-    }
-
     private func id(_ context: AppRequestContext) throws -> UUID {
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("There is no such item.") }
         return id
@@ -37,7 +32,7 @@ struct CatalogueEditorController {
     // MARK: Pages
 
     func drafts(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let drafts = try await items.drafts(by: try actor(context))
+        let drafts = try await items.drafts(by: try context.signedIn())
         let data: [String: Any] = ["drafts": drafts.map { d -> [String: Any] in
             ["id": d.itemID.lowercased, "code": d.code, "name": name(d.content.nameZh, d.content.nameEn, context),
              "isNew": d.publishedVersion == nil, "stale": d.isStale, "basedOn": d.basedOnVersion ?? 0,
@@ -47,12 +42,12 @@ struct CatalogueEditorController {
     }
 
     func newItemForm(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Policy.authorize(try actor(context), .manageCatalogue, .platform)
+        try Policy.authorize(try context.signedIn(), .manageCatalogue, .platform)
         return try await editor(request, context, draft: nil, form: EditorForm.blank, errors: [])
     }
 
     func createItem(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try actor(context)
+        let actor = try context.signedIn()
         let form = try await EditorForm(request, context)
         do {
             guard let department = UUID(uuidString: form.value("department")) else {
@@ -68,14 +63,14 @@ struct CatalogueEditorController {
     }
 
     func editForm(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let draft = try await items.draftForEditing(by: try actor(context), itemID: try id(context))
+        let draft = try await items.draftForEditing(by: try context.signedIn(), itemID: try id(context))
         let saved = request.uri.queryParameters["saved"] != nil
         return try await editor(request, context, draft: draft, form: EditorForm(draft, materialCodes: try await materialCodes()),
                                 errors: [], notice: saved ? "draft_saved" : nil)
     }
 
     func saveDraft(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try actor(context)
+        let actor = try context.signedIn()
         let itemID = try id(context)
         let form = try await EditorForm(request, context)
         do {
@@ -88,7 +83,7 @@ struct CatalogueEditorController {
     }
 
     func publish(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try actor(context)
+        let actor = try context.signedIn()
         let itemID = try id(context)
         do {
             _ = try await items.publishDraft(by: actor, itemID: itemID)
@@ -103,7 +98,7 @@ struct CatalogueEditorController {
     }
 
     func discard(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await items.discardDraft(by: try actor(context), itemID: try id(context))
+        try await items.discardDraft(by: try context.signedIn(), itemID: try id(context))
         return .redirect(to: "/catalogue/drafts")
     }
 

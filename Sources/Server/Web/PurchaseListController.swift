@@ -23,11 +23,7 @@ struct PurchaseListController {
                     throw DomainError.badRequest("Choose a buyer to download its list.")
                 }
                 let year = request.uri.queryParameters["year"].flatMap { Int(String($0)) }
-                let data = try await lists.exportLines(buyerID: buyer, year: year, as: kind)
-                return Response(status: .ok, headers: [
-                    .contentType: kind == .csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    .contentDisposition: "attachment; filename=\"purchase-lines.\(kind.rawValue)\"",
-                ], body: .init(byteBuffer: ByteBuffer(data: data)))
+                return Response.spreadsheet(try await lists.exportLines(buyerID: buyer, year: year, as: kind), name: "purchase-lines", kind: kind)
             }
         }
     }
@@ -80,7 +76,7 @@ struct PurchaseListController {
     }
 
     func addLine(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let actor = context.actor else { throw DomainError.unauthenticated("Sign in first.") }
+        let actor = try context.signedIn()
         var request = request
         let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
         var values: [String: String] = [:]
@@ -113,7 +109,7 @@ struct PurchaseListController {
     }
 
     func importFile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let actor = context.actor else { throw DomainError.unauthenticated("Sign in first.") }
+        let actor = try context.signedIn()
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         guard let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body)),
