@@ -67,15 +67,17 @@ let package = Package(
             name: "Catalogue",
             dependencies: ["Core", "Store", "Tabular", "Identity", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
-        // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
+        // Purchase lists, tenders, questions, sealed bids, opening; the worker that moves tenders on time.
         .target(
             name: "Tendering",
-            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Demo",
             dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering"]
         ),
+        // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(
             name: "SpokesAPI",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],

@@ -35,7 +35,7 @@ users=$(python3 -c 'import json; print(" ".join(u["username"] for u in json.load
 
 # 1. The embedded cluster.
 "$SPOKES" seed >/dev/null
-check "seeding twice changes nothing" sh -c "'$SPOKES' seed | grep -q 'Identity: 0 jurisdictions, 0 organisations, 0 users added'"
+check "seeding twice changes nothing" sh -c "'$SPOKES' seed | grep -q 'Identity: 0 jurisdictions, 0 organisations, 0 users, 0 ratings and violations added'"
 check "the catalogue seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Guiding purchase catalogue: 0 added, 0 updated'"
 check "the service items seed unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Service items: 0 added, 0 updated, 62 unchanged'"
 check "the purchase list seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Purchase list of .*: 0 added, 0 updated, 23 unchanged'"

@@ -12,6 +12,8 @@ public enum Action: String, CaseIterable, Sendable {
     case readUsers
     case manageUsers
     case readAuditTrail
+    /// Record an organisation's rating or a violation (platform administrators until the incubation module).
+    case recordStanding
     // Catalogue
     case readCatalogue
     case manageCatalogue
@@ -21,6 +23,21 @@ public enum Action: String, CaseIterable, Sendable {
     case readPurchaseLists
     /// Keep a buyer's own purchase list (its budget lines).
     case managePurchaseList
+    case readTenders
+    /// Draft, publish, change, cancel a buyer's own tenders and answer their questions.
+    case manageTender
+    /// Ask a question about a tender (published without the asker's name).
+    case askQuestion
+    /// Submit, replace, confirm or withdraw a bid for one's own organisation.
+    case submitBid
+    /// Read a sealed bid before the deadline: its bidder's staff only, never an administrator.
+    case readSealedBid
+    /// Read the proposals of opened bids: the buyer's staff, overseers of its jurisdiction, administrators.
+    case readOpenedProposals
+
+    /// Actions only a party may take, which an administrator's role does not reach: a platform
+    /// operator must not be able to bid for, or read the sealed bid of, an organisation.
+    public var isPartyOnly: Bool { self == .submitBid || self == .readSealedBid }
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -47,22 +64,35 @@ public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         // Public reads: residents without an account see these too.
         switch action {
-        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists: return .allow
+        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders: return .allow
         default: break
         }
         guard let actor else { return .deny("sign in first") }
-        if actor.has(.admin) { return .allow }
+        if actor.has(.admin) && !action.isPartyOnly { return .allow }
 
         let ownOrganisation = resource.organisationID != nil && resource.organisationID == actor.organisationID
         // The resource lies inside the actor's jurisdiction (its own or one below it).
         let withinJurisdiction = actor.jurisdictionID.map { resource.jurisdictionPath.contains($0) } ?? false
 
         switch action {
-        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists:
+        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders:
             return .allow
         case .managePurchaseList:
             return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
                 ? .allow : .deny("only the buyer's own staff keep its purchase list")
+        case .manageTender:
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
+                ? .allow : .deny("only the buyer's own staff manage its tenders")
+        case .askQuestion:
+            return .allow
+        case .submitBid:
+            return actor.organisationKind == .socialOrganisation && actor.has(.supplier) && ownOrganisation
+                ? .allow : .deny("only a social organisation's own staff with the supplier role may bid for it")
+        case .readSealedBid:
+            return ownOrganisation ? .allow : .deny("a bid is sealed until the tendering deadline: only its bidder may read it")
+        case .readOpenedProposals:
+            if ownOrganisation && actor.has(.buyer) { return .allow }
+            return actor.has(.overseer) && withinJurisdiction ? .allow : .deny("only the buyer's staff and overseers read the proposals")
         case .manageLocalDetails:
             // Buying offices of the jurisdiction or one above it keep its local details.
             return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction
@@ -71,7 +101,7 @@ public enum Policy {
             // Finance offices keep the catalogues that decide what may be bought.
             return actor.organisationKind == .financeOffice && actor.has(.buyer)
                 ? .allow : .deny("only finance offices keep the catalogue")
-        case .manageJurisdictions, .createOrganisation:
+        case .manageJurisdictions, .createOrganisation, .recordStanding:
             return .deny("only platform administrators may do this")
         case .updateOrganisation, .manageUsers:
             return actor.has(.orgAdmin) && ownOrganisation ? .allow : .deny("only this organisation's administrators may do this")

@@ -17,7 +17,7 @@ public enum DemoData {
         let identity = IdentityService(database: database, policy: policy)
         var lines: [String] = []
         let seeded = try await identity.seed(try IdentitySeed.load(from: directory + "/identity.json"))
-        lines.append("Identity: \(seeded.jurisdictions) jurisdictions, \(seeded.organisations) organisations, \(seeded.users) users added (existing ones left alone).")
+        lines.append("Identity: \(seeded.jurisdictions) jurisdictions, \(seeded.organisations) organisations, \(seeded.users) users, \(seeded.standings) ratings and violations added (existing ones left alone).")
         func say(_ what: String, _ report: ImportReport) {
             lines.append("\(what): \(report.created) added, \(report.updated) updated, \(report.unchanged) unchanged.")
         }

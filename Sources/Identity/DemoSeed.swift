@@ -25,10 +25,36 @@ public struct IdentitySeed: Decodable, Sendable {
         public var roles: [String]
     }
 
+    public struct RatingRow: Decodable, Sendable {
+        var creditCode: String
+        var level: Int
+        var awardedOn: String
+    }
+    public struct ViolationRow: Decodable, Sendable {
+        var creditCode: String
+        var severity: Violation.Severity
+        var occurredOn: String
+        var description: String
+    }
+
     public var demoPassword: String
     public var jurisdictions: [JurisdictionRow]
     public var organisations: [OrganisationRow]
     public var users: [UserRow]
+    public var ratings: [RatingRow] = []
+    public var violations: [ViolationRow] = []
+
+    private enum CodingKeys: String, CodingKey { case demoPassword, jurisdictions, organisations, users, ratings, violations }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        demoPassword = try c.decode(String.self, forKey: .demoPassword)
+        jurisdictions = try c.decode([JurisdictionRow].self, forKey: .jurisdictions)
+        organisations = try c.decode([OrganisationRow].self, forKey: .organisations)
+        users = try c.decode([UserRow].self, forKey: .users)
+        ratings = try c.decodeIfPresent([RatingRow].self, forKey: .ratings) ?? []
+        violations = try c.decodeIfPresent([ViolationRow].self, forKey: .violations) ?? []
+    }
 
     public static func load(from path: String) throws -> IdentitySeed {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -42,6 +68,8 @@ public struct SeedReport: Sendable, Equatable {
     public var jurisdictions = 0
     public var organisations = 0
     public var users = 0
+    /// Ratings and violations recorded.
+    public var standings = 0
     public init() {}
 }
 
@@ -70,7 +98,27 @@ extension IdentityService {
                 organisationID: organisation.id, roles: row.roles))
             report.users += 1
         }
+        for row in seed.ratings {
+            let organisation = try await seeded(row.creditCode)
+            if try await standing(of: organisation.id).rating?.awardedOn == row.awardedOn { continue }
+            _ = try await recordRating(by: .system, organisationID: organisation.id, level: row.level, awardedOn: row.awardedOn)
+            report.standings += 1
+        }
+        for row in seed.violations {
+            let organisation = try await seeded(row.creditCode)
+            if try await standing(of: organisation.id).violations.contains(where: { $0.occurredOn == row.occurredOn }) { continue }
+            _ = try await recordViolation(by: .system, organisationID: organisation.id, severity: row.severity,
+                                          occurredOn: row.occurredOn, description: row.description)
+            report.standings += 1
+        }
         return report
+    }
+
+    private func seeded(_ creditCode: String) async throws -> Organisation {
+        guard let organisation = try await organisation(creditCode: creditCode) else {
+            throw DomainError.notFound("the seed names organisation \(creditCode), which is not in it")
+        }
+        return organisation
     }
 
     public func userExists(username: String) async throws -> Bool {

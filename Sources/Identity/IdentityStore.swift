@@ -299,4 +299,42 @@ struct IdentityStore {
         }
         return false
     }
+
+    // MARK: Standing (ratings and violations)
+
+    func ratings(of organisationID: UUID) async throws -> [Rating] {
+        var result: [Rating] = []
+        for try await (level, awarded, expires) in try await connection.query("""
+            SELECT level, awarded_on::text, expires_on::text FROM identity.ratings
+            WHERE organisation_id = \(organisationID) ORDER BY awarded_on DESC
+            """, logger: logger).decode((Int, String, String).self) {
+            result.append(Rating(level: level, awardedOn: awarded, expiresOn: expires))
+        }
+        return result
+    }
+
+    func insert(_ rating: Rating, of organisationID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.ratings (organisation_id, level, awarded_on, expires_on, recorded_at)
+            VALUES (\(organisationID), \(rating.level), \(rating.awardedOn)::date, \(rating.expiresOn)::date, \(date))
+            """, logger: logger)
+    }
+
+    func violations(of organisationID: UUID) async throws -> [Violation] {
+        var result: [Violation] = []
+        for try await (id, severity, occurred, description) in try await connection.query("""
+            SELECT id, severity, occurred_on::text, description FROM identity.violations
+            WHERE organisation_id = \(organisationID) ORDER BY occurred_on DESC
+            """, logger: logger).decode((UUID, String, String, String).self) {
+            result.append(Violation(id: id, severity: Violation.Severity(rawValue: severity) ?? .major, occurredOn: occurred, description: description))
+        }
+        return result
+    }
+
+    func insert(_ violation: Violation, of organisationID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.violations (id, organisation_id, severity, occurred_on, description, recorded_at)
+            VALUES (\(violation.id), \(organisationID), \(violation.severity.rawValue), \(violation.occurredOn)::date, \(violation.description), \(date))
+            """, logger: logger)
+    }
 }

@@ -19,7 +19,7 @@ struct PolicyTests {
     func anonymous() {
         #expect(Policy.decide(nil, .readOrganisation, Resource(organisationID: ownOrganisation)) == .allow)
         #expect(Policy.decide(nil, .readJurisdictions, .platform) == .allow)
-        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue, .readPurchaseLists].contains(action) {
+        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue, .readPurchaseLists, .readTenders].contains(action) {
             #expect(Policy.decide(nil, action, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow,
                     "anonymous must not \(action)")
         }
@@ -36,12 +36,43 @@ struct PolicyTests {
         #expect(Policy.decide(nil, .readPurchaseLists, .platform) == .allow)
     }
 
-    @Test("platform administrators may do everything")
+    @Test("platform administrators may do everything but act as a party: bid, or read a sealed bid")
     func admin() {
         let admin = actor([.admin], kind: .platform)
         for action in Action.allCases {
-            #expect(Policy.decide(admin, action, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict])) == .allow)
+            let decision = Policy.decide(admin, action, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict]))
+            #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
+        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid])
+    }
+
+    @Test("only a social organisation's supplier staff bid for it, and only it reads its sealed bid")
+    func bids() {
+        let own = Resource(organisationID: ownOrganisation)
+        let supplier = actor([.supplier], kind: .socialOrganisation)
+        #expect(Policy.decide(supplier, .submitBid, own) == .allow)
+        #expect(Policy.decide(supplier, .readSealedBid, own) == .allow)
+        #expect(Policy.decide(supplier, .submitBid, Resource(organisationID: otherOrganisation)) != .allow)
+        #expect(Policy.decide(supplier, .readSealedBid, Resource(organisationID: otherOrganisation)) != .allow)
+        #expect(Policy.decide(actor([.orgAdmin], kind: .socialOrganisation), .submitBid, own) != .allow)
+        #expect(Policy.decide(actor([.buyer]), .submitBid, own) != .allow)
+        #expect(Policy.decide(actor([.buyer], organisation: otherOrganisation), .readSealedBid, own) != .allow)
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, kind: .overseer), .readSealedBid, own) != .allow)
+    }
+
+    @Test("a buyer's own staff manage its tenders and read opened proposals; overseers of its jurisdiction read them too")
+    func tenders() {
+        let buyer = Resource(organisationID: ownOrganisation, jurisdictionPath: [district])
+        #expect(Policy.decide(actor([.buyer]), .manageTender, buyer) == .allow)
+        #expect(Policy.decide(actor([.buyer], organisation: otherOrganisation), .manageTender, buyer) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .manageTender, buyer) != .allow)
+        #expect(Policy.decide(actor([.buyer]), .readOpenedProposals, buyer) == .allow)
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, kind: .overseer), .readOpenedProposals, buyer) == .allow)
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, path: [otherDistrict], kind: .overseer), .readOpenedProposals, buyer) != .allow)
+        #expect(Policy.decide(actor([.supplier], organisation: otherOrganisation, kind: .socialOrganisation), .readOpenedProposals, buyer) != .allow)
+        #expect(Policy.decide(nil, .readTenders, .platform) == .allow)
+        #expect(Policy.decide(nil, .askQuestion, .platform) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .askQuestion, .platform) == .allow)
     }
 
     @Test("organisation administrators manage their own organisation only")

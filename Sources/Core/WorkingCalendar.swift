@@ -1,0 +1,83 @@
+import Foundation
+
+/// Working days in China: Monday to Friday, minus public holidays, plus the weekend days the State
+/// Council makes working days (调休). Periods of a tender are counted in these days, and every
+/// deadline falls at the close of a working day, in Beijing time.
+public struct WorkingCalendar: Sendable, Equatable {
+    /// A day that is not what its weekday says: a weekday holiday, or a weekend working day.
+    public struct Exception: Sendable, Equatable, Codable {
+        /// The day as `yyyy-MM-dd`, in Beijing.
+        public var day: String
+        public var working: Bool
+        public var name: String
+        public init(day: String, working: Bool, name: String) {
+            self.day = day
+            self.working = working
+            self.name = name
+        }
+    }
+
+    /// Deadlines fall at this hour of the day (17:00, when offices close).
+    public static let closingHour = 17
+
+    private let exceptions: [String: Exception]
+    private let calendar: Calendar
+
+    public init(exceptions: [Exception] = []) {
+        self.exceptions = Dictionary(exceptions.map { ($0.day, $0) }, uniquingKeysWith: { _, last in last })
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        self.calendar = calendar
+    }
+
+    /// The day of `date` in Beijing, as `yyyy-MM-dd`.
+    public func dayKey(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+
+    public func year(of date: Date) -> Int { calendar.component(.year, from: date) }
+
+    /// A moment as people here read it: `2026-11-27 17:00` in Beijing time.
+    public func describe(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+    }
+
+    /// Whether `text` is a real day written `yyyy-MM-dd` (2026-02-30 is not).
+    public static func isDay(_ text: String) -> Bool {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard text.count == 10, parts.count == 3 else { return false }
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        return components.isValidDate(in: Calendar(identifier: .gregorian))
+    }
+
+    public func isWorkingDay(_ date: Date) -> Bool {
+        if let exception = exceptions[dayKey(date)] { return exception.working }
+        return !calendar.isDateInWeekend(date)
+    }
+
+    /// 17:00 Beijing time on the `days`-th working day after the day of `start` (the start day itself
+    /// never counts, so a period always holds `days` whole working days).
+    public func close(ofWorkingDay days: Int, after start: Date) -> Date {
+        var day = calendar.startOfDay(for: start)
+        var counted = 0
+        while counted < max(days, 0) {
+            day = calendar.date(byAdding: .day, value: 1, to: day)!
+            if isWorkingDay(day) { counted += 1 }
+        }
+        return calendar.date(bySettingHour: Self.closingHour, minute: 0, second: 0, of: day)!
+    }
+
+    /// Whole working days after the day of `start` up to and including the day of `end`.
+    public func workingDays(from start: Date, to end: Date) -> Int {
+        var day = calendar.startOfDay(for: start)
+        let last = calendar.startOfDay(for: end)
+        var counted = 0
+        while day < last {
+            day = calendar.date(byAdding: .day, value: 1, to: day)!
+            if isWorkingDay(day) { counted += 1 }
+        }
+        return counted
+    }
+}

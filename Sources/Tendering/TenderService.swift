@@ -1,0 +1,289 @@
+import Core
+import Foundation
+import Identity
+import PostgresNIO
+import Store
+
+/// Tenders: drafted from purchase-list lines by the buyer's staff, published, changed, cancelled;
+/// questions asked anonymously and answered publicly. Time-driven moves are `TenderWorker`'s.
+public struct TenderService: Sendable {
+    let database: Database
+    let identity: IdentityService
+    let clock: any SpokesClock
+
+    public init(database: Database, identity: IdentityService, clock: any SpokesClock = SystemClock()) {
+        self.database = database
+        self.identity = identity
+        self.clock = clock
+    }
+
+    func store(_ connection: PostgresConnection) -> TenderStore {
+        TenderStore(connection: connection, logger: database.logger)
+    }
+
+    func audit(_ connection: PostgresConnection, _ actor: Actor, _ action: String, before: Tender?, after: Tender) async throws {
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: action,
+                                  entity: AuditEntity("tender", after.id), before: before, after: after, at: clock.now())
+    }
+
+    public func calendar() async throws -> WorkingCalendar {
+        WorkingCalendar(exceptions: try await database.read { try await store($0).calendarExceptions() })
+    }
+
+    // MARK: Reading
+
+    /// Drafts are shown to the buyer's own staff only.
+    public func tenders(_ query: TenderQuery, by actor: Actor?) async throws -> [Tender] {
+        var query = query
+        query.limit = min(max(query.limit, 1), 200)
+        let drafts = query.buyerID.map { Policy.decide(actor, .manageTender, Resource(organisationID: $0)) == .allow } ?? false
+        return try await database.read { try await store($0).tenders(query, includeDrafts: drafts) }
+    }
+
+    /// A tender; a draft is "not found" to anyone but its buyer's staff.
+    public func tender(id: UUID, by actor: Actor?) async throws -> Tender {
+        guard let tender = try await database.read({ try await store($0).tender(id: id) }),
+              tender.status != .draft || Policy.decide(actor, .manageTender, Resource(organisationID: tender.buyerID)) == .allow else {
+            throw DomainError.notFound("no tender has id \(id.lowercased)")
+        }
+        return tender
+    }
+
+    /// The questions of a tender with their answers; never who asked.
+    public func questions(tenderID: UUID, by actor: Actor?) async throws -> [Question] {
+        _ = try await tender(id: tenderID, by: actor)
+        return try await database.read { try await store($0).questions(of: tenderID) }
+    }
+
+    /// The tender's history as the audit trail keeps it: what happened, when.
+    public func timeline(tenderID: UUID) async throws -> [AuditTrailEntry] {
+        try await database.read { try await AuditLog.trail(of: AuditEntity("tender", tenderID), on: $0, logger: database.logger) }
+    }
+
+    // MARK: Drafting
+
+    /// A new draft tender of the buyer, its lots made from the buyer's purchase-list lines.
+    public func createDraft(by actor: Actor, buyerID: UUID, _ terms: TenderTerms) async throws -> Tender {
+        try authorizeBuyer(actor, buyerID)
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            var tender = Tender(id: UUID.v7(at: now), reference: try await store.nextReference(year: WorkingCalendar().year(of: now)),
+                                buyerID: buyerID, status: .draft, terms: terms, termsVersion: 1, lots: [], periods: nil, cancellation: nil,
+                                createdAt: now)
+            tender.lots = try await check(terms, of: tender, store)
+            try await store.insert(tender, at: now)
+            try await audit(connection, actor, "tender.drafted", before: nil, after: tender)
+            return tender
+        }
+    }
+
+    /// Changes the terms. A draft changes freely. Once published, lots and procedure stay; bids made
+    /// under the old terms wait for their bidders' confirmation, and the tendering deadline moves so
+    /// that the procedure's minimum remains.
+    public func updateTerms(by actor: Actor, tenderID: UUID, _ terms: TenderTerms) async throws -> Tender {
+        let calendar = try await calendar()
+        let now = clock.now()
+        return try await changing(tenderID, by: actor) { before, store, connection in
+            var after = before
+            after.terms = terms
+            switch before.status {
+            case .draft:
+                after.lots = try await check(terms, of: before, store)
+                guard after != before else { return before }
+                try await store.replaceLots(after.lots, of: tenderID)
+                try await store.update(after, nextEventAt: nil, at: now)
+                try await audit(connection, actor, "tender.draft_updated", before: before, after: after)
+            case .enquiries, .tendering:
+                try refuseStructuralChange(from: before.terms, to: terms)
+                after.lots = try await check(terms, of: before, store)
+                guard after.terms != before.terms else { return before }
+                after.termsVersion += 1
+                var periods = before.periods!
+                // Longer periods move the deadlines out; shorter ones never pull them in.
+                let minimums = terms.procedure.minimums
+                periods.enquiryEnd = max(periods.enquiryEnd, calendar.close(ofWorkingDay: terms.enquiryDays, after: periods.publishedAt))
+                periods.tenderEnd = max(periods.tenderEnd, calendar.close(ofWorkingDay: terms.tenderingDays, after: periods.enquiryEnd),
+                                        calendar.close(ofWorkingDay: minimums.remainingAfterChange, after: now))
+                periods.evaluationEnd = calendar.close(ofWorkingDay: terms.evaluationDays, after: periods.tenderEnd)
+                after.periods = periods
+                for lot in after.lots { try await store.updateLot(lot) }
+                try await store.update(after, nextEventAt: after.status == .enquiries ? periods.enquiryEnd : periods.tenderEnd, at: now)
+                let invalidated = try await BidStore(connection: connection, logger: database.logger)
+                    .requireConfirmation(tenderID: tenderID, termsVersion: after.termsVersion)
+                try await audit(connection, actor, invalidated > 0 ? "tender.terms_changed.bids_need_confirmation" : "tender.terms_changed",
+                                before: before, after: after)
+            default:
+                throw DomainError.conflict("the terms of a tender in \(before.status.rawValue) can no longer change")
+            }
+            return after
+        }
+    }
+
+    /// Publishes a draft: the enquiry period starts now and every deadline is fixed from the calendar.
+    public func publish(by actor: Actor, tenderID: UUID) async throws -> Tender {
+        let calendar = try await calendar()
+        let now = clock.now()
+        return try await changing(tenderID, by: actor) { before, store, connection in
+            var after = before
+            after.status = try before.status.transition(to: .enquiries)
+            _ = try await check(before.terms, of: before, store)
+            try await checkInvited(before.terms)
+            let enquiryEnd = calendar.close(ofWorkingDay: before.terms.enquiryDays, after: now)
+            let tenderEnd = calendar.close(ofWorkingDay: before.terms.tenderingDays, after: enquiryEnd)
+            after.periods = TenderPeriods(publishedAt: now, enquiryEnd: enquiryEnd, tenderEnd: tenderEnd,
+                                          evaluationEnd: calendar.close(ofWorkingDay: before.terms.evaluationDays, after: tenderEnd))
+            try await store.update(after, nextEventAt: enquiryEnd, at: now)
+            try await audit(connection, actor, "tender.published", before: before, after: after)
+            return after
+        }
+    }
+
+    /// Cancels a tender for a reason from the fixed list; its bids are never opened.
+    public func cancel(by actor: Actor, tenderID: UUID, reason: CancellationReason, note: String) async throws -> Tender {
+        var check = Validator()
+        let note = check.text(note, "note", max: 2000)
+        try check.finish()
+        let now = clock.now()
+        return try await changing(tenderID, by: actor) { before, store, connection in
+            var after = before
+            after.status = try before.status.transition(to: .cancelled)
+            after.cancellation = Cancellation(reason: reason, note: note, at: now)
+            for index in after.lots.indices where after.lots[index].status == .active {
+                after.lots[index].status = .cancelled
+                try await store.updateLot(after.lots[index])
+            }
+            try await store.update(after, nextEventAt: nil, at: now)
+            try await audit(connection, actor, "tender.cancelled", before: before, after: after)
+            return after
+        }
+    }
+
+    // MARK: Questions
+
+    /// Anyone signed in asks, while the enquiry period runs; the question is published without the asker.
+    public func ask(by actor: Actor, tenderID: UUID, lotID: UUID?, text: String) async throws -> Question {
+        try Policy.authorize(actor, .askQuestion, .platform)
+        var check = Validator()
+        let text = check.text(text, "text", max: 5000)
+        try check.finish()
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let tender = try await store.tender(id: tenderID, lock: .forShare), tender.status != .draft else {
+                throw DomainError.notFound("no tender has id \(tenderID.lowercased)")
+            }
+            if actor.organisationID == tender.buyerID {
+                throw DomainError.forbidden("the buyer answers questions about its tender; it does not ask them")
+            }
+            guard tender.acceptsQuestions(at: now) else {
+                throw DomainError.conflict(tender.periods.map { "questions closed with the enquiry period at \(WorkingCalendar().describe($0.enquiryEnd)) (Beijing time)" }
+                                           ?? "the tender takes no questions")
+            }
+            if let lotID, !tender.lots.contains(where: { $0.id == lotID }) {
+                throw DomainError.invalid([FieldError("lotId", "is not a lot of this tender")])
+            }
+            let question = Question(id: UUID.v7(at: now), tenderID: tenderID, lotID: lotID, text: text, askedAt: now)
+            try await store.insert(question, askerID: actor.organisationID)
+            try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "question.asked",
+                                      entity: AuditEntity("question", question.id), before: nil as Question?, after: question, at: now)
+            return question
+        }
+    }
+
+    /// The buyer answers publicly, once, until the tendering deadline.
+    public func answer(by actor: Actor, questionID: UUID, text: String) async throws -> Question {
+        var check = Validator()
+        let text = check.text(text, "answer", max: 10_000)
+        try check.finish()
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let before = try await store.question(id: questionID),
+                  let tender = try await store.tender(id: before.tenderID, lock: .forShare) else {
+                throw DomainError.notFound("no question has id \(questionID.lowercased)")
+            }
+            try authorizeBuyer(actor, tender.buyerID)
+            guard before.answer == nil else { throw DomainError.conflict("this question was answered already") }
+            guard tender.status == .enquiries || tender.status == .tendering, let periods = tender.periods, now < periods.tenderEnd else {
+                throw DomainError.conflict("answers are given until the tendering deadline")
+            }
+            var after = before
+            after.answer = text
+            after.answeredAt = now
+            try await store.answer(after, by: actor.userID)
+            try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "question.answered",
+                                      entity: AuditEntity("question", questionID), before: before, after: after, at: now)
+            return after
+        }
+    }
+
+    // MARK: Rules
+
+    private func authorizeBuyer(_ actor: Actor, _ buyerID: UUID) throws {
+        try Policy.authorize(actor, .manageTender, Resource(organisationID: buyerID))
+    }
+
+    /// Runs `change` in one transaction on the tender locked for update, once the actor is known to manage it.
+    private func changing<T: Sendable>(_ tenderID: UUID, by actor: Actor,
+                                       _ change: (Tender, TenderStore, PostgresConnection) async throws -> T) async throws -> T {
+        try await database.transaction { connection in
+            let store = store(connection)
+            let tender = try await lockedTender(tenderID, store)
+            try authorizeBuyer(actor, tender.buyerID)
+            return try await change(tender, store, connection)
+        }
+    }
+
+    func lockedTender(_ id: UUID, _ store: TenderStore) async throws -> Tender {
+        guard let tender = try await store.tender(id: id, lock: .forUpdate) else {
+            throw DomainError.notFound("no tender has id \(id.lowercased)")
+        }
+        return tender
+    }
+
+    /// Checks the terms and the lots' purchase lines (the buyer's own, budget not put up twice);
+    /// returns the lots, keeping the ids of lots that stay.
+    private func check(_ terms: TenderTerms, of tender: Tender, _ store: TenderStore) async throws -> [Lot] {
+        var problems = terms.problems
+        var lots: [Lot] = []
+        let lines = PurchaseLineStore(connection: store.connection, logger: database.logger)
+        for (index, lotTerms) in terms.lots.enumerated() {
+            let existing = tender.lots.first { $0.purchaseLineID == lotTerms.purchaseLineID }
+            lots.append(Lot(id: existing?.id ?? UUID.v7(at: clock.now()), number: index + 1, purchaseLineID: lotTerms.purchaseLineID,
+                            title: lotTerms.title, budget: lotTerms.budget, status: existing?.status ?? .active))
+            guard let line = try await lines.line(id: lotTerms.purchaseLineID), line.buyerID == tender.buyerID else {
+                problems.append(FieldError("lots[\(index)].purchaseLineId", "is not a line of this buyer's purchase list"))
+                continue
+            }
+            let remaining = line.content.budget.minorUnits - (try await store.committedBudget(purchaseLineID: line.id, except: tender.id))
+            if lotTerms.budget.minorUnits > remaining {
+                problems.append(FieldError("lots[\(index)].budget", "is more than remains of line \(line.content.reference) (\(Money(minorUnits: max(remaining, 0)).formatted))"))
+            }
+        }
+        if !problems.isEmpty { throw DomainError.invalid(problems) }
+        return lots
+    }
+
+    private func refuseStructuralChange(from old: TenderTerms, to new: TenderTerms) throws {
+        var problems: [FieldError] = []
+        if old.procedure != new.procedure { problems.append(FieldError("procedure", "cannot change after publication")) }
+        if old.lots.map(\.purchaseLineID) != new.lots.map(\.purchaseLineID) {
+            problems.append(FieldError("lots", "lots cannot be added, removed or reordered after publication; cancel and tender again"))
+        }
+        if Set(old.invitedSuppliers) != Set(new.invitedSuppliers) {
+            problems.append(FieldError("invitedSuppliers", "cannot change after publication"))
+        }
+        if !problems.isEmpty { throw DomainError.invalid(problems) }
+    }
+
+    /// Invited and named organisations must exist and be social organisations.
+    private func checkInvited(_ terms: TenderTerms) async throws {
+        for (index, id) in terms.invitedSuppliers.enumerated() {
+            let organisation = try? await identity.organisation(id: id)
+            if organisation?.kind != .socialOrganisation {
+                throw DomainError.invalid([FieldError("invitedSuppliers[\(index)]", "is not a registered social organisation")])
+            }
+        }
+    }
+}

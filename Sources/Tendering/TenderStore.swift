@@ -1,0 +1,216 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of tenders, their lots, questions and the working-day calendar, and nothing else.
+struct TenderStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    private static let columns = """
+        id, reference, buyer_id, status, terms::text, terms_version, created_at, published_at, enquiry_end, tender_end,
+        evaluation_end, opened_at, awarded_at, standstill_end, cancellation_reason, cancellation_note, cancelled_at
+        """
+
+    // MARK: Tenders
+
+    func nextReference(year: Int) async throws -> String {
+        let rows = try await connection.query("SELECT nextval('tendering.tender_reference')", logger: logger).collect()
+        return String(format: "ZB-%04d-%04d", year, try rows[0].decode(Int.self))
+    }
+
+    func tender(id: UUID, lock: RowLock? = nil) async throws -> Tender? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.tenders WHERE id = $1 \(lock?.rawValue ?? "")")
+        query.binds.append(id)
+        return try await tenders(query).first
+    }
+
+    /// Newest first; drafts only when a buyer is named (the caller decides who may see them).
+    func tenders(_ q: TenderQuery, includeDrafts: Bool) async throws -> [Tender] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.columns) FROM tendering.tenders
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR buyer_id = $2) AND ($3::uuid IS NULL OR id < $3)
+              AND ($4 OR status <> 'draft')
+            ORDER BY id DESC LIMIT $5
+            """)
+        query.binds.append(q.status?.rawValue)
+        query.binds.append(q.buyerID)
+        query.binds.append(q.before)
+        query.binds.append(includeDrafts)
+        query.binds.append(q.limit)
+        return try await tenders(query)
+    }
+
+    private func tenders(_ query: PostgresQuery) async throws -> [Tender] {
+        var result: [Tender] = []
+        let decoder = JSONDecoder()
+        for try await row in try await connection.query(query, logger: logger) {
+            let (id, reference, buyer, status, terms, version, created, published, enquiryEnd, tenderEnd, evaluationEnd, opened, awarded,
+                 standstillEnd, reason, note, cancelledAt) = try row.decode(
+                (UUID, String, UUID, String, String, Int, Date, Date?, Date?, Date?, Date?, Date?, Date?, Date?, String?, String?, Date?).self)
+            var periods: TenderPeriods?
+            if let published, let enquiryEnd, let tenderEnd, let evaluationEnd {
+                periods = TenderPeriods(publishedAt: published, enquiryEnd: enquiryEnd, tenderEnd: tenderEnd, evaluationEnd: evaluationEnd,
+                                        openedAt: opened, awardedAt: awarded, standstillEnd: standstillEnd)
+            }
+            var cancellation: Cancellation?
+            if let reason = reason.flatMap(CancellationReason.init(rawValue:)), let cancelledAt {
+                cancellation = Cancellation(reason: reason, note: note ?? "", at: cancelledAt)
+            }
+            result.append(Tender(id: id, reference: reference, buyerID: buyer, status: TenderStatus(rawValue: status) ?? .draft,
+                                 terms: try decoder.decode(TenderTerms.self, from: Data(terms.utf8)), termsVersion: version, lots: [],
+                                 periods: periods, cancellation: cancellation, createdAt: created))
+        }
+        guard !result.isEmpty else { return result }
+        let lots = try await lots(of: result.map(\.id))
+        for index in result.indices {
+            result[index].lots = lots[result[index].id] ?? []
+            result[index].terms.lots = result[index].lots.map { LotTerms(purchaseLineID: $0.purchaseLineID, title: $0.title, budget: $0.budget) }
+        }
+        return result
+    }
+
+    private func lots(of tenderIDs: [UUID]) async throws -> [UUID: [Lot]] {
+        var result: [UUID: [Lot]] = [:]
+        for try await (tender, id, number, line, title, budget, status) in try await connection.query("""
+            SELECT tender_id, id, number, purchase_line_id, title, budget_fen, status FROM tendering.lots
+            WHERE tender_id = ANY(\(tenderIDs)) ORDER BY tender_id, number
+            """, logger: logger).decode((UUID, UUID, Int, UUID, String, Int64, String).self) {
+            result[tender, default: []].append(Lot(id: id, number: number, purchaseLineID: line, title: title,
+                                                   budget: Money(minorUnits: budget), status: LotStatus(rawValue: status) ?? .active))
+        }
+        return result
+    }
+
+    /// The terms as stored: the lots are rows of their own.
+    private func termsJSON(_ terms: TenderTerms) throws -> String {
+        var terms = terms
+        terms.lots = []
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(terms), as: UTF8.self)
+    }
+
+    func insert(_ tender: Tender, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO tendering.tenders (id, reference, buyer_id, status, terms, terms_version, created_at, updated_at)
+            VALUES (\(tender.id), \(tender.reference), \(tender.buyerID), \(tender.status.rawValue), \(try termsJSON(tender.terms))::jsonb,
+                    \(tender.termsVersion), \(date), \(date))
+            """, logger: logger)
+        try await insertLots(tender.lots, of: tender.id)
+    }
+
+    /// Writes everything that changes over a tender's life; `nextEventAt` tells the worker when to look again.
+    func update(_ tender: Tender, nextEventAt: Date?, at date: Date) async throws {
+        let p = tender.periods
+        try await connection.query("""
+            UPDATE tendering.tenders SET status = \(tender.status.rawValue), terms = \(try termsJSON(tender.terms))::jsonb,
+                terms_version = \(tender.termsVersion), published_at = \(p?.publishedAt), enquiry_end = \(p?.enquiryEnd),
+                tender_end = \(p?.tenderEnd), evaluation_end = \(p?.evaluationEnd), opened_at = \(p?.openedAt), awarded_at = \(p?.awardedAt),
+                standstill_end = \(p?.standstillEnd), cancellation_reason = \(tender.cancellation?.reason.rawValue),
+                cancellation_note = \(tender.cancellation?.note), cancelled_at = \(tender.cancellation?.at),
+                next_event_at = \(nextEventAt), updated_at = \(date)
+            WHERE id = \(tender.id)
+            """, logger: logger)
+    }
+
+    func replaceLots(_ lots: [Lot], of tenderID: UUID) async throws {
+        try await connection.query("DELETE FROM tendering.lots WHERE tender_id = \(tenderID)", logger: logger)
+        try await insertLots(lots, of: tenderID)
+    }
+
+    private func insertLots(_ lots: [Lot], of tenderID: UUID) async throws {
+        for lot in lots {
+            try await connection.query("""
+                INSERT INTO tendering.lots (id, tender_id, number, purchase_line_id, title, budget_fen, status)
+                VALUES (\(lot.id), \(tenderID), \(lot.number), \(lot.purchaseLineID), \(lot.title), \(lot.budget.minorUnits), \(lot.status.rawValue))
+                """, logger: logger)
+        }
+    }
+
+    func updateLot(_ lot: Lot) async throws {
+        try await connection.query("""
+            UPDATE tendering.lots SET title = \(lot.title), budget_fen = \(lot.budget.minorUnits), status = \(lot.status.rawValue)
+            WHERE id = \(lot.id)
+            """, logger: logger)
+    }
+
+    /// What other live tenders have put up for tender of a purchase line already.
+    func committedBudget(purchaseLineID: UUID, except tenderID: UUID) async throws -> Int64 {
+        let rows = try await connection.query("""
+            SELECT coalesce(sum(l.budget_fen), 0)::bigint FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id
+            WHERE l.purchase_line_id = \(purchaseLineID) AND t.id <> \(tenderID)
+              AND t.status NOT IN ('cancelled', 'unsuccessful') AND l.status NOT IN ('cancelled', 'unsuccessful')
+            """, logger: logger).collect()
+        return try rows[0].decode(Int64.self)
+    }
+
+    /// The tender whose deadline has come, locked for this transaction; tenders other instances
+    /// hold are skipped, so no tender is moved twice.
+    func claimDue(at now: Date) async throws -> UUID? {
+        for try await id in try await connection.query("""
+            SELECT id FROM tendering.tenders WHERE next_event_at <= \(now)
+            ORDER BY next_event_at LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, logger: logger).decode(UUID.self) {
+            return id
+        }
+        return nil
+    }
+
+    // MARK: Calendar
+
+    func calendarExceptions() async throws -> [WorkingCalendar.Exception] {
+        var result: [WorkingCalendar.Exception] = []
+        for try await (day, working, name) in try await connection.query(
+            "SELECT day::text, working, name FROM tendering.calendar_days ORDER BY day", logger: logger).decode((String, Bool, String).self) {
+            result.append(WorkingCalendar.Exception(day: day, working: working, name: name))
+        }
+        return result
+    }
+
+    // MARK: Questions
+
+    func questions(of tenderID: UUID) async throws -> [Question] {
+        try await questions("""
+            SELECT id, tender_id, lot_id, text, asked_at, answer, answered_at FROM tendering.questions
+            WHERE tender_id = \(tenderID) ORDER BY asked_at, id
+            """)
+    }
+
+    func question(id: UUID) async throws -> Question? {
+        try await questions("""
+            SELECT id, tender_id, lot_id, text, asked_at, answer, answered_at FROM tendering.questions WHERE id = \(id) FOR UPDATE
+            """).first
+    }
+
+    private func questions(_ query: PostgresQuery) async throws -> [Question] {
+        var result: [Question] = []
+        for try await (id, tender, lot, text, asked, answer, answered) in try await connection.query(query, logger: logger)
+            .decode((UUID, UUID, UUID?, String, Date, String?, Date?).self) {
+            result.append(Question(id: id, tenderID: tender, lotID: lot, text: text, askedAt: asked, answer: answer, answeredAt: answered))
+        }
+        return result
+    }
+
+    func insert(_ question: Question, askerID: UUID) async throws {
+        try await connection.query("""
+            INSERT INTO tendering.questions (id, tender_id, lot_id, asker_id, text, asked_at)
+            VALUES (\(question.id), \(question.tenderID), \(question.lotID), \(askerID), \(question.text), \(question.askedAt))
+            """, logger: logger)
+    }
+
+    func answer(_ question: Question, by userID: UUID) async throws {
+        try await connection.query("""
+            UPDATE tendering.questions SET answer = \(question.answer), answered_at = \(question.answeredAt), answered_by = \(userID)
+            WHERE id = \(question.id)
+            """, logger: logger)
+    }
+}
+
+/// How a read locks the tender row: writers of a tender take it for update; bids take it for share,
+/// so they wait while the worker opens the tender and then see it closed.
+enum RowLock: String {
+    case forUpdate = "FOR UPDATE"
+    case forShare = "FOR SHARE"
+}
