@@ -17,17 +17,23 @@ public struct AppDependencies: Sendable {
     public var purchaseCatalogue: PurchaseCatalogueService
     public var serviceItems: ServiceItemService
     public var purchaseLists: PurchaseListService
+    public var tenders: TenderService
+    public var bids: BidService
+    public var tenderWorker: TenderWorker
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
     /// The services of every module on one database, with one clock.
-    public init(database: Database, identity: IdentityService, clock: any SpokesClock = SystemClock(),
+    public init(database: Database, identity: IdentityService, clock: any SpokesClock = SystemClock(), sealer: BidSealer,
                 configuration: AppConfiguration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.database = database
         self.identity = identity
         self.purchaseCatalogue = PurchaseCatalogueService(database: database, clock: clock)
         self.serviceItems = ServiceItemService(database: database, identity: identity, clock: clock)
         self.purchaseLists = PurchaseListService(database: database, identity: identity, catalogue: purchaseCatalogue, clock: clock)
+        self.tenders = TenderService(database: database, identity: identity, clock: clock)
+        self.bids = BidService(database: database, identity: identity, sealer: sealer, clock: clock)
+        self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -70,7 +76,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     }
     let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
-                   serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists).registerHandlers(on: api)
+                   serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
+                   tenders: dependencies.tenders, bids: dependencies.bids).registerHandlers(on: api)
     return router
 }
 

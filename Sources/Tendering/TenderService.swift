@@ -62,6 +62,25 @@ public struct TenderService: Sendable {
 
     // MARK: Drafting
 
+    /// A lot per purchase line, titled as the line and budgeted at what remains of it, unless given:
+    /// the defaults of the editor and the API. An unknown line gets an empty lot, which drafting refuses.
+    public func lots(forLines ids: [UUID], titles: [UUID: String] = [:], budgets: [UUID: Money] = [:], tenderID: UUID? = nil) async throws -> [LotTerms] {
+        try await database.read { connection in
+            let lines = PurchaseLineStore(connection: connection, logger: database.logger)
+            var lots: [LotTerms] = []
+            for id in ids {
+                let line = try await lines.line(id: id)
+                var remaining = Money(minorUnits: 0)
+                if let line {
+                    let committed = try await store(connection).committedBudget(purchaseLineID: id, except: tenderID ?? UUID())
+                    remaining = Money(minorUnits: max(line.content.budget.minorUnits - committed, 0))
+                }
+                lots.append(LotTerms(purchaseLineID: id, title: titles[id] ?? line?.content.title ?? "", budget: budgets[id] ?? remaining))
+            }
+            return lots
+        }
+    }
+
     /// A new draft tender of the buyer, its lots made from the buyer's purchase-list lines.
     public func createDraft(by actor: Actor, buyerID: UUID, _ terms: TenderTerms) async throws -> Tender {
         try authorizeBuyer(actor, buyerID)

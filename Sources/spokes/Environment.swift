@@ -6,6 +6,7 @@ import Identity
 import Logging
 import PostgresNIO
 import Store
+import Tendering
 
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {
@@ -58,6 +59,17 @@ struct Settings {
         var policy = SignInPolicy()
         policy.bcryptCost = UInt8(reader.int(forKey: "spokes.bcrypt.cost", default: 10))
         return policy
+    }
+
+    /// The sealer of bids: its master secret from SPOKES_BID_SECRET (base64 of 32 random bytes), or
+    /// from the file SPOKES_BID_SECRET_FILE (default .data/bid-master.key), generated there on first run.
+    /// Without the same secret no sealed bid can be opened: back it up with the database.
+    func bidSealer() throws -> BidSealer {
+        if let secret = reader.string(forKey: "spokes.bid.secret"), !secret.isEmpty {
+            guard let data = Data(base64Encoded: secret) else { throw UserFacingError(description: "SPOKES_BID_SECRET is not base64") }
+            return try BidSealer(masterSecret: data)
+        }
+        return try BidSealer.loadOrCreate(at: reader.string(forKey: "spokes.bid.secret.file", default: ".data/bid-master.key"))
     }
 
     /// Runs `body` with a live database, then shuts the client (and a cluster it started) down.

@@ -37,10 +37,12 @@ struct Serve: AsyncParsableCommand {
         let database = Database(client: client, logger: logger)
         let migrator = try Migrator(database: database)
         let identity = IdentityService(database: database, policy: settings.signInPolicy)
-        let dependencies = AppDependencies(database: database, identity: identity, configuration: configuration, metrics: registry)
-        let housekeeping = HousekeepingService(identity: identity, logger: logger)
+        let dependencies = AppDependencies(database: database, identity: identity, sealer: try settings.bidSealer(),
+                                           configuration: configuration, metrics: registry)
+        let housekeeping = PeriodicService.housekeeping(identity: identity, logger: logger)
+        let tenderWorker = PeriodicService.tenderWorker(dependencies.tenderWorker, logger: logger)
         // Migrate before taking requests; a database newer than this build stops start-up here.
-        let application = try await buildApplication(dependencies, services: [client, housekeeping], logger: logger) {
+        let application = try await buildApplication(dependencies, services: [client, housekeeping, tenderWorker], logger: logger) {
             let applied = try await migrator.migrate()
             if !applied.isEmpty { logger.info("applied migrations \(applied)") }
         }

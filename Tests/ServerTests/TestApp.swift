@@ -12,16 +12,34 @@ import TestSupport
 
 /// The whole router on a fresh demo database, driven in-process.
 enum TestApp {
+    /// The package's own templates and contract.
+    static var configuration: AppConfiguration {
+        var configuration = AppConfiguration()
+        configuration.webDirectory = TestDatabase.packageRoot + "/Web"
+        configuration.contractsDirectory = TestDatabase.packageRoot + "/Contracts"
+        return configuration
+    }
+
     static func run(metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                     _ body: @Sendable @escaping (any TestClientProtocol, DemoWorld) async throws -> Void) async throws {
         try await TestDatabase.with { database in
-            var configuration = AppConfiguration()
-            configuration.webDirectory = TestDatabase.packageRoot + "/Web"
-            configuration.contractsDirectory = TestDatabase.packageRoot + "/Contracts"
             let world = DemoWorld(database)
             let router = try await buildRouter(AppDependencies(
-                database: database, identity: world.identity, configuration: configuration, metrics: metrics))
+                database: database, identity: world.identity, sealer: .random(), configuration: configuration, metrics: metrics))
             try await Application(router: router).test(.router) { client in try await body(client, world) }
+        }
+    }
+}
+
+extension TestApp {
+    /// The router on a fresh demo database with the clock, bid secret and worker of a `TenderWorld`,
+    /// so a test can move time past a deadline and let the worker open the bids.
+    static func runTendering(_ body: @Sendable @escaping (any TestClientProtocol, TenderWorld) async throws -> Void) async throws {
+        try await TestDatabase.with { database in
+            let tendering = TenderWorld(database)
+            let router = try await buildRouter(AppDependencies(
+                database: database, identity: tendering.world.identity, clock: tendering.clock, sealer: tendering.sealer, configuration: configuration))
+            try await Application(router: router).test(.router) { client in try await body(client, tendering) }
         }
     }
 }
@@ -29,15 +47,25 @@ enum TestApp {
 extension TestClientProtocol {
     /// JSON request helper; returns status, headers and the body parsed as JSON (or nil).
     @discardableResult
-    func json(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil)
+    func json(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil, idempotencyKey: String? = nil)
         async throws -> (status: HTTPResponse.Status, headers: HTTPFields, json: [String: Any]?, text: String) {
         var headers: HTTPFields = [.contentType: "application/json", .accept: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }
+        if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
         return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
             let text = String(buffer: response.body)
             let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
             return (response.status, response.headers, json, text)
         }
+    }
+
+    /// A JSON array response's items.
+    func list(_ uri: String, token: String? = nil) async throws -> [[String: Any]] {
+        let response = try await json(.get, uri, token: token)
+        guard response.status == .ok, let items = try? JSONSerialization.jsonObject(with: Data(response.text.utf8)) as? [[String: Any]] else {
+            throw TestFailure("GET \(uri): \(response.status) \(response.text)")
+        }
+        return items
     }
 
     func token(_ username: String, password: String = TestDatabase.demoSeed.demoPassword) async throws -> String {

@@ -9,6 +9,7 @@ import Tendering
 public struct TenderWorld: Sendable {
     public let world: DemoWorld
     public let clock: ManualClock
+    public let sealer = BidSealer.random()
     public let tenders: TenderService
     public let bids: BidService
     public let worker: TenderWorker
@@ -21,7 +22,7 @@ public struct TenderWorld: Sendable {
         clock = ManualClock(start)
         world = DemoWorld(database, clock: clock)
         tenders = TenderService(database: database, identity: world.identity, clock: clock)
-        bids = BidService(database: database, identity: world.identity, sealer: .random(), clock: clock)
+        bids = BidService(database: database, identity: world.identity, sealer: sealer, clock: clock)
         worker = TenderWorker(tenders: tenders, bids: bids)
         lists = PurchaseListService(database: database, identity: world.identity, catalogue: PurchaseCatalogueService(database: database), clock: clock)
     }

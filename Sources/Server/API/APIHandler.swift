@@ -12,6 +12,8 @@ struct APIHandler: APIProtocol {
     let purchaseCatalogue: PurchaseCatalogueService
     let serviceItems: ServiceItemService
     let purchaseLists: PurchaseListService
+    let tenders: TenderService
+    let bids: BidService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

@@ -1,0 +1,39 @@
+import Identity
+import Logging
+import ServiceLifecycle
+import Tendering
+
+/// Background work beside the server: runs `work` every `interval` until shutdown. Every instance
+/// may run each of these; the work itself is safe to run twice (idempotent or claimed with SKIP LOCKED).
+public struct PeriodicService: Service {
+    let name: String
+    let interval: Duration
+    let logger: Logger
+    /// Returns how many things it did, for the log.
+    let work: @Sendable () async throws -> Int
+
+    public func run() async throws {
+        // Stops at once on shutdown: the sleep is cancelled, which ends the loop.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let done = try await work()
+                    if done > 0 { logger.info("\(name): \(done) done") }
+                } catch {
+                    logger.warning("\(name) failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// Every ten minutes, removes expired sessions and stale sign-in failures.
+    public static func housekeeping(identity: IdentityService, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "housekeeping", interval: .seconds(600), logger: logger) { try await identity.purgeExpired() }
+    }
+
+    /// Every second, moves the tenders whose deadlines have passed and opens their bids.
+    public static func tenderWorker(_ worker: TenderWorker, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "tender worker", interval: .seconds(1), logger: logger) { try await worker.runDue() }
+    }
+}
