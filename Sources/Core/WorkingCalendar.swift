@@ -44,6 +44,13 @@ public struct WorkingCalendar: Sendable, Equatable {
         return String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
     }
 
+    /// A moment to the millisecond, as a receipt shows it: `2026-11-12 16:59:59.999` in Beijing.
+    public func describeExactly(_ date: Date) -> String {
+        let c = calendar.dateComponents([.second], from: date)
+        let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
+        return describe(date) + String(format: ":%02d.%03d", c.second!, (millis + 1000) % 1000)
+    }
+
     /// Whether `text` is a real day written `yyyy-MM-dd` (2026-02-30 is not).
     public static func isDay(_ text: String) -> Bool {
         let parts = text.split(separator: "-").compactMap { Int($0) }

@@ -65,6 +65,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
                         identity: dependencies.identity, views: views).register(on: router)
     PurchaseListController(lists: dependencies.purchaseLists, identity: dependencies.identity, views: views).register(on: router)
+    TenderController(tenders: dependencies.tenders, bids: dependencies.bids, lists: dependencies.purchaseLists, identity: dependencies.identity,
+                     views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
     let contract = configuration.contractsDirectory + "/openapi.yaml"

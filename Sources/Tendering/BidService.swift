@@ -218,7 +218,7 @@ public struct BidService: Sendable {
 
     private func closed(_ tender: Tender, at now: Date) -> DomainError {
         let calendar = WorkingCalendar()
-        guard let periods = tender.periods, tender.status == .enquiries || tender.status == .tendering else {
+        guard let periods = tender.periods, tender.status != .cancelled else {
             return .conflict("the tender is \(tender.status.rawValue) and takes no bids")
         }
         return now < periods.enquiryEnd

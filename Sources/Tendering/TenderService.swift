@@ -55,6 +55,13 @@ public struct TenderService: Sendable {
         return try await database.read { try await store($0).questions(of: tenderID) }
     }
 
+    /// What the tender takes at this moment, by the service's clock: what pages offer to do.
+    public func openings(of tender: Tender) -> (questions: Bool, answers: Bool, bids: Bool) {
+        let now = clock.now()
+        let answers = (tender.status == .enquiries || tender.status == .tendering) && now < (tender.periods?.tenderEnd ?? now)
+        return (tender.acceptsQuestions(at: now), answers, tender.acceptsBids(at: now))
+    }
+
     /// The tender's history as the audit trail keeps it: what happened, when.
     public func timeline(tenderID: UUID) async throws -> [AuditTrailEntry] {
         try await database.read { try await AuditLog.trail(of: AuditEntity("tender", tenderID), on: $0, logger: database.logger) }

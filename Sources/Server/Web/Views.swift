@@ -10,7 +10,8 @@ struct Views: Sendable {
     /// silently returns nothing for an unknown name.
     static let required = ["layout", "home", "login", "error", "organisations", "organisation",
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
-                           "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists"]
+                           "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
+                           "tenders", "tender", "tender-edit"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -81,7 +82,8 @@ enum Navigation {
     static func items(for actor: Actor?, path: String, t: [String: String]) -> [[String: Any]] {
         var items: [(String, String)] = [("/", "nav_home"), ("/organisations", "nav_organisations"),
                                          ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
-                                         ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists")]
+                                         ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
+                                         ("/tenders", "nav_tenders")]
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
