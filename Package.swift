@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "Identity", "TestSupport"]),
-        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "TestSupport"]),
+        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Demo", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SPOKES=${SPOKES:-.build/debug/spokes}
 work=$(mktemp -d /tmp/spokes-smoke-XXXXXX)
-export SPOKES_DATA_DIR=$work/pg SPOKES_BCRYPT_COST=4 LOG_LEVEL=warning
+export SPOKES_DATA_DIR=$work/pg SPOKES_BID_SECRET_FILE=$work/bid-master.key SPOKES_BCRYPT_COST=4 LOG_LEVEL=warning
 unset DATABASE_URL
 port=$((20000 + RANDOM % 20000))
 server=""
@@ -39,6 +39,8 @@ check "seeding twice changes nothing" sh -c "'$SPOKES' seed | grep -q 'Identity:
 check "the catalogue seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Guiding purchase catalogue: 0 added, 0 updated'"
 check "the service items seed unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Service items: 0 added, 0 updated, 62 unchanged'"
 check "the purchase list seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Purchase list of .*: 0 added, 0 updated, 23 unchanged'"
+check "the demo tenders are put out once" sh -c "'$SPOKES' seed | grep -q 'Demo tenders: 6 present already'"
+check "the generated bid master secret is readable by its owner only" sh -c "[ \$(stat -c %a '$work/bid-master.key') = 600 ]"
 "$SPOKES" serve --port "$port" > "$work/serve.log" 2>&1 &
 server=$!
 check "server becomes ready" wait_ready "$port"
@@ -46,6 +48,12 @@ check "home page in Chinese" sh -c "curl -fs http://127.0.0.1:$port/ | grep -q '
 check "home page in English" sh -c "curl -fs -H 'Accept-Language: en' http://127.0.0.1:$port/ | grep -q 'Government purchase of services'"
 check "the purchase lists page totals the demo list" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,000,000.00'"
 check "the purchase lines API lists the 23 demo lines" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 23'"
+check "the tenders page lists the demo tenders" sh -c "curl -fs http://127.0.0.1:$port/tenders | grep -q '情系桑榆'"
+check "the evaluated demo tender's 12 bids are open to all" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=evaluation' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/api/v1/tenders/\$id/bids \
+    | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 12'"
+check "the tendering demo tender's bids stay sealed" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=tendering' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && [ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/api/v1/tenders/\$id/bids) = 403 ]"
 for user in $users; do
     jar=$work/jar-$user
     csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')

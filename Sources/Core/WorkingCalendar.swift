@@ -36,6 +36,11 @@ public struct WorkingCalendar: Sendable, Equatable {
         return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 
+    /// `hour`:00 Beijing time on the day of `date`.
+    public func moment(hour: Int, on date: Date) -> Date {
+        calendar.date(bySettingHour: hour, minute: 0, second: 0, of: calendar.startOfDay(for: date))!
+    }
+
     public func year(of date: Date) -> Int { calendar.component(.year, from: date) }
 
     /// A moment as people here read it: `2026-11-27 17:00` in Beijing time.

@@ -11,8 +11,9 @@ public enum DemoData {
     /// The Lixia district finance office (济南市历下区财政局), whose purchase list the demo carries.
     static let lixiaFinanceOffice = "113701022000000130"
 
-    /// Loads everything and says, a line per file, what changed.
-    public static func load(into database: Database, from directory: String, policy: SignInPolicy) async throws -> [String] {
+    /// Loads everything and says, a line per file, what changed. With a bid sealer, also the demo
+    /// tenders (the tests' template leaves them out, so tests own every tender they see).
+    public static func load(into database: Database, from directory: String, policy: SignInPolicy, tenders sealer: BidSealer? = nil) async throws -> [String] {
         func file(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)) }
         let identity = IdentityService(database: database, policy: policy)
         var lines: [String] = []
@@ -31,6 +32,10 @@ public enum DemoData {
         }
         let lists = PurchaseListService(database: database, identity: identity, catalogue: catalogue)
         say("Purchase list of \(buyer.nameZh)", try await lists.importLines(by: .system, buyerID: buyer.id, try file("purchase-lines.csv")))
+        if let sealer {
+            let password = try IdentitySeed.load(from: directory + "/identity.json").demoPassword
+            lines.append(try await DemoTenders.load(database: database, identity: identity, buyerID: buyer.id, sealer: sealer, password: password))
+        }
         return lines
     }
 }

@@ -3,6 +3,7 @@ import Demo
 import Foundation
 import Identity
 import Store
+import Tendering
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,9 +17,10 @@ struct Seed: AsyncParsableCommand {
         let seed = try IdentitySeed.load(from: seedDirectory + "/identity.json")
         let policy = settings.signInPolicy
         let seedDirectory = self.seedDirectory
+        let sealer = try settings.bidSealer()
         try await settings.withDatabase { database in
             try await Migrator(database: database).migrate()
-            for line in try await DemoData.load(into: database, from: seedDirectory, policy: policy) { print(line) }
+            for line in try await DemoData.load(into: database, from: seedDirectory, policy: policy, tenders: sealer) { print(line) }
         }
         print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")
         for user in seed.users {
