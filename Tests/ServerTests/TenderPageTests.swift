@@ -35,6 +35,7 @@ struct TenderPageTests {
             let id = try tenderID(created).uuidString.lowercased()
             let draft = try await finance.get("/tenders/\(id)")
             #expect(draft.html.contains("草稿") && draft.html.contains("发布"))
+            #expect(!draft.html.contains(#"class="error" role="alert""#) && !draft.html.contains("单一来源理由"), "no empty alert or justification")
             #expect(try await Browser(client).get("/tenders/\(id)").status == .notFound, "a draft is the buyer's alone")
             #expect(try await finance.post("/tenders/\(id)/publish", [], csrf: draft.csrf).status == .seeOther)
 

@@ -91,7 +91,7 @@ struct TenderController {
             "tenderId": tender.id.lowercased, "reference": tender.reference, "title": tender.terms.title, "description": tender.terms.description,
             "buyer": name(buyer, context), "buyerId": buyer.id.lowercased,
             "status": tender.status.rawValue, "statusLabel": views.text("tenderStatus_\(tender.status.rawValue)", context),
-            "procedure": views.text("procedure_\(tender.terms.procedure.rawValue)", context), "justification": tender.terms.justification,
+            "procedure": views.text("procedure_\(tender.terms.procedure.rawValue)", context),
             "termsVersion": tender.termsVersion, "minimumBids": tender.terms.minimumBids,
             "minimumRating": tender.terms.eligibility.minimumRating.map { "\($0)A" } ?? views.text("tender_noRating", context),
             "mayExceed": tender.terms.bidsMayExceedBudget,
@@ -107,9 +107,11 @@ struct TenderController {
             "canAsk": actor != nil && actor?.organisationID != tender.buyerID && openings.questions,
             "canAnswer": isBuyer && openings.answers,
             "formName": formName, "form": form,
-            "problem": problem.map { ["detail": $0.detail, "fields": $0.fields.map { ["field": $0.field, "message": $0.message] }] } as Any,
             "reasons": CancellationReason.allCases.map { ["value": $0.rawValue, "label": views.text("cancel_\($0.rawValue)", context)] },
         ]
+        // Mustache shows a section for any value it is given, even nil or "": set these only when present.
+        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if !tender.terms.justification.isEmpty { data["justification"] = tender.terms.justification }
         if let cancellation = tender.cancellation {
             data["cancellation"] = ["reason": views.text("cancel_\(cancellation.reason.rawValue)", context), "note": cancellation.note,
                                     "at": calendar.describe(cancellation.at)]
