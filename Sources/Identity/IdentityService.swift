@@ -85,6 +85,13 @@ public struct IdentityService: Sendable {
         return organisation
     }
 
+    /// Several organisations by id in one query (names for a list), keyed by id; unknown ids are absent.
+    public func organisations(ids: Set<UUID>) async throws -> [UUID: Organisation] {
+        guard !ids.isEmpty else { return [:] }
+        let found = try await database.read { try await store($0).organisations(ids: Array(ids)) }
+        return Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+    }
+
     public func organisation(creditCode: String) async throws -> Organisation? {
         try await database.read { try await store($0).organisation(creditCode: creditCode) }
     }

@@ -57,6 +57,12 @@ struct IdentityStore {
         return try await organisations(query).first
     }
 
+    func organisations(ids: [UUID]) async throws -> [Organisation] {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.organisationColumns) FROM identity.organisations WHERE id = ANY($1)")
+        query.binds.append(ids)
+        return try await organisations(query)
+    }
+
     func organisation(creditCode: String) async throws -> Organisation? {
         var query = PostgresQuery(unsafeSQL: "SELECT \(Self.organisationColumns) FROM identity.organisations WHERE credit_code = $1")
         query.binds.append(creditCode)

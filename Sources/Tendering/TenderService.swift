@@ -79,7 +79,7 @@ public struct TenderService: Sendable {
                 let line = try await lines.line(id: id)
                 var remaining = Money(minorUnits: 0)
                 if let line {
-                    let committed = try await store(connection).committedBudget(purchaseLineID: id, except: tenderID ?? UUID())
+                    let committed = try await store(connection).committedBudget(purchaseLineID: id, except: tenderID)
                     remaining = Money(minorUnits: max(line.content.budget.minorUnits - committed, 0))
                 }
                 lots.append(LotTerms(purchaseLineID: id, title: titles[id] ?? line?.content.title ?? "", budget: budgets[id] ?? remaining))

@@ -137,10 +137,10 @@ struct TenderStore {
     }
 
     /// What other live tenders have put up for tender of a purchase line already.
-    func committedBudget(purchaseLineID: UUID, except tenderID: UUID) async throws -> Int64 {
+    func committedBudget(purchaseLineID: UUID, except tenderID: UUID?) async throws -> Int64 {
         let rows = try await connection.query("""
             SELECT coalesce(sum(l.budget_fen), 0)::bigint FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id
-            WHERE l.purchase_line_id = \(purchaseLineID) AND t.id <> \(tenderID)
+            WHERE l.purchase_line_id = \(purchaseLineID) AND t.id IS DISTINCT FROM \(tenderID)
               AND t.status NOT IN ('cancelled', 'unsuccessful') AND l.status NOT IN ('cancelled', 'unsuccessful')
             """, logger: logger).collect()
         return try rows[0].decode(Int64.self)
@@ -148,14 +148,11 @@ struct TenderStore {
 
     /// The tender whose deadline has come, locked for this transaction; tenders other instances
     /// hold are skipped, so no tender is moved twice.
-    func claimDue(at now: Date) async throws -> UUID? {
-        for try await id in try await connection.query("""
-            SELECT id FROM tendering.tenders WHERE next_event_at <= \(now)
+    func claimDue(at now: Date) async throws -> Tender? {
+        try await tenders("""
+            SELECT \(unescaped: Self.columns) FROM tendering.tenders WHERE next_event_at <= \(now)
             ORDER BY next_event_at LIMIT 1 FOR UPDATE SKIP LOCKED
-            """, logger: logger).decode(UUID.self) {
-            return id
-        }
-        return nil
+            """).first
     }
 
     // MARK: Calendar

@@ -30,7 +30,7 @@ public struct TenderWorker: Sendable {
         let now = tenders.clock.now()
         return try await database.transaction { connection in
             let store = tenders.store(connection)
-            guard let id = try await store.claimDue(at: now), let before = try await store.tender(id: id) else { return false }
+            guard let before = try await store.claimDue(at: now) else { return false }
             var after = before
             var next: Date?
             let action: String

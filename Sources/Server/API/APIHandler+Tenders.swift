@@ -101,10 +101,9 @@ extension APIHandler {
 
     func listOpenedBids(_ input: Operations.ListOpenedBids.Input) async throws -> Operations.ListOpenedBids.Output {
         let opened = try await bids.openedBids(tenderID: try uuid(input.path.tenderId, "tenderId"), by: actor)
-        var names: [UUID: String] = [:]
-        for id in Set(opened.map(\.bidderID)) { names[id] = try await identity.organisation(id: id).nameZh }
+        let bidders = try await identity.organisations(ids: Set(opened.map(\.bidderID)))
         return .ok(.init(body: .json(opened.map {
-            .init(id: $0.id.lowercased, lotId: $0.lotID.lowercased, bidderId: $0.bidderID.lowercased, bidderName: names[$0.bidderID] ?? "",
+            .init(id: $0.id.lowercased, lotId: $0.lotID.lowercased, bidderId: $0.bidderID.lowercased, bidderName: bidders[$0.bidderID]?.nameZh ?? "",
                   priceFen: $0.price.minorUnits, proposal: $0.proposal, submittedAt: $0.submittedAt, commitment: $0.commitment)
         })))
     }

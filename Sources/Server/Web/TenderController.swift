@@ -52,14 +52,13 @@ struct TenderController {
         let status = query["status"].flatMap { TenderStatus(rawValue: String($0)) }
         let buyer = query["buyer"].flatMap { UUID(uuidString: String($0)) }
         let found = try await tenders.tenders(TenderQuery(status: status, buyerID: buyer, limit: 200), by: context.actor)
-        var names: [UUID: String] = [:]
-        for id in Set(found.map(\.buyerID)) { names[id] = name(try await identity.organisation(id: id), context) }
+        let buyers = try await identity.organisations(ids: Set(found.map(\.buyerID)))
         let mayDraft = context.actor.map { Policy.decide($0, .manageTender, Resource(organisationID: $0.organisationID)) == .allow } ?? false
         let data: [String: Any] = [
             "statuses": TenderStatus.allCases.filter { $0 != .draft || mayDraft }.map {
                 ["value": $0.rawValue, "label": views.text("tenderStatus_\($0.rawValue)", context), "selected": $0 == status] },
             "tenders": found.map { t -> [String: Any] in
-                ["id": t.id.lowercased, "reference": t.reference, "title": t.terms.title, "buyer": names[t.buyerID] ?? "",
+                ["id": t.id.lowercased, "reference": t.reference, "title": t.terms.title, "buyer": buyers[t.buyerID].map { name($0, context) } ?? "",
                  "status": t.status.rawValue, "statusLabel": views.text("tenderStatus_\(t.status.rawValue)", context),
                  "procedure": views.text("procedure_\(t.terms.procedure.rawValue)", context), "lots": t.lots.count,
                  "budget": Money(minorUnits: t.lots.reduce(0) { $0 + $1.budget.minorUnits }).formatted,
@@ -155,10 +154,9 @@ struct TenderController {
         }
         if tender.isOpened {
             let opened = try await bids.openedBids(tenderID: tender.id, by: actor)
-            var names: [UUID: String] = [:]
-            for id in Set(opened.map(\.bidderID)) { names[id] = name(try await identity.organisation(id: id), context) }
+            let bidders = try await identity.organisations(ids: Set(opened.map(\.bidderID)))
             data["opened"] = opened.map { bid -> [String: Any] in
-                ["lot": lotNumbers[bid.lotID] ?? 0, "bidder": names[bid.bidderID] ?? "", "price": bid.price.formatted,
+                ["lot": lotNumbers[bid.lotID] ?? 0, "bidder": bidders[bid.bidderID].map { name($0, context) } ?? "", "price": bid.price.formatted,
                  "proposal": bid.proposal ?? "", "hasProposal": bid.proposal != nil, "commitment": String(bid.commitment.prefix(16))]
             }
         }
