@@ -34,10 +34,18 @@ public enum Action: String, CaseIterable, Sendable {
     case readSealedBid
     /// Read the proposals of opened bids: the buyer's staff, overseers of its jurisdiction, administrators.
     case readOpenedProposals
+    /// Declare conflicts on, and score the bids of, a tender whose panel one sits on (the service checks the seat).
+    case scoreBids
+    /// Read a tender's panel, scores and ranking before the award: the buyer's staff, overseers, administrators.
+    case readEvaluation
+    /// Complain about an award during the standstill, for one's own (bidding) organisation.
+    case fileComplaint
+    /// Decide an escalated complaint: overseers of the buyer's jurisdiction.
+    case decideComplaint
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
-    public var isPartyOnly: Bool { self == .submitBid || self == .readSealedBid }
+    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint].contains(self) }
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -93,6 +101,18 @@ public enum Policy {
         case .readOpenedProposals:
             if ownOrganisation && actor.has(.buyer) { return .allow }
             return actor.has(.overseer) && withinJurisdiction ? .allow : .deny("only the buyer's staff and overseers read the proposals")
+        case .scoreBids:
+            return actor.has(.evaluator) ? .allow : .deny("only evaluators on the tender's panel score its bids")
+        case .readEvaluation:
+            if ownOrganisation && actor.has(.buyer) { return .allow }
+            return actor.has(.overseer) && withinJurisdiction
+                ? .allow : .deny("the evaluation is read by the buyer's staff, its panel and overseers until the award")
+        case .fileComplaint:
+            return actor.organisationKind == .socialOrganisation && actor.has(.supplier) && ownOrganisation
+                ? .allow : .deny("only a bidder's own staff with the supplier role may complain for it")
+        case .decideComplaint:
+            return actor.has(.overseer) && withinJurisdiction
+                ? .allow : .deny("only overseers of the buyer's jurisdiction decide escalated complaints")
         case .manageLocalDetails:
             // Buying offices of the jurisdiction or one above it keep its local details.
             return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction

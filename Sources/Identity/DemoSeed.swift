@@ -37,14 +37,21 @@ public struct IdentitySeed: Decodable, Sendable {
         var description: String
     }
 
+    public struct AffiliationRow: Decodable, Sendable {
+        var username: String
+        var organisationCreditCode: String
+        var relation: String
+    }
+
     public var demoPassword: String
     public var jurisdictions: [JurisdictionRow]
     public var organisations: [OrganisationRow]
     public var users: [UserRow]
     public var ratings: [RatingRow] = []
     public var violations: [ViolationRow] = []
+    public var affiliations: [AffiliationRow] = []
 
-    private enum CodingKeys: String, CodingKey { case demoPassword, jurisdictions, organisations, users, ratings, violations }
+    private enum CodingKeys: String, CodingKey { case demoPassword, jurisdictions, organisations, users, ratings, violations, affiliations }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -54,6 +61,7 @@ public struct IdentitySeed: Decodable, Sendable {
         users = try c.decode([UserRow].self, forKey: .users)
         ratings = try c.decodeIfPresent([RatingRow].self, forKey: .ratings) ?? []
         violations = try c.decodeIfPresent([ViolationRow].self, forKey: .violations) ?? []
+        affiliations = try c.decodeIfPresent([AffiliationRow].self, forKey: .affiliations) ?? []
     }
 
     public static func load(from path: String) throws -> IdentitySeed {
@@ -110,6 +118,14 @@ extension IdentityService {
             _ = try await recordViolation(by: .system, organisationID: organisation.id, severity: row.severity,
                                           occurredOn: row.occurredOn, description: row.description)
             report.standings += 1
+        }
+        for row in seed.affiliations {
+            guard let user = try await database.read({ try await IdentityStore(connection: $0, logger: database.logger).credentials(username: row.username) }) else {
+                throw DomainError.notFound("the seed's affiliations name user \(row.username), who is not in it")
+            }
+            let organisation = try await seeded(row.organisationCreditCode)
+            if try await ties(of: user.id).contains(where: { $0.organisationID == organisation.id }) { continue }
+            try await recordAffiliation(by: .system, Affiliation(userID: user.id, organisationID: organisation.id, relation: row.relation))
         }
         return report
     }

@@ -147,6 +147,14 @@ struct IdentityStore {
         return try await users(query)
     }
 
+    func users(withRole role: Role) async throws -> [User] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.userColumns) FROM identity.users WHERE $1 = ANY(roles) AND disabled_at IS NULL ORDER BY display_name, id
+            """)
+        query.binds.append(role.rawValue)
+        return try await users(query)
+    }
+
     private func users(_ query: PostgresQuery) async throws -> [User] {
         var result: [User] = []
         for try await (id, username, displayName, email, organisationID, roles, disabledAt, createdAt) in
@@ -341,6 +349,26 @@ struct IdentityStore {
         try await connection.query("""
             INSERT INTO identity.violations (id, organisation_id, severity, occurred_on, description, recorded_at)
             VALUES (\(violation.id), \(organisationID), \(violation.severity.rawValue), \(violation.occurredOn)::date, \(violation.description), \(date))
+            """, logger: logger)
+    }
+
+    // MARK: Affiliations
+
+    func affiliations(of userID: UUID) async throws -> [Affiliation] {
+        var result: [Affiliation] = []
+        for try await (organisation, relation) in try await connection.query("""
+            SELECT organisation_id, relation FROM identity.affiliations WHERE user_id = \(userID) ORDER BY recorded_at
+            """, logger: logger).decode((UUID, String).self) {
+            result.append(Affiliation(userID: userID, organisationID: organisation, relation: relation))
+        }
+        return result
+    }
+
+    func upsert(_ affiliation: Affiliation, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.affiliations (user_id, organisation_id, relation, recorded_at)
+            VALUES (\(affiliation.userID), \(affiliation.organisationID), \(affiliation.relation), \(date))
+            ON CONFLICT (user_id, organisation_id) DO UPDATE SET relation = excluded.relation, recorded_at = excluded.recorded_at
             """, logger: logger)
     }
 }

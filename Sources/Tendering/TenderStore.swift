@@ -26,6 +26,10 @@ struct TenderStore {
         return try await tenders(query).first
     }
 
+    func tenders(ids: [UUID]) async throws -> [Tender] {
+        try await tenders("SELECT \(unescaped: Self.columns) FROM tendering.tenders WHERE id = ANY(\(ids)) ORDER BY id DESC")
+    }
+
     /// Newest first; drafts only when a buyer is named (the caller decides who may see them).
     func tenders(_ q: TenderQuery, includeDrafts: Bool) async throws -> [Tender] {
         var query = PostgresQuery(unsafeSQL: """

@@ -4,7 +4,8 @@ import PostgresNIO
 import Store
 
 /// Moves tenders when their deadlines pass: enquiries → tendering, tendering → evaluation (opening
-/// the bids) or unsuccessful, awarded → complete after the standstill. Each tender is claimed with
+/// the bids and refusing evaluators tied to a bidder) or unsuccessful, awarded → complete once the
+/// standstill has passed and no complaint is open. Each tender is claimed with
 /// `FOR UPDATE SKIP LOCKED` in a transaction of its own, so any number of app instances may run
 /// this side by side and no tender is moved twice.
 public struct TenderWorker: Sendable {
@@ -15,6 +16,11 @@ public struct TenderWorker: Sendable {
         self.tenders = tenders
         self.bids = bids
     }
+
+    private var evaluations: EvaluationService {
+        EvaluationService(database: tenders.database, identity: tenders.identity, clock: tenders.clock)
+    }
+    private var awards: AwardService { AwardService(database: tenders.database, identity: tenders.identity, clock: tenders.clock) }
 
     /// Moves every tender that is due now; returns how many moves were made.
     @discardableResult
@@ -47,12 +53,15 @@ public struct TenderWorker: Sendable {
                     try await store.updateLot(after.lots[index])
                 }
                 after.periods?.openedAt = now
+                try await evaluations.refuseTiedEvaluators(after, on: connection)
                 let anyStanding = after.lots.contains { $0.status == .active }
                 after.status = try before.status.transition(to: anyStanding ? .evaluation : .unsuccessful)
                 action = anyStanding ? "tender.bids_opened" : "tender.unsuccessful"
             case .awarded:
-                after.status = try before.status.transition(to: .complete)
-                action = "tender.completed"
+                let settled = try await awards.settle(before, at: now, on: connection)
+                if settled.completed { after.status = try before.status.transition(to: .complete) }
+                next = settled.next
+                action = settled.completed ? "tender.completed" : ""
             default:
                 // Nothing is due in this status: stop the worker from looking again.
                 action = ""

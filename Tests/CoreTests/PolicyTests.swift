@@ -36,14 +36,14 @@ struct PolicyTests {
         #expect(Policy.decide(nil, .readPurchaseLists, .platform) == .allow)
     }
 
-    @Test("platform administrators may do everything but act as a party: bid, or read a sealed bid")
+    @Test("platform administrators may do everything but act as a party: bid, read a sealed bid, score, complain")
     func admin() {
         let admin = actor([.admin], kind: .platform)
         for action in Action.allCases {
             let decision = Policy.decide(admin, action, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict]))
             #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
-        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid])
+        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint])
     }
 
     @Test("only a social organisation's supplier staff bid for it, and only it reads its sealed bid")
@@ -73,6 +73,26 @@ struct PolicyTests {
         #expect(Policy.decide(nil, .readTenders, .platform) == .allow)
         #expect(Policy.decide(nil, .askQuestion, .platform) != .allow)
         #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .askQuestion, .platform) == .allow)
+    }
+
+    @Test("evaluators score (their seat is the service's check); the buyer and overseers read the evaluation; bidders complain; overseers decide")
+    func evaluation() {
+        let buyer = Resource(organisationID: ownOrganisation, jurisdictionPath: [district])
+        #expect(Policy.decide(actor([.evaluator], organisation: otherOrganisation, kind: .evaluator), .scoreBids, .platform) == .allow)
+        #expect(Policy.decide(actor([.buyer]), .scoreBids, .platform) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .scoreBids, .platform) != .allow)
+        #expect(Policy.decide(actor([.buyer]), .readEvaluation, buyer) == .allow)
+        #expect(Policy.decide(actor([.buyer], organisation: otherOrganisation), .readEvaluation, buyer) != .allow)
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, kind: .overseer), .readEvaluation, buyer) == .allow)
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, path: [otherDistrict], kind: .overseer), .readEvaluation, buyer) != .allow)
+        #expect(Policy.decide(nil, .readEvaluation, buyer) != .allow)
+        let bidder = Resource(organisationID: ownOrganisation)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .fileComplaint, bidder) == .allow)
+        #expect(Policy.decide(actor([.supplier], organisation: otherOrganisation, kind: .socialOrganisation), .fileComplaint, bidder) != .allow)
+        #expect(Policy.decide(actor([.buyer]), .fileComplaint, bidder) != .allow)
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, kind: .overseer), .decideComplaint, buyer) == .allow)
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, path: [otherDistrict], kind: .overseer), .decideComplaint, buyer) != .allow)
+        #expect(Policy.decide(actor([.buyer]), .decideComplaint, buyer) != .allow)
     }
 
     @Test("organisation administrators manage their own organisation only")

@@ -1,0 +1,108 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of awards, complaints and the contract drafts they become, and nothing else.
+struct AwardStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    // MARK: Awards
+
+    private static let awardColumns = """
+        id, tender_id, lot_id, bid_id, supplier_id, value_fen, recommended_bid_id, reason, decided_at, contract_ready_at
+        """
+
+    func awards(of tenderID: UUID) async throws -> [Award] {
+        var result: [Award] = []
+        for try await (id, tender, lot, bid, supplier, value, recommended, reason, decided, ready) in try await connection.query("""
+            SELECT \(unescaped: Self.awardColumns) FROM tendering.awards WHERE tender_id = \(tenderID) ORDER BY decided_at, id
+            """, logger: logger).decode((UUID, UUID, UUID, UUID?, UUID?, Int64?, UUID?, String, Date, Date?).self) {
+            result.append(Award(id: id, tenderID: tender, lotID: lot, bidID: bid, supplierID: supplier, value: value.map { Money(minorUnits: $0) },
+                                recommendedBidID: recommended, reason: reason, decidedAt: decided, contractReadyAt: ready))
+        }
+        return result
+    }
+
+    func insert(_ award: Award, by userID: UUID) async throws {
+        try await connection.query("""
+            INSERT INTO tendering.awards (id, tender_id, lot_id, bid_id, supplier_id, value_fen, recommended_bid_id, reason, decided_by, decided_at)
+            VALUES (\(award.id), \(award.tenderID), \(award.lotID), \(award.bidID), \(award.supplierID), \(award.value?.minorUnits),
+                    \(award.recommendedBidID), \(award.reason), \(userID), \(award.decidedAt))
+            """, logger: logger)
+    }
+
+    /// The tender's awards become contract drafts.
+    func markContractReady(tenderID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            UPDATE tendering.awards SET contract_ready_at = \(date) WHERE tender_id = \(tenderID) AND bid_id IS NOT NULL
+            """, logger: logger)
+    }
+
+    /// Awards ready for a contract, oldest first, after the cursor.
+    func contractDrafts(after: UUID?, limit: Int) async throws -> [ContractDraft] {
+        var result: [ContractDraft] = []
+        for try await (id, tender, reference, lot, number, title, line, buyer, supplier, value, standstill, ready) in try await connection.query("""
+            SELECT a.id, a.tender_id, t.reference, a.lot_id, l.number, l.title, l.purchase_line_id, t.buyer_id, a.supplier_id, a.value_fen,
+                   t.standstill_end, a.contract_ready_at
+            FROM tendering.awards a JOIN tendering.tenders t ON t.id = a.tender_id JOIN tendering.lots l ON l.id = a.lot_id
+            WHERE a.contract_ready_at IS NOT NULL AND (\(after)::uuid IS NULL OR a.id > \(after))
+            ORDER BY a.id LIMIT \(limit)
+            """, logger: logger).decode((UUID, UUID, String, UUID, Int, String, UUID, UUID, UUID, Int64, Date, Date).self) {
+            result.append(ContractDraft(awardID: id, tenderID: tender, tenderReference: reference, lotID: lot, lotNumber: number, lotTitle: title,
+                                        purchaseLineID: line, buyerID: buyer, supplierID: supplier, value: Money(minorUnits: value),
+                                        standstillEnd: standstill, readyAt: ready))
+        }
+        return result
+    }
+
+    // MARK: Complaints
+
+    private static let complaintColumns = """
+        id, tender_id, lot_id, complainant_id, status, text, filed_at, answer, answered_at, escalation, escalated_at, outcome, decision, resolved_at
+        """
+
+    func complaints(of tenderID: UUID) async throws -> [Complaint] {
+        try await complaints("SELECT \(unescaped: Self.complaintColumns) FROM tendering.complaints WHERE tender_id = \(tenderID) ORDER BY filed_at, id")
+    }
+
+    func complaint(id: UUID) async throws -> Complaint? {
+        try await complaints("SELECT \(unescaped: Self.complaintColumns) FROM tendering.complaints WHERE id = \(id) FOR UPDATE").first
+    }
+
+    private func complaints(_ query: PostgresQuery) async throws -> [Complaint] {
+        var result: [Complaint] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            let (id, tender, lot, complainant, status, text, filed, answer, answered, escalation, escalated, outcome, decision, resolved) = try row.decode(
+                (UUID, UUID, UUID?, UUID, String, String, Date, String?, Date?, String?, Date?, String?, String?, Date?).self)
+            result.append(Complaint(id: id, tenderID: tender, lotID: lot, complainantID: complainant, status: ComplaintStatus(rawValue: status) ?? .claim,
+                                    text: text, filedAt: filed, answer: answer, answeredAt: answered, escalation: escalation, escalatedAt: escalated,
+                                    outcome: outcome.flatMap(ComplaintOutcome.init(rawValue:)), decision: decision, resolvedAt: resolved))
+        }
+        return result
+    }
+
+    func insert(_ c: Complaint) async throws {
+        try await connection.query("""
+            INSERT INTO tendering.complaints (id, tender_id, lot_id, complainant_id, status, text, filed_at)
+            VALUES (\(c.id), \(c.tenderID), \(c.lotID), \(c.complainantID), \(c.status.rawValue), \(c.text), \(c.filedAt))
+            """, logger: logger)
+    }
+
+    func update(_ c: Complaint) async throws {
+        try await connection.query("""
+            UPDATE tendering.complaints SET status = \(c.status.rawValue), answer = \(c.answer), answered_at = \(c.answeredAt),
+                escalation = \(c.escalation), escalated_at = \(c.escalatedAt), outcome = \(c.outcome?.rawValue), decision = \(c.decision),
+                resolved_at = \(c.resolvedAt)
+            WHERE id = \(c.id)
+            """, logger: logger)
+    }
+
+    /// Asks the worker to look at an awarded tender again (a complaint changed).
+    func rearm(tenderID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            UPDATE tendering.tenders SET next_event_at = \(date) WHERE id = \(tenderID) AND status = 'awarded'
+            """, logger: logger)
+    }
+}
