@@ -20,6 +20,8 @@ public struct AppDependencies: Sendable {
     public var tenders: TenderService
     public var bids: BidService
     public var tenderWorker: TenderWorker
+    public var evaluations: EvaluationService
+    public var awards: AwardService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -34,6 +36,8 @@ public struct AppDependencies: Sendable {
         self.tenders = TenderService(database: database, identity: identity, clock: clock)
         self.bids = BidService(database: database, identity: identity, sealer: sealer, clock: clock)
         self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
+        self.evaluations = EvaluationService(database: database, identity: identity, clock: clock)
+        self.awards = AwardService(database: database, identity: identity, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -79,7 +83,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
                    serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
-                   tenders: dependencies.tenders, bids: dependencies.bids).registerHandlers(on: api)
+                   tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
+                   awards: dependencies.awards).registerHandlers(on: api)
     return router
 }
 

@@ -163,15 +163,24 @@ public struct BidService: Sendable {
         }
     }
 
-    /// The opened bids of a tender. Refused before opening; proposals only to those who may read them.
+    /// The opened bids of a tender. Refused before opening; proposals only to those who may read them
+    /// (the buyer's staff, overseers, and evaluators seated as independent).
     public func openedBids(tenderID: UUID, by actor: Actor?) async throws -> [OpenedBid] {
         let tender = try await TenderService(database: database, identity: identity, clock: clock).tender(id: tenderID, by: actor)
         guard tender.isOpened else {
             throw DomainError.forbidden("bids are sealed until they are opened at the tendering deadline"
                                         + (tender.periods.map { " (\(WorkingCalendar().describe($0.tenderEnd)), Beijing time)" } ?? ""))
         }
-        let mayReadProposals = Policy.decide(actor, .readOpenedProposals, try await identity.resource(of: tender.buyerID)) == .allow
-        var opened = try await database.read { try await BidStore(connection: $0, logger: database.logger).openedBids(tenderID: tenderID) }
+        let policyAllows = Policy.decide(actor, .readOpenedProposals, try await identity.resource(of: tender.buyerID)) == .allow
+        var (opened, mayReadProposals) = try await database.read { connection in
+            let opened = try await BidStore(connection: connection, logger: database.logger).openedBids(tenderID: tenderID)
+            // Evaluators read the proposals they score once they have declared their independence.
+            var seat: PanelMember?
+            if let actor {
+                seat = try await EvaluationStore(connection: connection, logger: database.logger).member(tenderID: tenderID, userID: actor.userID, forUpdate: false)
+            }
+            return (opened, policyAllows || seat?.status == .independent)
+        }
         if !mayReadProposals { for index in opened.indices { opened[index].proposal = nil } }
         return opened
     }

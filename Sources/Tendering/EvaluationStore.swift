@@ -19,12 +19,13 @@ struct EvaluationStore {
             """)
     }
 
-    func member(tenderID: UUID, userID: UUID) async throws -> PanelMember? {
+    /// The seat, locked for update unless only read.
+    func member(tenderID: UUID, userID: UUID, forUpdate: Bool = true) async throws -> PanelMember? {
         try await members("""
             SELECT p.tender_id, p.user_id, u.display_name, u.organisation_id, p.status, p.refusal, p.declaration, p.assigned_at,
                    p.declared_at, p.submitted_at
             FROM tendering.panel_members p JOIN identity.users u ON u.id = p.user_id
-            WHERE p.tender_id = \(tenderID) AND p.user_id = \(userID) FOR UPDATE OF p
+            WHERE p.tender_id = \(tenderID) AND p.user_id = \(userID) \(unescaped: forUpdate ? "FOR UPDATE OF p" : "")
             """).first
     }
 

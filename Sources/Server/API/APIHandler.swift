@@ -14,6 +14,8 @@ struct APIHandler: APIProtocol {
     let purchaseLists: PurchaseListService
     let tenders: TenderService
     let bids: BidService
+    let evaluations: EvaluationService
+    let awards: AwardService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }
