@@ -71,6 +71,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PurchaseListController(lists: dependencies.purchaseLists, identity: dependencies.identity, views: views).register(on: router)
     TenderController(tenders: dependencies.tenders, bids: dependencies.bids, lists: dependencies.purchaseLists, identity: dependencies.identity,
                      views: views).register(on: router)
+    EvaluationController(tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations, awards: dependencies.awards,
+                         identity: dependencies.identity, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
     let contract = configuration.contractsDirectory + "/openapi.yaml"

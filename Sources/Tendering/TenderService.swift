@@ -26,6 +26,9 @@ public struct TenderService: Sendable {
                                   entity: AuditEntity("tender", after.id), before: before, after: after, at: clock.now())
     }
 
+    /// The service's clock: pages judge what is open now by the same time the rules do.
+    public func now() -> Date { clock.now() }
+
     public func calendar() async throws -> WorkingCalendar {
         WorkingCalendar(exceptions: try await database.read { try await store($0).calendarExceptions() })
     }

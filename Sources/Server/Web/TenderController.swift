@@ -100,7 +100,7 @@ struct TenderController {
                 ["lotId": lot.id.lowercased, "number": lot.number, "title": lot.title, "budget": lot.budget.formatted,
                  "status": views.text("lotStatus_\(lot.status.rawValue)", context)]
             },
-            "isBuyer": isBuyer, "isDraft": tender.status == .draft,
+            "isBuyer": isBuyer, "isDraft": tender.status == .draft, "showEvaluation": isBuyer || tender.isOpened,
             "canCancel": isBuyer && !tender.status.isFinal,
             "canEdit": isBuyer && (tender.status == .draft || openings.answers),
             "canAsk": actor != nil && actor?.organisationID != tender.buyerID && openings.questions,

@@ -11,7 +11,7 @@ struct Views: Sendable {
     static let required = ["layout", "home", "login", "error", "organisations", "organisation",
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
-                           "tenders", "tender", "tender-edit"]
+                           "tenders", "tender", "tender-edit", "evaluation", "panels"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -87,6 +87,7 @@ enum Navigation {
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
+            if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }
             if Policy.decide(actor, .manageCatalogue, .platform) == .allow {
                 items.append(("/catalogue/drafts", "nav_drafts"))
                 items.append(("/catalogue/import", "nav_import"))
