@@ -39,7 +39,7 @@ check "seeding twice changes nothing" sh -c "'$SPOKES' seed | grep -q 'Identity:
 check "the catalogue seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Guiding purchase catalogue: 0 added, 0 updated'"
 check "the service items seed unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Service items: 0 added, 0 updated, 62 unchanged'"
 check "the purchase list seeds unchanged the second time" sh -c "'$SPOKES' seed | grep -q 'Purchase list of .*: 0 added, 0 updated, 23 unchanged'"
-check "the demo tenders are put out once" sh -c "'$SPOKES' seed | grep -q 'Demo tenders: 6 present already'"
+check "the demo tenders are put out once" sh -c "'$SPOKES' seed | grep -q 'Demo tenders: 9 present already'"
 check "the generated bid master secret is readable by its owner only" sh -c "[ \$(stat -c %a '$work/bid-master.key') = 600 ]"
 "$SPOKES" serve --port "$port" > "$work/serve.log" 2>&1 &
 server=$!
@@ -52,6 +52,13 @@ check "the tenders page lists the demo tenders" sh -c "curl -fs http://127.0.0.1
 check "the evaluated demo tender's 12 bids are open to all" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=evaluation' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/api/v1/tenders/\$id/bids \
     | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 12'"
+check "the awarded demo tender's ranking and award are public" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=awarded' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/api/v1/tenders/\$id/evaluation \
+    | python3 -c 'import json,sys; e=json.load(sys.stdin); assert e[\"isComplete\"] and len(e[\"awards\"]) == 3 and len(e[\"rankings\"]) == 3'"
+check "the evaluation page shows the panel and the complaint" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=awarded' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/tenders/\$id/evaluation | grep -q '评分依据为采购文件'"
+check "the completed demo tenders hand 5 contract drafts on" sh -c "curl -fs http://127.0.0.1:$port/api/v1/contract-drafts \
+    | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 5'"
 check "the tendering demo tender's bids stay sealed" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=tendering' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && [ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/api/v1/tenders/\$id/bids) = 403 ]"
 for user in $users; do

@@ -5,7 +5,7 @@ import Store
 import Tendering
 
 /// Lixia's 2026 purchase (23 projects in four brand lines, 6 million yuan) as tenders in every state
-/// the lifecycle reaches so far. Each is made through the ordinary services on a clock set back in
+/// of the lifecycle, with panels, scores, awards and a complaint. Each is made through the ordinary services on a clock set back in
 /// time, so its periods have really elapsed by now and the worker has really opened its bids.
 enum DemoTenders {
     struct Plan {
@@ -19,7 +19,23 @@ enum DemoTenders {
         var questions: [(String, String)] = []
     }
 
+    /// How well each organisation's proposals score, as a share of each criterion's weight.
+    static let quality: [String: Double] = ["eldercare": 0.9, "ngo": 0.86, "harmony": 0.8, "warmsun": 0.88, "youth": 0.75]
+
     static let plans: [Plan] = [
+        Plan(references: ["LX2026-05", "LX2026-06", "LX2026-07"], title: "“情系桑榆”老年人能力评估与社区为老服务",
+             description: "全区申请养老服务补贴老年人的能力综合评估，龙洞、智远街道老年社会工作，泉城路街道老年助餐点运营。",
+             phase: .awarded,
+             bids: [("eldercare", [231_000, 196_000, 118_000]), ("ngo", [226_000, 192_000, 0]), ("harmony", [238_000, 0, 115_000])],
+             questions: [("ngo", "能力评估是否需使用省统一评估量表？")]),
+        Plan(references: ["LX2026-10", "LX2026-12", "LX2026-13"], title: "“快乐同行”困境儿童与青少年社会工作服务",
+             description: "全区困境儿童关爱服务，舜华路街道青少年社会工作小组，趵突泉街道困境儿童个案管理。",
+             phase: .complete,
+             bids: [("ngo", [252_000, 193_000, 176_000]), ("harmony", [248_000, 0, 171_000]), ("warmsun", [0, 189_000, 178_000])]),
+        Plan(references: ["LX2026-17", "LX2026-18"], title: "“暖心港湾”特殊困难家庭与残疾人家庭支持服务",
+             description: "姚家街道特殊困难家庭个案帮扶，文东街道重度残疾人家庭支持服务。",
+             phase: .complete,
+             bids: [("warmsun", [236_000, 214_000]), ("harmony", [229_000, 218_000]), ("eldercare", [0, 211_000])]),
         Plan(references: ["LX2026-01", "LX2026-02", "LX2026-03", "LX2026-04"], title: "“情系桑榆”居家和社区养老服务",
              description: "为解放路、千佛山、燕山、姚家街道失能半失能及高龄独居老人提供居家上门服务，运营甸柳、文东街道社区日间照料中心。",
              phase: .evaluation,
@@ -63,6 +79,13 @@ enum DemoTenders {
             let draft = try await tenders.createDraft(by: buyer, buyerID: buyerID, terms)
             guard plan.phase != .draft else { continue }
             var tender = try await tenders.publish(by: buyer, tenderID: draft.id)
+            let evaluations = EvaluationService(database: database, identity: identity, clock: clock)
+            if [.evaluation, .awarded, .complete].contains(plan.phase) {
+                // 黄评审 sits on 和合's board: refused at the opening wherever 和合 bids.
+                for username in ["evaluator", "evaluator2", "evaluator3"] {
+                    _ = try await evaluations.assign(by: buyer, tenderID: tender.id, userID: try await actor(username, identity, password).userID)
+                }
+            }
             clock.advance(by: 3600)
             for (username, text) in plan.questions {
                 let asker = try await actor(username, identity, password)
@@ -85,11 +108,61 @@ enum DemoTenders {
                     clock.advance(by: 600)
                 }
             }
+            guard [.evaluation, .awarded, .complete].contains(plan.phase) else { continue }
+            clock.advance(by: periods.tenderEnd.timeIntervalSince(clock.now()) + 3600)
+            try await TenderWorker(tenders: tenders, bids: bids).runDue()
+            try await evaluate(tender.id, plan: plan, clock: clock, buyer: buyer, database: database, identity: identity, sealer: sealer,
+                               password: password)
         }
         // The worker, at the real time: opens what is due, marks unsuccessful what drew too few bids.
         let moves = try await TenderWorker(tenders: TenderService(database: database, identity: identity, clock: ManualClock(now)),
                                            bids: BidService(database: database, identity: identity, sealer: sealer, clock: ManualClock(now))).runDue()
         return "Demo tenders: \(plans.count) drafted (\(moves) moves by the worker)."
+    }
+
+    /// The panel's work and what follows: both evaluators score (only the first submits while the
+    /// tender stays in evaluation); the buyer awards every lot to its recommended bid; a loser
+    /// complains and is answered; a completed tender's standstill runs out.
+    private static func evaluate(_ tenderID: UUID, plan: Plan, clock: ManualClock, buyer: Actor, database: Database, identity: IdentityService,
+                                 sealer: BidSealer, password: String) async throws {
+        let evaluations = EvaluationService(database: database, identity: identity, clock: clock)
+        let awards = AwardService(database: database, identity: identity, clock: clock)
+        let tenders = TenderService(database: database, identity: identity, clock: clock)
+        let tender = try await tenders.tender(id: tenderID, by: buyer)
+        let opened = try await BidService(database: database, identity: identity, sealer: sealer, clock: clock).openedBids(tenderID: tenderID, by: buyer)
+        var usernames: [UUID: String] = [:]
+        for username in quality.keys { usernames[try await actor(username, identity, password).organisationID] = username }
+        for (index, username) in ["evaluator", "evaluator2"].enumerated() {
+            let evaluator = try await actor(username, identity, password)
+            _ = try await evaluations.declare(by: evaluator, tenderID: tenderID, conflicts: [], statement: "")
+            if plan.phase == .evaluation && index == 1 { break }
+            let entries = opened.flatMap { bid in
+                tender.terms.criteria.map { criterion in
+                    // Halves of a point; the second evaluator a little stricter.
+                    let share = (quality[usernames[bid.bidderID] ?? ""] ?? 0.8) - 0.03 * Double(index)
+                    return ScoreEntry(bidID: bid.id, criterion: criterion.name, points: Points(hundredths: Int((Double(criterion.weight) * share * 2).rounded()) * 50))
+                }
+            }
+            _ = try await evaluations.score(by: evaluator, tenderID: tenderID, entries, submit: true)
+            clock.advance(by: 1800)
+        }
+        guard plan.phase != .evaluation else { return }
+        clock.advance(by: 16 * 3600)
+        for ranking in try await evaluations.evaluation(tenderID: tenderID, by: buyer).rankings ?? [] {
+            _ = try await awards.decide(by: buyer, tenderID: tenderID, lotID: ranking.lotID, bidID: ranking.recommendedBidID, reason: "")
+        }
+        clock.advance(by: 3600)
+        if plan.phase == .awarded {
+            let ngo = try await actor("ngo", identity, password)
+            let complaint = try await awards.file(by: ngo, tenderID: tenderID, lotID: tender.lots.first?.id,
+                                                  text: "我方报价最低，但总分排名第二，请说明“服务方案与专业性”的评分依据。")
+            clock.advance(by: 3600)
+            _ = try await awards.answer(by: buyer, complaintID: complaint.id,
+                                        text: "评分依据为采购文件第三章评分细则；两位评审专家对贵方方案的评分均低于第一名，已复核无误。")
+        } else if let standstillEnd = try await tenders.tender(id: tenderID, by: buyer).periods?.standstillEnd {
+            clock.advance(by: standstillEnd.timeIntervalSince(clock.now()) + 60)
+            try await TenderWorker(tenders: tenders, bids: BidService(database: database, identity: identity, sealer: sealer, clock: clock)).runDue()
+        }
     }
 
     /// A publication moment at 09:00 on a past day, such that at `now` the tender is in `phase`.
@@ -100,9 +173,15 @@ enum DemoTenders {
             let publishedAt = calendar.moment(hour: 9, on: day)
             let enquiryEnd = calendar.close(ofWorkingDay: defaults.enquiryDays, after: publishedAt)
             let tenderEnd = calendar.close(ofWorkingDay: defaults.tenderingDays, after: enquiryEnd)
+            // The demo's evaluators score within hours of the opening; the award comes the next morning.
+            let awardedAt = tenderEnd.addingTimeInterval(20 * 3600)
+            let standstillEnd = calendar.close(ofWorkingDay: defaults.standstillDays, after: awardedAt)
             let fits = switch phase {
             case .enquiries: publishedAt < now && now < enquiryEnd
             case .tendering: enquiryEnd.addingTimeInterval(4 * 3600) < now && now < tenderEnd
+            case .evaluation: tenderEnd.addingTimeInterval(3 * 3600) < now
+            case .awarded: awardedAt.addingTimeInterval(4 * 3600) < now && now < standstillEnd
+            case .complete: standstillEnd.addingTimeInterval(3600) < now
             default: tenderEnd < now
             }
             if fits { return publishedAt }

@@ -9,25 +9,38 @@ import Testing
 
 @Suite("Demo tenders")
 struct DemoTenderTests {
-    @Test("the demo puts Lixia's purchase out as tenders in every state reached so far, with opened and sealed bids; loading twice adds nothing")
+    @Test("the demo puts Lixia's purchase out as tenders in every state, with sealed and opened bids, panels, scores, awards, a complaint and contract drafts; loading twice adds nothing")
     func demo() async throws {
         try await TestDatabase.with { database in
             let sealer = BidSealer.random()
             let said = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
-            #expect(said.last == "Demo tenders: 6 drafted (5 moves by the worker).", "\(said)")
+            #expect(said.last?.hasPrefix("Demo tenders: 9 drafted") == true, "\(said)")
             let world = DemoWorld(database)
             let finance = try await world.actor("finance")
             let tenders = TenderService(database: database, identity: world.identity)
             let all = try await tenders.tenders(TenderQuery(buyerID: finance.organisationID), by: finance)
-            #expect(Set(all.map(\.status)) == [.draft, .enquiries, .tendering, .evaluation, .cancelled, .unsuccessful])
+            #expect(Set(all.map(\.status)) == Set(TenderStatus.allCases))
             let bids = BidService(database: database, identity: world.identity, sealer: sealer)
             let evaluation = try #require(all.first { $0.status == .evaluation })
             #expect(try await bids.openedBids(tenderID: evaluation.id, by: nil).count == 12)
+            // Mid-evaluation: 刘评估 has submitted, 马评审 has declared and not scored, 黄评审 (和合's board) was refused.
+            let evaluations = EvaluationService(database: database, identity: world.identity)
+            let panel = try await evaluations.evaluation(tenderID: evaluation.id, by: finance).panel
+            #expect(panel.map(\.displayName) == ["刘评估", "马评审", "黄评审"])
+            #expect(panel.map(\.status) == [.independent, .independent, .refused] && panel.map { $0.submittedAt != nil } == [true, false, false])
+            let awarded = try #require(all.first { $0.status == .awarded })
+            let awardedView = try await evaluations.evaluation(tenderID: awarded.id, by: nil)
+            #expect(awardedView.isComplete && awardedView.awards.count == 3 && awardedView.rankings?.count == 3)
+            let awards = AwardService(database: database, identity: world.identity)
+            #expect(try await awards.complaints(tenderID: awarded.id, by: nil).map(\.status) == [.answered])
+            #expect(awarded.periods!.standstillEnd! > Date())
+            let drafts = try await awards.contractDrafts()
+            #expect(drafts.count == 5 && Set(drafts.map(\.tenderID)).count == 2)
             let tendering = try #require(all.first { $0.status == .tendering })
             await #expect(throws: DomainError.self) { _ = try await bids.openedBids(tenderID: tendering.id, by: finance) }
             #expect(try await bids.ownBids(by: try await world.actor("ngo"), tenderID: tendering.id).count == 2)
             let again = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
-            #expect(again.last == "Demo tenders: 6 present already, left alone.")
+            #expect(again.last == "Demo tenders: 9 present already, left alone.")
         }
     }
 }
