@@ -3,7 +3,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SPOKES = .build/debug/spokes
 PORT ?= 8080
 
-.PHONY: run test setup build seed db-stop clean bench-search
+.PHONY: run test setup build seed db-stop clean bench-search bench-bids
 
 setup:
 	@scripts/setup.sh
@@ -28,6 +28,11 @@ test: setup
 CONFIG ?= release
 bench-search: setup
 	$(SWIFT) run -c $(CONFIG) SearchBenchmark
+
+## The bid burst: 2,000 bids from 500 organisations into 20 tenders in the 60 s before the deadline, over HTTP
+## (writes Benchmarks/results/<date>-bid-burst-<config>.md)
+bench-bids: setup
+	$(SWIFT) run -c $(CONFIG) BidBurstBenchmark
 
 seed: build
 	$(SPOKES) seed

@@ -107,11 +107,17 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
-        // Benchmarks, run by `make bench-search`; each writes a dated Markdown file to Benchmarks/results/.
+        // Benchmarks, run by `make bench-search` and `make bench-bids`; each writes a dated Markdown file to Benchmarks/results/.
         .executableTarget(
             name: "SearchBenchmark",
             dependencies: ["Core", "Store", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Benchmarks/SearchBenchmark"
+        ),
+        .executableTarget(
+            name: "BidBurstBenchmark",
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Demo", "Server",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Benchmarks/BidBurstBenchmark"
         ),
         // Shared test helpers: one cluster per run, a migrated template, a database per test.
         .target(

@@ -56,8 +56,7 @@ public struct EvaluationService: Sendable {
             guard panel.count < Evaluation.maximumPanel else {
                 throw DomainError.conflict("a panel has at most \(Evaluation.maximumPanel) seats; remove one first")
             }
-            let parties = [tender.buyerID] + Array(try await bidders(of: tender, connection))
-            let tie = try await store.ties(of: [userID], to: parties)[userID]
+            let tie = try await tie(of: userID, to: try await bidders(of: tender, connection).union([tender.buyerID]))
             let member = PanelMember(tenderID: tenderID, userID: userID, displayName: user.displayName, organisationID: user.organisationID,
                                      status: tie == nil ? .assigned : .refused, refusal: tie.map { "tied to a party of the tender (\($0))" },
                                      assignedAt: now)
@@ -108,7 +107,7 @@ public struct EvaluationService: Sendable {
             var after = before
             after.declaredAt = now
             after.declaration = statement.isEmpty ? "no conflict of interest with any bidder" : statement
-            if let tie = try await store.ties(of: [actor.userID], to: [tender.buyerID] + Array(bidders))[actor.userID] {
+            if let tie = try await tie(of: actor.userID, to: bidders.union([tender.buyerID])) {
                 after.status = .refused
                 after.refusal = "tied to a party of the tender (\(tie))"
             } else if !conflicts.isEmpty {
@@ -248,9 +247,9 @@ public struct EvaluationService: Sendable {
         let store = store(connection)
         let panel = try await store.panel(of: tender.id).filter(\.isSeated)
         guard !panel.isEmpty else { return }
-        let ties = try await store.ties(of: panel.map(\.userID), to: Array(try await bidders(of: tender, connection)))
+        let bidders = try await bidders(of: tender, connection)
         for before in panel {
-            guard let tie = ties[before.userID] else { continue }
+            guard let tie = try await tie(of: before.userID, to: bidders) else { continue }
             var after = before
             after.status = .refused
             after.refusal = "tied to a bidder (\(tie))"
@@ -260,6 +259,13 @@ public struct EvaluationService: Sendable {
     }
 
     // MARK: Rules
+
+    /// The user's first tie (their own organisation, then recorded affiliations) to one of `parties`,
+    /// stated as "organisation: relation".
+    private func tie(of userID: UUID, to parties: Set<UUID>) async throws -> String? {
+        guard let tie = try await identity.ties(of: userID).first(where: { parties.contains($0.organisationID) }) else { return nil }
+        return "\(try await identity.organisation(id: tie.organisationID).nameZh): \(tie.relation)"
+    }
 
     /// The tender, locked for share (an award waits for a sheet being submitted), once its bids are open.
     private func evaluatedTender(_ tenderID: UUID, _ connection: PostgresConnection) async throws -> Tender {

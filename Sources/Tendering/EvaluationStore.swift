@@ -10,22 +10,21 @@ struct EvaluationStore {
 
     // MARK: Panel
 
+    private static let columns = """
+        tender_id, user_id, display_name, organisation_id, status, refusal, declaration, assigned_at, declared_at, submitted_at
+        """
+
     func panel(of tenderID: UUID) async throws -> [PanelMember] {
         try await members("""
-            SELECT p.tender_id, p.user_id, u.display_name, u.organisation_id, p.status, p.refusal, p.declaration, p.assigned_at,
-                   p.declared_at, p.submitted_at
-            FROM tendering.panel_members p JOIN identity.users u ON u.id = p.user_id
-            WHERE p.tender_id = \(tenderID) ORDER BY p.assigned_at, p.user_id
+            SELECT \(unescaped: Self.columns) FROM tendering.panel_members WHERE tender_id = \(tenderID) ORDER BY assigned_at, user_id
             """)
     }
 
     /// The seat, locked for update unless only read.
     func member(tenderID: UUID, userID: UUID, forUpdate: Bool = true) async throws -> PanelMember? {
         try await members("""
-            SELECT p.tender_id, p.user_id, u.display_name, u.organisation_id, p.status, p.refusal, p.declaration, p.assigned_at,
-                   p.declared_at, p.submitted_at
-            FROM tendering.panel_members p JOIN identity.users u ON u.id = p.user_id
-            WHERE p.tender_id = \(tenderID) AND p.user_id = \(userID) \(unescaped: forUpdate ? "FOR UPDATE OF p" : "")
+            SELECT \(unescaped: Self.columns) FROM tendering.panel_members WHERE tender_id = \(tenderID) AND user_id = \(userID)
+            \(unescaped: forUpdate ? "FOR UPDATE" : "")
             """).first
     }
 
@@ -43,8 +42,9 @@ struct EvaluationStore {
 
     func insert(_ member: PanelMember) async throws {
         try await connection.query("""
-            INSERT INTO tendering.panel_members (tender_id, user_id, status, refusal, assigned_at)
-            VALUES (\(member.tenderID), \(member.userID), \(member.status.rawValue), \(member.refusal), \(member.assignedAt))
+            INSERT INTO tendering.panel_members (tender_id, user_id, display_name, organisation_id, status, refusal, assigned_at)
+            VALUES (\(member.tenderID), \(member.userID), \(member.displayName), \(member.organisationID), \(member.status.rawValue),
+                    \(member.refusal), \(member.assignedAt))
             """, logger: logger)
     }
 
@@ -63,24 +63,6 @@ struct EvaluationStore {
         try await connection.query("""
             DELETE FROM tendering.panel_members WHERE tender_id = \(member.tenderID) AND user_id = \(member.userID)
             """, logger: logger)
-    }
-
-    /// Which of `userIDs` are tied to which of `organisationIDs` (working there or a recorded
-    /// affiliation), with the organisation's name and the tie, for the refusal to state.
-    func ties(of userIDs: [UUID], to organisationIDs: [UUID]) async throws -> [UUID: String] {
-        var result: [UUID: String] = [:]
-        for try await (user, name, relation) in try await connection.query("""
-            SELECT t.user_id, o.name_zh, t.relation FROM (
-                SELECT id AS user_id, organisation_id, 'works there' AS relation FROM identity.users
-                WHERE id = ANY(\(userIDs)) AND organisation_id = ANY(\(organisationIDs))
-                UNION ALL
-                SELECT user_id, organisation_id, relation FROM identity.affiliations
-                WHERE user_id = ANY(\(userIDs)) AND organisation_id = ANY(\(organisationIDs))
-            ) t JOIN identity.organisations o ON o.id = t.organisation_id ORDER BY t.user_id, o.name_zh
-            """, logger: logger).decode((UUID, String, String).self) where result[user] == nil {
-            result[user] = "\(name): \(relation)"
-        }
-        return result
     }
 
     /// The tenders on whose panels a user sits, newest seat first.

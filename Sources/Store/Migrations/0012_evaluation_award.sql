@@ -11,10 +11,13 @@ CREATE TABLE identity.affiliations (
 );
 
 -- The evaluators of a tender. Status: assigned (no declaration yet), independent (declared no
--- conflict; may score), refused (tied to the buyer or a bidder, or declared a conflict).
+-- conflict; may score), refused (tied to the buyer or a bidder, or declared a conflict). The name and
+-- organisation are the evaluator's at assignment, as the panel's record states them.
 CREATE TABLE tendering.panel_members (
     tender_id       uuid NOT NULL REFERENCES tendering.tenders (id),
-    user_id         uuid NOT NULL REFERENCES identity.users (id),
+    user_id         uuid NOT NULL,
+    display_name    text NOT NULL,
+    organisation_id uuid NOT NULL,
     status          text NOT NULL CHECK (status IN ('assigned', 'independent', 'refused')),
     refusal         text,
     declaration     text,
