@@ -42,10 +42,12 @@ public enum Action: String, CaseIterable, Sendable {
     case fileComplaint
     /// Decide an escalated complaint: overseers of the buyer's jurisdiction.
     case decideComplaint
+    /// Keep a supplier's profile and document library: its own suppliers and administrators.
+    case manageSupplierProfile
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
-    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint].contains(self) }
+    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile].contains(self) }
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -110,6 +112,9 @@ public enum Policy {
         case .fileComplaint:
             return actor.organisationKind == .socialOrganisation && actor.has(.supplier) && ownOrganisation
                 ? .allow : .deny("only a bidder's own staff with the supplier role may complain for it")
+        case .manageSupplierProfile:
+            return actor.organisationKind == .socialOrganisation && (actor.has(.supplier) || actor.has(.orgAdmin)) && ownOrganisation
+                ? .allow : .deny("only a social organisation's own staff keep its supplier profile and documents")
         case .decideComplaint:
             return actor.has(.overseer) && withinJurisdiction
                 ? .allow : .deny("only overseers of the buyer's jurisdiction decide escalated complaints")

@@ -15,6 +15,9 @@ public struct AppRequestContext: RequestContext {
     /// The CSRF token that this page's forms must send back.
     public var csrfToken: String = ""
 
+    /// Forms may carry a supplier's document (10 MB at most) with room for the form around it.
+    public var maxUploadSize: Int { 11 * 1024 * 1024 }
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
     }

@@ -22,6 +22,7 @@ public struct AppDependencies: Sendable {
     public var tenderWorker: TenderWorker
     public var evaluations: EvaluationService
     public var awards: AwardService
+    public var suppliers: SupplierService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -38,6 +39,7 @@ public struct AppDependencies: Sendable {
         self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
         self.evaluations = EvaluationService(database: database, identity: identity, clock: clock)
         self.awards = AwardService(database: database, identity: identity, clock: clock)
+        self.suppliers = SupplierService(database: database, identity: identity, sealer: sealer, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -69,10 +71,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
                         identity: dependencies.identity, views: views).register(on: router)
     PurchaseListController(lists: dependencies.purchaseLists, identity: dependencies.identity, views: views).register(on: router)
-    TenderController(tenders: dependencies.tenders, bids: dependencies.bids, lists: dependencies.purchaseLists, identity: dependencies.identity,
-                     views: views).register(on: router)
+    TenderController(tenders: dependencies.tenders, bids: dependencies.bids, suppliers: dependencies.suppliers, lists: dependencies.purchaseLists,
+                     identity: dependencies.identity, views: views).register(on: router)
     EvaluationController(tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations, awards: dependencies.awards,
                          identity: dependencies.identity, views: views).register(on: router)
+    SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
     let contract = configuration.contractsDirectory + "/openapi.yaml"
@@ -86,7 +89,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
                    serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
-                   awards: dependencies.awards).registerHandlers(on: api)
+                   awards: dependencies.awards, suppliers: dependencies.suppliers).registerHandlers(on: api)
     return router
 }
 

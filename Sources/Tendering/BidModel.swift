@@ -7,9 +7,12 @@ import Store
 public struct BidContent: Codable, Sendable, Equatable {
     public var price: Money
     public var proposal: String
-    public init(price: Money, proposal: String) {
+    /// Documents of the bidder's library the bid cites (registration, rating, proposal files…).
+    public var documents: [UUID]
+    public init(price: Money, proposal: String, documents: [UUID] = []) {
         self.price = price
         self.proposal = proposal
+        self.documents = documents
     }
 
     public var problems: [FieldError] {
@@ -17,6 +20,8 @@ public struct BidContent: Codable, Sendable, Equatable {
         check.check(price.minorUnits > 0, "price", "must be more than 0")
         check.check(price.currency == "CNY", "price", "must be in yuan (CNY)")
         _ = check.text(proposal, "proposal", max: 50_000)
+        check.check(documents.count <= SupplierDocument.maximumPerBid, "documents", "a bid cites at most \(SupplierDocument.maximumPerBid) documents")
+        check.check(Set(documents).count == documents.count, "documents", "cites a document twice")
         return check.errors
     }
 }
@@ -62,6 +67,8 @@ public struct OpenedBid: Sendable, Equatable {
     public var proposal: String?
     public var submittedAt: Date
     public var commitment: String
+    /// The documents the bid cites, with the digests it was sealed with (empty for those who may not read proposals).
+    public var documents: [DocumentReference] = []
 }
 
 /// What checking a receipt tells its holder.
@@ -80,15 +87,21 @@ struct SealedPayload: Codable, Equatable {
     var salt: String
     var priceFen: Int64
     var proposal: String
+    /// Nil (and absent from the JSON) when the bid cites none, so payloads without documents keep their form.
+    var documents: [DocumentReference]?
 
-    init(_ content: BidContent) {
+    /// `references` are the cited documents with their digests, in the order the bid lists them.
+    init(_ content: BidContent, references: [DocumentReference] = []) {
         var generator = SystemRandomNumberGenerator()
         salt = Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
         priceFen = content.price.minorUnits
         proposal = content.proposal
+        documents = references.isEmpty ? nil : references
     }
 
-    var content: BidContent { BidContent(price: Money(minorUnits: priceFen), proposal: proposal) }
+    var content: BidContent {
+        BidContent(price: Money(minorUnits: priceFen), proposal: proposal, documents: (documents ?? []).map(\.id))
+    }
 
     func encoded() -> Data {
         let encoder = JSONEncoder()

@@ -48,6 +48,21 @@ public struct BidSealer: Sendable {
         try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key(for: tender), authenticating: binding(bid, version))
     }
 
+    /// Suppliers' documents are sealed under a key per organisation, bound to the document: a bid's
+    /// attachments are as unreadable as its price to anyone with only the database.
+    private func documentKey(for organisationID: UUID) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: master), salt: Data(organisationID.lowercased.utf8),
+                               info: Data("spokes documents v1".utf8), outputByteCount: 32)
+    }
+
+    func seal(document plaintext: Data, organisation: UUID, id: UUID) throws -> Data {
+        try AES.GCM.seal(plaintext, using: documentKey(for: organisation), authenticating: Data(id.lowercased.utf8)).combined!
+    }
+
+    func open(document sealed: Data, organisation: UUID, id: UUID) throws -> Data {
+        try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: documentKey(for: organisation), authenticating: Data(id.lowercased.utf8))
+    }
+
     /// A keyed digest of a request, to recognise a retry without storing anything that reveals a price.
     func mac(_ data: Data, tender: UUID) -> String {
         Data(HMAC<SHA256>.authenticationCode(for: data, using: key(for: tender))).hexString

@@ -53,7 +53,8 @@ public struct BidService: Sendable {
             let (tender, lot) = try await biddable(tenderID, lotID, connection)
             let bids = BidStore(connection: connection, logger: database.logger)
             if let key = idempotencyKey {
-                let mac = sealer.mac(Data("\(lotID.lowercased)\n\(content.price.minorUnits)\n\(content.proposal)".utf8), tender: tenderID)
+                let mac = sealer.mac(Data("\(lotID.lowercased)\n\(content.price.minorUnits)\n\(content.proposal)\n\(content.documents.map(\.lowercased).joined(separator: ","))".utf8),
+                                     tender: tenderID)
                 if let earlier = try await bids.claim(key: key, bidderID: actor.organisationID, mac: mac, at: now) {
                     guard earlier.mac == mac else {
                         throw DomainError(.conflict, "this Idempotency-Key was used for a different bid; use a new key for a new bid")
@@ -181,7 +182,12 @@ public struct BidService: Sendable {
             }
             return (opened, policyAllows || seat?.status == .independent)
         }
-        if !mayReadProposals { for index in opened.indices { opened[index].proposal = nil } }
+        if !mayReadProposals {
+            for index in opened.indices {
+                opened[index].proposal = nil
+                opened[index].documents = []
+            }
+        }
         return opened
     }
 
@@ -251,7 +257,8 @@ public struct BidService: Sendable {
                       at now: Date, _ bids: BidStore, actor: Actor, _ connection: PostgresConnection) async throws -> BidReceipt {
         let id = existing?.id ?? UUID.v7(at: now)
         let version = (existing?.version ?? 0) + 1
-        let payload = SealedPayload(content).encoded()
+        let references = try await references(content.documents, bidderID: bidderID, allowRetired: action == .confirmed, connection)
+        let payload = SealedPayload(content, references: references).encoded()
         let commitment = SealedPayload.commitment(payload: payload, tender: tender.id, lot: lotID, bidder: bidderID, version: version, at: now)
         let bid = StoredBid(id: id, tenderID: tender.id, lotID: lotID, bidderID: bidderID, status: .submitted, version: version,
                             termsVersion: tender.termsVersion, sealed: try sealer.seal(payload, tender: tender.id, bid: id, version: version),
@@ -261,6 +268,24 @@ public struct BidService: Sendable {
         try await bids.insert(receipt)
         try await audit(bid, "bid.\(action.rawValue)", actor: actor, connection)
         return receipt
+    }
+
+    /// The cited documents with their digests: each of the bidder's own library, and not retired
+    /// (unless a bid made before is only being confirmed).
+    private func references(_ ids: [UUID], bidderID: UUID, allowRetired: Bool, _ connection: PostgresConnection) async throws -> [DocumentReference] {
+        guard !ids.isEmpty else { return [] }
+        let found = try await SupplierStore(connection: connection, logger: database.logger).documents(ids: ids)
+        var problems: [FieldError] = []
+        let references = ids.enumerated().compactMap { index, id -> DocumentReference? in
+            guard let document = found.first(where: { $0.id == id }), document.organisationID == bidderID,
+                  allowRetired || document.retiredAt == nil else {
+                problems.append(FieldError("documents[\(index)]", "is not a document of your organisation's library"))
+                return nil
+            }
+            return DocumentReference(id: id, sha256: document.sha256)
+        }
+        if !problems.isEmpty { throw DomainError.invalid(problems) }
+        return references
     }
 
     private func audit(_ bid: StoredBid, _ action: String, actor: Actor, _ connection: PostgresConnection) async throws {

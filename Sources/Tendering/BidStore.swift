@@ -85,12 +85,14 @@ struct BidStore {
     /// The opened bids of a tender, by lot and price.
     func openedBids(tenderID: UUID) async throws -> [OpenedBid] {
         var result: [OpenedBid] = []
-        for try await (id, lot, bidder, price, proposal, submitted, commitment) in try await connection.query("""
-            SELECT id, lot_id, bidder_id, opened_price_fen, opened_payload->>'proposal', submitted_at, commitment FROM tendering.bids
+        for try await (id, lot, bidder, price, proposal, submitted, commitment, documents) in try await connection.query("""
+            SELECT id, lot_id, bidder_id, opened_price_fen, opened_payload->>'proposal', submitted_at, commitment, opened_payload->>'documents'
+            FROM tendering.bids
             WHERE tender_id = \(tenderID) AND opened_price_fen IS NOT NULL ORDER BY lot_id, opened_price_fen, submitted_at
-            """, logger: logger).decode((UUID, UUID, UUID, Int64, String, Date, String).self) {
+            """, logger: logger).decode((UUID, UUID, UUID, Int64, String, Date, String, String?).self) {
             result.append(OpenedBid(id: id, lotID: lot, bidderID: bidder, price: Money(minorUnits: price), proposal: proposal,
-                                    submittedAt: submitted, commitment: commitment))
+                                    submittedAt: submitted, commitment: commitment,
+                                    documents: try documents.map { try JSONDecoder().decode([DocumentReference].self, from: Data($0.utf8)) } ?? []))
         }
         return result
     }

@@ -43,7 +43,7 @@ struct PolicyTests {
             let decision = Policy.decide(admin, action, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict]))
             #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
-        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint])
+        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile])
     }
 
     @Test("only a social organisation's supplier staff bid for it, and only it reads its sealed bid")
@@ -93,6 +93,10 @@ struct PolicyTests {
         #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, kind: .overseer), .decideComplaint, buyer) == .allow)
         #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, path: [otherDistrict], kind: .overseer), .decideComplaint, buyer) != .allow)
         #expect(Policy.decide(actor([.buyer]), .decideComplaint, buyer) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .manageSupplierProfile, bidder) == .allow)
+        #expect(Policy.decide(actor([.orgAdmin], kind: .socialOrganisation), .manageSupplierProfile, bidder) == .allow)
+        #expect(Policy.decide(actor([.supplier], organisation: otherOrganisation, kind: .socialOrganisation), .manageSupplierProfile, bidder) != .allow)
+        #expect(Policy.decide(actor([.orgAdmin]), .manageSupplierProfile, bidder) != .allow)
     }
 
     @Test("organisation administrators manage their own organisation only")

@@ -74,7 +74,8 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
         let receipt = try await bids.submit(by: try signedIn(), tenderID: try uuid(input.path.tenderId, "tenderId"),
                                             lotID: try uuid(input.path.lotId, "lotId"),
-                                            BidContent(price: Money(minorUnits: body.priceFen), proposal: body.proposal),
+                                            BidContent(price: Money(minorUnits: body.priceFen), proposal: body.proposal,
+                                                       documents: try (body.documents ?? []).enumerated().map { try uuid($0.element, "documents[\($0.offset)]") }),
                                             idempotencyKey: input.headers.idempotencyKey)
         return .ok(.init(body: .json(.init(receipt))))
     }
@@ -95,16 +96,23 @@ extension APIHandler {
         let own = try await bids.ownBids(by: try signedIn(), tenderID: try uuid(input.path.tenderId, "tenderId"))
         return .ok(.init(body: .json(own.map {
             .init(id: $0.id.lowercased, lotId: $0.lotID.lowercased, status: .init(rawValue: $0.status.rawValue) ?? .withdrawn,
-                  priceFen: $0.content?.price.minorUnits, proposal: $0.content?.proposal, receipt: .init($0.receipt))
+                  priceFen: $0.content?.price.minorUnits, proposal: $0.content?.proposal, documents: $0.content?.documents.map(\.lowercased),
+                  receipt: .init($0.receipt))
         })))
     }
 
     func listOpenedBids(_ input: Operations.ListOpenedBids.Input) async throws -> Operations.ListOpenedBids.Output {
         let opened = try await bids.openedBids(tenderID: try uuid(input.path.tenderId, "tenderId"), by: actor)
         let bidders = try await identity.organisations(ids: Set(opened.map(\.bidderID)))
-        return .ok(.init(body: .json(opened.map {
-            .init(id: $0.id.lowercased, lotId: $0.lotID.lowercased, bidderId: $0.bidderID.lowercased, bidderName: bidders[$0.bidderID]?.nameZh ?? "",
-                  priceFen: $0.price.minorUnits, proposal: $0.proposal, submittedAt: $0.submittedAt, commitment: $0.commitment)
+        let cited = try await suppliers.citedDocuments(of: opened)
+        return .ok(.init(body: .json(opened.map { bid in
+            .init(id: bid.id.lowercased, lotId: bid.lotID.lowercased, bidderId: bid.bidderID.lowercased, bidderName: bidders[bid.bidderID]?.nameZh ?? "",
+                  priceFen: bid.price.minorUnits, proposal: bid.proposal,
+                  documents: bid.proposal == nil ? nil : bid.documents.compactMap { reference in
+                      cited[reference.id].map { .init(id: $0.id.lowercased, sha256: reference.sha256, title: $0.title, category: $0.category.rawValue,
+                                                      filename: $0.filename, kind: $0.kind.rawValue, size: $0.size) }
+                  },
+                  submittedAt: bid.submittedAt, commitment: bid.commitment)
         })))
     }
 

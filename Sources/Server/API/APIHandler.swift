@@ -16,6 +16,7 @@ struct APIHandler: APIProtocol {
     let bids: BidService
     let evaluations: EvaluationService
     let awards: AwardService
+    let suppliers: SupplierService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

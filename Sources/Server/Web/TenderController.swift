@@ -11,6 +11,7 @@ import Tendering
 struct TenderController {
     let tenders: TenderService
     let bids: BidService
+    let suppliers: SupplierService
     let lists: PurchaseListService
     let identity: IdentityService
     let views: Views
@@ -137,6 +138,7 @@ struct TenderController {
         }
         if isBidder, let actor, tender.status != .draft {
             let own = try await bids.ownBids(by: actor, tenderID: tender.id)
+            let library = try await suppliers.library(by: actor)
             data["bidLots"] = tender.lots.map { lot -> [String: Any] in
                 let mine = own.first { $0.lotID == lot.id }
                 var row: [String: Any] = ["lotId": lot.id.lowercased, "number": lot.number, "title": lot.title, "budget": lot.budget.formatted,
@@ -149,15 +151,22 @@ struct TenderController {
                                    "at": calendar.describeExactly(mine.receipt.submittedAt)]
                 }
                 if formName == "bid-\(lot.id.lowercased)" { row["form"] = form }
+                let cited = Set(mine?.content?.documents ?? [])
+                row["library"] = library.map { ["documentId": $0.id.lowercased, "title": $0.title, "checked": cited.contains($0.id)] }
                 return row
             }
         }
         if tender.isOpened {
             let opened = try await bids.openedBids(tenderID: tender.id, by: actor)
             let bidders = try await identity.organisations(ids: Set(opened.map(\.bidderID)))
+            let cited = try await suppliers.citedDocuments(of: opened)
             data["opened"] = opened.map { bid -> [String: Any] in
                 ["lot": lotNumbers[bid.lotID] ?? 0, "bidder": bidders[bid.bidderID].map { name($0, context) } ?? "", "price": bid.price.formatted,
-                 "proposal": bid.proposal ?? "", "hasProposal": bid.proposal != nil, "commitment": String(bid.commitment.prefix(16))]
+                 "proposal": bid.proposal ?? "", "hasProposal": bid.proposal != nil, "commitment": String(bid.commitment.prefix(16)),
+                 "documents": bid.documents.compactMap { reference in cited[reference.id].map {
+                     ["href": "/tenders/\(tender.id.lowercased)/bids/\(bid.id.lowercased)/documents/\($0.id.lowercased)", "title": $0.title,
+                      "kind": $0.kind.rawValue.uppercased()]
+                 } }]
             }
         }
         return views.page("tender", title: "\(tender.reference) \(tender.terms.title)", data: data, status: status, request: request, context: context)
@@ -226,7 +235,8 @@ struct TenderController {
                 throw DomainError.invalid([FieldError("price", "is not an amount in yuan, e.g. 380000 or 380,000.00")])
             }
             // The form carries a key made when the page was drawn: a double click or a resent form bids once.
-            _ = try await bids.submit(by: actor, tenderID: try id(context), lotID: lot, BidContent(price: price, proposal: values["proposal"]!),
+            let documents = form.values("documents").compactMap(UUID.init(uuidString:))
+            _ = try await bids.submit(by: actor, tenderID: try id(context), lotID: lot, BidContent(price: price, proposal: values["proposal"]!, documents: documents),
                                       idempotencyKey: values["key"]!.isEmpty ? nil : values["key"])
         }
     }

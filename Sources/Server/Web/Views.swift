@@ -11,7 +11,7 @@ struct Views: Sendable {
     static let required = ["layout", "home", "login", "error", "organisations", "organisation",
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
-                           "tenders", "tender", "tender-edit", "evaluation", "panels"]
+                           "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -88,6 +88,9 @@ enum Navigation {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }
+            if Policy.decide(actor, .manageSupplierProfile, Resource(organisationID: actor.organisationID)) == .allow {
+                items.append(("/supplier", "nav_supplier"))
+            }
             if Policy.decide(actor, .manageCatalogue, .platform) == .allow {
                 items.append(("/catalogue/drafts", "nav_drafts"))
                 items.append(("/catalogue/import", "nav_import"))
