@@ -74,7 +74,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     TenderController(tenders: dependencies.tenders, bids: dependencies.bids, suppliers: dependencies.suppliers, lists: dependencies.purchaseLists,
                      identity: dependencies.identity, views: views).register(on: router)
     EvaluationController(tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations, awards: dependencies.awards,
-                         identity: dependencies.identity, views: views).register(on: router)
+                         suppliers: dependencies.suppliers, identity: dependencies.identity, views: views).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 

@@ -13,6 +13,7 @@ struct EvaluationController {
     let bids: BidService
     let evaluations: EvaluationService
     let awards: AwardService
+    let suppliers: SupplierService
     let identity: IdentityService
     let views: Views
 
@@ -105,24 +106,32 @@ struct EvaluationController {
             if let submitted = seat.submittedAt { mine["submittedAt"] = calendar.describe(submitted) }
             if seat.status == .independent && seat.submittedAt == nil && inEvaluation {
                 let draft = evaluation.sheets.first { $0.userID == seat.userID }?.entries ?? []
-                let active = Set(tender.lots.filter { $0.status == .active }.map(\.id))
-                mine["sheet"] = evaluation.bids.filter { active.contains($0.lotID) }.map { bid -> [String: Any] in
-                    var row: [String: Any] = [
-                        "bidId": bid.id.lowercased, "lot": lotNumbers[bid.lotID] ?? 0, "bidder": name(names[bid.bidderID], context),
-                        "price": bid.price.formatted, "proposal": bid.proposal ?? "",
-                        "grades": (evaluation.grades[bid.bidderID] ?? []).map { ["contract": $0.contractReference, "grade": $0.grade, "on": $0.gradedOn] },
-                        "criteria": tender.terms.criteria.enumerated().map { index, criterion -> [String: Any] in
-                            let entry = draft.first { $0.bidID == bid.id && $0.criterion == criterion.name }
-                            return ["index": index, "name": criterion.name, "weight": criterion.weight, "value": entry?.points.formatted ?? "",
-                                    "comment": entry?.comment ?? ""]
-                        },
-                    ]
-                    let others = evaluation.bids.filter { $0.lotID == bid.lotID && $0.id != bid.id }.map(\.price)
-                    if AbnormalPrice.check(bid.price, against: others) != nil { row["flagged"] = true }
-                    return row
+                let cited = try await suppliers.citedDocuments(of: evaluation.bids)
+                mine["sheetLots"] = tender.lots.filter { $0.status == .active }.map { lot -> [String: Any] in
+                    ["number": lot.number, "title": lot.title,
+                     "criteria": tender.terms.criteria.map { ["name": $0.name, "weight": $0.weight] },
+                     "bids": evaluation.bids.filter { $0.lotID == lot.id }.map { bid -> [String: Any] in
+                        var row: [String: Any] = [
+                            "bidder": name(names[bid.bidderID], context), "price": bid.price.formatted, "proposal": bid.proposal ?? "",
+                            "bidId": bid.id.lowercased,
+                            "comment": draft.first { $0.bidID == bid.id && !$0.comment.isEmpty }?.comment ?? "",
+                            "grades": (evaluation.grades[bid.bidderID] ?? []).map { ["contract": $0.contractReference, "grade": $0.grade, "on": $0.gradedOn] },
+                            "documents": bid.documents.compactMap { reference in cited[reference.id].map {
+                                ["href": "/tenders/\(tender.id.lowercased)/bids/\(bid.id.lowercased)/documents/\($0.id.lowercased)", "title": $0.title,
+                                 "kind": $0.kind.rawValue.uppercased()]
+                            } },
+                            "cells": tender.terms.criteria.enumerated().map { index, criterion -> [String: Any] in
+                                ["bidId": bid.id.lowercased, "index": index, "name": criterion.name,
+                                 "value": draft.first { $0.bidID == bid.id && $0.criterion == criterion.name }?.points.formatted ?? ""]
+                            },
+                        ]
+                        let others = evaluation.bids.filter { $0.lotID == bid.lotID && $0.id != bid.id }.map(\.price)
+                        if AbnormalPrice.check(bid.price, against: others) != nil { row["flagged"] = true }
+                        return row
+                    }]
                 }
             }
-            mine["hasSheet"] = mine["sheet"] != nil
+            mine["hasSheet"] = mine["sheetLots"] != nil
             data["mine"] = mine
         }
         // A bidder whose price is flagged explains it.
@@ -158,7 +167,7 @@ struct EvaluationController {
                 return row
             }
         }
-        data["awards"] = evaluation.awards.map { a -> [String: Any] in
+        data["awards"] = evaluation.awards.sorted { (lotNumbers[$0.lotID] ?? 0) < (lotNumbers[$1.lotID] ?? 0) }.map { a -> [String: Any] in
             var row: [String: Any] = ["lot": lotNumbers[a.lotID] ?? 0, "at": calendar.describe(a.decidedAt),
                                       "supplier": a.supplierID.map { name(names[$0], context) } ?? views.text("evaluation_noAward", context),
                                       "value": a.value?.formatted ?? "—", "departs": a.bidID != a.recommendedBidID]
@@ -235,7 +244,7 @@ struct EvaluationController {
         }
     }
 
-    /// The sheet's fields are named score-<bid>-<criterion index> and comment-<bid>-<criterion index>;
+    /// The sheet's fields are named score-<bid>-<criterion index> and comment-<bid> (kept with each of the bid's scores);
     /// empty fields are left out of a draft (a submitted sheet must have them all).
     func score(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
@@ -253,7 +262,7 @@ struct EvaluationController {
                         problems.append(FieldError(criterion.name, "“\(text)” is not a number of points with at most two decimals"))
                         continue
                     }
-                    entries.append(ScoreEntry(bidID: bid.id, criterion: criterion.name, points: points, comment: form["comment-\(key)"] ?? ""))
+                    entries.append(ScoreEntry(bidID: bid.id, criterion: criterion.name, points: points, comment: form["comment-\(bid.id.lowercased)"] ?? ""))
                 }
             }
             if !problems.isEmpty { throw DomainError.invalid(problems) }
