@@ -69,6 +69,53 @@ struct AwardTests {
         }
     }
 
+    @Test("a submitted seat stays; once awarded the panel is fixed, scoring and justifying are over, and a decided lot is not decided again")
+    func closedAfterAward() async throws {
+        try await TestDatabase.with { database in
+            let t = TenderWorld(database)
+            let (tender, ranking) = try await evaluated(t)
+            let finance = try await t.world.actor("finance"), evaluator = try await t.world.actor("evaluator")
+            await #expect(throws: DomainError.conflict("刘评估 has submitted scores; the seat stays")) {
+                try await t.evaluations.remove(by: finance, tenderID: tender.id, userID: evaluator.userID)
+            }
+            _ = try await t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: ranking.bids[1].bidID,
+                                          reason: "第一名报价异常低且未作书面说明，授予第二名。")
+            await #expect(throws: DomainError.conflict("the panel is fixed once the tender is awarded")) {
+                _ = try await t.evaluations.assign(by: finance, tenderID: tender.id, userID: try await t.world.actor("evaluator3").userID)
+            }
+            await #expect(throws: DomainError.conflict("the evaluation of \(tender.reference) is over")) {
+                _ = try await t.evaluations.score(by: evaluator, tenderID: tender.id, [], submit: false)
+            }
+            await #expect(throws: DomainError.conflict("the evaluation of \(tender.reference) is over")) {
+                try await t.evaluations.justifyPrice(by: try await t.world.actor("harmony"), tenderID: tender.id, lotID: tender.lots[0].id,
+                                                     text: "本中心有志愿者团队40人参与服务，且场地由街道无偿提供，成本低于同行。")
+            }
+        }
+    }
+
+    @Test("a panel has at most nine seats")
+    func panelSize() async throws {
+        try await TestDatabase.with { database in
+            let t = TenderWorld(database)
+            let tender = try await t.publishedTender(["LX2026-01"])
+            let admin = try await t.world.actor("admin")
+            let evaluatorOrg = try await t.world.actor("evaluator").organisationID
+            let finance = try await t.world.actor("finance")
+            for n in 0..<10 {
+                let user = try await t.world.identity.createUser(by: admin, NewUser(username: "expert\(n)", displayName: "专家\(n)",
+                                                                                   password: "a long enough password \(n)", organisationID: evaluatorOrg,
+                                                                                   roles: ["evaluator"]))
+                if n < 9 {
+                    _ = try await t.evaluations.assign(by: finance, tenderID: tender.id, userID: user.id)
+                } else {
+                    await #expect(throws: DomainError.conflict("a panel has at most 9 seats; remove one first")) {
+                        _ = try await t.evaluations.assign(by: finance, tenderID: tender.id, userID: user.id)
+                    }
+                }
+            }
+        }
+    }
+
     @Test("no award at all makes the tender unsuccessful")
     func noAward() async throws {
         try await TestDatabase.with { database in
