@@ -65,9 +65,16 @@ public struct TenderService: Sendable {
         return (tender.acceptsQuestions(at: now), answers, tender.acceptsBids(at: now))
     }
 
-    /// The tender's history as the audit trail keeps it: what happened, when.
+    /// The tender's public history as the audit trail keeps it: what happened to the tender and to the
+    /// complaints about its award, when. (Panel events stay out: evaluators are named after the award.)
     public func timeline(tenderID: UUID) async throws -> [AuditTrailEntry] {
-        try await database.read { try await AuditLog.trail(of: AuditEntity("tender", tenderID), on: $0, logger: database.logger) }
+        try await database.read { connection in
+            var entries = try await AuditLog.trail(of: AuditEntity("tender", tenderID), on: connection, logger: database.logger)
+            for complaint in try await AwardStore(connection: connection, logger: database.logger).complaints(of: tenderID) {
+                entries += try await AuditLog.trail(of: AuditEntity("complaint", complaint.id), on: connection, logger: database.logger)
+            }
+            return entries.sorted { ($0.occurredAt, $0.seq) < ($1.occurredAt, $1.seq) }
+        }
     }
 
     // MARK: Drafting

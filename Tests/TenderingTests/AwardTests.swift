@@ -202,6 +202,13 @@ struct AwardTests {
             try await t.worker.runDue()
             #expect(try await t.tenders.tender(id: tender.id, by: nil).status == .complete)
             #expect(try await t.awards.complaints(tenderID: tender.id, by: nil).compactMap(\.outcome).map(\.rawValue).sorted() == ["accepted", "dismissed"])
+            // The public timeline tells the complaints' story beside the tender's, in order, and names no evaluator.
+            let timeline = try await t.tenders.timeline(tenderID: tender.id).map(\.action)
+            #expect(timeline.filter { $0.hasPrefix("complaint.") }.sorted()
+                    == ["complaint.accepted", "complaint.answered", "complaint.answered", "complaint.dismissed", "complaint.escalated",
+                        "complaint.filed", "complaint.filed"])
+            #expect(timeline.suffix(2) == ["complaint.dismissed", "tender.completed"])
+            #expect(!timeline.contains { $0.hasPrefix("panel.") || $0.hasPrefix("evaluation.") })
         }
     }
 
