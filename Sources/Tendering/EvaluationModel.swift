@@ -90,6 +90,11 @@ public struct AbnormalPrice: Codable, Sendable, Equatable {
     public static let underMeanPercent = 40
     public static let underNextPercent = 30
 
+    /// Nil unless `bid`'s price is abnormally low against the other bids of its lot among `bids`.
+    public static func check(_ bid: OpenedBid, among bids: [OpenedBid]) -> AbnormalPrice? {
+        check(bid.price, against: bids.filter { $0.lotID == bid.lotID && $0.id != bid.id }.map(\.price))
+    }
+
     /// Nil unless `price` is abnormally low against `others` (the lot's other opened prices).
     public static func check(_ price: Money, against others: [Money]) -> AbnormalPrice? {
         guard !others.isEmpty, price.minorUnits > 0 else { return nil }

@@ -170,7 +170,7 @@ public struct EvaluationService: Sendable {
             guard let own = lotBids.first(where: { $0.bidderID == actor.organisationID }) else {
                 throw DomainError.notFound("your organisation has no opened bid in this lot of \(tender.reference)")
             }
-            guard AbnormalPrice.check(own.price, against: lotBids.filter { $0.id != own.id }.map(\.price)) != nil else {
+            guard AbnormalPrice.check(own, among: lotBids) != nil else {
                 throw DomainError.conflict("your price is not flagged as abnormally low; there is nothing to justify")
             }
             let store = store(connection)
@@ -200,7 +200,7 @@ public struct EvaluationService: Sendable {
             let seated = panel.filter(\.isSeated)
             let submitted = seated.filter { $0.submittedAt != nil }
             let complete = tender.isOpened && submitted.count == seated.count && submitted.count >= Evaluation.minimumScorers
-            let sheets = try await store.sheets(of: tenderID)
+            let sheets = try await store.sheets(of: tenderID, seated: seated)
             let bids = try await BidStore(connection: connection, logger: database.logger).openedBids(tenderID: tenderID)
             let awards = try await AwardStore(connection: connection, logger: database.logger).awards(of: tenderID)
             var rankings: [LotRanking]?

@@ -78,8 +78,8 @@ struct EvaluationStore {
 
     // MARK: Scores
 
-    /// Every sheet of the tender (the service decides whose the actor may see).
-    func sheets(of tenderID: UUID) async throws -> [ScoreSheet] {
+    /// The sheets of the tender's `seated` evaluators (the service decides whose the actor may see).
+    func sheets(of tenderID: UUID, seated: [PanelMember]) async throws -> [ScoreSheet] {
         var entries: [UUID: [ScoreEntry]] = [:]
         for try await (user, bid, criterion, hundredths, comment) in try await connection.query("""
             SELECT user_id, bid_id, criterion, hundredths, comment FROM tendering.scores WHERE tender_id = \(tenderID)
@@ -87,7 +87,7 @@ struct EvaluationStore {
             """, logger: logger).decode((UUID, UUID, String, Int, String).self) {
             entries[user, default: []].append(ScoreEntry(bidID: bid, criterion: criterion, points: Points(hundredths: hundredths), comment: comment))
         }
-        return try await panel(of: tenderID).filter { $0.isSeated }.map {
+        return seated.map {
             ScoreSheet(userID: $0.userID, entries: entries[$0.userID] ?? [], submittedAt: $0.submittedAt)
         }
     }

@@ -24,10 +24,9 @@ public enum Ranking {
             }
             let quality = criterionScores.values.reduce(Points.zero, +)
             let priceScore = Points(hundredths: Int(divideRounded(lowest * Int64(terms.priceWeight) * 100, by: bid.price.minorUnits)))
-            let others = lotBids.filter { $0.id != bid.id }.map(\.price)
             return RankedBid(bidID: bid.id, bidderID: bid.bidderID, price: bid.price, submittedAt: bid.submittedAt, priceScore: priceScore,
                              criterionScores: criterionScores, qualityScore: quality, total: priceScore + quality, rank: 0,
-                             abnormallyLow: AbnormalPrice.check(bid.price, against: others), justification: justifications[bid.id])
+                             abnormallyLow: AbnormalPrice.check(bid, among: lotBids), justification: justifications[bid.id])
         }
         ranked.sort(by: precedes)
         for index in ranked.indices { ranked[index].rank = index + 1 }

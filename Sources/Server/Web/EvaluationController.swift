@@ -125,8 +125,7 @@ struct EvaluationController {
                                  "value": draft.first { $0.bidID == bid.id && $0.criterion == criterion.name }?.points.formatted ?? ""]
                             },
                         ]
-                        let others = evaluation.bids.filter { $0.lotID == bid.lotID && $0.id != bid.id }.map(\.price)
-                        if AbnormalPrice.check(bid.price, against: others) != nil { row["flagged"] = true }
+                        if AbnormalPrice.check(bid, among: evaluation.bids) != nil { row["flagged"] = true }
                         return row
                     }]
                 }
@@ -137,9 +136,7 @@ struct EvaluationController {
         // A bidder whose price is flagged explains it.
         if let actor, inEvaluation {
             let own = evaluation.bids.filter { $0.bidderID == actor.organisationID }
-            data["justify"] = own.filter { bid in
-                AbnormalPrice.check(bid.price, against: evaluation.bids.filter { $0.lotID == bid.lotID && $0.id != bid.id }.map(\.price)) != nil
-            }.map { ["lotId": $0.lotID.lowercased, "lot": lotNumbers[$0.lotID] ?? 0, "price": $0.price.formatted] }
+            data["justify"] = own.filter { AbnormalPrice.check($0, among: evaluation.bids) != nil }.map { ["lotId": $0.lotID.lowercased, "lot": lotNumbers[$0.lotID] ?? 0, "price": $0.price.formatted] }
         }
         if let rankings = evaluation.rankings {
             data["rankings"] = rankings.map { ranking -> [String: Any] in
