@@ -73,9 +73,14 @@ let package = Package(
             dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The relay incubation pipeline: stage policies, placements, moves, alerts.
+        .target(
+            name: "Incubation",
+            dependencies: ["Core", "Store", "Identity", "Tendering", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .target(
             name: "Demo",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering"]
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation"]
         ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(
@@ -87,7 +92,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Tendering", "Tabular", "SpokesAPI",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Tabular", "SpokesAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -122,7 +127,7 @@ let package = Package(
         // Shared test helpers: one cluster per run, a migrated template, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Demo", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Demo", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
@@ -131,6 +136,7 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "Identity", "TestSupport"]),
         .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Demo", "TestSupport"]),
+        .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

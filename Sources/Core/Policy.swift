@@ -44,6 +44,9 @@ public enum Action: String, CaseIterable, Sendable {
     case decideComplaint
     /// Keep a supplier's profile and document library: its own suppliers and administrators.
     case manageSupplierProfile
+    // Incubation
+    /// Edit the stage policies and move organisations through the pipeline: incubator staff of the jurisdiction.
+    case manageIncubation
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
@@ -115,6 +118,9 @@ public enum Policy {
         case .manageSupplierProfile:
             return actor.organisationKind == .socialOrganisation && (actor.has(.supplier) || actor.has(.orgAdmin)) && ownOrganisation
                 ? .allow : .deny("only a social organisation's own staff keep its supplier profile and documents")
+        case .manageIncubation:
+            return actor.has(.incubator) && withinJurisdiction
+                ? .allow : .deny("only the incubator's staff of this jurisdiction manage the incubation pipeline")
         case .decideComplaint:
             return actor.has(.overseer) && withinJurisdiction
                 ? .allow : .deny("only overseers of the buyer's jurisdiction decide escalated complaints")

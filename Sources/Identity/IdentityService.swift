@@ -127,7 +127,10 @@ public struct IdentityService: Sendable {
         check.check(kind != nil, "kind", "must be one of \(OrganisationKind.allCases.map(\.rawValue).joined(separator: ", "))")
         let nameZh = check.text(input.nameZh, "nameZh")
         let nameEn = check.text(input.nameEn, "nameEn")
-        let creditCode = Self.validCreditCode(input.creditCode, &check)
+        // A social organisation may start as a team with an idea and no registration yet (issue 5:
+        // one identity from the first idea); every other kind is a registered body.
+        let unregisteredTeam = kind == .socialOrganisation && (input.creditCode ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        let creditCode = unregisteredTeam ? nil : Self.validCreditCode(input.creditCode, &check)
         let jurisdictionCode = check.text(input.jurisdictionCode, "jurisdictionCode", max: 12)
         try check.finish()
         return try await database.transaction { connection in

@@ -74,12 +74,6 @@ public enum CancellationReason: String, CaseIterable, Codable, Sendable {
     case forceMajeure = "force_majeure"
 }
 
-/// A stage of the incubation pipeline, for tenders reserved for young organisations.
-public enum IncubationStage: String, CaseIterable, Codable, Sendable {
-    case nursery, incubator, accelerator
-    case industrialPark = "industrial_park"
-}
-
 /// A non-price criterion and its weight in points (price weight + criteria weights = 100).
 public struct Criterion: Codable, Sendable, Equatable {
     public var name: String

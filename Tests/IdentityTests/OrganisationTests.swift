@@ -39,6 +39,21 @@ struct OrganisationTests {
         }
     }
 
+    @Test("a social organisation may start unregistered, as a team with an idea; any other kind needs its credit code")
+    func unregisteredTeam() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let admin = try await world.actor("admin")
+            let team = try await world.identity.createOrganisation(by: admin, NewOrganisation(
+                kind: "social_organisation", nameZh: "“邻里守望”公益团队", nameEn: "Neighbourhood Watch team", creditCode: " ", jurisdictionCode: "370102"))
+            #expect(team.creditCode == nil)
+            await #expect(throws: DomainError.invalid([FieldError("creditCode", "is required")])) {
+                _ = try await world.identity.createOrganisation(by: admin, NewOrganisation(
+                    kind: "department", nameZh: "某局", nameEn: "A bureau", creditCode: nil, jurisdictionCode: "370102"))
+            }
+        }
+    }
+
     @Test("a credit code registered already is a conflict")
     func duplicateCreditCode() async throws {
         try await TestDatabase.with { database in

@@ -1,0 +1,86 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of stage policies and placements, and nothing else.
+struct IncubationStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    // MARK: Stage policies
+
+    func policies() async throws -> [StagePolicy] {
+        var result: [StagePolicy] = []
+        let decoder = JSONDecoder()
+        for try await (stage, entry, graduation, months, updated) in try await connection.query("""
+            SELECT stage, entry_rules::text, graduation_rules::text, maximum_stay_months, updated_at FROM incubation.stage_policies
+            """, logger: logger).decode((String, String, String, Int, Date).self) {
+            guard let stage = IncubationStage(rawValue: stage) else { continue }
+            result.append(StagePolicy(stage: stage, entryRules: try decoder.decode([StageRule].self, from: Data(entry.utf8)),
+                                      graduationRules: try decoder.decode([StageRule].self, from: Data(graduation.utf8)),
+                                      maximumStayMonths: months, updatedAt: updated))
+        }
+        return result.sorted { $0.stage < $1.stage }
+    }
+
+    func update(_ policy: StagePolicy, by userID: UUID, at date: Date) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try await connection.query("""
+            UPDATE incubation.stage_policies SET entry_rules = \(String(decoding: try encoder.encode(policy.entryRules), as: UTF8.self))::jsonb,
+                graduation_rules = \(String(decoding: try encoder.encode(policy.graduationRules), as: UTF8.self))::jsonb,
+                maximum_stay_months = \(policy.maximumStayMonths), updated_at = \(date), updated_by = \(userID)
+            WHERE stage = \(policy.stage.rawValue)
+            """, logger: logger)
+    }
+
+    // MARK: Placements
+
+    private static let columns = "id, organisation_id, stage, entered_at, left_at, reason, overridden, failed_rules, moved_by"
+
+    /// Every stay of an organisation, oldest first.
+    func placements(of organisationID: UUID) async throws -> [Placement] {
+        try await placements("""
+            SELECT \(unescaped: Self.columns) FROM incubation.placements WHERE organisation_id = \(organisationID) ORDER BY entered_at, id
+            """)
+    }
+
+    /// The organisation's current stay, locked: two moves of one organisation go one after the other.
+    func currentForUpdate(of organisationID: UUID) async throws -> Placement? {
+        try await placements("""
+            SELECT \(unescaped: Self.columns) FROM incubation.placements WHERE organisation_id = \(organisationID) AND left_at IS NULL FOR UPDATE
+            """).first
+    }
+
+    /// Every current stay (the board).
+    func current() async throws -> [Placement] {
+        try await placements("SELECT \(unescaped: Self.columns) FROM incubation.placements WHERE left_at IS NULL ORDER BY stage, entered_at")
+    }
+
+    /// Every stay (the funnel counts entries and exits per stage and year).
+    func all() async throws -> [Placement] {
+        try await placements("SELECT \(unescaped: Self.columns) FROM incubation.placements ORDER BY entered_at")
+    }
+
+    private func placements(_ query: PostgresQuery) async throws -> [Placement] {
+        var result: [Placement] = []
+        for try await (id, organisation, stage, entered, left, reason, overridden, failed, movedBy) in try await connection.query(query, logger: logger)
+            .decode((UUID, UUID, String, Date, Date?, String, Bool, [String], UUID).self) {
+            result.append(Placement(id: id, organisationID: organisation, stage: IncubationStage(rawValue: stage) ?? .nursery, enteredAt: entered,
+                                    leftAt: left, reason: reason, overridden: overridden, failedRules: failed, movedBy: movedBy))
+        }
+        return result
+    }
+
+    func insert(_ p: Placement) async throws {
+        try await connection.query("""
+            INSERT INTO incubation.placements (id, organisation_id, stage, entered_at, reason, overridden, failed_rules, moved_by)
+            VALUES (\(p.id), \(p.organisationID), \(p.stage.rawValue), \(p.enteredAt), \(p.reason), \(p.overridden), \(p.failedRules), \(p.movedBy))
+            """, logger: logger)
+    }
+
+    func close(_ placementID: UUID, at date: Date) async throws {
+        try await connection.query("UPDATE incubation.placements SET left_at = \(date) WHERE id = \(placementID)", logger: logger)
+    }
+}
