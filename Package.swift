@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "Identity", "TestSupport"]),
-        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Demo", "TestSupport"]),
+        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Incubation", "Demo", "TestSupport"]),
         .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -59,6 +59,9 @@ check "the evaluation page shows the panel and the complaint" sh -c "id=\$(curl 
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/tenders/\$id/evaluation | grep -q '评分依据为采购文件'"
 check "the completed demo tenders hand 5 contract drafts on" sh -c "curl -fs http://127.0.0.1:$port/api/v1/contract-drafts \
     | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 5'"
+check "the incubator board shows the four brand agencies in the park" sh -c "curl -fs http://127.0.0.1:$port/api/v1/incubation/board \
+    | python3 -c 'import json,sys; b=json.load(sys.stdin); assert [len(c[\"placements\"]) for c in b] == [1, 1, 0, 4], b'"
+check "the incubator page draws the funnel" sh -c "curl -fs http://127.0.0.1:$port/incubator | grep -q '<svg'"
 check "the tendering demo tender's bids stay sealed" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=tendering' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && [ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/api/v1/tenders/\$id/bids) = 403 ]"
 for user in $users; do

@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Hummingbird
 import Identity
+import Incubation
 import Logging
 import OpenAPIHummingbird
 import Prometheus
@@ -23,6 +24,7 @@ public struct AppDependencies: Sendable {
     public var evaluations: EvaluationService
     public var awards: AwardService
     public var suppliers: SupplierService
+    public var incubation: IncubationService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -35,7 +37,8 @@ public struct AppDependencies: Sendable {
         self.serviceItems = ServiceItemService(database: database, identity: identity, clock: clock)
         self.purchaseLists = PurchaseListService(database: database, identity: identity, catalogue: purchaseCatalogue, clock: clock)
         self.tenders = TenderService(database: database, identity: identity, clock: clock)
-        self.bids = BidService(database: database, identity: identity, sealer: sealer, clock: clock)
+        self.incubation = IncubationService(database: database, identity: identity, clock: clock)
+        self.bids = BidService(database: database, identity: identity, sealer: sealer, incubation: incubation, clock: clock)
         self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
         self.evaluations = EvaluationService(database: database, identity: identity, clock: clock)
         self.awards = AwardService(database: database, identity: identity, clock: clock)
@@ -75,6 +78,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                      identity: dependencies.identity, views: views).register(on: router)
     EvaluationController(tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations, awards: dependencies.awards,
                          suppliers: dependencies.suppliers, identity: dependencies.identity, views: views).register(on: router)
+    IncubatorController(incubation: dependencies.incubation, identity: dependencies.identity, views: views).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
@@ -89,7 +93,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
                    serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
-                   awards: dependencies.awards, suppliers: dependencies.suppliers).registerHandlers(on: api)
+                   awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation).registerHandlers(on: api)
     return router
 }
 

@@ -2,6 +2,7 @@ import Core
 import Demo
 import Foundation
 import Identity
+import Incubation
 import Store
 import Tendering
 import TestSupport
@@ -14,7 +15,8 @@ struct DemoTenderTests {
         try await TestDatabase.with { database in
             let sealer = BidSealer.random()
             let said = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
-            #expect(said.last?.hasPrefix("Demo tenders: 9 drafted") == true, "\(said)")
+            #expect(said.contains { $0.hasPrefix("Demo tenders: 9 drafted") }, "\(said)")
+            #expect(said.last == "Demo incubation: 10 moves of 6 organisations.")
             let world = DemoWorld(database)
             let finance = try await world.actor("finance")
             let tenders = TenderService(database: database, identity: world.identity)
@@ -40,7 +42,11 @@ struct DemoTenderTests {
             await #expect(throws: DomainError.self) { _ = try await bids.openedBids(tenderID: tendering.id, by: finance) }
             #expect(try await bids.ownBids(by: try await world.actor("ngo"), tenderID: tendering.id).count == 2)
             let again = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
-            #expect(again.last == "Demo tenders: 9 present already, left alone.")
+            #expect(again.suffix(2) == ["Demo tenders: 9 present already, left alone.", "Demo incubation: present already, left alone."])
+            // The pipeline: the team in the nursery, 快乐同行 in the incubator, the four brand agencies in the park (by override).
+            let board = try await IncubationService(database: database, identity: world.identity).board()
+            #expect(board.map(\.placements.count) == [1, 1, 0, 4])
+            #expect(board[3].placements.allSatisfy { $0.overridden })
         }
     }
 }

@@ -2,6 +2,7 @@ import Catalogue
 import Core
 import Foundation
 import Identity
+import Incubation
 import SpokesAPI
 import Tendering
 
@@ -17,6 +18,7 @@ struct APIHandler: APIProtocol {
     let evaluations: EvaluationService
     let awards: AwardService
     let suppliers: SupplierService
+    let incubation: IncubationService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

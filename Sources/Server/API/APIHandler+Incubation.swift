@@ -1,0 +1,101 @@
+import Core
+import Foundation
+import Incubation
+import OpenAPIRuntime
+import SpokesAPI
+
+/// The incubation pipeline in the JSON API.
+extension APIHandler {
+    func listStagePolicies(_ input: Operations.ListStagePolicies.Input) async throws -> Operations.ListStagePolicies.Output {
+        .ok(.init(body: .json(try await incubation.policies().map(Components.Schemas.StagePolicy.init))))
+    }
+
+    func updateStagePolicy(_ input: Operations.UpdateStagePolicy.Input) async throws -> Operations.UpdateStagePolicy.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let stage = IncubationStage(rawValue: input.path.stage.rawValue) ?? .nursery
+        let policy = StagePolicy(stage: stage, entryRules: try body.entryRules.enumerated().map { try rule($0.element, "entryRules[\($0.offset)]") },
+                                 graduationRules: try body.graduationRules.enumerated().map { try rule($0.element, "graduationRules[\($0.offset)]") },
+                                 maximumStayMonths: body.maximumStayMonths)
+        return .ok(.init(body: .json(.init(try await incubation.updatePolicy(by: try signedIn(), policy)))))
+    }
+
+    func getIncubationBoard(_ input: Operations.GetIncubationBoard.Input) async throws -> Operations.GetIncubationBoard.Output {
+        .ok(.init(body: .json(try await incubation.board().map {
+            .init(stage: .init(rawValue: $0.stage.rawValue) ?? .nursery, placements: $0.placements.map(Components.Schemas.Placement.init))
+        })))
+    }
+
+    func getIncubationFunnel(_ input: Operations.GetIncubationFunnel.Input) async throws -> Operations.GetIncubationFunnel.Output {
+        .ok(.init(body: .json(try await incubation.funnel().map {
+            .init(year: $0.year, stage: .init(rawValue: $0.stage.rawValue) ?? .nursery, entered: $0.entered, graduated: $0.graduated)
+        })))
+    }
+
+    func listIncubationAlerts(_ input: Operations.ListIncubationAlerts.Input) async throws -> Operations.ListIncubationAlerts.Output {
+        let actor = try signedIn()
+        try Policy.authorize(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath))
+        return .ok(.init(body: .json(try await incubation.alerts().map {
+            .init(kind: .init(rawValue: $0.kind.rawValue) ?? .overstay, organisationId: $0.organisationID.lowercased,
+                  stage: .init(rawValue: $0.stage.rawValue) ?? .nursery, detail: $0.detail)
+        })))
+    }
+
+    func getIncubationJourney(_ input: Operations.GetIncubationJourney.Input) async throws -> Operations.GetIncubationJourney.Output {
+        let journey = try await incubation.journey(of: try uuid(input.path.organisationId, "organisationId"))
+        return .ok(.init(body: .json(.init(
+            organisationId: journey.organisation.id.lowercased, name: journey.organisation.nameZh, current: journey.current.map(Components.Schemas.Placement.init),
+            history: journey.history.map(Components.Schemas.Placement.init), nextStage: journey.nextStage.flatMap { .init(rawValue: $0.rawValue) },
+            checklist: journey.checklist.map { .init(side: .init(rawValue: $0.side) ?? .entry, rule: .init($0.rule), met: $0.met, detail: $0.detail) }))))
+    }
+
+    func moveOrganisation(_ input: Operations.MoveOrganisation.Input) async throws -> Operations.MoveOrganisation.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let placement = try await incubation.move(by: try signedIn(), organisationID: try uuid(input.path.organisationId, "organisationId"),
+                                                  to: IncubationStage(rawValue: body.stage.rawValue) ?? .nursery, reason: body.reason,
+                                                  override: body.override ?? false)
+        return .created(.init(body: .json(.init(placement))))
+    }
+
+    /// A rule as the contract spells it; a missing number is named by field.
+    private func rule(_ r: Components.Schemas.StageRule, _ field: String) throws -> StageRule {
+        func need(_ value: Int?, _ name: String) throws -> Int {
+            guard let value else { throw DomainError.invalid([FieldError("\(field).\(name)", "is required for a \(r.kind.rawValue) rule")]) }
+            return value
+        }
+        switch r.kind {
+        case .registered: return .registered
+        case .minimumRating: return .minimumRating(try need(r.level, "level"))
+        case .noMajorViolation: return .noMajorViolation(years: try need(r.years, "years"))
+        case .contractsDelivered:
+            guard let grade = r.minimumGrade else { throw DomainError.invalid([FieldError("\(field).minimumGrade", "is required for a contracts_delivered rule")]) }
+            return .contractsDelivered(count: try need(r.count, "count"), minimumGrade: grade)
+        case .monthsInStage: return .monthsInStage(try need(r.months, "months"))
+        }
+    }
+}
+
+extension Components.Schemas.StageRule {
+    init(_ rule: StageRule) {
+        switch rule {
+        case .registered: self.init(kind: .registered)
+        case .minimumRating(let level): self.init(kind: .minimumRating, level: level)
+        case .noMajorViolation(let years): self.init(kind: .noMajorViolation, years: years)
+        case .contractsDelivered(let count, let grade): self.init(kind: .contractsDelivered, count: count, minimumGrade: grade)
+        case .monthsInStage(let months): self.init(kind: .monthsInStage, months: months)
+        }
+    }
+}
+
+extension Components.Schemas.StagePolicy {
+    init(_ p: StagePolicy) {
+        self.init(stage: .init(rawValue: p.stage.rawValue) ?? .nursery, entryRules: p.entryRules.map(Components.Schemas.StageRule.init),
+                  graduationRules: p.graduationRules.map(Components.Schemas.StageRule.init), maximumStayMonths: p.maximumStayMonths, updatedAt: p.updatedAt)
+    }
+}
+
+extension Components.Schemas.Placement {
+    init(_ p: Placement) {
+        self.init(id: p.id.lowercased, organisationId: p.organisationID.lowercased, stage: .init(rawValue: p.stage.rawValue) ?? .nursery,
+                  enteredAt: p.enteredAt, leftAt: p.leftAt, reason: p.reason, overridden: p.overridden, failedRules: p.failedRules)
+    }
+}

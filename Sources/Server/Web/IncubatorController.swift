@@ -1,0 +1,121 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Incubation
+
+/// The incubator's board (a column per stage, a card per organisation, the funnel) and each
+/// organisation's pipeline page (its stays, the checklist for its next stage, and for staff the move).
+struct IncubatorController {
+    let incubation: IncubationService
+    let identity: IdentityService
+    let views: Views
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/incubator", use: board)
+        router.get("/incubator/organisations/:id", use: journey)
+        router.post("/incubator/organisations/:id/move", use: move)
+    }
+
+    private let calendar = WorkingCalendar()
+
+    private func stageName(_ stage: IncubationStage, _ context: AppRequestContext) -> String { views.text("stage_\(stage.rawValue)", context) }
+
+    func board(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let board = try await incubation.board()
+        let names = try await identity.organisations(ids: Set(board.flatMap { $0.placements.map(\.organisationID) }))
+        let funnel = try await incubation.funnel()
+        var data: [String: Any] = [
+            "columns": board.map { column -> [String: Any] in
+                ["stage": stageName(column.stage, context), "count": column.placements.count,
+                 "cards": column.placements.map { p -> [String: Any] in
+                     ["organisationId": p.organisationID.lowercased, "name": names[p.organisationID].map { context.language == .zh ? $0.nameZh : $0.nameEn } ?? "",
+                      "since": calendar.dayKey(p.enteredAt), "overridden": p.overridden,
+                      "registered": names[p.organisationID]?.creditCode != nil]
+                 }]
+            },
+            "funnel": funnel.map { ["year": $0.year, "stage": stageName($0.stage, context), "entered": $0.entered, "graduated": $0.graduated] },
+            "chart": Self.funnelChart(funnel, label: { stageName($0, context) }),
+        ]
+        if let actor = context.actor, Policy.decide(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow {
+            let alerts = try await incubation.alerts()
+            let alertNames = try await identity.organisations(ids: Set(alerts.map(\.organisationID)))
+            data["alerts"] = alerts.map { ["kind": views.text("alert_\($0.kind.rawValue)", context), "organisationId": $0.organisationID.lowercased,
+                                           "name": alertNames[$0.organisationID]?.nameZh ?? "", "detail": $0.detail] }
+            data["isStaff"] = true
+        }
+        return views.page("incubator", title: views.text("incubator_title", context), data: data, request: request, context: context)
+    }
+
+    /// Entered (dark) and moved on (light) per stage, one group of bars per year, with its numbers written on.
+    static func funnelChart(_ rows: [(year: Int, stage: IncubationStage, entered: Int, graduated: Int)], label: (IncubationStage) -> String) -> String {
+        let years = Array(Set(rows.map(\.year))).sorted()
+        guard !years.isEmpty else { return "" }
+        let top = max(rows.map(\.entered).max() ?? 1, 1)
+        let barHeight = 14, gap = 4, groupGap = 18, labelWidth = 110, width = 520
+        var y = 10
+        var svg = ""
+        for year in years {
+            svg += "<text x=\"0\" y=\"\(y + 10)\" font-weight=\"bold\">\(year)</text>"
+            y += 16
+            for row in rows where row.year == year {
+                let entered = (width - labelWidth - 40) * row.entered / top
+                let graduated = (width - labelWidth - 40) * row.graduated / top
+                svg += "<text x=\"0\" y=\"\(y + 11)\">\(label(row.stage))</text>"
+                svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(max(entered, 1))\" height=\"\(barHeight)\" fill=\"#9b1c1c\"/>"
+                svg += "<rect x=\"\(labelWidth)\" y=\"\(y + barHeight / 2)\" width=\"\(max(graduated, 0))\" height=\"\(barHeight / 2)\" fill=\"#f0b4b4\"/>"
+                svg += "<text x=\"\(labelWidth + max(entered, 1) + 6)\" y=\"\(y + 11)\">\(row.entered) / \(row.graduated)</text>"
+                y += barHeight + gap
+            }
+            y += groupGap
+        }
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(y)\" viewBox=\"0 0 \(width) \(y)\" font-size=\"12\" role=\"img\" aria-labelledby=\"funnel-title\"><title id=\"funnel-title\">funnel</title>\(svg)</svg>"
+    }
+
+    func journey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await renderJourney(request, context)
+    }
+
+    private func renderJourney(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, form: [String: String] = [:],
+                               status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        let journey = try await incubation.journey(of: id)
+        let organisation = journey.organisation
+        var data: [String: Any] = [
+            "organisationId": organisation.id.lowercased, "name": context.language == .zh ? organisation.nameZh : organisation.nameEn,
+            "registered": organisation.creditCode != nil,
+            "history": journey.history.reversed().map { p -> [String: Any] in
+                var row: [String: Any] = ["stage": stageName(p.stage, context), "from": calendar.describe(p.enteredAt),
+                                          "to": p.leftAt.map { calendar.describe($0) } ?? "—", "reason": p.reason, "overridden": p.overridden]
+                if !p.failedRules.isEmpty { row["failedRules"] = p.failedRules.joined(separator: "; ") }
+                return row
+            },
+            "checklist": journey.checklist.map { ["met": $0.met, "side": views.text("rule_side_\($0.side)", context), "kind": views.text("rule_\($0.rule.kind)", context),
+                                                  "detail": $0.detail] },
+            "stages": IncubationStage.allCases.map { ["value": $0.rawValue, "label": stageName($0, context),
+                                                      "selected": $0 == (IncubationStage(rawValue: form["stage"] ?? "") ?? journey.nextStage)] },
+            "reason": form["reason"] ?? "",
+        ]
+        if let current = journey.current { data["current"] = stageName(current.stage, context) }
+        if let next = journey.nextStage { data["nextStage"] = stageName(next, context) }
+        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let actor = context.actor, Policy.decide(actor, .manageIncubation, try await identity.resource(of: id)) == .allow { data["isStaff"] = true }
+        return views.page("incubator-organisation", title: data["name"] as? String ?? "", data: data, status: status, request: request, context: context)
+    }
+
+    func move(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        var request = request
+        let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+        let values = ["stage": form["stage"] ?? "", "reason": form["reason"] ?? ""]
+        do {
+            guard let stage = IncubationStage(rawValue: values["stage"]!) else { throw DomainError.invalid([FieldError("stage", "choose a stage")]) }
+            _ = try await incubation.move(by: actor, organisationID: id, to: stage, reason: values["reason"]!, override: form["override"] == "on")
+            return .redirect(to: "/incubator/organisations/\(id.lowercased)")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await renderJourney(request, context, problem: error, form: values, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
+    }
+}
