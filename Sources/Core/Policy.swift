@@ -47,10 +47,14 @@ public enum Action: String, CaseIterable, Sendable {
     // Incubation
     /// Edit the stage policies and move organisations through the pipeline: incubator staff of the jurisdiction.
     case manageIncubation
+    /// Apply to an incubation programme for one's own organisation (or team).
+    case applyToProgramme
+    /// Score applications against a programme's rubric: incubator staff and evaluators.
+    case reviewApplication
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
-    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile].contains(self) }
+    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication].contains(self) }
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -121,6 +125,11 @@ public enum Policy {
         case .manageIncubation:
             return actor.has(.incubator) && withinJurisdiction
                 ? .allow : .deny("only the incubator's staff of this jurisdiction manage the incubation pipeline")
+        case .applyToProgramme:
+            return actor.organisationKind == .socialOrganisation && (actor.has(.supplier) || actor.has(.orgAdmin)) && ownOrganisation
+                ? .allow : .deny("only a social organisation's (or team's) own members apply for it")
+        case .reviewApplication:
+            return actor.has(.incubator) || actor.has(.evaluator) ? .allow : .deny("only the incubator's staff and evaluators review applications")
         case .decideComplaint:
             return actor.has(.overseer) && withinJurisdiction
                 ? .allow : .deny("only overseers of the buyer's jurisdiction decide escalated complaints")

@@ -142,26 +142,32 @@ public struct IncubationService: Sendable {
                         "an override needs a written reason of at least \(Self.minimumOverrideReason) characters")
         }
         try check.finish()
-        let now = clock.now()
         return try await database.transaction { connection in
-            let store = store(connection)
-            let current = try await store.currentForUpdate(of: organisationID)
-            if current?.stage == stage { throw DomainError.conflict("the organisation is in the \(stage.rawValue) stage already") }
-            let failed = try await checks(organisationID, from: current, to: stage).filter { !$0.met }
-            if !failed.isEmpty && !override {
-                throw DomainError(.conflict, "the move to \(stage.rawValue) fails \(failed.count) rule\(failed.count == 1 ? "" : "s"); "
-                                  + "fix the record, or override with a written reason",
-                                  fields: failed.map { FieldError("rules.\($0.side).\($0.rule.kind)", $0.detail) })
-            }
-            if let current { try await store.close(current.id, at: now) }
-            let placement = Placement(id: UUID.v7(at: now), organisationID: organisationID, stage: stage, enteredAt: now, reason: reason,
-                                      overridden: !failed.isEmpty, failedRules: failed.map(\.detail), movedBy: actor.userID)
-            try await store.insert(placement)
-            try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID,
-                                      action: failed.isEmpty ? "incubation.moved" : "incubation.moved_with_override",
-                                      entity: AuditEntity("organisation", organisationID), before: current, after: placement, at: now)
-            return placement
+            try await place(organisationID, in: stage, reason: reason, override: override, by: actor, on: connection)
         }
+    }
+
+    /// The move itself, inside the caller's transaction (a move, or an admission to a programme).
+    func place(_ organisationID: UUID, in stage: IncubationStage, reason: String, override: Bool, by actor: Actor,
+               on connection: PostgresConnection) async throws -> Placement {
+        let now = clock.now()
+        let store = store(connection)
+        let current = try await store.currentForUpdate(of: organisationID)
+        if current?.stage == stage { throw DomainError.conflict("the organisation is in the \(stage.rawValue) stage already") }
+        let failed = try await checks(organisationID, from: current, to: stage).filter { !$0.met }
+        if !failed.isEmpty && !override {
+            throw DomainError(.conflict, "the move to \(stage.rawValue) fails \(failed.count) rule\(failed.count == 1 ? "" : "s"); "
+                              + "fix the record, or override with a written reason",
+                              fields: failed.map { FieldError("rules.\($0.side).\($0.rule.kind)", $0.detail) })
+        }
+        if let current { try await store.close(current.id, at: now) }
+        let placement = Placement(id: UUID.v7(at: now), organisationID: organisationID, stage: stage, enteredAt: now, reason: reason,
+                                  overridden: !failed.isEmpty, failedRules: failed.map(\.detail), movedBy: actor.userID)
+        try await store.insert(placement)
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID,
+                                  action: failed.isEmpty ? "incubation.moved" : "incubation.moved_with_override",
+                                  entity: AuditEntity("organisation", organisationID), before: current, after: placement, at: now)
+        return placement
     }
 
     // MARK: Rules

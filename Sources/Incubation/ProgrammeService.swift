@@ -1,0 +1,168 @@
+import Core
+import Foundation
+import Identity
+import PostgresNIO
+import Store
+
+/// Programmes and cohorts: staff open an intake with a capacity and a rubric; teams and
+/// organisations apply; reviewers score each application against the rubric; staff admit (the
+/// organisation enters the programme's stage, its rules checked), put on the waiting list when the
+/// cohort is full, or reject, always with a reason.
+public struct ProgrammeService: Sendable {
+    let database: Database
+    let identity: IdentityService
+    let incubation: IncubationService
+    let clock: any SpokesClock
+
+    public init(database: Database, identity: IdentityService, incubation: IncubationService, clock: any SpokesClock = SystemClock()) {
+        self.database = database
+        self.identity = identity
+        self.incubation = incubation
+        self.clock = clock
+    }
+
+    private func store(_ connection: PostgresConnection) -> ProgrammeStore { ProgrammeStore(connection: connection, logger: database.logger) }
+
+    /// A decision needs at least this many reviews.
+    public static let minimumReviews = 2
+
+    private func audit<State: Encodable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String, _ entity: AuditEntity,
+                                         before: State?, after: State) async throws {
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: action, entity: entity,
+                                  before: before, after: after, at: clock.now())
+    }
+
+    // MARK: Staff
+
+    public func create(by actor: Actor, _ new: NewProgramme) async throws -> Programme {
+        try Policy.authorize(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath))
+        if !new.problems.isEmpty { throw DomainError.invalid(new.problems) }
+        let now = clock.now()
+        let programme = Programme(id: UUID.v7(at: now), name: new.name.trimmingCharacters(in: .whitespaces), stage: new.stage,
+                                  intakeOpens: new.intakeOpens, intakeCloses: new.intakeCloses, capacity: new.capacity, rubric: new.rubric)
+        return try await database.transaction { connection in
+            try await store(connection).insert(programme, by: actor.userID, at: now)
+            try await audit(connection, actor, "programme.created", AuditEntity("programme", programme.id), before: nil as Programme?, after: programme)
+            return programme
+        }
+    }
+
+    /// Admits (entering the programme's stage, or the waiting list when the cohort is full) or rejects.
+    public func decide(by actor: Actor, applicationID: UUID, admit: Bool, reason: String) async throws -> Application {
+        var check = Validator()
+        let reason = check.text(reason, "reason", max: 2000)
+        try check.finish()
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let before = try await store.application(id: applicationID), let programme = try await store.programme(id: before.programmeID) else {
+                throw DomainError.notFound("no application has id \(applicationID.lowercased)")
+            }
+            try Policy.authorize(actor, .manageIncubation, try await identity.resource(of: before.organisationID))
+            guard before.status == .submitted || before.status == .waitlisted else {
+                throw DomainError.conflict("the application is \(before.status.rawValue) already")
+            }
+            guard before.reviews.count >= Self.minimumReviews else {
+                throw DomainError.conflict("a decision needs at least \(Self.minimumReviews) reviews; it has \(before.reviews.count)")
+            }
+            var after = before
+            after.decisionReason = reason
+            after.decidedAt = now
+            if !admit {
+                after.status = .rejected
+            } else if try await store.admittedCount(programmeID: programme.id) >= programme.capacity {
+                after.status = .waitlisted
+            } else {
+                after.status = .admitted
+                _ = try await incubation.place(before.organisationID, in: programme.stage, reason: "\(programme.name): \(reason)", override: false,
+                                               by: actor, on: connection)
+            }
+            try await store.decide(after, by: actor.userID)
+            try await audit(connection, actor, "application.\(after.status.rawValue)", AuditEntity("application", applicationID), before: before, after: after)
+            return after
+        }
+    }
+
+    // MARK: Applicants and reviewers
+
+    /// A team or organisation applies, once per programme, while the intake is open.
+    public func apply(by actor: Actor, programmeID: UUID, _ form: ApplicationForm) async throws -> Application {
+        try Policy.authorize(actor, .applyToProgramme, Resource(organisationID: actor.organisationID))
+        var check = Validator()
+        let idea = check.text(form.idea, "idea", max: 5000)
+        let needs = check.text(form.needs, "needs", max: 5000)
+        check.check((1...500).contains(form.teamSize), "teamSize", "must be 1 to 500 people")
+        try check.finish()
+        let now = clock.now()
+        let today = WorkingCalendar().dayKey(now)
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let programme = try await store.programme(id: programmeID) else { throw DomainError.notFound("no programme has id \(programmeID.lowercased)") }
+            guard programme.intakeOpens <= today && today <= programme.intakeCloses else {
+                throw DomainError.conflict("the intake of \(programme.name) is open from \(programme.intakeOpens) to \(programme.intakeCloses)")
+            }
+            let application = Application(id: UUID.v7(at: now), programmeID: programmeID, organisationID: actor.organisationID,
+                                           form: ApplicationForm(idea: idea, teamSize: form.teamSize, needs: needs), status: .submitted,
+                                           submittedAt: now, reviews: [])
+            do {
+                try await store.insert(application)
+            } catch where error.isUniqueViolation {
+                throw DomainError.conflict("your organisation has applied to \(programme.name) already")
+            }
+            try await audit(connection, actor, "application.submitted", AuditEntity("application", application.id), before: nil as Application?,
+                            after: application)
+            return application
+        }
+    }
+
+    /// A reviewer scores every rubric criterion, once; not an application of their own organisation.
+    public func review(by actor: Actor, applicationID: UUID, points: [String: Double], comment: String) async throws -> Application {
+        try Policy.authorize(actor, .reviewApplication, .platform)
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let before = try await store.application(id: applicationID), let programme = try await store.programme(id: before.programmeID) else {
+                throw DomainError.notFound("no application has id \(applicationID.lowercased)")
+            }
+            guard before.status == .submitted else { throw DomainError.conflict("the application is \(before.status.rawValue); reviews are closed") }
+            if before.organisationID == actor.organisationID { throw DomainError.forbidden("nobody reviews their own organisation's application") }
+            if before.reviews.contains(where: { $0.reviewerID == actor.userID }) { throw DomainError.conflict("you reviewed this application already") }
+            var check = Validator()
+            var hundredths: [String: Int] = [:]
+            for item in programme.rubric {
+                guard let value = points[item.name] else { check.check(false, "points.\(item.name)", "is required"); continue }
+                let scaled = (value * 100).rounded()
+                check.check(abs(scaled - value * 100) < 1e-6 && scaled >= 0 && scaled <= Double(item.weight * 100), "points.\(item.name)",
+                            "must be 0 to \(item.weight) with at most two decimals")
+                hundredths[item.name] = Int(scaled)
+            }
+            for name in points.keys where !programme.rubric.contains(where: { $0.name == name }) {
+                check.check(false, "points.\(name)", "is not a criterion of the rubric")
+            }
+            let comment = check.text(comment, "comment", max: 2000, required: false)
+            try check.finish()
+            let review = Review(reviewerID: actor.userID, reviewerName: actor.displayName, points: hundredths, comment: comment, submittedAt: now)
+            try await store.insert(review, applicationID: applicationID)
+            var after = before
+            after.reviews.append(review)
+            try await audit(connection, actor, "application.reviewed", AuditEntity("application", applicationID), before: before, after: after)
+            return after
+        }
+    }
+
+    // MARK: Reading
+
+    public func programmes() async throws -> [Programme] {
+        try await database.read { try await store($0).programmes() }
+    }
+
+    /// A programme's applications with their reviews, best average first: for staff and reviewers.
+    public func applications(programmeID: UUID, by actor: Actor) async throws -> [Application] {
+        guard Policy.decide(actor, .reviewApplication, .platform) == .allow || Policy.decide(actor, .manageIncubation,
+              Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow else {
+            throw DomainError.forbidden("applications are read by the incubator's staff and reviewers")
+        }
+        return try await database.read { try await store($0).applications(programmeID: programmeID) }
+            .sorted { ($0.averageScore ?? -1, $1.submittedAt) > ($1.averageScore ?? -1, $0.submittedAt) }
+    }
+}
