@@ -158,11 +158,24 @@ public struct ProgrammeService: Sendable {
 
     /// A programme's applications with their reviews, best average first: for staff and reviewers.
     public func applications(programmeID: UUID, by actor: Actor) async throws -> [Application] {
-        guard Policy.decide(actor, .reviewApplication, .platform) == .allow || Policy.decide(actor, .manageIncubation,
-              Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow else {
-            throw DomainError.forbidden("applications are read by the incubator's staff and reviewers")
-        }
+        try authorizeReader(actor)
         return try await database.read { try await store($0).applications(programmeID: programmeID) }
             .sorted { ($0.averageScore ?? -1, $1.submittedAt) > ($1.averageScore ?? -1, $0.submittedAt) }
+    }
+
+    /// One application with its reviews: for staff and reviewers.
+    public func application(id: UUID, by actor: Actor) async throws -> Application {
+        try authorizeReader(actor)
+        guard let application = try await database.read({ try await store($0).application(id: id, forUpdate: false) }) else {
+            throw DomainError.notFound("no application has id \(id.lowercased)")
+        }
+        return application
+    }
+
+    private func authorizeReader(_ actor: Actor) throws {
+        guard Policy.decide(actor, .reviewApplication, .platform) == .allow
+                || Policy.decide(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow else {
+            throw DomainError.forbidden("applications are read by the incubator's staff and reviewers")
+        }
     }
 }

@@ -47,8 +47,11 @@ struct ProgrammeStore {
         try await applications("SELECT \(unescaped: Self.columns) FROM incubation.applications WHERE programme_id = \(programmeID) ORDER BY submitted_at, id")
     }
 
-    func application(id: UUID) async throws -> Application? {
-        try await applications("SELECT \(unescaped: Self.columns) FROM incubation.applications WHERE id = \(id) FOR UPDATE").first
+    /// One application, locked for update unless only read.
+    func application(id: UUID, forUpdate: Bool = true) async throws -> Application? {
+        try await applications("""
+            SELECT \(unescaped: Self.columns) FROM incubation.applications WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")
+            """).first
     }
 
     private func applications(_ query: PostgresQuery) async throws -> [Application] {

@@ -25,6 +25,7 @@ public struct AppDependencies: Sendable {
     public var awards: AwardService
     public var suppliers: SupplierService
     public var incubation: IncubationService
+    public var programmes: ProgrammeService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -38,6 +39,7 @@ public struct AppDependencies: Sendable {
         self.purchaseLists = PurchaseListService(database: database, identity: identity, catalogue: purchaseCatalogue, clock: clock)
         self.tenders = TenderService(database: database, identity: identity, clock: clock)
         self.incubation = IncubationService(database: database, identity: identity, clock: clock)
+        self.programmes = ProgrammeService(database: database, identity: identity, incubation: incubation, clock: clock)
         self.bids = BidService(database: database, identity: identity, sealer: sealer, incubation: incubation, clock: clock)
         self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
         self.evaluations = EvaluationService(database: database, identity: identity, clock: clock)
@@ -79,6 +81,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     EvaluationController(tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations, awards: dependencies.awards,
                          suppliers: dependencies.suppliers, identity: dependencies.identity, views: views).register(on: router)
     IncubatorController(incubation: dependencies.incubation, identity: dependencies.identity, views: views).register(on: router)
+    ProgrammeController(programmes: dependencies.programmes, identity: dependencies.identity, views: views).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
@@ -93,7 +96,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
                    serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
-                   awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation).registerHandlers(on: api)
+                   awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
+                   programmes: dependencies.programmes).registerHandlers(on: api)
     return router
 }
 

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -48,6 +49,45 @@ struct IncubatorPageTests {
             #expect(updated.status == .ok)
             #expect(try await client.json(.get, "/api/v1/incubation/alerts", token: try await client.token("ngo")).status == .forbidden)
             #expect(try await client.json(.get, "/api/v1/incubation/alerts", token: token).status == .ok)
+        }
+    }
+
+    @Test("staff open an intake; a team applies through the page; two reviewers score it; staff admit it into the nursery")
+    func programme() async throws {
+        try await TestApp.run { client, world in
+            let team = try await world.identity.createOrganisation(by: .system, NewOrganisation(
+                kind: "social_organisation", nameZh: "“邻里守望”公益团队", nameEn: "Neighbourhood Watch team", creditCode: nil, jurisdictionCode: "370102"))
+            _ = try await world.identity.createUser(by: .system, NewUser(username: "linli", displayName: "林丽", password: "a long team password",
+                                                                          organisationID: team.id, roles: ["supplier", "org_admin"]))
+            let staff = Browser(client)
+            _ = try await staff.signIn("incubator")
+            let calendar = WorkingCalendar()
+            let today = calendar.dayKey(Date()), later = calendar.dayKey(Date().addingTimeInterval(30 * 86_400))
+            var fields: [(String, String)] = [("name", "苗圃计划"), ("stage", "nursery"), ("opens", today), ("closes", later), ("capacity", "10"),
+                                              ("rubric0", "公益创意"), ("weight0", "40"), ("rubric1", "团队"), ("weight1", "30"), ("rubric2", "社区需求"), ("weight2", "20")]
+            let wrong = try await staff.post("/incubator/programmes", fields)
+            #expect(wrong.status == .unprocessableContent && wrong.html.contains("weights add up to 100"))
+            fields[10] = ("weight2", "30")
+            let created = try await staff.post("/incubator/programmes", fields)
+            #expect(created.status == .seeOther)
+            let path = try #require(created.location)
+            let member = Browser(client)
+            _ = try await member.signIn("linli", password: "a long team password")
+            #expect(try await member.get(path).html.contains("提交申请"))
+            #expect(try await member.post(path + "/apply", [("idea", "楼栋志愿者每日敲门问候独居老人"), ("teamSize", "3"), ("needs", "项目设计辅导")]).status == .seeOther)
+            let twice = try await member.post(path + "/apply", [("idea", "再次申请"), ("teamSize", "3"), ("needs", "x")])
+            #expect(twice.status == .conflict && twice.html.contains("applied to 苗圃计划 already"))
+            let page = try await staff.get(path)
+            let applicationID = try #require(page.html.range(of: "/incubator/applications/").map { String(page.html[$0.upperBound...].prefix(36)) })
+            for (browser, username) in [(staff, "incubator"), (Browser(client), "evaluator")] {
+                if username == "evaluator" { _ = try await browser.signIn("evaluator") }
+                #expect(try await browser.post("/incubator/applications/\(applicationID)/review",
+                                               [("points-公益创意", "34"), ("points-团队", "25"), ("points-社区需求", "26"), ("comment", "")]).status == .seeOther)
+            }
+            #expect(try await staff.post("/incubator/applications/\(applicationID)/decision", [("reason", "评审通过"), ("decision", "admit")]).status == .seeOther)
+            let decided = try await staff.get(path)
+            #expect(decided.html.contains("已录取") && decided.html.contains("85"))
+            #expect(try await staff.get("/incubator").html.contains("“邻里守望”公益团队"))
         }
     }
 }

@@ -99,3 +99,65 @@ extension Components.Schemas.Placement {
                   enteredAt: p.enteredAt, leftAt: p.leftAt, reason: p.reason, overridden: p.overridden, failedRules: p.failedRules)
     }
 }
+
+/// Programmes, applications and reviews in the JSON API.
+extension APIHandler {
+    func listProgrammes(_ input: Operations.ListProgrammes.Input) async throws -> Operations.ListProgrammes.Output {
+        .ok(.init(body: .json(try await programmes.programmes().map(Components.Schemas.Programme.init))))
+    }
+
+    func createProgramme(_ input: Operations.CreateProgramme.Input) async throws -> Operations.CreateProgramme.Output {
+        guard case .json(let b) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let programme = try await programmes.create(by: try signedIn(), NewProgramme(
+            name: b.name, stage: IncubationStage(rawValue: b.stage.rawValue) ?? .nursery, intakeOpens: b.intakeOpens,
+            intakeCloses: b.intakeCloses, capacity: b.capacity, rubric: b.rubric.map { RubricItem(name: $0.name, weight: $0.weight) }))
+        return .created(.init(body: .json(.init(programme))))
+    }
+
+    func listApplications(_ input: Operations.ListApplications.Input) async throws -> Operations.ListApplications.Output {
+        let applications = try await programmes.applications(programmeID: try uuid(input.path.programmeId, "programmeId"), by: try signedIn())
+        return .ok(.init(body: .json(try await mapped(applications))))
+    }
+
+    func applyToProgramme(_ input: Operations.ApplyToProgramme.Input) async throws -> Operations.ApplyToProgramme.Output {
+        guard case .json(let b) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let application = try await programmes.apply(by: try signedIn(), programmeID: try uuid(input.path.programmeId, "programmeId"),
+                                                     ApplicationForm(idea: b.idea, teamSize: b.teamSize, needs: b.needs))
+        return .created(.init(body: .json(try await mapped([application])[0])))
+    }
+
+    func reviewApplication(_ input: Operations.ReviewApplication.Input) async throws -> Operations.ReviewApplication.Output {
+        guard case .json(let b) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let application = try await programmes.review(by: try signedIn(), applicationID: try uuid(input.path.applicationId, "applicationId"),
+                                                      points: b.points.additionalProperties, comment: b.comment ?? "")
+        return .created(.init(body: .json(try await mapped([application])[0])))
+    }
+
+    func decideApplication(_ input: Operations.DecideApplication.Input) async throws -> Operations.DecideApplication.Output {
+        guard case .json(let b) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let application = try await programmes.decide(by: try signedIn(), applicationID: try uuid(input.path.applicationId, "applicationId"),
+                                                      admit: b.admit, reason: b.reason)
+        return .ok(.init(body: .json(try await mapped([application])[0])))
+    }
+
+    /// Applications with their organisations' names, looked up together.
+    private func mapped(_ applications: [Application]) async throws -> [Components.Schemas.ProgrammeApplication] {
+        let names = try await identity.organisations(ids: Set(applications.map(\.organisationID)))
+        return applications.map { a in
+            .init(id: a.id.lowercased, programmeId: a.programmeID.lowercased, organisationId: a.organisationID.lowercased,
+                  organisationName: names[a.organisationID]?.nameZh ?? "", idea: a.form.idea, teamSize: a.form.teamSize, needs: a.form.needs,
+                  status: .init(rawValue: a.status.rawValue) ?? .submitted, submittedAt: a.submittedAt, decisionReason: a.decisionReason,
+                  decidedAt: a.decidedAt, averageScore: a.averageScore.map { Double($0) / 100 },
+                  reviews: a.reviews.map { .init(reviewerName: $0.reviewerName, points: .init(additionalProperties: $0.points.mapValues { Double($0) / 100 }),
+                                                 total: Double($0.total) / 100, comment: $0.comment, submittedAt: $0.submittedAt) })
+        }
+    }
+}
+
+extension Components.Schemas.Programme {
+    init(_ p: Programme) {
+        self.init(id: p.id.lowercased, name: p.name, stage: .init(rawValue: p.stage.rawValue) ?? .nursery,
+                  intakeOpens: p.intakeOpens, intakeCloses: p.intakeCloses, capacity: p.capacity,
+                  rubric: p.rubric.map { .init(name: $0.name, weight: $0.weight) })
+    }
+}

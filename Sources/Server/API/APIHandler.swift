@@ -19,6 +19,7 @@ struct APIHandler: APIProtocol {
     let awards: AwardService
     let suppliers: SupplierService
     let incubation: IncubationService
+    let programmes: ProgrammeService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

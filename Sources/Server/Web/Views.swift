@@ -11,7 +11,7 @@ struct Views: Sendable {
     static let required = ["layout", "home", "login", "error", "organisations", "organisation",
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
-                           "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation"]
+                           "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation", "programmes", "programme"]
 
     let library: MustacheLibrary
     let localisation: Localisation
