@@ -11,6 +11,14 @@ enum DemoIncubation {
     /// yyyy-MM-dd 10:00 Beijing.
     static func day(_ text: String) -> Date { WorkingCalendar().moment(hour: 10, on: ISO8601DateFormatter().date(from: text + "T02:00:00Z")!) }
 
+    /// A member who may apply for a team (created once; the demo password like every demo user).
+    private static func member(of team: Organisation, username: String, displayName: String, identity: IdentityService,
+                               password: String) async throws -> Actor {
+        _ = try await identity.createUser(by: .system, NewUser(username: username, displayName: displayName, password: password,
+                                                             organisationID: team.id, roles: ["supplier", "org_admin"]))
+        return try await identity.signIn(username: username, password: password)
+    }
+
     static func load(database: Database, identity: IdentityService, password: String) async throws -> String {
         let probe = IncubationService(database: database, identity: identity)
         guard try await probe.board().allSatisfy({ $0.placements.isEmpty }) else { return "Demo incubation: present already, left alone." }
@@ -31,11 +39,34 @@ enum DemoIncubation {
         }
         let youth = try await organisation("youth")
         moves.append(("2025-09-15", youth, .incubator, "孵化器2025年第二期：青少年服务项目入孵", false))
-        moves.append(("2026-09-07", team.id, .nursery, "苗圃计划2026年秋季：三人团队的邻里互助创意入选", false))
         for (date, id, stage, reason, override) in moves {
             let service = IncubationService(database: database, identity: identity, clock: ManualClock(day(date)))
             _ = try await service.move(by: staff, organisationID: id, to: stage, reason: reason, override: override)
         }
-        return "Demo incubation: \(moves.count) moves of 6 organisations."
+        // The autumn nursery intake: the team applies, two reviewers score it, staff admit it (which
+        // moves it into the nursery); a second team waits for its second review.
+        let clock = ManualClock(day("2026-08-20"))
+        let programmes = ProgrammeService(database: database, identity: identity,
+                                          incubation: IncubationService(database: database, identity: identity, clock: clock), clock: clock)
+        let programme = try await programmes.create(by: staff, NewProgramme(
+            name: "苗圃计划2026年秋季", stage: .nursery, intakeOpens: "2026-08-15", intakeCloses: "2026-12-31", capacity: 8,
+            rubric: [RubricItem(name: "公益创意", weight: 40), RubricItem(name: "团队", weight: 30), RubricItem(name: "社区需求", weight: 30)]))
+        let teamMember = try await member(of: team, username: "linli", displayName: "林丽", identity: identity, password: password)
+        let application = try await programmes.apply(by: teamMember, programmeID: programme.id, ApplicationForm(
+            idea: "组织楼栋志愿者每日敲门问候独居老人，建立邻里互助清单", teamSize: 3, needs: "项目设计辅导、志愿者培训、登记注册指导"))
+        clock.advance(by: 5 * 86_400)
+        let evaluator = try await identity.signIn(username: "evaluator", password: password)
+        _ = try await programmes.review(by: staff, applicationID: application.id, points: ["公益创意": 34, "团队": 24, "社区需求": 27], comment: "需求真实，团队投入")
+        _ = try await programmes.review(by: evaluator, applicationID: application.id, points: ["公益创意": 35, "团队": 22, "社区需求": 28], comment: "")
+        clock.advance(by: day("2026-09-07").timeIntervalSince(clock.now()))
+        _ = try await programmes.decide(by: staff, applicationID: application.id, admit: true, reason: "评审平均85分，录取")
+        let second = try await identity.createOrganisation(by: .system, NewOrganisation(
+            kind: "social_organisation", nameZh: "“绿色楼院”环保小组", nameEn: "Green courtyard team", creditCode: nil, jurisdictionCode: "370102"))
+        let secondMember = try await member(of: second, username: "lvse", displayName: "吕森", identity: identity, password: password)
+        clock.advance(by: 30 * 86_400)
+        let waiting = try await programmes.apply(by: secondMember, programmeID: programme.id, ApplicationForm(
+            idea: "在老旧小区推广垃圾分类和楼院绿化", teamSize: 2, needs: "场地、活动经费"))
+        _ = try await programmes.review(by: staff, applicationID: waiting.id, points: ["公益创意": 30, "团队": 20, "社区需求": 25], comment: "")
+        return "Demo incubation: \(moves.count + 1) moves of 6 organisations, a nursery intake with 2 applications."
     }
 }
