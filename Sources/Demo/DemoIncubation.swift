@@ -67,6 +67,24 @@ enum DemoIncubation {
         let waiting = try await programmes.apply(by: secondMember, programmeID: programme.id, ApplicationForm(
             idea: "在老旧小区推广垃圾分类和楼院绿化", teamSize: 2, needs: "场地、活动经费"))
         _ = try await programmes.review(by: staff, applicationID: waiting.id, points: ["公益创意": 30, "团队": 20, "社区需求": 25], comment: "")
-        return "Demo incubation: \(moves.count + 1) moves of 6 organisations, a nursery intake with 2 applications."
+        // Two rounds of capacity assessments (March and October), the team's first in October.
+        let assessor = IncubationService(database: database, identity: identity, clock: ManualClock(day("2026-10-30")))
+        let rounds: [(String, [(UUID, [Int])])] = [
+            ("2026-03-20", [(try await organisation("ngo"), [3, 3, 3, 2, 2, 3, 3]), (try await organisation("eldercare"), [3, 2, 3, 3, 2, 3, 4]),
+                            (try await organisation("harmony"), [3, 2, 2, 2, 2, 2, 3]), (try await organisation("warmsun"), [2, 2, 2, 2, 2, 2, 3]),
+                            (youth, [2, 1, 2, 1, 1, 2, 3])]),
+            ("2026-10-20", [(try await organisation("ngo"), [4, 3, 3, 3, 3, 3, 4]), (try await organisation("eldercare"), [4, 3, 3, 3, 3, 3, 4]),
+                            (try await organisation("harmony"), [3, 3, 3, 2, 3, 3, 3]), (try await organisation("warmsun"), [3, 2, 3, 3, 2, 3, 3]),
+                            (youth, [3, 2, 2, 2, 2, 2, 3]), (team.id, [3, 1, 1, 1, 1, 1, 2])]),
+        ]
+        var assessed = 0
+        for (date, scores) in rounds {
+            for (id, values) in scores {
+                _ = try await assessor.recordAssessment(by: staff, organisationID: id, assessedOn: date,
+                                                        scores: Dictionary(uniqueKeysWithValues: zip(CapacityElement.allCases, values)), note: "")
+                assessed += 1
+            }
+        }
+        return "Demo incubation: \(moves.count + 1) moves of 6 organisations, a nursery intake with 2 applications, \(assessed) assessments."
     }
 }

@@ -84,3 +84,31 @@ struct IncubationStore {
         try await connection.query("UPDATE incubation.placements SET left_at = \(date) WHERE id = \(placementID)", logger: logger)
     }
 }
+
+/// The SQL of capacity assessments.
+extension IncubationStore {
+    func assessments(of organisationIDs: [UUID]) async throws -> [CapacityAssessment] {
+        var result: [CapacityAssessment] = []
+        for try await (id, organisation, day, scores, note) in try await connection.query("""
+            SELECT id, organisation_id, assessed_on::text, scores::text, note FROM incubation.assessments
+            WHERE organisation_id = ANY(\(organisationIDs)) ORDER BY organisation_id, assessed_on
+            """, logger: logger).decode((UUID, UUID, String, String, String).self) {
+            let raw = try JSONDecoder().decode([String: Int].self, from: Data(scores.utf8))
+            var decoded: [CapacityElement: Int] = [:]
+            for (key, value) in raw { if let element = CapacityElement(rawValue: key) { decoded[element] = value } }
+            result.append(CapacityAssessment(id: id, organisationID: organisation, assessedOn: day, scores: decoded, note: note))
+        }
+        return result
+    }
+
+    func insert(_ a: CapacityAssessment, by userID: UUID, at date: Date) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let scores = Dictionary(uniqueKeysWithValues: a.scores.map { ($0.key.rawValue, $0.value) })
+        try await connection.query("""
+            INSERT INTO incubation.assessments (id, organisation_id, assessed_on, scores, note, assessor_id, recorded_at)
+            VALUES (\(a.id), \(a.organisationID), \(a.assessedOn)::date, \(String(decoding: try encoder.encode(scores), as: UTF8.self))::jsonb,
+                    \(a.note), \(userID), \(date))
+            """, logger: logger)
+    }
+}

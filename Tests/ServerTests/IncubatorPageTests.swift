@@ -90,4 +90,22 @@ struct IncubatorPageTests {
             #expect(try await staff.get("/incubator").html.contains("“邻里守望”公益团队"))
         }
     }
+
+    @Test("staff record a capacity assessment on the organisation's page; a missing element is refused; the trend is drawn")
+    func assessment() async throws {
+        try await TestApp.run { client, world in
+            let ngo = try await world.actor("ngo").organisationID.uuidString.lowercased()
+            let staff = Browser(client)
+            _ = try await staff.signIn("incubator")
+            let elements = ["aspirations", "strategy", "organisational_skills", "human_resources", "systems_and_infrastructure", "structure", "culture"]
+            let missing = try await staff.post("/incubator/organisations/\(ngo)/assessments", [("assessedOn", "2026-01-15")] + elements.dropLast().map { ($0, "3") })
+            #expect(missing.status == .unprocessableContent && missing.html.contains("scores.culture"))
+            #expect(try await staff.post("/incubator/organisations/\(ngo)/assessments",
+                                         [("assessedOn", "2026-01-15"), ("note", "首轮")] + elements.map { ($0, "3") }).status == .seeOther)
+            let page = try await Browser(client).get("/incubator/organisations/\(ngo)")
+            #expect(page.html.contains("<polyline") && page.html.contains("2026-01-15") && !page.html.contains("记录评估"))
+            let api = try await client.list("/api/v1/incubation/organisations/\(ngo)/assessments")
+            #expect(api.first?["average"] as? Double == 3)
+        }
+    }
 }

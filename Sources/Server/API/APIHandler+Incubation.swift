@@ -161,3 +161,38 @@ extension Components.Schemas.Programme {
                   rubric: p.rubric.map { .init(name: $0.name, weight: $0.weight) })
     }
 }
+
+/// Capacity assessments in the JSON API.
+extension APIHandler {
+    func listAssessments(_ input: Operations.ListAssessments.Input) async throws -> Operations.ListAssessments.Output {
+        .ok(.init(body: .json(try await incubation.assessments(of: try uuid(input.path.organisationId, "organisationId"))
+            .map(Components.Schemas.CapacityAssessment.init))))
+    }
+
+    func recordAssessment(_ input: Operations.RecordAssessment.Input) async throws -> Operations.RecordAssessment.Output {
+        guard case .json(let b) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        var scores: [CapacityElement: Int] = [:]
+        for (key, value) in b.scores.additionalProperties {
+            guard let element = CapacityElement(rawValue: key) else { throw DomainError.invalid([FieldError("scores.\(key)", "is not one of the seven elements")]) }
+            scores[element] = value
+        }
+        let assessment = try await incubation.recordAssessment(by: try signedIn(), organisationID: try uuid(input.path.organisationId, "organisationId"),
+                                                               assessedOn: b.assessedOn, scores: scores, note: b.note ?? "")
+        return .created(.init(body: .json(.init(assessment))))
+    }
+
+    func listCohortAverages(_ input: Operations.ListCohortAverages.Input) async throws -> Operations.ListCohortAverages.Output {
+        .ok(.init(body: .json(try await incubation.cohortAverages().map {
+            .init(stage: .init(rawValue: $0.stage.rawValue) ?? .nursery, organisations: $0.organisations,
+                  averages: .init(additionalProperties: Dictionary(uniqueKeysWithValues: $0.averages.map { ($0.key.rawValue, Double($0.value) / 100) })))
+        })))
+    }
+}
+
+extension Components.Schemas.CapacityAssessment {
+    init(_ a: CapacityAssessment) {
+        self.init(id: a.id.lowercased, organisationId: a.organisationID.lowercased, assessedOn: a.assessedOn,
+                  scores: .init(additionalProperties: Dictionary(uniqueKeysWithValues: a.scores.map { ($0.key.rawValue, $0.value) })),
+                  average: Double(a.average) / 100, note: a.note)
+    }
+}

@@ -16,6 +16,7 @@ struct IncubatorController {
         router.get("/incubator", use: board)
         router.get("/incubator/organisations/:id", use: journey)
         router.post("/incubator/organisations/:id/move", use: move)
+        router.post("/incubator/organisations/:id/assessments", use: assess)
     }
 
     private let calendar = WorkingCalendar()
@@ -37,6 +38,11 @@ struct IncubatorController {
             },
             "funnel": funnel.map { ["year": $0.year, "stage": stageName($0.stage, context), "entered": $0.entered, "graduated": $0.graduated] },
             "chart": Self.funnelChart(funnel, label: { stageName($0, context) }),
+            "elements": CapacityElement.allCases.map { views.text("element_\($0.rawValue)", context) },
+            "cohorts": try await incubation.cohortAverages().filter { $0.organisations > 0 }.map { c -> [String: Any] in
+                ["stage": stageName(c.stage, context), "organisations": c.organisations,
+                 "averages": CapacityElement.allCases.map { Points(hundredths: c.averages[$0] ?? 0).formatted }]
+            },
         ]
         if let actor = context.actor, Policy.decide(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow {
             let alerts = try await incubation.alerts()
@@ -97,11 +103,51 @@ struct IncubatorController {
                                                       "selected": $0 == (IncubationStage(rawValue: form["stage"] ?? "") ?? journey.nextStage)] },
             "reason": form["reason"] ?? "",
         ]
+        let assessments = try await incubation.assessments(of: id)
+        data["elements"] = CapacityElement.allCases.map { ["value": $0.rawValue, "label": views.text("element_\($0.rawValue)", context)] }
+        data["assessments"] = assessments.reversed().map { a -> [String: Any] in
+            ["on": a.assessedOn, "scores": CapacityElement.allCases.map { a.scores[$0] ?? 0 }, "average": Points(hundredths: a.average).formatted,
+             "note": a.note]
+        }
+        data["trend"] = Self.trendChart(assessments)
+        data["today"] = calendar.dayKey(Date())
         if let current = journey.current { data["current"] = stageName(current.stage, context) }
         if let next = journey.nextStage { data["nextStage"] = stageName(next, context) }
         if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
         if let actor = context.actor, Policy.decide(actor, .manageIncubation, try await identity.resource(of: id)) == .allow { data["isStaff"] = true }
         return views.page("incubator-organisation", title: data["name"] as? String ?? "", data: data, status: status, request: request, context: context)
+    }
+
+    /// The average of each assessment over time, on the 1–4 scale, with its value written at each point.
+    static func trendChart(_ assessments: [CapacityAssessment]) -> String {
+        guard !assessments.isEmpty else { return "" }
+        let width = 480, height = 160, left = 30, right = 20, top = 10, bottom = 30
+        func x(_ index: Int) -> Int { assessments.count == 1 ? left + (width - left - right) / 2 : left + index * (width - left - right) / (assessments.count - 1) }
+        func y(_ hundredths: Int) -> Int { top + (400 - hundredths) * (height - top - bottom) / 300 }
+        var svg = (1...4).map { "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y($0 * 100))\" y2=\"\(y($0 * 100))\" stroke=\"#ddd\"/><text x=\"0\" y=\"\(y($0 * 100) + 4)\">\($0)</text>" }.joined()
+        let points = assessments.enumerated().map { "\(x($0.offset)),\(y($0.element.average))" }.joined(separator: " ")
+        svg += "<polyline points=\"\(points)\" fill=\"none\" stroke=\"#9b1c1c\" stroke-width=\"2\"/>"
+        for (index, a) in assessments.enumerated() {
+            svg += "<circle cx=\"\(x(index))\" cy=\"\(y(a.average))\" r=\"3\" fill=\"#9b1c1c\"/>"
+            svg += "<text x=\"\(x(index) - 12)\" y=\"\(y(a.average) - 6)\">\(Points(hundredths: a.average).formatted)</text>"
+            svg += "<text x=\"\(x(index) - 30)\" y=\"\(height - 8)\">\(a.assessedOn)</text>"
+        }
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-size=\"11\" role=\"img\" aria-label=\"trend\">\(svg)</svg>"
+    }
+
+    func assess(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        var request = request
+        let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+        do {
+            var scores: [CapacityElement: Int] = [:]
+            for element in CapacityElement.allCases { scores[element] = Int(form[element.rawValue] ?? "") }
+            _ = try await incubation.recordAssessment(by: actor, organisationID: id, assessedOn: form["assessedOn"] ?? "", scores: scores, note: form["note"] ?? "")
+            return .redirect(to: "/incubator/organisations/\(id.lowercased)")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await renderJourney(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
     }
 
     func move(_ request: Request, context: AppRequestContext) async throws -> Response {
