@@ -121,7 +121,7 @@ struct IncubatorController {
     /// The average of each assessment over time, on the 1–4 scale, with its value written at each point.
     static func trendChart(_ assessments: [CapacityAssessment]) -> String {
         guard !assessments.isEmpty else { return "" }
-        let width = 480, height = 160, left = 30, right = 20, top = 10, bottom = 30
+        let width = 480, height = 160, left = 40, right = 50, top = 10, bottom = 30
         func x(_ index: Int) -> Int { assessments.count == 1 ? left + (width - left - right) / 2 : left + index * (width - left - right) / (assessments.count - 1) }
         func y(_ hundredths: Int) -> Int { top + (400 - hundredths) * (height - top - bottom) / 300 }
         var svg = (1...4).map { "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y($0 * 100))\" y2=\"\(y($0 * 100))\" stroke=\"#ddd\"/><text x=\"0\" y=\"\(y($0 * 100) + 4)\">\($0)</text>" }.joined()
