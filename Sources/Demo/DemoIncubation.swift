@@ -85,6 +85,18 @@ enum DemoIncubation {
                 assessed += 1
             }
         }
-        return "Demo incubation: \(moves.count + 1) moves of 6 organisations, a nursery intake with 2 applications, \(assessed) assessments."
+        // Mentors and the sessions they held.
+        let gao = try await assessor.addMentor(by: staff, name: "高教授", expertise: "青少年社会工作", affiliation: "山东大学社会工作系")
+        let liu = try await assessor.addMentor(by: staff, name: "刘督导", expertise: "社会组织财务与治理", affiliation: "济南市社会工作协会")
+        let sessions: [(UUID, UUID?, String, Int, SupportSession.Kind, String)] = [
+            (youth, gao.id, "2026-04-10", 120, .mentoring, "青少年成长小组方案设计"), (youth, liu.id, "2026-05-15", 90, .mentoring, "项目预算与财务制度"),
+            (youth, nil, "2026-06-20", 240, .training, "政府购买服务投标实务培训"), (team.id, gao.id, "2026-09-20", 90, .mentoring, "邻里互助项目设计"),
+            (team.id, nil, "2026-10-12", 180, .training, "社会组织登记与章程"), (try await organisation("harmony"), nil, "2026-07-08", 120, .roadshow, "社区治理品牌项目路演"),
+        ]
+        for (id, mentor, day, minutes, kind, topic) in sessions {
+            _ = try await assessor.recordSession(by: staff, organisationID: id, mentorID: mentor, heldOn: day, minutes: minutes, kind: kind, topic: topic)
+        }
+        return "Demo incubation: \(moves.count + 1) moves of 6 organisations, a nursery intake with 2 applications, \(assessed) assessments, "
+            + "2 mentors, \(sessions.count) sessions."
     }
 }

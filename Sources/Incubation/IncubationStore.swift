@@ -112,3 +112,39 @@ extension IncubationStore {
             """, logger: logger)
     }
 }
+
+/// The SQL of mentors and support sessions.
+extension IncubationStore {
+    func mentors() async throws -> [Mentor] {
+        var result: [Mentor] = []
+        for try await (id, name, expertise, affiliation) in try await connection.query(
+            "SELECT id, name, expertise, affiliation FROM incubation.mentors ORDER BY name, id", logger: logger).decode((UUID, String, String, String).self) {
+            result.append(Mentor(id: id, name: name, expertise: expertise, affiliation: affiliation))
+        }
+        return result
+    }
+
+    func insert(_ m: Mentor, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO incubation.mentors (id, name, expertise, affiliation, created_at) VALUES (\(m.id), \(m.name), \(m.expertise), \(m.affiliation), \(date))
+            """, logger: logger)
+    }
+
+    func sessions(of organisationID: UUID) async throws -> [SupportSession] {
+        var result: [SupportSession] = []
+        for try await (id, mentor, held, minutes, kind, topic) in try await connection.query("""
+            SELECT id, mentor_id, held_on::text, minutes, kind, topic FROM incubation.sessions WHERE organisation_id = \(organisationID) ORDER BY held_on, id
+            """, logger: logger).decode((UUID, UUID?, String, Int, String, String).self) {
+            result.append(SupportSession(id: id, organisationID: organisationID, mentorID: mentor, heldOn: held, minutes: minutes,
+                                         kind: SupportSession.Kind(rawValue: kind) ?? .mentoring, topic: topic))
+        }
+        return result
+    }
+
+    func insert(_ s: SupportSession, by userID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO incubation.sessions (id, organisation_id, mentor_id, held_on, minutes, kind, topic, recorded_by, recorded_at)
+            VALUES (\(s.id), \(s.organisationID), \(s.mentorID), \(s.heldOn)::date, \(s.minutes), \(s.kind.rawValue), \(s.topic), \(userID), \(date))
+            """, logger: logger)
+    }
+}

@@ -27,6 +27,13 @@ struct IncubatorPageTests {
                                          [("stage", "incubator"), ("reason", "街道推荐的重点项目，登记手续正在办理，先行入孵。"), ("override", "on")]).status == .seeOther)
             let moved = try await staff.get("/incubator/organisations/\(id)")
             #expect(moved.html.contains("破例进入") && moved.html.contains("not registered"))
+            // A training session, recorded on the page; a session without a topic is refused.
+            #expect(try await staff.post("/incubator/organisations/\(id)/sessions", [("heldOn", "2026-01-10"), ("kind", "training"), ("hours", "2"),
+                                                                                       ("topic", ""), ("mentor", "")]).status == .unprocessableContent)
+            #expect(try await staff.post("/incubator/organisations/\(id)/sessions", [("heldOn", "2026-01-10"), ("kind", "training"), ("hours", "2.5"),
+                                                                                       ("topic", "社会组织登记与章程"), ("mentor", "")]).status == .seeOther)
+            let withSession = try await Browser(client).get("/incubator/organisations/\(id)")
+            #expect(withSession.html.contains("社会组织登记与章程") && withSession.html.contains("2.5"))
             // The board shows it; others see the page but not the move form, and the API refuses their moves.
             #expect(try await Browser(client).get("/incubator").html.contains("“邻里守望”公益团队"))
             let ngo = Browser(client)

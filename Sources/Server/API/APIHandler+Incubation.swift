@@ -196,3 +196,38 @@ extension Components.Schemas.CapacityAssessment {
                   average: Double(a.average) / 100, note: a.note)
     }
 }
+
+/// Mentors and support sessions in the JSON API.
+extension APIHandler {
+    func listMentors(_ input: Operations.ListMentors.Input) async throws -> Operations.ListMentors.Output {
+        .ok(.init(body: .json(try await incubation.mentors().map {
+            .init(id: $0.id.lowercased, name: $0.name, expertise: $0.expertise, affiliation: $0.affiliation)
+        })))
+    }
+
+    func addMentor(_ input: Operations.AddMentor.Input) async throws -> Operations.AddMentor.Output {
+        guard case .json(let b) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let m = try await incubation.addMentor(by: try signedIn(), name: b.name, expertise: b.expertise, affiliation: b.affiliation ?? "")
+        return .created(.init(body: .json(.init(id: m.id.lowercased, name: m.name, expertise: m.expertise, affiliation: m.affiliation))))
+    }
+
+    func listSessions(_ input: Operations.ListSessions.Input) async throws -> Operations.ListSessions.Output {
+        .ok(.init(body: .json(try await incubation.sessions(of: try uuid(input.path.organisationId, "organisationId"))
+            .map(Components.Schemas.SupportSession.init))))
+    }
+
+    func recordSession(_ input: Operations.RecordSession.Input) async throws -> Operations.RecordSession.Output {
+        guard case .json(let b) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let session = try await incubation.recordSession(by: try signedIn(), organisationID: try uuid(input.path.organisationId, "organisationId"),
+                                                         mentorID: try b.mentorId.map { try uuid($0, "mentorId") }, heldOn: b.heldOn, minutes: b.minutes,
+                                                         kind: SupportSession.Kind(rawValue: b.kind.rawValue) ?? .mentoring, topic: b.topic)
+        return .created(.init(body: .json(.init(session))))
+    }
+}
+
+extension Components.Schemas.SupportSession {
+    init(_ s: SupportSession) {
+        self.init(id: s.id.lowercased, organisationId: s.organisationID.lowercased, mentorId: s.mentorID?.lowercased, heldOn: s.heldOn, minutes: s.minutes,
+                  kind: .init(rawValue: s.kind.rawValue) ?? .mentoring, topic: s.topic)
+    }
+}

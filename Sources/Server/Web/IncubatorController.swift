@@ -17,6 +17,7 @@ struct IncubatorController {
         router.get("/incubator/organisations/:id", use: journey)
         router.post("/incubator/organisations/:id/move", use: move)
         router.post("/incubator/organisations/:id/assessments", use: assess)
+        router.post("/incubator/organisations/:id/sessions", use: recordSession)
     }
 
     private let calendar = WorkingCalendar()
@@ -110,6 +111,15 @@ struct IncubatorController {
              "note": a.note]
         }
         data["trend"] = Self.trendChart(assessments)
+        let mentors = try await incubation.mentors()
+        let sessions = try await incubation.sessions(of: id)
+        data["sessions"] = sessions.reversed().map { s -> [String: Any] in
+            ["on": s.heldOn, "kind": views.text("session_\(s.kind.rawValue)", context), "hours": Points(hundredths: s.minutes * 100 / 60).formatted,
+             "topic": s.topic, "mentor": s.mentorID.flatMap { m in mentors.first { $0.id == m }?.name } ?? "—"]
+        }
+        data["totalHours"] = Points(hundredths: sessions.reduce(0) { $0 + $1.minutes } * 100 / 60).formatted
+        data["mentors"] = mentors.map { ["id": $0.id.lowercased, "name": "\($0.name)（\($0.expertise)）"] }
+        data["sessionKinds"] = SupportSession.Kind.allCases.map { ["value": $0.rawValue, "label": views.text("session_\($0.rawValue)", context)] }
         data["today"] = calendar.dayKey(Date())
         if let current = journey.current { data["current"] = stageName(current.stage, context) }
         if let next = journey.nextStage { data["nextStage"] = stageName(next, context) }
@@ -144,6 +154,22 @@ struct IncubatorController {
             var scores: [CapacityElement: Int] = [:]
             for element in CapacityElement.allCases { scores[element] = Int(form[element.rawValue] ?? "") }
             _ = try await incubation.recordAssessment(by: actor, organisationID: id, assessedOn: form["assessedOn"] ?? "", scores: scores, note: form["note"] ?? "")
+            return .redirect(to: "/incubator/organisations/\(id.lowercased)")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await renderJourney(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
+    }
+
+    func recordSession(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        var request = request
+        let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+        do {
+            let hours = Double(form["hours"] ?? "") ?? 0
+            _ = try await incubation.recordSession(by: actor, organisationID: id, mentorID: form["mentor"].flatMap(UUID.init(uuidString:)),
+                                                   heldOn: form["heldOn"] ?? "", minutes: Int((hours * 60).rounded()),
+                                                   kind: SupportSession.Kind(rawValue: form["kind"] ?? "") ?? .mentoring, topic: form["topic"] ?? "")
             return .redirect(to: "/incubator/organisations/\(id.lowercased)")
         } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
             return try await renderJourney(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
