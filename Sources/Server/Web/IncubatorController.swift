@@ -146,48 +146,43 @@ struct IncubatorController {
     }
 
     func assess(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.signedIn()
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
-        var request = request
-        let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
-        do {
+        try await act(request, context) { actor, id, form in
             var scores: [CapacityElement: Int] = [:]
             for element in CapacityElement.allCases { scores[element] = Int(form[element.rawValue] ?? "") }
             _ = try await incubation.recordAssessment(by: actor, organisationID: id, assessedOn: form["assessedOn"] ?? "", scores: scores, note: form["note"] ?? "")
-            return .redirect(to: "/incubator/organisations/\(id.lowercased)")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await renderJourney(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
         }
     }
 
     func recordSession(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.signedIn()
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
-        var request = request
-        let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
-        do {
+        try await act(request, context) { actor, id, form in
             let hours = Double(form["hours"] ?? "") ?? 0
             _ = try await incubation.recordSession(by: actor, organisationID: id, mentorID: form["mentor"].flatMap(UUID.init(uuidString:)),
                                                    heldOn: form["heldOn"] ?? "", minutes: Int((hours * 60).rounded()),
                                                    kind: SupportSession.Kind(rawValue: form["kind"] ?? "") ?? .mentoring, topic: form["topic"] ?? "")
-            return .redirect(to: "/incubator/organisations/\(id.lowercased)")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await renderJourney(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
         }
     }
 
     func move(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await act(request, context, keeping: ["stage", "reason"]) { actor, id, form in
+            guard let stage = IncubationStage(rawValue: form["stage"] ?? "") else { throw DomainError.invalid([FieldError("stage", "choose a stage")]) }
+            _ = try await incubation.move(by: actor, organisationID: id, to: stage, reason: form["reason"] ?? "", override: form["override"] == "on")
+        }
+    }
+
+    /// Runs a staff form of the organisation's page; a refusal the user can fix re-renders the page with
+    /// the problem and the `keeping` fields as sent.
+    private func act(_ request: Request, _ context: AppRequestContext, keeping: [String] = [],
+                     _ action: (Actor, UUID, FormData) async throws -> Void) async throws -> Response {
         let actor = try context.signedIn()
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
         var request = request
         let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
-        let values = ["stage": form["stage"] ?? "", "reason": form["reason"] ?? ""]
         do {
-            guard let stage = IncubationStage(rawValue: values["stage"]!) else { throw DomainError.invalid([FieldError("stage", "choose a stage")]) }
-            _ = try await incubation.move(by: actor, organisationID: id, to: stage, reason: values["reason"]!, override: form["override"] == "on")
+            try await action(actor, id, form)
             return .redirect(to: "/incubator/organisations/\(id.lowercased)")
         } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await renderJourney(request, context, problem: error, form: values, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+            return try await renderJourney(request, context, problem: error, form: Dictionary(uniqueKeysWithValues: keeping.map { ($0, form[$0] ?? "") }),
+                                           status: error.kind == .invalid ? .unprocessableContent : .conflict)
         }
     }
 }
