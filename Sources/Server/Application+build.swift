@@ -70,7 +70,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: FileMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
 
     HealthController(database: dependencies.database, metrics: dependencies.metrics).register(on: router)
-    PublicController(identity: dependencies.identity, views: views).register(on: router)
+    PublicController(identity: dependencies.identity,
+                     journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers, views: views),
+                     views: views).register(on: router)
     AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
     AdminController(identity: dependencies.identity, views: views).register(on: router)
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,

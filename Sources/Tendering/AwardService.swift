@@ -204,6 +204,14 @@ public struct AwardService: Sendable {
         return try await database.read { try await store($0).awards(of: tenderID) }
     }
 
+    /// The awards an organisation won (public once made, as every award is), with tender reference and lot number.
+    public func awards(wonBy organisationID: UUID) async throws -> [(award: Award, reference: String, lot: Int)] {
+        let all = try await database.read { try await store($0).awards(wonBy: organisationID) }
+        var visible: [(award: Award, reference: String, lot: Int)] = []
+        for entry in all where [.awarded, .complete].contains(try await tenders.tender(id: entry.award.tenderID, by: nil).status) { visible.append(entry) }
+        return visible
+    }
+
     /// Complaints are public: who complained, what, and how it was answered and decided.
     public func complaints(tenderID: UUID, by actor: Actor?) async throws -> [Complaint] {
         _ = try await tenders.tender(id: tenderID, by: actor)

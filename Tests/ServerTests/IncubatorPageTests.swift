@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
+import Incubation
 import TestSupport
 import Testing
 
@@ -113,6 +114,25 @@ struct IncubatorPageTests {
             #expect(page.html.contains("<polyline") && page.html.contains("2026-01-15") && !page.html.contains("记录评估"))
             let api = try await client.list("/api/v1/incubation/organisations/\(ngo)/assessments")
             #expect(api.first?["average"] as? Double == 3)
+        }
+    }
+
+    @Test("a social organisation's public page tells its journey: joining, stages, assessments, awards won; a department's page has none")
+    func organisationJourney() async throws {
+        try await TestApp.runTendering { client, t in
+            let staff = try await t.world.actor("incubator"), finance = try await t.world.actor("finance")
+            let incubation = IncubationService(database: t.world.database, identity: t.world.identity, clock: t.clock)
+            let eldercare = try await t.world.actor("eldercare").organisationID
+            _ = try await incubation.move(by: staff, organisationID: eldercare, to: .accelerator, reason: "外引成长型机构")
+            let tender = try await t.tenderInEvaluation()
+            try await t.scoreAll(tender, points: { bidder, criterion in bidder == "eldercare" ? (criterion == "服务方案" ? 50 : 20) : 10 })
+            let ranking = try #require(try await t.evaluations.evaluation(tenderID: tender.id, by: finance).rankings?.first)
+            _ = try await t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: ranking.recommendedBidID, reason: "")
+            let page = try await Browser(client).get("/organisations/\(eldercare.uuidString.lowercased())")
+            #expect(page.html.contains("成长历程") && page.html.contains("进入 加速器") && page.html.contains("中标 \(tender.reference)"))
+            #expect(page.html.contains("¥390,000.00"))
+            let department = try await Browser(client).get("/organisations/\(finance.organisationID.uuidString.lowercased())")
+            #expect(department.status == .ok && !department.html.contains("成长历程"))
         }
     }
 }

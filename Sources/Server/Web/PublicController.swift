@@ -6,6 +6,7 @@ import Identity
 /// The pages everyone sees: the home page, organisations and jurisdictions.
 struct PublicController {
     let identity: IdentityService
+    let journey: JourneySection
     let views: Views
 
     func register(on router: Router<AppRequestContext>) {
@@ -68,7 +69,7 @@ struct PublicController {
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
             throw DomainError.notFound("There is no such organisation.")
         }
-        return try await OrganisationPage(identity: identity, views: views)
+        return try await OrganisationPage(identity: identity, views: views, journey: journey)
             .render(id: id, request: request, context: context)
     }
 
@@ -89,6 +90,8 @@ struct PublicController {
 struct OrganisationPage {
     let identity: IdentityService
     let views: Views
+    /// The journey of a social organisation (the public page shows it; the admin forms do not need it).
+    var journey: JourneySection? = nil
 
     func render(id: UUID, request: Request, context: AppRequestContext, errors: [FieldError] = [],
                 form: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -110,6 +113,7 @@ struct OrganisationPage {
                                 "checked": form["role_\(role.rawValue)"] != nil] as [String: Any] }
         }
         if Policy.decide(context.actor, .updateOrganisation, resource) == .allow { data["canEdit"] = true }
+        if let journey = try await journey?.data(for: organisation, context) { data["journey"] = journey }
         data["form"] = form
         data["errors"] = errors.map { ["field": views.text("field_\($0.field)", context), "message": $0.message] }
         return views.page("organisation", title: context.language == .zh ? organisation.nameZh : organisation.nameEn,
