@@ -23,11 +23,6 @@ struct AdminController {
         return actor
     }
 
-    private func form(_ request: Request, _ context: AppRequestContext) async throws -> FormData {
-        var request = request
-        return FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
-    }
-
     private func id(_ context: AppRequestContext) throws -> UUID {
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("Not found.") }
         return id
@@ -58,7 +53,7 @@ struct AdminController {
 
     func createOrganisation(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try signedIn(context)
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         let values = ["kind", "nameZh", "nameEn", "creditCode", "jurisdictionCode"].reduce(into: [String: String]()) { $0[$1] = form[$1] ?? "" }
         do {
             let organisation = try await identity.createOrganisation(by: actor, NewOrganisation(
@@ -75,7 +70,7 @@ struct AdminController {
     func updateOrganisation(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try signedIn(context)
         let id = try id(context)
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         do {
             _ = try await identity.updateOrganisation(by: actor, id: id, nameZh: form["nameZh"], nameEn: form["nameEn"],
                                                       creditCode: form["creditCode"])
@@ -91,7 +86,7 @@ struct AdminController {
     func createUser(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try signedIn(context)
         let id = try id(context)
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         let roles = form.values("roles")
         do {
             _ = try await identity.createUser(by: actor, NewUser(

@@ -32,16 +32,6 @@ struct EvaluationController {
 
     private let calendar = WorkingCalendar()
 
-    private func id(_ context: AppRequestContext, _ key: String = "id") throws -> UUID {
-        guard let text = context.parameters.get(key), let id = UUID(uuidString: text) else { throw DomainError.notFound("no such page") }
-        return id
-    }
-
-    private func form(_ request: Request, _ context: AppRequestContext) async throws -> FormData {
-        var request = request
-        return FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
-    }
-
     private func name(_ o: Organisation?, _ context: AppRequestContext) -> String {
         guard let o else { return "" }
         return context.language == .zh ? o.nameZh : o.nameEn
@@ -63,7 +53,7 @@ struct EvaluationController {
     // MARK: The page
 
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await render(request, context, tenderID: try id(context))
+        try await render(request, context, tenderID: try context.pathID())
     }
 
     private func render(_ request: Request, _ context: AppRequestContext, tenderID: UUID, problem: DomainError? = nil,
@@ -202,7 +192,7 @@ struct EvaluationController {
 
     /// Runs a form's action; a refusal the user can fix re-renders the page with the problem.
     private func act(_ request: Request, _ context: AppRequestContext, _ action: () async throws -> Void) async throws -> Response {
-        let tenderID = try id(context)
+        let tenderID = try context.pathID()
         do {
             try await action()
             return .redirect(to: "/tenders/\(tenderID.lowercased)/evaluation")
@@ -220,23 +210,23 @@ struct EvaluationController {
 
     func assign(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         return try await act(request, context) {
             guard let user = form["user"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("user", "choose an evaluator")]) }
-            _ = try await evaluations.assign(by: actor, tenderID: try id(context), userID: user)
+            _ = try await evaluations.assign(by: actor, tenderID: try context.pathID(), userID: user)
         }
     }
 
     func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        return try await act(request, context) { try await evaluations.remove(by: actor, tenderID: try id(context), userID: try id(context, "user")) }
+        return try await act(request, context) { try await evaluations.remove(by: actor, tenderID: try context.pathID(), userID: try context.pathID("user")) }
     }
 
     func declare(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         return try await act(request, context) {
-            _ = try await evaluations.declare(by: actor, tenderID: try id(context), conflicts: form.values("conflict").compactMap(UUID.init(uuidString:)),
+            _ = try await evaluations.declare(by: actor, tenderID: try context.pathID(), conflicts: form.values("conflict").compactMap(UUID.init(uuidString:)),
                                               statement: form["statement"] ?? "")
         }
     }
@@ -245,9 +235,9 @@ struct EvaluationController {
     /// empty fields are left out of a draft (a submitted sheet must have them all).
     func score(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         return try await act(request, context) {
-            let tender = try await tenders.tender(id: try id(context), by: actor)
+            let tender = try await tenders.tender(id: try context.pathID(), by: actor)
             let opened = try await bids.openedBids(tenderID: tender.id, by: actor)
             var entries: [ScoreEntry] = []
             var problems: [FieldError] = []
@@ -269,34 +259,34 @@ struct EvaluationController {
 
     func justify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         return try await act(request, context) {
-            try await evaluations.justifyPrice(by: actor, tenderID: try id(context), lotID: try id(context, "lot"), text: form["text"] ?? "")
+            try await evaluations.justifyPrice(by: actor, tenderID: try context.pathID(), lotID: try context.pathID("lot"), text: form["text"] ?? "")
         }
     }
 
     func decide(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         return try await act(request, context) {
-            _ = try await awards.decide(by: actor, tenderID: try id(context), lotID: try id(context, "lot"),
+            _ = try await awards.decide(by: actor, tenderID: try context.pathID(), lotID: try context.pathID("lot"),
                                         bidID: form["bid"].flatMap(UUID.init(uuidString:)), reason: form["reason"] ?? "")
         }
     }
 
     func file(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         return try await act(request, context) {
-            _ = try await awards.file(by: actor, tenderID: try id(context), lotID: form["lot"].flatMap(UUID.init(uuidString:)), text: form["text"] ?? "")
+            _ = try await awards.file(by: actor, tenderID: try context.pathID(), lotID: form["lot"].flatMap(UUID.init(uuidString:)), text: form["text"] ?? "")
         }
     }
 
     /// answer (the buyer), accept or escalate (the complainant), uphold or dismiss (an overseer).
     func complaintStep(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
-        let complaint = try id(context, "complaint")
+        let form = try await FormData.read(request, context)
+        let complaint = try context.pathID("complaint")
         let text = form["text"] ?? ""
         return try await act(request, context) {
             switch context.parameters.get("step") {

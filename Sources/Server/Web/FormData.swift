@@ -1,4 +1,6 @@
+import Core
 import Foundation
+import Hummingbird
 
 /// The fields of an `application/x-www-form-urlencoded` body, as browsers send forms.
 struct FormData: Sendable {
@@ -21,4 +23,20 @@ struct FormData: Sendable {
 
     /// Every value of a repeated field (check boxes).
     func values(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+}
+
+extension FormData {
+    /// The url-encoded form a browser posted, read up to the context's upload limit.
+    static func read(_ request: Request, _ context: AppRequestContext) async throws -> FormData {
+        var request = request
+        return FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+    }
+}
+
+extension AppRequestContext {
+    /// The UUID in the path parameter `key`; anything else is a page that does not exist.
+    func pathID(_ key: String = "id") throws -> UUID {
+        guard let text = parameters.get(key), let id = UUID(uuidString: text) else { throw DomainError.notFound("no such page") }
+        return id
+    }
 }

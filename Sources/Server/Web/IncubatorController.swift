@@ -86,7 +86,7 @@ struct IncubatorController {
 
     private func renderJourney(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, form: [String: String] = [:],
                                status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        let id = try context.pathID()
         let journey = try await incubation.journey(of: id)
         let organisation = journey.organisation
         var data: [String: Any] = [
@@ -174,9 +174,8 @@ struct IncubatorController {
     private func act(_ request: Request, _ context: AppRequestContext, keeping: [String] = [],
                      _ action: (Actor, UUID, FormData) async throws -> Void) async throws -> Response {
         let actor = try context.signedIn()
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
-        var request = request
-        let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+        let id = try context.pathID()
+        let form = try await FormData.read(request, context)
         do {
             try await action(actor, id, form)
             return .redirect(to: "/incubator/organisations/\(id.lowercased)")

@@ -22,11 +22,6 @@ struct ProgrammeController {
         router.post("/incubator/applications/:application/decision", use: decide)
     }
 
-    private func form(_ request: Request, _ context: AppRequestContext) async throws -> FormData {
-        var request = request
-        return FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
-    }
-
     private func isStaff(_ actor: Actor?) -> Bool {
         actor.map { Policy.decide($0, .manageIncubation, Resource(jurisdictionPath: $0.jurisdictionPath)) == .allow } ?? false
     }
@@ -51,7 +46,7 @@ struct ProgrammeController {
     /// The rubric comes as up to five name/weight pairs; empty rows are left out.
     func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         do {
             let rubric = (0..<5).compactMap { index -> RubricItem? in
                 let name = (form["rubric\(index)"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -67,7 +62,7 @@ struct ProgrammeController {
     }
 
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        let id = try context.pathID()
         return try await render(request, context, id: id)
     }
 
@@ -124,8 +119,8 @@ struct ProgrammeController {
 
     func apply(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        let form = try await FormData.read(request, context)
+        let id = try context.pathID()
         return try await act(request, context, programmeID: { id }) {
             _ = try await programmes.apply(by: actor, programmeID: id, ApplicationForm(
                 idea: form["idea"] ?? "", teamSize: Int(form["teamSize"] ?? "") ?? 0, needs: form["needs"] ?? ""))
@@ -134,8 +129,8 @@ struct ProgrammeController {
 
     func review(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
-        guard let application = context.parameters.get("application").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        let form = try await FormData.read(request, context)
+        let application = try context.pathID("application")
         let programmeID = try await programmeOf(applicationID: application, actor)
         let rubric = try await programmes.programmes().first { $0.id == programmeID }?.rubric ?? []
         return try await act(request, context, programmeID: { programmeID }) {
@@ -147,8 +142,8 @@ struct ProgrammeController {
 
     func decide(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
-        guard let application = context.parameters.get("application").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("no such page") }
+        let form = try await FormData.read(request, context)
+        let application = try context.pathID("application")
         let programmeID = try await programmeOf(applicationID: application, actor)
         return try await act(request, context, programmeID: { programmeID }) {
             _ = try await programmes.decide(by: actor, applicationID: application, admit: form["decision"] == "admit", reason: form["reason"] ?? "")

@@ -21,11 +21,6 @@ struct SupplierController {
         router.get("/tenders/:id/bids/:bid/documents/:document", use: downloadCited)
     }
 
-    private func id(_ context: AppRequestContext, _ key: String) throws -> UUID {
-        guard let text = context.parameters.get(key), let id = UUID(uuidString: text) else { throw DomainError.notFound("no such page") }
-        return id
-    }
-
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await render(request, context)
     }
@@ -65,8 +60,7 @@ struct SupplierController {
 
     func updateProfile(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        var request = request
-        let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+        let form = try await FormData.read(request, context)
         let values = ["summary": form["summary"] ?? "", "staffCount": form["staffCount"] ?? "", "socialWorkers": form["socialWorkers"] ?? "",
                       "serviceAreas": form["serviceAreas"] ?? "", "contact": form["contact"] ?? ""]
         return try await act(request, context, form: values) {
@@ -102,15 +96,15 @@ struct SupplierController {
 
     func retire(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        return try await act(request, context) { try await suppliers.retire(by: actor, documentID: try id(context, "document")) }
+        return try await act(request, context) { try await suppliers.retire(by: actor, documentID: try context.pathID("document")) }
     }
 
     func download(_ request: Request, context: AppRequestContext) async throws -> Response {
-        file(try await suppliers.file(by: try context.signedIn(), documentID: try id(context, "document")))
+        file(try await suppliers.file(by: try context.signedIn(), documentID: try context.pathID("document")))
     }
 
     func downloadCited(_ request: Request, context: AppRequestContext) async throws -> Response {
-        file(try await suppliers.citedFile(tenderID: try id(context, "id"), bidID: try id(context, "bid"), documentID: try id(context, "document"),
+        file(try await suppliers.citedFile(tenderID: try context.pathID("id"), bidID: try context.pathID("bid"), documentID: try context.pathID("document"),
                                            bids: bids, by: context.actor))
     }
 

@@ -36,16 +36,6 @@ struct TenderController {
 
     private func name(_ o: Organisation, _ context: AppRequestContext) -> String { context.language == .zh ? o.nameZh : o.nameEn }
 
-    private func id(_ context: AppRequestContext, _ key: String = "id") throws -> UUID {
-        guard let text = context.parameters.get(key), let id = UUID(uuidString: text) else { throw DomainError.notFound("no such page") }
-        return id
-    }
-
-    private func form(_ request: Request, _ context: AppRequestContext) async throws -> FormData {
-        var request = request
-        return FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
-    }
-
     // MARK: The list
 
     func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -74,7 +64,7 @@ struct TenderController {
     // MARK: One tender
 
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await render(request, context, tenderID: try id(context))
+        try await render(request, context, tenderID: try context.pathID())
     }
 
     /// The tender page; `problem` and `form` bring back a refused form (`formName` says which).
@@ -175,7 +165,7 @@ struct TenderController {
     /// Runs a form's action; a refusal the user can fix re-renders the tender page with the form and its errors.
     private func act(_ request: Request, _ context: AppRequestContext, form: String, values: [String: String] = [:],
                      _ action: () async throws -> Void) async throws -> Response {
-        let tenderID = try id(context)
+        let tenderID = try context.pathID()
         do {
             try await action()
             return .redirect(to: "/tenders/\(tenderID.lowercased)")
@@ -191,34 +181,34 @@ struct TenderController {
 
     func publish(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        return try await act(request, context, form: "publish") { _ = try await tenders.publish(by: actor, tenderID: try id(context)) }
+        return try await act(request, context, form: "publish") { _ = try await tenders.publish(by: actor, tenderID: try context.pathID()) }
     }
 
     func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         let values = ["reason": form["reason"] ?? "", "note": form["note"] ?? ""]
         return try await act(request, context, form: "cancel", values: values) {
             guard let reason = CancellationReason(rawValue: values["reason"]!) else {
                 throw DomainError.invalid([FieldError("reason", "choose a reason from the list")])
             }
-            _ = try await tenders.cancel(by: actor, tenderID: try id(context), reason: reason, note: values["note"]!)
+            _ = try await tenders.cancel(by: actor, tenderID: try context.pathID(), reason: reason, note: values["note"]!)
         }
     }
 
     func ask(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
+        let form = try await FormData.read(request, context)
         let values = ["text": form["text"] ?? "", "lot": form["lot"] ?? ""]
         return try await act(request, context, form: "ask", values: values) {
-            _ = try await tenders.ask(by: actor, tenderID: try id(context), lotID: UUID(uuidString: values["lot"]!), text: values["text"]!)
+            _ = try await tenders.ask(by: actor, tenderID: try context.pathID(), lotID: UUID(uuidString: values["lot"]!), text: values["text"]!)
         }
     }
 
     func answer(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
-        let question = try id(context, "question")
+        let form = try await FormData.read(request, context)
+        let question = try context.pathID("question")
         let values = ["answer": form["answer"] ?? ""]
         return try await act(request, context, form: "answer-\(question.lowercased)", values: values) {
             _ = try await tenders.answer(by: actor, questionID: question, text: values["answer"]!)
@@ -227,8 +217,8 @@ struct TenderController {
 
     func submitBid(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let form = try await form(request, context)
-        let lot = try id(context, "lot")
+        let form = try await FormData.read(request, context)
+        let lot = try context.pathID("lot")
         let values = ["price": form["price"] ?? "", "proposal": form["proposal"] ?? "", "key": form["key"] ?? ""]
         return try await act(request, context, form: "bid-\(lot.lowercased)", values: values) {
             guard let price = Money.parse(yuan: values["price"]!) else {
@@ -236,21 +226,21 @@ struct TenderController {
             }
             // The form carries a key made when the page was drawn: a double click or a resent form bids once.
             let documents = form.values("documents").compactMap(UUID.init(uuidString:))
-            _ = try await bids.submit(by: actor, tenderID: try id(context), lotID: lot, BidContent(price: price, proposal: values["proposal"]!, documents: documents),
+            _ = try await bids.submit(by: actor, tenderID: try context.pathID(), lotID: lot, BidContent(price: price, proposal: values["proposal"]!, documents: documents),
                                       idempotencyKey: values["key"]!.isEmpty ? nil : values["key"])
         }
     }
 
     func withdrawBid(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let lot = try id(context, "lot")
-        return try await act(request, context, form: "bid-\(lot.lowercased)") { _ = try await bids.withdraw(by: actor, tenderID: try id(context), lotID: lot) }
+        let lot = try context.pathID("lot")
+        return try await act(request, context, form: "bid-\(lot.lowercased)") { _ = try await bids.withdraw(by: actor, tenderID: try context.pathID(), lotID: lot) }
     }
 
     func confirmBid(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let lot = try id(context, "lot")
-        return try await act(request, context, form: "bid-\(lot.lowercased)") { _ = try await bids.confirm(by: actor, tenderID: try id(context), lotID: lot) }
+        let lot = try context.pathID("lot")
+        return try await act(request, context, form: "bid-\(lot.lowercased)") { _ = try await bids.confirm(by: actor, tenderID: try context.pathID(), lotID: lot) }
     }
 
     // MARK: The buyer's editor
@@ -264,14 +254,14 @@ struct TenderController {
 
     func edit(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let tender = try await tenders.tender(id: try id(context), by: actor)
+        let tender = try await tenders.tender(id: try context.pathID(), by: actor)
         try Policy.authorize(actor, .manageTender, Resource(organisationID: tender.buyerID))
         return try await renderEditor(request, context, tender: tender, values: EditorValues(tender.terms), errors: [])
     }
 
     func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let values = EditorValues(try await form(request, context))
+        let values = EditorValues(try await FormData.read(request, context))
         do {
             let tender = try await tenders.createDraft(by: actor, buyerID: actor.organisationID, try await terms(values, tenderID: nil))
             return .redirect(to: "/tenders/\(tender.id.lowercased)")
@@ -282,8 +272,8 @@ struct TenderController {
 
     func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let tender = try await tenders.tender(id: try id(context), by: actor)
-        let values = EditorValues(try await form(request, context))
+        let tender = try await tenders.tender(id: try context.pathID(), by: actor)
+        let values = EditorValues(try await FormData.read(request, context))
         do {
             _ = try await tenders.updateTerms(by: actor, tenderID: tender.id, try await terms(values, tenderID: tender.id))
             return .redirect(to: "/tenders/\(tender.id.lowercased)")
