@@ -131,10 +131,11 @@ public struct ProgrammeService: Sendable {
             var hundredths: [String: Int] = [:]
             for item in programme.rubric {
                 guard let value = points[item.name] else { check.check(false, "points.\(item.name)", "is required"); continue }
-                let scaled = (value * 100).rounded()
-                check.check(abs(scaled - value * 100) < 1e-6 && scaled >= 0 && scaled <= Double(item.weight * 100), "points.\(item.name)",
+                // Points decides what "at most two decimals" means, for reviewers as for tender evaluators.
+                let given = Points(value)
+                check.check(given.map { (0...item.weight * 100).contains($0.hundredths) } ?? false, "points.\(item.name)",
                             "must be 0 to \(item.weight) with at most two decimals")
-                hundredths[item.name] = Int(scaled)
+                hundredths[item.name] = given?.hundredths ?? 0
             }
             for name in points.keys where !programme.rubric.contains(where: { $0.name == name }) {
                 check.check(false, "points.\(name)", "is not a criterion of the rubric")

@@ -206,10 +206,7 @@ public struct AwardService: Sendable {
 
     /// The awards an organisation won (public once made, as every award is), with tender reference and lot number.
     public func awards(wonBy organisationID: UUID) async throws -> [(award: Award, reference: String, lot: Int)] {
-        let all = try await database.read { try await store($0).awards(wonBy: organisationID) }
-        var visible: [(award: Award, reference: String, lot: Int)] = []
-        for entry in all where [.awarded, .complete].contains(try await tenders.tender(id: entry.award.tenderID, by: nil).status) { visible.append(entry) }
-        return visible
+        try await database.read { try await store($0).awards(wonBy: organisationID) }
     }
 
     /// Complaints are public: who complained, what, and how it was answered and decided.

@@ -25,13 +25,14 @@ struct AwardStore {
         return result
     }
 
-    /// What an organisation won, with each award's tender reference and lot number, oldest first.
+    /// What an organisation won in tenders awarded or complete (a decision is public from then), with
+    /// each award's tender reference and lot number, oldest first.
     func awards(wonBy supplierID: UUID) async throws -> [(award: Award, reference: String, lot: Int)] {
         var result: [(award: Award, reference: String, lot: Int)] = []
         for try await (id, tender, lot, bid, value, recommended, reason, decided, ready, reference, number) in try await connection.query("""
             SELECT a.id, a.tender_id, a.lot_id, a.bid_id, a.value_fen, a.recommended_bid_id, a.reason, a.decided_at, a.contract_ready_at, t.reference, l.number
             FROM tendering.awards a JOIN tendering.tenders t ON t.id = a.tender_id JOIN tendering.lots l ON l.id = a.lot_id
-            WHERE a.supplier_id = \(supplierID) ORDER BY a.decided_at, a.id
+            WHERE a.supplier_id = \(supplierID) AND t.status IN ('awarded', 'complete') ORDER BY a.decided_at, a.id
             """, logger: logger).decode((UUID, UUID, UUID, UUID?, Int64?, UUID?, String, Date, Date?, String, Int).self) {
             result.append((Award(id: id, tenderID: tender, lotID: lot, bidID: bid, supplierID: supplierID, value: value.map { Money(minorUnits: $0) },
                                  recommendedBidID: recommended, reason: reason, decidedAt: decided, contractReadyAt: ready), reference, number))
