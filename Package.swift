@@ -75,12 +75,16 @@ let package = Package(
         ),
         // The relay incubation pipeline: stage policies, placements, moves, alerts.
         .target(
-            name: "Incubation",
+            name: "Payments",
             dependencies: ["Core", "Store", "Identity", "Tendering", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .target(
+            name: "Incubation",
+            dependencies: ["Core", "Store", "Identity", "Tendering", "Payments", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .target(
             name: "Demo",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation"]
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Payments"]
         ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(
@@ -92,7 +96,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Tabular", "SpokesAPI",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Payments", "Tabular", "SpokesAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -136,7 +140,8 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "Identity", "TestSupport"]),
         .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Incubation", "Demo", "TestSupport"]),
-        .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Tendering", "Identity", "TestSupport"]),
+        .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Tendering", "Identity", "TestSupport"]),
+        .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Payments", "Catalogue", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

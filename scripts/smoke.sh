@@ -47,7 +47,7 @@ check "server becomes ready" wait_ready "$port"
 check "home page in Chinese" sh -c "curl -fs http://127.0.0.1:$port/ | grep -q '<html lang=\"zh-CN\">'"
 check "home page in English" sh -c "curl -fs -H 'Accept-Language: en' http://127.0.0.1:$port/ | grep -q 'Government purchase of services'"
 check "the purchase lists page totals the demo list" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,000,000.00'"
-check "the purchase lines API lists the 23 demo lines" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 23'"
+check "the purchase lines API lists the 24 demo lines (23 projects and the seed-grant line)" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 24'"
 check "the tenders page lists the demo tenders" sh -c "curl -fs http://127.0.0.1:$port/tenders | grep -q '情系桑榆'"
 check "the evaluated demo tender's 12 bids are open to all" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=evaluation' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/api/v1/tenders/\$id/bids \

@@ -51,10 +51,13 @@ public enum Action: String, CaseIterable, Sendable {
     case applyToProgramme
     /// Score applications against a programme's rubric: incubator staff and evaluators.
     case reviewApplication
+    // Payments
+    /// Record money the treasury paid from a budget line: its buyer's own staff (专款专用).
+    case recordPayment
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
-    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication].contains(self) }
+    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment].contains(self) }
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -130,6 +133,9 @@ public enum Policy {
                 ? .allow : .deny("only a social organisation's (or team's) own members apply for it")
         case .reviewApplication:
             return actor.has(.incubator) || actor.has(.evaluator) ? .allow : .deny("only the incubator's staff and evaluators review applications")
+        case .recordPayment:
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
+                ? .allow : .deny("only the buyer's own staff record payments from its budget lines")
         case .decideComplaint:
             return actor.has(.overseer) && withinJurisdiction
                 ? .allow : .deny("only overseers of the buyer's jurisdiction decide escalated complaints")

@@ -8,6 +8,8 @@ import Tendering
 /// Loads the demo data of `seed/` (see seed/README.md): the same for `spokes seed` and the tests'
 /// demo database. Idempotent: loading twice changes nothing the second time.
 public enum DemoData {
+    /// The Lixia civil-affairs bureau (济南市历下区民政局), which funds the incubator's seed grants.
+    static let lixiaCivilAffairsBureau = "11370102200000021T"
     /// The Lixia district finance office (济南市历下区财政局), whose purchase list the demo carries.
     static let lixiaFinanceOffice = "113701022000000130"
 
@@ -32,6 +34,12 @@ public enum DemoData {
         }
         let lists = PurchaseListService(database: database, identity: identity, catalogue: catalogue)
         say("Purchase list of \(buyer.nameZh)", try await lists.importLines(by: .system, buyerID: buyer.id, try file("purchase-lines.csv")))
+        // The civil-affairs bureau budgets the incubator's seed grants (DemoIncubation pays two from it).
+        guard let civilAffairs = try await identity.organisation(creditCode: lixiaCivilAffairsBureau) else {
+            throw DomainError.notFound("the demo buyer \(lixiaCivilAffairsBureau) is missing from identity.json")
+        }
+        say("Purchase list of \(civilAffairs.nameZh)",
+            try await lists.importLines(by: .system, buyerID: civilAffairs.id, try file("purchase-lines-civil-affairs.csv")))
         if let sealer {
             let password = try IdentitySeed.load(from: directory + "/identity.json").demoPassword
             lines.append(try await DemoTenders.load(database: database, identity: identity, buyerID: buyer.id, sealer: sealer, password: password))

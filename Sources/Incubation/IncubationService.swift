@@ -109,20 +109,33 @@ public struct IncubationService: Sendable {
         let now = clock.now()
         let today = WorkingCalendar().dayKey(now)
         var alerts: [IncubationAlert] = []
-        for placement in try await database.read({ try await store($0).current() }) {
+        let (current, overdue) = try await database.read { connection in
+            (try await store(connection).current(), try await SupportStore(connection: connection, logger: database.logger).overdueAllocations(today: today))
+        }
+        let spaces = Dictionary(uniqueKeysWithValues: try await self.spaces().map { ($0.space.id, $0.space) })
+        let stages = Dictionary(current.map { ($0.organisationID, $0.stage) }, uniquingKeysWith: { a, _ in a })
+        for allocation in overdue {
+            let name = spaces[allocation.spaceID]?.name ?? ""
+            alerts.append(IncubationAlert(kind: .spaceOverdue, organisationID: allocation.organisationID, stage: stages[allocation.organisationID] ?? .nursery,
+                                          finding: Finding("space_overdue", [.text(name), .text(allocation.to)],
+                                                           english: "\(name) was lent until \(allocation.to) and is not handed back")))
+        }
+        for placement in current {
             let months = Self.months(from: placement.enteredAt, to: now)
             if let policy = policies[placement.stage], months >= policy.maximumStayMonths {
                 alerts.append(IncubationAlert(kind: .overstay, organisationID: placement.organisationID, stage: placement.stage,
-                                              detail: "\(months) months in \(placement.stage.rawValue); the maximum stay is \(policy.maximumStayMonths)"))
+                                              finding: Finding("overstay", [.text("\(months)"), .stage(placement.stage), .text("\(policy.maximumStayMonths)")],
+                                                               english: "\(months) months in \(placement.stage.rawValue); the maximum stay is \(policy.maximumStayMonths)")))
             }
             if let rating = try await identity.standing(of: placement.organisationID).rating, rating.expiresOn >= today,
                rating.expiresOn <= WorkingCalendar().dayKey(now.addingTimeInterval(Double(Self.ratingWarningDays) * 86_400)) {
                 alerts.append(IncubationAlert(kind: .ratingExpiring, organisationID: placement.organisationID, stage: placement.stage,
-                                              detail: "its \(rating.label) rating expires on \(rating.expiresOn)"))
+                                              finding: Finding("rating_expiring", [.text(rating.label), .text(rating.expiresOn)],
+                                                               english: "its \(rating.label) rating expires on \(rating.expiresOn)")))
             }
             if let next = placement.stage.next, try await checks(placement.organisationID, from: placement, to: next).allSatisfy(\.met) {
                 alerts.append(IncubationAlert(kind: .readyToGraduate, organisationID: placement.organisationID, stage: placement.stage,
-                                              detail: "meets every rule to move to \(next.rawValue)"))
+                                              finding: Finding("ready_to_graduate", [.stage(next)], english: "meets every rule to move to \(next.rawValue)")))
             }
         }
         return alerts
@@ -170,6 +183,17 @@ public struct IncubationService: Sendable {
         return placement
     }
 
+    /// Takes an organisation out of the pipeline when it leaves the stage it is in (a cohort withdrawn from).
+    func leave(_ organisationID: UUID, stage: IncubationStage, reason: String, by actor: Actor, on connection: PostgresConnection) async throws {
+        let store = store(connection)
+        guard let current = try await store.currentForUpdate(of: organisationID), current.stage == stage else { return }
+        try await store.close(current.id, at: clock.now())
+        var after = current
+        after.leftAt = clock.now()
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "incubation.left",
+                                  entity: AuditEntity("organisation", organisationID), before: current, after: after, at: clock.now())
+    }
+
     // MARK: Rules
 
     /// The checks of a move from `current` into `target`: the target's entry rules, and the current
@@ -187,39 +211,50 @@ public struct IncubationService: Sendable {
         var checks: [RuleCheck] = []
         for (side, rule) in rules {
             if case .contractsDelivered = rule, grades == nil { grades = try await delivery.deliveredGrades(of: organisationID) }
-            let (met, detail) = Self.evaluate(rule, standing: standing, current: current, grades: grades ?? [], now: now)
-            checks.append(RuleCheck(side: side, rule: rule, met: met, detail: detail))
+            let (met, finding) = Self.evaluate(rule, standing: standing, current: current, grades: grades ?? [], now: now)
+            checks.append(RuleCheck(side: side, rule: rule, met: met, finding: finding))
         }
         return checks
     }
 
     /// One rule against the record: whether it holds, and the facts that say so.
-    static func evaluate(_ rule: StageRule, standing: Standing, current: Placement?, grades: [String], now: Date) -> (Bool, String) {
+    static func evaluate(_ rule: StageRule, standing: Standing, current: Placement?, grades: [String], now: Date) -> (Bool, Finding) {
         let calendar = WorkingCalendar()
         let today = calendar.dayKey(now)
         switch rule {
         case .registered:
-            if let code = standing.organisation.creditCode { return (true, "registered (credit code \(code))") }
-            return (false, "not registered: no unified social credit code on record")
+            if let code = standing.organisation.creditCode { return (true, Finding("registered", [.text(code)], english: "registered (credit code \(code))")) }
+            return (false, Finding("not_registered", english: "not registered: no unified social credit code on record"))
         case .minimumRating(let level):
-            guard let rating = standing.rating else { return (false, "not rated; needs \(level)A or better") }
-            if rating.expiresOn < today { return (false, "its \(rating.label) rating expired on \(rating.expiresOn); needs \(level)A or better") }
-            return rating.level >= level ? (true, "rated \(rating.label) until \(rating.expiresOn)") : (false, "rated \(rating.label); needs \(level)A or better")
+            guard let rating = standing.rating else { return (false, Finding("not_rated", [.text("\(level)A")], english: "not rated; needs \(level)A or better")) }
+            if rating.expiresOn < today {
+                return (false, Finding("rating_expired", [.text(rating.label), .text(rating.expiresOn), .text("\(level)A")],
+                                       english: "its \(rating.label) rating expired on \(rating.expiresOn); needs \(level)A or better"))
+            }
+            return rating.level >= level
+                ? (true, Finding("rated_until", [.text(rating.label), .text(rating.expiresOn)], english: "rated \(rating.label) until \(rating.expiresOn)"))
+                : (false, Finding("rated_below", [.text(rating.label), .text("\(level)A")], english: "rated \(rating.label); needs \(level)A or better"))
         case .noMajorViolation(let years):
             let parts = today.split(separator: "-")
             let since = "\(Int(parts[0])! - years)-\(parts[1])-\(parts[2])"
             if let violation = standing.violations.first(where: { $0.severity == .major && $0.occurredOn > since }) {
-                return (false, "major violation on \(violation.occurredOn): \(violation.description)")
+                return (false, Finding("major_violation", [.text(violation.occurredOn), .text(violation.description)],
+                                       english: "major violation on \(violation.occurredOn): \(violation.description)"))
             }
-            return (true, "no major violation since \(since)")
+            return (true, Finding("no_major_violation", [.text(since)], english: "no major violation since \(since)"))
         case .contractsDelivered(let count, let minimumGrade):
             let limit = StageRule.grades.firstIndex(of: minimumGrade) ?? 0
             let good = grades.filter { (StageRule.grades.firstIndex(of: $0) ?? .max) <= limit }.count
-            return (good >= count, "\(good) contract\(good == 1 ? "" : "s") delivered with \(minimumGrade) or better; needs \(count)")
+            return (good >= count, Finding("contracts_delivered", [.text("\(good)"), .text(minimumGrade), .text("\(count)")],
+                                           english: "\(good) contract\(good == 1 ? "" : "s") delivered with \(minimumGrade) or better; needs \(count)"))
         case .monthsInStage(let required):
-            guard let current else { return (false, "not in a stage yet; needs \(required) months in one") }
+            guard let current else {
+                return (false, Finding("not_in_stage", [.text("\(required)")], english: "not in a stage yet; needs \(required) months in one"))
+            }
             let stayed = months(from: current.enteredAt, to: now)
-            return (stayed >= required, "\(stayed) month\(stayed == 1 ? "" : "s") in \(current.stage.rawValue) since \(calendar.dayKey(current.enteredAt)); needs \(required)")
+            let since = calendar.dayKey(current.enteredAt)
+            return (stayed >= required, Finding("months_in_stage", [.text("\(stayed)"), .stage(current.stage), .text(since), .text("\(required)")],
+                                                english: "\(stayed) month\(stayed == 1 ? "" : "s") in \(current.stage.rawValue) since \(since); needs \(required)"))
         }
     }
 

@@ -101,13 +101,31 @@ public struct StagePolicy: Codable, Sendable, Equatable {
     }
 }
 
+/// A fact about an organisation, kept as a key and its values so each page can say it in its own
+/// language (`finding_<key>` in the locales, `{0}`… for the values); `english` is the API's wording.
+public struct Finding: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case text(String)
+        case stage(IncubationStage)
+    }
+    public var key: String
+    public var values: [Value]
+    public var english: String
+    public init(_ key: String, _ values: [Value] = [], english: String) {
+        self.key = key
+        self.values = values
+        self.english = english
+    }
+}
+
 /// Whether one rule holds for an organisation now, and why, in words staff and the organisation read.
 public struct RuleCheck: Sendable, Equatable {
     /// "entry" (of the stage being entered) or "graduation" (from the stage being left).
     public var side: String
     public var rule: StageRule
     public var met: Bool
-    public var detail: String
+    public var finding: Finding
+    public var detail: String { finding.english }
 }
 
 /// A stay of an organisation in a stage: from its move in to its move out.
@@ -145,11 +163,14 @@ public struct IncubationAlert: Sendable, Equatable {
         case ratingExpiring = "rating_expiring"
         /// It now meets every rule to move to the next stage.
         case readyToGraduate = "ready_to_graduate"
+        /// A space lent to it is past its last day and not handed back.
+        case spaceOverdue = "space_overdue"
     }
     public var kind: Kind
     public var organisationID: UUID
     public var stage: IncubationStage
-    public var detail: String
+    public var finding: Finding
+    public var detail: String { finding.english }
 }
 
 /// What the delivery module will tell incubation about an organisation's delivered contracts.

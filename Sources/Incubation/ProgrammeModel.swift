@@ -57,7 +57,7 @@ public struct NewProgramme: Sendable {
 }
 
 public enum ApplicationStatus: String, Codable, Sendable, CaseIterable {
-    case submitted, admitted, waitlisted, rejected
+    case submitted, admitted, waitlisted, rejected, withdrawn
 }
 
 /// What a team or organisation tells the programme about itself.

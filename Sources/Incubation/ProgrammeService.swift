@@ -32,6 +32,14 @@ public struct ProgrammeService: Sendable {
                                   before: before, after: after, at: clock.now())
     }
 
+    /// A decision's written reason, required.
+    private static func reason(_ text: String) throws -> String {
+        var check = Validator()
+        let reason = check.text(text, "reason", max: 2000)
+        try check.finish()
+        return reason
+    }
+
     // MARK: Staff
 
     public func create(by actor: Actor, _ new: NewProgramme) async throws -> Programme {
@@ -49,15 +57,11 @@ public struct ProgrammeService: Sendable {
 
     /// Admits (entering the programme's stage, or the waiting list when the cohort is full) or rejects.
     public func decide(by actor: Actor, applicationID: UUID, admit: Bool, reason: String) async throws -> Application {
-        var check = Validator()
-        let reason = check.text(reason, "reason", max: 2000)
-        try check.finish()
+        let reason = try Self.reason(reason)
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
-            guard let before = try await store.application(id: applicationID), let programme = try await store.programme(id: before.programmeID) else {
-                throw DomainError.notFound("no application has id \(applicationID.lowercased)")
-            }
+            let (before, programme) = try await store.lockedApplication(applicationID)
             try Policy.authorize(actor, .manageIncubation, try await identity.resource(of: before.organisationID))
             guard before.status == .submitted || before.status == .waitlisted else {
                 throw DomainError.conflict("the application is \(before.status.rawValue) already")
@@ -81,6 +85,60 @@ public struct ProgrammeService: Sendable {
             try await audit(connection, actor, "application.\(after.status.rawValue)", AuditEntity("application", applicationID), before: before, after: after)
             return after
         }
+    }
+
+    /// An admitted or waiting organisation leaves the programme, by its own members or the staff, with
+    /// a reason. Leaving the cohort leaves the programme's stage and frees a seat, which goes at once to
+    /// the best-scored application on the waiting list whose rules hold (the earlier one on a tie).
+    public func withdraw(by actor: Actor, applicationID: UUID, reason: String) async throws -> (withdrawn: Application, promoted: Application?) {
+        let reason = try Self.reason(reason)
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            let (before, programme) = try await store.lockedApplication(applicationID)
+            let resource = try await identity.resource(of: before.organisationID)
+            if Policy.decide(actor, .manageIncubation, resource) != .allow {
+                try Policy.authorize(actor, .applyToProgramme, resource)
+            }
+            guard before.status == .admitted || before.status == .waitlisted else {
+                throw DomainError.conflict("only an admitted or waiting application may be withdrawn; this one is \(before.status.rawValue)")
+            }
+            var after = before
+            after.status = .withdrawn
+            after.decisionReason = reason
+            after.decidedAt = now
+            try await store.decide(after, by: actor.userID)
+            try await audit(connection, actor, "application.withdrawn", AuditEntity("application", applicationID), before: before, after: after)
+            guard before.status == .admitted else { return (after, nil) }
+            try await incubation.leave(before.organisationID, stage: programme.stage, reason: "\(programme.name): \(reason)", by: actor, on: connection)
+            let promoted = try await promoteFromWaitingList(programme, after: after, by: actor, on: connection)
+            return (after, promoted)
+        }
+    }
+
+    /// Admits the first application of the waiting list that can enter the stage, when the cohort has a seat.
+    private func promoteFromWaitingList(_ programme: Programme, after withdrawn: Application, by actor: Actor,
+                                        on connection: PostgresConnection) async throws -> Application? {
+        let store = store(connection)
+        guard try await store.admittedCount(programmeID: programme.id) < programme.capacity else { return nil }
+        let waiting = try await store.applications(programmeID: programme.id).filter { $0.status == .waitlisted }
+            .sorted { ($0.averageScore ?? 0, $1.submittedAt) > ($1.averageScore ?? 0, $0.submittedAt) }
+        for candidate in waiting {
+            let reason = "\(programme.name): promoted from the waiting list when a seat was freed"
+            do {
+                _ = try await incubation.place(candidate.organisationID, in: programme.stage, reason: reason, override: false, by: actor, on: connection)
+            } catch let error as DomainError where error.kind == .conflict {
+                continue  // its rules do not hold (or it is in the stage already): it keeps its place in line
+            }
+            var admitted = candidate
+            admitted.status = .admitted
+            admitted.decisionReason = "promoted from the waiting list after application \(withdrawn.id.lowercased) was withdrawn"
+            admitted.decidedAt = clock.now()
+            try await store.decide(admitted, by: actor.userID)
+            try await audit(connection, actor, "application.admitted", AuditEntity("application", admitted.id), before: candidate, after: admitted)
+            return admitted
+        }
+        return nil
     }
 
     // MARK: Applicants and reviewers

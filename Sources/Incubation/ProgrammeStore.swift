@@ -54,6 +54,14 @@ struct ProgrammeStore {
             """).first
     }
 
+    /// An application, locked, with its programme; not found otherwise.
+    func lockedApplication(_ id: UUID) async throws -> (Application, Programme) {
+        guard let application = try await application(id: id), let programme = try await programme(id: application.programmeID) else {
+            throw DomainError.notFound("no application has id \(id.lowercased)")
+        }
+        return (application, programme)
+    }
+
     private func applications(_ query: PostgresQuery) async throws -> [Application] {
         var result: [Application] = []
         for try await (id, programme, organisation, idea, teamSize, needs, status, submitted, reason, decided) in try await connection.query(query, logger: logger)

@@ -26,3 +26,51 @@ public struct SupportSession: Codable, Sendable, Equatable {
     public var kind: Kind
     public var topic: String
 }
+
+/// Start-up money for an organisation in the pipeline, paid from a buyer's budget line through the
+/// ledger: awarded by the incubator's staff (committing the line), paid by the line's buyer.
+public struct SeedGrant: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case awarded, paid, cancelled
+    }
+    public var id: UUID
+    public var organisationID: UUID
+    public var purchaseLineID: UUID
+    public var commitmentID: UUID
+    public var amount: Money
+    public var purpose: String
+    public var status: Status
+    public var awardedBy: UUID
+    public var awardedAt: Date
+    public var treasuryReference: String?
+    /// yyyy-MM-dd
+    public var paidOn: String?
+    /// Why it was cancelled.
+    public var closedReason: String?
+
+    /// The most one grant may be: seed money, not a contract (¥100,000).
+    public static let maximum = Money.yuan(100_000)
+}
+
+/// A desk or a room of the centre that organisations use for a while.
+public struct Space: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case desk, room
+    }
+    public var id: UUID
+    public var name: String
+    public var kind: Kind
+}
+
+/// A space lent to an organisation from one day to another; handing it back early frees it.
+public struct SpaceAllocation: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var spaceID: UUID
+    public var organisationID: UUID
+    /// yyyy-MM-dd, both included.
+    public var from: String
+    public var to: String
+    public var handedBackOn: String?
+    /// The last day the organisation holds the space.
+    public var lastDay: String { handedBackOn.map { min($0, to) } ?? to }
+}

@@ -36,6 +36,18 @@ struct PolicyTests {
         #expect(Policy.decide(nil, .readPurchaseLists, .platform) == .allow)
     }
 
+    @Test("only the buyer's own staff record a payment from its budget lines: not another buyer, its org admin, a supplier or the platform")
+    func recordPayment() {
+        let own = Resource(organisationID: ownOrganisation)
+        #expect(Policy.decide(actor([.buyer]), .recordPayment, own) == .allow)
+        #expect(Policy.decide(actor([.buyer], kind: .department), .recordPayment, own) == .allow)
+        #expect(Policy.decide(actor([.buyer], organisation: otherOrganisation), .recordPayment, own) != .allow)
+        #expect(Policy.decide(actor([.orgAdmin]), .recordPayment, own) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .recordPayment, own) != .allow)
+        #expect(Policy.decide(actor([.incubator], kind: .incubatorOperator), .recordPayment, own) != .allow)
+        #expect(Policy.decide(actor([.admin], kind: .platform), .recordPayment, own) != .allow)
+    }
+
     @Test("platform administrators may do everything but act as a party: bid, read a sealed bid, score, complain")
     func admin() {
         let admin = actor([.admin], kind: .platform)
@@ -43,7 +55,7 @@ struct PolicyTests {
             let decision = Policy.decide(admin, action, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict]))
             #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
-        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication])
+        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment])
     }
 
     @Test("only a social organisation's supplier staff bid for it, and only it reads its sealed bid")

@@ -128,4 +128,45 @@ struct ProgrammeTests {
             }
         }
     }
+
+    @Test("a withdrawal frees a seat: the best-scored waiting application whose rules hold is admitted; others may not withdraw it")
+    func waitingList() async throws {
+        try await TestDatabase.with { database in
+            let p = World(database)
+            let programme = try await p.nursery(capacity: 1)
+            let staff = try await p.w.world.actor("incubator"), evaluator = try await p.w.world.actor("evaluator")
+            var applications: [(Organisation, Actor, Application)] = []
+            // Team 0 is admitted; teams 1 and 2 wait, team 2 with the better score.
+            for (index, idea) in [30.0, 25, 35].enumerated() {
+                let (team, member) = try await p.team("候补团队\(index)", username: "wait\(index)")
+                let application = try await p.programmes.apply(by: member, programmeID: programme.id, Self.form)
+                for reviewer in [staff, evaluator] {
+                    _ = try await p.programmes.review(by: reviewer, applicationID: application.id, points: ["公益创意": idea, "团队": 20, "社区需求": 20], comment: "")
+                }
+                _ = try await p.programmes.decide(by: staff, applicationID: application.id, admit: true, reason: "评审通过")
+                applications.append((team, member, application))
+            }
+            let (first, firstMember, firstApplication) = applications[0]
+            await #expect(throws: DomainError.self) {
+                _ = try await p.programmes.withdraw(by: applications[1].1, applicationID: firstApplication.id, reason: "别人替它退出")
+            }
+            await #expect(throws: DomainError.self) {
+                _ = try await p.programmes.withdraw(by: try await p.w.world.actor("finance"), applicationID: firstApplication.id, reason: "退出")
+            }
+            let (withdrawn, promoted) = try await p.programmes.withdraw(by: firstMember, applicationID: firstApplication.id, reason: "团队成员工作调动，无法参加")
+            #expect(withdrawn.status == .withdrawn && withdrawn.decisionReason == "团队成员工作调动，无法参加")
+            #expect(promoted?.id == applications[2].2.id && promoted?.status == .admitted)
+            #expect(try await p.w.incubation.stage(of: first.id) == nil)
+            #expect(try await p.w.incubation.stage(of: applications[2].0.id) == .nursery)
+            #expect(try await p.w.incubation.stage(of: applications[1].0.id) == nil)
+            await #expect(throws: DomainError.conflict("only an admitted or waiting application may be withdrawn; this one is withdrawn")) {
+                _ = try await p.programmes.withdraw(by: staff, applicationID: firstApplication.id, reason: "再次退出")
+            }
+            // A waiting application withdrawn frees nothing and promotes nobody.
+            let (_, none) = try await p.programmes.withdraw(by: staff, applicationID: applications[1].2.id, reason: "团队解散")
+            #expect(none == nil)
+            let statuses = try await p.programmes.applications(programmeID: programme.id, by: staff).map(\.status)
+            #expect(statuses.sorted { $0.rawValue < $1.rawValue } == [.admitted, .withdrawn, .withdrawn])
+        }
+    }
 }
