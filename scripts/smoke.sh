@@ -46,7 +46,7 @@ server=$!
 check "server becomes ready" wait_ready "$port"
 check "home page in Chinese" sh -c "curl -fs http://127.0.0.1:$port/ | grep -q '<html lang=\"zh-CN\">'"
 check "home page in English" sh -c "curl -fs -H 'Accept-Language: en' http://127.0.0.1:$port/ | grep -q 'Government purchase of services'"
-check "the purchase lists page totals the demo list" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,000,000.00'"
+check "the purchase lists page totals the demo lists (Lixia's 6 million and the seed-grant line)" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,300,000.00'"
 check "the purchase lines API lists the 24 demo lines (23 projects and the seed-grant line)" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 24'"
 check "the tenders page lists the demo tenders" sh -c "curl -fs http://127.0.0.1:$port/tenders | grep -q '情系桑榆'"
 check "the evaluated demo tender's 12 bids are open to all" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=evaluation' \
@@ -62,6 +62,13 @@ check "the completed demo tenders hand 5 contract drafts on" sh -c "curl -fs htt
 check "the incubator board shows the four brand agencies in the park" sh -c "curl -fs http://127.0.0.1:$port/api/v1/incubation/board \
     | python3 -c 'import json,sys; b=json.load(sys.stdin); assert [len(c[\"placements\"]) for c in b] == [1, 1, 0, 4], b'"
 check "the incubator page draws the funnel" sh -c "curl -fs http://127.0.0.1:$port/incubator | grep -q '<svg'"
+check "the spaces page lists the centre's rooms and desks, the youth centre holding a room" sh -c "curl -fs http://127.0.0.1:$port/incubator/spaces \
+    | grep -q '孵化室A-201' && curl -fs http://127.0.0.1:$port/api/v1/incubation/spaces | python3 -c 'import json,sys; s=json.load(sys.stdin); assert len(s) == 5 and sum(len(x[\"allocations\"]) for x in s) == 2, s'"
+check "the autumn nursery programme shows its cohort" sh -c "id=\$(curl -fs http://127.0.0.1:$port/api/v1/incubation/programmes \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/incubator/programmes/\$id | grep -q '邻里守望'"
+check "the seed-grant line has ¥60,000 committed and ¥50,000 paid" sh -c "line=\$(curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' \
+    | python3 -c 'import json,sys; print([l[\"id\"] for l in json.load(sys.stdin) if l[\"reference\"] == \"MZ2026-01\"][0])') \
+    && curl -fs http://127.0.0.1:$port/api/v1/ledger/budget-lines/\$line | python3 -c 'import json,sys; b=json.load(sys.stdin); assert b[\"committedFen\"] == 6000000 and b[\"paidFen\"] == 5000000, b'"
 check "the tendering demo tender's bids stay sealed" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=tendering' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && [ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/api/v1/tenders/\$id/bids) = 403 ]"
 for user in $users; do

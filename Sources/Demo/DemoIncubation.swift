@@ -1,8 +1,11 @@
+import Catalogue
 import Core
 import Foundation
 import Identity
 import Incubation
+import Payments
 import Store
+import Tendering
 
 /// Lixia's development centre's pipeline (seed 002): the four brand agencies in the industrial park,
 /// 快乐同行 in the incubator, and a neighbourhood team with an idea and no registration in the
@@ -96,7 +99,31 @@ enum DemoIncubation {
         for (id, mentor, day, minutes, kind, topic) in sessions {
             _ = try await assessor.recordSession(by: staff, organisationID: id, mentorID: mentor, heldOn: day, minutes: minutes, kind: kind, topic: topic)
         }
+        // Seed grants from the civil-affairs bureau's line: the youth centre's paid in the spring, the
+        // team's awarded this autumn and waiting for the bureau to pay it.
+        let civil = try await identity.signIn(username: "civil", password: password)
+        let lists = PurchaseListService(database: database, identity: identity, catalogue: PurchaseCatalogueService(database: database))
+        guard let seedLine = try await lists.lines(PurchaseLineQuery(year: 2026, buyerID: civil.organisationID, limit: 100))
+            .first(where: { $0.content.reference == "MZ2026-01" }) else { throw DomainError.notFound("the demo's seed-grant line MZ2026-01 is missing") }
+        func grants(on date: String) -> SeedGrantService {
+            let clock = ManualClock(day(date))
+            return SeedGrantService(database: database, identity: identity,
+                                    ledger: LedgerService(database: database, purchaseLists: lists, clock: clock), clock: clock)
+        }
+        let youthGrant = try await grants(on: "2026-03-02").award(by: staff, organisationID: youth, purchaseLineID: seedLine.id, amount: .yuan(50_000),
+                                                                   purpose: "孵化器启动资金：办公设备与青少年成长小组首期活动")
+        _ = try await grants(on: "2026-03-16").pay(by: civil, grantID: youthGrant.id, treasuryReference: "GK-LX-2026-0316-01", paidOn: "2026-03-16")
+        _ = try await grants(on: "2026-10-28").award(by: staff, organisationID: team.id, purchaseLineID: seedLine.id, amount: .yuan(10_000),
+                                                      purpose: "苗圃团队种子资金：志愿者培训与敲门问候物资")
+        // Space: two rooms and three desks; the youth centre has a room for the year, the team a desk.
+        let keeper = IncubationService(database: database, identity: identity, clock: ManualClock(day("2026-09-08")))
+        var spaces: [Space] = []
+        for (name, kind) in [("孵化室A-201", Space.Kind.room), ("孵化室A-202", .room), ("共享工位1", .desk), ("共享工位2", .desk), ("共享工位3", .desk)] {
+            spaces.append(try await keeper.addSpace(by: staff, name: name, kind: kind))
+        }
+        _ = try await keeper.allocate(by: staff, spaceID: spaces[0].id, organisationID: youth, from: "2026-09-08", to: "2027-06-30")
+        _ = try await keeper.allocate(by: staff, spaceID: spaces[2].id, organisationID: team.id, from: "2026-09-08", to: "2027-03-07")
         return "Demo incubation: \(moves.count + 1) moves of 6 organisations, a nursery intake with 2 applications, \(assessed) assessments, "
-            + "2 mentors, \(sessions.count) sessions."
+            + "2 mentors, \(sessions.count) sessions, 2 seed grants (1 paid), 5 spaces (2 lent)."
     }
 }

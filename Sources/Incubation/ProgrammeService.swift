@@ -211,6 +211,11 @@ public struct ProgrammeService: Sendable {
 
     // MARK: Reading
 
+    /// The cohort: the applications admitted and not withdrawn, anyone may see (public money, public places).
+    public func admitted(programmeID: UUID) async throws -> [Application] {
+        try await database.read { try await store($0).applications(programmeID: programmeID) }.filter { $0.status == .admitted }
+    }
+
     public func programmes() async throws -> [Programme] {
         try await database.read { try await store($0).programmes() }
     }

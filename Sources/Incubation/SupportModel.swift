@@ -74,3 +74,14 @@ public struct SpaceAllocation: Codable, Sendable, Equatable {
     /// The last day the organisation holds the space.
     public var lastDay: String { handedBackOn.map { min($0, to) } ?? to }
 }
+
+/// Where a member of a cohort has got to: its stage now, the support it received, its latest
+/// capacity score and the seed money paid to it.
+public struct CohortProgress: Sendable, Equatable {
+    public var organisationID: UUID
+    public var stage: IncubationStage?
+    public var supportMinutes: Int
+    /// Hundredths on the 1–4 scale (nil before any assessment).
+    public var latestAverage: Int?
+    public var grantsPaid: Money
+}

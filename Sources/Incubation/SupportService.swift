@@ -51,6 +51,21 @@ extension IncubationService {
         }
     }
 
+    /// The progress of the members of a cohort, read together.
+    public func progress(of organisationIDs: [UUID]) async throws -> [CohortProgress] {
+        guard !organisationIDs.isEmpty else { return [] }
+        return try await database.read { connection in
+            let store = IncubationStore(connection: connection, logger: database.logger)
+            let stages = Dictionary(try await store.current().map { ($0.organisationID, $0.stage) }, uniquingKeysWith: { a, _ in a })
+            let latest = Dictionary(grouping: try await store.assessments(of: organisationIDs), by: \.organisationID).compactMapValues(\.last)
+            let (minutes, paid) = try await SupportStore(connection: connection, logger: database.logger).totals(of: organisationIDs)
+            return organisationIDs.map { id in
+                CohortProgress(organisationID: id, stage: stages[id], supportMinutes: minutes[id] ?? 0, latestAverage: latest[id]?.average,
+                               grantsPaid: Money(minorUnits: paid[id] ?? 0))
+            }
+        }
+    }
+
     public func sessions(of organisationID: UUID) async throws -> [SupportSession] {
         try await database.read { try await IncubationStore(connection: $0, logger: database.logger).sessions(of: organisationID) }
     }

@@ -55,6 +55,19 @@ struct SupportStore {
             """, logger: logger)
     }
 
+    /// Minutes of support and seed money paid, per organisation, in one read each.
+    func totals(of organisationIDs: [UUID]) async throws -> (minutes: [UUID: Int], paid: [UUID: Int64]) {
+        var minutes: [UUID: Int] = [:], paid: [UUID: Int64] = [:]
+        for try await (id, sum) in try await connection.query("""
+            SELECT organisation_id, sum(minutes)::integer FROM incubation.sessions WHERE organisation_id = ANY(\(organisationIDs)) GROUP BY organisation_id
+            """, logger: logger).decode((UUID, Int).self) { minutes[id] = sum }
+        for try await (id, sum) in try await connection.query("""
+            SELECT organisation_id, sum(amount_fen)::bigint FROM incubation.seed_grants
+            WHERE organisation_id = ANY(\(organisationIDs)) AND status = 'paid' GROUP BY organisation_id
+            """, logger: logger).decode((UUID, Int64).self) { paid[id] = sum }
+        return (minutes, paid)
+    }
+
     // MARK: Spaces
 
     func spaces() async throws -> [Space] {

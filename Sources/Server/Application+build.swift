@@ -6,6 +6,7 @@ import Identity
 import Incubation
 import Logging
 import OpenAPIHummingbird
+import Payments
 import Prometheus
 import ServiceLifecycle
 import Store
@@ -26,6 +27,8 @@ public struct AppDependencies: Sendable {
     public var suppliers: SupplierService
     public var incubation: IncubationService
     public var programmes: ProgrammeService
+    public var ledger: LedgerService
+    public var seedGrants: SeedGrantService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -40,6 +43,8 @@ public struct AppDependencies: Sendable {
         self.tenders = TenderService(database: database, identity: identity, clock: clock)
         self.incubation = IncubationService(database: database, identity: identity, clock: clock)
         self.programmes = ProgrammeService(database: database, identity: identity, incubation: incubation, clock: clock)
+        self.ledger = LedgerService(database: database, purchaseLists: purchaseLists, clock: clock)
+        self.seedGrants = SeedGrantService(database: database, identity: identity, ledger: ledger, clock: clock)
         self.bids = BidService(database: database, identity: identity, sealer: sealer, incubation: incubation, clock: clock)
         self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
         self.evaluations = EvaluationService(database: database, identity: identity, clock: clock)
@@ -82,8 +87,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                      identity: dependencies.identity, views: views).register(on: router)
     EvaluationController(tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations, awards: dependencies.awards,
                          suppliers: dependencies.suppliers, identity: dependencies.identity, views: views).register(on: router)
-    IncubatorController(incubation: dependencies.incubation, identity: dependencies.identity, views: views).register(on: router)
-    ProgrammeController(programmes: dependencies.programmes, identity: dependencies.identity, views: views).register(on: router)
+    IncubatorController(incubation: dependencies.incubation, identity: dependencies.identity, seedGrants: dependencies.seedGrants,
+                        purchaseLists: dependencies.purchaseLists, ledger: dependencies.ledger, views: views).register(on: router)
+    ProgrammeController(programmes: dependencies.programmes, incubation: dependencies.incubation, identity: dependencies.identity, views: views)
+        .register(on: router)
+    PaymentsController(seedGrants: dependencies.seedGrants, identity: dependencies.identity, views: views).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
@@ -99,7 +107,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
                    awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
-                   programmes: dependencies.programmes).registerHandlers(on: api)
+                   programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants).registerHandlers(on: api)
     return router
 }
 

@@ -16,7 +16,8 @@ struct DemoTenderTests {
             let sealer = BidSealer.random()
             let said = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
             #expect(said.contains { $0.hasPrefix("Demo tenders: 9 drafted") }, "\(said)")
-            #expect(said.last == "Demo incubation: 10 moves of 6 organisations, a nursery intake with 2 applications, 11 assessments, 2 mentors, 6 sessions.")
+            #expect(said.last == "Demo incubation: 10 moves of 6 organisations, a nursery intake with 2 applications, 11 assessments, 2 mentors, 6 sessions, "
+                    + "2 seed grants (1 paid), 5 spaces (2 lent).")
             let world = DemoWorld(database)
             let finance = try await world.actor("finance")
             let tenders = TenderService(database: database, identity: world.identity)

@@ -141,7 +141,7 @@ extension APIHandler {
     }
 
     /// Applications with their organisations' names, looked up together.
-    private func mapped(_ applications: [Application]) async throws -> [Components.Schemas.ProgrammeApplication] {
+    func mapped(_ applications: [Application]) async throws -> [Components.Schemas.ProgrammeApplication] {
         let names = try await identity.organisations(ids: Set(applications.map(\.organisationID)))
         return applications.map { a in
             .init(id: a.id.lowercased, programmeId: a.programmeID.lowercased, organisationId: a.organisationID.lowercased,

@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Identity
 import Incubation
+import Payments
 import SpokesAPI
 import Tendering
 
@@ -20,6 +21,8 @@ struct APIHandler: APIProtocol {
     let suppliers: SupplierService
     let incubation: IncubationService
     let programmes: ProgrammeService
+    let ledger: LedgerService
+    let seedGrants: SeedGrantService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

@@ -4,12 +4,17 @@ import HTTPTypes
 import Hummingbird
 import Identity
 import Incubation
+import Payments
+import Tendering
 
 /// The incubator's board (a column per stage, a card per organisation, the funnel) and each
 /// organisation's pipeline page (its stays, the checklist for its next stage, and for staff the move).
 struct IncubatorController {
     let incubation: IncubationService
     let identity: IdentityService
+    let seedGrants: SeedGrantService
+    let purchaseLists: PurchaseListService
+    let ledger: LedgerService
     let views: Views
 
     func register(on router: Router<AppRequestContext>) {
@@ -18,6 +23,12 @@ struct IncubatorController {
         router.post("/incubator/organisations/:id/move", use: move)
         router.post("/incubator/organisations/:id/assessments", use: assess)
         router.post("/incubator/organisations/:id/sessions", use: recordSession)
+        router.get("/incubator/spaces", use: spaces)
+        router.post("/incubator/spaces", use: addSpace)
+        router.post("/incubator/spaces/:id/allocate", use: allocate)
+        router.post("/incubator/allocations/:id/hand-back", use: handBack)
+        router.post("/incubator/organisations/:id/grants", use: awardGrant)
+        router.post("/incubator/organisations/:id/grants/:grant/cancel", use: cancelGrant)
     }
 
     private let calendar = WorkingCalendar()
@@ -49,7 +60,7 @@ struct IncubatorController {
             let alerts = try await incubation.alerts()
             let alertNames = try await identity.organisations(ids: Set(alerts.map(\.organisationID)))
             data["alerts"] = alerts.map { ["kind": views.text("alert_\($0.kind.rawValue)", context), "organisationId": $0.organisationID.lowercased,
-                                           "name": alertNames[$0.organisationID]?.nameZh ?? "", "detail": $0.detail] }
+                                           "name": alertNames[$0.organisationID]?.nameZh ?? "", "detail": views.say($0.finding, context)] }
             data["isStaff"] = true
         }
         return views.page("incubator", title: views.text("incubator_title", context), data: data, request: request, context: context)
@@ -99,7 +110,7 @@ struct IncubatorController {
                 return row
             },
             "checklist": journey.checklist.map { ["met": $0.met, "side": views.text("rule_side_\($0.side)", context), "kind": views.text("rule_\($0.rule.kind)", context),
-                                                  "detail": $0.detail] },
+                                                  "detail": views.say($0.finding, context)] },
             "stages": IncubationStage.allCases.map { ["value": $0.rawValue, "label": stageName($0, context),
                                                       "selected": $0 == (IncubationStage(rawValue: form["stage"] ?? "") ?? journey.nextStage)] },
             "reason": form["reason"] ?? "",
@@ -124,8 +135,115 @@ struct IncubatorController {
         if let current = journey.current { data["current"] = stageName(current.stage, context) }
         if let next = journey.nextStage { data["nextStage"] = stageName(next, context) }
         if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
-        if let actor = context.actor, Policy.decide(actor, .manageIncubation, try await identity.resource(of: id)) == .allow { data["isStaff"] = true }
+        try await addSupport(to: &data, of: id, context)
         return views.page("incubator-organisation", title: data["name"] as? String ?? "", data: data, status: status, request: request, context: context)
+    }
+
+    /// Seed grants and space of the organisation; for staff, the budget lines a grant may come from
+    /// (the year's incubation lines, 社会组织孵化培育 B02, with what each has left).
+    private func addSupport(to data: inout [String: Any], of id: UUID, _ context: AppRequestContext) async throws {
+        let grants = try await seedGrants.grants(of: id)
+        var staff = false
+        if let actor = context.actor { staff = Policy.decide(actor, .manageIncubation, try await identity.resource(of: id)) == .allow }
+        data["grants"] = grants.reversed().map { g -> [String: Any] in
+            var row: [String: Any] = ["id": g.id.lowercased, "amount": g.amount.formatted, "purpose": g.purpose, "awardedOn": calendar.dayKey(g.awardedAt),
+                                      "status": views.text("grant_\(g.status.rawValue)", context), "cancellable": staff && g.status == .awarded]
+            if let paidOn = g.paidOn { row["paid"] = "\(paidOn) · \(g.treasuryReference ?? "")" }
+            if let reason = g.closedReason { row["reason"] = reason }
+            return row
+        }
+        let spaces = Dictionary(uniqueKeysWithValues: try await incubation.spaces().map { ($0.space.id, $0.space) })
+        data["allocations"] = try await incubation.allocations(of: id).reversed().map { a -> [String: Any] in
+            ["space": spaces[a.spaceID]?.name ?? "", "from": a.from, "to": a.to, "back": a.handedBackOn ?? "—"]
+        }
+        guard staff else { return }
+        data["isStaff"] = true
+        let year = Int(calendar.dayKey(Date()).prefix(4)) ?? 2026
+        let lines = try await purchaseLists.lines(PurchaseLineQuery(year: year, limit: 500)).filter { $0.content.catalogueCode.hasPrefix("B02") }
+        let balances = try await ledger.balances(of: lines.map(\.id))
+        data["grantLines"] = lines.map { line -> [String: Any] in
+            let left = balances[line.id]?.uncommitted ?? line.content.budget
+            return ["id": line.id.lowercased, "label": "\(line.content.reference) \(line.content.title) (\(views.text("grant_left", context)) \(left.formatted))"]
+        }
+    }
+
+    func awardGrant(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await act(request, context) { actor, id, form in
+            guard let amount = Money.parse(yuan: form["amount"] ?? "") else { throw DomainError.invalid([FieldError("amount", "write an amount in yuan, like 50000 or 50,000.00")]) }
+            guard let line = form["line"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("purchaseLineId", "choose a budget line")]) }
+            _ = try await seedGrants.award(by: actor, organisationID: id, purchaseLineID: line, amount: amount, purpose: form["purpose"] ?? "")
+        }
+    }
+
+    func cancelGrant(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await act(request, context) { actor, _, form in
+            _ = try await seedGrants.cancel(by: actor, grantID: try context.pathID("grant"), reason: form["reason"] ?? "")
+        }
+    }
+
+    // MARK: Space
+
+    func spaces(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await renderSpaces(request, context)
+    }
+
+    /// Every desk and room with who holds it from today on; for staff the forms to add, lend and take back.
+    private func renderSpaces(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil,
+                              status: HTTPResponse.Status = .ok) async throws -> Response {
+        let spaces = try await incubation.spaces()
+        let board = try await incubation.board()
+        let names = try await identity.organisations(ids: Set(spaces.flatMap { $0.allocations.map(\.organisationID) } + board.flatMap { $0.placements.map(\.organisationID) }))
+        let staff = context.actor.map { Policy.decide($0, .manageIncubation, Resource(jurisdictionPath: $0.jurisdictionPath)) == .allow } ?? false
+        var data: [String: Any] = [
+            "spaces": spaces.map { entry -> [String: Any] in
+                ["id": entry.space.id.lowercased, "name": entry.space.name, "kind": views.text("space_\(entry.space.kind.rawValue)", context),
+                 "allocations": entry.allocations.map { a -> [String: Any] in
+                     ["id": a.id.lowercased, "organisation": names[a.organisationID]?.nameZh ?? "", "organisationId": a.organisationID.lowercased,
+                      "from": a.from, "to": a.to, "back": a.handedBackOn ?? "", "canHandBack": staff && a.handedBackOn == nil]
+                 }]
+            },
+            "isStaff": staff,
+            "kinds": Space.Kind.allCases.map { ["value": $0.rawValue, "label": views.text("space_\($0.rawValue)", context)] },
+            "organisations": board.flatMap(\.placements).map { ["id": $0.organisationID.lowercased, "name": names[$0.organisationID]?.nameZh ?? ""] },
+            "today": calendar.dayKey(Date()),
+        ]
+        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        return views.page("incubator-spaces", title: views.text("space_title", context), data: data, status: status, request: request, context: context)
+    }
+
+    /// Runs a staff form of the spaces page; a refusal the user can fix re-renders it with the problem.
+    private func actOnSpaces(_ request: Request, _ context: AppRequestContext, _ action: (Actor, FormData) async throws -> Void) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        do {
+            try await action(actor, form)
+            return .redirect(to: "/incubator/spaces")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await renderSpaces(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
+    }
+
+    func addSpace(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await actOnSpaces(request, context) { actor, form in
+            _ = try await incubation.addSpace(by: actor, name: form["name"] ?? "", kind: Space.Kind(rawValue: form["kind"] ?? "") ?? .desk)
+        }
+    }
+
+    func allocate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let space = try context.pathID()
+        return try await actOnSpaces(request, context) { actor, form in
+            guard let organisation = form["organisation"].flatMap(UUID.init(uuidString:)) else {
+                throw DomainError.invalid([FieldError("organisationId", "choose an organisation")])
+            }
+            _ = try await incubation.allocate(by: actor, spaceID: space, organisationID: organisation, from: form["from"] ?? "", to: form["to"] ?? "")
+        }
+    }
+
+    func handBack(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let allocation = try context.pathID()
+        return try await actOnSpaces(request, context) { actor, _ in
+            _ = try await incubation.handBack(by: actor, allocationID: allocation)
+        }
     }
 
     /// The average of each assessment over time, on the 1–4 scale, with its value written at each point.
@@ -183,5 +301,20 @@ struct IncubatorController {
             return try await renderJourney(request, context, problem: error, form: Dictionary(uniqueKeysWithValues: keeping.map { ($0, form[$0] ?? "") }),
                                            status: error.kind == .invalid ? .unprocessableContent : .conflict)
         }
+    }
+}
+
+extension Views {
+    /// A finding in the page's language: its `finding_<key>` sentence with `{0}`, `{1}`… filled in.
+    func say(_ finding: Finding, _ context: AppRequestContext) -> String {
+        var sentence = text("finding_\(finding.key)", context)
+        for (index, value) in finding.values.enumerated() {
+            let word = switch value {
+            case .text(let text): text
+            case .stage(let stage): text("stage_\(stage.rawValue)", context)
+            }
+            sentence = sentence.replacingOccurrences(of: "{\(index)}", with: word)
+        }
+        return sentence
     }
 }

@@ -36,7 +36,7 @@ struct JourneySection {
         let profile = try await suppliers.profile(of: organisation.id)
         var data: [String: Any] = [
             "events": events.sorted { $0.date < $1.date }.reversed().map { ["date": $0.date, "text": $0.text, "flag": $0.flag] },
-            "checklist": journey.checklist.map { ["met": $0.met, "kind": views.text("rule_\($0.rule.kind)", context), "detail": $0.detail] },
+            "checklist": journey.checklist.map { ["met": $0.met, "kind": views.text("rule_\($0.rule.kind)", context), "detail": views.say($0.finding, context)] },
             "trend": IncubatorController.trendChart(try await incubation.assessments(of: organisation.id)),
         ]
         if let current = journey.current { data["stage"] = views.text("stage_\(current.stage.rawValue)", context) }

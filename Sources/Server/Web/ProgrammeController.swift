@@ -10,6 +10,7 @@ import Incubation
 /// the rubric to score and the decision.
 struct ProgrammeController {
     let programmes: ProgrammeService
+    let incubation: IncubationService
     let identity: IdentityService
     let views: Views
 
@@ -20,6 +21,7 @@ struct ProgrammeController {
         router.post("/incubator/programmes/:id/apply", use: apply)
         router.post("/incubator/applications/:application/review", use: review)
         router.post("/incubator/applications/:application/decision", use: decide)
+        router.post("/incubator/applications/:application/withdraw", use: withdraw)
     }
 
     private func isStaff(_ actor: Actor?) -> Bool {
@@ -79,6 +81,7 @@ struct ProgrammeController {
                 && programme.intakeOpens <= today && today <= programme.intakeCloses,
         ]
         if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        data["cohort"] = try await cohort(programme, context)
         if let actor, Policy.decide(actor, .reviewApplication, .platform) == .allow || isStaff(actor) {
             let applications = try await programmes.applications(programmeID: id, by: actor)
             let names = try await identity.organisations(ids: Set(applications.map(\.organisationID)))
@@ -92,6 +95,7 @@ struct ProgrammeController {
                     "reviews": a.reviews.map { ["reviewer": $0.reviewerName, "total": Points(hundredths: $0.total).formatted, "comment": $0.comment] },
                     "canReview": reviewer && a.status == .submitted && !a.reviews.contains { $0.reviewerID == actor.userID },
                     "canDecide": staff && (a.status == .submitted || a.status == .waitlisted),
+                    "canWithdraw": staff && (a.status == .admitted || a.status == .waitlisted),
                     "rubric": programme.rubric.map { ["name": $0.name, "weight": $0.weight] },
                 ]
                 if let reason = a.decisionReason { row["reason"] = reason }
@@ -99,6 +103,18 @@ struct ProgrammeController {
             }
         }
         return views.page("programme", title: programme.name, data: data, status: status, request: request, context: context)
+    }
+
+    /// The admitted organisations (public: who the programme took in) and how far each has come.
+    private func cohort(_ programme: Programme, _ context: AppRequestContext) async throws -> [[String: Any]] {
+        let admitted = try await programmes.admitted(programmeID: programme.id)
+        let names = try await identity.organisations(ids: Set(admitted.map(\.organisationID)))
+        return try await incubation.progress(of: admitted.map(\.organisationID)).map { p -> [String: Any] in
+            ["organisationId": p.organisationID.lowercased, "name": names[p.organisationID]?.nameZh ?? "",
+             "stage": p.stage.map { views.text("stage_\($0.rawValue)", context) } ?? views.text("incubator_outside", context),
+             "hours": Points(hundredths: p.supportMinutes * 100 / 60).formatted, "capacity": p.latestAverage.map { Points(hundredths: $0).formatted } ?? "—",
+             "grants": p.grantsPaid.formatted]
+        }
     }
 
     /// Runs a form's action for the programme page; a refusal the user can fix re-renders it with the problem.
@@ -147,6 +163,16 @@ struct ProgrammeController {
         let programmeID = try await programmeOf(applicationID: application, actor)
         return try await act(request, context, programmeID: { programmeID }) {
             _ = try await programmes.decide(by: actor, applicationID: application, admit: form["decision"] == "admit", reason: form["reason"] ?? "")
+        }
+    }
+
+    func withdraw(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        let application = try context.pathID("application")
+        let programmeID = try await programmeOf(applicationID: application, actor)
+        return try await act(request, context, programmeID: { programmeID }) {
+            _ = try await programmes.withdraw(by: actor, applicationID: application, reason: form["reason"] ?? "")
         }
     }
 }

@@ -11,7 +11,8 @@ struct Views: Sendable {
     static let required = ["layout", "home", "login", "error", "organisations", "organisation",
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
-                           "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation", "programmes", "programme"]
+                           "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation", "programmes", "programme",
+                           "incubator-spaces", "payments"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -88,6 +89,7 @@ enum Navigation {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }
+            if Policy.decide(actor, .recordPayment, Resource(organisationID: actor.organisationID)) == .allow { items.append(("/payments", "nav_payments")) }
             if Policy.decide(actor, .manageSupplierProfile, Resource(organisationID: actor.organisationID)) == .allow {
                 items.append(("/supplier", "nav_supplier"))
             }

@@ -1,0 +1,51 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Incubation
+import Payments
+
+/// A buyer's payments to make: the seed grants awarded from its budget lines and not yet paid, each
+/// with the form to record the treasury's payment. (Contract payments join this page with delivery.)
+struct PaymentsController {
+    let seedGrants: SeedGrantService
+    let identity: IdentityService
+    let views: Views
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/payments", use: show)
+        router.post("/payments/grants/:grant/pay", use: payGrant)
+    }
+
+    func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await render(request, context)
+    }
+
+    private func render(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let actor = try context.signedIn()
+        let grants = try await seedGrants.awaitingPayment(by: actor)
+        let names = try await identity.organisations(ids: Set(grants.map(\.organisationID)))
+        var data: [String: Any] = [
+            "grants": grants.map { g -> [String: Any] in
+                ["id": g.id.lowercased, "organisation": names[g.organisationID]?.nameZh ?? "", "organisationId": g.organisationID.lowercased,
+                 "amount": g.amount.formatted, "purpose": g.purpose, "awardedOn": WorkingCalendar().dayKey(g.awardedAt)]
+            },
+            "today": WorkingCalendar().dayKey(Date()),
+        ]
+        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        return views.page("payments", title: views.text("payments_title", context), data: data, status: status, request: request, context: context)
+    }
+
+    func payGrant(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        let grant = try context.pathID("grant")
+        do {
+            _ = try await seedGrants.pay(by: actor, grantID: grant, treasuryReference: form["reference"] ?? "", paidOn: form["paidOn"] ?? "")
+            return .redirect(to: "/payments")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await render(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
+    }
+}
