@@ -73,18 +73,25 @@ let package = Package(
             dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // The relay incubation pipeline: stage policies, placements, moves, alerts.
+        // Contracts from awards, milestones with outcome metrics, reports with evidence, evaluator sign-off.
+        .target(
+            name: "Delivery",
+            dependencies: ["Core", "Store", "Identity", "Tendering", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The ledger of budget lines, rate cards, the payment calculation, claims and recoveries.
         .target(
             name: "Payments",
-            dependencies: ["Core", "Store", "Identity", "Tendering", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["Core", "Store", "Identity", "Tendering", "Delivery", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
+        // The relay incubation pipeline: stage policies, placements, moves, alerts.
         .target(
             name: "Incubation",
             dependencies: ["Core", "Store", "Identity", "Tendering", "Payments", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .target(
             name: "Demo",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Payments"]
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments"]
         ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(
@@ -96,7 +103,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Payments", "Tabular", "SpokesAPI",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Tabular", "SpokesAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -131,7 +138,8 @@ let package = Package(
         // Shared test helpers: one cluster per run, a migrated template, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Demo", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Demo",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
@@ -140,7 +148,8 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "Identity", "TestSupport"]),
         .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Incubation", "Demo", "TestSupport"]),
-        .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Tendering", "Identity", "TestSupport"]),
+        .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Delivery", "Tendering", "Identity", "TestSupport"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Payments", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Payments", "Catalogue", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -51,13 +51,23 @@ public enum Action: String, CaseIterable, Sendable {
     case applyToProgramme
     /// Score applications against a programme's rubric: incubator staff and evaluators.
     case reviewApplication
+    // Delivery
+    /// Draft, sign for the buyer, publish and terminate a buyer's own contracts, and decide the supplier's claims.
+    case manageContract
+    /// Sign, report on, and claim payment for a contract of one's own (supplier) organisation.
+    case deliverContract
+    /// Verify a milestone's report and sign it off: evaluators (the service checks they are independent of both parties).
+    case signOffMilestone
+    /// Read a contract's reports, evidence and sign-offs: its parties, evaluators, overseers of the buyer's jurisdiction.
+    case readDeliveryRecords
     // Payments
     /// Record money the treasury paid from a budget line: its buyer's own staff (专款专用).
     case recordPayment
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
-    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment].contains(self) }
+    public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment,
+                                                  .manageContract, .deliverContract, .signOffMilestone].contains(self) }
 }
 
 /// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
@@ -133,6 +143,18 @@ public enum Policy {
                 ? .allow : .deny("only a social organisation's (or team's) own members apply for it")
         case .reviewApplication:
             return actor.has(.incubator) || actor.has(.evaluator) ? .allow : .deny("only the incubator's staff and evaluators review applications")
+        case .manageContract:
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
+                ? .allow : .deny("only the buyer's own staff manage its contracts")
+        case .deliverContract:
+            return actor.organisationKind == .socialOrganisation && actor.has(.supplier) && ownOrganisation
+                ? .allow : .deny("only the supplier's own staff with the supplier role sign, report and claim for it")
+        case .signOffMilestone:
+            return actor.has(.evaluator) ? .allow : .deny("only evaluators sign milestones off")
+        case .readDeliveryRecords:
+            if ownOrganisation || actor.has(.evaluator) { return .allow }
+            return actor.has(.overseer) && withinJurisdiction
+                ? .allow : .deny("a contract's reports are read by its parties, evaluators and overseers of the buyer's jurisdiction")
         case .recordPayment:
             return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
                 ? .allow : .deny("only the buyer's own staff record payments from its budget lines")

@@ -99,6 +99,46 @@ public struct LedgerService: Sendable {
         return (disbursement, true)
     }
 
+    /// Records money paid back into a commitment's line (a recovery repaid): the commitment and the
+    /// line have that much less paid. Idempotent by the treasury's reference, like a payment.
+    public func refund(_ amount: Money, to commitmentID: UUID, reference: String, receivedOn: String, by actor: Actor,
+                       on connection: PostgresConnection) async throws -> Refund {
+        var check = Validator()
+        check.check(amount.minorUnits > 0, "amount", "must be more than ¥0.00")
+        let reference = reference.trimmingCharacters(in: .whitespaces)
+        check.check(Disbursement.isReference(reference), "treasuryReference", "must be 4–40 letters, digits or hyphens, as the treasury wrote it")
+        check.check(WorkingCalendar.isDay(receivedOn), "receivedOn", "must be a day as yyyy-MM-dd")
+        if WorkingCalendar.isDay(receivedOn) { check.check(receivedOn <= WorkingCalendar().dayKey(clock.now()), "receivedOn", "cannot be in the future") }
+        try check.finish()
+        let store = store(connection)
+        guard let unlocked = try await store.commitment(id: commitmentID) else { throw DomainError.notFound("no commitment has id \(commitmentID.lowercased)") }
+        guard let balance = try await store.balance(unlocked.lineID, forUpdate: true) else { throw DomainError.notFound("the commitment's line is not in the ledger") }
+        try Policy.authorize(actor, .recordPayment, Resource(organisationID: balance.buyerID))
+        if let existing = try await store.refund(lineID: balance.lineID, reference: reference) {
+            guard existing.commitmentID == commitmentID && existing.amount == amount else {
+                throw DomainError(.conflict, "the treasury reference \(reference) records another refund on this line",
+                                  fields: [FieldError("treasuryReference", "is the reference of another refund")])
+            }
+            return existing
+        }
+        let commitment = try await store.commitment(id: commitmentID)!
+        guard amount <= commitment.paid else {
+            throw DomainError.conflict("\(amount.formatted) is more than the \(commitment.paid.formatted) paid from this commitment")
+        }
+        let refund = Refund(id: UUID.v7(at: clock.now()), commitmentID: commitmentID, lineID: commitment.lineID, amount: amount,
+                            treasuryReference: reference, receivedOn: receivedOn, recordedBy: actor.userID, recordedAt: clock.now())
+        try await store.insert(refund)
+        try await store.setCommitment(commitmentID, amount: commitment.amount, paid: Money(minorUnits: commitment.paid.minorUnits - amount.minorUnits))
+        try await store.adjust(commitment.lineID, paid: -amount.minorUnits)
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "ledger.refunded",
+                                  entity: AuditEntity("budget_line", commitment.lineID), before: commitment, after: refund, at: clock.now())
+        return refund
+    }
+
+    public func commitment(id: UUID) async throws -> Commitment? {
+        try await database.read { try await store($0).commitment(id: id) }
+    }
+
     // MARK: Reading
 
     /// The line's balance; a line nothing has been committed against yet shows its whole budget free.

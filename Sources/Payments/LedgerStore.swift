@@ -118,6 +118,26 @@ struct LedgerStore {
             """, logger: logger)
     }
 
+    // MARK: Refunds
+
+    func refund(lineID: UUID, reference: String) async throws -> Refund? {
+        for try await (id, commitment, amount, on, by, at) in try await connection.query("""
+            SELECT id, commitment_id, amount_fen, received_on::text, recorded_by, recorded_at FROM payments.refunds
+            WHERE line_id = \(lineID) AND treasury_reference = \(reference)
+            """, logger: logger).decode((UUID, UUID, Int64, String, UUID, Date).self) {
+            return Refund(id: id, commitmentID: commitment, lineID: lineID, amount: Money(minorUnits: amount), treasuryReference: reference,
+                          receivedOn: on, recordedBy: by, recordedAt: at)
+        }
+        return nil
+    }
+
+    func insert(_ r: Refund) async throws {
+        try await connection.query("""
+            INSERT INTO payments.refunds (id, commitment_id, line_id, amount_fen, treasury_reference, received_on, recorded_by, recorded_at)
+            VALUES (\(r.id), \(r.commitmentID), \(r.lineID), \(r.amount.minorUnits), \(r.treasuryReference), \(r.receivedOn)::date, \(r.recordedBy), \(r.recordedAt))
+            """, logger: logger)
+    }
+
     /// Lines whose running totals disagree with their commitments and disbursements (empty when the ledger balances).
     func unbalancedLines() async throws -> [UUID] {
         var result: [UUID] = []
@@ -125,7 +145,9 @@ struct LedgerStore {
             SELECT l.line_id FROM payments.budget_lines l
             LEFT JOIN (SELECT line_id, sum(amount_fen) AS committed, sum(paid_fen) AS paid FROM payments.commitments GROUP BY line_id) c USING (line_id)
             LEFT JOIN (SELECT line_id, sum(amount_fen) AS paid FROM payments.disbursements GROUP BY line_id) d USING (line_id)
-            WHERE l.committed_fen <> coalesce(c.committed, 0) OR l.paid_fen <> coalesce(c.paid, 0) OR l.paid_fen <> coalesce(d.paid, 0)
+            LEFT JOIN (SELECT line_id, sum(amount_fen) AS refunded FROM payments.refunds GROUP BY line_id) r USING (line_id)
+            WHERE l.committed_fen <> coalesce(c.committed, 0) OR l.paid_fen <> coalesce(c.paid, 0)
+               OR l.paid_fen <> coalesce(d.paid, 0) - coalesce(r.refunded, 0)
             """, logger: logger).decode(UUID.self) {
             result.append(id)
         }

@@ -45,3 +45,63 @@ public struct Disbursement: Codable, Sendable, Equatable {
         (4...40).contains(text.count) && text.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }
     }
 }
+
+public enum ClaimStatus: String, Codable, Sendable, CaseIterable {
+    case claimed, approved, paid, rejected
+}
+
+/// The supplier's request to be paid what the calculation says is payable now, with the calculation
+/// frozen as it stood; the buyer approves (or rejects) it and records the treasury's payment.
+public struct Claim: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var contractID: UUID
+    public var number: Int
+    public var amount: Money
+    public var earned: Money
+    public var explanation: [CalculationLine]
+    public var status: ClaimStatus
+    public var claimedBy: UUID
+    public var claimedAt: Date
+    public var decidedBy: UUID?
+    public var decidedAt: Date?
+    public var rejectionReason: String?
+    public var disbursementID: UUID?
+    public var treasuryReference: String?
+    public var paidOn: String?
+    public var idempotencyKey: String?
+}
+
+public enum RecoveryStatus: String, Codable, Sendable, CaseIterable {
+    /// Owed back by the supplier.
+    case open
+    /// Netted: later verified outcomes earned what had been overpaid.
+    case offset
+    /// The supplier paid it back into the line.
+    case repaid
+}
+
+/// Money paid for outcomes that a later correction no longer verifies: recovered against the claim that paid it.
+public struct Recovery: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var contractID: UUID
+    public var claimID: UUID
+    public var signOffID: UUID
+    public var amount: Money
+    public var reason: String
+    public var status: RecoveryStatus
+    public var createdAt: Date
+    public var refundID: UUID?
+    public var settledAt: Date?
+}
+
+/// Money paid back into a line.
+public struct Refund: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var commitmentID: UUID
+    public var lineID: UUID
+    public var amount: Money
+    public var treasuryReference: String
+    public var receivedOn: String
+    public var recordedBy: UUID
+    public var recordedAt: Date
+}

@@ -220,6 +220,11 @@ public struct AwardService: Sendable {
         try await database.read { try await store($0).contractDrafts(after: after, limit: min(max(limit, 1), 500)) }
     }
 
+    /// The award's contract draft; nil until its tender completes (after the standstill).
+    public func contractDraft(awardID: UUID) async throws -> ContractDraft? {
+        try await database.read { try await store($0).contractDrafts(after: nil, limit: 1, awardID: awardID) }.first
+    }
+
     // MARK: The worker's
 
     /// Settles an awarded tender whose moment has come: answered complaints not escalated in time

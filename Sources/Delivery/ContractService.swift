@@ -1,0 +1,281 @@
+import Core
+import Crypto
+import Foundation
+import Identity
+import PostgresNIO
+import Store
+import Tendering
+
+/// Contracts from awards: the buyer drafts the terms and milestones, both parties sign after the
+/// standstill (which commits the budget line through `ContractFunding`), the buyer publishes, and
+/// the buyer may terminate with a reason. Reports and sign-offs are in `ContractService+Delivery`.
+public struct ContractService: Sendable {
+    let database: Database
+    let identity: IdentityService
+    let awards: AwardService
+    let funding: any ContractFunding
+    let clock: any SpokesClock
+    let calendar: WorkingCalendar
+    /// A sign-off that makes more than this payable needs a second evaluator's signature.
+    public let countersignThreshold: Money
+
+    public init(database: Database, identity: IdentityService, awards: AwardService, funding: any ContractFunding,
+                clock: any SpokesClock = SystemClock(), calendar: WorkingCalendar = WorkingCalendar(),
+                countersignThreshold: Money = .yuan(100_000)) {
+        self.database = database
+        self.identity = identity
+        self.awards = awards
+        self.funding = funding
+        self.clock = clock
+        self.calendar = calendar
+        self.countersignThreshold = countersignThreshold
+    }
+
+    func store(_ connection: PostgresConnection) -> DeliveryStore { DeliveryStore(connection: connection, logger: database.logger) }
+
+    func audit<T: Encodable & Sendable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String, _ contractID: UUID,
+                                        before: T?, after: T) async throws {
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: action,
+                                  entity: AuditEntity("contract", contractID), before: before, after: after, at: clock.now())
+    }
+
+    /// The contract locked for a change, or not found.
+    func lockedContract(_ id: UUID, _ connection: PostgresConnection) async throws -> Contract {
+        guard let contract = try await store(connection).contract(id: id, forUpdate: true) else {
+            throw DomainError.notFound("no contract has id \(id.lowercased)")
+        }
+        return contract
+    }
+
+    // MARK: Drafting
+
+    /// The buyer turns a completed award into a draft contract.
+    public func draft(by actor: Actor, _ input: ContractInput) async throws -> Contract {
+        guard let award = try await awards.contractDraft(awardID: input.awardID) else {
+            throw DomainError(.conflict, "award \(input.awardID.lowercased) is not ready for a contract: its tender has not completed its standstill",
+                              fields: [FieldError("awardId", "is not an award whose standstill has ended")])
+        }
+        try Policy.authorize(actor, .manageContract, Resource(organisationID: award.buyerID))
+        var check = Validator()
+        let terms = check.text(input.terms, "terms", max: 20_000)
+        let justification = input.termJustification?.trimmingCharacters(in: .whitespacesAndNewlines)
+        ContractTerm.check(startsOn: input.startsOn, endsOn: input.endsOn, justification: justification, into: &check)
+        try check.finish()
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            if let existing = try await store.contract(awardID: award.awardID) {
+                throw DomainError.conflict("the award already has contract \(existing.reference)")
+            }
+            let contract = Contract(id: UUID.v7(at: now), reference: try await store.nextReference(year: calendar.year(of: now)),
+                                    awardID: award.awardID, tenderID: award.tenderID, lotID: award.lotID, buyerID: award.buyerID,
+                                    supplierID: award.supplierID, purchaseLineID: award.purchaseLineID,
+                                    title: "\(award.tenderReference) · \(award.lotTitle)", value: award.value, startsOn: input.startsOn,
+                                    endsOn: input.endsOn, termJustification: justification?.isEmpty == false ? justification : nil, terms: terms,
+                                    status: .draft, createdBy: actor.userID, createdAt: now)
+            try await store.insert(contract)
+            try await audit(connection, actor, "contract.drafted", contract.id, before: nil, after: contract)
+            return contract
+        }
+    }
+
+    /// The buyer writes the milestones of a draft nobody has signed; they replace any earlier ones.
+    /// Their payment shares must add up to 100 %.
+    public func setMilestones(by actor: Actor, contractID: UUID, _ inputs: [MilestoneInput]) async throws -> [Milestone] {
+        try await database.transaction { connection in
+            let contract = try await lockedContract(contractID, connection)
+            try Policy.authorize(actor, .manageContract, Resource(organisationID: contract.buyerID))
+            try requireUnsignedDraft(contract)
+            let milestones = try Self.validate(inputs, contract: contract, at: clock.now())
+            let store = store(connection)
+            let before = try await store.milestones(of: [contractID])
+            try await store.replaceMilestones(of: contractID, with: milestones)
+            try await audit(connection, actor, "contract.milestones_set", contractID, before: before, after: milestones)
+            return milestones
+        }
+    }
+
+    static func validate(_ inputs: [MilestoneInput], contract: Contract, at date: Date) throws(DomainError) -> [Milestone] {
+        var check = Validator()
+        check.check((1...24).contains(inputs.count), "milestones", "a contract has 1 to 24 milestones")
+        let total = inputs.reduce(0) { $0 + $1.shareBasisPoints }
+        check.check(total == 10_000, "milestones", "payment shares add up to \(Points(hundredths: total).formatted) %; they must add up to 100 %")
+        var milestones: [Milestone] = []
+        for (index, input) in inputs.enumerated() {
+            let field = "milestones[\(index)]"
+            let title = check.text(input.title, "\(field).title", max: 200)
+            let deliverables = check.text(input.deliverables, "\(field).deliverables", max: 4000)
+            check.check(input.shareBasisPoints > 0, "\(field).share", "must be more than 0 %")
+            check.check(WorkingCalendar.isDay(input.dueOn), "\(field).dueOn", "must be a day as yyyy-MM-dd")
+            if WorkingCalendar.isDay(input.dueOn) {
+                check.check(input.dueOn >= contract.startsOn && input.dueOn <= contract.endsOn, "\(field).dueOn",
+                            "must fall within the contract's term \(contract.startsOn)…\(contract.endsOn)")
+            }
+            check.check(input.metrics.count <= 10, "\(field).metrics", "a milestone measures 10 metrics at most")
+            check.check(Set(input.metrics.map(\.code)).count == input.metrics.count, "\(field).metrics", "each metric code appears once")
+            var metrics: [OutcomeMetric] = []
+            for (m, metric) in input.metrics.enumerated() {
+                let at = "\(field).metrics[\(m)]"
+                check.check(OutcomeMetric.isCode(metric.code), "\(at).code", "must be 1–32 lower-case letters, digits or underscores")
+                check.check(metric.target >= 0 && metric.target <= 10_000_000, "\(at).target", "must be a whole number from 0 to 10,000,000")
+                metrics.append(OutcomeMetric(code: metric.code, definition: check.text(metric.definition, "\(at).definition", max: 1000),
+                                             unit: check.text(metric.unit, "\(at).unit", max: 40), target: metric.target,
+                                             dataSource: check.text(metric.dataSource, "\(at).dataSource", max: 500),
+                                             validationMethod: check.text(metric.validationMethod, "\(at).validationMethod", max: 500)))
+            }
+            milestones.append(Milestone(id: UUID.v7(at: date), contractID: contract.id, number: index + 1, title: title, dueOn: input.dueOn,
+                                        deliverables: deliverables, shareBasisPoints: input.shareBasisPoints, metrics: metrics, status: .pending))
+        }
+        // The same code in two milestones must mean the same thing: the rate card prices it once.
+        var units: [String: String] = [:]
+        for metric in milestones.flatMap(\.metrics) {
+            if let unit = units[metric.code], unit != metric.unit {
+                check.check(false, "milestones", "metric \(metric.code) is counted in \(unit) in one milestone and \(metric.unit) in another")
+            }
+            units[metric.code] = metric.unit
+        }
+        try check.finish()
+        return milestones
+    }
+
+    func requireUnsignedDraft(_ contract: Contract) throws(DomainError) {
+        guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): its terms are fixed") }
+        guard contract.buyerSignedAt == nil && contract.supplierSignedAt == nil else {
+            throw DomainError.conflict("contract \(contract.reference) has a signature: its terms cannot change (a signed contract changes by amendment)")
+        }
+    }
+
+    // MARK: Signing, publication, termination
+
+    /// A party signs: the buyer's staff for the buyer, the supplier's staff for the supplier. The
+    /// second signature makes the contract binding and commits its maximum on the budget line, in
+    /// the same transaction: refused as a whole when the line has not enough left.
+    public func sign(by actor: Actor, contractID: UUID) async throws -> Contract {
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let before = try await lockedContract(contractID, connection)
+            var contract = before
+            guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue) already") }
+            if actor.organisationID == contract.buyerID {
+                try Policy.authorize(actor, .manageContract, Resource(organisationID: contract.buyerID))
+                guard contract.buyerSignedAt == nil else { throw DomainError.conflict("the buyer has signed contract \(contract.reference) already") }
+                contract.buyerSignedBy = actor.userID
+                contract.buyerSignedAt = now
+            } else if actor.organisationID == contract.supplierID {
+                try Policy.authorize(actor, .deliverContract, Resource(organisationID: contract.supplierID))
+                guard contract.supplierSignedAt == nil else { throw DomainError.conflict("the supplier has signed contract \(contract.reference) already") }
+                contract.supplierSignedBy = actor.userID
+                contract.supplierSignedAt = now
+            } else {
+                throw DomainError.forbidden("only the contract's buyer and supplier sign it")
+            }
+            guard let award = try await awards.contractDraft(awardID: contract.awardID), award.standstillEnd <= now else {
+                throw DomainError.conflict("the standstill of the award has not ended: nobody signs before it does")
+            }
+            let milestones = try await store(connection).milestones(of: [contractID])
+            guard !milestones.isEmpty else { throw DomainError.conflict("contract \(contract.reference) has no milestones yet: the buyer writes them first") }
+            try await funding.checkReady(contract, milestones: milestones, on: connection)
+            if contract.buyerSignedAt != nil && contract.supplierSignedAt != nil {
+                contract.status = .signed
+                contract.signedAt = now
+                contract.commitmentID = try await funding.fund(contract, by: actor, on: connection)
+            }
+            try await store(connection).update(contract)
+            try await audit(connection, actor, contract.status == .signed ? "contract.signed" : "contract.signature_added", contractID,
+                            before: before, after: contract)
+            return contract
+        }
+    }
+
+    /// The buyer publishes a signed contract (due within two working days of signing).
+    public func publish(by actor: Actor, contractID: UUID) async throws -> Contract {
+        try await database.transaction { connection in
+            let before = try await lockedContract(contractID, connection)
+            try Policy.authorize(actor, .manageContract, Resource(organisationID: before.buyerID))
+            guard before.signedAt != nil else { throw DomainError.conflict("contract \(before.reference) is not signed yet: only a signed contract is published") }
+            guard before.publishedAt == nil else { return before }
+            var contract = before
+            contract.publishedAt = clock.now()
+            try await store(connection).update(contract)
+            try await audit(connection, actor, "contract.published", contractID, before: before, after: contract)
+            return contract
+        }
+    }
+
+    /// The buyer ends a signed contract early with a reason; what it has not paid goes back to the line.
+    public func terminate(by actor: Actor, contractID: UUID, reason: String) async throws -> (contract: Contract, paid: Money) {
+        var check = Validator()
+        let reason = check.text(reason, "reason", max: 2000)
+        check.check(reason.count >= 20 || reason.isEmpty, "reason", "must say why in at least 20 characters")
+        try check.finish()
+        return try await database.transaction { connection in
+            let before = try await lockedContract(contractID, connection)
+            try Policy.authorize(actor, .manageContract, Resource(organisationID: before.buyerID))
+            guard before.status == .signed else { throw DomainError.conflict("contract \(before.reference) is \(before.status.rawValue): only a running contract is terminated") }
+            let paid = try await funding.release(before, by: actor, on: connection)
+            var contract = before
+            contract.status = .terminated
+            contract.closedAt = clock.now()
+            contract.closingReason = reason
+            try await store(connection).update(contract)
+            try await audit(connection, actor, "contract.terminated", contractID, before: before, after: contract)
+            return (contract, paid)
+        }
+    }
+
+    // MARK: Reading
+
+    /// A contract with what the actor may see of it: drafts to their parties only; reports and
+    /// sign-offs to those who read delivery records.
+    public func file(id: UUID, by actor: Actor?) async throws -> ContractFile {
+        try await database.read { connection in
+            let store = store(connection)
+            guard let contract = try await store.contract(id: id), try await mayRead(contract, actor) else {
+                throw DomainError.notFound("no contract has id \(id.lowercased)")
+            }
+            let records = try await mayReadRecords(contract, actor)
+            return ContractFile(contract: contract, milestones: try await store.milestones(of: [id]),
+                                reports: records ? try await store.reports(of: id) : [], signOffs: records ? try await store.signOffs(of: id) : [])
+        }
+    }
+
+    /// Contracts for a list: the actor's organisation's as buyer or supplier; for everybody else the published ones.
+    public func contracts(for actor: Actor?, after: UUID? = nil, limit: Int = 50) async throws -> [Contract] {
+        let own = actor.flatMap { $0.organisationKind.isBuyer || $0.organisationKind == .socialOrganisation ? $0.organisationID : nil }
+        return try await database.read { try await store($0).contracts(of: own, after: after, limit: min(max(limit, 1), 200)) }
+    }
+
+    public func contract(awardID: UUID) async throws -> Contract? {
+        try await database.read { try await store($0).contract(awardID: awardID) }
+    }
+
+    public func milestones(of contractIDs: [UUID]) async throws -> [Milestone] {
+        guard !contractIDs.isEmpty else { return [] }
+        return try await database.read { try await store($0).milestones(of: contractIDs) }
+    }
+
+    /// Signed contracts not published within two working days of signing.
+    public func latePublications() async throws -> [DeliveryAlert] {
+        let now = clock.now()
+        return try await database.read { try await store($0).unpublished() }.compactMap { contract in
+            guard let signedAt = contract.signedAt, let deadline = contract.publicationDeadline(calendar), deadline < now else { return nil }
+            return DeliveryAlert(contractID: contract.id, reference: contract.reference, buyerID: contract.buyerID, signedAt: signedAt, deadline: deadline)
+        }
+    }
+
+    func mayRead(_ contract: Contract, _ actor: Actor?) async throws -> Bool {
+        if contract.publishedAt != nil { return true }
+        guard let actor else { return false }
+        if contract.isParty(actor.organisationID) || actor.has(.admin) { return true }
+        // Signed but unpublished: overseers of the buyer's jurisdiction and evaluators (who sign it off) see it.
+        guard contract.signedAt != nil else { return false }
+        return try await mayReadRecords(contract, actor)
+    }
+
+    func mayReadRecords(_ contract: Contract, _ actor: Actor?) async throws -> Bool {
+        guard let actor else { return false }
+        if contract.isParty(actor.organisationID) { return true }
+        let resource = try await identity.resource(of: contract.buyerID)
+        return Policy.decide(actor, .readDeliveryRecords, Resource(jurisdictionPath: resource.jurisdictionPath)) == .allow
+    }
+}

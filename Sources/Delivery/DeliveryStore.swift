@@ -1,0 +1,248 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of delivery: contracts, milestones, reports, evidence, sign-offs.
+struct DeliveryStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    private func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+
+    func nextReference(year: Int) async throws -> String {
+        let rows = try await connection.query("SELECT nextval('delivery.contract_reference')", logger: logger).collect()
+        return String(format: "HT-%04d-%04d", year, try rows[0].decode(Int.self))
+    }
+
+    // MARK: Contracts
+
+    func insert(_ c: Contract) async throws {
+        try await connection.query("""
+            INSERT INTO delivery.contracts (id, reference, award_id, tender_id, lot_id, buyer_id, supplier_id, purchase_line_id, title, value_fen,
+                starts_on, ends_on, term_justification, terms, status, created_by, created_at)
+            VALUES (\(c.id), \(c.reference), \(c.awardID), \(c.tenderID), \(c.lotID), \(c.buyerID), \(c.supplierID), \(c.purchaseLineID), \(c.title),
+                \(c.value.minorUnits), \(c.startsOn)::date, \(c.endsOn)::date, \(c.termJustification), \(c.terms), \(c.status.rawValue), \(c.createdBy), \(c.createdAt))
+            """, logger: logger)
+    }
+
+    func update(_ c: Contract) async throws {
+        try await connection.query("""
+            UPDATE delivery.contracts SET starts_on = \(c.startsOn)::date, ends_on = \(c.endsOn)::date, term_justification = \(c.termJustification),
+                terms = \(c.terms), status = \(c.status.rawValue), buyer_signed_by = \(c.buyerSignedBy), buyer_signed_at = \(c.buyerSignedAt),
+                supplier_signed_by = \(c.supplierSignedBy), supplier_signed_at = \(c.supplierSignedAt), signed_at = \(c.signedAt),
+                published_at = \(c.publishedAt), commitment_id = \(c.commitmentID), closed_at = \(c.closedAt), closing_reason = \(c.closingReason)
+            WHERE id = \(c.id)
+            """, logger: logger)
+    }
+
+    private static let contractColumns = """
+        id, reference, award_id, tender_id, lot_id, buyer_id, supplier_id, purchase_line_id, title, value_fen, starts_on::text, ends_on::text,
+        term_justification, terms, status, buyer_signed_by, buyer_signed_at, supplier_signed_by, supplier_signed_at, signed_at, published_at,
+        commitment_id, closed_at, closing_reason, created_by, created_at
+        """
+
+    func contract(id: UUID, forUpdate: Bool = false) async throws -> Contract? {
+        try await contracts("""
+            SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")
+            """).first
+    }
+
+    func contract(awardID: UUID) async throws -> Contract? {
+        try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE award_id = \(awardID)").first
+    }
+
+    /// Newest first, after the keyset cursor: the organisation's (as buyer or supplier), or published ones for everybody else.
+    func contracts(of organisationID: UUID?, after: UUID?, limit: Int) async throws -> [Contract] {
+        if let organisationID {
+            return try await contracts("""
+                SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts
+                WHERE (buyer_id = \(organisationID) OR supplier_id = \(organisationID)) AND (\(after)::uuid IS NULL OR id < \(after))
+                ORDER BY id DESC LIMIT \(limit)
+                """)
+        }
+        return try await contracts("""
+            SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts
+            WHERE published_at IS NOT NULL AND (\(after)::uuid IS NULL OR id < \(after)) ORDER BY id DESC LIMIT \(limit)
+            """)
+    }
+
+    func contracts(ids: [UUID]) async throws -> [Contract] {
+        try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE id = ANY(\(ids)) ORDER BY id DESC")
+    }
+
+    func unpublished() async throws -> [Contract] {
+        try await contracts("""
+            SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE signed_at IS NOT NULL AND published_at IS NULL ORDER BY signed_at
+            """)
+    }
+
+    private func contracts(_ query: PostgresQuery) async throws -> [Contract] {
+        var result: [Contract] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            let r = try row.decode((UUID, String, UUID, UUID, UUID, UUID, UUID, UUID, String, Int64, String, String, String?, String, String,
+                                    UUID?, Date?, UUID?, Date?, Date?, Date?, UUID?, Date?, String?, UUID, Date).self)
+            result.append(Contract(id: r.0, reference: r.1, awardID: r.2, tenderID: r.3, lotID: r.4, buyerID: r.5, supplierID: r.6, purchaseLineID: r.7,
+                                   title: r.8, value: Money(minorUnits: r.9), startsOn: r.10, endsOn: r.11, termJustification: r.12, terms: r.13,
+                                   status: ContractStatus(rawValue: r.14)!, buyerSignedBy: r.15, buyerSignedAt: r.16, supplierSignedBy: r.17,
+                                   supplierSignedAt: r.18, signedAt: r.19, publishedAt: r.20, commitmentID: r.21, closedAt: r.22, closingReason: r.23,
+                                   createdBy: r.24, createdAt: r.25))
+        }
+        return result
+    }
+
+    // MARK: Milestones
+
+    func replaceMilestones(of contractID: UUID, with milestones: [Milestone]) async throws {
+        try await connection.query("DELETE FROM delivery.milestones WHERE contract_id = \(contractID)", logger: logger)
+        for m in milestones {
+            try await connection.query("""
+                INSERT INTO delivery.milestones (id, contract_id, number, title, due_on, deliverables, share_bp, metrics, status)
+                VALUES (\(m.id), \(m.contractID), \(m.number), \(m.title), \(m.dueOn)::date, \(m.deliverables), \(m.shareBasisPoints),
+                    \(try json(m.metrics))::jsonb, \(m.status.rawValue))
+                """, logger: logger)
+        }
+    }
+
+    func setStatus(milestoneID: UUID, _ status: MilestoneStatus) async throws {
+        try await connection.query("UPDATE delivery.milestones SET status = \(status.rawValue) WHERE id = \(milestoneID)", logger: logger)
+    }
+
+    func milestones(of contractIDs: [UUID]) async throws -> [Milestone] {
+        var result: [Milestone] = []
+        for try await (id, contract, number, title, due, deliverables, share, metrics, status) in try await connection.query("""
+            SELECT id, contract_id, number, title, due_on::text, deliverables, share_bp, metrics::text, status
+            FROM delivery.milestones WHERE contract_id = ANY(\(contractIDs)) ORDER BY contract_id, number
+            """, logger: logger).decode((UUID, UUID, Int, String, String, String, Int, String, String).self) {
+            result.append(Milestone(id: id, contractID: contract, number: number, title: title, dueOn: due, deliverables: deliverables,
+                                    shareBasisPoints: share, metrics: try decoder.decode([OutcomeMetric].self, from: Data(metrics.utf8)),
+                                    status: MilestoneStatus(rawValue: status)!))
+        }
+        return result
+    }
+
+    // MARK: Reports and evidence
+
+    func insert(_ r: Report, files: [(Evidence, Data)]) async throws {
+        try await connection.query("""
+            INSERT INTO delivery.reports (id, milestone_id, contract_id, version, results, beneficiaries, narrative, submitted_by, submitted_at)
+            VALUES (\(r.id), \(r.milestoneID), \(r.contractID), \(r.version), \(try json(r.results))::jsonb, \(r.beneficiaries), \(r.narrative),
+                \(r.submittedBy), \(r.submittedAt))
+            """, logger: logger)
+        for (e, data) in files {
+            try await connection.query("""
+                INSERT INTO delivery.evidence (id, report_id, filename, kind, size, sha256, obtained_how, obtained_on, content)
+                VALUES (\(e.id), \(e.reportID), \(e.filename), \(e.kind.rawValue), \(e.size), \(e.sha256), \(e.obtainedHow), \(e.obtainedOn)::date,
+                    \(ByteBuffer(bytes: data)))
+                """, logger: logger)
+        }
+    }
+
+    /// The contract's reports, each milestone's newest version first, with their evidence (without bytes).
+    func reports(of contractID: UUID) async throws -> [Report] {
+        var evidence: [UUID: [Evidence]] = [:]
+        for try await (id, report, filename, kind, size, sha, how, on) in try await connection.query("""
+            SELECT e.id, e.report_id, e.filename, e.kind, e.size, e.sha256, e.obtained_how, e.obtained_on::text
+            FROM delivery.evidence e JOIN delivery.reports r ON r.id = e.report_id WHERE r.contract_id = \(contractID) ORDER BY e.id
+            """, logger: logger).decode((UUID, UUID, String, String, Int, String, String, String).self) {
+            evidence[report, default: []].append(Evidence(id: id, reportID: report, filename: filename, kind: FileKind(rawValue: kind)!, size: size,
+                                                          sha256: sha, obtainedHow: how, obtainedOn: on))
+        }
+        var result: [Report] = []
+        for try await (id, milestone, version, results, beneficiaries, narrative, by, at) in try await connection.query("""
+            SELECT r.id, r.milestone_id, r.version, r.results::text, r.beneficiaries, r.narrative, r.submitted_by, r.submitted_at
+            FROM delivery.reports r JOIN delivery.milestones m ON m.id = r.milestone_id
+            WHERE r.contract_id = \(contractID) ORDER BY m.number, r.version DESC
+            """, logger: logger).decode((UUID, UUID, Int, String, Int, String, UUID, Date).self) {
+            result.append(Report(id: id, milestoneID: milestone, contractID: contractID, version: version,
+                                 results: try decoder.decode([String: Int].self, from: Data(results.utf8)), beneficiaries: beneficiaries,
+                                 narrative: narrative, submittedBy: by, submittedAt: at, evidence: evidence[id] ?? []))
+        }
+        return result
+    }
+
+    func evidenceFile(id: UUID) async throws -> (evidence: Evidence, contractID: UUID, data: Data)? {
+        for try await (id, report, contract, filename, kind, size, sha, how, on, content) in try await connection.query("""
+            SELECT e.id, e.report_id, r.contract_id, e.filename, e.kind, e.size, e.sha256, e.obtained_how, e.obtained_on::text, e.content
+            FROM delivery.evidence e JOIN delivery.reports r ON r.id = e.report_id WHERE e.id = \(id)
+            """, logger: logger).decode((UUID, UUID, UUID, String, String, Int, String, String, String, ByteBuffer).self) {
+            return (Evidence(id: id, reportID: report, filename: filename, kind: FileKind(rawValue: kind)!, size: size, sha256: sha,
+                             obtainedHow: how, obtainedOn: on), contract, Data(buffer: content))
+        }
+        return nil
+    }
+
+    // MARK: Sign-offs
+
+    func insert(_ s: SignOff) async throws {
+        try await connection.query("""
+            INSERT INTO delivery.signoffs (id, milestone_id, report_id, contract_id, decision, verified, verified_beneficiaries, reasons, evaluator_id,
+                evaluator_name, signed_at, countersign_required, supersedes)
+            VALUES (\(s.id), \(s.milestoneID), \(s.reportID), \(s.contractID), \(s.decision.rawValue), \(try json(s.verified))::jsonb,
+                \(s.verifiedBeneficiaries), \(s.reasons), \(s.evaluatorID), \(s.evaluatorName), \(s.signedAt), \(s.countersignRequired), \(s.supersedes))
+            """, logger: logger)
+    }
+
+    func countersign(_ id: UUID, by userID: UUID, name: String, at date: Date) async throws {
+        try await connection.query("""
+            UPDATE delivery.signoffs SET countersigned_by = \(userID), countersigner_name = \(name), countersigned_at = \(date) WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    /// Every sign-off of the contract, oldest first.
+    func signOffs(of contractID: UUID) async throws -> [SignOff] {
+        var result: [SignOff] = []
+        for try await row in try await connection.query("""
+            SELECT id, milestone_id, report_id, decision, verified::text, verified_beneficiaries, reasons, evaluator_id, evaluator_name, signed_at,
+                   countersign_required, countersigned_by, countersigner_name, countersigned_at, supersedes
+            FROM delivery.signoffs WHERE contract_id = \(contractID) ORDER BY signed_at, id
+            """, logger: logger) {
+            let (id, milestone, report, decision, verified, beneficiaries, reasons, evaluator, name, at, required, by, byName, byAt, supersedes) =
+                try row.decode((UUID, UUID, UUID, String, String, Int, String, UUID, String, Date, Bool, UUID?, String?, Date?, UUID?).self)
+            result.append(SignOff(id: id, milestoneID: milestone, reportID: report, contractID: contractID, decision: SignOffDecision(rawValue: decision)!,
+                                  verified: try decoder.decode([String: Int].self, from: Data(verified.utf8)), verifiedBeneficiaries: beneficiaries,
+                                  reasons: reasons, evaluatorID: evaluator, evaluatorName: name, signedAt: at, countersignRequired: required,
+                                  countersignedBy: by, countersignerName: byName, countersignedAt: byAt, supersedes: supersedes))
+        }
+        return result
+    }
+
+    func contractID(ofMilestone id: UUID) async throws -> UUID? {
+        for try await contract in try await connection.query("SELECT contract_id FROM delivery.milestones WHERE id = \(id)", logger: logger).decode(UUID.self) {
+            return contract
+        }
+        return nil
+    }
+
+    func milestoneID(ofSignOff id: UUID) async throws -> UUID? {
+        for try await milestone in try await connection.query("SELECT milestone_id FROM delivery.signoffs WHERE id = \(id)", logger: logger).decode(UUID.self) {
+            return milestone
+        }
+        return nil
+    }
+
+    /// Reported milestones of running contracts, and the latest sign-offs still waiting for a second signature.
+    func awaitingSignOff() async throws -> [SignOffTask] {
+        var result: [SignOffTask] = []
+        for try await (contract, reference, milestone, number, title, signOff, since) in try await connection.query("""
+            SELECT c.id, c.reference, m.id, m.number, m.title, NULL::uuid, (SELECT max(submitted_at) FROM delivery.reports r WHERE r.milestone_id = m.id)
+            FROM delivery.milestones m JOIN delivery.contracts c ON c.id = m.contract_id
+            WHERE m.status = 'reported' AND c.status = 'signed'
+              AND NOT EXISTS (SELECT 1 FROM delivery.signoffs s WHERE s.milestone_id = m.id AND s.countersign_required AND s.countersigned_at IS NULL
+                              AND s.signed_at = (SELECT max(signed_at) FROM delivery.signoffs x WHERE x.milestone_id = m.id))
+            UNION ALL
+            SELECT c.id, c.reference, m.id, m.number, m.title, s.id, s.signed_at
+            FROM delivery.signoffs s JOIN delivery.milestones m ON m.id = s.milestone_id JOIN delivery.contracts c ON c.id = s.contract_id
+            WHERE s.countersign_required AND s.countersigned_at IS NULL AND c.status = 'signed'
+              AND s.signed_at = (SELECT max(signed_at) FROM delivery.signoffs x WHERE x.milestone_id = m.id)
+            ORDER BY 7
+            """, logger: logger).decode((UUID, String, UUID, Int, String, UUID?, Date).self) {
+            result.append(SignOffTask(contractID: contract, contractReference: reference, milestoneID: milestone, milestoneNumber: number,
+                                      milestoneTitle: title, signOffID: signOff, since: since))
+        }
+        return result
+    }
+}
