@@ -147,14 +147,14 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "Identity", "TestSupport"]),
-        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Incubation", "Demo", "TestSupport"]),
+        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Incubation", "Delivery", "Payments", "Demo", "TestSupport"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Delivery", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Payments", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Payments", "Catalogue", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TestSupport", "Incubation", "Tendering", "Identity", "Core",
+                "Server", "TestSupport", "Incubation", "Tendering", "Delivery", "Payments", "Identity", "Core",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -71,6 +71,12 @@ check "the seed-grant line has ¥60,000 committed and ¥50,000 paid" sh -c "line
     && curl -fs http://127.0.0.1:$port/api/v1/ledger/budget-lines/\$line | python3 -c 'import json,sys; b=json.load(sys.stdin); assert b[\"committedFen\"] == 6000000 and b[\"paidFen\"] == 5000000, b'"
 check "the tendering demo tender's bids stay sealed" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=tendering' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && [ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/api/v1/tenders/\$id/bids) = 403 ]"
+check "the public sees the 3 published demo contracts" sh -c "curl -fs http://127.0.0.1:$port/api/v1/contracts \
+    | python3 -c 'import json,sys; c=json.load(sys.stdin); assert len(c) == 3, c' && curl -fs http://127.0.0.1:$port/contracts | grep -q 'HT-2026-'"
+check "a demo contract shows its calculation and the recovery a correction opened" sh -c "for id in \$(curl -fs http://127.0.0.1:$port/api/v1/contracts \
+    | python3 -c 'import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin)]'); do curl -fs http://127.0.0.1:$port/api/v1/contracts/\$id \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r[\"status\"] for r in d[\"recoveries\"]] == [\"open\"]' 2>/dev/null \
+    && curl -fs http://127.0.0.1:$port/contracts/\$id | grep -q '待追回' && exit 0; done; exit 1"
 for user in $users; do
     jar=$work/jar-$user
     csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')

@@ -198,7 +198,7 @@ struct DeliveryStore {
         for try await row in try await connection.query("""
             SELECT id, milestone_id, report_id, decision, verified::text, verified_beneficiaries, reasons, evaluator_id, evaluator_name, signed_at,
                    countersign_required, countersigned_by, countersigner_name, countersigned_at, supersedes
-            FROM delivery.signoffs WHERE contract_id = \(contractID) ORDER BY signed_at, id
+            FROM delivery.signoffs WHERE contract_id = \(contractID) ORDER BY seq
             """, logger: logger) {
             let (id, milestone, report, decision, verified, beneficiaries, reasons, evaluator, name, at, required, by, byName, byAt, supersedes) =
                 try row.decode((UUID, UUID, UUID, String, String, Int, String, UUID, String, Date, Bool, UUID?, String?, Date?, UUID?).self)
@@ -232,12 +232,12 @@ struct DeliveryStore {
             FROM delivery.milestones m JOIN delivery.contracts c ON c.id = m.contract_id
             WHERE m.status = 'reported' AND c.status = 'signed'
               AND NOT EXISTS (SELECT 1 FROM delivery.signoffs s WHERE s.milestone_id = m.id AND s.countersign_required AND s.countersigned_at IS NULL
-                              AND s.signed_at = (SELECT max(signed_at) FROM delivery.signoffs x WHERE x.milestone_id = m.id))
+                              AND s.seq = (SELECT max(seq) FROM delivery.signoffs x WHERE x.milestone_id = m.id))
             UNION ALL
             SELECT c.id, c.reference, m.id, m.number, m.title, s.id, s.signed_at
             FROM delivery.signoffs s JOIN delivery.milestones m ON m.id = s.milestone_id JOIN delivery.contracts c ON c.id = s.contract_id
             WHERE s.countersign_required AND s.countersigned_at IS NULL AND c.status = 'signed'
-              AND s.signed_at = (SELECT max(signed_at) FROM delivery.signoffs x WHERE x.milestone_id = m.id)
+              AND s.seq = (SELECT max(seq) FROM delivery.signoffs x WHERE x.milestone_id = m.id)
             ORDER BY 7
             """, logger: logger).decode((UUID, String, UUID, Int, String, UUID?, Date).self) {
             result.append(SignOffTask(contractID: contract, contractReference: reference, milestoneID: milestone, milestoneNumber: number,

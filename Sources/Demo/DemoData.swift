@@ -44,6 +44,7 @@ public enum DemoData {
             let password = try IdentitySeed.load(from: directory + "/identity.json").demoPassword
             lines.append(try await DemoTenders.load(database: database, identity: identity, buyerID: buyer.id, sealer: sealer, password: password))
             lines.append(try await DemoIncubation.load(database: database, identity: identity, password: password))
+            lines.append(try await DemoContracts.load(database: database, identity: identity, buyerID: buyer.id, password: password))
         }
         return lines
     }

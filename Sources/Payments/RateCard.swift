@@ -106,24 +106,33 @@ public enum PaymentCalculator {
             for outcome in outcomes.sorted(by: { $0.number < $1.number }) {
                 let share = scaled(feePool, outcome.shareBasisPoints)
                 let earned: Int64
-                let how: String
+                let state: String
+                var ratio = 10_000
                 switch outcome.decision {
                 case .met?:
                     earned = share
-                    how = "met"
+                    state = "met"
                 case .partiallyMet?:
-                    let ratio = card.partialRule == .proportional ? targetRatio(outcome) : 0
+                    ratio = card.partialRule == .proportional ? targetRatio(outcome) : 0
                     earned = scaled(share, ratio)
-                    how = card.partialRule == .proportional ? "partially met, \(Points(hundredths: ratio).formatted) % of targets verified" : "partially met, no fee"
+                    state = card.partialRule == .proportional ? "partial" : "partial_nothing"
                 case .notMet?:
                     earned = 0
-                    how = "not met"
+                    state = "not_met"
                 default:
                     earned = 0
-                    how = "not signed off"
+                    state = "pending"
+                }
+                let how = switch state {
+                case "met": "met"
+                case "partial": "partially met, \(Points(hundredths: ratio).formatted) % of targets verified"
+                case "partial_nothing": "partially met, no fee"
+                case "not_met": "not met"
+                default: "not signed off"
                 }
                 fees += earned
-                line("fee", [String(outcome.number), Points(hundredths: outcome.shareBasisPoints).formatted, how], earned,
+                line("fee", [String(outcome.number), Points(hundredths: outcome.shareBasisPoints).formatted, Money(minorUnits: feePool).formatted, state,
+                             Points(hundredths: ratio).formatted], earned,
                      "Milestone \(outcome.number) delivery fee (\(Points(hundredths: outcome.shareBasisPoints).formatted) % of the fee pool \(Money(minorUnits: feePool).formatted)): \(how)")
             }
         }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// How the web layer is set up. The command line fills it from flags, the environment and `.env`.
@@ -10,6 +11,8 @@ public struct AppConfiguration: Sendable {
     public var contractsDirectory = "Contracts"
     /// Mark cookies Secure and send HSTS: set when Spokes is served behind TLS.
     public var secureCookies = false
+    /// A milestone sign-off that makes more than this payable needs a second evaluator (SPOKES_COUNTERSIGN_THRESHOLD_YUAN).
+    public var countersignThreshold = Money.yuan(100_000)
 
     public init() {}
 }

@@ -1,5 +1,6 @@
 import Catalogue
 import Core
+import Delivery
 import Foundation
 import Hummingbird
 import Identity
@@ -29,6 +30,8 @@ public struct AppDependencies: Sendable {
     public var programmes: ProgrammeService
     public var ledger: LedgerService
     public var seedGrants: SeedGrantService
+    public var contractPayments: ContractPaymentService
+    public var contracts: ContractService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -49,6 +52,9 @@ public struct AppDependencies: Sendable {
         self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
         self.evaluations = EvaluationService(database: database, identity: identity, clock: clock)
         self.awards = AwardService(database: database, identity: identity, clock: clock)
+        self.contractPayments = ContractPaymentService(database: database, ledger: ledger, clock: clock)
+        self.contracts = ContractService(database: database, identity: identity, awards: awards, funding: contractPayments, clock: clock,
+                                         countersignThreshold: configuration.countersignThreshold)
         self.suppliers = SupplierService(database: database, identity: identity, sealer: sealer, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
@@ -91,7 +97,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                         purchaseLists: dependencies.purchaseLists, ledger: dependencies.ledger, views: views).register(on: router)
     ProgrammeController(programmes: dependencies.programmes, incubation: dependencies.incubation, identity: dependencies.identity, views: views)
         .register(on: router)
-    PaymentsController(seedGrants: dependencies.seedGrants, identity: dependencies.identity, views: views).register(on: router)
+    PaymentsController(seedGrants: dependencies.seedGrants, contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, identity: dependencies.identity, views: views).register(on: router)
+    ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
+                       identity: dependencies.identity, views: views).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
@@ -107,7 +115,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
                    awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
-                   programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants).registerHandlers(on: api)
+                   programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants,
+                   contracts: dependencies.contracts, contractPayments: dependencies.contractPayments).registerHandlers(on: api)
     return router
 }
 

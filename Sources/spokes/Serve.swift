@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
         configuration.webDirectory = webDirectory ?? settings.reader.string(forKey: "spokes.web.dir", default: "Web")
         configuration.contractsDirectory = settings.reader.string(forKey: "spokes.contracts.dir", default: "Contracts")
         configuration.secureCookies = settings.reader.bool(forKey: "spokes.secure.cookies", default: false)
+        configuration.countersignThreshold = .yuan(Int64(settings.reader.int(forKey: "spokes.countersign.threshold.yuan", default: 100_000)))
 
         let (clientConfiguration, startedCluster) = try await settings.prepareDatabase()
         defer { if startedCluster { try? settings.embedded?.stop() } }

@@ -55,7 +55,8 @@ struct PolicyTests {
             let decision = Policy.decide(admin, action, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict]))
             #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
-        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment])
+        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication,
+                                                            .manageContract, .deliverContract, .signOffMilestone, .recordPayment])
     }
 
     @Test("only a social organisation's supplier staff bid for it, and only it reads its sealed bid")

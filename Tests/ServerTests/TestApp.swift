@@ -44,6 +44,18 @@ extension TestApp {
     }
 }
 
+extension TestApp {
+    /// The router on a fresh demo database with the services, clock and bid secret of a `DeliveryWorld`.
+    static func runDelivery(_ body: @Sendable @escaping (any TestClientProtocol, DeliveryWorld) async throws -> Void) async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database)
+            let router = try await buildRouter(AppDependencies(
+                database: database, identity: w.t.world.identity, clock: w.t.clock, sealer: w.t.sealer, configuration: configuration))
+            try await Application(router: router).test(.router) { client in try await body(client, w) }
+        }
+    }
+}
+
 extension TestClientProtocol {
     /// JSON request helper; returns status, headers and the body parsed as JSON (or nil).
     @discardableResult
@@ -116,13 +128,13 @@ actor Browser {
     }
 
     /// Uploads a file with other fields as multipart/form-data, the CSRF token included.
-    func upload(_ uri: String, fields: [(String, String)], file: Data, filename: String) async throws -> Page {
+    func upload(_ uri: String, fields: [(String, String)], file: Data, filename: String, fileField: String = "file") async throws -> Page {
         let boundary = "----spokes\(UUID().uuidString)"
         var body = Data()
         for (name, value) in [("_csrf", cookies["spokes_csrf"] ?? "")] + fields {
             body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
-        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
         body += file + Data("\r\n--\(boundary)--\r\n".utf8)
         return try await send(.post, uri, body: body, contentType: "multipart/form-data; boundary=\(boundary)")
     }

@@ -1,4 +1,6 @@
 import Core
+import Delivery
+import Payments
 import Demo
 import Foundation
 import Identity
@@ -16,7 +18,8 @@ struct DemoTenderTests {
             let sealer = BidSealer.random()
             let said = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
             #expect(said.contains { $0.hasPrefix("Demo tenders: 9 drafted") }, "\(said)")
-            #expect(said.last == "Demo incubation: 10 moves of 6 organisations, a nursery intake with 2 applications, 11 assessments, 2 mentors, 6 sessions, "
+            #expect(said.last == "Demo contracts: 5 drafted from the completed awards, at every stage of delivery.")
+            #expect(said.dropLast().last == "Demo incubation: 10 moves of 6 organisations, a nursery intake with 2 applications, 11 assessments, 2 mentors, 6 sessions, "
                     + "2 seed grants (1 paid), 5 spaces (2 lent).")
             let world = DemoWorld(database)
             let finance = try await world.actor("finance")
@@ -43,7 +46,21 @@ struct DemoTenderTests {
             await #expect(throws: DomainError.self) { _ = try await bids.openedBids(tenderID: tendering.id, by: finance) }
             #expect(try await bids.ownBids(by: try await world.actor("ngo"), tenderID: tendering.id).count == 2)
             let again = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
-            #expect(again.suffix(2) == ["Demo tenders: 9 present already, left alone.", "Demo incubation: present already, left alone."])
+            #expect(again.suffix(3) == ["Demo tenders: 9 present already, left alone.", "Demo incubation: present already, left alone.",
+                                        "Demo contracts: present already, left alone."])
+            // The contracts of the completed awards, one at each stage of delivery, with one recovery open, and the ledger balances.
+            let contracts = try await DemoWorld.contracts(database).contracts(for: finance)
+            #expect(contracts.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.draft, .signed, .signed, .signed, .signed])
+            #expect(contracts.filter { $0.publishedAt != nil }.count == 3)
+            let payments = DemoWorld.contractPayments(database)
+            var recoveries = 0, paidClaims = 0
+            for contract in contracts {
+                let statement = try await payments.statement(of: contract.id)
+                recoveries += statement.recoveries.filter { $0.status == .open }.count
+                paidClaims += statement.claims.filter { $0.status == .paid }.count
+            }
+            #expect(recoveries == 1 && paidClaims == 2)
+            #expect(try await DemoWorld.ledger(database).unbalancedLines().isEmpty)
             // The pipeline: the team in the nursery, 快乐同行 in the incubator, the four brand agencies in the park (by override).
             let board = try await IncubationService(database: database, identity: world.identity).board()
             #expect(board.map(\.placements.count) == [1, 1, 0, 4])

@@ -1,3 +1,4 @@
+import Catalogue
 import Core
 import Delivery
 import Foundation
@@ -85,5 +86,24 @@ public struct DeliveryWorld: Sendable {
         if let assessments { results["assessments"] = assessments }
         return ReportInput(results: results, beneficiaries: beneficiaries, narrative: "本季度完成上门服务，详见签到记录与评估表。",
                            evidence: [EvidenceUpload(filename: "签到记录.pdf", data: pdf, obtainedHow: "服务对象签字的纸质签到表扫描", obtainedOn: "2026-11-19")])
+    }
+}
+
+extension DemoWorld {
+    /// The delivery and payment services on the system clock, for reading what the demo made.
+    public static func ledger(_ database: Database) -> LedgerService {
+        let identity = DemoWorld(database).identity
+        return LedgerService(database: database, purchaseLists: PurchaseListService(database: database, identity: identity,
+                                                                                    catalogue: PurchaseCatalogueService(database: database)))
+    }
+
+    public static func contractPayments(_ database: Database) -> ContractPaymentService {
+        ContractPaymentService(database: database, ledger: ledger(database))
+    }
+
+    public static func contracts(_ database: Database) -> ContractService {
+        let identity = DemoWorld(database).identity
+        return ContractService(database: database, identity: identity, awards: AwardService(database: database, identity: identity),
+                               funding: contractPayments(database))
     }
 }

@@ -1,5 +1,6 @@
 import Catalogue
 import Core
+import Delivery
 import Foundation
 import Identity
 import Incubation
@@ -23,6 +24,8 @@ struct APIHandler: APIProtocol {
     let programmes: ProgrammeService
     let ledger: LedgerService
     let seedGrants: SeedGrantService
+    let contracts: ContractService
+    let contractPayments: ContractPaymentService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

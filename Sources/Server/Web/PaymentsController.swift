@@ -1,4 +1,5 @@
 import Core
+import Delivery
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,9 +8,11 @@ import Incubation
 import Payments
 
 /// A buyer's payments to make: the seed grants awarded from its budget lines and not yet paid, each
-/// with the form to record the treasury's payment. (Contract payments join this page with delivery.)
+/// with the form to record the treasury's payment. Contract claims waiting for approval or payment are listed with a link to their contract, where the calculation is shown.
 struct PaymentsController {
     let seedGrants: SeedGrantService
+    let contracts: ContractService
+    let contractPayments: ContractPaymentService
     let identity: IdentityService
     let views: Views
 
@@ -25,11 +28,19 @@ struct PaymentsController {
     private func render(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.signedIn()
         let grants = try await seedGrants.awaitingPayment(by: actor)
-        let names = try await identity.organisations(ids: Set(grants.map(\.organisationID)))
+        let own = try await contracts.contracts(for: actor, limit: 200).filter { $0.buyerID == actor.organisationID }
+        let claims = try await contractPayments.openClaims(of: own.map(\.id))
+        let byID = Dictionary(uniqueKeysWithValues: own.map { ($0.id, $0) })
+        let names = try await identity.organisations(ids: Set(grants.map(\.organisationID) + own.map(\.supplierID)))
         var data: [String: Any] = [
             "grants": grants.map { g -> [String: Any] in
                 ["id": g.id.lowercased, "organisation": names[g.organisationID]?.nameZh ?? "", "organisationId": g.organisationID.lowercased,
                  "amount": g.amount.formatted, "purpose": g.purpose, "awardedOn": WorkingCalendar().dayKey(g.awardedAt)]
+            },
+            "claims": claims.compactMap { c -> [String: Any]? in
+                guard let contract = byID[c.contractID] else { return nil }
+                return ["contractId": contract.id.lowercased, "reference": contract.reference, "supplier": names[contract.supplierID]?.nameZh ?? "",
+                        "number": c.number, "amount": c.amount.formatted, "status": views.text("claim_status_\(c.status.rawValue)", context)]
             },
             "today": WorkingCalendar().dayKey(Date()),
         ]

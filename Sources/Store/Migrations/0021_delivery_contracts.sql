@@ -88,6 +88,8 @@ CREATE INDEX evidence_report ON delivery.evidence (report_id);
 -- A sign-off of a report. A correction is a later sign-off of the same milestone that supersedes it.
 CREATE TABLE delivery.signoffs (
     id                     uuid PRIMARY KEY,
+    -- the order they were made in, which decides the one that stands (two may share a timestamp)
+    seq                    bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     milestone_id           uuid NOT NULL REFERENCES delivery.milestones (id),
     report_id              uuid NOT NULL REFERENCES delivery.reports (id),
     contract_id            uuid NOT NULL REFERENCES delivery.contracts (id),
@@ -107,7 +109,7 @@ CREATE TABLE delivery.signoffs (
     CHECK (countersigned_by IS NULL OR countersigned_by <> evaluator_id)
 );
 
-CREATE INDEX signoffs_milestone ON delivery.signoffs (milestone_id, signed_at);
+CREATE INDEX signoffs_milestone ON delivery.signoffs (milestone_id, seq);
 CREATE INDEX signoffs_contract ON delivery.signoffs (contract_id);
 
 -- Payments: each contract's rate card, the supplier's claims, and recoveries of overpayments.

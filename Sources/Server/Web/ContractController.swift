@@ -1,0 +1,287 @@
+import Core
+import Delivery
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Payments
+import Tendering
+
+/// The contract pages: the list by role, a contract with its milestones and money, and every form of
+/// delivery (drafting, signing, reporting, sign-off, claims, approval, payment, recovery).
+struct ContractController {
+    let contracts: ContractService
+    let payments: ContractPaymentService
+    let awards: AwardService
+    let identity: IdentityService
+    let views: Views
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/contracts", use: list)
+        router.post("/contracts", use: draft)
+        router.get("/contracts/:id", use: show)
+        router.post("/contracts/:id/milestones", use: setTerms)
+        router.post("/contracts/:id/sign", use: sign)
+        router.post("/contracts/:id/publish", use: publish)
+        router.post("/contracts/:id/terminate", use: terminate)
+        router.post("/contracts/:id/claims", use: claim)
+        router.post("/contracts/:id/milestones/:milestone/report", use: report)
+        router.post("/contracts/:id/milestones/:milestone/sign-off", use: signOff)
+        router.post("/contracts/:id/sign-offs/:signoff/countersign", use: countersign)
+        router.post("/contracts/:id/claims/:claim/approve", use: approve)
+        router.post("/contracts/:id/claims/:claim/reject", use: reject)
+        router.post("/contracts/:id/claims/:claim/pay", use: pay)
+        router.post("/contracts/:id/recoveries/:recovery/repay", use: repay)
+        router.get("/evidence/:evidence", use: evidence)
+    }
+
+    // MARK: List
+
+    func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await renderList(request, context)
+    }
+
+    private func renderList(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let actor = context.actor
+        let after = request.uri.queryParameters.get("after").flatMap(UUID.init(uuidString:))
+        let page = try await contracts.contracts(for: actor, after: after, limit: 50)
+        let milestones = Dictionary(grouping: try await contracts.milestones(of: page.map(\.id)), by: \.contractID)
+        var data: [String: Any] = [
+            "contracts": page.map { c -> [String: Any] in
+                let done = milestones[c.id]?.filter { $0.status.isFinal }.count ?? 0
+                return ["id": c.id.lowercased, "reference": c.reference, "title": c.title, "value": c.value.formatted,
+                        "status": views.text("contract_status_\(c.status.rawValue)", context), "term": "\(c.startsOn) – \(c.endsOn)",
+                        "milestones": "\(done)/\(milestones[c.id]?.count ?? 0)"]
+            },
+        ]
+        if page.count == 50, let last = page.last { data["next"] = last.id.lowercased }
+        if let actor, actor.has(.evaluator) {
+            data["tasks"] = try await contracts.awaitingSignOff().map {
+                ["contractId": $0.contractID.lowercased, "reference": $0.contractReference, "number": $0.milestoneNumber, "title": $0.milestoneTitle,
+                 "countersign": $0.signOffID != nil, "since": WorkingCalendar().describe($0.since)]
+            }
+        }
+        if let actor, Policy.decide(actor, .manageContract, Resource(organisationID: actor.organisationID)) == .allow {
+            var ready: [[String: Any]] = []
+            for draft in try await awards.contractDrafts() where draft.buyerID == actor.organisationID {
+                if try await contracts.contract(awardID: draft.awardID) == nil {
+                    ready.append(["awardId": draft.awardID.lowercased, "label": "\(draft.tenderReference) · \(draft.lotTitle) · \(draft.value.formatted)"])
+                }
+            }
+            data["ready"] = ready
+        }
+        if let problem { data["problem"] = Self.problem(problem) }
+        return views.page("contracts", title: views.text("contracts_title", context), data: data, status: status, request: request, context: context)
+    }
+
+    func draft(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        do {
+            guard let award = form["awardId"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("awardId", "choose an award")]) }
+            let contract = try await contracts.draft(by: actor, ContractInput(awardID: award, startsOn: form["startsOn"] ?? "", endsOn: form["endsOn"] ?? "",
+                                                                              termJustification: form["termJustification"], terms: form["terms"] ?? ""))
+            return .redirect(to: "/contracts/\(contract.id.lowercased)")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await renderList(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
+    }
+
+    // MARK: One contract
+
+    func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await render(request, context, id: try context.pathID())
+    }
+
+    private func render(_ request: Request, _ context: AppRequestContext, id: UUID, problem: DomainError? = nil,
+                        status: HTTPResponse.Status = .ok) async throws -> Response {
+        let file = try await contracts.file(id: id, by: context.actor)
+        let statement = try await payments.statement(of: id)
+        let names = try await identity.organisations(ids: [file.contract.buyerID, file.contract.supplierID])
+        var data = ContractPage(file: file, statement: statement, names: names, actor: context.actor, say: { views.text($0, context) }).data()
+        if let problem { data["problem"] = Self.problem(problem) }
+        return views.page("contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
+    }
+
+    /// Runs a change and goes back to the contract; a refusal shows the contract again with the reason.
+    private func act(_ request: Request, _ context: AppRequestContext, _ action: () async throws -> Void) async throws -> Response {
+        let id = try context.pathID()
+        do {
+            try await action()
+            return .redirect(to: "/contracts/\(id.lowercased)")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await render(request, context, id: id, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
+    }
+
+    static func problem(_ error: DomainError) -> [String: Any] {
+        ["detail": error.detail, "fields": error.fields.map { ["field": $0.field, "message": $0.message] }]
+    }
+
+    /// The buyer's milestones and rate card, from the editor's rows: blank rows are left out.
+    func setTerms(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        let id = try context.pathID()
+        return try await act(request, context) {
+            var check = Validator()
+            var milestones: [MilestoneInput] = []
+            for index in 0..<3 {
+                let title = form["m\(index)_title"]?.trimmingCharacters(in: .whitespaces) ?? ""
+                guard !title.isEmpty else { continue }
+                let share = Points(Double(form["m\(index)_share"] ?? "") ?? -1)
+                check.check(share != nil && share!.hundredths >= 0, "milestones[\(index)].share", "must be a per cent such as 40 or 12.5")
+                var metrics: [OutcomeMetric] = []
+                for k in 0..<2 {
+                    let prefix = "m\(index)_k\(k)_"
+                    let code = form[prefix + "code"]?.trimmingCharacters(in: .whitespaces) ?? ""
+                    guard !code.isEmpty else { continue }
+                    let target = Int(form[prefix + "target"] ?? "")
+                    check.check(target != nil, "milestones[\(index)].metrics[\(k)].target", "must be a whole number")
+                    metrics.append(OutcomeMetric(code: code, definition: form[prefix + "definition"] ?? "", unit: form[prefix + "unit"] ?? "", target: target ?? 0,
+                                                 dataSource: form[prefix + "dataSource"] ?? "", validationMethod: form[prefix + "validationMethod"] ?? ""))
+                }
+                milestones.append(MilestoneInput(title: title, dueOn: form["m\(index)_dueOn"] ?? "", deliverables: form["m\(index)_deliverables"] ?? "",
+                                                 shareBasisPoints: share?.hundredths ?? 0, metrics: metrics))
+            }
+            try check.finish()
+            let saved = try await contracts.setMilestones(by: actor, contractID: id, milestones)
+            // The rate card comes with the milestones, priced per metric code.
+            let maximum = Money.parse(yuan: form["maximum"] ?? "")
+            let fee = Points(Double(form["fee"] ?? "") ?? -1)
+            let capText = form["capPerBeneficiary"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            let cap = capText.isEmpty ? nil : Money.parse(yuan: capText)
+            var prices: [RateCard.Price] = []
+            for code in Set(saved.flatMap { $0.metrics.map(\.code) }).sorted() {
+                let price = Money.parse(yuan: form["price_\(code)"] ?? "")
+                check.check(price != nil, "price_\(code)", "give the price of one verified unit in yuan (0 if it earns nothing)")
+                let capText = form["cap_\(code)"]?.trimmingCharacters(in: .whitespaces) ?? ""
+                prices.append(RateCard.Price(metric: code, price: price ?? Money(minorUnits: 0), cap: capText.isEmpty ? nil : Money.parse(yuan: capText)))
+            }
+            check.check(maximum != nil, "maximum", "must be an amount in yuan")
+            check.check(fee != nil, "fee", "must be a per cent from 0 to 100")
+            check.check(capText.isEmpty || cap != nil, "capPerBeneficiary", "must be an amount in yuan, or left empty")
+            try check.finish()
+            _ = try await payments.setRateCard(by: actor, contractID: id, maximum: maximum!, deliveryFeeBasisPoints: fee!.hundredths, capPerBeneficiary: cap,
+                                               partialRule: form["partialRule"] == "nothing" ? .nothing : .proportional, prices: prices)
+        }
+    }
+
+    func sign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        return try await act(request, context) { _ = try await contracts.sign(by: actor, contractID: try context.pathID()) }
+    }
+
+    func publish(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        return try await act(request, context) { _ = try await contracts.publish(by: actor, contractID: try context.pathID()) }
+    }
+
+    func terminate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) { _ = try await contracts.terminate(by: actor, contractID: try context.pathID(), reason: form["reason"] ?? "") }
+    }
+
+    /// The supplier's report: results per metric (`result_<code>`), beneficiaries, narrative, and up to three files with how and when they were obtained.
+    func report(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body))
+        return try await act(request, context) {
+            guard let form else { throw DomainError.badRequest("Send the report form as multipart/form-data.") }
+            var check = Validator()
+            var results: [String: Int] = [:]
+            for part in form.parts where part.name.hasPrefix("result_") {
+                let code = String(part.name.dropFirst("result_".count))
+                let quantity = Int(String(decoding: part.data, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+                check.check(quantity != nil, "results.\(code)", "must be a whole number")
+                results[code] = quantity ?? 0
+            }
+            let beneficiaries = Int(form.text("beneficiaries")?.trimmingCharacters(in: .whitespaces) ?? "")
+            check.check(beneficiaries != nil, "beneficiaries", "must be a whole number")
+            try check.finish()
+            let evidence = (0..<3).compactMap { index -> EvidenceUpload? in
+                guard let file = form["file\(index)"], !file.data.isEmpty else { return nil }
+                return EvidenceUpload(filename: file.filename ?? "evidence", data: file.data, obtainedHow: form.text("how\(index)") ?? "",
+                                      obtainedOn: form.text("on\(index)") ?? "")
+            }
+            _ = try await contracts.report(by: actor, milestoneID: try context.pathID("milestone"),
+                                           ReportInput(results: results, beneficiaries: beneficiaries!, narrative: form.text("narrative") ?? "", evidence: evidence))
+        }
+    }
+
+    /// The evaluator's sign-off sheet: `verified_<code>` per metric, beneficiaries, decision and reasons.
+    func signOff(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) {
+            let milestoneID = try context.pathID("milestone")
+            let file = try await contracts.file(id: try context.pathID(), by: actor)
+            guard let milestone = file.milestones.first(where: { $0.id == milestoneID }) else { throw DomainError.notFound("no such milestone") }
+            var check = Validator()
+            var verified: [String: Int] = [:]
+            for metric in milestone.metrics {
+                let quantity = Int(form["verified_\(metric.code)"]?.trimmingCharacters(in: .whitespaces) ?? "")
+                check.check(quantity != nil, "verified.\(metric.code)", "must be a whole number")
+                verified[metric.code] = quantity ?? 0
+            }
+            let beneficiaries = Int(form["beneficiaries"]?.trimmingCharacters(in: .whitespaces) ?? "")
+            check.check(beneficiaries != nil, "verifiedBeneficiaries", "must be a whole number")
+            let decision = SignOffDecision(rawValue: form["decision"] ?? "")
+            check.check(decision != nil, "decision", "choose met, partially met, not met or more evidence")
+            try check.finish()
+            _ = try await contracts.signOff(by: actor, milestoneID: milestoneID,
+                                            SignOffInput(decision: decision!, verified: verified, verifiedBeneficiaries: beneficiaries!, reasons: form["reasons"] ?? ""))
+        }
+    }
+
+    func countersign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        return try await act(request, context) { _ = try await contracts.countersign(by: actor, signOffID: try context.pathID("signoff")) }
+    }
+
+    func claim(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        return try await act(request, context) { _ = try await payments.claim(by: actor, contractID: try context.pathID()) }
+    }
+
+    func approve(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        return try await act(request, context) { _ = try await payments.approve(by: actor, claimID: try context.pathID("claim")) }
+    }
+
+    func reject(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) { _ = try await payments.reject(by: actor, claimID: try context.pathID("claim"), reason: form["reason"] ?? "") }
+    }
+
+    /// The form carries a key made when the page was drawn, so a double submission records one payment.
+    func pay(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) {
+            _ = try await payments.pay(by: actor, claimID: try context.pathID("claim"), treasuryReference: form["reference"] ?? "", paidOn: form["paidOn"] ?? "",
+                                       idempotencyKey: form["key"].flatMap { $0.isEmpty ? nil : $0 })
+        }
+    }
+
+    func repay(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) {
+            _ = try await payments.repay(by: actor, recoveryID: try context.pathID("recovery"), treasuryReference: form["reference"] ?? "",
+                                         receivedOn: form["receivedOn"] ?? "")
+        }
+    }
+
+    func evidence(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (evidence, data) = try await contracts.evidenceFile(id: try context.pathID("evidence"), by: context.actor)
+        let name = evidence.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "evidence"
+        return Response(status: .ok, headers: [.contentType: evidence.kind.mediaType, .contentDisposition: "attachment; filename*=UTF-8''\(name)",
+                                               .cacheControl: "private, no-store"],
+                        body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+}

@@ -1,0 +1,189 @@
+import Core
+import Delivery
+import Foundation
+import Identity
+import Payments
+
+/// What the contract page shows, as template data: the parties, milestones with their reports and
+/// sign-offs, the rate card, the calculation in the reader's language, claims and recoveries, and
+/// which forms the reader may use.
+struct ContractPage {
+    let file: ContractFile
+    let statement: ContractStatement
+    let names: [UUID: Organisation]
+    let actor: Actor?
+    let say: (String) -> String
+
+    private let calendar = WorkingCalendar()
+
+    var isBuyer: Bool { actor.map { $0.organisationID == file.contract.buyerID && $0.has(.buyer) } ?? false }
+    var isSupplier: Bool { actor.map { $0.organisationID == file.contract.supplierID && $0.has(.supplier) } ?? false }
+    var isEvaluator: Bool { actor.map { $0.has(.evaluator) && !file.contract.isParty($0.organisationID) } ?? false }
+
+    func data() -> [String: Any] {
+        let c = file.contract
+        let signed = c.status == .signed
+        var data: [String: Any] = [
+            "id": c.id.lowercased, "contractId": c.id.lowercased, "reference": c.reference, "title": c.title, "status": say("contract_status_\(c.status.rawValue)"),
+            "buyer": names[c.buyerID]?.nameZh ?? "", "buyerId": c.buyerID.lowercased,
+            "supplier": names[c.supplierID]?.nameZh ?? "", "supplierId": c.supplierID.lowercased,
+            "value": c.value.formatted, "startsOn": c.startsOn, "endsOn": c.endsOn, "terms": c.terms,
+            "noSubcontracting": Contract.noSubcontractingClause,
+            "milestones": file.milestones.map(milestone),
+            "claims": statement.claims.map(claim),
+            "recoveries": statement.recoveries.map(recovery),
+            "today": calendar.dayKey(Date()),
+        ]
+        if let justification = c.termJustification { data["termJustification"] = justification }
+        if let at = c.buyerSignedAt { data["buyerSignedAt"] = calendar.describe(at) }
+        if let at = c.supplierSignedAt { data["supplierSignedAt"] = calendar.describe(at) }
+        if let at = c.signedAt { data["signedAt"] = calendar.describe(at) }
+        if let at = c.publishedAt { data["publishedAt"] = calendar.describe(at) }
+        if let deadline = c.publicationDeadline(calendar), c.publishedAt == nil {
+            data["publicationDeadline"] = calendar.describe(deadline)
+            if deadline < Date() { data["publicationLate"] = true }
+        }
+        if let reason = c.closingReason { data["closingReason"] = reason }
+        if let commitment = statement.commitment {
+            data["committed"] = commitment.amount.formatted
+            data["paid"] = commitment.paid.formatted
+        }
+        if let card = statement.rateCard { data["rateCard"] = rateCard(card) }
+        if let calculation = statement.calculation {
+            data["calculation"] = ["lines": calculation.lines.map(line), "payable": calculation.payable.formatted,
+                                   "earned": calculation.earned.formatted]
+            if isSupplier && signed && calculation.payable.minorUnits > 0 && !statement.claims.contains(where: { $0.status == .claimed || $0.status == .approved }) {
+                data["mayClaim"] = true
+            }
+        }
+        // The forms of the reader's part.
+        if c.status == .draft {
+            if isBuyer && c.buyerSignedAt == nil && c.supplierSignedAt == nil { data["editor"] = editor() }
+            if (isBuyer && c.buyerSignedAt == nil) || (isSupplier && c.supplierSignedAt == nil) { data["maySign"] = true }
+        }
+        if isBuyer && c.signedAt != nil && c.publishedAt == nil { data["mayPublish"] = true }
+        if isBuyer && signed { data["mayTerminate"] = true }
+        if isBuyer { data["buyerView"] = true }
+        return data
+    }
+
+    private func milestone(_ m: Milestone) -> [String: Any] {
+        let reports = file.reports.filter { $0.milestoneID == m.id }
+        let signOffs = file.signOffs.filter { $0.milestoneID == m.id }
+        let current = signOffs.last
+        let signed = file.contract.status == .signed
+        var data: [String: Any] = [
+            "id": m.id.lowercased, "number": m.number, "title": m.title, "dueOn": m.dueOn, "deliverables": m.deliverables, "share": m.sharePercent,
+            "status": say("milestone_status_\(m.status.rawValue)"), "statusKey": m.status.rawValue,
+            "metrics": m.metrics.map { metric -> [String: Any] in
+                var row: [String: Any] = ["code": metric.code, "definition": metric.definition, "unit": metric.unit, "target": metric.target,
+                                          "dataSource": metric.dataSource, "validationMethod": metric.validationMethod]
+                if let report = reports.first { row["reported"] = report.results[metric.code] ?? 0 }
+                if let verified = signOffs.last(where: \.isFinal)?.verified[metric.code] { row["verified"] = verified }
+                return row
+            },
+            "reports": reports.map { r -> [String: Any] in
+                ["version": r.version, "submittedAt": calendar.describe(r.submittedAt), "beneficiaries": r.beneficiaries, "narrative": r.narrative,
+                 "results": r.results.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: " · "),
+                 "evidence": r.evidence.map { ["id": $0.id.lowercased, "filename": $0.filename, "kind": $0.kind.rawValue.uppercased(),
+                                               "size": ByteCountFormatter.string(fromByteCount: Int64($0.size), countStyle: .file),
+                                               "sha256": String($0.sha256.prefix(16)), "obtainedHow": $0.obtainedHow, "obtainedOn": $0.obtainedOn] }]
+            },
+            "signOffs": signOffs.map { s -> [String: Any] in
+                var row: [String: Any] = ["decision": say("decision_\(s.decision.rawValue)"), "evaluator": s.evaluatorName,
+                                          "signedAt": calendar.describe(s.signedAt), "reasons": s.reasons,
+                                          "verified": s.verified.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: " · "),
+                                          "beneficiaries": s.verifiedBeneficiaries]
+                if s.supersedes != nil { row["correction"] = true }
+                if let name = s.countersignerName { row["countersigner"] = name }
+                if s.countersignRequired && s.countersignedAt == nil {
+                    row["awaitingCountersign"] = true
+                    if isEvaluator && actor?.userID != s.evaluatorID && s.id == current?.id && signed { row["mayCountersign"] = ["id": s.id.lowercased] }
+                }
+                return row
+            },
+        ]
+        let waiting = current.map { $0.countersignRequired && $0.countersignedAt == nil } ?? false
+        if isSupplier && signed && [.pending, .reported, .moreEvidence].contains(m.status) && !waiting { data["mayReport"] = true }
+        if isEvaluator && signed && !waiting && (m.status == .reported || m.status.isFinal), let report = reports.first {
+            data["maySignOff"] = ["correction": m.status.isFinal, "version": report.version, "reportedBeneficiaries": report.beneficiaries,
+                                  "rows": m.metrics.map { ["code": $0.code, "unit": $0.unit, "reported": report.results[$0.code] ?? 0] }]
+        }
+        return data
+    }
+
+    private func rateCard(_ card: RateCard) -> [String: Any] {
+        var data: [String: Any] = ["maximum": card.maximum.formatted, "fee": Points(hundredths: card.deliveryFeeBasisPoints).formatted,
+                                   "partialRule": say("partial_rule_\(card.partialRule.rawValue)"),
+                                   "prices": card.prices.map { price -> [String: Any] in
+                                       var row: [String: Any] = ["metric": price.metric, "price": price.price.formatted]
+                                       if let cap = price.cap { row["cap"] = cap.formatted }
+                                       return row
+                                   }]
+        if let cap = card.capPerBeneficiary { data["capPerBeneficiary"] = cap.formatted }
+        return data
+    }
+
+    /// A calculation line in the reader's language: `calc_<key>` (for fees `calc_fee_<state>`) with {0}, {1}… filled.
+    func line(_ line: CalculationLine) -> [String: Any] {
+        let key = switch line.key {
+        case "fee" where line.values.count > 3: "calc_fee_\(line.values[3])"
+        case "outcome" where line.values.count > 3 && !line.values[3].isEmpty: "calc_outcome_capped"
+        default: "calc_\(line.key)"
+        }
+        var sentence = say(key)
+        for (index, value) in line.values.enumerated() { sentence = sentence.replacingOccurrences(of: "{\(index)}", with: value) }
+        return ["text": sentence, "amount": line.amount.formatted, "total": ["earned", "payable"].contains(line.key)]
+    }
+
+    private func claim(_ c: Claim) -> [String: Any] {
+        var data: [String: Any] = ["id": c.id.lowercased, "number": c.number, "amount": c.amount.formatted, "status": say("claim_status_\(c.status.rawValue)"),
+                                   "claimedAt": calendar.describe(c.claimedAt), "explanation": c.explanation.map(line)]
+        if let reference = c.treasuryReference { data["treasuryReference"] = reference }
+        if let paidOn = c.paidOn { data["paidOn"] = paidOn }
+        if let reason = c.rejectionReason { data["rejectionReason"] = reason }
+        if isBuyer && c.status == .claimed { data["mayDecide"] = true }
+        if isBuyer && c.status == .approved {
+            data["mayPay"] = ["key": UUID().uuidString.lowercased()]
+            data["mayReject"] = true
+        }
+        return data
+    }
+
+    private func recovery(_ r: Recovery) -> [String: Any] {
+        var data: [String: Any] = ["id": r.id.lowercased, "amount": r.amount.formatted, "reason": r.reason, "status": say("recovery_status_\(r.status.rawValue)"),
+                                   "createdAt": calendar.describe(r.createdAt),
+                                   "claimNumber": statement.claims.first { $0.id == r.claimID }?.number ?? 0]
+        if isBuyer && r.status == .open { data["mayRepay"] = true }
+        return data
+    }
+
+    /// Three milestone blocks with two metric rows each, filled from what is written so far, and a price row per metric.
+    private func editor() -> [String: Any] {
+        let milestones = file.milestones
+        let blocks = (0..<3).map { index -> [String: Any] in
+            let m = index < milestones.count ? milestones[index] : nil
+            return ["index": index, "title": m?.title ?? "", "dueOn": m?.dueOn ?? "", "share": m?.sharePercent ?? "", "deliverables": m?.deliverables ?? "",
+                    "metrics": (0..<2).map { k -> [String: Any] in
+                        let metric = m.flatMap { k < $0.metrics.count ? $0.metrics[k] : nil }
+                        return ["index": index, "k": k, "code": metric?.code ?? "", "unit": metric?.unit ?? "", "target": metric.map { String($0.target) } ?? "",
+                                "definition": metric?.definition ?? "", "dataSource": metric?.dataSource ?? "", "validationMethod": metric?.validationMethod ?? ""]
+                    }]
+        }
+        let card = statement.rateCard
+        let codes = Array(Set(milestones.flatMap { $0.metrics.map(\.code) })).sorted()
+        var data: [String: Any] = [
+            "blocks": blocks,
+            "maximum": (card?.maximum ?? file.contract.value).yuanText,
+            "fee": card.map { Points(hundredths: $0.deliveryFeeBasisPoints).formatted } ?? "30",
+            "capPerBeneficiary": card?.capPerBeneficiary?.yuanText ?? "",
+            "proportional": (card?.partialRule ?? .proportional) == .proportional,
+            "prices": codes.map { code -> [String: Any] in
+                let price = card?.prices.first { $0.metric == code }
+                return ["code": code, "price": price?.price.yuanText ?? "", "cap": price?.cap?.yuanText ?? ""]
+            },
+        ]
+        data["hasPrices"] = !codes.isEmpty
+        return data
+    }
+}

@@ -1,0 +1,142 @@
+import Core
+import Delivery
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Identity
+import Payments
+import TestSupport
+import Testing
+
+@Suite("Contract pages and API")
+struct ContractPageTests {
+    @Test("as new users would: both sign after the standstill, the supplier reports with evidence, the evaluator signs off partially met, the payment is shown, claimed, approved and paid once")
+    func journey() async throws {
+        try await TestApp.runDelivery { client, w in
+            let contract = try await w.draftedContract()
+            let id = contract.id.uuidString.lowercased()
+            let buyer = Browser(client), supplier = Browser(client), evaluator = Browser(client), outsider = Browser(client)
+            _ = try await buyer.signIn("finance")
+            _ = try await supplier.signIn("ngo")
+            _ = try await evaluator.signIn("evaluator")
+            _ = try await outsider.signIn("eldercare")
+            // The draft is its parties' only.
+            #expect(try await Browser(client).get("/contracts/\(id)").status == .notFound)
+            #expect(try await outsider.get("/contracts/\(id)").status == .notFound)
+            let draft = try await buyer.get("/contracts/\(id)")
+            #expect(draft.status == .ok && draft.html.contains("保存里程碑与定价") && draft.html.contains("代表本单位签字"))
+            // Signing, both sides; the supplier's page has no editor.
+            #expect(!(try await supplier.get("/contracts/\(id)").html.contains("保存里程碑与定价")))
+            #expect(try await buyer.post("/contracts/\(id)/sign", []).status == .seeOther)
+            let again = try await buyer.post("/contracts/\(id)/sign", [])
+            #expect(again.status == .conflict && again.html.contains("the buyer has signed contract \(contract.reference) already"))
+            #expect(try await supplier.post("/contracts/\(id)/sign", []).status == .seeOther)
+            #expect(try await outsider.post("/contracts/\(id)/publish", []).status == .forbidden)
+            #expect(try await buyer.post("/contracts/\(id)/publish", []).status == .seeOther)
+            #expect(try await Browser(client).get("/contracts/\(id)").status == .ok)
+            let milestone = try await w.contracts.milestones(of: [contract.id])[0].id.uuidString.lowercased()
+            // The supplier reports through the form; a renamed file is refused by its bytes.
+            let fields = [("result_visits", "1800"), ("result_assessments", "100"), ("beneficiaries", "120"), ("narrative", "本季度完成上门服务。"),
+                          ("how0", "签到表扫描"), ("on0", "2026-11-19")]
+            let renamed = try await supplier.upload("/contracts/\(id)/milestones/\(milestone)/report", fields: fields, file: Data("not a pdf".utf8),
+                                                    filename: "签到.pdf", fileField: "file0")
+            #expect(renamed.status == .unprocessableContent && renamed.html.contains("judged by its content, not its name"))
+            #expect(try await buyer.upload("/contracts/\(id)/milestones/\(milestone)/report", fields: fields, file: DeliveryWorld.pdf,
+                                           filename: "签到.pdf", fileField: "file0").status == .forbidden)
+            #expect(try await supplier.upload("/contracts/\(id)/milestones/\(milestone)/report", fields: fields, file: DeliveryWorld.pdf,
+                                              filename: "签到.pdf", fileField: "file0").status == .seeOther)
+            // The evaluator's sheet: the task is listed, the evidence opens, the sign-off lands (above ¥100,000: a second evaluator).
+            let tasks = try await evaluator.get("/contracts")
+            #expect(tasks.html.contains("待验收报告") && tasks.html.contains(contract.reference))
+            let sheet = try await evaluator.get("/contracts/\(id)")
+            #expect(sheet.html.contains("签署验收意见") && sheet.html.contains("签到.pdf"))
+            let evidence = try #require(try await w.contracts.file(id: contract.id, by: try await w.actor("ngo")).reports.first?.evidence.first)
+            #expect(try await evaluator.get("/evidence/\(evidence.id.uuidString.lowercased())").status == .ok)
+            #expect(try await outsider.get("/evidence/\(evidence.id.uuidString.lowercased())").status == .notFound)
+            let signOff = [("verified_visits", "1600"), ("verified_assessments", "90"), ("beneficiaries", "110"), ("decision", "partially_met"),
+                           ("reasons", "抽样回访发现部分签到记录无法核实，按可核实数量认定。")]
+            let tooMany = try await evaluator.post("/contracts/\(id)/milestones/\(milestone)/sign-off",
+                                                   [("verified_visits", "1900")] + signOff.dropFirst())
+            #expect(tooMany.status == .unprocessableContent && tooMany.html.contains("must be from 0 to the 1800 reported in version 1"))
+            #expect(try await supplier.post("/contracts/\(id)/milestones/\(milestone)/sign-off", signOff).status == .forbidden)
+            #expect(try await evaluator.post("/contracts/\(id)/milestones/\(milestone)/sign-off", signOff).status == .seeOther)
+            let second = Browser(client)
+            _ = try await second.signIn("evaluator2")
+            let waiting = try await second.get("/contracts/\(id)")
+            #expect(waiting.html.contains("应付金额超过限额，等待第二位评估人签字") && waiting.html.contains("加签"))
+            let signOffID = try #require(try await w.contracts.file(id: contract.id, by: try await w.actor("ngo")).signOffs.first?.id.uuidString.lowercased())
+            #expect(try await second.post("/contracts/\(id)/sign-offs/\(signOffID)/countersign", []).status == .seeOther)
+            // Every party sees the calculation line by line; the supplier claims; the buyer approves and pays.
+            let shown = try await supplier.get("/contracts/\(id)")
+            #expect(shown.html.contains("里程碑1服务费（服务费总额¥114,000.00的40%）：部分达成，目标核实85%") && shown.html.contains("¥145,760.00"))
+            #expect(try await supplier.post("/contracts/\(id)/claims", []).status == .seeOther)
+            let claim = try #require(try await w.payments.statement(of: contract.id).claims.first?.id.uuidString.lowercased())
+            #expect(try await buyer.get("/payments").html.contains(contract.reference))
+            #expect(try await supplier.post("/contracts/\(id)/claims/\(claim)/approve", []).status == .forbidden)
+            #expect(try await buyer.post("/contracts/\(id)/claims/\(claim)/approve", []).status == .seeOther)
+            let payment = [("reference", "GK-2026-1120-11"), ("paidOn", "2026-11-19"), ("key", "page-key-1")]
+            #expect(try await buyer.post("/contracts/\(id)/claims/\(claim)/pay", payment).status == .seeOther)
+            #expect(try await buyer.post("/contracts/\(id)/claims/\(claim)/pay", payment).status == .seeOther)
+            // The same payment through the API with the page's key: still one.
+            let api = try await client.json(.post, "/api/v1/claims/\(claim)/payment", token: try await client.token("finance"),
+                                            body: #"{"treasuryReference": "GK-2026-1120-11", "paidOn": "2026-11-19"}"#, idempotencyKey: "page-key-1")
+            #expect(api.status == .ok && api.json?["status"] as? String == "paid")
+            let detail = try await client.json(.get, "/api/v1/contracts/\(id)")
+            #expect(detail.json?["paidFen"] as? Int == 14_576_000 && (detail.json?["claims"] as? [[String: Any]])?.count == 1)
+            #expect((detail.json?["reports"] as? [Any])?.isEmpty == true, "the public does not read the reports")
+            let commitment = try #require(try await w.payments.statement(of: contract.id).commitment)
+            #expect(try await w.ledger.disbursements(of: commitment.id).count == 1)
+            #expect(try await w.ledger.unbalancedLines().isEmpty)
+        }
+    }
+
+    @Test("the API drafts, prices, signs and reports: refusals are problems naming the field")
+    func api() async throws {
+        try await TestApp.runDelivery { client, w in
+            let award = try await w.completedAward()
+            let finance = try await client.token("finance"), ngo = try await client.token("ngo")
+            let long = try await client.json(.post, "/api/v1/contracts", token: finance,
+                                             body: #"{"awardId": "\#(award.awardID.uuidString.lowercased())", "startsOn": "2027-01-01", "endsOn": "2028-06-30", "terms": "服务内容见附件"}"#)
+            #expect(long.status == .unprocessableContent && long.text.contains("termJustification"))
+            let created = try await client.json(.post, "/api/v1/contracts", token: finance,
+                                                body: #"{"awardId": "\#(award.awardID.uuidString.lowercased())", "startsOn": "2027-01-01", "endsOn": "2027-12-31", "terms": "服务内容见附件"}"#)
+            #expect(created.status == .created)
+            let id = try #require(created.json?["id"] as? String)
+            let uneven = try await client.json(.put, "/api/v1/contracts/\(id)/milestones", token: finance, body: """
+                [{"title": "全年", "dueOn": "2027-12-31", "deliverables": "总结", "sharePercent": 90, "metrics": [
+                  {"code": "visits", "definition": "上门人次", "unit": "人次", "target": 100, "dataSource": "台账", "validationMethod": "回访"}]}]
+                """)
+            #expect(uneven.status == .unprocessableContent && uneven.text.contains("must add up to 100 %"))
+            let milestones = try await client.json(.put, "/api/v1/contracts/\(id)/milestones", token: finance, body: """
+                [{"title": "全年", "dueOn": "2027-12-31", "deliverables": "总结", "sharePercent": 100, "metrics": [
+                  {"code": "visits", "definition": "上门人次", "unit": "人次", "target": 100, "dataSource": "台账", "validationMethod": "回访"}]}]
+                """)
+            #expect(milestones.status == .ok)
+            let unsignable = try await client.json(.post, "/api/v1/contracts/\(id)/signatures", token: ngo)
+            #expect(unsignable.status == .conflict && unsignable.text.contains("no rate card"))
+            #expect(try await client.json(.put, "/api/v1/contracts/\(id)/rate-card", token: ngo, body: """
+                {"maximumFen": 38000000, "deliveryFeePercent": 30, "partialRule": "proportional", "prices": [{"metric": "visits", "priceFen": 10000}]}
+                """).status == .forbidden)
+            #expect(try await client.json(.put, "/api/v1/contracts/\(id)/rate-card", token: finance, body: """
+                {"maximumFen": 38000000, "deliveryFeePercent": 30, "partialRule": "proportional", "prices": [{"metric": "visits", "priceFen": 10000}]}
+                """).status == .ok)
+            #expect(try await client.json(.post, "/api/v1/contracts/\(id)/signatures", token: ngo).status == .ok)
+            let signed = try await client.json(.post, "/api/v1/contracts/\(id)/signatures", token: finance)
+            #expect(signed.json?["status"] as? String == "signed" && signed.json?["commitmentId"] != nil)
+            let detail = try await client.json(.get, "/api/v1/contracts/\(id)", token: ngo)
+            let milestone = try #require((detail.json?["milestones"] as? [[String: Any]])?.first?["id"] as? String)
+            let pdf = DeliveryWorld.pdf.base64EncodedString()
+            let notBase64 = try await client.json(.post, "/api/v1/milestones/\(milestone)/reports", token: ngo, body: """
+                {"results": {"visits": 80}, "beneficiaries": 40, "narrative": "完成服务", "evidence": [{"filename": "a.pdf", "content": "%%%", "obtainedHow": "扫描", "obtainedOn": "2026-11-19"}]}
+                """)
+            #expect(notBase64.status == .unprocessableContent && notBase64.text.contains("is not base64"))
+            let report = try await client.json(.post, "/api/v1/milestones/\(milestone)/reports", token: ngo, body: """
+                {"results": {"visits": 80}, "beneficiaries": 40, "narrative": "完成服务", "evidence": [{"filename": "a.pdf", "content": "\(pdf)", "obtainedHow": "扫描", "obtainedOn": "2026-11-19"}]}
+                """)
+            #expect(report.status == .created && report.json?["version"] as? Int == 1)
+            let tasks = try await client.list("/api/v1/sign-offs/awaiting", token: try await client.token("evaluator"))
+            #expect(tasks.count == 1 && tasks.first?["milestoneId"] as? String == milestone)
+            #expect(try await client.json(.get, "/api/v1/sign-offs/awaiting", token: ngo).status == .forbidden)
+        }
+    }
+}
