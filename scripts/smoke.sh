@@ -77,6 +77,9 @@ check "a demo contract shows its calculation and the recovery a correction opene
     | python3 -c 'import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin)]'); do curl -fs http://127.0.0.1:$port/api/v1/contracts/\$id \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r[\"status\"] for r in d[\"recoveries\"]] == [\"open\"]' 2>/dev/null \
     && curl -fs http://127.0.0.1:$port/contracts/\$id | grep -q '待追回' && exit 0; done; exit 1"
+check "a completed demo contract carries its 良 grade and its survey answers" sh -c "for id in \$(curl -fs http://127.0.0.1:$port/api/v1/contracts \
+    | python3 -c 'import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin) if c[\"status\"] == \"completed\"]'); do curl -fs http://127.0.0.1:$port/api/v1/contracts/\$id \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e[\"grade\"] for e in d[\"evaluations\"]] == [\"良\"] and d[\"satisfaction\"][\"answers\"] == 25, d[\"evaluations\"]' && exit 0; done; exit 1"
 for user in $users; do
     jar=$work/jar-$user
     csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')

@@ -72,7 +72,7 @@ public struct ContractService: Sendable {
                                     supplierID: award.supplierID, purchaseLineID: award.purchaseLineID,
                                     title: "\(award.tenderReference) · \(award.lotTitle)", value: award.value, startsOn: input.startsOn,
                                     endsOn: input.endsOn, termJustification: justification?.isEmpty == false ? justification : nil, terms: terms,
-                                    status: .draft, createdBy: actor.userID, createdAt: now)
+                                    status: .draft, createdBy: actor.userID, createdAt: now, surveyToken: Self.newSurveyToken())
             try await store.insert(contract)
             try await audit(connection, actor, "contract.drafted", contract.id, before: nil, after: contract)
             return contract
@@ -143,6 +143,13 @@ public struct ContractService: Sendable {
         guard contract.buyerSignedAt == nil && contract.supplierSignedAt == nil else {
             throw DomainError.conflict("contract \(contract.reference) has a signature: its terms cannot change (a signed contract changes by amendment)")
         }
+    }
+
+    /// 24 random URL-safe characters from 58 (about 140 bits).
+    static func newSurveyToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789_-")
+        return String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
     }
 
     // MARK: Signing, publication, termination

@@ -23,9 +23,10 @@ struct DeliveryStore {
     func insert(_ c: Contract) async throws {
         try await connection.query("""
             INSERT INTO delivery.contracts (id, reference, award_id, tender_id, lot_id, buyer_id, supplier_id, purchase_line_id, title, value_fen,
-                starts_on, ends_on, term_justification, terms, status, created_by, created_at)
+                starts_on, ends_on, term_justification, terms, status, created_by, created_at, survey_token)
             VALUES (\(c.id), \(c.reference), \(c.awardID), \(c.tenderID), \(c.lotID), \(c.buyerID), \(c.supplierID), \(c.purchaseLineID), \(c.title),
-                \(c.value.minorUnits), \(c.startsOn)::date, \(c.endsOn)::date, \(c.termJustification), \(c.terms), \(c.status.rawValue), \(c.createdBy), \(c.createdAt))
+                \(c.value.minorUnits), \(c.startsOn)::date, \(c.endsOn)::date, \(c.termJustification), \(c.terms), \(c.status.rawValue), \(c.createdBy), \(c.createdAt),
+                \(c.surveyToken))
             """, logger: logger)
     }
 
@@ -42,13 +43,17 @@ struct DeliveryStore {
     private static let contractColumns = """
         id, reference, award_id, tender_id, lot_id, buyer_id, supplier_id, purchase_line_id, title, value_fen, starts_on::text, ends_on::text,
         term_justification, terms, status, buyer_signed_by, buyer_signed_at, supplier_signed_by, supplier_signed_at, signed_at, published_at,
-        commitment_id, closed_at, closing_reason, created_by, created_at
+        commitment_id, closed_at, closing_reason, created_by, created_at, survey_token
         """
 
     func contract(id: UUID, forUpdate: Bool = false) async throws -> Contract? {
         try await contracts("""
             SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")
             """).first
+    }
+
+    func contract(surveyToken: String) async throws -> Contract? {
+        try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE survey_token = \(surveyToken)").first
     }
 
     func contract(awardID: UUID) async throws -> Contract? {
@@ -84,12 +89,12 @@ struct DeliveryStore {
         var result: [Contract] = []
         for try await row in try await connection.query(query, logger: logger) {
             let r = try row.decode((UUID, String, UUID, UUID, UUID, UUID, UUID, UUID, String, Int64, String, String, String?, String, String,
-                                    UUID?, Date?, UUID?, Date?, Date?, Date?, UUID?, Date?, String?, UUID, Date).self)
+                                    UUID?, Date?, UUID?, Date?, Date?, Date?, UUID?, Date?, String?, UUID, Date, String?).self)
             result.append(Contract(id: r.0, reference: r.1, awardID: r.2, tenderID: r.3, lotID: r.4, buyerID: r.5, supplierID: r.6, purchaseLineID: r.7,
                                    title: r.8, value: Money(minorUnits: r.9), startsOn: r.10, endsOn: r.11, termJustification: r.12, terms: r.13,
                                    status: ContractStatus(rawValue: r.14)!, buyerSignedBy: r.15, buyerSignedAt: r.16, supplierSignedBy: r.17,
                                    supplierSignedAt: r.18, signedAt: r.19, publishedAt: r.20, commitmentID: r.21, closedAt: r.22, closingReason: r.23,
-                                   createdBy: r.24, createdAt: r.25))
+                                   createdBy: r.24, createdAt: r.25, surveyToken: r.26))
         }
         return result
     }
@@ -242,6 +247,107 @@ struct DeliveryStore {
             """, logger: logger).decode((UUID, String, UUID, Int, String, UUID?, Date).self) {
             result.append(SignOffTask(contractID: contract, contractReference: reference, milestoneID: milestone, milestoneNumber: number,
                                       milestoneTitle: title, signOffID: signOff, since: since))
+        }
+        return result
+    }
+
+    // MARK: Evaluations
+
+    func insert(_ e: PerformanceEvaluation) async throws {
+        try await connection.query("""
+            INSERT INTO delivery.evaluations (id, contract_id, phase, indicators, score_hundredths, grade, summary, evaluator_id, evaluator_name, evaluated_at)
+            VALUES (\(e.id), \(e.contractID), \(e.phase.rawValue), \(try json(e.indicators))::jsonb, \(e.score.hundredths), \(e.grade), \(e.summary),
+                \(e.evaluatorID), \(e.evaluatorName), \(e.evaluatedAt))
+            """, logger: logger)
+    }
+
+    func evaluations(of contractIDs: [UUID], phase: EvaluationPhase? = nil) async throws -> [PerformanceEvaluation] {
+        var result: [PerformanceEvaluation] = []
+        for try await (id, contract, phaseText, indicators, score, grade, summary, evaluator, name, at) in try await connection.query("""
+            SELECT id, contract_id, phase, indicators::text, score_hundredths, grade, summary, evaluator_id, evaluator_name, evaluated_at
+            FROM delivery.evaluations WHERE contract_id = ANY(\(contractIDs)) AND (\(phase?.rawValue)::text IS NULL OR phase = \(phase?.rawValue))
+            ORDER BY evaluated_at, id
+            """, logger: logger).decode((UUID, UUID, String, String, Int, String, String, UUID, String, Date).self) {
+            result.append(PerformanceEvaluation(id: id, contractID: contract, phase: EvaluationPhase(rawValue: phaseText)!,
+                                                indicators: try decoder.decode([Indicator].self, from: Data(indicators.utf8)),
+                                                score: Points(hundredths: score), grade: grade, summary: summary, evaluatorID: evaluator,
+                                                evaluatorName: name, evaluatedAt: at))
+        }
+        return result
+    }
+
+    /// The final (事后) grades of the suppliers' contracts, newest first, with the contract's reference.
+    func finalGrades(of supplierIDs: [UUID]) async throws -> [(supplierID: UUID, reference: String, grade: String, at: Date)] {
+        var result: [(UUID, String, String, Date)] = []
+        for try await row in try await connection.query("""
+            SELECT c.supplier_id, c.reference, e.grade, e.evaluated_at FROM delivery.evaluations e JOIN delivery.contracts c ON c.id = e.contract_id
+            WHERE e.phase = 'ex_post' AND c.supplier_id = ANY(\(supplierIDs)) ORDER BY e.evaluated_at DESC
+            """, logger: logger).decode((UUID, String, String, Date).self) {
+            result.append(row)
+        }
+        return result.map { (supplierID: $0.0, reference: $0.1, grade: $0.2, at: $0.3) }
+    }
+
+    // MARK: Survey
+
+    func insertAnswer(id: UUID, contractID: UUID, rating: Int, comment: String, device: String, client: String, at date: Date) async throws -> Bool {
+        let rows = try await connection.query("""
+            INSERT INTO delivery.survey_answers (id, contract_id, rating, comment, device_hash, client_hash, answered_at)
+            VALUES (\(id), \(contractID), \(rating), \(comment), \(device), \(client), \(date))
+            ON CONFLICT (contract_id, device_hash) DO NOTHING RETURNING id
+            """, logger: logger).collect()
+        return !rows.isEmpty
+    }
+
+    func answers(contractID: UUID, client: String, since: Date) async throws -> Int {
+        let rows = try await connection.query("""
+            SELECT count(*) FROM delivery.survey_answers WHERE contract_id = \(contractID) AND client_hash = \(client) AND answered_at > \(since)
+            """, logger: logger).collect()
+        return try rows[0].decode(Int.self)
+    }
+
+    func ratings(contractID: UUID) async throws -> (ratings: [Int], comments: [String]) {
+        var ratings: [Int] = [], comments: [String] = []
+        for try await (rating, comment) in try await connection.query("""
+            SELECT rating, comment FROM delivery.survey_answers WHERE contract_id = \(contractID) ORDER BY answered_at DESC
+            """, logger: logger).decode((Int, String).self) {
+            ratings.append(rating)
+            if !comment.isEmpty && comments.count < 20 { comments.append(comment) }
+        }
+        return (ratings, comments)
+    }
+
+    // MARK: Amendments
+
+    func insert(_ a: Amendment) async throws {
+        try await connection.query("""
+            INSERT INTO delivery.amendments (id, contract_id, number, reason, before, after, status, proposed_by, proposed_at,
+                buyer_signed_by, buyer_signed_at, supplier_signed_by, supplier_signed_at)
+            VALUES (\(a.id), \(a.contractID), \(a.number), \(a.reason), \(try json(a.before))::jsonb, \(try json(a.after))::jsonb, \(a.status.rawValue),
+                \(a.proposedBy), \(a.proposedAt), \(a.buyerSignedBy), \(a.buyerSignedAt), \(a.supplierSignedBy), \(a.supplierSignedAt))
+            """, logger: logger)
+    }
+
+    func update(_ a: Amendment) async throws {
+        try await connection.query("""
+            UPDATE delivery.amendments SET status = \(a.status.rawValue), buyer_signed_by = \(a.buyerSignedBy), buyer_signed_at = \(a.buyerSignedAt),
+                supplier_signed_by = \(a.supplierSignedBy), supplier_signed_at = \(a.supplierSignedAt), closed_at = \(a.closedAt)
+            WHERE id = \(a.id)
+            """, logger: logger)
+    }
+
+    func amendments(of contractID: UUID) async throws -> [Amendment] {
+        var result: [Amendment] = []
+        for try await (id, number, reason, before, after, status, by, at, bBy, bAt, sBy, sAt, closed) in try await connection.query("""
+            SELECT id, number, reason, before::text, after::text, status, proposed_by, proposed_at, buyer_signed_by, buyer_signed_at,
+                   supplier_signed_by, supplier_signed_at, closed_at
+            FROM delivery.amendments WHERE contract_id = \(contractID) ORDER BY number
+            """, logger: logger).decode((UUID, Int, String, String, String, String, UUID, Date, UUID?, Date?, UUID?, Date?, Date?).self) {
+            result.append(Amendment(id: id, contractID: contractID, number: number, reason: reason,
+                                    before: try decoder.decode(Amendment.Terms.self, from: Data(before.utf8)),
+                                    after: try decoder.decode(Amendment.Terms.self, from: Data(after.utf8)),
+                                    status: Amendment.Status(rawValue: status)!, proposedBy: by, proposedAt: at, buyerSignedBy: bBy, buyerSignedAt: bAt,
+                                    supplierSignedBy: sBy, supplierSignedAt: sAt, closedAt: closed))
         }
         return result
     }

@@ -46,6 +46,8 @@ public struct Contract: Codable, Sendable, Equatable {
     public var closingReason: String?
     public var createdBy: UUID
     public var createdAt: Date
+    /// The random part of the survey link handed to the service users.
+    public var surveyToken: String?
 
     /// The words every contract carries, whatever its terms say.
     public static let noSubcontractingClause = "The supplier shall deliver the services itself and shall not subcontract them, in whole or in part (no subcontracting)."
@@ -347,6 +349,8 @@ public protocol ContractFunding: Sendable {
     func payable(_ contract: Contract, outcomes: [MilestoneOutcome], on connection: PostgresConnection) async throws -> Money
     /// After a final sign-off: a correction that lowers what was earned below what was claimed opens a recovery.
     func settle(_ contract: Contract, outcomes: [MilestoneOutcome], signOff: SignOff, by actor: Actor, on connection: PostgresConnection) async throws
+    /// Refuses closing a contract whose money is not settled: a claim open, something payable or to recover.
+    func checkSettled(_ contract: Contract, on connection: PostgresConnection) async throws
     /// Gives back what the contract has not paid; returns what was paid.
     func release(_ contract: Contract, by actor: Actor, on connection: PostgresConnection) async throws -> Money
 }

@@ -100,6 +100,19 @@ public struct ContractPaymentService: ContractFunding {
         }
     }
 
+    public func checkSettled(_ contract: Contract, on connection: PostgresConnection) async throws {
+        let store = store(connection)
+        if let open = try await store.claims(of: contract.id).first(where: { $0.status == .claimed || $0.status == .approved }) {
+            throw DomainError.conflict("claim \(open.number) is \(open.status.rawValue): settle it before completing the contract")
+        }
+        if let recovery = try await store.recoveries(of: contract.id).first(where: { $0.status == .open }) {
+            throw DomainError.conflict("\(recovery.amount.formatted) is still to be recovered: record its repayment before completing the contract")
+        }
+        if let calculation = try await calculate(contract.id, connection), calculation.payable.minorUnits > 0 {
+            throw DomainError.conflict("\(calculation.payable.formatted) is payable and not yet claimed: the supplier claims it before the contract completes")
+        }
+    }
+
     public func release(_ contract: Contract, by actor: Actor, on connection: PostgresConnection) async throws -> Money {
         guard let commitmentID = contract.commitmentID else { return Money(minorUnits: 0) }
         return try await ledger.release(commitmentID, by: actor, on: connection).paid

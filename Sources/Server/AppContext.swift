@@ -18,8 +18,12 @@ public struct AppRequestContext: RequestContext {
     /// Forms may carry a supplier's document (10 MB at most) with room for the form around it.
     public var maxUploadSize: Int { 11 * 1024 * 1024 }
 
+    /// The client's IP address, when the connection has one (limits on anonymous forms count by it).
+    public var remoteAddress: String?
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The signed-in user, or `unauthenticated` (pages send the browser to sign in, then back).

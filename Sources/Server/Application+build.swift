@@ -44,20 +44,29 @@ public struct AppDependencies: Sendable {
         self.serviceItems = ServiceItemService(database: database, identity: identity, clock: clock)
         self.purchaseLists = PurchaseListService(database: database, identity: identity, catalogue: purchaseCatalogue, clock: clock)
         self.tenders = TenderService(database: database, identity: identity, clock: clock)
-        self.incubation = IncubationService(database: database, identity: identity, clock: clock)
-        self.programmes = ProgrammeService(database: database, identity: identity, incubation: incubation, clock: clock)
         self.ledger = LedgerService(database: database, purchaseLists: purchaseLists, clock: clock)
-        self.seedGrants = SeedGrantService(database: database, identity: identity, ledger: ledger, clock: clock)
-        self.bids = BidService(database: database, identity: identity, sealer: sealer, incubation: incubation, clock: clock)
-        self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
-        self.evaluations = EvaluationService(database: database, identity: identity, clock: clock)
         self.awards = AwardService(database: database, identity: identity, clock: clock)
         self.contractPayments = ContractPaymentService(database: database, ledger: ledger, clock: clock)
         self.contracts = ContractService(database: database, identity: identity, awards: awards, funding: contractPayments, clock: clock,
                                          countersignThreshold: configuration.countersignThreshold)
+        // Delivered contracts' final grades count in incubation rules and in later tenders' evaluations.
+        self.incubation = IncubationService(database: database, identity: identity, delivery: DeliveredGrades(contracts: contracts), clock: clock)
+        self.programmes = ProgrammeService(database: database, identity: identity, incubation: incubation, clock: clock)
+        self.seedGrants = SeedGrantService(database: database, identity: identity, ledger: ledger, clock: clock)
+        self.bids = BidService(database: database, identity: identity, sealer: sealer, incubation: incubation, clock: clock)
+        self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
+        self.evaluations = EvaluationService(database: database, identity: identity, performance: DeliveryPerformanceRecords(contracts: contracts), clock: clock)
         self.suppliers = SupplierService(database: database, identity: identity, sealer: sealer, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
+    }
+}
+
+/// Delivery's final grades as incubation reads them (Incubation does not depend on Delivery).
+struct DeliveredGrades: DeliveryRecords {
+    let contracts: ContractService
+    func deliveredGrades(of organisationID: UUID) async throws -> [String] {
+        try await contracts.grades(of: [organisationID])[organisationID]?.map(\.grade) ?? []
     }
 }
 
@@ -100,6 +109,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PaymentsController(seedGrants: dependencies.seedGrants, contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, identity: dependencies.identity, views: views).register(on: router)
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
+    SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 

@@ -139,4 +139,88 @@ struct ContractPageTests {
             #expect(try await client.json(.get, "/api/v1/sign-offs/awaiting", token: ngo).status == .forbidden)
         }
     }
+
+    @Test("the survey: a public page behind the contract's link, one answer per device cookie; its QR code for the parties; results on the contract")
+    func survey() async throws {
+        try await TestApp.runDelivery { client, w in
+            let contract = try await w.signedContract()
+            let token = try #require(contract.surveyToken)
+            let resident = Browser(client)
+            let form = try await resident.get("/survey/\(token)")
+            let device = await resident.cookie("spokes_device")
+            #expect(form.status == .ok && form.html.contains("服务满意度调查") && form.html.contains(contract.reference) && device != nil)
+            #expect(try await Browser(client).get("/survey/not-a-real-token-000000").status == .notFound)
+            let bad = try await resident.post("/survey/\(token)", [("rating", "7")])
+            #expect(bad.status == .unprocessableContent && bad.html.contains("choose 1 to 5"))
+            #expect(try await resident.post("/survey/\(token)", [("rating", "5"), ("comment", "社工很耐心")]).html.contains("感谢您的反馈"))
+            #expect(try await resident.post("/survey/\(token)", [("rating", "1")]).html.contains("本设备已答过"))
+            let neighbour = Browser(client)
+            _ = try await neighbour.get("/survey/\(token)")
+            _ = try await neighbour.post("/survey/\(token)", [("rating", "4")])
+            // The API takes a device id of the client's own.
+            let api = try await client.json(.post, "/api/v1/surveys/\(token)/answers", body: #"{"rating": 3, "deviceId": "app-device-0123456789"}"#)
+            #expect(api.status == .created && api.json?["counted"] as? Bool == true)
+            let detail = try await client.json(.get, "/api/v1/contracts/\(contract.id.uuidString.lowercased())", token: try await client.token("ngo"))
+            let satisfaction = try #require(detail.json?["satisfaction"] as? [String: Any])
+            #expect(satisfaction["answers"] as? Int == 3 && satisfaction["distribution"] as? [Int] == [0, 0, 1, 1, 1] && satisfaction["average"] as? Double == 4)
+            let buyer = Browser(client)
+            _ = try await buyer.signIn("finance")
+            let page = try await buyer.get("/contracts/\(contract.id.uuidString.lowercased())")
+            #expect(page.html.contains("/survey/\(token)") && page.html.contains("社工很耐心") && page.html.contains("满意率（4–5分）"))
+            let qr = try await buyer.get("/contracts/\(contract.id.uuidString.lowercased())/survey-qr.svg")
+            #expect(qr.status == .ok && qr.html.hasPrefix("<svg"))
+            let outsider = Browser(client)
+            _ = try await outsider.signIn("eldercare")
+            #expect(try await outsider.get("/contracts/\(contract.id.uuidString.lowercased())/survey-qr.svg").status == .notFound)
+        }
+    }
+
+    @Test("after delivery on the pages: the evaluator grades, the buyer completes; amendments proposed and signed; late publication shows on /contracts")
+    func afterDelivery() async throws {
+        try await TestApp.runDelivery { client, w in
+            let contract = try await w.signedContract()
+            let id = contract.id.uuidString.lowercased()
+            let buyer = Browser(client), supplier = Browser(client), evaluator = Browser(client)
+            _ = try await buyer.signIn("finance")
+            _ = try await supplier.signIn("ngo")
+            _ = try await evaluator.signIn("evaluator")
+            // Unpublished past the second working day: the buyer is told on /contracts.
+            w.t.clock.advance(by: 5 * 86_400)
+            _ = try await buyer.signIn("finance")  // sessions last 12 hours
+            _ = try await supplier.signIn("ngo")
+            _ = try await evaluator.signIn("evaluator")
+            let list = try await buyer.get("/contracts")
+            #expect(list.html.contains("签订后两个工作日内未公开的合同") && list.html.contains(contract.reference))
+            #expect(!(try await supplier.get("/contracts").html.contains("签订后两个工作日内未公开的合同")))
+            // Before delivery the evaluator grades the plan.
+            let grid: [(String, String)] = [("phase", "ex_ante"),
+                ("kind_0", "output"), ("name_0", "服务数量"), ("weight_0", "30"), ("score_0", "27"),
+                ("kind_1", "outcome"), ("name_1", "服务效果"), ("weight_1", "40"), ("score_1", "36"),
+                ("kind_2", "cost"), ("name_2", "成本"), ("weight_2", "10"), ("score_2", "9"),
+                ("kind_3", "satisfaction"), ("name_3", "满意度"), ("weight_3", "20"), ("score_3", "19"), ("summary", "绩效目标明确可衡量。")]
+            let over = try await evaluator.post("/contracts/\(id)/evaluations", grid.map { $0.0 == "score_2" ? ($0.0, "11") : $0 })
+            #expect(over.status == .unprocessableContent && over.html.contains("must be from 0 to its weight, 10"))
+            #expect(try await supplier.post("/contracts/\(id)/evaluations", grid).status == .forbidden)
+            #expect(try await evaluator.post("/contracts/\(id)/evaluations", grid).status == .seeOther)
+            #expect(try await supplier.get("/contracts/\(id)").html.contains("事前评价"))
+            // The supplier proposes a longer term; the buyer signs it.
+            let proposal = [("endsOn", "2028-01-31"), ("terms", DeliveryWorld.terms), ("termJustification", "春节前后为独居老人照护高峰，需连续服务至一月底。"),
+                            ("reason", "延长服务期以覆盖春节后一月份的集中入户回访工作")]
+            #expect(try await supplier.post("/contracts/\(id)/amendments", proposal).status == .seeOther)
+            #expect(try await buyer.get("/contracts/\(id)").html.contains("签署变更 1"))
+            #expect(try await buyer.post("/contracts/\(id)/amendments/decide", [("agree", "yes")]).status == .seeOther)
+            let amended = try await client.json(.get, "/api/v1/contracts/\(id)", token: try await client.token("finance"))
+            #expect((amended.json?["contract"] as? [String: Any])?["endsOn"] as? String == "2028-01-31")
+            #expect((amended.json?["amendments"] as? [[String: Any]])?.first?["status"] as? String == "agreed")
+            // Completion is refused until the final evaluation.
+            let early = try await buyer.post("/contracts/\(id)/complete", [])
+            #expect(early.status == .conflict && early.html.contains("has no final evaluation yet"))
+            let api = try await client.json(.post, "/api/v1/contracts/\(id)/evaluations", token: try await client.token("evaluator"), body: """
+                {"phase": "ex_post", "summary": "期末", "indicators": [{"kind": "output", "name": "数量", "weight": 30, "score": 30},
+                 {"kind": "outcome", "name": "效果", "weight": 40, "score": 40}, {"kind": "cost", "name": "成本", "weight": 10, "score": 10},
+                 {"kind": "satisfaction", "name": "满意度", "weight": 20, "score": 20}]}
+                """)
+            #expect(api.status == .conflict && api.text.contains("the final evaluation comes after every milestone"))
+        }
+    }
 }

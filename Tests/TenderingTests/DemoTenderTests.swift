@@ -50,7 +50,7 @@ struct DemoTenderTests {
                                         "Demo contracts: present already, left alone."])
             // The contracts of the completed awards, one at each stage of delivery, with one recovery open, and the ledger balances.
             let contracts = try await DemoWorld.contracts(database).contracts(for: finance)
-            #expect(contracts.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.draft, .signed, .signed, .signed, .signed])
+            #expect(contracts.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.completed, .draft, .signed, .signed, .signed])
             #expect(contracts.filter { $0.publishedAt != nil }.count == 3)
             let payments = DemoWorld.contractPayments(database)
             var recoveries = 0, paidClaims = 0
@@ -59,7 +59,11 @@ struct DemoTenderTests {
                 recoveries += statement.recoveries.filter { $0.status == .open }.count
                 paidClaims += statement.claims.filter { $0.status == .paid }.count
             }
-            #expect(recoveries == 1 && paidClaims == 2)
+            #expect(recoveries == 1 && paidClaims == 3)
+            // The completed contract's grade counts in the supplier's history; the published ones have survey answers.
+            let completed = try #require(contracts.first { $0.status == .completed })
+            #expect(try await DemoWorld.contracts(database).grades(of: [completed.supplierID])[completed.supplierID]?.map(\.grade) == ["良"])
+            #expect(try await DemoWorld.contracts(database).satisfaction(of: completed.id).answers == 25)
             #expect(try await DemoWorld.ledger(database).unbalancedLines().isEmpty)
             // The pipeline: the team in the nursery, 快乐同行 in the incubator, the four brand agencies in the park (by override).
             let board = try await IncubationService(database: database, identity: world.identity).board()

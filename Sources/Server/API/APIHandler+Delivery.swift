@@ -23,12 +23,20 @@ extension APIHandler {
         let id = try uuid(input.path.contractId, "contractId")
         let file = try await contracts.file(id: id, by: actor)
         let statement = try await contractPayments.statement(of: id)
-        return .ok(.init(body: .json(.init(
+        let satisfaction = try await contracts.satisfaction(of: id)
+        let evaluations = try await contracts.evaluations(of: id)
+        let amendments = try await contracts.amendments(of: id)
+        let detail = Components.Schemas.ContractDetail(
             contract: .init(file.contract), milestones: file.milestones.map(Components.Schemas.Milestone.init),
             reports: file.reports.map(Components.Schemas.Report.init), signOffs: file.signOffs.map(Components.Schemas.SignOff.init),
             rateCard: statement.rateCard.map(Components.Schemas.RateCard.init), calculation: statement.calculation.map(Components.Schemas.PaymentCalculation.init),
             claims: statement.claims.map(Components.Schemas.Claim.init), recoveries: statement.recoveries.map(Components.Schemas.Recovery.init),
-            committedFen: statement.commitment?.amount.minorUnits, paidFen: statement.commitment?.paid.minorUnits))))
+            committedFen: statement.commitment?.amount.minorUnits, paidFen: statement.commitment?.paid.minorUnits,
+            evaluations: evaluations.map(Components.Schemas.PerformanceEvaluation.init),
+            satisfaction: Components.Schemas.Satisfaction(answers: satisfaction.answers, distribution: satisfaction.distribution,
+                                                          average: satisfaction.average?.value, satisfiedPercent: satisfaction.satisfied?.value),
+            amendments: amendments.map(Components.Schemas.Amendment.init))
+        return .ok(.init(body: .json(detail)))
     }
 
     func setMilestones(_ input: Operations.SetMilestones.Input) async throws -> Operations.SetMilestones.Output {
@@ -139,6 +147,67 @@ extension APIHandler {
         let recovery = try await contractPayments.repay(by: try signedIn(), recoveryID: try uuid(input.path.recoveryId, "recoveryId"),
                                                         treasuryReference: body.treasuryReference, receivedOn: body.paidOn)
         return .ok(.init(body: .json(.init(recovery))))
+    }
+}
+
+extension APIHandler {
+    func evaluateContract(_ input: Operations.EvaluateContract.Input) async throws -> Operations.EvaluateContract.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        var check = Validator()
+        let indicators = body.indicators.enumerated().map { index, i in
+            let weight = Points(i.weight), score = Points(i.score)
+            check.check(weight != nil && score != nil, "indicators[\(index)]", "weight and score have at most two decimals")
+            return Indicator(kind: IndicatorKind(rawValue: i.kind.rawValue)!, name: i.name, weight: weight ?? .zero, score: score ?? .zero, note: i.note ?? "")
+        }
+        try check.finish()
+        let evaluation = try await contracts.evaluate(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"),
+                                                      phase: EvaluationPhase(rawValue: body.phase.rawValue)!, indicators: indicators, summary: body.summary)
+        return .created(.init(body: .json(.init(evaluation))))
+    }
+
+    func completeContract(_ input: Operations.CompleteContract.Input) async throws -> Operations.CompleteContract.Output {
+        .ok(.init(body: .json(.init(try await contracts.complete(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"))))))
+    }
+
+    func proposeAmendment(_ input: Operations.ProposeAmendment.Input) async throws -> Operations.ProposeAmendment.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let amendment = try await contracts.proposeAmendment(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"), reason: body.reason,
+                                                             endsOn: body.endsOn, terms: body.terms, termJustification: body.termJustification)
+        return .created(.init(body: .json(.init(amendment))))
+    }
+
+    func decideAmendment(_ input: Operations.DecideAmendment.Input) async throws -> Operations.DecideAmendment.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let amendment = try await contracts.decideAmendment(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"), agree: body.agree)
+        return .ok(.init(body: .json(.init(amendment))))
+    }
+
+    func getSurvey(_ input: Operations.GetSurvey.Input) async throws -> Operations.GetSurvey.Output {
+        let contract = try await contracts.surveyContract(token: input.path.token)
+        return .ok(.init(body: .json(.init(reference: contract.reference, title: contract.title))))
+    }
+
+    func answerSurvey(_ input: Operations.AnswerSurvey.Input) async throws -> Operations.AnswerSurvey.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let counted = try await contracts.answerSurvey(token: input.path.token, rating: body.rating, comment: body.comment ?? "", device: body.deviceId,
+                                                       client: OpenAPIContextMiddleware.current?.remoteAddress ?? "unknown")
+        return .created(.init(body: .json(.init(counted: counted))))
+    }
+}
+
+extension Components.Schemas.PerformanceEvaluation {
+    init(_ e: PerformanceEvaluation) {
+        self.init(id: e.id.lowercased, phase: .init(rawValue: e.phase.rawValue)!,
+                  indicators: e.indicators.map { .init(kind: .init(rawValue: $0.kind.rawValue)!, name: $0.name, weight: $0.weight.value, score: $0.score.value, note: $0.note) },
+                  score: e.score.value, grade: .init(rawValue: e.grade)!, summary: e.summary, evaluatorName: e.evaluatorName, evaluatedAt: e.evaluatedAt)
+    }
+}
+
+extension Components.Schemas.Amendment {
+    init(_ a: Amendment) {
+        self.init(id: a.id.lowercased, number: a.number, reason: a.reason, beforeEndsOn: a.before.endsOn, afterEndsOn: a.after.endsOn,
+                  beforeTerms: a.before.terms, afterTerms: a.after.terms, status: .init(rawValue: a.status.rawValue)!, proposedAt: a.proposedAt,
+                  buyerSignedAt: a.buyerSignedAt, supplierSignedAt: a.supplierSignedAt)
     }
 }
 

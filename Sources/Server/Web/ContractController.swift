@@ -33,6 +33,10 @@ struct ContractController {
         router.post("/contracts/:id/claims/:claim/pay", use: pay)
         router.post("/contracts/:id/recoveries/:recovery/repay", use: repay)
         router.get("/evidence/:evidence", use: evidence)
+        router.post("/contracts/:id/evaluations", use: evaluate)
+        router.post("/contracts/:id/complete", use: complete)
+        router.post("/contracts/:id/amendments", use: proposeAmendment)
+        router.post("/contracts/:id/amendments/decide", use: decideAmendment)
     }
 
     // MARK: List
@@ -70,6 +74,11 @@ struct ContractController {
             }
             data["ready"] = ready
         }
+        if let actor, actor.organisationKind.isBuyer || actor.has(.overseer) {
+            // Signed and not published in time: the buyer's own, or everything an overseer watches.
+            let late = try await contracts.latePublications().filter { actor.has(.overseer) || $0.buyerID == actor.organisationID }
+            data["late"] = late.map { ["contractId": $0.contractID.lowercased, "reference": $0.reference, "deadline": WorkingCalendar().describe($0.deadline)] }
+        }
         if let problem { data["problem"] = Self.problem(problem) }
         return views.page("contracts", title: views.text("contracts_title", context), data: data, status: status, request: request, context: context)
     }
@@ -98,7 +107,9 @@ struct ContractController {
         let file = try await contracts.file(id: id, by: context.actor)
         let statement = try await payments.statement(of: id)
         let names = try await identity.organisations(ids: [file.contract.buyerID, file.contract.supplierID])
-        var data = ContractPage(file: file, statement: statement, names: names, actor: context.actor, say: { views.text($0, context) }).data()
+        var data = ContractPage(file: file, statement: statement, evaluations: try await contracts.evaluations(of: id),
+                                satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
+                                names: names, actor: context.actor, say: { views.text($0, context) }).data()
         if let problem { data["problem"] = Self.problem(problem) }
         return views.page("contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
     }
@@ -283,5 +294,49 @@ struct ContractController {
         return Response(status: .ok, headers: [.contentType: evidence.kind.mediaType, .contentDisposition: "attachment; filename*=UTF-8''\(name)",
                                                .cacheControl: "private, no-store"],
                         body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    // MARK: Evaluation, completion, amendments
+
+    /// The evaluator's grid: `kind_N`, `name_N`, `weight_N`, `score_N`, `note_N` for four rows, the phase and a summary.
+    func evaluate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) {
+            var check = Validator()
+            var indicators: [Indicator] = []
+            for index in 0..<4 {
+                let weight = Points(Double(form["weight_\(index)"] ?? "") ?? -1), score = Points(Double(form["score_\(index)"] ?? "") ?? -1)
+                check.check(weight != nil && score != nil, "indicators[\(index)]", "weight and score are numbers with at most two decimals")
+                indicators.append(Indicator(kind: IndicatorKind(rawValue: form["kind_\(index)"] ?? "") ?? .output, name: form["name_\(index)"] ?? "",
+                                            weight: weight ?? .zero, score: score ?? .zero, note: form["note_\(index)"] ?? ""))
+            }
+            let phase = EvaluationPhase(rawValue: form["phase"] ?? "")
+            check.check(phase != nil, "phase", "choose before, during or after delivery")
+            try check.finish()
+            _ = try await contracts.evaluate(by: actor, contractID: try context.pathID(), phase: phase!, indicators: indicators, summary: form["summary"] ?? "")
+        }
+    }
+
+    func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        return try await act(request, context) { _ = try await contracts.complete(by: actor, contractID: try context.pathID()) }
+    }
+
+    func proposeAmendment(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) {
+            _ = try await contracts.proposeAmendment(by: actor, contractID: try context.pathID(), reason: form["reason"] ?? "", endsOn: form["endsOn"] ?? "",
+                                                     terms: form["terms"] ?? "", termJustification: form["termJustification"])
+        }
+    }
+
+    func decideAmendment(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) {
+            _ = try await contracts.decideAmendment(by: actor, contractID: try context.pathID(), agree: form["agree"] == "yes")
+        }
     }
 }

@@ -10,6 +10,9 @@ import Payments
 struct ContractPage {
     let file: ContractFile
     let statement: ContractStatement
+    let evaluations: [PerformanceEvaluation]
+    let satisfaction: SatisfactionSummary
+    let amendments: [Amendment]
     let names: [UUID: Organisation]
     let actor: Actor?
     let say: (String) -> String
@@ -64,6 +67,74 @@ struct ContractPage {
         if isBuyer && c.signedAt != nil && c.publishedAt == nil { data["mayPublish"] = true }
         if isBuyer && signed { data["mayTerminate"] = true }
         if isBuyer { data["buyerView"] = true }
+        if isBuyer && signed { data["mayComplete"] = true }
+        data["evaluations"] = evaluations.map(evaluation)
+        if isEvaluator && c.signedAt != nil && c.status != .terminated { data["evaluationForm"] = evaluationForm() }
+        data["satisfaction"] = satisfactionData()
+        if c.isParty(actor?.organisationID ?? UUID()), c.signedAt != nil, let token = c.surveyToken { data["surveyPath"] = "/survey/\(token)" }
+        data["amendments"] = amendments.map(amendment)
+        if signed && (isBuyer || isSupplier) {
+            if let open = amendments.first(where: { $0.status == .proposed }) {
+                let mine = isBuyer ? open.buyerSignedAt != nil : open.supplierSignedAt != nil
+                data["openAmendment"] = ["number": open.number, "maySign": !mine]
+            } else {
+                data["amendmentForm"] = ["endsOn": c.endsOn, "terms": c.terms, "termJustification": c.termJustification ?? ""]
+            }
+        }
+        return data
+    }
+
+    private func evaluation(_ e: PerformanceEvaluation) -> [String: Any] {
+        ["phase": say("perf_phase_\(e.phase.rawValue)"), "score": e.score.formatted, "grade": e.grade, "summary": e.summary,
+         "evaluator": e.evaluatorName, "at": calendar.describe(e.evaluatedAt),
+         "indicators": e.indicators.map { ["kind": say("indicator_\($0.kind.rawValue)"), "name": $0.name, "weight": $0.weight.formatted,
+                                           "score": $0.score.formatted, "note": $0.note] }]
+    }
+
+    /// Four rows, one per kind, weighted as the MoF templates usually weigh them; the evaluator may change names and weights.
+    private func evaluationForm() -> [String: Any] {
+        let defaults: [(IndicatorKind, String, Int)] = [(.output, say("indicator_default_output"), 30), (.outcome, say("indicator_default_outcome"), 40),
+                                                        (.cost, say("indicator_default_cost"), 10), (.satisfaction, say("indicator_default_satisfaction"), 20)]
+        var rows: [[String: Any]] = []
+        for (index, row) in defaults.enumerated() {
+            var data: [String: Any] = ["index": index, "kind": row.0.rawValue, "kindLabel": say("indicator_\(row.0.rawValue)"), "name": row.1, "weight": row.2]
+            if row.0 == .satisfaction, let satisfied = satisfaction.satisfied { data["note"] = "\(satisfied.formatted) %" }
+            rows.append(data)
+        }
+        let milestones = file.milestones
+        var phases: [[String: Any]] = []
+        if !milestones.contains(where: \.status.isFinal) && !evaluations.contains(where: { $0.phase == .exAnte }) { phases.append(["value": "ex_ante", "label": say("perf_phase_ex_ante")]) }
+        if milestones.contains(where: \.status.isFinal) { phases.append(["value": "in_process", "label": say("perf_phase_in_process")]) }
+        if !milestones.isEmpty && milestones.allSatisfy(\.status.isFinal) && !evaluations.contains(where: { $0.phase == .exPost }) {
+            phases.append(["value": "ex_post", "label": say("perf_phase_ex_post")])
+        }
+        return ["rows": rows, "phases": phases, "hasPhases": !phases.isEmpty]
+    }
+
+    private func satisfactionData() -> [String: Any] {
+        var data: [String: Any] = ["answers": satisfaction.answers, "comments": satisfaction.comments,
+                                   "bars": satisfaction.distribution.enumerated().reversed().enumerated().map { row, entry -> [String: Any] in
+                                       let width = satisfaction.answers == 0 ? 0 : entry.element * 200 / satisfaction.answers
+                                       return ["rating": entry.offset + 1, "count": entry.element, "width": width, "y": row * 20 + 4,
+                                               "textY": row * 20 + 15, "labelX": 26 + width]
+                                   }]
+        if let average = satisfaction.average { data["average"] = average.formatted }
+        if let satisfied = satisfaction.satisfied { data["satisfied"] = satisfied.formatted }
+        return data
+    }
+
+    private func amendment(_ a: Amendment) -> [String: Any] {
+        var data: [String: Any] = ["number": a.number, "reason": a.reason, "status": say("amendment_status_\(a.status.rawValue)"),
+                                   "proposedAt": calendar.describe(a.proposedAt), "changes": [[String: Any]]()]
+        var changes: [[String: Any]] = []
+        if a.before.endsOn != a.after.endsOn { changes.append(["field": say("contract_endsOn"), "before": a.before.endsOn, "after": a.after.endsOn]) }
+        if a.before.terms != a.after.terms { changes.append(["field": say("contract_terms"), "before": a.before.terms, "after": a.after.terms]) }
+        if a.before.termJustification != a.after.termJustification {
+            changes.append(["field": say("contract_termJustification"), "before": a.before.termJustification ?? "—", "after": a.after.termJustification ?? "—"])
+        }
+        data["changes"] = changes
+        if let at = a.buyerSignedAt { data["buyerSignedAt"] = calendar.describe(at) }
+        if let at = a.supplierSignedAt { data["supplierSignedAt"] = calendar.describe(at) }
         return data
     }
 

@@ -12,7 +12,7 @@ struct Views: Sendable {
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
                            "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation", "programmes", "programme",
-                           "incubator-spaces", "payments", "contracts", "contract"]
+                           "incubator-spaces", "payments", "contracts", "contract", "survey"]
 
     let library: MustacheLibrary
     let localisation: Localisation
