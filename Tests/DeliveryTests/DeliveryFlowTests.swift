@@ -96,8 +96,14 @@ struct DeliveryFlowTests {
 
     /// Milestone 1 reported (1,800 visits, 100 assessments, 120 beneficiaries) and signed off partially
     /// met (1,600 and 90 verified, 110 beneficiaries) under a threshold high enough for one signature.
-    func partiallyMet(_ w: DeliveryWorld) async throws -> (Contract, Milestone) {
-        let contract = try await w.signedContract()
+    func partiallyMet(_ w: DeliveryWorld, draft: Contract? = nil) async throws -> (Contract, Milestone) {
+        let contract: Contract
+        if let draft {
+            _ = try await w.contracts.sign(by: try await w.actor("finance"), contractID: draft.id)
+            contract = try await w.contracts.sign(by: try await w.actor("ngo"), contractID: draft.id)
+        } else {
+            contract = try await w.signedContract()
+        }
         let milestone = try await w.contracts.milestones(of: [contract.id])[0]
         _ = try await w.contracts.report(by: try await w.actor("ngo"), milestoneID: milestone.id,
                                          DeliveryWorld.report(visits: 1800, assessments: 100, beneficiaries: 120))
@@ -201,6 +207,54 @@ struct DeliveryFlowTests {
             let after = try await w.payments.statement(of: contract.id)
             #expect(after.commitment?.paid == .yuan(133_480) && after.calculation?.overpaid == .yuan(0) && after.calculation?.payable == .yuan(0))
             #expect(try await w.ledger.balance(of: contract.purchaseLineID).paid == .yuan(133_480))
+            #expect(try await w.ledger.unbalancedLines().isEmpty)
+        }
+    }
+
+    @Test("refusals of the money flow: wrong state, wrong party, a short reason, a key reused for another claim, a recovery repaid twice")
+    func refusals() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
+            let draft = try await w.draftedContract()
+            let finance = try await w.actor("finance"), ngo = try await w.actor("ngo")
+            await #expect(throws: DomainError.conflict("contract \(draft.reference) is not signed yet: only a signed contract is published")) {
+                _ = try await w.contracts.publish(by: finance, contractID: draft.id)
+            }
+            await #expect(throws: DomainError.conflict("contract \(draft.reference) is draft: claims go on a running contract")) {
+                _ = try await w.payments.claim(by: ngo, contractID: draft.id)
+            }
+            await #expect(throws: DomainError.conflict("contract \(draft.reference) is draft: only a running contract is terminated")) {
+                _ = try await w.contracts.terminate(by: finance, contractID: draft.id, reason: "服务机构无法按期进场，双方协商一致解除合同。")
+            }
+            let (contract, milestone) = try await partiallyMet(w, draft: draft)
+            let claim = try await w.payments.claim(by: ngo, contractID: contract.id)
+            await #expect(throws: DomainError.invalid([FieldError("reason", "must say why in at least 10 characters")])) {
+                _ = try await w.payments.reject(by: finance, claimID: claim.id, reason: "不行")
+            }
+            await #expect(throws: DomainError.forbidden("only the buyer's own staff manage its contracts")) {
+                _ = try await w.payments.reject(by: ngo, claimID: claim.id, reason: "供应商不能驳回自己的请款")
+            }
+            let rejected = try await w.payments.reject(by: finance, claimID: claim.id, reason: "请补充服务对象签字后重新请款。")
+            #expect(rejected.status == .rejected)
+            await #expect(throws: DomainError.conflict("claim 1 is rejected")) { _ = try await w.payments.approve(by: finance, claimID: claim.id) }
+            // Claimed again, approved and paid under a key; the same key may not pay another claim.
+            let second = try await w.payments.claim(by: ngo, contractID: contract.id)
+            #expect(second.number == 2 && second.amount == .yuan(145_760))
+            _ = try await w.payments.approve(by: finance, claimID: second.id)
+            _ = try await w.payments.pay(by: finance, claimID: second.id, treasuryReference: "GK-2026-1120-31", paidOn: "2026-11-19", idempotencyKey: "key-1")
+            await #expect(throws: DomainError.conflict("claim 2 is paid already (treasury reference GK-2026-1120-31)")) {
+                _ = try await w.payments.pay(by: finance, claimID: second.id, treasuryReference: "GK-2026-1120-32", paidOn: "2026-11-19", idempotencyKey: "key-2")
+            }
+            _ = try await w.contracts.signOff(by: try await w.actor("evaluator2"), milestoneID: milestone.id,
+                                              SignOffInput(decision: .notMet, verified: ["visits": 0, "assessments": 0], verifiedBeneficiaries: 0,
+                                                           reasons: "复核发现签到记录系事后补签，全部不予认定。"))
+            let recovery = try #require(try await w.payments.statement(of: contract.id).recoveries.first)
+            #expect(recovery.amount == .yuan(145_760) && recovery.claimID == second.id)
+            _ = try await w.payments.repay(by: finance, recoveryID: recovery.id, treasuryReference: "TH-2026-0002", receivedOn: "2026-11-19")
+            await #expect(throws: DomainError.conflict("the recovery is repaid already")) {
+                _ = try await w.payments.repay(by: finance, recoveryID: recovery.id, treasuryReference: "TH-2026-0003", receivedOn: "2026-11-19")
+            }
+            #expect(try await w.ledger.balance(of: contract.purchaseLineID).paid == .yuan(0))
             #expect(try await w.ledger.unbalancedLines().isEmpty)
         }
     }

@@ -178,7 +178,14 @@ struct ContractPage {
         if isSupplier && signed && [.pending, .reported, .moreEvidence].contains(m.status) && !waiting { data["mayReport"] = true }
         if isEvaluator && signed && !waiting && (m.status == .reported || m.status.isFinal), let report = reports.first {
             data["maySignOff"] = ["correction": m.status.isFinal, "version": report.version, "reportedBeneficiaries": report.beneficiaries,
-                                  "rows": m.metrics.map { ["code": $0.code, "unit": $0.unit, "reported": report.results[$0.code] ?? 0] }]
+                                  "rows": m.metrics.map { metric -> [String: Any] in
+                                      var row: [String: Any] = ["code": metric.code, "unit": metric.unit, "reported": report.results[metric.code] ?? 0]
+                                      // A `satisfaction` metric is verified against the survey's share of 4–5 ratings.
+                                      if metric.code == "satisfaction", let satisfied = satisfaction.satisfied {
+                                          row["survey"] = "\(satisfied.formatted) % (\(satisfaction.answers))"
+                                      }
+                                      return row
+                                  }]
         }
         return data
     }
