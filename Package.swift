@@ -84,6 +84,12 @@ let package = Package(
             name: "Payments",
             dependencies: ["Core", "Store", "Identity", "Tendering", "Delivery", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
+        // OCDS releases of what is public, appended when it changes; packages, records and the bulk export.
+        .target(
+            name: "Transparency",
+            dependencies: ["Core", "Store", "Identity", "Tendering", "Delivery", "Payments", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The relay incubation pipeline: stage policies, placements, moves, alerts.
         .target(
             name: "Incubation",
@@ -91,7 +97,7 @@ let package = Package(
         ),
         .target(
             name: "Demo",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments"]
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Transparency"]
         ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(
@@ -103,7 +109,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Tabular", "SpokesAPI",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Transparency", "Tabular", "SpokesAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -118,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "spokes",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Tendering", "Demo", "Server",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Delivery", "Payments", "Transparency", "Demo", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
@@ -150,6 +156,7 @@ let package = Package(
         .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Incubation", "Delivery", "Payments", "Demo", "TestSupport"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Delivery", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Payments", "Tendering", "Identity", "TestSupport"]),
+        .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Delivery", "Payments", "Tendering", "Identity", "Demo", "TestSupport"]),
         .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Payments", "Catalogue", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -80,6 +80,9 @@ check "a demo contract shows its calculation and the recovery a correction opene
 check "a completed demo contract carries its 良 grade and its survey answers" sh -c "for id in \$(curl -fs http://127.0.0.1:$port/api/v1/contracts \
     | python3 -c 'import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin) if c[\"status\"] == \"completed\"]'); do curl -fs http://127.0.0.1:$port/api/v1/contracts/\$id \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e[\"grade\"] for e in d[\"evaluations\"]] == [\"良\"] and d[\"satisfaction\"][\"answers\"] == 25, d[\"evaluations\"]' && exit 0; done; exit 1"
+check "the OCDS export of the demo validates against the schema" sh -c "'$SPOKES' ocds export --output '$work/ocds.json' 2>/dev/null; scripts/ocds-check.sh '$work/ocds.json'"
+check "an OCDS record has its releases and a compiled release" sh -c "curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"records\"][0]; assert len(r[\"releases\"]) >= 2 and r[\"compiledRelease\"][\"tag\"] == [\"compiled\"], r[\"ocid\"]'"
 for user in $users; do
     jar=$work/jar-$user
     csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')

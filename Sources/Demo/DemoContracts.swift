@@ -18,7 +18,9 @@ enum DemoContracts {
 
     static func load(database: Database, identity: IdentityService, buyerID: UUID, password: String, now: Date = Date()) async throws -> String {
         let awards = AwardService(database: database, identity: identity, clock: ManualClock(now))
+        // In tender and lot order, so each stage lands on the same contract every time.
         let drafts = try await awards.contractDrafts().filter { $0.buyerID == buyerID }
+            .sorted { ($0.tenderReference, $0.lotNumber) < ($1.tenderReference, $1.lotNumber) }
         // From just after the last standstill ended, a minute a step: every step at a moment it could have happened.
         let clock = ManualClock((drafts.map(\.standstillEnd).max() ?? now).addingTimeInterval(60))
         let lists = PurchaseListService(database: database, identity: identity, catalogue: .init(database: database), clock: clock)

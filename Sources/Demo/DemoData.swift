@@ -1,9 +1,12 @@
 import Catalogue
 import Core
+import Delivery
 import Foundation
 import Identity
+import Payments
 import Store
 import Tendering
+import Transparency
 
 /// Loads the demo data of `seed/` (see seed/README.md): the same for `spokes seed` and the tests'
 /// demo database. Idempotent: loading twice changes nothing the second time.
@@ -43,9 +46,24 @@ public enum DemoData {
         if let sealer {
             let password = try IdentitySeed.load(from: directory + "/identity.json").demoPassword
             lines.append(try await DemoTenders.load(database: database, identity: identity, buyerID: buyer.id, sealer: sealer, password: password))
+            // What is public so far goes out as OCDS releases; the contracts that follow make later ones.
+            let published = try await publishReleases(database: database, identity: identity, sealer: sealer)
             lines.append(try await DemoIncubation.load(database: database, identity: identity, password: password))
             lines.append(try await DemoContracts.load(database: database, identity: identity, buyerID: buyer.id, password: password))
+            let updated = try await publishReleases(database: database, identity: identity, sealer: sealer)
+            lines.append("OCDS releases: \(published) published after tendering, \(updated) after delivery.")
         }
         return lines
+    }
+
+    /// Appends an OCDS release for each public tender that changed (prefix "spokes", as `serve` defaults to).
+    static func publishReleases(database: Database, identity: IdentityService, sealer: BidSealer) async throws -> Int {
+        let lists = PurchaseListService(database: database, identity: identity, catalogue: PurchaseCatalogueService(database: database))
+        let tenders = TenderService(database: database, identity: identity)
+        let awards = AwardService(database: database, identity: identity)
+        let payments = ContractPaymentService(database: database, ledger: LedgerService(database: database, purchaseLists: lists))
+        let contracts = ContractService(database: database, identity: identity, awards: awards, funding: payments)
+        return try await TransparencyService(database: database, identity: identity, tenders: tenders, bids: BidService(database: database, identity: identity, sealer: sealer),
+                                             awards: awards, lists: lists, contracts: contracts, payments: payments, prefix: "spokes").sync()
     }
 }

@@ -13,6 +13,8 @@ public struct AppConfiguration: Sendable {
     public var secureCookies = false
     /// A milestone sign-off that makes more than this payable needs a second evaluator (SPOKES_COUNTERSIGN_THRESHOLD_YUAN).
     public var countersignThreshold = Money.yuan(100_000)
+    /// The publisher's OCDS prefix: ocids are ocds-<prefix>-<tender reference> (SPOKES_OCDS_PREFIX).
+    public var ocdsPrefix = "spokes"
 
     public init() {}
 }

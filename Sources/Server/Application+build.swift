@@ -12,6 +12,7 @@ import Prometheus
 import ServiceLifecycle
 import Store
 import Tendering
+import Transparency
 
 /// What the web layer needs from the rest of Spokes.
 public struct AppDependencies: Sendable {
@@ -32,6 +33,7 @@ public struct AppDependencies: Sendable {
     public var seedGrants: SeedGrantService
     public var contractPayments: ContractPaymentService
     public var contracts: ContractService
+    public var transparency: TransparencyService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -57,6 +59,8 @@ public struct AppDependencies: Sendable {
         self.tenderWorker = TenderWorker(tenders: tenders, bids: bids)
         self.evaluations = EvaluationService(database: database, identity: identity, performance: DeliveryPerformanceRecords(contracts: contracts), clock: clock)
         self.suppliers = SupplierService(database: database, identity: identity, sealer: sealer, clock: clock)
+        self.transparency = TransparencyService(database: database, identity: identity, tenders: tenders, bids: bids, awards: awards, lists: purchaseLists,
+                                                contracts: contracts, payments: contractPayments, prefix: configuration.ocdsPrefix, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -109,6 +113,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PaymentsController(seedGrants: dependencies.seedGrants, contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, identity: dependencies.identity, views: views).register(on: router)
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
+    OCDSController(transparency: dependencies.transparency).register(on: router)
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)

@@ -33,6 +33,15 @@ struct Settings {
         return Settings(reader: reader, dataDirectory: dataDirectory, location: location, logger: Logger(label: "spokes"))
     }
 
+    /// SPOKES_OCDS_PREFIX, letters and digits (default "spokes").
+    func ocdsPrefix() throws -> String {
+        let prefix = reader.string(forKey: "spokes.ocds.prefix", default: "spokes")
+        guard prefix.count <= 20, !prefix.isEmpty, prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw ValidationError("SPOKES_OCDS_PREFIX must be letters and digits, e.g. a1b2c3")
+        }
+        return prefix
+    }
+
     var embedded: EmbeddedPostgres? {
         if case .embedded(let folder) = location { return EmbeddedPostgres(dataDirectory: folder, logger: logger) }
         return nil

@@ -28,6 +28,7 @@ struct Serve: AsyncParsableCommand {
         configuration.contractsDirectory = settings.reader.string(forKey: "spokes.contracts.dir", default: "Contracts")
         configuration.secureCookies = settings.reader.bool(forKey: "spokes.secure.cookies", default: false)
         configuration.countersignThreshold = .yuan(Int64(settings.reader.int(forKey: "spokes.countersign.threshold.yuan", default: 100_000)))
+        configuration.ocdsPrefix = try settings.ocdsPrefix()
 
         let (clientConfiguration, startedCluster) = try await settings.prepareDatabase()
         defer { if startedCluster { try? settings.embedded?.stop() } }
@@ -42,8 +43,9 @@ struct Serve: AsyncParsableCommand {
                                            configuration: configuration, metrics: registry)
         let housekeeping = PeriodicService.housekeeping(identity: identity, logger: logger)
         let tenderWorker = PeriodicService.tenderWorker(dependencies.tenderWorker, logger: logger)
+        let releases = PeriodicService.releases(dependencies.transparency, logger: logger)
         // Migrate before taking requests; a database newer than this build stops start-up here.
-        let application = try await buildApplication(dependencies, services: [client, housekeeping, tenderWorker], logger: logger) {
+        let application = try await buildApplication(dependencies, services: [client, housekeeping, tenderWorker, releases], logger: logger) {
             let applied = try await migrator.migrate()
             if !applied.isEmpty { logger.info("applied migrations \(applied)") }
         }

@@ -1,0 +1,151 @@
+import Foundation
+
+/// The parts of an OCDS 1.1 release that Spokes publishes. Optional fields are left out when nil.
+/// Where an OCDS codelist is coarser than Spokes, `spokesStatus` keeps the precise status
+/// (documented in Contracts/ocds.md).
+public struct Release: Codable, Sendable, Equatable {
+    public var ocid: String
+    public var id: String
+    public var date: String
+    public var tag: [String]
+    public var initiationType = "tender"
+    public var language = "zh"
+    public var parties: [Party]
+    public var buyer: OrganizationReference
+    public var planning: Planning?
+    public var tender: TenderSection
+    public var awards: [AwardSection]?
+    public var contracts: [ContractSection]?
+}
+
+public struct OrganizationReference: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+}
+
+public struct Identifier: Codable, Sendable, Equatable {
+    public var scheme: String
+    public var id: String
+    public var legalName: String
+}
+
+public struct Party: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var identifier: Identifier?
+    public var roles: [String]
+}
+
+public struct Value: Codable, Sendable, Equatable {
+    public var amount: Decimal
+    public var currency: String
+}
+
+public struct Period: Codable, Sendable, Equatable {
+    public var startDate: String?
+    public var endDate: String?
+}
+
+public struct Budget: Codable, Sendable, Equatable {
+    public var description: String
+    public var amount: Value
+}
+
+public struct Planning: Codable, Sendable, Equatable {
+    public var budget: Budget
+}
+
+public struct Unit: Codable, Sendable, Equatable {
+    public var name: String
+}
+
+public struct Classification: Codable, Sendable, Equatable {
+    public var scheme: String
+    public var id: String
+    public var description: String?
+}
+
+public struct Item: Codable, Sendable, Equatable {
+    public var id: String
+    public var description: String
+    public var classification: Classification?
+    public var quantity: Int?
+    public var unit: Unit?
+}
+
+public struct TenderSection: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var description: String
+    public var status: String
+    public var spokesStatus: String
+    public var procuringEntity: OrganizationReference
+    public var value: Value
+    public var procurementMethod: String
+    public var procurementMethodDetails: String
+    public var procurementMethodRationale: String?
+    public var mainProcurementCategory = "services"
+    public var items: [Item]
+    public var enquiryPeriod: Period?
+    public var tenderPeriod: Period?
+    public var awardPeriod: Period?
+    public var numberOfTenderers: Int?
+    public var tenderers: [OrganizationReference]?
+}
+
+public struct AwardSection: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var description: String?
+    public var status: String
+    public var spokesStatus: String
+    public var date: String
+    public var value: Value?
+    public var suppliers: [OrganizationReference]?
+    public var items: [Item]
+}
+
+public struct MilestoneSection: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var type = "delivery"
+    public var description: String
+    public var dueDate: String
+    public var status: String
+    public var spokesStatus: String
+}
+
+public struct AmendmentSection: Codable, Sendable, Equatable {
+    public var id: String
+    public var date: String
+    public var rationale: String
+    public var description: String
+}
+
+public struct Transaction: Codable, Sendable, Equatable {
+    public var id: String
+    public var date: String
+    public var value: Value
+    public var payer: OrganizationReference
+    public var payee: OrganizationReference
+}
+
+public struct Implementation: Codable, Sendable, Equatable {
+    public var transactions: [Transaction]?
+    public var milestones: [MilestoneSection]?
+}
+
+public struct ContractSection: Codable, Sendable, Equatable {
+    public var id: String
+    public var awardID: String
+    public var title: String
+    public var description: String
+    public var status: String
+    public var spokesStatus: String
+    public var period: Period
+    public var value: Value
+    public var dateSigned: String?
+    public var milestones: [MilestoneSection]
+    public var amendments: [AmendmentSection]?
+    public var implementation: Implementation?
+}

@@ -1,0 +1,191 @@
+import Core
+import Crypto
+import Delivery
+import Foundation
+import Identity
+import Payments
+import PostgresNIO
+import Store
+import Tendering
+
+/// Publishes what is public as OCDS 1.1: `sync()` builds each public tender's release from the
+/// modules' services and appends a new release whenever it differs from the last one published (so
+/// releases are never rewritten); packages and records are read from what was appended.
+public struct TransparencyService: Sendable {
+    let database: Database
+    let identity: IdentityService
+    let tenders: TenderService
+    let bids: BidService
+    let awards: AwardService
+    let lists: PurchaseListService
+    let contracts: ContractService
+    let payments: ContractPaymentService
+    /// The publisher's OCDS prefix (ocds-<prefix>-<tender reference>).
+    public let prefix: String
+    let clock: any SpokesClock
+
+    public init(database: Database, identity: IdentityService, tenders: TenderService, bids: BidService, awards: AwardService,
+                lists: PurchaseListService, contracts: ContractService, payments: ContractPaymentService, prefix: String,
+                clock: any SpokesClock = SystemClock()) {
+        self.database = database
+        self.identity = identity
+        self.tenders = tenders
+        self.bids = bids
+        self.awards = awards
+        self.lists = lists
+        self.contracts = contracts
+        self.payments = payments
+        self.prefix = prefix
+        self.clock = clock
+    }
+
+    /// A prefix is letters and digits; OCDS assigns six-character ones.
+    public static func isPrefix(_ text: String) -> Bool { (1...20).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+
+    private func store(_ connection: PostgresConnection) -> TransparencyStore { TransparencyStore(connection: connection, logger: database.logger) }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    // MARK: Publishing
+
+    /// Appends a release for every public tender whose data changed since its last release; returns how many.
+    public func sync() async throws -> Int {
+        var appended = 0
+        var before: UUID?
+        while true {
+            let page = try await tenders.tenders(TenderQuery(before: before, limit: 100), by: nil)
+            for tender in page where tender.status != .draft {
+                if try await publish(try await facts(of: tender)) { appended += 1 }
+            }
+            guard page.count == 100, let last = page.last else { break }
+            before = last.id
+        }
+        return appended
+    }
+
+    /// Everything public about a tender, read through the modules' services as an anonymous reader.
+    func facts(of tender: Tender) async throws -> TenderFacts {
+        let decided = [.awarded, .complete, .unsuccessful].contains(tender.status)
+        let awards = decided ? try await awards.awards(tenderID: tender.id, by: nil) : []
+        let tenderers = tender.isOpened ? try await bids.openedBids(tenderID: tender.id, by: nil).map(\.bidderID) : []
+        var contractFacts: [ContractFacts] = []
+        for award in awards {
+            guard let contract = try await contracts.contract(awardID: award.id), contract.publishedAt != nil else { continue }
+            let statement = try await payments.statement(of: contract.id)
+            contractFacts.append(ContractFacts(contract: contract, milestones: try await contracts.milestones(of: [contract.id]),
+                                               amendments: try await contracts.amendments(of: contract.id), claims: statement.claims,
+                                               recoveries: statement.recoveries))
+        }
+        var lines: [UUID: PurchaseLine] = [:]
+        for lot in tender.lots { lines[lot.purchaseLineID] = try? await lists.line(id: lot.purchaseLineID) }
+        let organisations = try await identity.organisations(ids: Set([tender.buyerID] + tenderers + awards.compactMap(\.supplierID)))
+        return TenderFacts(tender: tender, awards: awards, tenderers: tenderers, organisations: organisations, lines: lines, contracts: contractFacts)
+    }
+
+    /// Appends the release when it differs from the last one of its ocid; true when it did.
+    func publish(_ facts: TenderFacts) async throws -> Bool {
+        var release = ReleaseBuilder.release(facts, prefix: prefix)
+        let digest = Data(SHA256.hash(data: try Self.encoder.encode(release))).hexString
+        return try await database.transaction { connection in
+            let store = store(connection)
+            // One publisher at a time per ocid: the advisory lock keeps two instances from racing.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(release.ocid)))", logger: database.logger)
+            let previous = try await store.latest(ocid: release.ocid)
+            guard previous?.digest != digest else { return false }
+            let earlier = try previous.map { try JSONDecoder().decode(Release.self, from: Data($0.release.utf8)) }
+            let number = try await store.count(ocid: release.ocid) + 1
+            release.id = "\(release.ocid)-\(number)"
+            release.date = ReleaseBuilder.timestamp(clock.now())
+            release.tag = Self.tags(release, since: earlier)
+            try await store.insert(ocid: release.ocid, releaseID: release.id, date: clock.now(), tags: release.tag, digest: digest,
+                                   release: String(decoding: try Self.encoder.encode(release), as: UTF8.self))
+            return true
+        }
+    }
+
+    /// What changed since the last release, in OCDS tags.
+    static func tags(_ release: Release, since earlier: Release?) -> [String] {
+        guard let earlier else {
+            var tags = [release.tender.status == "cancelled" ? "tenderCancellation" : "tender"]
+            if release.awards != nil { tags.append("award") }
+            if release.contracts != nil { tags.append("contract") }
+            if release.contracts?.contains(where: { $0.implementation != nil }) == true {
+                tags.append("implementation")
+            }
+            return tags
+        }
+        var tags: [String] = []
+        if release.tender != earlier.tender { tags.append(release.tender.status == "cancelled" ? "tenderCancellation" : "tenderUpdate") }
+        if release.awards != earlier.awards { tags.append(earlier.awards == nil ? "award" : "awardUpdate") }
+        let before = Dictionary(uniqueKeysWithValues: (earlier.contracts ?? []).map { ($0.id, $0) })
+        for contract in release.contracts ?? [] {
+            guard let old = before[contract.id] else {
+                tags.append("contract")
+                if contract.implementation != nil { tags.append("implementation") }
+                continue
+            }
+            if (contract.amendments?.count ?? 0) > (old.amendments?.count ?? 0) { tags.append("contractAmendment") }
+            if contract.status == "terminated" && old.status != "terminated" { tags.append("contractTermination") }
+            if contract.implementation != old.implementation { tags.append(old.implementation == nil ? "implementation" : "implementationUpdate") }
+            var unchanged = contract
+            unchanged.amendments = old.amendments
+            unchanged.implementation = old.implementation
+            unchanged.status = old.status
+            // Milestones signed off are implementation news, told by the implementation tag.
+            unchanged.milestones = old.milestones
+            if unchanged != old { tags.append("contractUpdate") }
+        }
+        if release.parties != earlier.parties && tags.isEmpty { tags.append("tenderUpdate") }
+        var seen = Set<String>()
+        return tags.filter { seen.insert($0).inserted }
+    }
+
+    // MARK: Reading
+
+    /// A release package of the releases published in [from, to), after the sequence number `after`.
+    public func releasePackage(from: Date?, to: Date?, after: Int64, limit: Int, uri: String) async throws -> (json: String, next: Int64?) {
+        let limit = min(max(limit, 1), 1000)
+        let page = try await database.read { try await store($0).page(from: from, to: to, after: after, limit: limit) }
+        let body = page.map(\.release).joined(separator: ",")
+        return (packageHeader(uri: uri) + "\"releases\":[" + body + "]}", page.count == limit ? page.last?.seq : nil)
+    }
+
+    /// A record package for one ocid: every release and the compiled release (the latest state).
+    public func recordPackage(ocid: String, uri: String) async throws -> String {
+        let releases = try await database.read { try await store($0).releases(ocid: ocid) }
+        guard let last = releases.last else { throw DomainError.notFound("no releases have ocid \(ocid)") }
+        var compiled = try JSONDecoder().decode(Release.self, from: Data(last.utf8))
+        compiled.id = "\(ocid)-compiled"
+        compiled.tag = ["compiled"]
+        let compiledJSON = String(decoding: try Self.encoder.encode(compiled), as: UTF8.self)
+        return packageHeader(uri: uri) + "\"records\":[{\"ocid\":\"\(ocid)\",\"releases\":[" + releases.joined(separator: ",")
+            + "],\"compiledRelease\":" + compiledJSON + "}]}"
+    }
+
+    /// Writes a release package of every release, page by page in publication order, so memory stays
+    /// flat however many there are; returns how many were written.
+    public func export(uri: String, write: (String) async throws -> Void) async throws -> Int {
+        try await write(packageHeader(uri: uri) + "\"releases\":[")
+        var after: Int64 = 0
+        var written = 0
+        while true {
+            let page = try await database.read { try await store($0).page(from: nil, to: nil, after: after, limit: 1000) }
+            for (index, entry) in page.enumerated() { try await write((written + index == 0 ? "" : ",") + entry.release) }
+            written += page.count
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.seq
+        }
+        try await write("]}\n")
+        return written
+    }
+
+    private func packageHeader(uri: String) -> String {
+        "{\"uri\":\"\(uri)\",\"version\":\"1.1\",\"publishedDate\":\"\(ReleaseBuilder.timestamp(clock.now()))\","
+            + "\"publisher\":{\"name\":\"Spokes\"},\"license\":\"https://creativecommons.org/licenses/by/4.0/\","
+            + "\"publicationPolicy\":\"https://github.com/spokes/spokes/blob/main/Contracts/ocds.md\","
+    }
+}

@@ -1,0 +1,114 @@
+import Core
+import Delivery
+import Foundation
+import Identity
+import Payments
+import Store
+import Tendering
+import TestSupport
+import Testing
+@testable import Transparency
+
+@Suite("OCDS releases")
+struct ReleaseTests {
+    static let codelists: (tender: Set<String>, award: Set<String>, contract: Set<String>, milestone: Set<String>) = (
+        ["planning", "planned", "active", "cancelled", "unsuccessful", "complete", "withdrawn"],
+        ["pending", "active", "cancelled", "unsuccessful"],
+        ["pending", "active", "cancelled", "terminated"],
+        ["scheduled", "met", "notMet", "partiallyMet"])
+
+    @Test("every Spokes status maps into its closed OCDS codelist")
+    func mapping() {
+        #expect(TenderStatus.allCases.allSatisfy { Self.codelists.tender.contains(ReleaseBuilder.tenderStatus($0)) })
+        #expect(ContractStatus.allCases.allSatisfy { Self.codelists.contract.contains(ReleaseBuilder.contractStatus($0)) })
+        #expect(MilestoneStatus.allCases.allSatisfy { Self.codelists.milestone.contains(ReleaseBuilder.milestoneStatus($0)) })
+        #expect(Procedure.allCases.map(ReleaseBuilder.procurementMethod) == ["open", "selective", "direct"])
+        #expect(ReleaseBuilder.ocid(prefix: "a1b2c3", reference: "ZB-2026-0001") == "ocds-a1b2c3-ZB-2026-0001")
+        #expect(ReleaseBuilder.value(Money(minorUnits: 14_576_005)).amount == Decimal(string: "145760.05"))
+    }
+
+    func service(_ w: DeliveryWorld) -> TransparencyService {
+        TransparencyService(database: w.t.world.database, identity: w.t.world.identity, tenders: w.t.tenders, bids: w.t.bids, awards: w.t.awards,
+                            lists: w.t.lists, contracts: w.contracts, payments: w.payments, prefix: "test01", clock: w.t.clock)
+    }
+
+    func releases(_ s: TransparencyService) async throws -> [Release] {
+        var text = ""
+        _ = try await s.export(uri: "test") { text += $0 }
+        let package = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        let list = package["releases"] as! [Any]
+        return try list.map { try JSONDecoder().decode(Release.self, from: JSONSerialization.data(withJSONObject: $0)) }
+    }
+
+    @Test("a release when something public changes, none when nothing did; sealed bids, evaluators and unpublished contracts stay out; releases are never rewritten")
+    func lifecycle() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
+            let s = service(w)
+            let tender = try await w.t.publishedTender(["LX2026-22"])
+            #expect(try await s.sync() == 1)
+            #expect(try await s.sync() == 0)
+            // Bids are in but sealed: the release does not change.
+            try await w.t.move(to: tender.periods!.enquiryEnd)
+            _ = try await w.t.bids.submit(by: try await w.actor("ngo"), tenderID: tender.id, lotID: tender.lots[0].id,
+                                          BidContent(price: .yuan(210_000), proposal: "组建专业社工团队，每周上门两次。"))
+            #expect(try await s.sync() == 1, "the tender moved from enquiries to tendering")
+            let sealed = try await releases(s).last!
+            #expect(sealed.tender.tenderers == nil && sealed.tender.numberOfTenderers == nil && sealed.tag == ["tenderUpdate"])
+            #expect(sealed.tender.status == "active" && sealed.tender.spokesStatus == "tendering")
+            _ = try await s.sync()
+            // The contract of another tender: its award, then the contract once published, then its payment.
+            let contract = try await w.signedContract()
+            _ = try await s.sync()
+            let other = ReleaseBuilder.ocid(prefix: "test01", reference: try await w.t.tenders.tender(id: contract.tenderID, by: nil).reference)
+            var latest = try await releases(s).last { $0.ocid == other }!
+            #expect(latest.contracts == nil, "a signed contract is public once published")
+            #expect(latest.awards?.first?.status == "active" && latest.tender.tenderers?.count == 3)
+            let text = try await exportText(s)
+            #expect(!text.contains("刘评估") && !text.contains("马评审") && !text.contains("组建专业社工团队"), "no evaluator and no proposal in the export")
+            _ = try await w.contracts.publish(by: try await w.actor("finance"), contractID: contract.id)
+            _ = try await s.sync()
+            latest = try await releases(s).last { $0.ocid == other }!
+            #expect(latest.tag == ["contract"] && latest.contracts?.first?.status == "active" && latest.contracts?.first?.milestones.count == 2)
+            let milestone = try await w.contracts.milestones(of: [contract.id])[0]
+            _ = try await w.contracts.report(by: try await w.actor("ngo"), milestoneID: milestone.id, DeliveryWorld.report(visits: 1800, assessments: 100, beneficiaries: 120))
+            _ = try await w.contracts.signOff(by: try await w.actor("evaluator"), milestoneID: milestone.id,
+                                              SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
+                                                           reasons: "抽样回访发现部分签到记录无法核实。"))
+            let claim = try await w.payments.claim(by: try await w.actor("ngo"), contractID: contract.id)
+            _ = try await w.payments.approve(by: try await w.actor("finance"), claimID: claim.id)
+            _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-51", paidOn: "2026-11-19", idempotencyKey: nil)
+            _ = try await s.sync()
+            latest = try await releases(s).last { $0.ocid == other }!
+            #expect(latest.tag == ["implementation"])
+            let implementation = try #require(latest.contracts?.first?.implementation)
+            #expect(implementation.transactions?.map(\.id) == ["GK-2026-1120-51"] && implementation.transactions?.first?.value.amount == 145_760)
+            #expect(implementation.milestones?.map(\.status) == ["partiallyMet"] && implementation.milestones?.first?.spokesStatus == "partially_met")
+            // The record: every release of the process and the compiled latest state.
+            let record = try JSONSerialization.jsonObject(with: Data(try await s.recordPackage(ocid: other, uri: "test").utf8)) as! [String: Any]
+            let entry = (record["records"] as! [[String: Any]])[0]
+            #expect((entry["releases"] as! [Any]).count == 3 && (entry["compiledRelease"] as! [String: Any])["tag"] as? [String] == ["compiled"])
+            await #expect(throws: DomainError.notFound("no releases have ocid ocds-test01-nothing")) { _ = try await s.recordPackage(ocid: "ocds-test01-nothing", uri: "test") }
+            // Published releases cannot be changed or removed.
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { try await $0.query("UPDATE transparency.releases SET tags = '{}'", logger: database.logger) }
+            }
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { try await $0.query("DELETE FROM transparency.releases", logger: database.logger) }
+            }
+            // Paging: after a sequence number, within dates.
+            let (firstPage, next) = try await s.releasePackage(from: nil, to: nil, after: 0, limit: 2, uri: "test")
+            let firstReleases = (try JSONSerialization.jsonObject(with: Data(firstPage.utf8)) as! [String: Any])["releases"] as! [Any]
+            #expect(next != nil && firstReleases.count == 2)
+            let (none, _) = try await s.releasePackage(from: w.t.clock.now().addingTimeInterval(3600), to: nil, after: 0, limit: 10, uri: "test")
+            let noReleases = (try JSONSerialization.jsonObject(with: Data(none.utf8)) as! [String: Any])["releases"] as! [Any]
+            #expect(noReleases.isEmpty)
+        }
+    }
+
+    func exportText(_ s: TransparencyService) async throws -> String {
+        var text = ""
+        _ = try await s.export(uri: "test") { text += $0 }
+        return text
+    }
+}
