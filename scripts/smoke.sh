@@ -83,6 +83,10 @@ check "a completed demo contract carries its 良 grade and its survey answers" s
 check "the OCDS export of the demo validates against the schema" sh -c "'$SPOKES' ocds export --output '$work/ocds.json' 2>/dev/null; scripts/ocds-check.sh '$work/ocds.json'"
 check "an OCDS record has its releases and a compiled release" sh -c "curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 \
     | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"records\"][0]; assert len(r[\"releases\"]) >= 2 and r[\"compiledRelease\"][\"tag\"] == [\"compiled\"], r[\"ocid\"]'"
+check "the overseer's oversight page lists the red flags with their evidence" sh -c "jar='$work/jar-oversight'; \
+    csrf=\$(curl -fs -c \$jar http://127.0.0.1:$port/login | grep -o 'name=\"_csrf\" value=\"[0-9a-f]*\"' | head -1 | sed 's/.*value=\"//; s/\"//'); \
+    curl -s -o /dev/null -b \$jar -c \$jar -X POST http://127.0.0.1:$port/login --data-urlencode _csrf=\$csrf --data-urlencode username=overseer --data-urlencode password=$password; \
+    curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '监督：风险提示'"
 for user in $users; do
     jar=$work/jar-$user
     csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')

@@ -261,6 +261,11 @@ public struct ContractService: Sendable {
         return try await database.read { try await store($0).milestones(of: contractIDs) }
     }
 
+    /// Every contract signed so far (for oversight: the unpublished ones too), oldest first.
+    public func signedContracts() async throws -> [Contract] {
+        try await database.read { try await store($0).signedContracts() }
+    }
+
     /// Signed contracts not published within two working days of signing.
     public func latePublications() async throws -> [DeliveryAlert] {
         let now = clock.now()

@@ -79,6 +79,10 @@ struct DeliveryStore {
         try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE id = ANY(\(ids)) ORDER BY id DESC")
     }
 
+    func signedContracts() async throws -> [Contract] {
+        try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE signed_at IS NOT NULL ORDER BY id")
+    }
+
     func unpublished() async throws -> [Contract] {
         try await contracts("""
             SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE signed_at IS NOT NULL AND published_at IS NULL ORDER BY signed_at

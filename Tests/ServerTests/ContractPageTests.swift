@@ -223,4 +223,26 @@ struct ContractPageTests {
             #expect(api.status == .conflict && api.text.contains("the final evaluation comes after every milestone"))
         }
     }
+
+    @Test("the oversight page: overseers and administrators only; each flag explained and linked to its evidence")
+    func oversight() async throws {
+        try await TestApp.runDelivery { client, w in
+            let contract = try await w.signedContract()
+            w.t.clock.advance(by: 6 * 86_400)
+            #expect(try await Browser(client).get("/oversight").status == .seeOther, "sign in first")
+            let supplier = Browser(client)
+            _ = try await supplier.signIn("ngo")
+            #expect(try await supplier.get("/oversight").status == .forbidden)
+            let overseer = Browser(client)
+            _ = try await overseer.signIn("overseer")
+            let page = try await overseer.get("/oversight")
+            #expect(page.status == .ok && page.html.contains("合同公开迟延 (1)") && page.html.contains("\(contract.reference)应于2026-11-23 17:00前公开，至今未公开"))
+            #expect(page.html.contains("href=\"/contracts/\(contract.id.lowercased)\""))
+            // The evidence opens for the overseer although the contract is not published.
+            #expect(try await overseer.get("/contracts/\(contract.id.lowercased)").status == .ok)
+            let admin = Browser(client)
+            _ = try await admin.signIn("admin")
+            #expect(try await admin.get("/oversight").html.contains("合同公开迟延 (1)"))
+        }
+    }
 }

@@ -1,0 +1,168 @@
+import Core
+import Delivery
+import Foundation
+import Identity
+import Payments
+import Tendering
+
+/// A pattern overseers look at twice (DOMAIN.md §5). Each says what it saw, in words and in values for
+/// the page's language, and links to its evidence.
+public struct RedFlag: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case singleBidder = "single_bidder"
+        case dominantSupplier = "dominant_supplier"
+        case abnormallyLowAccepted = "abnormally_low_accepted"
+        case latePublication = "late_publication"
+        case paymentBeforeSignOff = "payment_before_sign_off"
+        case splitPurchase = "split_purchase"
+    }
+    public var kind: Kind
+    /// The buyer whose purchase it concerns.
+    public var buyerID: UUID
+    /// Values for the sentence, in order.
+    public var values: [String]
+    public var english: String
+    /// Where the evidence is, as a page path.
+    public var evidence: String
+}
+
+/// The thresholds of the red flags, in one place.
+public struct RedFlagRules: Sendable {
+    /// A supplier winning at least this share of a buyer's awarded value in a year (basis points)…
+    public var dominantShare = 5000
+    /// …among at least this many awards of that buyer that year.
+    public var dominantMinimumAwards = 3
+    /// The amount above which a purchase must be tendered openly: lines just under it look split.
+    public var splitThreshold = Money.yuan(200_000)
+    /// "Just under": within this share under the threshold (basis points).
+    public var splitMargin = 1500
+
+    public init() {}
+}
+
+/// The red flags as pure functions of the public record, so each can be tested on its own.
+public enum RedFlagRulebook {
+    /// Lots awarded when only one bid was opened for them.
+    static func singleBidder(_ tender: Tender, awards: [Award], bids: [OpenedBid]) -> [RedFlag] {
+        awards.compactMap { award in
+            guard award.bidID != nil, let lot = tender.lots.first(where: { $0.id == award.lotID }),
+                  bids.filter({ $0.lotID == award.lotID }).count == 1 else { return nil }
+            return RedFlag(kind: .singleBidder, buyerID: tender.buyerID, values: [tender.reference, String(lot.number)],
+                           english: "\(tender.reference) lot \(lot.number) was awarded on a single bid", evidence: "/tenders/\(tender.id.lowercased)")
+        }
+    }
+
+    /// Awards of a price flagged as abnormally low against the lot's other bids.
+    static func abnormallyLowAccepted(_ tender: Tender, awards: [Award], bids: [OpenedBid]) -> [RedFlag] {
+        awards.compactMap { award in
+            guard let bid = bids.first(where: { $0.id == award.bidID }), let flag = AbnormalPrice.check(bid, among: bids),
+                  let lot = tender.lots.first(where: { $0.id == award.lotID }) else { return nil }
+            let under = flag.percentUnderMean.map { "\($0) % under the others' mean" } ?? flag.percentUnderNext.map { "\($0) % under the next price" } ?? ""
+            return RedFlag(kind: .abnormallyLowAccepted, buyerID: tender.buyerID,
+                           values: [tender.reference, String(lot.number), bid.price.formatted, String(flag.percentUnderMean ?? flag.percentUnderNext ?? 0)],
+                           english: "\(tender.reference) lot \(lot.number) was awarded at \(bid.price.formatted), \(under)",
+                           evidence: "/tenders/\(tender.id.lowercased)/evaluation")
+        }
+    }
+
+    /// Per buyer and year: a supplier with at least the rule's share of the awarded value.
+    static func dominantSuppliers(_ awards: [(award: Award, buyerID: UUID, year: Int)], rules: RedFlagRules) -> [RedFlag] {
+        var flags: [RedFlag] = []
+        let groups = Dictionary(grouping: awards.filter { $0.award.supplierID != nil && $0.award.value != nil }) { "\($0.buyerID.lowercased) \($0.year)" }
+        for key in groups.keys.sorted() {
+            let group = groups[key]!
+            guard group.count >= rules.dominantMinimumAwards else { continue }
+            let total = group.reduce(Int64(0)) { $0 + $1.award.value!.minorUnits }
+            let bySupplier = Dictionary(grouping: group, by: { $0.award.supplierID! }).mapValues { $0.reduce(Int64(0)) { $0 + $1.award.value!.minorUnits } }
+            for (supplier, won) in bySupplier.sorted(by: { $0.key.uuidString < $1.key.uuidString }) where total > 0 && won * 10_000 >= Int64(rules.dominantShare) * total {
+                let share = Int(won * 100 / total)
+                flags.append(RedFlag(kind: .dominantSupplier, buyerID: group[0].buyerID,
+                                     values: [supplier.lowercased, String(share), String(group[0].year), Money(minorUnits: won).formatted],
+                                     english: "one supplier won \(share) % (\(Money(minorUnits: won).formatted)) of the buyer's awarded value in \(group[0].year)",
+                                     evidence: "/organisations/\(supplier.lowercased)"))
+            }
+        }
+        return flags
+    }
+
+    /// Signed contracts published after the deadline, or still unpublished past it.
+    static func latePublication(_ contract: Contract, now: Date, calendar: WorkingCalendar) -> RedFlag? {
+        guard let deadline = contract.publicationDeadline(calendar), (contract.publishedAt ?? now) > deadline else { return nil }
+        let days = calendar.workingDays(from: deadline, to: contract.publishedAt ?? now)
+        return RedFlag(kind: .latePublication, buyerID: contract.buyerID,
+                       values: [contract.reference, calendar.describe(deadline), contract.publishedAt.map(calendar.describe) ?? "", String(days)],
+                       english: "\(contract.reference) was due for publication by \(calendar.describe(deadline)) and "
+                           + (contract.publishedAt.map { "was published \(calendar.describe($0))" } ?? "is not published"),
+                       evidence: "/contracts/\(contract.id.lowercased)")
+    }
+
+    /// Payments dated before the claim they pay, and so before the sign-off the claim rests on.
+    static func paymentsBeforeSignOff(_ contract: Contract, claims: [Claim], calendar: WorkingCalendar) -> [RedFlag] {
+        claims.compactMap { claim in
+            guard claim.status == .paid, let paidOn = claim.paidOn, paidOn < calendar.dayKey(claim.claimedAt) else { return nil }
+            return RedFlag(kind: .paymentBeforeSignOff, buyerID: contract.buyerID, values: [contract.reference, String(claim.number), paidOn, calendar.dayKey(claim.claimedAt)],
+                           english: "\(contract.reference) claim \(claim.number) is recorded as paid on \(paidOn), before it was claimed on a sign-off (\(calendar.dayKey(claim.claimedAt)))",
+                           evidence: "/contracts/\(contract.id.lowercased)")
+        }
+    }
+
+    /// A buyer's lines of one catalogue code and year, each just under the threshold, together above it.
+    static func splitPurchases(_ lines: [PurchaseLine], rules: RedFlagRules) -> [RedFlag] {
+        let threshold = rules.splitThreshold.minorUnits
+        let floor = threshold - threshold * Int64(rules.splitMargin) / 10_000
+        let near = lines.filter { $0.content.budget.minorUnits >= floor && $0.content.budget.minorUnits < threshold }
+        let groups = Dictionary(grouping: near) { "\($0.buyerID.lowercased) \($0.content.year) \($0.content.catalogueCode)" }
+        return groups.keys.sorted().compactMap { key in
+            let group = groups[key]!.sorted { $0.content.reference < $1.content.reference }
+            let total = group.reduce(Int64(0)) { $0 + $1.content.budget.minorUnits }
+            guard group.count >= 2, total >= threshold else { return nil }
+            let references = group.map(\.content.reference).joined(separator: ", ")
+            return RedFlag(kind: .splitPurchase, buyerID: group[0].buyerID,
+                           values: [references, group[0].content.catalogueCode, rules.splitThreshold.formatted, Money(minorUnits: total).formatted],
+                           english: "lines \(references) (\(group[0].content.catalogueCode)) are each just under \(rules.splitThreshold.formatted) and together \(Money(minorUnits: total).formatted)",
+                           evidence: "/purchase-lists?year=\(group[0].content.year)")
+        }
+    }
+}
+
+extension TransparencyService {
+    /// Every red flag in the public record now, newest purchases first within each kind.
+    public func redFlags(rules: RedFlagRules = RedFlagRules()) async throws -> [RedFlag] {
+        let calendar = WorkingCalendar()
+        var flags: [RedFlag] = []
+        var awardsByBuyer: [(award: Award, buyerID: UUID, year: Int)] = []
+        var before: UUID?
+        while true {
+            let page = try await tenders.tenders(TenderQuery(before: before, limit: 100), by: nil)
+            for tender in page where [.awarded, .complete].contains(tender.status) {
+                let decided = try await awards.awards(tenderID: tender.id, by: nil)
+                let opened = try await bids.openedBids(tenderID: tender.id, by: nil)
+                flags += RedFlagRulebook.singleBidder(tender, awards: decided, bids: opened)
+                flags += RedFlagRulebook.abnormallyLowAccepted(tender, awards: decided, bids: opened)
+                awardsByBuyer += decided.map { ($0, tender.buyerID, calendar.year(of: $0.decidedAt)) }
+            }
+            guard page.count == 100, let last = page.last else { break }
+            before = last.id
+        }
+        flags += RedFlagRulebook.dominantSuppliers(awardsByBuyer, rules: rules)
+        // Contracts: the late and the unpublished are read as the platform (the public does not see the unpublished).
+        for contract in try await contracts.signedContracts() {
+            if let late = RedFlagRulebook.latePublication(contract, now: clock.now(), calendar: calendar) { flags.append(late) }
+            flags += RedFlagRulebook.paymentsBeforeSignOff(contract, claims: try await payments.statement(of: contract.id).claims, calendar: calendar)
+        }
+        flags += RedFlagRulebook.splitPurchases(try await allLines(), rules: rules)
+        return flags
+    }
+
+    private func allLines() async throws -> [PurchaseLine] {
+        var result: [PurchaseLine] = []
+        var after: PurchaseLine?
+        while true {
+            let page = try await lists.lines(PurchaseLineQuery(after: after, limit: 500))
+            result += page
+            guard page.count == 500, let last = page.last else { break }
+            after = last
+        }
+        return result
+    }
+}

@@ -1,0 +1,128 @@
+import Core
+import Delivery
+import Foundation
+import Identity
+import Payments
+import Store
+import Tendering
+import TestSupport
+import Testing
+@testable import Transparency
+
+@Suite("Red flags")
+struct RedFlagTests {
+    /// An award as Tendering stores it (its initialiser is the module's own; the JSON is the same record).
+    static func award(supplier: UUID, yuan: Int64) throws -> Award {
+        let json = """
+            {"id": "\(UUID())", "tenderID": "\(UUID())", "lotID": "\(UUID())", "bidID": "\(UUID())", "supplierID": "\(supplier)",
+             "value": {"minorUnits": \(yuan * 100), "currency": "CNY"}, "reason": "", "decidedAt": 0}
+            """
+        return try JSONDecoder().decode(Award.self, from: Data(json.utf8))
+    }
+
+    @Test("one supplier with half a buyer's awarded value in a year, among three awards or more")
+    func dominantSupplier() throws {
+        let buyer = UUID(), big = UUID(), other = UUID(), third = UUID()
+        let rules = RedFlagRules()
+        let two = [try Self.award(supplier: big, yuan: 300_000), try Self.award(supplier: other, yuan: 100_000)].map { ($0, buyer, 2026) }
+        #expect(RedFlagRulebook.dominantSuppliers(two, rules: rules).isEmpty, "two awards are too few to say")
+        let three = two + [(try Self.award(supplier: third, yuan: 200_000), buyer, 2026)]
+        let flags = RedFlagRulebook.dominantSuppliers(three, rules: rules)
+        // ¥300,000 of ¥600,000: exactly half.
+        #expect(flags.map(\.kind) == [.dominantSupplier] && flags[0].values[0] == big.lowercased && flags[0].values[1] == "50" && flags[0].buyerID == buyer)
+        let spread = two + [(try Self.award(supplier: third, yuan: 210_000), buyer, 2026)]
+        #expect(RedFlagRulebook.dominantSuppliers(spread, rules: rules).isEmpty)
+        let otherYear = two + [(try Self.award(supplier: third, yuan: 200_000), buyer, 2025)]
+        #expect(RedFlagRulebook.dominantSuppliers(otherYear, rules: rules).isEmpty, "years are counted apart")
+    }
+
+    @Test("lines of one code and year each just under the threshold, together over it")
+    func splitPurchase() {
+        let buyer = UUID()
+        func line(_ reference: String, _ code: String, _ yuan: Int64, year: Int = 2026) -> PurchaseLine {
+            PurchaseLine(id: UUID(), buyerID: buyer, content: PurchaseLineContent(year: year, reference: reference, catalogueCode: code, title: "困境儿童关爱服务",
+                                                                                   targetGroup: "困境儿童", quantity: 50, unit: "人", budget: .yuan(yuan),
+                                                                                   fundingSource: .generalBudget, tier: .district))
+        }
+        let rules = RedFlagRules()
+        let flags = RedFlagRulebook.splitPurchases([line("A-1", "A0203", 190_000), line("A-2", "A0203", 180_000), line("A-3", "A0203", 120_000)], rules: rules)
+        #expect(flags.map(\.kind) == [.splitPurchase] && flags[0].values[0] == "A-1, A-2" && flags[0].values[3] == "¥370,000.00")
+        #expect(RedFlagRulebook.splitPurchases([line("A-1", "A0203", 190_000), line("B-1", "A0202", 190_000)], rules: rules).isEmpty, "different codes")
+        #expect(RedFlagRulebook.splitPurchases([line("A-1", "A0203", 190_000), line("A-2", "A0203", 190_000, year: 2025)], rules: rules).isEmpty, "different years")
+        #expect(RedFlagRulebook.splitPurchases([line("A-1", "A0203", 200_000), line("A-2", "A0203", 200_000)], rules: rules).isEmpty, "at the threshold is not under it")
+        #expect(RedFlagRulebook.splitPurchases([line("A-1", "A0203", 160_000), line("A-2", "A0203", 160_000)], rules: rules).isEmpty, "not just under")
+    }
+
+    func service(_ w: DeliveryWorld) -> TransparencyService {
+        TransparencyService(database: w.t.world.database, identity: w.t.world.identity, tenders: w.t.tenders, bids: w.t.bids, awards: w.t.awards,
+                            lists: w.t.lists, contracts: w.contracts, payments: w.payments, prefix: "test01", clock: w.t.clock)
+    }
+
+    @Test("an abnormally low price awarded, once justified, is flagged with how far under the others it was")
+    func abnormallyLow() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database)
+            let tender = try await w.t.tenderInEvaluation()
+            try await w.t.scoreAll(tender)
+            let finance = try await w.actor("finance")
+            let ranking = try #require(try await w.t.evaluations.evaluation(tenderID: tender.id, by: finance).rankings?.first)
+            #expect(try await service(w).redFlags().filter { $0.kind == .abnormallyLowAccepted }.isEmpty)
+            try await w.t.evaluations.justifyPrice(by: try await w.actor("harmony"), tenderID: tender.id, lotID: tender.lots[0].id,
+                                                   text: "本中心有志愿者团队40人参与服务，且场地由街道无偿提供，成本低于同行。")
+            _ = try await w.t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: ranking.recommendedBidID, reason: "")
+            let flags = try await service(w).redFlags().filter { $0.kind == .abnormallyLowAccepted }
+            // ¥200,000 against a mean of ¥385,000: 48 % under.
+            #expect(flags.count == 1 && flags[0].values[2] == "¥200,000.00" && flags[0].values[3] == "48")
+            #expect(flags[0].evidence == "/tenders/\(tender.id.lowercased)/evaluation")
+            #expect(try await service(w).redFlags().filter { $0.kind == .singleBidder }.isEmpty, "three bids were opened")
+        }
+    }
+
+    @Test("a lot awarded on one bid is flagged")
+    func singleBidder() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database)
+            let finance = try await w.actor("finance")
+            let tender = try await w.t.publishedTender(["LX2026-22"], minimumBids: 1)
+            for username in ["evaluator", "evaluator2"] {
+                _ = try await w.t.evaluations.assign(by: finance, tenderID: tender.id, userID: try await w.actor(username).userID)
+            }
+            try await w.t.move(to: tender.periods!.enquiryEnd)
+            _ = try await w.t.bids.submit(by: try await w.actor("ngo"), tenderID: tender.id, lotID: tender.lots[0].id,
+                                          BidContent(price: .yuan(210_000), proposal: "组建专业社工团队开展社区议事协商。"))
+            try await w.t.move(to: tender.periods!.tenderEnd)
+            try await w.t.scoreAll(try await w.t.tenders.tender(id: tender.id, by: nil))
+            let ranking = try #require(try await w.t.evaluations.evaluation(tenderID: tender.id, by: finance).rankings?.first)
+            _ = try await w.t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: ranking.recommendedBidID, reason: "")
+            let flags = try await service(w).redFlags().filter { $0.kind == .singleBidder }
+            #expect(flags.map(\.values) == [[tender.reference, "1"]] && flags[0].buyerID == finance.organisationID)
+        }
+    }
+
+    @Test("a contract published late, or not at all, and a payment dated before its claim are flagged")
+    func lateAndEarly() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
+            let contract = try await w.signedContract()
+            #expect(try await service(w).redFlags().filter { $0.kind == .latePublication }.isEmpty, "not late yet")
+            // Signed Thursday 19 November 17:00, due Monday 23 November 17:00; now Wednesday 25 November.
+            w.t.clock.advance(by: 6 * 86_400)
+            let unpublished = try await service(w).redFlags().filter { $0.kind == .latePublication }
+            #expect(unpublished.count == 1 && unpublished[0].values[2].isEmpty && unpublished[0].values[3] == "2")
+            _ = try await w.contracts.publish(by: try await w.actor("finance"), contractID: contract.id)
+            let published = try await service(w).redFlags().filter { $0.kind == .latePublication }
+            #expect(published.count == 1 && !published[0].values[2].isEmpty && published[0].evidence == "/contracts/\(contract.id.lowercased)")
+            let milestone = try await w.contracts.milestones(of: [contract.id])[0]
+            _ = try await w.contracts.report(by: try await w.actor("ngo"), milestoneID: milestone.id, DeliveryWorld.report(visits: 1800, assessments: 100, beneficiaries: 120))
+            _ = try await w.contracts.signOff(by: try await w.actor("evaluator"), milestoneID: milestone.id,
+                                              SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
+                                                           reasons: "抽样回访发现部分签到记录无法核实。"))
+            let claim = try await w.payments.claim(by: try await w.actor("ngo"), contractID: contract.id)
+            _ = try await w.payments.approve(by: try await w.actor("finance"), claimID: claim.id)
+            #expect(try await service(w).redFlags().filter { $0.kind == .paymentBeforeSignOff }.isEmpty)
+            _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-61", paidOn: "2026-11-20", idempotencyKey: nil)
+            let early = try await service(w).redFlags().filter { $0.kind == .paymentBeforeSignOff }
+            #expect(early.map(\.values) == [[contract.reference, "1", "2026-11-20", "2026-11-25"]])
+        }
+    }
+}
