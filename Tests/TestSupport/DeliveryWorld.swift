@@ -78,6 +78,18 @@ public struct DeliveryWorld: Sendable {
         return try await contracts.sign(by: try await actor("ngo"), contractID: contract.id)
     }
 
+    /// Milestone 1 reported (1,800 visits, 100 assessments) and signed off partially met (1,600 and 90
+    /// verified, 110 beneficiaries: ¥145,760 payable), claimed and approved; the claim, unpaid.
+    public func approvedFirstClaim(_ contract: Contract) async throws -> Claim {
+        let milestone = try await contracts.milestones(of: [contract.id])[0]
+        _ = try await contracts.report(by: try await actor("ngo"), milestoneID: milestone.id, Self.report(visits: 1800, assessments: 100, beneficiaries: 120))
+        _ = try await contracts.signOff(by: try await actor("evaluator"), milestoneID: milestone.id,
+                                        SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
+                                                     reasons: "抽样回访发现部分签到记录无法核实，按可核实数量认定。"))
+        let claim = try await payments.claim(by: try await actor("ngo"), contractID: contract.id)
+        return try await payments.approve(by: try await actor("finance"), claimID: claim.id)
+    }
+
     /// A minimal PDF: its first bytes are what makes it one.
     public static let pdf = Data("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8)
 

@@ -112,13 +112,7 @@ struct RedFlagTests {
             _ = try await w.contracts.publish(by: try await w.actor("finance"), contractID: contract.id)
             let published = try await service(w).redFlags().filter { $0.kind == .latePublication }
             #expect(published.count == 1 && !published[0].values[2].isEmpty && published[0].evidence == "/contracts/\(contract.id.lowercased)")
-            let milestone = try await w.contracts.milestones(of: [contract.id])[0]
-            _ = try await w.contracts.report(by: try await w.actor("ngo"), milestoneID: milestone.id, DeliveryWorld.report(visits: 1800, assessments: 100, beneficiaries: 120))
-            _ = try await w.contracts.signOff(by: try await w.actor("evaluator"), milestoneID: milestone.id,
-                                              SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
-                                                           reasons: "抽样回访发现部分签到记录无法核实。"))
-            let claim = try await w.payments.claim(by: try await w.actor("ngo"), contractID: contract.id)
-            _ = try await w.payments.approve(by: try await w.actor("finance"), claimID: claim.id)
+            let claim = try await w.approvedFirstClaim(contract)
             #expect(try await service(w).redFlags().filter { $0.kind == .paymentBeforeSignOff }.isEmpty)
             _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-61", paidOn: "2026-11-20", idempotencyKey: nil)
             let early = try await service(w).redFlags().filter { $0.kind == .paymentBeforeSignOff }

@@ -70,13 +70,7 @@ struct ReleaseTests {
             _ = try await s.sync()
             latest = try await releases(s).last { $0.ocid == other }!
             #expect(latest.tag == ["contract"] && latest.contracts?.first?.status == "active" && latest.contracts?.first?.milestones.count == 2)
-            let milestone = try await w.contracts.milestones(of: [contract.id])[0]
-            _ = try await w.contracts.report(by: try await w.actor("ngo"), milestoneID: milestone.id, DeliveryWorld.report(visits: 1800, assessments: 100, beneficiaries: 120))
-            _ = try await w.contracts.signOff(by: try await w.actor("evaluator"), milestoneID: milestone.id,
-                                              SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
-                                                           reasons: "抽样回访发现部分签到记录无法核实。"))
-            let claim = try await w.payments.claim(by: try await w.actor("ngo"), contractID: contract.id)
-            _ = try await w.payments.approve(by: try await w.actor("finance"), claimID: claim.id)
+            let claim = try await w.approvedFirstClaim(contract)
             _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-51", paidOn: "2026-11-19", idempotencyKey: nil)
             _ = try await s.sync()
             latest = try await releases(s).last { $0.ocid == other }!
