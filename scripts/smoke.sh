@@ -46,8 +46,8 @@ server=$!
 check "server becomes ready" wait_ready "$port"
 check "home page in Chinese" sh -c "curl -fs http://127.0.0.1:$port/ | grep -q '<html lang=\"zh-CN\">'"
 check "home page in English" sh -c "curl -fs -H 'Accept-Language: en' http://127.0.0.1:$port/ | grep -q 'Government purchase of services'"
-check "the purchase lists page totals the demo lists (Lixia's 6 million and the seed-grant line)" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,300,000.00'"
-check "the purchase lines API lists the 24 demo lines (23 projects and the seed-grant line)" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 24'"
+check "the purchase lists page totals the demo lists (Lixia's 6 million and the civil-affairs bureau's ¥675,000)" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,675,000.00'"
+check "the purchase lines API lists the 26 demo lines (23 projects, the seed-grant line and two training lines)" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 26'"
 check "the tenders page lists the demo tenders" sh -c "curl -fs http://127.0.0.1:$port/tenders | grep -q '情系桑榆'"
 check "the evaluated demo tender's 12 bids are open to all" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=evaluation' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/api/v1/tenders/\$id/bids \
@@ -86,7 +86,7 @@ check "an OCDS record has its releases and a compiled release" sh -c "curl -fs h
 check "the overseer's oversight page lists the red flags with their evidence" sh -c "jar='$work/jar-oversight'; \
     csrf=\$(curl -fs -c \$jar http://127.0.0.1:$port/login | grep -o 'name=\"_csrf\" value=\"[0-9a-f]*\"' | head -1 | sed 's/.*value=\"//; s/\"//'); \
     curl -s -o /dev/null -b \$jar -c \$jar -X POST http://127.0.0.1:$port/login --data-urlencode _csrf=\$csrf --data-urlencode username=overseer --data-urlencode password=$password; \
-    curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '监督：风险提示'"
+    curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '验收前付款 (1)' && curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '化整为零规避限额 (1)'"
 for user in $users; do
     jar=$work/jar-$user
     csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')

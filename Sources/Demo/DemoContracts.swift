@@ -84,15 +84,17 @@ enum DemoContracts {
                 decision: .partiallyMet, verified: ["served": verified], verifiedBeneficiaries: verified,
                 reasons: "抽样回访中3份签字无法核实，按可核实数量认定；服务质量符合合同约定。"))
             // A large amount waits for 马评审's signature too; then the supplier claims, the buyer approves and pays.
-            func countersignClaimAndPay(_ signOff: SignOff, reference: String) async throws {
+            func countersignClaimAndPay(_ signOff: SignOff, reference: String, paidOn: String = today) async throws {
                 if signOff.countersignRequired { _ = try await contracts.countersign(by: try await actor("evaluator2"), signOffID: signOff.id) }
                 let claim = try await payments.claim(by: supplier, contractID: contract.id)
                 _ = try await payments.approve(by: finance, claimID: claim.id)
                 step()
-                _ = try await payments.pay(by: finance, claimID: claim.id, treasuryReference: reference, paidOn: today, idempotencyKey: nil)
+                _ = try await payments.pay(by: finance, claimID: claim.id, treasuryReference: reference, paidOn: paidOn, idempotencyKey: nil)
             }
             let reference = "GK-LX-\(today.replacingOccurrences(of: "-", with: ""))-\(made)"
-            try await countersignClaimAndPay(signOff, reference: reference)
+            // The corrected contract's payment was also keyed in with the day before the claim: a red flag for overseers.
+            try await countersignClaimAndPay(signOff, reference: reference,
+                                             paidOn: stage == .recovered ? WorkingCalendar().dayKey(clock.now().addingTimeInterval(-86_400)) : today)
             if stage == .completed {
                 // The second half delivered in full and met; the last claim paid; graded after delivery; closed.
                 step()

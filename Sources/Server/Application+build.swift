@@ -114,6 +114,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
     OCDSController(transparency: dependencies.transparency).register(on: router)
+    InsightsController(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, views: views).register(on: router)
     OversightController(transparency: dependencies.transparency, identity: dependencies.identity, views: views).register(on: router)
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)

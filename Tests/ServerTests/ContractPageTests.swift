@@ -245,4 +245,23 @@ struct ContractPageTests {
             #expect(try await admin.get("/oversight").html.contains("合同公开迟延 (1)"))
         }
     }
+
+    @Test("the insights page: public, each chart drawn in SVG with its table and its CSV")
+    func insights() async throws {
+        try await TestApp.runDelivery { client, w in
+            let contract = try await w.signedContract()
+            _ = try await w.contracts.publish(by: try await w.actor("finance"), contractID: contract.id)
+            let claim = try await w.approvedFirstClaim(contract)
+            _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-71", paidOn: "2026-11-19", idempotencyKey: nil)
+            let page = try await Browser(client).get("/insights")
+            // Five charts; satisfaction has no answers yet and says so.
+            #expect(page.status == .ok && page.html.components(separatedBy: "<svg").count - 1 == 5 && page.html.contains("暂无数据"))
+            // The award (¥380,000), what was paid (¥145,760), the outcomes against targets, and the supplier's share.
+            #expect(page.html.contains("¥380,000.00") && page.html.contains("¥145,760.00 / ¥380,000.00") && page.html.contains("\(contract.reference)"))
+            #expect(page.html.contains("1690 / 2100") && page.html.contains("¥380,000.00 · 100 %"))
+            let csv = try await Browser(client).get("/insights/year.csv")
+            #expect(csv.status == .ok && csv.html.contains("\"2026\",14576000,\"¥145,760.00 / ¥380,000.00\",38000000"))
+            #expect(try await Browser(client).get("/insights/nothing.csv").status == .notFound)
+        }
+    }
 }
