@@ -161,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TestSupport", "Incubation", "Tendering", "Delivery", "Payments", "Identity", "Core",
+                "Server", "TestSupport", "Incubation", "Tendering", "Delivery", "Payments", "Transparency", "Identity", "Core",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

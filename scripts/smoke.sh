@@ -87,6 +87,8 @@ check "the overseer's oversight page lists the red flags with their evidence" sh
     csrf=\$(curl -fs -c \$jar http://127.0.0.1:$port/login | grep -o 'name=\"_csrf\" value=\"[0-9a-f]*\"' | head -1 | sed 's/.*value=\"//; s/\"//'); \
     curl -s -o /dev/null -b \$jar -c \$jar -X POST http://127.0.0.1:$port/login --data-urlencode _csrf=\$csrf --data-urlencode username=overseer --data-urlencode password=$password; \
     curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '验收前付款 (1)' && curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '化整为零规避限额 (1)'"
+check "residents' voice lists the demo needs with the lines that answer them" sh -c "curl -fs http://127.0.0.1:$port/voice | grep -q '独居老人需要定期上门探访' && curl -fs http://127.0.0.1:$port/voice | grep -q 'LX2026-01'"
+check "the insights page draws its charts and serves their CSV" sh -c "curl -fs http://127.0.0.1:$port/insights | grep -q '<svg' && curl -fs http://127.0.0.1:$port/insights/suppliers.csv | grep -q '情系桑榆'"
 for user in $users; do
     jar=$work/jar-$user
     csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')

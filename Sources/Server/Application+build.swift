@@ -34,6 +34,7 @@ public struct AppDependencies: Sendable {
     public var contractPayments: ContractPaymentService
     public var contracts: ContractService
     public var transparency: TransparencyService
+    public var voice: VoiceService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
 
@@ -61,6 +62,7 @@ public struct AppDependencies: Sendable {
         self.suppliers = SupplierService(database: database, identity: identity, sealer: sealer, clock: clock)
         self.transparency = TransparencyService(database: database, identity: identity, tenders: tenders, bids: bids, awards: awards, lists: purchaseLists,
                                                 contracts: contracts, payments: contractPayments, prefix: configuration.ocdsPrefix, clock: clock)
+        self.voice = VoiceService(database: database, identity: identity, lists: purchaseLists, clock: clock)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -115,6 +117,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                        identity: dependencies.identity, views: views).register(on: router)
     OCDSController(transparency: dependencies.transparency).register(on: router)
     InsightsController(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, views: views).register(on: router)
+    VoiceController(voice: dependencies.voice, identity: dependencies.identity, lists: dependencies.purchaseLists, tenders: dependencies.tenders,
+                    views: views, secureCookies: configuration.secureCookies).register(on: router)
     OversightController(transparency: dependencies.transparency, identity: dependencies.identity, views: views).register(on: router)
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)

@@ -7,6 +7,7 @@ import Identity
 import Payments
 import TestSupport
 import Testing
+import Transparency
 
 @Suite("Contract pages and API")
 struct ContractPageTests {
@@ -262,6 +263,34 @@ struct ContractPageTests {
             let csv = try await Browser(client).get("/insights/year.csv")
             #expect(csv.status == .ok && csv.html.contains("\"2026\",14576000,\"¥145,760.00 / ¥380,000.00\",38000000"))
             #expect(try await Browser(client).get("/insights/nothing.csv").status == .notFound)
+        }
+    }
+
+    @Test("residents' voice on the page: propose and support with the device cookie; a buyer of the area links a line; the public sees the tender that took it up")
+    func voice() async throws {
+        try await TestApp.runDelivery { client, w in
+            let tender = try await w.t.publishedTender(["LX2026-05"])
+            let resident = Browser(client)
+            _ = try await resident.get("/voice")
+            #expect(await resident.cookie("spokes_device") != nil)
+            let lixia = try #require(try await w.t.world.identity.jurisdiction(code: "370102")).id.lowercased
+            let empty = try await resident.post("/voice", [("area", lixia), ("title", ""), ("description", "")])
+            #expect(empty.status == .unprocessableContent && empty.html.contains("is required"))
+            let proposed = try await resident.post("/voice", [("area", lixia), ("title", "老年人能力评估"), ("description", "希望评估更及时，方便申请补贴。")])
+            #expect(proposed.status == .ok && proposed.html.contains("感谢，您的需求已发布") && proposed.html.contains("老年人能力评估"))
+            let need = try #require(try await VoiceService(database: w.t.world.database, identity: w.t.world.identity, lists: w.t.lists).needs().first)
+            #expect(try await resident.post("/voice/\(need.id.lowercased)/support", []).html.contains("已记录您的支持"))
+            #expect(try await resident.post("/voice/\(need.id.lowercased)/support", []).html.contains("本设备已支持过该需求"))
+            let supplier = Browser(client)
+            _ = try await supplier.signIn("ngo")
+            let line = try await w.t.lines(["LX2026-05"])[0]
+            #expect(try await supplier.post("/voice/\(need.id.lowercased)/answer", [("line", line.id.lowercased)]).status == .forbidden)
+            let buyer = Browser(client)
+            _ = try await buyer.signIn("finance")
+            #expect(try await buyer.get("/voice").html.contains("用本单位采购需求回应"))
+            #expect(try await buyer.post("/voice/\(need.id.lowercased)/answer", [("line", line.id.lowercased)]).html.contains("已将采购需求与民意关联"))
+            let publicView = try await Browser(client).get("/voice")
+            #expect(publicView.html.contains("已由采购需求回应： LX2026-05") && publicView.html.contains(tender.reference) && !publicView.html.contains("用本单位采购需求回应"))
         }
     }
 }

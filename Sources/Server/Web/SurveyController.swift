@@ -47,7 +47,7 @@ struct SurveyController {
         if let problem { data["problem"] = ContractController.problem(problem) }
         var response = views.page("survey", title: views.text("survey_title", context), data: data, status: status, request: request, context: context)
         if request.cookies[Self.deviceCookie] == nil {
-            response.setCookie(Cookie(name: Self.deviceCookie, value: UUID().uuidString.lowercased(), maxAge: 365 * 24 * 3600, path: "/survey",
+            response.setCookie(Cookie(name: Self.deviceCookie, value: UUID().uuidString.lowercased(), maxAge: 365 * 24 * 3600, path: "/",
                                       secure: secureCookies, httpOnly: true, sameSite: .lax))
         }
         return response

@@ -12,7 +12,7 @@ struct Views: Sendable {
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
                            "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation", "programmes", "programme",
-                           "incubator-spaces", "payments", "contracts", "contract", "survey", "oversight", "insights"]
+                           "incubator-spaces", "payments", "contracts", "contract", "survey", "oversight", "insights", "voice"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -84,7 +84,7 @@ enum Navigation {
         var items: [(String, String)] = [("/", "nav_home"), ("/organisations", "nav_organisations"),
                                          ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
                                          ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
-                                         ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/incubator", "nav_incubator")]
+                                         ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator")]
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }

@@ -1,0 +1,112 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Tendering
+import Transparency
+
+/// Residents' voice: the ranked needs of each area, a form to propose one and a button to support
+/// others (no account: the device cookie counts one voice), and for a buyer's staff the form that links
+/// one of their purchase lines to a need it answers. The public sees which tender took the line up.
+struct VoiceController {
+    let voice: VoiceService
+    let identity: IdentityService
+    let lists: PurchaseListService
+    let tenders: TenderService
+    let views: Views
+    let secureCookies: Bool
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/voice", use: show)
+        router.post("/voice", use: propose)
+        router.post("/voice/:need/support", use: support)
+        router.post("/voice/:need/answer", use: answer)
+    }
+
+    func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await render(request, context)
+    }
+
+    private func render(_ request: Request, _ context: AppRequestContext, notice: String? = nil, problem: DomainError? = nil,
+                        status: HTTPResponse.Status = .ok) async throws -> Response {
+        let jurisdictions = try await identity.jurisdictions()
+        let names = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, $0.nameZh) })
+        let area = request.uri.queryParameters.get("area").flatMap(UUID.init(uuidString:))
+        let needs = try await voice.needs(in: area)
+        // Which public tender took up each line that answers a need.
+        var tenderOfLine: [UUID: (id: UUID, reference: String)] = [:]
+        for tender in try await tenders.tenders(TenderQuery(limit: 200), by: nil) where tender.status != .draft {
+            for lot in tender.lots { tenderOfLine[lot.purchaseLineID] = (tender.id, tender.reference) }
+        }
+        var lineNames: [UUID: String] = [:]
+        for line in Set(needs.flatMap { $0.answers.map(\.purchaseLineID) }) {
+            if let found = try? await lists.line(id: line) { lineNames[line] = "\(found.content.reference) \(found.content.title)" }
+        }
+        var ownLines: [[String: Any]] = []
+        if let actor = context.actor, Policy.decide(actor, .managePurchaseList, Resource(organisationID: actor.organisationID)) == .allow {
+            ownLines = try await lists.lines(PurchaseLineQuery(buyerID: actor.organisationID, limit: 200)).map {
+                ["id": $0.id.lowercased, "label": "\($0.content.year) \($0.content.reference) \($0.content.title)"]
+            }
+        }
+        var data: [String: Any] = [
+            "needs": needs.map { need -> [String: Any] in
+                var row: [String: Any] = [
+                    "id": need.id.lowercased, "title": need.title, "description": need.description, "supports": need.supports,
+                    "area": names[need.jurisdictionID] ?? "", "proposedOn": WorkingCalendar().dayKey(need.proposedAt),
+                    "answers": need.answers.map { answer -> [String: Any] in
+                        var item: [String: Any] = ["line": lineNames[answer.purchaseLineID] ?? ""]
+                        if let tender = tenderOfLine[answer.purchaseLineID] { item["tender"] = ["id": tender.id.lowercased, "reference": tender.reference] }
+                        return item
+                    },
+                ]
+                if !ownLines.isEmpty { row["answerForm"] = ["lines": ownLines] }
+                return row
+            },
+            "areas": jurisdictions.map { ["id": $0.id.lowercased, "name": $0.nameZh, "selected": $0.id == area] },
+        ]
+        if let notice { data[notice] = true }
+        if let problem { data["problem"] = ContractController.problem(problem) }
+        var response = views.page("voice", title: views.text("voice_title", context), data: data, status: status, request: request, context: context)
+        if request.cookies[SurveyController.deviceCookie] == nil {
+            response.setCookie(Cookie(name: SurveyController.deviceCookie, value: UUID().uuidString.lowercased(), maxAge: 365 * 24 * 3600, path: "/",
+                                      secure: secureCookies, httpOnly: true, sameSite: .lax))
+        }
+        return response
+    }
+
+    private func device(_ request: Request) -> String { request.cookies[SurveyController.deviceCookie]?.value ?? "" }
+
+    private func act(_ request: Request, _ context: AppRequestContext, notice: String, _ action: () async throws -> Void) async throws -> Response {
+        do {
+            try await action()
+            return try await render(request, context, notice: notice)
+        } catch let error as DomainError where [.invalid, .conflict, .rateLimited].contains(error.kind) {
+            let status: HTTPResponse.Status = error.kind == .invalid ? .unprocessableContent : error.kind == .rateLimited ? .tooManyRequests : .conflict
+            return try await render(request, context, problem: error, status: status)
+        }
+    }
+
+    func propose(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        return try await act(request, context, notice: "proposed") {
+            guard let area = form["area"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("jurisdiction", "choose a jurisdiction from the list")]) }
+            _ = try await voice.propose(jurisdictionID: area, title: form["title"] ?? "", description: form["description"] ?? "", device: device(request),
+                                        client: context.remoteAddress ?? "unknown")
+        }
+    }
+
+    func support(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let counted = try await voice.support(needID: try context.pathID("need"), device: device(request), client: context.remoteAddress ?? "unknown")
+        return try await render(request, context, notice: counted ? "supported" : "alreadySupported")
+    }
+
+    func answer(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context, notice: "answered") {
+            guard let line = form["line"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("line", "choose one of your purchase lines")]) }
+            try await voice.link(by: actor, needID: try context.pathID("need"), purchaseLineID: line)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Core
+import Crypto
+import Foundation
+import Identity
+import Logging
+import PostgresNIO
+import Store
+import Tendering
+
+/// A need a resident proposed for their community, with its support and the purchase lines that answer it.
+public struct Need: Sendable, Equatable {
+    public var id: UUID
+    public var jurisdictionID: UUID
+    public var title: String
+    public var description: String
+    public var proposedAt: Date
+    public var supports: Int
+    public var answers: [NeedAnswer]
+}
+
+public struct NeedAnswer: Sendable, Equatable {
+    public var purchaseLineID: UUID
+    public var buyerID: UUID
+    public var linkedAt: Date
+}
+
+/// Residents' voice (民意调查): residents propose needs and support others' without an account; buyers
+/// link the purchase lines that answer them. Limits against abuse: one support per device per need, and
+/// a ceiling per network address on proposals and supports an hour.
+public struct VoiceService: Sendable {
+    let database: Database
+    let identity: IdentityService
+    let lists: PurchaseListService
+    let clock: any SpokesClock
+
+    public static let proposalsPerAddressPerHour = 5
+    public static let supportsPerAddressPerHour = 60
+
+    public init(database: Database, identity: IdentityService, lists: PurchaseListService, clock: any SpokesClock = SystemClock()) {
+        self.database = database
+        self.identity = identity
+        self.lists = lists
+        self.clock = clock
+    }
+
+    private func store(_ connection: PostgresConnection) -> VoiceStore { VoiceStore(connection: connection, logger: database.logger) }
+    private static func hash(_ text: String) -> String { Data(SHA256.hash(data: Data(text.utf8))).hexString }
+
+    /// A resident proposes a need for a jurisdiction (their street or community).
+    public func propose(jurisdictionID: UUID, title: String, description: String, device: String, client: String) async throws -> Need {
+        var check = Validator()
+        let title = check.text(title, "title", max: 100)
+        let description = check.text(description, "description", max: 2000)
+        check.check(device.count >= 16, "device", "proposing needs cookies, to keep one voice per device")
+        try check.finish()
+        guard try await identity.jurisdictions().contains(where: { $0.id == jurisdictionID }) else {
+            throw DomainError.invalid([FieldError("jurisdiction", "choose a jurisdiction from the list")])
+        }
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard try await store.proposals(client: Self.hash(client), since: now.addingTimeInterval(-3600)) < Self.proposalsPerAddressPerHour else {
+                throw DomainError(.rateLimited, "too many needs proposed from this address in the last hour; try again later", retryAfter: 3600)
+            }
+            let need = Need(id: UUID.v7(at: now), jurisdictionID: jurisdictionID, title: title, description: description, proposedAt: now, supports: 0, answers: [])
+            try await store.insert(need, device: Self.hash(device), client: Self.hash(client))
+            return need
+        }
+    }
+
+    /// A resident supports a need; a device supports a need once (false when it had already).
+    public func support(needID: UUID, device: String, client: String) async throws -> Bool {
+        guard device.count >= 16 else { throw DomainError.invalid([FieldError("device", "supporting needs cookies, to count one voice per device")]) }
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard try await store.need(id: needID) != nil else { throw DomainError.notFound("no need has id \(needID.lowercased)") }
+            guard try await store.supports(client: Self.hash(client), since: now.addingTimeInterval(-3600)) < Self.supportsPerAddressPerHour else {
+                throw DomainError(.rateLimited, "too many supports from this address in the last hour; try again later", retryAfter: 3600)
+            }
+            return try await store.support(needID: needID, device: Self.hash(device), client: Self.hash(client), at: now)
+        }
+    }
+
+    /// A buyer's staff link one of their purchase lines to a need of their jurisdiction (or one below it) that it answers.
+    public func link(by actor: Actor, needID: UUID, purchaseLineID: UUID) async throws {
+        let line = try await lists.line(id: purchaseLineID)
+        try Policy.authorize(actor, .managePurchaseList, Resource(organisationID: line.buyerID))
+        guard let need = try await database.read({ try await store($0).need(id: needID) }) else { throw DomainError.notFound("no need has id \(needID.lowercased)") }
+        let needPath = try await path(of: need.jurisdictionID)
+        guard let buyerJurisdiction = actor.jurisdictionID, needPath.contains(buyerJurisdiction) else {
+            throw DomainError.forbidden("the need is outside your jurisdiction: buyers answer the needs of their own area")
+        }
+        try await database.transaction { connection in
+            try await store(connection).link(needID: needID, lineID: purchaseLineID, buyerID: line.buyerID, by: actor.userID, at: clock.now())
+            try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "voice.need_answered",
+                                      entity: AuditEntity("purchase_line", purchaseLineID), before: nil as String?, after: needID.lowercased, at: clock.now())
+        }
+    }
+
+    /// Needs, most supported first; of a jurisdiction and those below it when given.
+    public func needs(in jurisdictionID: UUID? = nil, limit: Int = 100) async throws -> [Need] {
+        let all = try await database.read { try await store($0).needs(limit: 2000) }
+        guard let jurisdictionID else { return Array(all.prefix(limit)) }
+        var result: [Need] = []
+        for need in all where try await path(of: need.jurisdictionID).contains(jurisdictionID) { result.append(need) }
+        return Array(result.prefix(limit))
+    }
+
+    /// The jurisdiction and its ancestors.
+    private func path(of jurisdictionID: UUID) async throws -> [UUID] {
+        let all = Dictionary(uniqueKeysWithValues: try await identity.jurisdictions().map { ($0.id, $0) })
+        var path: [UUID] = []
+        var current: UUID? = jurisdictionID
+        while let id = current, let jurisdiction = all[id], !path.contains(id) {
+            path.append(id)
+            current = jurisdiction.parentID
+        }
+        return path
+    }
+}
+
+/// The SQL of residents' voice.
+struct VoiceStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func insert(_ need: Need, device: String, client: String) async throws {
+        try await connection.query("""
+            INSERT INTO transparency.needs (id, jurisdiction_id, title, description, device_hash, client_hash, proposed_at)
+            VALUES (\(need.id), \(need.jurisdictionID), \(need.title), \(need.description), \(device), \(client), \(need.proposedAt))
+            """, logger: logger)
+    }
+
+    func proposals(client: String, since: Date) async throws -> Int {
+        try await connection.query("SELECT count(*) FROM transparency.needs WHERE client_hash = \(client) AND proposed_at > \(since)", logger: logger)
+            .collect()[0].decode(Int.self)
+    }
+
+    func supports(client: String, since: Date) async throws -> Int {
+        try await connection.query("SELECT count(*) FROM transparency.need_supports WHERE client_hash = \(client) AND supported_at > \(since)", logger: logger)
+            .collect()[0].decode(Int.self)
+    }
+
+    func support(needID: UUID, device: String, client: String, at date: Date) async throws -> Bool {
+        !(try await connection.query("""
+            INSERT INTO transparency.need_supports (need_id, device_hash, client_hash, supported_at) VALUES (\(needID), \(device), \(client), \(date))
+            ON CONFLICT DO NOTHING RETURNING need_id
+            """, logger: logger).collect().isEmpty)
+    }
+
+    func link(needID: UUID, lineID: UUID, buyerID: UUID, by userID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO transparency.need_answers (need_id, purchase_line_id, buyer_id, linked_by, linked_at)
+            VALUES (\(needID), \(lineID), \(buyerID), \(userID), \(date)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    func need(id: UUID) async throws -> Need? {
+        try await needs("""
+            SELECT n.id, n.jurisdiction_id, n.title, n.description, n.proposed_at,
+                   (SELECT count(*) FROM transparency.need_supports s WHERE s.need_id = n.id)
+            FROM transparency.needs n WHERE n.id = \(id)
+            """).first
+    }
+
+    /// Most supported first, then oldest first.
+    func needs(limit: Int) async throws -> [Need] {
+        try await needs("""
+            SELECT n.id, n.jurisdiction_id, n.title, n.description, n.proposed_at,
+                   (SELECT count(*) FROM transparency.need_supports s WHERE s.need_id = n.id) AS supports
+            FROM transparency.needs n ORDER BY supports DESC, n.proposed_at, n.id LIMIT \(limit)
+            """)
+    }
+
+    private func needs(_ query: PostgresQuery) async throws -> [Need] {
+        var result: [Need] = []
+        for try await (id, jurisdiction, title, description, at, supports) in try await connection.query(query, logger: logger)
+            .decode((UUID, UUID, String, String, Date, Int).self) {
+            result.append(Need(id: id, jurisdictionID: jurisdiction, title: title, description: description, proposedAt: at, supports: supports, answers: []))
+        }
+        guard !result.isEmpty else { return [] }
+        var answers: [UUID: [NeedAnswer]] = [:]
+        for try await (need, line, buyer, at) in try await connection.query("""
+            SELECT need_id, purchase_line_id, buyer_id, linked_at FROM transparency.need_answers WHERE need_id = ANY(\(result.map(\.id))) ORDER BY linked_at
+            """, logger: logger).decode((UUID, UUID, UUID, Date).self) {
+            answers[need, default: []].append(NeedAnswer(purchaseLineID: line, buyerID: buyer, linkedAt: at))
+        }
+        return result.map { var need = $0; need.answers = answers[$0.id] ?? []; return need }
+    }
+}
