@@ -46,11 +46,15 @@ struct SurveyController {
         if let outcome { data[outcome] = true }
         if let problem { data["problem"] = ContractController.problem(problem) }
         var response = views.page("survey", title: views.text("survey_title", context), data: data, status: status, request: request, context: context)
-        if request.cookies[Self.deviceCookie] == nil {
-            response.setCookie(Cookie(name: Self.deviceCookie, value: UUID().uuidString.lowercased(), maxAge: 365 * 24 * 3600, path: "/",
-                                      secure: secureCookies, httpOnly: true, sameSite: .lax))
-        }
+        Self.giveDeviceCookie(to: &response, unless: request, secure: secureCookies)
         return response
+    }
+
+    /// Anonymous forms (the survey, residents' voice) count one voice per device by this random cookie.
+    static func giveDeviceCookie(to response: inout Response, unless request: Request, secure: Bool) {
+        guard request.cookies[deviceCookie] == nil else { return }
+        response.setCookie(Cookie(name: deviceCookie, value: UUID().uuidString.lowercased(), maxAge: 365 * 24 * 3600, path: "/",
+                                  secure: secure, httpOnly: true, sameSite: .lax))
     }
 
     func answer(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -68,10 +68,7 @@ struct VoiceController {
         if let notice { data[notice] = true }
         if let problem { data["problem"] = ContractController.problem(problem) }
         var response = views.page("voice", title: views.text("voice_title", context), data: data, status: status, request: request, context: context)
-        if request.cookies[SurveyController.deviceCookie] == nil {
-            response.setCookie(Cookie(name: SurveyController.deviceCookie, value: UUID().uuidString.lowercased(), maxAge: 365 * 24 * 3600, path: "/",
-                                      secure: secureCookies, httpOnly: true, sameSite: .lax))
-        }
+        SurveyController.giveDeviceCookie(to: &response, unless: request, secure: secureCookies)
         return response
     }
 
