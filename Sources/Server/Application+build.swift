@@ -97,7 +97,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
 
     HealthController(database: dependencies.database, metrics: dependencies.metrics).register(on: router)
     PublicController(identity: dependencies.identity,
-                     journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers, views: views),
+                     journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers,
+                                             contracts: dependencies.contracts, views: views),
                      views: views).register(on: router)
     AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
     AdminController(identity: dependencies.identity, views: views).register(on: router)

@@ -287,10 +287,13 @@ public struct TenderQuery: Sendable {
     /// Tenders older than this id (ids are time-ordered).
     public var before: UUID?
     public var limit: Int
-    public init(status: TenderStatus? = nil, buyerID: UUID? = nil, before: UUID? = nil, limit: Int = 50) {
+    /// Words to find in the reference, title or description (case-insensitive).
+    public var text: String?
+    public init(status: TenderStatus? = nil, buyerID: UUID? = nil, before: UUID? = nil, limit: Int = 50, text: String? = nil) {
         self.status = status
         self.buyerID = buyerID
         self.before = before
         self.limit = limit
+        self.text = text
     }
 }

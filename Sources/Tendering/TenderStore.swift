@@ -36,6 +36,7 @@ struct TenderStore {
             SELECT \(Self.columns) FROM tendering.tenders
             WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR buyer_id = $2) AND ($3::uuid IS NULL OR id < $3)
               AND ($4 OR status <> 'draft')
+              AND ($6::text IS NULL OR reference ILIKE $6 OR (terms::jsonb ->> 'title') ILIKE $6 OR (terms::jsonb ->> 'description') ILIKE $6)
             ORDER BY id DESC LIMIT $5
             """)
         query.binds.append(q.status?.rawValue)
@@ -43,6 +44,10 @@ struct TenderStore {
         query.binds.append(q.before)
         query.binds.append(includeDrafts)
         query.binds.append(q.limit)
+        // The words as a LIKE pattern, their own % and _ taken literally.
+        let words = q.text?.trimmingCharacters(in: .whitespaces)
+        query.binds.append(words.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" })
         return try await tenders(query)
     }
 

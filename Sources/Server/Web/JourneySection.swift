@@ -1,4 +1,5 @@
 import Core
+import Delivery
 import Foundation
 import Hummingbird
 import Identity
@@ -12,6 +13,7 @@ struct JourneySection {
     let incubation: IncubationService
     let awards: AwardService
     let suppliers: SupplierService
+    let contracts: ContractService
     let views: Views
 
     func data(for organisation: Organisation, _ context: AppRequestContext) async throws -> [String: Any]? {
@@ -32,6 +34,10 @@ struct JourneySection {
             events.append((calendar.dayKey(won.award.decidedAt),
                            "\(views.text("journey_awarded", context)) \(won.reference) \(views.text("tender_lot", context)) \(won.lot): \(won.award.value?.formatted ?? "")",
                            false))
+        }
+        // Contracts delivered: their final grade (事后评价), which later tenders' evaluators also see.
+        for grade in try await contracts.grades(of: [organisation.id])[organisation.id] ?? [] {
+            events.append((grade.gradedOn, "\(views.text("journey_graded", context)) \(grade.contractReference): \(grade.grade)", false))
         }
         let profile = try await suppliers.profile(of: organisation.id)
         var data: [String: Any] = [

@@ -18,6 +18,7 @@ struct TenderController {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/tenders", use: list)
+        router.get("/tenders.atom", use: feed)
         router.get("/tenders/new", use: newTender)
         router.post("/tenders", use: create)
         router.get("/tenders/:id", use: show)
@@ -38,11 +39,43 @@ struct TenderController {
 
     // MARK: The list
 
+    /// The 50 newest published tenders as an Atom feed, for readers and for other sites to follow.
+    func feed(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let found = try await tenders.tenders(TenderQuery(limit: 50), by: nil).filter { $0.periods != nil }
+        let buyers = try await identity.organisations(ids: Set(found.map(\.buyerID)))
+        let host = request.head.authority ?? "127.0.0.1"
+        let base = "http://\(host)"
+        let formatter = ISO8601DateFormatter()
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+                .replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        let entries = found.map { tender -> String in
+            let budget = Money(minorUnits: tender.lots.reduce(0) { $0 + $1.budget.minorUnits }).formatted
+            let buyer = buyers[tender.buyerID]?.nameZh ?? ""
+            return """
+                <entry><id>urn:uuid:\(tender.id.lowercased)</id><title>\(escape("\(tender.reference) \(tender.terms.title)"))</title>\
+                <updated>\(formatter.string(from: tender.periods!.publishedAt))</updated><link href="\(base)/tenders/\(tender.id.lowercased)"/>\
+                <author><name>\(escape(buyer))</name></author>\
+                <summary>\(escape("\(buyer) · \(budget) · \(calendar.describe(tender.periods!.tenderEnd)) · \(tender.terms.description)"))</summary></entry>
+                """
+        }
+        let updated = found.map { $0.periods!.publishedAt }.max() ?? Date(timeIntervalSince1970: 0)
+        let xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom"><id>\(base)/tenders.atom</id><title>\(escape(views.text("tenders_feedTitle", context)))</title>\
+            <updated>\(formatter.string(from: updated))</updated><link rel="self" href="\(base)/tenders.atom"/><link href="\(base)/tenders"/>\
+            \(entries.joined())</feed>
+            """
+        return Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+    }
+
     func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         let status = query["status"].flatMap { TenderStatus(rawValue: String($0)) }
         let buyer = query["buyer"].flatMap { UUID(uuidString: String($0)) }
-        let found = try await tenders.tenders(TenderQuery(status: status, buyerID: buyer, limit: 200), by: context.actor)
+        let text = query["q"].map(String.init)
+        let found = try await tenders.tenders(TenderQuery(status: status, buyerID: buyer, limit: 200, text: text), by: context.actor)
         let buyers = try await identity.organisations(ids: Set(found.map(\.buyerID)))
         let mayDraft = context.actor.map { Policy.decide($0, .manageTender, Resource(organisationID: $0.organisationID)) == .allow } ?? false
         let data: [String: Any] = [
@@ -56,6 +89,7 @@ struct TenderController {
                  "deadline": t.periods.map { calendar.describe($0.tenderEnd) } ?? "—"]
             },
             "mayDraft": mayDraft,
+            "q": text ?? "",
             "myDrafts": mayDraft ? "/tenders?status=draft&buyer=\(context.actor!.organisationID.lowercased)" : "",
         ]
         return views.page("tenders", title: views.text("tenders_title", context), data: data, request: request, context: context)
