@@ -60,6 +60,9 @@ public enum Action: String, CaseIterable, Sendable {
     case signOffMilestone
     /// Read a contract's reports, evidence and sign-offs: its parties, evaluators, overseers of the buyer's jurisdiction.
     case readDeliveryRecords
+    // Transparency
+    /// Open and close monitoring cases on a buyer's purchases: overseers of its jurisdiction.
+    case monitor
     // Payments
     /// Record money the treasury paid from a budget line: its buyer's own staff (专款专用).
     case recordPayment
@@ -158,6 +161,9 @@ public enum Policy {
         case .recordPayment:
             return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
                 ? .allow : .deny("only the buyer's own staff record payments from its budget lines")
+        case .monitor:
+            return actor.has(.overseer) && withinJurisdiction
+                ? .allow : .deny("only overseers of the buyer's jurisdiction open and close monitoring cases")
         case .decideComplaint:
             return actor.has(.overseer) && withinJurisdiction
                 ? .allow : .deny("only overseers of the buyer's jurisdiction decide escalated complaints")

@@ -120,7 +120,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     InsightsController(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, views: views).register(on: router)
     VoiceController(voice: dependencies.voice, identity: dependencies.identity, lists: dependencies.purchaseLists, tenders: dependencies.tenders,
                     views: views, secureCookies: configuration.secureCookies).register(on: router)
-    OversightController(transparency: dependencies.transparency, identity: dependencies.identity, views: views).register(on: router)
+    OversightController(transparency: dependencies.transparency, monitoring: MonitoringService(database: dependencies.database, identity: dependencies.identity),
+                        identity: dependencies.identity, database: dependencies.database, views: views).register(on: router)
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)

@@ -28,13 +28,18 @@ public struct AuditVerifier: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    public func verify() async throws -> AuditReport {
+    /// Every chain, or only `entity`'s.
+    public func verify(_ entity: AuditEntity? = nil) async throws -> AuditReport {
         let logger = database.logger
+        let type = entity?.type, id = entity?.id
         return try await database.read { connection in
             var report = AuditReport()
             var heads: [AuditEntity: (seq: Int, hash: String)] = [:]
             for try await (type, id, seq, hash) in try await connection.query(
-                "SELECT entity_type, entity_id, seq, hash FROM audit.chain_heads", logger: logger
+                """
+                SELECT entity_type, entity_id, seq, hash FROM audit.chain_heads
+                WHERE (\(type)::text IS NULL OR entity_type = \(type)) AND (\(id)::uuid IS NULL OR entity_id = \(id))
+                """, logger: logger
             ).decode((String, UUID, Int, String).self) {
                 heads[AuditEntity(type, id)] = (seq, hash)
             }
@@ -53,7 +58,8 @@ public struct AuditVerifier: Sendable {
             let rows = try await connection.query("""
                 SELECT id, entity_type, entity_id, seq, occurred_at, actor_id, action,
                        before_digest, after_digest, after_state::text, prev_hash, hash
-                FROM audit.events ORDER BY entity_type, entity_id, seq
+                FROM audit.events WHERE (\(type)::text IS NULL OR entity_type = \(type)) AND (\(id)::uuid IS NULL OR entity_id = \(id))
+                ORDER BY entity_type, entity_id, seq
                 """, logger: logger)
             for try await row in rows {
                 let (eventID, type, entityID, seq, occurredAt, actorID, action, before, after, state, prevHash, hash) =

@@ -24,6 +24,9 @@ public struct RedFlag: Sendable, Equatable {
     public var english: String
     /// Where the evidence is, as a page path.
     public var evidence: String
+    /// The record the flag is about, as its audit trail names it ("tender", "contract", …).
+    public var subjectType: String
+    public var subjectID: UUID
 }
 
 /// The thresholds of the red flags, in one place.
@@ -48,7 +51,8 @@ public enum RedFlagRulebook {
             guard award.bidID != nil, let lot = tender.lots.first(where: { $0.id == award.lotID }),
                   bids.filter({ $0.lotID == award.lotID }).count == 1 else { return nil }
             return RedFlag(kind: .singleBidder, buyerID: tender.buyerID, values: [tender.reference, String(lot.number)],
-                           english: "\(tender.reference) lot \(lot.number) was awarded on a single bid", evidence: "/tenders/\(tender.id.lowercased)")
+                           english: "\(tender.reference) lot \(lot.number) was awarded on a single bid", evidence: "/tenders/\(tender.id.lowercased)",
+                           subjectType: "tender", subjectID: tender.id)
         }
     }
 
@@ -61,7 +65,7 @@ public enum RedFlagRulebook {
             return RedFlag(kind: .abnormallyLowAccepted, buyerID: tender.buyerID,
                            values: [tender.reference, String(lot.number), bid.price.formatted, String(flag.percentUnderMean ?? flag.percentUnderNext ?? 0)],
                            english: "\(tender.reference) lot \(lot.number) was awarded at \(bid.price.formatted), \(under)",
-                           evidence: "/tenders/\(tender.id.lowercased)/evaluation")
+                           evidence: "/tenders/\(tender.id.lowercased)/evaluation", subjectType: "tender", subjectID: tender.id)
         }
     }
 
@@ -79,7 +83,7 @@ public enum RedFlagRulebook {
                 flags.append(RedFlag(kind: .dominantSupplier, buyerID: group[0].buyerID,
                                      values: [supplier.lowercased, String(share), String(group[0].year), Money(minorUnits: won).formatted],
                                      english: "one supplier won \(share) % (\(Money(minorUnits: won).formatted)) of the buyer's awarded value in \(group[0].year)",
-                                     evidence: "/organisations/\(supplier.lowercased)"))
+                                     evidence: "/organisations/\(supplier.lowercased)", subjectType: "organisation", subjectID: supplier))
             }
         }
         return flags
@@ -93,7 +97,7 @@ public enum RedFlagRulebook {
                        values: [contract.reference, calendar.describe(deadline), contract.publishedAt.map(calendar.describe) ?? "", String(days)],
                        english: "\(contract.reference) was due for publication by \(calendar.describe(deadline)) and "
                            + (contract.publishedAt.map { "was published \(calendar.describe($0))" } ?? "is not published"),
-                       evidence: "/contracts/\(contract.id.lowercased)")
+                       evidence: "/contracts/\(contract.id.lowercased)", subjectType: "contract", subjectID: contract.id)
     }
 
     /// Payments dated before the claim they pay, and so before the sign-off the claim rests on.
@@ -102,7 +106,7 @@ public enum RedFlagRulebook {
             guard claim.status == .paid, let paidOn = claim.paidOn, paidOn < calendar.dayKey(claim.claimedAt) else { return nil }
             return RedFlag(kind: .paymentBeforeSignOff, buyerID: contract.buyerID, values: [contract.reference, String(claim.number), paidOn, calendar.dayKey(claim.claimedAt)],
                            english: "\(contract.reference) claim \(claim.number) is recorded as paid on \(paidOn), before it was claimed on a sign-off (\(calendar.dayKey(claim.claimedAt)))",
-                           evidence: "/contracts/\(contract.id.lowercased)")
+                           evidence: "/contracts/\(contract.id.lowercased)", subjectType: "contract", subjectID: contract.id)
         }
     }
 
@@ -120,7 +124,7 @@ public enum RedFlagRulebook {
             return RedFlag(kind: .splitPurchase, buyerID: group[0].buyerID,
                            values: [references, group[0].content.catalogueCode, rules.splitThreshold.formatted, Money(minorUnits: total).formatted],
                            english: "lines \(references) (\(group[0].content.catalogueCode)) are each just under \(rules.splitThreshold.formatted) and together \(Money(minorUnits: total).formatted)",
-                           evidence: "/purchase-lists?year=\(group[0].content.year)")
+                           evidence: "/purchase-lists?year=\(group[0].content.year)", subjectType: "purchase_line", subjectID: group[0].id)
         }
     }
 }

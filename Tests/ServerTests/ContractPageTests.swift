@@ -293,4 +293,31 @@ struct ContractPageTests {
             #expect(publicView.html.contains("已由采购需求回应： LX2026-05") && publicView.html.contains(tender.reference) && !publicView.html.contains("用本单位采购需求回应"))
         }
     }
+
+    @Test("a red flag becomes a monitoring case: the overseer asks, the buyer answers, the overseer closes; the record's audit trail is checked on the page")
+    func monitoringCase() async throws {
+        try await TestApp.runDelivery { client, w in
+            let contract = try await w.signedContract()
+            w.t.clock.advance(by: 6 * 86_400)
+            let overseer = Browser(client), buyer = Browser(client)
+            _ = try await overseer.signIn("overseer")
+            _ = try await buyer.signIn("finance")
+            let opened = try await overseer.post("/oversight/cases", [("buyer", contract.buyerID.lowercased), ("subjectType", "contract"),
+                                                                      ("subjectId", contract.id.lowercased), ("evidence", "/contracts/\(contract.id.lowercased)"),
+                                                                      ("title", "\(contract.reference)逾期未公开"), ("question", "请说明未按期公开合同的原因。")])
+            #expect(opened.status == .seeOther)
+            let list = try await buyer.get("/oversight/cases")
+            #expect(list.html.contains("\(contract.reference)逾期未公开") && list.html.contains("待采购人答复"))
+            let caseID = try #require(list.html.range(of: "/oversight/cases/").map { String(list.html[$0.upperBound...].prefix(36)) })
+            let page = try await buyer.get("/oversight/cases/\(caseID)")
+            #expect(page.html.contains("审计哈希链刚刚校验，完整无误") && page.html.contains("contract.signed") && !page.html.contains(">办结<"))
+            #expect(try await buyer.post("/oversight/cases/\(caseID)/posts", [("text", "经办人员休假延误，已于今日公开。")]).status == .seeOther)
+            #expect(try await buyer.post("/oversight/cases/\(caseID)/close", [("outcome", "采购人自行办结不被允许。")]).status == .forbidden)
+            #expect(try await overseer.post("/oversight/cases/\(caseID)/close", [("outcome", "已督促整改，合同已公开。")]).status == .seeOther)
+            #expect(try await overseer.get("/oversight/cases/\(caseID)").html.contains("已督促整改，合同已公开"))
+            let outsider = Browser(client)
+            _ = try await outsider.signIn("civil")
+            #expect(try await outsider.get("/oversight/cases/\(caseID)").status == .forbidden)
+        }
+    }
 }

@@ -12,7 +12,7 @@ struct Views: Sendable {
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
                            "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation", "programmes", "programme",
-                           "incubator-spaces", "payments", "contracts", "contract", "survey", "oversight", "insights", "voice"]
+                           "incubator-spaces", "payments", "contracts", "contract", "survey", "oversight", "insights", "voice", "cases", "case"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -90,6 +90,7 @@ enum Navigation {
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }
             if actor.has(.overseer) || actor.has(.admin) { items.append(("/oversight", "nav_oversight")) }
+            if actor.has(.buyer) { items.append(("/oversight/cases", "nav_cases")) }
             if Policy.decide(actor, .recordPayment, Resource(organisationID: actor.organisationID)) == .allow { items.append(("/payments", "nav_payments")) }
             if Policy.decide(actor, .manageSupplierProfile, Resource(organisationID: actor.organisationID)) == .allow {
                 items.append(("/supplier", "nav_supplier"))
