@@ -117,7 +117,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
     OCDSController(transparency: dependencies.transparency).register(on: router)
-    InsightsController(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, views: views).register(on: router)
+    InsightsController(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation, views: views)
+        .register(on: router)
     VoiceController(voice: dependencies.voice, identity: dependencies.identity, lists: dependencies.purchaseLists, tenders: dependencies.tenders,
                     views: views, secureCookies: configuration.secureCookies).register(on: router)
     OversightController(transparency: dependencies.transparency, monitoring: MonitoringService(database: dependencies.database, identity: dependencies.identity),

@@ -2,6 +2,7 @@ import Catalogue
 import Core
 import Foundation
 import Hummingbird
+import Incubation
 import Transparency
 
 /// The public dashboards: spend, outcomes, satisfaction and concentration, as server-drawn SVG charts
@@ -9,9 +10,10 @@ import Transparency
 struct InsightsController {
     let transparency: TransparencyService
     let catalogue: PurchaseCatalogueService
+    let incubation: IncubationService
     let views: Views
 
-    static let charts = ["category", "jurisdiction", "year", "outcomes", "satisfaction", "suppliers"]
+    static let charts = ["category", "jurisdiction", "year", "outcomes", "satisfaction", "suppliers", "funnel"]
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/insights", use: show)
@@ -31,6 +33,11 @@ struct InsightsController {
             return insights.spendByYear.map { .init(label: $0.label, value: $0.secondary ?? 0, valueText: "\(money($0.secondary ?? 0)) / \(money($0.value))", secondary: $0.value) }
         case "outcomes":
             return insights.outcomes.map { .init(label: $0.key, value: $0.value, valueText: "\($0.value) / \($0.secondary ?? 0)", secondary: $0.secondary) }
+        case "funnel":
+            return try await incubation.funnel().map { row in
+                .init(label: "\(row.year) \(views.text("stage_\(row.stage.rawValue)", context))", value: Int64(row.entered),
+                      valueText: "\(row.entered) / \(row.graduated)", secondary: Int64(row.graduated))
+            }
         case "satisfaction":
             return insights.satisfaction.map { .init(label: $0.key, value: $0.value, valueText: "\(Points(hundredths: Int($0.value)).formatted) % (\($0.secondary ?? 0))") }
         default:
@@ -47,8 +54,12 @@ struct InsightsController {
         for chart in Self.charts {
             let rows = try await rows(chart, insights, context)
             let title = views.text("insights_\(chart)", context)
+            // The incubation funnel is drawn as on the incubator's board.
+            let svg = chart == "funnel"
+                ? IncubatorController.funnelChart(try await incubation.funnel(), label: { views.text("stage_\($0.rawValue)", context) })
+                : BarChart(rows: rows, title: title).svg()
             sections.append(["key": chart, "title": title, "about": views.text("insights_\(chart)_about", context), "empty": rows.isEmpty,
-                             "svg": BarChart(rows: rows, title: title).svg(),
+                             "svg": svg,
                              "rows": rows.map { ["label": $0.label, "value": $0.valueText] }])
         }
         return views.page("insights", title: views.text("insights_title", context),
