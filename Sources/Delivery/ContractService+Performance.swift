@@ -212,14 +212,14 @@ extension ContractService {
         try await database.read { try await store($0).amendments(of: contractID) }
     }
 
-    /// The buyer's staff for the buyer, the supplier's for the supplier; nobody else.
-    func authorizeParty(_ actor: Actor, _ contract: Contract) throws {
+    /// The buyer's staff for the buyer, the supplier's for the supplier; nobody else (refused naming what they would `do`).
+    func authorizeParty(_ actor: Actor, _ contract: Contract, to do: String = "change it") throws {
         if actor.organisationID == contract.buyerID {
             try Policy.authorize(actor, .manageContract, Resource(organisationID: contract.buyerID))
         } else if actor.organisationID == contract.supplierID {
             try Policy.authorize(actor, .deliverContract, Resource(organisationID: contract.supplierID))
         } else {
-            throw DomainError.forbidden("only the contract's buyer and supplier change it")
+            throw DomainError.forbidden("only the contract's buyer and supplier \(`do`)")
         }
     }
 }

@@ -163,18 +163,15 @@ public struct ContractService: Sendable {
             let before = try await lockedContract(contractID, connection)
             var contract = before
             guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue) already") }
+            try authorizeParty(actor, contract, to: "sign it")
             if actor.organisationID == contract.buyerID {
-                try Policy.authorize(actor, .manageContract, Resource(organisationID: contract.buyerID))
                 guard contract.buyerSignedAt == nil else { throw DomainError.conflict("the buyer has signed contract \(contract.reference) already") }
                 contract.buyerSignedBy = actor.userID
                 contract.buyerSignedAt = now
-            } else if actor.organisationID == contract.supplierID {
-                try Policy.authorize(actor, .deliverContract, Resource(organisationID: contract.supplierID))
+            } else {
                 guard contract.supplierSignedAt == nil else { throw DomainError.conflict("the supplier has signed contract \(contract.reference) already") }
                 contract.supplierSignedBy = actor.userID
                 contract.supplierSignedAt = now
-            } else {
-                throw DomainError.forbidden("only the contract's buyer and supplier sign it")
             }
             guard let award = try await awards.contractDraft(awardID: contract.awardID), award.standstillEnd <= now else {
                 throw DomainError.conflict("the standstill of the award has not ended: nobody signs before it does")
@@ -270,7 +267,7 @@ public struct ContractService: Sendable {
     public func latePublications() async throws -> [DeliveryAlert] {
         let now = clock.now()
         return try await database.read { try await store($0).unpublished() }.compactMap { contract in
-            guard let signedAt = contract.signedAt, let deadline = contract.publicationDeadline(calendar), deadline < now else { return nil }
+            guard let signedAt = contract.signedAt, let deadline = contract.missedPublicationDeadline(now: now, calendar: calendar) else { return nil }
             return DeliveryAlert(contractID: contract.id, reference: contract.reference, buyerID: contract.buyerID, signedAt: signedAt, deadline: deadline)
         }
     }

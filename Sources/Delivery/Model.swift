@@ -59,6 +59,12 @@ public struct Contract: Codable, Sendable, Equatable {
         signedAt.map { calendar.close(ofWorkingDay: Self.publicationDays, after: $0) }
     }
 
+    /// The missed deadline when the contract was published after it, or is still unpublished past it at `now`; nil otherwise.
+    public func missedPublicationDeadline(now: Date, calendar: WorkingCalendar) -> Date? {
+        guard let deadline = publicationDeadline(calendar), (publishedAt ?? now) > deadline else { return nil }
+        return deadline
+    }
+
     public func isParty(_ organisationID: UUID) -> Bool { organisationID == buyerID || organisationID == supplierID }
 }
 

@@ -91,7 +91,7 @@ public enum RedFlagRulebook {
 
     /// Signed contracts published after the deadline, or still unpublished past it.
     static func latePublication(_ contract: Contract, now: Date, calendar: WorkingCalendar) -> RedFlag? {
-        guard let deadline = contract.publicationDeadline(calendar), (contract.publishedAt ?? now) > deadline else { return nil }
+        guard let deadline = contract.missedPublicationDeadline(now: now, calendar: calendar) else { return nil }
         let days = calendar.workingDays(from: deadline, to: contract.publishedAt ?? now)
         return RedFlag(kind: .latePublication, buyerID: contract.buyerID,
                        values: [contract.reference, calendar.describe(deadline), contract.publishedAt.map(calendar.describe) ?? "", String(days)],

@@ -87,7 +87,7 @@ public struct VoiceService: Sendable {
         let line = try await lists.line(id: purchaseLineID)
         try Policy.authorize(actor, .managePurchaseList, Resource(organisationID: line.buyerID))
         guard let need = try await database.read({ try await store($0).need(id: needID) }) else { throw DomainError.notFound("no need has id \(needID.lowercased)") }
-        let needPath = try await path(of: need.jurisdictionID)
+        let needPath = Self.path(of: need.jurisdictionID, in: try await jurisdictionTree())
         guard let buyerJurisdiction = actor.jurisdictionID, needPath.contains(buyerJurisdiction) else {
             throw DomainError.forbidden("the need is outside your jurisdiction: buyers answer the needs of their own area")
         }
@@ -102,14 +102,16 @@ public struct VoiceService: Sendable {
     public func needs(in jurisdictionID: UUID? = nil, limit: Int = 100) async throws -> [Need] {
         let all = try await database.read { try await store($0).needs(limit: 2000) }
         guard let jurisdictionID else { return Array(all.prefix(limit)) }
-        var result: [Need] = []
-        for need in all where try await path(of: need.jurisdictionID).contains(jurisdictionID) { result.append(need) }
-        return Array(result.prefix(limit))
+        let jurisdictions = try await jurisdictionTree()
+        return Array(all.filter { Self.path(of: $0.jurisdictionID, in: jurisdictions).contains(jurisdictionID) }.prefix(limit))
+    }
+
+    private func jurisdictionTree() async throws -> [UUID: Jurisdiction] {
+        Dictionary(uniqueKeysWithValues: try await identity.jurisdictions().map { ($0.id, $0) })
     }
 
     /// The jurisdiction and its ancestors.
-    private func path(of jurisdictionID: UUID) async throws -> [UUID] {
-        let all = Dictionary(uniqueKeysWithValues: try await identity.jurisdictions().map { ($0.id, $0) })
+    private static func path(of jurisdictionID: UUID, in all: [UUID: Jurisdiction]) -> [UUID] {
         var path: [UUID] = []
         var current: UUID? = jurisdictionID
         while let id = current, let jurisdiction = all[id], !path.contains(id) {

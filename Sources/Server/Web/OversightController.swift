@@ -27,12 +27,14 @@ struct OversightController {
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         guard actor.has(.overseer) || actor.has(.admin) else { throw DomainError.forbidden("only overseers and administrators see the red flags") }
-        var flags: [RedFlag] = []
-        for flag in try await transparency.redFlags() {
-            // Overseers see the buyers of their jurisdiction and below; administrators every one.
-            let buyer = try await identity.resource(of: flag.buyerID)
-            if actor.has(.admin) || actor.jurisdictionID.map(buyer.jurisdictionPath.contains) == true { flags.append(flag) }
+        let all = try await transparency.redFlags()
+        // Overseers see the buyers of their jurisdiction and below; administrators every one.
+        var visible: Set<UUID> = []
+        for buyer in Set(all.map(\.buyerID)) {
+            let resource = try await identity.resource(of: buyer)
+            if actor.has(.admin) || actor.jurisdictionID.map(resource.jurisdictionPath.contains) == true { visible.insert(buyer) }
         }
+        let flags = all.filter { visible.contains($0.buyerID) }
         let names = try await identity.organisations(ids: Set(flags.map(\.buyerID)))
         let groups = RedFlag.Kind.allCases.map { kind -> [String: Any] in
             let ofKind = flags.filter { $0.kind == kind }
