@@ -15,6 +15,8 @@ public struct AppConfiguration: Sendable {
     public var countersignThreshold = Money.yuan(100_000)
     /// The publisher's OCDS prefix: ocids are ocds-<prefix>-<tender reference> (SPOKES_OCDS_PREFIX).
     public var ocdsPrefix = "spokes"
+    /// Reverse proxies whose X-Forwarded-For is believed (SPOKES_TRUSTED_PROXIES, comma-separated addresses).
+    public var trustedProxies: Set<String> = []
 
     public init() {}
 }

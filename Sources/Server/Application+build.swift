@@ -88,6 +88,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: SecurityHeadersMiddleware(secure: configuration.secureCookies))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
     router.add(middleware: LanguageMiddleware())
     router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity))
     router.add(middleware: CSRFTokenMiddleware(secureCookies: configuration.secureCookies))

@@ -29,6 +29,8 @@ struct Serve: AsyncParsableCommand {
         configuration.secureCookies = settings.reader.bool(forKey: "spokes.secure.cookies", default: false)
         configuration.countersignThreshold = .yuan(Int64(settings.reader.int(forKey: "spokes.countersign.threshold.yuan", default: 100_000)))
         configuration.ocdsPrefix = try settings.ocdsPrefix()
+        configuration.trustedProxies = Set(settings.reader.string(forKey: "spokes.trusted.proxies", default: "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
 
         let (clientConfiguration, startedCluster) = try await settings.prepareDatabase()
         defer { if startedCluster { try? settings.embedded?.stop() } }
