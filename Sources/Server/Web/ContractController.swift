@@ -79,7 +79,7 @@ struct ContractController {
             let late = try await contracts.latePublications().filter { actor.has(.overseer) || $0.buyerID == actor.organisationID }
             data["late"] = late.map { ["contractId": $0.contractID.lowercased, "reference": $0.reference, "deadline": WorkingCalendar().describe($0.deadline)] }
         }
-        if let problem { data["problem"] = Self.problem(problem) }
+        if let problem { data["problem"] = problem.pageData }
         return views.page("contracts", title: views.text("contracts_title", context), data: data, status: status, request: request, context: context)
     }
 
@@ -110,7 +110,7 @@ struct ContractController {
         var data = ContractPage(file: file, statement: statement, evaluations: try await contracts.evaluations(of: id),
                                 satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
                                 names: names, actor: context.actor, say: { views.text($0, context) }).data()
-        if let problem { data["problem"] = Self.problem(problem) }
+        if let problem { data["problem"] = problem.pageData }
         return views.page("contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
     }
 
@@ -123,10 +123,6 @@ struct ContractController {
         } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
             return try await render(request, context, id: id, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
         }
-    }
-
-    static func problem(_ error: DomainError) -> [String: Any] {
-        ["detail": error.detail, "fields": error.fields.map { ["field": $0.field, "message": $0.message] }]
     }
 
     /// The buyer's milestones and rate card, from the editor's rows: blank rows are left out.

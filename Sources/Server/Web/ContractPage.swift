@@ -209,9 +209,7 @@ struct ContractPage {
         case "outcome" where line.values.count > 3 && !line.values[3].isEmpty: "calc_outcome_capped"
         default: "calc_\(line.key)"
         }
-        var sentence = say(key)
-        for (index, value) in line.values.enumerated() { sentence = sentence.replacingOccurrences(of: "{\(index)}", with: value) }
-        return ["text": sentence, "amount": line.amount.formatted, "total": ["earned", "payable"].contains(line.key)]
+        return ["text": Views.fill(say(key), line.values), "amount": line.amount.formatted, "total": ["earned", "payable"].contains(line.key)]
     }
 
     private func claim(_ c: Claim) -> [String: Any] {

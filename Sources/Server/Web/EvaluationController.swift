@@ -81,7 +81,7 @@ struct EvaluationController {
                 return row
             },
         ]
-        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let problem { data["problem"] = problem.pageData }
         if isBuyer && [.draft, .enquiries, .tendering, .evaluation].contains(tender.status) {
             let seated = Set(evaluation.panel.map(\.userID))
             data["candidates"] = try await identity.evaluators().filter { !seated.contains($0.id) }.map { ["userId": $0.id.lowercased, "name": $0.displayName] }

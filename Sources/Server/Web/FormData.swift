@@ -40,3 +40,10 @@ extension AppRequestContext {
         return id
     }
 }
+
+extension DomainError {
+    /// A refusal as the pages' templates show it: `{{#problem}}` with its detail and field messages.
+    var pageData: [String: Any] {
+        ["detail": detail, "fields": fields.map { ["field": $0.field, "message": $0.message] }]
+    }
+}

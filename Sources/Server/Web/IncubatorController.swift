@@ -134,7 +134,7 @@ struct IncubatorController {
         data["today"] = calendar.dayKey(Date())
         if let current = journey.current { data["current"] = stageName(current.stage, context) }
         if let next = journey.nextStage { data["nextStage"] = stageName(next, context) }
-        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let problem { data["problem"] = problem.pageData }
         try await addSupport(to: &data, of: id, context)
         return views.page("incubator-organisation", title: data["name"] as? String ?? "", data: data, status: status, request: request, context: context)
     }
@@ -207,7 +207,7 @@ struct IncubatorController {
             "organisations": board.flatMap(\.placements).map { ["id": $0.organisationID.lowercased, "name": names[$0.organisationID]?.nameZh ?? ""] },
             "today": calendar.dayKey(Date()),
         ]
-        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let problem { data["problem"] = problem.pageData }
         return views.page("incubator-spaces", title: views.text("space_title", context), data: data, status: status, request: request, context: context)
     }
 
@@ -307,14 +307,18 @@ struct IncubatorController {
 extension Views {
     /// A finding in the page's language: its `finding_<key>` sentence with `{0}`, `{1}`… filled in.
     func say(_ finding: Finding, _ context: AppRequestContext) -> String {
-        var sentence = text("finding_\(finding.key)", context)
-        for (index, value) in finding.values.enumerated() {
-            let word = switch value {
+        Self.fill(text("finding_\(finding.key)", context), finding.values.map { value in
+            switch value {
             case .text(let text): text
             case .stage(let stage): text("stage_\(stage.rawValue)", context)
             }
-            sentence = sentence.replacingOccurrences(of: "{\(index)}", with: word)
-        }
+        })
+    }
+
+    /// A sentence with its `{0}`, `{1}`… replaced by the values in order.
+    static func fill(_ sentence: String, _ values: [String]) -> String {
+        var sentence = sentence
+        for (index, value) in values.enumerated() { sentence = sentence.replacingOccurrences(of: "{\(index)}", with: value) }
         return sentence
     }
 }

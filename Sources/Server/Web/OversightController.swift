@@ -42,8 +42,7 @@ struct OversightController {
                     "count": ofKind.count, "none": ofKind.isEmpty,
                     "flags": ofKind.map { flag -> [String: Any] in
                         let unpublished = flag.kind == .latePublication && flag.values[2].isEmpty
-                        var sentence = views.text("flag_\(flag.kind.rawValue)\(unpublished ? "_unpublished" : "")", context)
-                        for (index, value) in flag.values.enumerated() { sentence = sentence.replacingOccurrences(of: "{\(index)}", with: value) }
+                        let sentence = Views.fill(views.text("flag_\(flag.kind.rawValue)\(unpublished ? "_unpublished" : "")", context), flag.values)
                         return ["sentence": sentence, "buyer": names[flag.buyerID]?.nameZh ?? "", "evidence": flag.evidence,
                                 "buyerId": flag.buyerID.lowercased, "subjectType": flag.subjectType, "subjectId": flag.subjectID.lowercased]
                     }]
@@ -95,7 +94,7 @@ struct OversightController {
             "mayPost": found.status != .closed, "mayClose": overseer && found.status == .responded,
         ]
         if let outcome = found.outcome { data["outcome"] = outcome }
-        if let problem { data["problem"] = ContractController.problem(problem) }
+        if let problem { data["problem"] = problem.pageData }
         return views.page("case", title: found.title, data: data, status: status, request: request, context: context)
     }
 

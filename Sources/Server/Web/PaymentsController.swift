@@ -44,7 +44,7 @@ struct PaymentsController {
             },
             "today": WorkingCalendar().dayKey(Date()),
         ]
-        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let problem { data["problem"] = problem.pageData }
         return views.page("payments", title: views.text("payments_title", context), data: data, status: status, request: request, context: context)
     }
 

@@ -41,7 +41,7 @@ struct ProgrammeController {
             "isStaff": isStaff(context.actor),
             "stages": IncubationStage.allCases.map { ["value": $0.rawValue, "label": views.text("stage_\($0.rawValue)", context)] },
         ]
-        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let problem { data["problem"] = problem.pageData }
         return views.page("programmes", title: views.text("programmes_title", context), data: data, status: status, request: request, context: context)
     }
 
@@ -80,7 +80,7 @@ struct ProgrammeController {
             "canApply": actor.map { Policy.decide($0, .applyToProgramme, Resource(organisationID: $0.organisationID)) == .allow } ?? false
                 && programme.intakeOpens <= today && today <= programme.intakeCloses,
         ]
-        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let problem { data["problem"] = problem.pageData }
         data["cohort"] = try await cohort(programme, context)
         if let actor, Policy.decide(actor, .reviewApplication, .platform) == .allow || isStaff(actor) {
             let applications = try await programmes.applications(programmeID: id, by: actor)

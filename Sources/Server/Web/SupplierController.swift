@@ -44,7 +44,7 @@ struct SupplierController {
             "accepted": FileKind.accepted, "maximumMB": SupplierDocument.maximumSize / 1024 / 1024,
         ]
         if let updated = profile.updatedAt { data["updatedAt"] = calendar.describe(updated) }
-        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let problem { data["problem"] = problem.pageData }
         return views.page("supplier", title: views.text("supplier_title", context), data: data, status: status, request: request, context: context)
     }
 

@@ -44,7 +44,7 @@ struct SurveyController {
         var data: [String: Any] = ["token": token, "title": contract.title, "reference": contract.reference,
                                    "ratings": (1...5).reversed().map { ["value": $0, "label": views.text("survey_rating_\($0)", context)] }]
         if let outcome { data[outcome] = true }
-        if let problem { data["problem"] = ContractController.problem(problem) }
+        if let problem { data["problem"] = problem.pageData }
         var response = views.page("survey", title: views.text("survey_title", context), data: data, status: status, request: request, context: context)
         Self.giveDeviceCookie(to: &response, unless: request, secure: secureCookies)
         return response

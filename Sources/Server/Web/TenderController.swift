@@ -134,7 +134,7 @@ struct TenderController {
             "reasons": CancellationReason.allCases.map { ["value": $0.rawValue, "label": views.text("cancel_\($0.rawValue)", context)] },
         ]
         // Mustache shows a section for any value it is given, even nil or "": set these only when present.
-        if let problem { data["problem"] = ["detail": problem.detail, "fields": problem.fields.map { ["field": $0.field, "message": $0.message] }] }
+        if let problem { data["problem"] = problem.pageData }
         if !tender.terms.justification.isEmpty { data["justification"] = tender.terms.justification }
         if let cancellation = tender.cancellation {
             data["cancellation"] = ["reason": views.text("cancel_\(cancellation.reason.rawValue)", context), "note": cancellation.note,

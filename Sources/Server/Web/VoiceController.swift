@@ -66,7 +66,7 @@ struct VoiceController {
             "areas": jurisdictions.map { ["id": $0.id.lowercased, "name": $0.nameZh, "selected": $0.id == area] },
         ]
         if let notice { data[notice] = true }
-        if let problem { data["problem"] = ContractController.problem(problem) }
+        if let problem { data["problem"] = problem.pageData }
         var response = views.page("voice", title: views.text("voice_title", context), data: data, status: status, request: request, context: context)
         SurveyController.giveDeviceCookie(to: &response, unless: request, secure: secureCookies)
         return response
