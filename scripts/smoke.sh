@@ -81,6 +81,11 @@ check "a completed demo contract carries its 良 grade and its survey answers" s
     | python3 -c 'import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin) if c[\"status\"] == \"completed\"]'); do curl -fs http://127.0.0.1:$port/api/v1/contracts/\$id \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e[\"grade\"] for e in d[\"evaluations\"]] == [\"良\"] and d[\"satisfaction\"][\"answers\"] == 25, d[\"evaluations\"]' && exit 0; done; exit 1"
 check "the OCDS export of the demo validates against the schema" sh -c "'$SPOKES' ocds export --output '$work/ocds.json' 2>/dev/null; scripts/ocds-check.sh '$work/ocds.json'"
+check "purchase lines are published as planning processes that tenders link to" python3 -c "
+import json; releases = json.load(open('$work/ocds.json'))['releases']
+plans = {r['ocid'] for r in releases if r['tag'] == ['planning']}
+linked = {p['identifier'] for r in releases for p in r.get('relatedProcesses', [])}
+assert len(plans) >= 20 and linked and linked <= plans, (len(plans), len(linked))"
 check "an OCDS record has its releases and a compiled release" sh -c "curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 \
     | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"records\"][0]; assert len(r[\"releases\"]) >= 2 and r[\"compiledRelease\"][\"tag\"] == [\"compiled\"], r[\"ocid\"]'"
 check "the overseer's oversight page lists the red flags with their evidence" sh -c "jar='$work/jar-oversight'; \

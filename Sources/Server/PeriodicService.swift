@@ -2,7 +2,6 @@ import Identity
 import Logging
 import ServiceLifecycle
 import Tendering
-import Transparency
 
 /// Background work beside the server: runs `work` every `interval` until shutdown. Every instance
 /// may run each of these; the work itself is safe to run twice (idempotent or claimed with SKIP LOCKED).
@@ -31,11 +30,6 @@ public struct PeriodicService: Service {
     /// Every ten minutes, removes expired sessions and stale sign-in failures.
     public static func housekeeping(identity: IdentityService, logger: Logger) -> PeriodicService {
         PeriodicService(name: "housekeeping", interval: .seconds(600), logger: logger) { try await identity.purgeExpired() }
-    }
-
-    /// Every ten seconds, publishes an OCDS release for each public tender that changed.
-    public static func releases(_ transparency: TransparencyService, logger: Logger) -> PeriodicService {
-        PeriodicService(name: "OCDS releases", interval: .seconds(10), logger: logger) { try await transparency.sync() }
     }
 
     /// Every second, moves the tenders whose deadlines have passed and opens their bids.

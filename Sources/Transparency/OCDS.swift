@@ -13,6 +13,8 @@ public struct Release: Codable, Sendable, Equatable {
     public var parties: [Party]
     public var buyer: OrganizationReference
     public var planning: Planning?
+    /// For a tender: the planning processes (purchase lines) it follows on from.
+    public var relatedProcesses: [RelatedProcess]?
     public var tender: TenderSection
     public var awards: [AwardSection]?
     public var contracts: [ContractSection]?
@@ -47,8 +49,18 @@ public struct Period: Codable, Sendable, Equatable {
 }
 
 public struct Budget: Codable, Sendable, Equatable {
+    public var id: String?
     public var description: String
     public var amount: Value
+    public var project: String?
+}
+
+public struct RelatedProcess: Codable, Sendable, Equatable {
+    public var id: String
+    public var relationship: [String]
+    public var title: String
+    public var scheme = "ocid"
+    public var identifier: String
 }
 
 public struct Planning: Codable, Sendable, Equatable {
@@ -81,8 +93,9 @@ public struct TenderSection: Codable, Sendable, Equatable {
     public var spokesStatus: String
     public var procuringEntity: OrganizationReference
     public var value: Value
-    public var procurementMethod: String
-    public var procurementMethodDetails: String
+    /// Nil while planned: the procedure is chosen when the tender is drawn up.
+    public var procurementMethod: String?
+    public var procurementMethodDetails: String?
     public var procurementMethodRationale: String?
     public var mainProcurementCategory = "services"
     public var items: [Item]

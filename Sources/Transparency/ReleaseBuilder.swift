@@ -29,6 +29,27 @@ public struct ContractFacts: Sendable {
 public enum ReleaseBuilder {
     public static func ocid(prefix: String, reference: String) -> String { "ocds-\(prefix)-\(reference)" }
 
+    /// A purchase line is a planning process of its own (its reference is unique only within its buyer's year).
+    public static func planningOCID(prefix: String, lineID: UUID) -> String { "ocds-\(prefix)-plan-\(lineID.lowercased)" }
+
+    /// A purchase line as a planning release: its budget, funding and the service it asks for; the
+    /// tender that takes it up links back to it through relatedProcesses.
+    public static func planningRelease(_ line: PurchaseLine, buyer: Organisation?, prefix: String) -> Release {
+        let content = line.content
+        let buyerReference = OrganizationReference(id: line.buyerID.lowercased, name: buyer?.nameZh ?? line.buyerID.lowercased)
+        let party = Party(id: buyerReference.id, name: buyerReference.name,
+                          identifier: buyer?.creditCode.map { Identifier(scheme: "CN-USCC", id: $0, legalName: buyer!.nameZh) }, roles: ["buyer"])
+        let item = Item(id: "1", description: content.title, classification: Classification(scheme: "x_SpokesCatalogue", id: content.catalogueCode, description: nil),
+                        quantity: content.quantity, unit: Unit(name: content.unit))
+        let tender = TenderSection(id: content.reference, title: content.title, description: "\(content.year)年度购买服务计划：\(content.targetGroup)",
+                                   status: "planned", spokesStatus: "planned", procuringEntity: buyerReference, value: value(content.budget),
+                                   procurementMethod: nil, procurementMethodDetails: nil, items: [item])
+        return Release(ocid: planningOCID(prefix: prefix, lineID: line.id), id: "", date: "", tag: [], parties: [party], buyer: buyerReference,
+                       planning: Planning(budget: Budget(id: content.reference, description: "\(fundingSource(content.fundingSource))（\(content.year)年度）",
+                                                         amount: value(content.budget), project: content.title)),
+                       relatedProcesses: nil, tender: tender)
+    }
+
     public static func release(_ facts: TenderFacts, prefix: String) -> Release {
         let tender = facts.tender
         func reference(_ id: UUID) -> OrganizationReference {
@@ -74,9 +95,13 @@ public enum ReleaseBuilder {
                                 items: items.filter { $0.id == "lot-\(lot?.number ?? 0)" })
         }
         let contracts = facts.contracts.map { contractSection($0, reference: reference) }
+        let related = tender.lots.map { lot in
+            RelatedProcess(id: lot.purchaseLineID.lowercased, relationship: ["planning"], title: facts.lines[lot.purchaseLineID]?.content.title ?? lot.title,
+                           identifier: planningOCID(prefix: prefix, lineID: lot.purchaseLineID))
+        }
         return Release(ocid: ocid(prefix: prefix, reference: tender.reference), id: "", date: "", tag: [], parties: parties, buyer: reference(tender.buyerID),
                        planning: Planning(budget: Budget(description: "采购需求预算（\(tender.lots.count)个标包）", amount: value(Money(minorUnits: budget)))),
-                       tender: tenderSection, awards: awards.isEmpty ? nil : awards, contracts: contracts.isEmpty ? nil : contracts)
+                       relatedProcesses: related, tender: tenderSection, awards: awards.isEmpty ? nil : awards, contracts: contracts.isEmpty ? nil : contracts)
     }
 
     static func contractSection(_ facts: ContractFacts, reference: (UUID) -> OrganizationReference) -> ContractSection {
@@ -120,6 +145,16 @@ public enum ReleaseBuilder {
         case .complete: "complete"
         case .cancelled: "cancelled"
         case .unsuccessful: "unsuccessful"
+        }
+    }
+
+    static func fundingSource(_ source: FundingSource) -> String {
+        switch source {
+        case .generalBudget: "一般公共预算"
+        case .fundBudget: "政府性基金预算"
+        case .lottery: "彩票公益金"
+        case .transfer: "上级转移支付"
+        case .other: "其他资金"
         }
     }
 

@@ -8,9 +8,11 @@ import PostgresNIO
 import Store
 import Tendering
 
-/// Publishes what is public as OCDS 1.1: `sync()` builds each public tender's release from the
-/// modules' services and appends a new release whenever it differs from the last one published (so
-/// releases are never rewritten); packages and records are read from what was appended.
+/// Publishes what is public as OCDS 1.1. Every audited change to a tender, contract, purchase line
+/// or organisation is queued in its own transaction (migration 0026); `sync()` takes the queue, builds
+/// the releases the changes touch from the modules' services, and appends each one that differs from
+/// the last published for its ocid (so releases are never rewritten). Packages and records are read
+/// from what was appended.
 public struct TransparencyService: Sendable {
     let database: Database
     let identity: IdentityService
@@ -52,19 +54,30 @@ public struct TransparencyService: Sendable {
 
     // MARK: Publishing
 
-    /// Appends a release for every public tender whose data changed since its last release; returns how many.
+    /// Publishes the queued changes: appends a release for every tender and purchase line whose public
+    /// data changed; returns how many releases were appended.
     public func sync() async throws -> Int {
         var appended = 0
-        var before: UUID?
         while true {
-            let page = try await tenders.tenders(TenderQuery(before: before, limit: 100), by: nil)
-            for tender in page where tender.status != .draft {
-                if try await publish(try await facts(of: tender)) { appended += 1 }
+            let changes = try await database.read { try await store($0).pending(limit: 200) }
+            guard !changes.isEmpty else { return appended }
+            let affected = try await database.read { try await store($0).affected(by: changes) }
+            for id in affected.lines {
+                guard let line = try await existing({ try await lists.line(id: id) }) else { continue }
+                if try await append(ReleaseBuilder.planningRelease(line, buyer: try await identity.organisations(ids: [line.buyerID])[line.buyerID],
+                                                                   prefix: prefix)) { appended += 1 }
             }
-            guard page.count == 100, let last = page.last else { break }
-            before = last.id
+            for id in affected.tenders {
+                guard let tender = try await existing({ try await tenders.tender(id: id, by: nil) }) else { continue }
+                if try await append(ReleaseBuilder.release(try await facts(of: tender), prefix: prefix)) { appended += 1 }
+            }
+            try await database.read { try await store($0).done(changes) }
         }
-        return appended
+    }
+
+    /// The value, or nil when it is gone (a deleted draft): nothing to publish then.
+    private func existing<T>(_ read: () async throws -> T) async throws -> T? {
+        do { return try await read() } catch let error as DomainError where error.kind == .notFound { return nil }
     }
 
     /// Everything public about a tender, read through the modules' services as an anonymous reader.
@@ -87,8 +100,8 @@ public struct TransparencyService: Sendable {
     }
 
     /// Appends the release when it differs from the last one of its ocid; true when it did.
-    func publish(_ facts: TenderFacts) async throws -> Bool {
-        var release = ReleaseBuilder.release(facts, prefix: prefix)
+    func append(_ built: Release) async throws -> Bool {
+        var release = built
         let digest = Data(SHA256.hash(data: try Self.encoder.encode(release))).hexString
         return try await database.transaction { connection in
             let store = store(connection)
@@ -109,6 +122,7 @@ public struct TransparencyService: Sendable {
 
     /// What changed since the last release, in OCDS tags.
     static func tags(_ release: Release, since earlier: Release?) -> [String] {
+        if release.tender.status == "planned" { return [earlier == nil ? "planning" : "planningUpdate"] }
         guard let earlier else {
             var tags = [release.tender.status == "cancelled" ? "tenderCancellation" : "tender"]
             if release.awards != nil { tags.append("award") }
@@ -139,7 +153,8 @@ public struct TransparencyService: Sendable {
             unchanged.milestones = old.milestones
             if unchanged != old { tags.append("contractUpdate") }
         }
-        if release.parties != earlier.parties && tags.isEmpty { tags.append("tenderUpdate") }
+        // Whatever else changed (parties, linked processes) is news about the process: OCDS needs a tag.
+        if tags.isEmpty { tags.append("tenderUpdate") }
         var seen = Set<String>()
         return tags.filter { seen.insert($0).inserted }
     }

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The SQL of published releases: append, read the latest per ocid, page by date or sequence.
+/// The SQL of published releases: append, read the latest per ocid, page by date or sequence; and
+/// of the queue of changes still to publish.
 struct TransparencyStore {
     let connection: PostgresConnection
     let logger: Logger
@@ -49,4 +50,59 @@ struct TransparencyStore {
         }
         return result
     }
+
+    // MARK: The queue of changes
+
+    /// The oldest changes still to look at: (entity type, id, newest event id).
+    func pending(limit: Int) async throws -> [PendingChange] {
+        var result: [PendingChange] = []
+        for try await (type, id, event) in try await connection.query("""
+            SELECT entity_type, entity_id, event_id FROM transparency.pending ORDER BY event_id LIMIT \(limit)
+            """, logger: logger).decode((String, UUID, Int64).self) {
+            result.append(PendingChange(entityType: type, entityID: id, eventID: event))
+        }
+        return result
+    }
+
+    /// The tenders and purchase lines whose releases the changes may alter. The one place Transparency
+    /// reads other modules' tables: to follow a contract or an organisation to its tenders.
+    func affected(by changes: [PendingChange]) async throws -> (tenders: [UUID], lines: [UUID]) {
+        let ids = { (type: String) in changes.filter { $0.entityType == type }.map(\.entityID) }
+        let (tenders, contracts, lines, organisations) = (ids("tender"), ids("contract"), ids("purchase_line"), ids("organisation"))
+        var found: [UUID] = []
+        for try await id in try await connection.query("""
+            SELECT id FROM tendering.tenders WHERE id = ANY(\(tenders)) AND status <> 'draft'
+            UNION SELECT tender_id FROM delivery.contracts WHERE id = ANY(\(contracts))
+            UNION SELECT l.tender_id FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id
+                  WHERE l.purchase_line_id = ANY(\(lines)) AND t.status <> 'draft'
+            UNION SELECT id FROM tendering.tenders WHERE buyer_id = ANY(\(organisations)) AND status <> 'draft'
+            UNION SELECT tender_id FROM tendering.awards WHERE supplier_id = ANY(\(organisations))
+            UNION SELECT tender_id FROM tendering.bids WHERE bidder_id = ANY(\(organisations))
+            """, logger: logger).decode(UUID.self) {
+            found.append(id)
+        }
+        var planned = lines
+        for try await id in try await connection.query("""
+            SELECT id FROM tendering.purchase_lines WHERE buyer_id = ANY(\(organisations))
+            """, logger: logger).decode(UUID.self) {
+            planned.append(id)
+        }
+        return (found.sorted { $0.uuidString < $1.uuidString }, Array(Set(planned)).sorted { $0.uuidString < $1.uuidString })
+    }
+
+    /// Removes the changes looked at, unless a later change re-enqueued them meanwhile.
+    func done(_ changes: [PendingChange]) async throws {
+        try await connection.query("""
+            DELETE FROM transparency.pending p USING unnest(\(changes.map(\.entityType)), \(changes.map(\.entityID)), \(changes.map(\.eventID)))
+                AS d(entity_type, entity_id, event_id)
+            WHERE p.entity_type = d.entity_type AND p.entity_id = d.entity_id AND p.event_id = d.event_id
+            """, logger: logger)
+    }
+}
+
+/// An audited change to something public, waiting to be published.
+struct PendingChange: Sendable, Equatable {
+    var entityType: String
+    var entityID: UUID
+    var eventID: Int64
 }

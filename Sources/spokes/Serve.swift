@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
                                            configuration: configuration, metrics: registry)
         let housekeeping = PeriodicService.housekeeping(identity: identity, logger: logger)
         let tenderWorker = PeriodicService.tenderWorker(dependencies.tenderWorker, logger: logger)
-        let releases = PeriodicService.releases(dependencies.transparency, logger: logger)
+        let releases = ReleasePublisher(transparency: dependencies.transparency, database: database, logger: logger)
         // Migrate before taking requests; a database newer than this build stops start-up here.
         let application = try await buildApplication(dependencies, services: [client, housekeeping, tenderWorker, releases], logger: logger) {
             let applied = try await migrator.migrate()

@@ -3,6 +3,7 @@ import Delivery
 import Foundation
 import Identity
 import Payments
+import PostgresNIO
 import Store
 import Tendering
 import TestSupport
@@ -46,7 +47,7 @@ struct ReleaseTests {
             let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
             let s = service(w)
             let tender = try await w.t.publishedTender(["LX2026-22"])
-            #expect(try await s.sync() == 1)
+            #expect(try await s.sync() > 1, "the tender and the purchase lines' planning processes")
             #expect(try await s.sync() == 0)
             // Bids are in but sealed: the release does not change.
             try await w.t.move(to: tender.periods!.enquiryEnd)
@@ -97,6 +98,68 @@ struct ReleaseTests {
             let (none, _) = try await s.releasePackage(from: w.t.clock.now().addingTimeInterval(3600), to: nil, after: 0, limit: 10, uri: "test")
             let noReleases = (try JSONSerialization.jsonObject(with: Data(none.utf8)) as! [String: Any])["releases"] as! [Any]
             #expect(noReleases.isEmpty)
+        }
+    }
+
+    @Test("a purchase line is a planning process: released when added or changed, and linked from the tender that takes it up")
+    func planning() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
+            let s = service(w)
+            _ = try await s.sync()
+            let finance = try await w.actor("finance")
+            let line = try await w.t.lists.addLine(by: finance, buyerID: finance.organisationID, PurchaseLineContent(
+                year: 2026, reference: "LX2026-90", catalogueCode: try await w.t.lines(["LX2026-01"])[0].content.catalogueCode, title: "困境儿童关爱服务",
+                targetGroup: "困境儿童", quantity: 120, unit: "人", budget: .yuan(150_000), fundingSource: .lottery, tier: .district))
+            #expect(try await s.sync() == 1)
+            let ocid = ReleaseBuilder.planningOCID(prefix: "test01", lineID: line.id)
+            var planned = try await releases(s).last!
+            #expect(planned.ocid == ocid && planned.tag == ["planning"] && planned.tender.status == "planned" && planned.tender.procurementMethod == nil)
+            #expect(planned.planning?.budget.amount.amount == 150_000 && planned.planning?.budget.description == "彩票公益金（2026年度）")
+            #expect(planned.planning?.budget.project == "困境儿童关爱服务" && planned.parties.map(\.roles) == [["buyer"]])
+            var content = line.content
+            content.budget = .yuan(160_000)
+            _ = try await w.t.lists.updateLine(by: finance, id: line.id, content)
+            #expect(try await s.sync() == 1)
+            planned = try await releases(s).last!
+            #expect(planned.ocid == ocid && planned.tag == ["planningUpdate"] && planned.tender.value.amount == 160_000)
+            // The tender that takes the line up names it as its planning process.
+            let draft = try await w.t.tenders.createDraft(by: finance, buyerID: finance.organisationID, w.t.terms([try await w.t.lists.line(id: line.id)]))
+            #expect(try await s.sync() == 0, "a draft tender is not public")
+            let tender = try await w.t.tenders.publish(by: finance, tenderID: draft.id)
+            #expect(try await s.sync() == 1)
+            let release = try await releases(s).last!
+            #expect(release.ocid == ReleaseBuilder.ocid(prefix: "test01", reference: tender.reference) && release.tag == ["tender"])
+            #expect(release.relatedProcesses == [RelatedProcess(id: line.id.lowercased, relationship: ["planning"], title: "困境儿童关爱服务", identifier: ocid)])
+            // A release that differs only where no tag applies is still tagged (OCDS requires one).
+            var relinked = release
+            relinked.relatedProcesses = nil
+            #expect(TransparencyService.tags(release, since: relinked) == ["tenderUpdate"])
+        }
+    }
+
+    @Test("a change made while the publisher works is not lost: the queue keeps it until a sync has seen it")
+    func queue() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
+            let s = service(w)
+            _ = try await s.sync()
+            let finance = try await w.actor("finance")
+            let line = try await w.t.lines(["LX2026-01"])[0]
+            var content = line.content
+            content.quantity += 1
+            _ = try await w.t.lists.updateLine(by: finance, id: line.id, content)
+            let store = { (c: PostgresConnection) in TransparencyStore(connection: c, logger: database.logger) }
+            let seen = try await database.read { try await store($0).pending(limit: 10) }
+            #expect(seen.map(\.entityID) == [line.id])
+            // Another change lands after the publisher read the queue but before it finished.
+            content.quantity += 1
+            _ = try await w.t.lists.updateLine(by: finance, id: line.id, content)
+            try await database.read { try await store($0).done(seen) }
+            #expect(try await database.read { try await store($0).pending(limit: 10) }.map(\.entityID) == [line.id])
+            #expect(try await s.sync() == 1)
+            #expect(try await database.read { try await store($0).pending(limit: 10) }.isEmpty)
+            #expect(try await releases(s).last?.tender.items.first?.quantity == content.quantity)
         }
     }
 
