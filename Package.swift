@@ -97,7 +97,8 @@ let package = Package(
         ),
         .target(
             name: "Demo",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Transparency"]
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Transparency",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
         .target(

@@ -86,6 +86,10 @@ import json; releases = json.load(open('$work/ocds.json'))['releases']
 plans = {r['ocid'] for r in releases if r['tag'] == ['planning']}
 linked = {p['identifier'] for r in releases for p in r.get('relatedProcesses', [])}
 assert len(plans) >= 20 and linked and linked <= plans, (len(plans), len(linked))"
+check "the OCDS API's bulk download, a page of releases and a record validate too" sh -c "
+    curl -fs http://127.0.0.1:$port/api/v1/ocds/export.json > '$work/api-export.json' && scripts/ocds-check.sh '$work/api-export.json' &&
+    curl -fs 'http://127.0.0.1:$port/api/v1/ocds/releases?limit=5' > '$work/api-page.json' && scripts/ocds-check.sh '$work/api-page.json' &&
+    curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 > '$work/api-record.json' && scripts/ocds-check.sh '$work/api-record.json'"
 check "an OCDS record has its releases and a compiled release" sh -c "curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 \
     | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"records\"][0]; assert len(r[\"releases\"]) >= 2 and r[\"compiledRelease\"][\"tag\"] == [\"compiled\"], r[\"ocid\"]'"
 check "the overseer's oversight page lists the red flags with their evidence" sh -c "jar='$work/jar-oversight'; \

@@ -68,6 +68,13 @@ public enum AuditLog {
             """, logger: logger)
     }
 
+    /// The hash of an event without before and after states that follows `previous` in its chain: for
+    /// bulk loads (the scale data) that write whole chains with COPY instead of one event at a time.
+    public static func hash(after previous: String, entity: AuditEntity, seq: Int, at date: Date, actor: UUID, action: String) -> String {
+        ChainLink(entityType: entity.type, entityID: entity.id, seq: seq, occurredAt: date, actorID: actor, action: action,
+                  beforeDigest: nil, afterDigest: nil, prevHash: previous).hash
+    }
+
     /// One entity's trail, oldest first: who did what, when.
     public static func trail(of entity: AuditEntity, on connection: PostgresConnection, logger: Logger) async throws -> [AuditTrailEntry] {
         var entries: [AuditTrailEntry] = []

@@ -177,7 +177,7 @@ public struct TransparencyService: Sendable {
         compiled.id = "\(ocid)-compiled"
         compiled.tag = ["compiled"]
         let compiledJSON = String(decoding: try Self.encoder.encode(compiled), as: UTF8.self)
-        return packageHeader(uri: uri) + "\"records\":[{\"ocid\":\"\(ocid)\",\"releases\":[" + releases.joined(separator: ",")
+        return packageHeader(uri: uri) + "\"records\":[{\"ocid\":\(Self.quoted(ocid)),\"releases\":[" + releases.joined(separator: ",")
             + "],\"compiledRelease\":" + compiledJSON + "}]}"
     }
 
@@ -198,8 +198,11 @@ public struct TransparencyService: Sendable {
         return written
     }
 
+    /// A string as a JSON string literal (the address comes from the request).
+    static func quoted(_ text: String) -> String { String(decoding: try! encoder.encode(text), as: UTF8.self) }
+
     private func packageHeader(uri: String) -> String {
-        "{\"uri\":\"\(uri)\",\"version\":\"1.1\",\"publishedDate\":\"\(ReleaseBuilder.timestamp(clock.now()))\","
+        "{\"uri\":\(Self.quoted(uri)),\"version\":\"1.1\",\"publishedDate\":\"\(ReleaseBuilder.timestamp(clock.now()))\","
             + "\"publisher\":{\"name\":\"Spokes\"},\"license\":\"https://creativecommons.org/licenses/by/4.0/\","
             + "\"publicationPolicy\":\"https://github.com/spokes/spokes/blob/main/Contracts/ocds.md\","
     }

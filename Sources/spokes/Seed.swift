@@ -7,10 +7,11 @@ import Tendering
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load the demo data (idempotent) and print the demo sign-ins.")
+        abstract: "Load the demo data (idempotent) and print the demo sign-ins; with --scale, add a generated province.")
 
     @OptionGroup var common: CommonOptions
     @Option(name: .customLong("seed-dir"), help: "Folder with the demo data files.") var seedDirectory = "seed"
+    @Option(help: "Also generate a province beside the demo: province (50,000 tenders) or town (500).") var scale: String?
 
     func run() async throws {
         let settings = try await Settings.load(common)
@@ -21,6 +22,10 @@ struct Seed: AsyncParsableCommand {
         try await settings.withDatabase { database in
             try await Migrator(database: database).migrate()
             for line in try await DemoData.load(into: database, from: seedDirectory, policy: policy, tenders: sealer) { print(line) }
+            if let scale {
+                guard let size = ScaleSize.named(scale) else { throw ValidationError("--scale must be province or town") }
+                try await ProvinceScale.load(into: database, size: size) { print("scale: \($0)") }
+            }
         }
         print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")
         for user in seed.users {
