@@ -3,7 +3,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SPOKES = .build/debug/spokes
 PORT ?= 8080
 
-.PHONY: run test setup build seed db-stop clean bench-search bench-bids
+.PHONY: run test setup build seed db-stop clean bench bench-province bench-search bench-bids
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +23,16 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/smoke.sh
+
+## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), the bid burst and
+## catalogue search; each writes a dated Markdown file to Benchmarks/results/
+bench: bench-province bench-bids bench-search
+
+## Province scale (loaded once into .data/bench): read endpoints under wrk beside pgbench on the same SQL, the OCDS
+## export, start-up and memory (writes Benchmarks/results/<date>-province-<config>.md)
+bench-province: setup
+	$(SWIFT) build -c $(CONFIG)
+	CONFIG=$(CONFIG) python3 Benchmarks/province.py
 
 ## Catalogue search latency on 10,000 generated items (writes Benchmarks/results/<date>-search-<config>.md)
 CONFIG ?= release

@@ -249,6 +249,18 @@ public struct ContractService: Sendable {
         return try await database.read { try await store($0).contracts(of: own, after: after, limit: min(max(limit, 1), 200)) }
     }
 
+    /// The published contracts of many awards at once (what the public may read), with their agreed and
+    /// proposed amendments.
+    public func publishedContracts(awardIDs: [UUID]) async throws -> (contracts: [Contract], amendments: [UUID: [Amendment]]) {
+        guard !awardIDs.isEmpty else { return ([], [:]) }
+        return try await database.read { connection in
+            let store = DeliveryStore(connection: connection, logger: database.logger)
+            let contracts = try await store.publishedContracts(awardIDs: awardIDs)
+            let amendments = contracts.isEmpty ? [] : try await store.amendments(of: contracts.map(\.id))
+            return (contracts, Dictionary(grouping: amendments, by: \.contractID))
+        }
+    }
+
     public func contract(awardID: UUID) async throws -> Contract? {
         try await database.read { try await store($0).contract(awardID: awardID) }
     }

@@ -100,19 +100,6 @@ public enum ProvinceScale {
     }
 }
 
-/// Seeded randomness (SplitMix64): the same index always gives the same row.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: Int, _ salt: UInt64 = 0) { state = UInt64(truncatingIfNeeded: seed) &* 0x9E37_79B9_7F4A_7C15 ^ salt }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The generated province, row by row.
 struct ProvincePlan: Sendable {
     let size: ScaleSize
@@ -183,7 +170,7 @@ struct ProvincePlan: Sendable {
     // MARK: Tenders
 
     func tender(_ i: Int) -> GeneratedTender {
-        var random = SeededRandom(i)
+        var random = SeededRandom(seed: UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
         var band = Int((UInt64(i) &* 2_654_435_761) % 100)
         let status = Self.statuses.first { band -= $0.1; return band < 0 }!.0
         let day = Self.day

@@ -160,6 +160,16 @@ public struct ContractPaymentService: ContractFunding {
         }
     }
 
+    /// The claims and recoveries of many contracts at once (for publishing what was paid and repaid).
+    public func money(of contractIDs: [UUID]) async throws -> (claims: [UUID: [Claim]], recoveries: [UUID: [Recovery]]) {
+        guard !contractIDs.isEmpty else { return ([:], [:]) }
+        return try await database.read { connection in
+            let store = store(connection)
+            return (Dictionary(grouping: try await store.claims(of: contractIDs), by: \.contractID),
+                    Dictionary(grouping: try await store.recoveries(of: contractIDs), by: \.contractID))
+        }
+    }
+
     /// Claims of these contracts waiting for the buyer's decision or payment, oldest first.
     public func openClaims(of contractIDs: [UUID]) async throws -> [Claim] {
         guard !contractIDs.isEmpty else { return [] }

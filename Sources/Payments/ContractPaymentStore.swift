@@ -65,8 +65,10 @@ struct ContractPaymentStore {
         try await claims("SELECT \(unescaped: Self.claimColumns) FROM payments.claims WHERE id = \(id)").first
     }
 
-    func claims(of contractID: UUID) async throws -> [Claim] {
-        try await claims("SELECT \(unescaped: Self.claimColumns) FROM payments.claims WHERE contract_id = \(contractID) ORDER BY number")
+    func claims(of contractID: UUID) async throws -> [Claim] { try await claims(of: [contractID]) }
+
+    func claims(of contractIDs: [UUID]) async throws -> [Claim] {
+        try await claims("SELECT \(unescaped: Self.claimColumns) FROM payments.claims WHERE contract_id = ANY(\(contractIDs)) ORDER BY contract_id, number")
     }
 
     func claim(contractID: UUID, idempotencyKey: String) async throws -> Claim? {
@@ -111,10 +113,12 @@ struct ContractPaymentStore {
             """, logger: logger)
     }
 
-    func recoveries(of contractID: UUID) async throws -> [Recovery] {
+    func recoveries(of contractID: UUID) async throws -> [Recovery] { try await recoveries(of: [contractID]) }
+
+    func recoveries(of contractIDs: [UUID]) async throws -> [Recovery] {
         try await recoveries("""
             SELECT id, contract_id, claim_id, signoff_id, amount_fen, reason, status, created_at, refund_id, settled_at
-            FROM payments.recoveries WHERE contract_id = \(contractID) ORDER BY created_at, id
+            FROM payments.recoveries WHERE contract_id = ANY(\(contractIDs)) ORDER BY created_at, id
             """)
     }
 

@@ -204,6 +204,12 @@ public struct AwardService: Sendable {
         return try await database.read { try await store($0).awards(of: tenderID) }
     }
 
+    /// The awards of many tenders at once, as the public sees them: only those of decided tenders.
+    public func publicAwards(of tenderIDs: [UUID]) async throws -> [Award] {
+        guard !tenderIDs.isEmpty else { return [] }
+        return try await database.read { try await store($0).awards(of: tenderIDs, decidedOnly: true) }
+    }
+
     /// The awards an organisation won (public once made, as every award is), with tender reference and lot number.
     public func awards(wonBy organisationID: UUID) async throws -> [(award: Award, reference: String, lot: Int)] {
         try await database.read { try await store($0).awards(wonBy: organisationID) }

@@ -14,10 +14,16 @@ struct AwardStore {
         id, tender_id, lot_id, bid_id, supplier_id, value_fen, recommended_bid_id, reason, decided_at, contract_ready_at
         """
 
-    func awards(of tenderID: UUID) async throws -> [Award] {
+    func awards(of tenderID: UUID) async throws -> [Award] { try await awards(of: [tenderID], decidedOnly: false) }
+
+    /// The awards of these tenders (only of decided ones when `decidedOnly`), by decision time.
+    func awards(of tenderIDs: [UUID], decidedOnly: Bool) async throws -> [Award] {
         var result: [Award] = []
         for try await (id, tender, lot, bid, supplier, value, recommended, reason, decided, ready) in try await connection.query("""
-            SELECT \(unescaped: Self.awardColumns) FROM tendering.awards WHERE tender_id = \(tenderID) ORDER BY decided_at, id
+            SELECT \(unescaped: Self.awardColumns) FROM tendering.awards a WHERE tender_id = ANY(\(tenderIDs))
+              AND (NOT \(decidedOnly) OR EXISTS (SELECT 1 FROM tendering.tenders t WHERE t.id = a.tender_id
+                                                    AND t.status IN ('awarded', 'complete', 'unsuccessful')))
+            ORDER BY decided_at, id
             """, logger: logger).decode((UUID, UUID, UUID, UUID?, UUID?, Int64?, UUID?, String, Date, Date?).self) {
             result.append(Award(id: id, tenderID: tender, lotID: lot, bidID: bid, supplierID: supplier, value: value.map { Money(minorUnits: $0) },
                                 recommendedBidID: recommended, reason: reason, decidedAt: decided, contractReadyAt: ready))

@@ -164,6 +164,13 @@ public struct BidService: Sendable {
         }
     }
 
+    /// The bidders of many tenders, of opened bids only (public once opened), by tender.
+    public func openedBidders(tenderIDs: [UUID]) async throws -> [UUID: [UUID]] {
+        guard !tenderIDs.isEmpty else { return [:] }
+        let pairs = try await database.read { try await BidStore(connection: $0, logger: database.logger).openedBidders(tenderIDs: tenderIDs) }
+        return Dictionary(grouping: pairs, by: \.tender).mapValues { $0.map(\.bidder) }
+    }
+
     /// The opened bids of a tender. Refused before opening; proposals only to those who may read them
     /// (the buyer's staff, overseers, and evaluators seated as independent).
     public func openedBids(tenderID: UUID, by actor: Actor?) async throws -> [OpenedBid] {

@@ -82,6 +82,18 @@ struct BidStore {
             """, logger: logger)
     }
 
+    /// Who bid in these tenders, for the bids opened (sealed bids never show): (tender, bidder) pairs.
+    func openedBidders(tenderIDs: [UUID]) async throws -> [(tender: UUID, bidder: UUID)] {
+        var result: [(tender: UUID, bidder: UUID)] = []
+        for try await (tender, bidder) in try await connection.query("""
+            SELECT tender_id, bidder_id FROM tendering.bids
+            WHERE tender_id = ANY(\(tenderIDs)) AND opened_price_fen IS NOT NULL ORDER BY tender_id, opened_price_fen, submitted_at
+            """, logger: logger).decode((UUID, UUID).self) {
+            result.append((tender, bidder))
+        }
+        return result
+    }
+
     /// The opened bids of a tender, by lot and price.
     func openedBids(tenderID: UUID) async throws -> [OpenedBid] {
         var result: [OpenedBid] = []

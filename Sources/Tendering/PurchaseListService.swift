@@ -38,6 +38,12 @@ public struct PurchaseListService: Sendable {
         return try await database.read { try await store($0).lines(query) }
     }
 
+    /// Many lines at once (purchase lists are public); missing ids are left out.
+    public func lines(ids: [UUID]) async throws -> [PurchaseLine] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { try await store($0).lines(ids: ids) }
+    }
+
     public func line(id: UUID) async throws -> PurchaseLine {
         guard let line = try await database.read({ try await store($0).line(id: id) }) else {
             throw DomainError.notFound("no purchase line has id \(id.lowercased)")

@@ -52,6 +52,12 @@ public struct TenderService: Sendable {
         return tender
     }
 
+    /// Many published tenders at once, as the public sees them (drafts and missing ids are left out).
+    public func publishedTenders(ids: [UUID]) async throws -> [Tender] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { try await store($0).tenders(ids: ids) }.filter { $0.status != .draft }
+    }
+
     /// The questions of a tender with their answers; never who asked.
     public func questions(tenderID: UUID, by actor: Actor?) async throws -> [Question] {
         _ = try await tender(id: tenderID, by: actor)

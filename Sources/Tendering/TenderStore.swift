@@ -32,11 +32,17 @@ struct TenderStore {
 
     /// Newest first; drafts only when a buyer is named (the caller decides who may see them).
     func tenders(_ q: TenderQuery, includeDrafts: Bool) async throws -> [Tender] {
+        try await tenders(Self.listQuery(q, includeDrafts: includeDrafts))
+    }
+
+    /// The list's SQL, apart so that a test can EXPLAIN exactly what runs.
+    static func listQuery(_ q: TenderQuery, includeDrafts: Bool) -> PostgresQuery {
         var query = PostgresQuery(unsafeSQL: """
-            SELECT \(Self.columns) FROM tendering.tenders
+            SELECT \(columns) FROM tendering.tenders
             WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR buyer_id = $2) AND ($3::uuid IS NULL OR id < $3)
               AND ($4 OR status <> 'draft')
-              AND ($6::text IS NULL OR reference ILIKE $6 OR (terms::jsonb ->> 'title') ILIKE $6 OR (terms::jsonb ->> 'description') ILIKE $6)
+              AND ($6::text IS NULL OR (search_grams @> catalogue.grams($7)
+                   AND (reference ILIKE $6 OR (terms::jsonb ->> 'title') ILIKE $6 OR (terms::jsonb ->> 'description') ILIKE $6)))
             ORDER BY id DESC LIMIT $5
             """)
         query.binds.append(q.status?.rawValue)
@@ -48,7 +54,8 @@ struct TenderStore {
         let words = q.text?.trimmingCharacters(in: .whitespaces)
         query.binds.append(words.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" })
-        return try await tenders(query)
+        query.binds.append(words.flatMap { $0.isEmpty ? nil : $0 })
+        return query
     }
 
     private func tenders(_ query: PostgresQuery) async throws -> [Tender] {

@@ -40,8 +40,8 @@ extension TransparencyService {
         var before: UUID?
         while true {
             let page = try await tenders.tenders(TenderQuery(before: before, limit: 100), by: nil)
-            for tender in page where [.awarded, .complete].contains(tender.status) {
-                let facts = try await facts(of: tender)
+            for facts in try await facts(of: page.filter { [.awarded, .complete].contains($0.status) }) {
+                let tender = facts.tender
                 if buyers[tender.buyerID] == nil { buyers[tender.buyerID] = try await identity.organisation(id: tender.buyerID) }
                 for award in facts.awards {
                     guard let value = award.value?.minorUnits, let supplier = award.supplierID,

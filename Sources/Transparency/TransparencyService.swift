@@ -1,4 +1,5 @@
 import Core
+import Algorithms
 import Crypto
 import Delivery
 import Foundation
@@ -55,68 +56,75 @@ public struct TransparencyService: Sendable {
     // MARK: Publishing
 
     /// Publishes the queued changes: appends a release for every tender and purchase line whose public
-    /// data changed; returns how many releases were appended.
+    /// data changed; returns how many releases were appended. Works a batch at a time: a few queries
+    /// per batch of 200, whatever their size, and one transaction to append a batch's releases.
     public func sync() async throws -> Int {
         var appended = 0
         while true {
             let changes = try await database.read { try await store($0).pending(limit: 200) }
             guard !changes.isEmpty else { return appended }
             let affected = try await database.read { try await store($0).affected(by: changes) }
-            for id in affected.lines {
-                guard let line = try await existing({ try await lists.line(id: id) }) else { continue }
-                if try await append(ReleaseBuilder.planningRelease(line, buyer: try await identity.organisations(ids: [line.buyerID])[line.buyerID],
-                                                                   prefix: prefix)) { appended += 1 }
+            for ids in affected.lines.chunks(ofCount: 200) {
+                let lines = try await lists.lines(ids: Array(ids))
+                let buyers = try await identity.organisations(ids: Set(lines.map(\.buyerID)))
+                appended += try await append(lines.map { ReleaseBuilder.planningRelease($0, buyer: buyers[$0.buyerID], prefix: prefix) })
             }
-            for id in affected.tenders {
-                guard let tender = try await existing({ try await tenders.tender(id: id, by: nil) }) else { continue }
-                if try await append(ReleaseBuilder.release(try await facts(of: tender), prefix: prefix)) { appended += 1 }
+            for ids in affected.tenders.chunks(ofCount: 200) {
+                appended += try await append(try await facts(of: try await tenders.publishedTenders(ids: Array(ids))).map { ReleaseBuilder.release($0, prefix: prefix) })
             }
             try await database.read { try await store($0).done(changes) }
         }
     }
 
-    /// The value, or nil when it is gone (a deleted draft): nothing to publish then.
-    private func existing<T>(_ read: () async throws -> T) async throws -> T? {
-        do { return try await read() } catch let error as DomainError where error.kind == .notFound { return nil }
-    }
-
-    /// Everything public about a tender, read through the modules' services as an anonymous reader.
-    func facts(of tender: Tender) async throws -> TenderFacts {
-        let decided = [.awarded, .complete, .unsuccessful].contains(tender.status)
-        let awards = decided ? try await awards.awards(tenderID: tender.id, by: nil) : []
-        let tenderers = tender.isOpened ? try await bids.openedBids(tenderID: tender.id, by: nil).map(\.bidderID) : []
-        var contractFacts: [ContractFacts] = []
-        for award in awards {
-            guard let contract = try await contracts.contract(awardID: award.id), contract.publishedAt != nil else { continue }
-            let statement = try await payments.statement(of: contract.id)
-            contractFacts.append(ContractFacts(contract: contract, milestones: try await contracts.milestones(of: [contract.id]),
-                                               amendments: try await contracts.amendments(of: contract.id), claims: statement.claims,
-                                               recoveries: statement.recoveries))
+    /// Everything public about these tenders, read through the modules' services as an anonymous reader
+    /// would: awards of decided tenders, bidders of opened bids, published contracts. One query per kind
+    /// of record for the whole batch.
+    func facts(of tenders: [Tender]) async throws -> [TenderFacts] {
+        let awards = Dictionary(grouping: try await self.awards.publicAwards(of: tenders.map(\.id)), by: \.tenderID)
+        let bidders = try await bids.openedBidders(tenderIDs: tenders.filter(\.isOpened).map(\.id))
+        let (published, amendments) = try await contracts.publishedContracts(awardIDs: awards.values.flatMap { $0.map(\.id) })
+        let contractIDs = published.map(\.id)
+        let milestones = Dictionary(grouping: contractIDs.isEmpty ? [] : try await contracts.milestones(of: contractIDs), by: \.contractID)
+        let money = try await payments.money(of: contractIDs)
+        let lines = Dictionary(try await lists.lines(ids: Array(Set(tenders.flatMap { $0.lots.map(\.purchaseLineID) }))).map { ($0.id, $0) },
+                               uniquingKeysWith: { first, _ in first })
+        let people = Set(tenders.map(\.buyerID) + bidders.values.flatMap { $0 } + awards.values.flatMap { $0.compactMap(\.supplierID) })
+        let organisations = try await identity.organisations(ids: people)
+        let contractOfAward = Dictionary(published.map { ($0.awardID, $0) }, uniquingKeysWith: { first, _ in first })
+        return tenders.map { tender in
+            let tenderAwards = awards[tender.id] ?? []
+            let contractFacts = tenderAwards.compactMap { contractOfAward[$0.id] }.map { c in
+                ContractFacts(contract: c, milestones: milestones[c.id] ?? [], amendments: amendments[c.id] ?? [], claims: money.claims[c.id] ?? [],
+                              recoveries: money.recoveries[c.id] ?? [])
+            }
+            return TenderFacts(tender: tender, awards: tenderAwards, tenderers: bidders[tender.id] ?? [], organisations: organisations, lines: lines,
+                               contracts: contractFacts)
         }
-        var lines: [UUID: PurchaseLine] = [:]
-        for lot in tender.lots { lines[lot.purchaseLineID] = try? await lists.line(id: lot.purchaseLineID) }
-        let organisations = try await identity.organisations(ids: Set([tender.buyerID] + tenderers + awards.compactMap(\.supplierID)))
-        return TenderFacts(tender: tender, awards: awards, tenderers: tenderers, organisations: organisations, lines: lines, contracts: contractFacts)
     }
 
-    /// Appends the release when it differs from the last one of its ocid; true when it did.
-    func append(_ built: Release) async throws -> Bool {
-        var release = built
-        let digest = Data(SHA256.hash(data: try Self.encoder.encode(release))).hexString
+    /// Appends each release that differs from the last one of its ocid, all in one transaction; returns how many.
+    func append(_ built: [Release]) async throws -> Int {
+        guard !built.isEmpty else { return 0 }
+        let digested = try built.map { ($0, Data(SHA256.hash(data: try Self.encoder.encode($0))).hexString) }
         return try await database.transaction { connection in
             let store = store(connection)
-            // One publisher at a time per ocid: the advisory lock keeps two instances from racing.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(release.ocid)))", logger: database.logger)
-            let previous = try await store.latest(ocid: release.ocid)
-            guard previous?.digest != digest else { return false }
-            let earlier = try previous.map { try JSONDecoder().decode(Release.self, from: Data($0.release.utf8)) }
-            let number = try await store.count(ocid: release.ocid) + 1
-            release.id = "\(release.ocid)-\(number)"
-            release.date = ReleaseBuilder.timestamp(clock.now())
-            release.tag = Self.tags(release, since: earlier)
-            try await store.insert(ocid: release.ocid, releaseID: release.id, date: clock.now(), tags: release.tag, digest: digest,
-                                   release: String(decoding: try Self.encoder.encode(release), as: UTF8.self))
-            return true
+            let ocids = built.map(\.ocid).sorted()
+            // One publisher at a time per ocid, so two instances cannot both append the same change.
+            try await store.lock(ocids)
+            let latest = try await store.latest(ocids: ocids)
+            var appended = 0
+            for (built, digest) in digested where latest[built.ocid]?.digest != digest {
+                var release = built
+                let previous = latest[release.ocid]
+                let earlier = try previous.map { try JSONDecoder().decode(Release.self, from: Data($0.release.utf8)) }
+                release.id = "\(release.ocid)-\((previous?.number ?? 0) + 1)"
+                release.date = ReleaseBuilder.timestamp(clock.now())
+                release.tag = Self.tags(release, since: earlier)
+                try await store.insert(ocid: release.ocid, releaseID: release.id, date: clock.now(), tags: release.tag, digest: digest,
+                                       release: String(decoding: try Self.encoder.encode(release), as: UTF8.self))
+                appended += 1
+            }
+            return appended
         }
     }
 

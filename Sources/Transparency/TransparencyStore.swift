@@ -8,17 +8,22 @@ struct TransparencyStore {
     let connection: PostgresConnection
     let logger: Logger
 
-    func latest(ocid: String) async throws -> (digest: String, release: String)? {
-        for try await (digest, release) in try await connection.query("""
-            SELECT digest, release::text FROM transparency.releases WHERE ocid = \(ocid) ORDER BY seq DESC LIMIT 1
-            """, logger: logger).decode((String, String).self) {
-            return (digest, release)
-        }
-        return nil
+    /// Takes the publishing locks of these ocids for the transaction, in the order given (sorted by the
+    /// caller, so that two publishers never wait on each other in a cycle).
+    func lock(_ ocids: [String]) async throws {
+        try await connection.query("SELECT count(pg_advisory_xact_lock(hashtext(o))) FROM unnest(\(ocids)::text[]) AS o", logger: logger)
     }
 
-    func count(ocid: String) async throws -> Int {
-        try await connection.query("SELECT count(*) FROM transparency.releases WHERE ocid = \(ocid)", logger: logger).collect()[0].decode(Int.self)
+    /// The last release of each of these ocids: its number (from its id), digest and text.
+    func latest(ocids: [String]) async throws -> [String: (number: Int, digest: String, release: String)] {
+        var result: [String: (number: Int, digest: String, release: String)] = [:]
+        for try await (ocid, id, digest, release) in try await connection.query("""
+            SELECT DISTINCT ON (ocid) ocid, release_id, digest, release::text FROM transparency.releases
+            WHERE ocid = ANY(\(ocids)) ORDER BY ocid, seq DESC
+            """, logger: logger).decode((String, String, String, String).self) {
+            result[ocid] = (Int(id.split(separator: "-").last ?? "") ?? 0, digest, release)
+        }
+        return result
     }
 
     func insert(ocid: String, releaseID: String, date: Date, tags: [String], digest: String, release: String) async throws {
@@ -31,14 +36,20 @@ struct TransparencyStore {
     /// Releases in publication order after `after` (a sequence number), within the dates when given.
     func page(from: Date?, to: Date?, after: Int64, limit: Int) async throws -> [(seq: Int64, release: String)] {
         var result: [(Int64, String)] = []
-        for try await row in try await connection.query("""
-            SELECT seq, release::text FROM transparency.releases
-            WHERE seq > \(after) AND (\(from)::timestamptz IS NULL OR date >= \(from)) AND (\(to)::timestamptz IS NULL OR date < \(to))
-            ORDER BY seq LIMIT \(limit)
-            """, logger: logger).decode((Int64, String).self) {
+        for try await row in try await connection.query(Self.pageQuery(from: from, to: to, after: after, limit: limit), logger: logger)
+            .decode((Int64, String).self) {
             result.append(row)
         }
         return result.map { (seq: $0.0, release: $0.1) }
+    }
+
+    /// The page's SQL, apart so that a test can EXPLAIN exactly what runs.
+    static func pageQuery(from: Date?, to: Date?, after: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT seq, release::text FROM transparency.releases
+        WHERE seq > \(after) AND (\(from)::timestamptz IS NULL OR date >= \(from)) AND (\(to)::timestamptz IS NULL OR date < \(to))
+        ORDER BY seq LIMIT \(limit)
+        """
     }
 
     func releases(ocid: String) async throws -> [String] {

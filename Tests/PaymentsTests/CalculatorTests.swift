@@ -4,24 +4,12 @@ import Foundation
 import Payments
 import Testing
 
-/// A small seeded generator (SplitMix64): the same cases every run, so a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Payment calculation")
 struct CalculatorTests {
     static let metrics = ["visits", "assessments", "referrals"]
 
     /// A random rate card and random outcomes of up to four milestones.
-    static func randomCase(_ g: inout SeededGenerator) -> (RateCard, [MilestoneOutcome], Money) {
+    static func randomCase(_ g: inout SeededRandom) -> (RateCard, [MilestoneOutcome], Money) {
         let maximum = Int64.random(in: 1...50_000_000_00, using: &g)
         let prices = metrics.map { metric in
             RateCard.Price(metric: metric, price: Money(minorUnits: Int64.random(in: 0...maximum / 10 + 1, using: &g)),
@@ -47,7 +35,7 @@ struct CalculatorTests {
 
     @Test("over 2,000 random cases: never negative, never above the maximum, never above a metric's cap; payable is earned less claimed")
     func bounds() {
-        var g = SeededGenerator(state: 2026)
+        var g = SeededRandom(seed: 2026)
         for _ in 0..<2_000 {
             let (card, outcomes, claimed) = Self.randomCase(&g)
             let c = PaymentCalculator.calculate(card: card, outcomes: outcomes, claimed: claimed)
@@ -68,7 +56,7 @@ struct CalculatorTests {
 
     @Test("over 2,000 random cases: more verified outcomes or beneficiaries never earn less")
     func monotone() {
-        var g = SeededGenerator(state: 102)
+        var g = SeededRandom(seed: 102)
         for _ in 0..<2_000 {
             let (card, outcomes, claimed) = Self.randomCase(&g)
             var more = outcomes

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Province-scale benchmarks (issue 8), run by `make bench` after a release build.
+
+1. Loads the generated province into its own embedded cluster (BENCH_DATA_DIR, default .data/bench) once,
+   timing `spokes seed --scale province`.
+2. Publishes its OCDS releases (the first export syncs the queue), then times a pure export: releases per
+   second and the exporter's peak memory.
+3. Times `spokes serve` from exec to /health/ready on the running cluster.
+4. For each read endpoint: captures the SQL one request runs (PostgreSQL's statement log, parameters
+   inlined), then runs wrk against the endpoint and pgbench on that very SQL, both at 64 connections,
+   and samples the server's memory meanwhile.
+Writes Benchmarks/results/<date>-province-<config>.md.
+"""
+import datetime, json, os, re, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG = os.environ.get("CONFIG", "release")
+SPOKES = os.path.join(ROOT, ".build", CONFIG, "spokes")
+DATA = os.environ.get("BENCH_DATA_DIR", os.path.join(ROOT, ".data", "bench"))
+PORT = int(os.environ.get("BENCH_PORT", "8097"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+CONNECTIONS = 64
+ENV = dict(os.environ, SPOKES_DATA_DIR=DATA, SPOKES_BID_SECRET_FILE=DATA + ".bid-secret", SPOKES_BCRYPT_COST="4", SPOKES_LOG_LEVEL="warning")
+
+
+def say(text):
+    print(f"bench: {text}", flush=True)
+
+
+def spokes(*args, check=True):
+    return subprocess.run([SPOKES, *args], env=ENV, capture_output=True, text=True, check=check)
+
+
+def sql(query):
+    return spokes("db", "psql", "--", "-Atc", query).stdout.strip()
+
+
+def timed_child(args):
+    """Runs a command; returns (seconds, peak resident memory in MB, stdout)."""
+    started = time.monotonic()
+    child = subprocess.Popen(args, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{out}")
+    return time.monotonic() - started, usage.ru_maxrss / 1024, out
+
+
+def ensure_tools():
+    missing = [p for p, c in (("wrk", "wrk"), ("postgresql-contrib", "pgbench")) if subprocess.run(["sh", "-c", f"command -v {c}"], capture_output=True).returncode]
+    if missing:
+        say(f"installing {' '.join(missing)}")
+        subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, capture_output=True)
+
+
+def load():
+    marker = DATA + ".loaded"
+    if os.path.exists(marker):
+        return json.load(open(marker))
+    say("loading the province (spokes seed --scale province)")
+    seconds, memory, out = timed_child([SPOKES, "seed", "--scale", "province"])
+    tables = [line.removeprefix("scale: ") for line in out.splitlines() if line.startswith("scale: ")]
+    facts = {"seed_seconds": seconds, "seed_memory_mb": memory, "tables": tables}
+    json.dump(facts, open(marker, "w"))
+    return facts
+
+
+def wait_ready(process, deadline=60):
+    started = time.monotonic()
+    while time.monotonic() - started < deadline:
+        if process.poll() is not None:
+            sys.exit("the server stopped while starting")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health/ready", timeout=1) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except Exception:
+            pass
+        time.sleep(0.005)
+    sys.exit("the server was not ready within a minute")
+
+
+def serve():
+    return subprocess.Popen([SPOKES, "serve", "--port", str(PORT)], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def rss_mb(pid):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+def capture_sql(path):
+    """The statements one GET of `path` runs, with their parameters inlined, as a pgbench script."""
+    log = os.path.join(DATA, "server.log")
+    sql("ALTER SYSTEM SET log_min_duration_statement = 0")
+    sql("SELECT pg_reload_conf()")
+    time.sleep(0.3)
+    start = os.path.getsize(log)
+    urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}").read()
+    time.sleep(0.3)
+    sql("ALTER SYSTEM RESET log_min_duration_statement")
+    sql("SELECT pg_reload_conf()")
+    text = open(log, encoding="utf-8", errors="replace").read()[start:]
+    entries = re.split(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", text)
+    statements = []
+    for index, entry in enumerate(entries):
+        match = re.search(r"LOG:  duration: [\d.]+ ms  (?:execute [^:]*|statement): (.*)", entry, re.S)
+        if not match:
+            continue
+        statement = match.group(1).strip()
+        if "pg_reload_conf" in statement or "log_min_duration" in statement:
+            continue
+        detail = entries[index + 1] if index + 1 < len(entries) else ""
+        params = dict(re.findall(r"\$(\d+) = ('(?:[^']|'')*'|NULL)", detail.split("DETAIL:  parameters:", 1)[1])) if "DETAIL:  parameters:" in detail else {}
+        statement = re.sub(r"\$(\d+)\b", lambda m: params.get(m.group(1), m.group(0)), statement)
+        statements.append(statement.rstrip(";") + ";")
+    return statements
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, int(round(len(values) * p + 0.5)) - 1))] if values else 0
+
+
+def run_wrk(path, server):
+    peak = [0.0]
+    wrk = subprocess.Popen(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", f"http://127.0.0.1:{PORT}{path}"],
+                           stdout=subprocess.PIPE, text=True)
+    while wrk.poll() is None:
+        peak[0] = max(peak[0], rss_mb(server.pid))
+        time.sleep(0.25)
+    out = wrk.stdout.read()
+    def ms(label):
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50"), "p99": ms("99"),
+            "errors": int(errors.group(1)) if errors else 0, "rss": peak[0]}
+
+
+def run_pgbench(statements):
+    with tempfile.TemporaryDirectory() as folder:
+        script = os.path.join(folder, "request.sql")
+        open(script, "w").write("\n".join(statements) + "\n")
+        args = ["pgbench", "-n", "-c", str(CONNECTIONS), "-j", "2", "-T", str(SECONDS), "-f", script, "-l", "--log-prefix", os.path.join(folder, "log")]
+        # The embedded cluster listens on a socket in its data folder.
+        out = subprocess.run(args + ["-h", DATA, "-p", "5432", "-U", "spokes", "spokes"], capture_output=True, text=True, env=ENV)
+        if out.returncode != 0:
+            sys.exit(f"pgbench failed: {out.stderr}")
+        latencies = []
+        for name in os.listdir(folder):
+            if name.startswith("log"):
+                for line in open(os.path.join(folder, name)):
+                    latencies.append(int(line.split()[2]) / 1000)
+        tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
+        return {"tps": tps, "p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99)}
+
+
+def main():
+    if not os.path.exists(SPOKES):
+        sys.exit(f"build first: swift build -c {CONFIG}")
+    ensure_tools()
+    facts = load()
+    spokes("db", "start")
+    with tempfile.TemporaryDirectory() as folder:
+        say("publishing the province's OCDS releases (the first export syncs the queue)")
+        publish_seconds, publish_memory, out = timed_child([SPOKES, "ocds", "export", "--output", os.path.join(folder, "first.json")])
+        say("timing the bulk export")
+        export_seconds, export_memory, out = timed_child([SPOKES, "ocds", "export", "--output", os.path.join(folder, "export.json")])
+        released = int(re.search(r"Wrote (\d+) releases", out).group(1))
+        export_bytes = os.path.getsize(os.path.join(folder, "export.json"))
+
+    starts = []
+    for _ in range(3):
+        server = serve()
+        starts.append(wait_ready(server))
+        stop(server)
+    server = serve()
+    wait_ready(server)
+    idle = rss_mb(server.pid)
+    tender = sql("SELECT id FROM tendering.tenders WHERE status = 'complete' ORDER BY id DESC OFFSET 20000 LIMIT 1")
+    contract = sql("SELECT id FROM delivery.contracts WHERE status = 'signed' ORDER BY id DESC OFFSET 10000 LIMIT 1")
+    before = sql("SELECT id FROM tendering.tenders WHERE status = 'complete' ORDER BY id DESC OFFSET 5000 LIMIT 1")
+    endpoints = [
+        ("tender list, complete, page after 5,000 (JSON)", f"/api/v1/tenders?status=complete&limit=50&before={before}"),
+        ("tender list, complete, page after 5,000 (HTML)", f"/tenders?status=complete&before={before}"),
+        ("tender detail (JSON)", f"/api/v1/tenders/{tender}"),
+        ("tender detail (HTML)", f"/tenders/{tender}"),
+        ("contract detail (JSON)", f"/api/v1/contracts/{contract}"),
+        ("contract detail (HTML)", f"/contracts/{contract}"),
+    ]
+    rows = []
+    for name, path in endpoints:
+        statements = capture_sql(path)
+        say(f"{name}: {len(statements)} statements; wrk then pgbench, {SECONDS} s each")
+        http = run_wrk(path, server)
+        database = run_pgbench(statements)
+        rows.append((name, path, len(statements), http, database))
+    stop(server)
+    spokes("db", "stop", check=False)
+
+    cores = os.cpu_count()
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    version = subprocess.run(["pg_config", "--version"], capture_output=True, text=True).stdout.strip() or "PostgreSQL 15"
+    today = datetime.date.today().isoformat()
+    peak = max(r[3]["rss"] for r in rows)
+    lines = [f"# Province benchmarks, {today}", "",
+             f"- Machine: {cores} cores, {memory_gib:.0f} GiB; embedded {version}; server, PostgreSQL, wrk and pgbench on the same machine",
+             f"- Build: {CONFIG}; command: `make bench` (`Benchmarks/province.py`, {SECONDS} s per run, {CONNECTIONS} connections)",
+             f"- Data: `spokes seed --scale province`, loaded in {facts['seed_seconds']:.0f} s (goal ≤ 300 s), peak memory {facts['seed_memory_mb']:.0f} MB:",
+             *[f"  - {t}" for t in facts["tables"]], "",
+             "## Read endpoints against pgbench running the same SQL", "",
+             "Each endpoint's SQL is what one request ran (captured from PostgreSQL's statement log, parameters inlined); pgbench runs it",
+             "as one transaction per request, with the same concurrency, against the same cluster, right after wrk.", "",
+             "| endpoint | statements | HTTP req/s | p50 ms | p99 ms | pgbench tx/s | p50 ms | p99 ms | ratio | non-2xx |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, path, count, http, database in rows:
+        lines.append(f"| {name} | {count} | {http['rps']:.0f} | {http['p50']:.1f} | {http['p99']:.1f} | {database['tps']:.0f} | {database['p50']:.1f} | "
+                     f"{database['p99']:.1f} | {http['rps'] / database['tps']:.2f} | {http['errors']} |")
+    lines += ["", "Goal: ratio ≥ 0.5 and p99 ≤ 25 ms.", "", "## Server", "",
+              f"- Start-up to ready on the running cluster: {', '.join(f'{s * 1000:.0f}' for s in starts)} ms (median {statistics.median(starts) * 1000:.0f} ms; goal ≤ 1,000 ms)",
+              f"- Memory: {idle:.0f} MB idle after start, {peak:.0f} MB peak under load (goal ≤ 150 MB)", "",
+              "## OCDS", "",
+              f"- Publishing the province's releases (the first export syncs the queue the load filled): {publish_seconds:.0f} s, peak memory {publish_memory:.0f} MB",
+              f"- Bulk export of {released:,} releases ({export_bytes / 2**20:.0f} MB): {export_seconds:.1f} s, {released / export_seconds:,.0f} releases/s, "
+              f"peak memory {export_memory:.0f} MB (goals ≥ 20,000 releases/s, ≤ 150 MB)", ""]
+    path = os.path.join(ROOT, "Benchmarks", "results", f"{today}-province-{CONFIG}.md")
+    open(path, "w").write("\n".join(lines))
+    say(f"wrote {path}")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
