@@ -51,6 +51,7 @@ def ensure_tools():
     missing = [p for p, c in (("wrk", "wrk"), ("postgresql-contrib", "pgbench")) if subprocess.run(["sh", "-c", f"command -v {c}"], capture_output=True).returncode]
     if missing:
         say(f"installing {' '.join(missing)}")
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
         subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, capture_output=True)
 
 

@@ -234,6 +234,17 @@ extension ContractService {
         return Self.outcomes(try await store.milestones(of: [contractID]), try await store.signOffs(of: contractID))
     }
 
+    /// The milestones of many contracts as payment sees them now: two queries whatever their number.
+    public func outcomes(of contractIDs: [UUID]) async throws -> [UUID: [MilestoneOutcome]] {
+        guard !contractIDs.isEmpty else { return [:] }
+        return try await database.read { connection in
+            let store = store(connection)
+            let milestones = Dictionary(grouping: try await store.milestones(of: contractIDs), by: \.contractID)
+            let signOffs = Dictionary(grouping: try await store.signOffs(of: contractIDs), by: \.contractID)
+            return milestones.mapValues { Self.outcomes($0, signOffs[$0[0].contractID] ?? []) }
+        }
+    }
+
     /// Milestones waiting for an evaluator: reports to sign off, sign-offs to countersign.
     public func awaitingSignOff() async throws -> [SignOffTask] {
         try await database.read { try await store($0).awaitingSignOff() }

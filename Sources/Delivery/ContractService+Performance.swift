@@ -132,6 +132,12 @@ extension ContractService {
         return SatisfactionSummary(ratings: ratings, comments: comments)
     }
 
+    /// The survey results of many contracts at once, without comments (for statistics).
+    public func satisfaction(of contractIDs: [UUID]) async throws -> [UUID: SatisfactionSummary] {
+        guard !contractIDs.isEmpty else { return [:] }
+        return try await database.read { try await store($0).ratings(contractIDs: contractIDs) }.mapValues { SatisfactionSummary(ratings: $0, comments: []) }
+    }
+
     // MARK: Amendments
 
     /// A party proposes a change of the end date or the terms of a signed contract, with a reason;

@@ -213,15 +213,17 @@ struct DeliveryStore {
     }
 
     /// Every sign-off of the contract, oldest first.
-    func signOffs(of contractID: UUID) async throws -> [SignOff] {
+    func signOffs(of contractID: UUID) async throws -> [SignOff] { try await signOffs(of: [contractID]) }
+
+    func signOffs(of contractIDs: [UUID]) async throws -> [SignOff] {
         var result: [SignOff] = []
         for try await row in try await connection.query("""
             SELECT id, milestone_id, report_id, decision, verified::text, verified_beneficiaries, reasons, evaluator_id, evaluator_name, signed_at,
-                   countersign_required, countersigned_by, countersigner_name, countersigned_at, supersedes
-            FROM delivery.signoffs WHERE contract_id = \(contractID) ORDER BY seq
+                   countersign_required, countersigned_by, countersigner_name, countersigned_at, supersedes, contract_id
+            FROM delivery.signoffs WHERE contract_id = ANY(\(contractIDs)) ORDER BY seq
             """, logger: logger) {
-            let (id, milestone, report, decision, verified, beneficiaries, reasons, evaluator, name, at, required, by, byName, byAt, supersedes) =
-                try row.decode((UUID, UUID, UUID, String, String, Int, String, UUID, String, Date, Bool, UUID?, String?, Date?, UUID?).self)
+            let (id, milestone, report, decision, verified, beneficiaries, reasons, evaluator, name, at, required, by, byName, byAt, supersedes, contractID) =
+                try row.decode((UUID, UUID, UUID, String, String, Int, String, UUID, String, Date, Bool, UUID?, String?, Date?, UUID?, UUID).self)
             result.append(SignOff(id: id, milestoneID: milestone, reportID: report, contractID: contractID, decision: SignOffDecision(rawValue: decision)!,
                                   verified: try decoder.decode([String: Int].self, from: Data(verified.utf8)), verifiedBeneficiaries: beneficiaries,
                                   reasons: reasons, evaluatorID: evaluator, evaluatorName: name, signedAt: at, countersignRequired: required,
@@ -319,6 +321,17 @@ struct DeliveryStore {
             SELECT count(*) FROM delivery.survey_answers WHERE contract_id = \(contractID) AND client_hash = \(client) AND answered_at > \(since)
             """, logger: logger).collect()
         return try rows[0].decode(Int.self)
+    }
+
+    /// The ratings of many contracts (no comments), for statistics.
+    func ratings(contractIDs: [UUID]) async throws -> [UUID: [Int]] {
+        var result: [UUID: [Int]] = [:]
+        for try await (contract, rating) in try await connection.query("""
+            SELECT contract_id, rating FROM delivery.survey_answers WHERE contract_id = ANY(\(contractIDs))
+            """, logger: logger).decode((UUID, Int).self) {
+            result[contract, default: []].append(rating)
+        }
+        return result
     }
 
     func ratings(contractID: UUID) async throws -> (ratings: [Int], comments: [String]) {

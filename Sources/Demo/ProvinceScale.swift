@@ -188,7 +188,7 @@ struct ProvincePlan: Sendable {
                                      code: code.0, title: "\(code.1)（第\(i + 1)号）", budgetFen: budget)
         let opened = ["evaluation", "awarded", "complete", "unsuccessful"].contains(status)
         if opened {
-            let count = status == "unsuccessful" ? 1 : 5 + Int(random.next() % 9)
+            let count = status == "unsuccessful" ? 1 : 5 + Int(random.next() % 10)
             let step = size.socialOrganisations > 2_000 ? 131 : 1
             let first = Int(random.next() % UInt64(size.socialOrganisations))
             tender.bids = (0..<count).map { k in

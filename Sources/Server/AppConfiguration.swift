@@ -18,5 +18,7 @@ public struct AppConfiguration: Sendable {
     /// Reverse proxies whose X-Forwarded-For is believed (SPOKES_TRUSTED_PROXIES, comma-separated addresses).
     public var trustedProxies: Set<String> = []
 
+    /// How long /insights and the red flags reuse their last reading (tests read afresh with zero).
+    public var summaryLifetime: Duration = .seconds(60)
     public init() {}
 }

@@ -118,11 +118,13 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
     OCDSController(transparency: dependencies.transparency).register(on: router)
-    InsightsController(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation, views: views)
+    let transparency = dependencies.transparency
+    InsightsController(insights: Recent(lifetime: configuration.summaryLifetime) { try await transparency.insights() }, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation, views: views)
         .register(on: router)
     VoiceController(voice: dependencies.voice, identity: dependencies.identity, lists: dependencies.purchaseLists, tenders: dependencies.tenders,
                     views: views, secureCookies: configuration.secureCookies).register(on: router)
-    OversightController(transparency: dependencies.transparency, monitoring: MonitoringService(database: dependencies.database, identity: dependencies.identity),
+    OversightController(transparency: dependencies.transparency, flags: Recent(lifetime: configuration.summaryLifetime) { try await transparency.redFlags() },
+                        monitoring: MonitoringService(database: dependencies.database, identity: dependencies.identity),
                         identity: dependencies.identity, database: dependencies.database, views: views).register(on: router)
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
@@ -141,7 +143,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
                    awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
                    programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants,
-                   contracts: dependencies.contracts, contractPayments: dependencies.contractPayments).registerHandlers(on: api)
+                   contracts: dependencies.contracts, contractPayments: dependencies.contractPayments)
+        // Compact JSON: pretty-printing made encoding the largest cost of a list response.
+        .registerHandlers(on: api, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
     return router
 }
 

@@ -164,11 +164,11 @@ public struct BidService: Sendable {
         }
     }
 
-    /// The bidders of many tenders, of opened bids only (public once opened), by tender.
-    public func openedBidders(tenderIDs: [UUID]) async throws -> [UUID: [UUID]] {
+    /// The opened bids of many tenders as the public sees them (bidder and price, no proposal), by tender.
+    public func publicOpenedBids(tenderIDs: [UUID]) async throws -> [UUID: [OpenedBid]] {
         guard !tenderIDs.isEmpty else { return [:] }
-        let pairs = try await database.read { try await BidStore(connection: $0, logger: database.logger).openedBidders(tenderIDs: tenderIDs) }
-        return Dictionary(grouping: pairs, by: \.tender).mapValues { $0.map(\.bidder) }
+        let pairs = try await database.read { try await BidStore(connection: $0, logger: database.logger).publicOpenedBids(tenderIDs: tenderIDs) }
+        return Dictionary(grouping: pairs, by: \.tender).mapValues { $0.map(\.bid) }
     }
 
     /// The opened bids of a tender. Refused before opening; proposals only to those who may read them

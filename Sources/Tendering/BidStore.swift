@@ -82,14 +82,16 @@ struct BidStore {
             """, logger: logger)
     }
 
-    /// Who bid in these tenders, for the bids opened (sealed bids never show): (tender, bidder) pairs.
-    func openedBidders(tenderIDs: [UUID]) async throws -> [(tender: UUID, bidder: UUID)] {
-        var result: [(tender: UUID, bidder: UUID)] = []
-        for try await (tender, bidder) in try await connection.query("""
-            SELECT tender_id, bidder_id FROM tendering.bids
-            WHERE tender_id = ANY(\(tenderIDs)) AND opened_price_fen IS NOT NULL ORDER BY tender_id, opened_price_fen, submitted_at
-            """, logger: logger).decode((UUID, UUID).self) {
-            result.append((tender, bidder))
+    /// The opened bids of these tenders as the public sees them (bidder and price, no proposal; sealed
+    /// bids never show), by tender, lot and price.
+    func publicOpenedBids(tenderIDs: [UUID]) async throws -> [(tender: UUID, bid: OpenedBid)] {
+        var result: [(tender: UUID, bid: OpenedBid)] = []
+        for try await (tender, id, lot, bidder, price, submitted, commitment) in try await connection.query("""
+            SELECT tender_id, id, lot_id, bidder_id, opened_price_fen, submitted_at, commitment FROM tendering.bids
+            WHERE tender_id = ANY(\(tenderIDs)) AND opened_price_fen IS NOT NULL ORDER BY tender_id, lot_id, opened_price_fen, submitted_at
+            """, logger: logger).decode((UUID, UUID, UUID, UUID, Int64, Date, String).self) {
+            result.append((tender, OpenedBid(id: id, lotID: lot, bidderID: bidder, price: Money(minorUnits: price), proposal: nil,
+                                             submittedAt: submitted, commitment: commitment)))
         }
         return result
     }

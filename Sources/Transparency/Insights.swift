@@ -40,7 +40,11 @@ extension TransparencyService {
         var before: UUID?
         while true {
             let page = try await tenders.tenders(TenderQuery(before: before, limit: 100), by: nil)
-            for facts in try await facts(of: page.filter { [.awarded, .complete].contains($0.status) }) {
+            let batch = try await facts(of: page.filter { [.awarded, .complete].contains($0.status) })
+            let contractIDs = batch.flatMap { $0.contracts.map(\.contract.id) }
+            let measuredOutcomes = try await contracts.outcomes(of: contractIDs)
+            let surveys = try await contracts.satisfaction(of: contractIDs)
+            for facts in batch {
                 let tender = facts.tender
                 if buyers[tender.buyerID] == nil { buyers[tender.buyerID] = try await identity.organisation(id: tender.buyerID) }
                 for award in facts.awards {
@@ -56,14 +60,13 @@ extension TransparencyService {
                     let paid = contract.claims.filter { $0.status == .paid }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
                         - contract.recoveries.filter { $0.status == .repaid }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
                     byYear[calendar.year(of: contract.contract.signedAt ?? contract.contract.createdAt), default: (0, 0)].1 += paid
-                    let measured = try await database.read { try await self.contracts.outcomes(of: contract.contract.id, on: $0) }.filter { $0.decision != nil }
+                    let measured = (measuredOutcomes[contract.contract.id] ?? []).filter { $0.decision != nil }
                     if !measured.isEmpty {
                         let target = measured.reduce(0) { $0 + $1.targets.values.reduce(0, +) }
                         let verified = measured.reduce(0) { $0 + $1.verified.values.reduce(0, +) }
                         outcomes.append(.init(key: contract.contract.reference, label: contract.contract.title, value: Int64(verified), secondary: Int64(target)))
                     }
-                    let survey = try await contracts.satisfaction(of: contract.contract.id)
-                    if let satisfied = survey.satisfied {
+                    if let survey = surveys[contract.contract.id], let satisfied = survey.satisfied {
                         satisfaction.append(.init(key: contract.contract.reference, label: contract.contract.title, value: Int64(satisfied.hundredths),
                                                   secondary: Int64(survey.answers)))
                     }

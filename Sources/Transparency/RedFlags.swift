@@ -1,3 +1,4 @@
+import Algorithms
 import Core
 import Delivery
 import Foundation
@@ -138,9 +139,12 @@ extension TransparencyService {
         var before: UUID?
         while true {
             let page = try await tenders.tenders(TenderQuery(before: before, limit: 100), by: nil)
-            for tender in page where [.awarded, .complete].contains(tender.status) {
-                let decided = try await awards.awards(tenderID: tender.id, by: nil)
-                let opened = try await bids.openedBids(tenderID: tender.id, by: nil)
+            let decidedTenders = page.filter { [.awarded, .complete].contains($0.status) }
+            let pageAwards = Dictionary(grouping: try await awards.publicAwards(of: decidedTenders.map(\.id)), by: \.tenderID)
+            let pageBids = try await bids.publicOpenedBids(tenderIDs: decidedTenders.map(\.id))
+            for tender in decidedTenders {
+                let decided = pageAwards[tender.id] ?? []
+                let opened = pageBids[tender.id] ?? []
                 flags += RedFlagRulebook.singleBidder(tender, awards: decided, bids: opened)
                 flags += RedFlagRulebook.abnormallyLowAccepted(tender, awards: decided, bids: opened)
                 awardsByBuyer += decided.map { ($0, tender.buyerID, calendar.year(of: $0.decidedAt)) }
@@ -150,9 +154,12 @@ extension TransparencyService {
         }
         flags += RedFlagRulebook.dominantSuppliers(awardsByBuyer, rules: rules)
         // Contracts: the late and the unpublished are read as the platform (the public does not see the unpublished).
-        for contract in try await contracts.signedContracts() {
-            if let late = RedFlagRulebook.latePublication(contract, now: clock.now(), calendar: calendar) { flags.append(late) }
-            flags += RedFlagRulebook.paymentsBeforeSignOff(contract, claims: try await payments.statement(of: contract.id).claims, calendar: calendar)
+        for batch in try await contracts.signedContracts().chunks(ofCount: 500) {
+            let claims = try await payments.money(of: batch.map(\.id)).claims
+            for contract in batch {
+                if let late = RedFlagRulebook.latePublication(contract, now: clock.now(), calendar: calendar) { flags.append(late) }
+                flags += RedFlagRulebook.paymentsBeforeSignOff(contract, claims: claims[contract.id] ?? [], calendar: calendar)
+            }
         }
         flags += RedFlagRulebook.splitPurchases(try await allLines(), rules: rules)
         return flags

@@ -81,7 +81,7 @@ public struct TransparencyService: Sendable {
     /// of record for the whole batch.
     func facts(of tenders: [Tender]) async throws -> [TenderFacts] {
         let awards = Dictionary(grouping: try await self.awards.publicAwards(of: tenders.map(\.id)), by: \.tenderID)
-        let bidders = try await bids.openedBidders(tenderIDs: tenders.filter(\.isOpened).map(\.id))
+        let bidders = try await bids.publicOpenedBids(tenderIDs: tenders.filter(\.isOpened).map(\.id)).mapValues { $0.map(\.bidderID) }
         let (published, amendments) = try await contracts.publishedContracts(awardIDs: awards.values.flatMap { $0.map(\.id) })
         let contractIDs = published.map(\.id)
         let milestones = Dictionary(grouping: contractIDs.isEmpty ? [] : try await contracts.milestones(of: contractIDs), by: \.contractID)

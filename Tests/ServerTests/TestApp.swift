@@ -17,6 +17,7 @@ enum TestApp {
         var configuration = AppConfiguration()
         configuration.webDirectory = TestDatabase.packageRoot + "/Web"
         configuration.contractsDirectory = TestDatabase.packageRoot + "/Contracts"
+        configuration.summaryLifetime = .zero
         return configuration
     }
 

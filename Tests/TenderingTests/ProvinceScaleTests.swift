@@ -47,7 +47,7 @@ struct ProvinceScaleTests {
             let generated = try #require(page.first { $0.reference.contains("-S") })
             #expect(generated.lots.count == 1 && generated.isOpened)
             let bids = try await BidService(database: database, identity: world.identity, sealer: .random()).openedBids(tenderID: generated.id, by: nil)
-            #expect((5...13).contains(bids.count))
+            #expect((5...14).contains(bids.count))
         }
     }
 }

@@ -8,12 +8,14 @@ import Transparency
 /// The public dashboards: spend, outcomes, satisfaction and concentration, as server-drawn SVG charts
 /// with the same figures in a table and as CSV.
 struct InsightsController {
-    let transparency: TransparencyService
+    let insights: Recent<Insights>
     let catalogue: PurchaseCatalogueService
     let incubation: IncubationService
     let views: Views
 
     static let charts = ["category", "jurisdiction", "year", "outcomes", "satisfaction", "suppliers", "funnel"]
+    /// The most rows a chart draws on the page.
+    static let pageRows = 30
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/insights", use: show)
@@ -49,10 +51,12 @@ struct InsightsController {
     }
 
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let insights = try await transparency.insights()
+        let insights = try await insights.value()
         var sections: [[String: Any]] = []
         for chart in Self.charts {
-            let rows = try await rows(chart, insights, context)
+            let all = try await rows(chart, insights, context)
+            // Per-contract charts grow with the province: the page draws the largest, the CSV keeps all.
+            let rows = all.count > Self.pageRows ? Array(all.sorted { ($0.secondary ?? $0.value) > ($1.secondary ?? $1.value) }.prefix(Self.pageRows)) : all
             let title = views.text("insights_\(chart)", context)
             // The incubation funnel is drawn as on the incubator's board.
             let svg = chart == "funnel"
@@ -60,7 +64,8 @@ struct InsightsController {
                 : BarChart(rows: rows, title: title).svg()
             sections.append(["key": chart, "title": title, "about": views.text("insights_\(chart)_about", context), "empty": rows.isEmpty,
                              "svg": svg,
-                             "rows": rows.map { ["label": $0.label, "value": $0.valueText] }])
+                             "rows": rows.map { ["label": $0.label, "value": $0.valueText] },
+                             "more": all.count > rows.count ? Views.fill(views.text("insights_more", context), [String(rows.count), String(all.count)]) : ""])
         }
         return views.page("insights", title: views.text("insights_title", context),
                           data: ["sections": sections, "awarded": Money(minorUnits: insights.awarded).formatted], request: request, context: context)
@@ -70,7 +75,7 @@ struct InsightsController {
     func csv(_ request: Request, context: AppRequestContext) async throws -> Response {
         let name = context.parameters.get("chart") ?? ""
         guard name.hasSuffix(".csv"), Self.charts.contains(String(name.dropLast(4))) else { throw DomainError.notFound("no such chart") }
-        let rows = try await rows(String(name.dropLast(4)), try await transparency.insights(), context)
+        let rows = try await rows(String(name.dropLast(4)), try await insights.value(), context)
         let quote = { (text: String) in "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let lines = ["label,value,figure,second"] + rows.map { [quote($0.label), String($0.value), quote($0.valueText), $0.secondary.map(String.init) ?? ""].joined(separator: ",") }
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],

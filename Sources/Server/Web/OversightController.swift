@@ -10,6 +10,7 @@ import Transparency
 /// linked to its evidence.
 struct OversightController {
     let transparency: TransparencyService
+    let flags: Recent<[RedFlag]>
     let monitoring: MonitoringService
     let identity: IdentityService
     let database: Database
@@ -27,7 +28,7 @@ struct OversightController {
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         guard actor.has(.overseer) || actor.has(.admin) else { throw DomainError.forbidden("only overseers and administrators see the red flags") }
-        let all = try await transparency.redFlags()
+        let all = try await flags.value()
         // Overseers see the buyers of their jurisdiction and below; administrators every one.
         var visible: Set<UUID> = []
         for buyer in Set(all.map(\.buyerID)) {
