@@ -134,8 +134,13 @@ public struct ContractPaymentService: ContractFunding {
     /// Claims not rejected, less recoveries repaid.
     private func claimed(_ contractID: UUID, _ connection: PostgresConnection) async throws -> Money {
         let store = store(connection)
-        let claimed = try await store.claims(of: contractID).filter { $0.status != .rejected }.reduce(0) { $0 + $1.amount.minorUnits }
-        let repaid = try await store.recoveries(of: contractID).filter { $0.status == .repaid }.reduce(0) { $0 + $1.amount.minorUnits }
+        return Self.claimed(try await store.claims(of: contractID), try await store.recoveries(of: contractID))
+    }
+
+    /// What was claimed (and not rejected), less what was repaid.
+    static func claimed(_ claims: [Claim], _ recoveries: [Recovery]) -> Money {
+        let claimed = claims.filter { $0.status != .rejected }.reduce(0) { $0 + $1.amount.minorUnits }
+        let repaid = recoveries.filter { $0.status == .repaid }.reduce(0) { $0 + $1.amount.minorUnits }
         return Money(minorUnits: claimed - repaid)
     }
 
@@ -154,9 +159,15 @@ public struct ContractPaymentService: ContractFunding {
             let contract = try await records(connection).contract(contractID)
             var commitment: Commitment?
             if let id = contract?.commitmentID { commitment = try await LedgerStore(connection: connection, logger: database.logger).commitment(id: id) }
-            return ContractStatement(rateCard: try await store.rateCard(of: contractID), calculation: try await calculate(contractID, connection),
-                                     claims: try await store.claims(of: contractID), recoveries: try await store.recoveries(of: contractID),
-                                     commitment: commitment)
+            // Each record read once: the calculation works on the same card, claims and recoveries the statement shows.
+            let card = try await store.rateCard(of: contractID)
+            let (claims, recoveries) = (try await store.claims(of: contractID), try await store.recoveries(of: contractID))
+            var calculation: PaymentCalculation?
+            if let card {
+                calculation = PaymentCalculator.calculate(card: card, outcomes: try await records(connection).outcomes(of: contractID),
+                                                          claimed: Self.claimed(claims, recoveries))
+            }
+            return ContractStatement(rateCard: card, calculation: calculation, claims: claims, recoveries: recoveries, commitment: commitment)
         }
     }
 

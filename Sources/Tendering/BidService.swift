@@ -174,7 +174,13 @@ public struct BidService: Sendable {
     /// The opened bids of a tender. Refused before opening; proposals only to those who may read them
     /// (the buyer's staff, overseers, and evaluators seated as independent).
     public func openedBids(tenderID: UUID, by actor: Actor?) async throws -> [OpenedBid] {
-        let tender = try await TenderService(database: database, identity: identity, clock: clock).tender(id: tenderID, by: actor)
+        try await openedBids(of: try await TenderService(database: database, identity: identity, clock: clock).tender(id: tenderID, by: actor), by: actor)
+    }
+
+    /// The same, for a tender the caller has just read with `TenderService.tender(id:by:)` as this actor
+    /// (a page showing the tender and its bids reads it once).
+    public func openedBids(of tender: Tender, by actor: Actor?) async throws -> [OpenedBid] {
+        let tenderID = tender.id
         guard tender.isOpened else {
             throw DomainError.forbidden("bids are sealed until they are opened at the tendering deadline"
                                         + (tender.periods.map { " (\(WorkingCalendar().describe($0.tenderEnd)), Beijing time)" } ?? ""))

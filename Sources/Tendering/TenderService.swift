@@ -60,8 +60,12 @@ public struct TenderService: Sendable {
 
     /// The questions of a tender with their answers; never who asked.
     public func questions(tenderID: UUID, by actor: Actor?) async throws -> [Question] {
-        _ = try await tender(id: tenderID, by: actor)
-        return try await database.read { try await store($0).questions(of: tenderID) }
+        try await questions(of: try await tender(id: tenderID, by: actor))
+    }
+
+    /// The questions of a tender the caller has just read with `tender(id:by:)` (so may see).
+    public func questions(of tender: Tender) async throws -> [Question] {
+        try await database.read { try await store($0).questions(of: tender.id) }
     }
 
     /// What the tender takes at this moment, by the service's clock: what pages offer to do.

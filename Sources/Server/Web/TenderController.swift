@@ -153,7 +153,7 @@ struct TenderController {
                 .replacingOccurrences(of: "{enquiry}", with: String(tender.terms.enquiryDays))
                 .replacingOccurrences(of: "{tendering}", with: String(tender.terms.tenderingDays))
         }
-        data["questions"] = try await tenders.questions(tenderID: tender.id, by: actor).map { q -> [String: Any] in
+        data["questions"] = try await tenders.questions(of: tender).map { q -> [String: Any] in
             ["questionId": q.id.lowercased, "text": q.text, "askedAt": calendar.describe(q.askedAt), "answer": q.answer ?? "",
              "answered": q.answer != nil, "lot": q.lotID.flatMap { lotNumbers[$0] }.map { "\(views.text("tender_lot", context)) \($0)" } ?? ""]
         }
@@ -181,7 +181,7 @@ struct TenderController {
             }
         }
         if tender.isOpened {
-            let opened = try await bids.openedBids(tenderID: tender.id, by: actor)
+            let opened = try await bids.openedBids(of: tender, by: actor)
             let bidders = try await identity.organisations(ids: Set(opened.map(\.bidderID)))
             let cited = try await suppliers.citedDocuments(of: opened)
             data["opened"] = opened.map { bid -> [String: Any] in
