@@ -186,6 +186,9 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         say("publishing the province's OCDS releases (the first export syncs the queue)")
         publish_seconds, publish_memory, out = timed_child([SPOKES, "ocds", "export", "--output", os.path.join(folder, "first.json")])
+        if "publish_seconds" not in facts:  # only the run that loaded the province had a queue to publish
+            facts.update(publish_seconds=publish_seconds, publish_memory_mb=publish_memory)
+            json.dump(facts, open(DATA + ".loaded", "w"))
         say("timing the bulk export")
         export_seconds, export_memory, out = timed_child([SPOKES, "ocds", "export", "--output", os.path.join(folder, "export.json")])
         released = int(re.search(r"Wrote (\d+) releases", out).group(1))
@@ -242,7 +245,8 @@ def main():
               f"- Start-up to ready on the running cluster: {', '.join(f'{s * 1000:.0f}' for s in starts)} ms (median {statistics.median(starts) * 1000:.0f} ms; goal ≤ 1,000 ms)",
               f"- Memory: {idle:.0f} MB idle after start, {peak:.0f} MB peak under load (goal ≤ 150 MB)", "",
               "## OCDS", "",
-              f"- Publishing the province's releases (the first export syncs the queue the load filled): {publish_seconds:.0f} s, peak memory {publish_memory:.0f} MB",
+              f"- Publishing the province's releases (the export after the load syncs the queue it filled): {facts['publish_seconds']:.0f} s, "
+              f"peak memory {facts['publish_memory_mb']:.0f} MB",
               f"- Bulk export of {released:,} releases ({export_bytes / 2**20:.0f} MB): {export_seconds:.1f} s, {released / export_seconds:,.0f} releases/s, "
               f"peak memory {export_memory:.0f} MB (goals ≥ 20,000 releases/s, ≤ 150 MB)", ""]
     lines += ["## The SQL of each request", "", "What pgbench ran for each endpoint, one transaction per request:", ""]
