@@ -112,11 +112,16 @@ public struct TransparencyService: Sendable {
             // One publisher at a time per ocid, so two instances cannot both append the same change.
             try await store.lock(ocids)
             let latest = try await store.latest(ocids: ocids)
+            let changed = digested.filter { latest[$0.0.ocid]?.digest != $0.1 }
+            // The tags compare with the previous release: read only those of the releases that changed.
+            let previousIDs = changed.compactMap { built, _ in latest[built.ocid].map { "\(built.ocid)-\($0.number)" } }
+            let previousText = previousIDs.isEmpty ? [:] : try await store.releases(ids: previousIDs)
             var appended = 0
-            for (built, digest) in digested where latest[built.ocid]?.digest != digest {
+            for (built, digest) in changed {
                 var release = built
                 let previous = latest[release.ocid]
-                let earlier = try previous.map { try JSONDecoder().decode(Release.self, from: Data($0.release.utf8)) }
+                let earlier = try previous.flatMap { previousText["\(release.ocid)-\($0.number)"] }
+                    .map { try JSONDecoder().decode(Release.self, from: Data($0.utf8)) }
                 release.id = "\(release.ocid)-\((previous?.number ?? 0) + 1)"
                 release.date = ReleaseBuilder.timestamp(clock.now())
                 release.tag = Self.tags(release, since: earlier)

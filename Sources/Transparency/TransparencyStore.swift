@@ -14,14 +14,26 @@ struct TransparencyStore {
         try await connection.query("SELECT count(pg_advisory_xact_lock(hashtext(o))) FROM unnest(\(ocids)::text[]) AS o", logger: logger)
     }
 
-    /// The last release of each of these ocids: its number (from its id), digest and text.
-    func latest(ocids: [String]) async throws -> [String: (number: Int, digest: String, release: String)] {
-        var result: [String: (number: Int, digest: String, release: String)] = [:]
-        for try await (ocid, id, digest, release) in try await connection.query("""
-            SELECT DISTINCT ON (ocid) ocid, release_id, digest, release::text FROM transparency.releases
+    /// The last release of each of these ocids: its number (from its id) and digest, its text left in
+    /// the database (most releases compared turn out unchanged).
+    func latest(ocids: [String]) async throws -> [String: (number: Int, digest: String)] {
+        var result: [String: (number: Int, digest: String)] = [:]
+        for try await (ocid, id, digest) in try await connection.query("""
+            SELECT DISTINCT ON (ocid) ocid, release_id, digest FROM transparency.releases
             WHERE ocid = ANY(\(ocids)) ORDER BY ocid, seq DESC
-            """, logger: logger).decode((String, String, String, String).self) {
-            result[ocid] = (Int(id.split(separator: "-").last ?? "") ?? 0, digest, release)
+            """, logger: logger).decode((String, String, String).self) {
+            result[ocid] = (Int(id.split(separator: "-").last ?? "") ?? 0, digest)
+        }
+        return result
+    }
+
+    /// The text of these releases, by id.
+    func releases(ids: [String]) async throws -> [String: String] {
+        var result: [String: String] = [:]
+        for try await (id, release) in try await connection.query("""
+            SELECT release_id, release::text FROM transparency.releases WHERE release_id = ANY(\(ids))
+            """, logger: logger).decode((String, String).self) {
+            result[id] = release
         }
         return result
     }
