@@ -186,8 +186,7 @@ struct ProvincePlan: Sendable {
         let budget = Int64(50_000 + random.next() % 750_000) * 100
         var tender = GeneratedTender(index: i, status: status, buyer: buyerID(i % buyerCount), created: published - 3 * day, published: published,
                                      code: code.0, title: "\(code.1)（第\(i + 1)号）", budgetFen: budget)
-        let opened = ["evaluation", "awarded", "complete", "unsuccessful"].contains(status)
-        if opened {
+        if GeneratedTender.openedStatuses.contains(status) {
             let count = status == "unsuccessful" ? 1 : 5 + Int(random.next() % 10)
             let step = size.socialOrganisations > 2_000 ? 131 : 1
             let first = Int(random.next() % UInt64(size.socialOrganisations))
@@ -198,7 +197,7 @@ struct ProvincePlan: Sendable {
             }
         }
         if status == "complete" {
-            let winner = tender.bids.min { $0.priceFen < $1.priceFen }!
+            let winner = tender.winner!
             let signed = [0: "draft", 13: "completed", 14: "completed", 15: "completed", 16: "completed", 17: "completed", 18: "completed", 19: "completed"][i % 20] ?? "signed"
             let starts = tender.standstillEnd + 10 * day
             let elapsed = max(0, now.timeIntervalSince(starts) / (73 * day))
@@ -224,7 +223,7 @@ struct ProvincePlan: Sendable {
         let terms = #"{"lots": [], "title": "\#(t.title)", "criteria": [{"name": "服务方案与专业性", "weight": 40}, {"name": "团队与同类项目经验", "weight": 20}, {"name": "绩效目标与评估方法", "weight": 10}], "procedure": "open", "description": "为辖区居民提供\#(t.title)。", "eligibility": {"minimumRating": 3, "reservedForStages": []}, "enquiryDays": 3, "minimumBids": 2, "priceWeight": 30, "justification": "", "tenderingDays": 5, "evaluationDays": 5, "standstillDays": 5, "invitedSuppliers": [], "bidsMayExceedBudget": false}"#
         let s = t.status
         let isPublished = s != "draft"
-        let opened = ["evaluation", "awarded", "complete", "unsuccessful"].contains(s)
+        let opened = t.isOpened
         let awarded = ["awarded", "complete"].contains(s)
         let next: Date? = switch s {
         case "enquiries": t.enquiryEnd
@@ -258,7 +257,7 @@ struct ProvincePlan: Sendable {
     }
 
     func awardRow(_ t: GeneratedTender) -> [String?]? {
-        guard ["awarded", "complete"].contains(t.status), let winner = t.bids.min(by: { $0.priceFen < $1.priceFen }) else { return nil }
+        guard ["awarded", "complete"].contains(t.status), let winner = t.winner else { return nil }
         return [t.awardID.lowercased, t.id.lowercased, t.lotID.lowercased, winner.id.lowercased, winner.bidder.lowercased, String(winner.priceFen),
                 winner.id.lowercased, "综合得分最高", t.buyer.lowercased, CopyText.time(t.awardedAt), t.status == "complete" ? CopyText.time(t.standstillEnd) : nil]
     }
@@ -350,7 +349,7 @@ struct ProvincePlan: Sendable {
         chains.append(GeneratedChain(AuditEntity("purchase_line", t.lineID), [("purchase_line.created", t.created - 30 * Self.day, t.buyer)]))
         var tenderEvents: [(String, Date, UUID)] = [("tender.draft_created", t.created, t.buyer)]
         if t.status != "draft" { tenderEvents.append(("tender.published", t.published, t.buyer)) }
-        if ["evaluation", "awarded", "complete", "unsuccessful"].contains(t.status) {
+        if t.isOpened {
             tenderEvents.append((t.status == "unsuccessful" ? "tender.unsuccessful" : "tender.bids_opened", t.tenderEnd, system))
         }
         if ["awarded", "complete"].contains(t.status) { tenderEvents.append(("tender.awarded", t.awardedAt, t.buyer)) }
@@ -420,6 +419,10 @@ struct GeneratedTender: Sendable {
     var bids: [GeneratedBid] = []
     var contract: GeneratedContract?
 
+    static let openedStatuses: Set = ["evaluation", "awarded", "complete", "unsuccessful"]
+    var isOpened: Bool { Self.openedStatuses.contains(status) }
+    /// The lowest price wins (the generated tenders score on price).
+    var winner: GeneratedBid? { bids.min { $0.priceFen < $1.priceFen } }
     var enquiryEnd: Date { published + 3 * ProvincePlan.day }
     var tenderEnd: Date { published + 8 * ProvincePlan.day }
     var awardedAt: Date { tenderEnd + 4 * ProvincePlan.day }
