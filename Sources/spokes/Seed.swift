@@ -13,6 +13,10 @@ struct Seed: AsyncParsableCommand {
     @Option(name: .customLong("seed-dir"), help: "Folder with the demo data files.") var seedDirectory = "seed"
     @Option(help: "Also generate a province beside the demo: province (50,000 tenders) or town (500).") var scale: String?
 
+    func validate() throws {
+        if let scale, ScaleSize.named(scale) == nil { throw ValidationError("--scale must be province or town, not \(scale)") }
+    }
+
     func run() async throws {
         let settings = try await Settings.load(common)
         let seed = try IdentitySeed.load(from: seedDirectory + "/identity.json")
@@ -23,8 +27,7 @@ struct Seed: AsyncParsableCommand {
             try await Migrator(database: database).migrate()
             for line in try await DemoData.load(into: database, from: seedDirectory, policy: policy, tenders: sealer) { print(line) }
             if let scale {
-                guard let size = ScaleSize.named(scale) else { throw ValidationError("--scale must be province or town") }
-                try await ProvinceScale.load(into: database, size: size) { print("scale: \($0)") }
+                try await ProvinceScale.load(into: database, size: ScaleSize.named(scale)!) { print("scale: \($0)") }
             }
         }
         print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")
