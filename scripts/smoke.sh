@@ -2,7 +2,8 @@
 # End-to-end check of the built `spokes` binary, as a newcomer would use it:
 #  1. embedded cluster: seed, serve, pages in Chinese and English, every demo user signs in through
 #     the page and through the API, `audit verify` passes and then fails on a hand-altered event,
-#     SIGTERM stops the server and the cluster it started;
+#     SIGTERM stops the server and the cluster it started, `db backup` and `db restore` bring back the
+#     data as it was;
 #  2. DATABASE_URL: `migrate && seed && serve` against a server Spokes did not start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,6 +112,8 @@ check "a malformed body is a 400, not a 500" sh -c "curl -s -o /dev/null -w '%{h
 SPOKES_PASSWORD="another long password" check "users create adds a user" "$SPOKES" users create --username smoke --display-name Smoke \
     --organisation "$(python3 -c 'import json; print(json.load(open("seed/identity.json"))["organisations"][1]["creditCode"])')" --roles buyer
 check "audit verify passes on fresh data" "$SPOKES" audit verify
+check "db backup writes a backup while the server runs" "$SPOKES" db backup "$work/demo.dump"
+check "db restore is refused while the server is connected" sh -c "! '$SPOKES' db restore '$work/demo.dump'"
 "$SPOKES" db psql -- -q -c "ALTER TABLE audit.events DISABLE TRIGGER events_append_only" \
     -c "UPDATE audit.events SET action = 'forged' WHERE id = 3" >/dev/null
 check "audit verify fails on a hand-altered event" sh -c "! '$SPOKES' audit verify"
@@ -119,6 +122,8 @@ kill -TERM "$server"
 wait "$server" || true
 server=""
 check "SIGTERM stops the cluster the server started" sh -c "! '$SPOKES' db status"
+check "db restore puts the backup (taken before the event was altered) in place" "$SPOKES" db restore "$work/demo.dump"
+check "audit verify passes on the restored database" "$SPOKES" audit verify
 
 # 2. An external server: the same cluster, started by hand and named by DATABASE_URL.
 "$SPOKES" db start >/dev/null

@@ -5,7 +5,7 @@ import Store
 struct DB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db", abstract: "Manage the embedded PostgreSQL cluster.",
-        subcommands: [Start.self, Stop.self, Status.self, Psql.self])
+        subcommands: [Start.self, Stop.self, Status.self, Psql.self, Backup.self, Restore.self])
 
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Initialise (first time) and start the embedded cluster.")
@@ -66,6 +66,41 @@ struct DB: AsyncParsableCommand {
             let argv = command.map { strdup($0) } + [nil]
             execvp("psql", argv)
             throw UserFacingError(description: "could not start psql (install it with: apt-get install -y postgresql-client)")
+        }
+    }
+
+    struct Backup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the whole database to FILE (pg_dump custom format). Keep the bid secret with it: sealed bids need it.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The file to write.") var file: String
+
+        func run() async throws {
+            let settings = try await Settings.load(common)
+            try await settings.withConfiguration { configuration in
+                try DatabaseBackup(configuration: configuration, logger: settings.logger).backup(to: file)
+            }
+            print("Backed up to \(file).")
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the database with the backup in FILE. Stop the server first; the database replaced is kept under another name.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "A file written by spokes db backup.") var file: String
+
+        func run() async throws {
+            let settings = try await Settings.load(common)
+            let stamp = String(Int(Date().timeIntervalSince1970))
+            let report = try await settings.withConfiguration { configuration in
+                let backup = DatabaseBackup(configuration: configuration, logger: settings.logger)
+                let kept = try await backup.replace(from: file, stamp: stamp)
+                print("Restored \(file). The database it replaced is kept as \(kept); drop it when you no longer need it.")
+                return try await Database.with(configuration, logger: settings.logger) { try await AuditVerifier(database: $0).verify() }
+            }
+            print("Checked \(report.chains) audit chains with \(report.events) events: \(report.isIntact ? "every chain is intact" : "\(report.failures.count) failures; run spokes audit verify").")
+            if !report.isIntact { throw ExitCode(1) }
         }
     }
 }

@@ -83,10 +83,16 @@ struct Settings {
 
     /// Runs `body` with a live database, then shuts the client (and a cluster it started) down.
     func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
+        try await withConfiguration { try await Database.with($0, logger: logger, body) }
+    }
+
+    /// Runs `body` with the database's client configuration, starting the embedded cluster for it
+    /// when it was not running (and stopping it again afterwards).
+    func withConfiguration<T: Sendable>(_ body: (PostgresClient.Configuration) async throws -> T) async throws -> T {
         let (configuration, started) = try await prepareDatabase()
         let result: Result<T, any Error>
         do {
-            result = .success(try await Database.with(configuration, logger: logger, body))
+            result = .success(try await body(configuration))
         } catch {
             result = .failure(error)
         }

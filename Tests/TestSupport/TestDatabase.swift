@@ -45,6 +45,12 @@ public enum TestDatabase {
 
     /// Runs `body` against a database of its own, dropped afterwards.
     public static func with<T: Sendable>(_ template: Template = .demo, _ body: @Sendable (Database) async throws -> T) async throws -> T {
+        try await with(template) { database, _ in try await body(database) }
+    }
+
+    /// Like `with`, also handing over the database's client configuration (for the PostgreSQL programs).
+    public static func with<T: Sendable>(_ template: Template = .demo,
+                                         _ body: @Sendable (Database, PostgresClient.Configuration) async throws -> T) async throws -> T {
         let server = try await shared.value
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await server.admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template.rawValue)"), logger: logger)
@@ -53,7 +59,7 @@ public enum TestDatabase {
         configuration.options.maximumConnections = 4
         let result: Result<T, any Error>
         do {
-            result = .success(try await Database.with(configuration, logger: logger, body))
+            result = .success(try await Database.with(configuration, logger: logger) { try await body($0, configuration) })
         } catch {
             result = .failure(error)
         }
