@@ -10,6 +10,8 @@ public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case invalid = "validation"
         case locked
         case rateLimited = "rate-limited"
+        /// A request or file over its size limit (413).
+        case tooLarge = "too-large"
     }
 
     public var kind: Kind

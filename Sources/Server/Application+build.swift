@@ -93,6 +93,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity))
     router.add(middleware: CSRFTokenMiddleware(secureCookies: configuration.secureCookies))
     router.add(middleware: ErrorMiddleware(views: views))
+    router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: CSRFCheckMiddleware())
     router.add(middleware: FileMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
 

@@ -51,6 +51,7 @@ struct Problem: Error, Encodable {
             case 403: .forbidden
             case 404: .notFound
             case 409: .conflict
+            case 413: .tooLarge
             case 422: .invalid
             default: .badRequest
             }
@@ -81,6 +82,7 @@ struct Problem: Error, Encodable {
         case .invalid: .unprocessableContent
         case .locked: .tooManyRequests
         case .rateLimited: .tooManyRequests
+        case .tooLarge: .contentTooLarge
         }
         self.init(error.kind, status: status, detail: error.detail, errors: error.fields, retryAfter: error.retryAfter)
     }

@@ -98,7 +98,7 @@ extension APIHandler {
         do {
             return try await Data(collecting: body, upTo: maximumImportBytes)
         } catch {
-            throw DomainError.badRequest("The file is larger than \(maximumImportBytes / 1024 / 1024) MB.")
+            throw DomainError(.tooLarge, "The file is larger than \(maximumImportBytes / 1024 / 1024) MB.")
         }
     }
 }

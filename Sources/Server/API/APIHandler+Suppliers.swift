@@ -29,7 +29,7 @@ extension APIHandler {
         do {
             data = try await Data(collecting: body, upTo: SupplierDocument.maximumSize + 1)
         } catch {
-            throw DomainError.invalid([FieldError("file", "is larger than \(SupplierDocument.maximumSize / 1024 / 1024) MB")])
+            throw DomainError(.tooLarge, "The file is larger than \(SupplierDocument.maximumSize / 1024 / 1024) MB.", fields: [FieldError("file", "is larger than \(SupplierDocument.maximumSize / 1024 / 1024) MB")])
         }
         let document = try await suppliers.upload(by: try signedIn(), title: input.query.title,
                                                   category: DocumentCategory(rawValue: input.query.category.rawValue) ?? .other,

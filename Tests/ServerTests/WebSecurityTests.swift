@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Server
+import TestSupport
+import Testing
+
+@Suite("Web security")
+struct WebSecurityTests {
+    /// Every `<form method="post">…</form>` in the templates.
+    static func postForms() throws -> [(template: String, form: String)] {
+        let folder = TestDatabase.packageRoot + "/Web/templates"
+        var forms: [(String, String)] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where name.hasSuffix(".mustache") {
+            let text = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+            for match in text.matches(of: /(?s)<form\b[^>]*>.*?<\/form>/) {
+                let form = String(match.output)
+                if form.prefix(while: { $0 != ">" }).lowercased().contains(#"method="post""#) { forms.append((name, form)) }
+            }
+        }
+        return forms
+    }
+
+    @Test("every form that posts carries the CSRF token")
+    func everyFormHasTheToken() throws {
+        let forms = try Self.postForms()
+        #expect(forms.count > 60, "the scan finds the forms (\(forms.count))")
+        for (template, form) in forms {
+            #expect(form.contains(#"<input type="hidden" name="_csrf" value="{{csrf}}">"#), "\(template): \(form.prefix(120))")
+        }
+    }
+
+    @Test("HSTS is sent only behind TLS (secure cookies), with the other headers")
+    func strictTransportSecurity() async throws {
+        try await TestApp.run { client, _ in
+            let plain = try await client.json(.get, "/").headers
+            #expect(plain[HTTPField.Name("Strict-Transport-Security")!] == nil)
+        }
+        let configuration = { var c = TestApp.configuration; c.secureCookies = true; return c }()
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let router = try await buildRouter(AppDependencies(database: database, identity: world.identity, sealer: .random(),
+                                                               configuration: configuration))
+            try await Application(router: router).test(.router) { client in
+                for uri in ["/", "/api/v1/tenders", "/nowhere"] {
+                    let headers = try await client.json(.get, uri).headers
+                    #expect(headers[HTTPField.Name("Strict-Transport-Security")!]?.hasPrefix("max-age=31536000") == true, "\(uri)")
+                    #expect(headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", "\(uri)")
+                    #expect(headers[.setCookie]?.contains("Secure") != false, "\(uri)")
+                }
+            }
+        }
+    }
+
+    @Test("an upload over the limit, or JSON over 1 MB, is refused with 413, on the page and on the API, and nothing is stored")
+    func uploadLimit() async throws {
+        try await TestApp.run { client, _ in
+            let tooBig = Data(repeating: 0x25, count: 12 * 1024 * 1024)
+            let ngo = Browser(client)
+            _ = try await ngo.signIn("ngo")
+            let page = try await ngo.upload("/supplier/documents", fields: [("title", "过大"), ("category", "proposal")],
+                                            file: tooBig, filename: "big.pdf")
+            #expect(page.status == .contentTooLarge)
+            #expect(page.html.contains("<html"), "a readable page, not a bare status")
+
+            let token = try await client.token("ngo")
+            let before = try await client.list("/api/v1/my-documents", token: token).count
+            let api = try await client.execute(uri: "/api/v1/my-documents?title=big&category=registration&filename=a.pdf", method: .post,
+                                               headers: [.authorization: "Bearer \(token)", .contentType: "application/octet-stream"],
+                                               body: ByteBuffer(data: tooBig)) { ($0.status, $0.headers, String(buffer: $0.body)) }
+            #expect(api.0 == .contentTooLarge)
+            #expect(api.1[.contentType]?.hasPrefix("application/problem+json") == true, "\(api.2.prefix(200))")
+            #expect(try await client.list("/api/v1/my-documents", token: token).count == before)
+
+            // JSON is limited to 1 MB before the generated layer (which sets no limit) reads it.
+            let finance = try await client.token("finance")
+            let tenders = try await client.list("/api/v1/tenders?status=draft", token: finance).count
+            let padding = String(repeating: "x", count: 2 * 1024 * 1024)
+            let json = try await client.json(.post, "/api/v1/tenders", token: finance, body: #"{"title": "\#(padding)"}"#)
+            #expect(json.status == .contentTooLarge && json.json?["type"] as? String == "urn:spokes:problem:too-large")
+            #expect(try await client.list("/api/v1/tenders?status=draft", token: finance).count == tenders)
+        }
+    }
+}
