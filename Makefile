@@ -3,7 +3,9 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SPOKES = .build/debug/spokes
 PORT ?= 8080
 
-.PHONY: run test setup build seed db-stop clean bench bench-province bench-search bench-bids
+LIVE_PY = .build/live-venv/bin/python
+
+.PHONY: run test test-live test-faults live-setup setup build seed db-stop clean bench bench-province bench-search bench-bids
 
 setup:
 	@scripts/setup.sh
@@ -18,11 +20,20 @@ run: build
 	@echo "Spokes is starting on http://127.0.0.1:$(PORT) (Ctrl-C stops it and its database)."
 	$(SPOKES) serve --port $(PORT)
 
-## Build and run every test against a throw-away PostgreSQL cluster, then the end-to-end smoke test
+## Build and run every test against a throw-away PostgreSQL cluster, then the end-to-end smoke test,
+## then the live tests against running servers
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/smoke.sh
+	$(MAKE) test-live
+
+live-setup:
+	@scripts/live-setup.sh
+
+## Against real servers on fresh demo databases: contract fuzzing as every role (results in .build/live-results)
+test-live: build live-setup
+	$(LIVE_PY) Tests/Live/fuzz.py
 
 ## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), the bid burst and
 ## catalogue search; each writes a dated Markdown file to Benchmarks/results/

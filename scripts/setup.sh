@@ -11,18 +11,8 @@ dpkg -s libpq-dev >/dev/null 2>&1 || need+=(libpq-dev)
 dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)  # ZIPFoundation (XLSX)
 
-if [ ${#need[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ]; then
-        echo "setup: installing ${need[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq "${need[@]}" >/dev/null
-    else
-        echo "setup: missing Debian packages: ${need[*]}" >&2
-        echo "setup: install them with: sudo apt-get install -y ${need[*]}" >&2
-        exit 1
-    fi
-fi
+. "$(dirname "$0")/debian.sh"
+install_missing setup ${need[@]+"${need[@]}"}
 
 # The Debian package starts a system cluster on port 5432; Spokes does not need it (it runs its own
 # on a Unix socket), but it does no harm either.

@@ -107,6 +107,9 @@ public struct MaterialsByIssuer: Sendable, Equatable {
 
 /// Search filters for the public list.
 public struct ItemSearch: Sendable {
+    /// The longest search text accepted (as the API contract says).
+    public static let maximumTextLength = 100
+
     public var text: String
     public var departmentID: UUID?
     /// Items accepted at this tier (where residents apply).

@@ -31,6 +31,9 @@ public struct ServiceItemService: Sendable {
     // MARK: Reading
 
     public func search(_ search: ItemSearch) async throws -> [ServiceItem] {
+        guard search.text.count <= ItemSearch.maximumTextLength else {
+            throw DomainError.invalid([FieldError("q", "must be at most \(ItemSearch.maximumTextLength) characters")])
+        }
         var search = search
         search.limit = min(max(search.limit, 1), 200)
         return try await database.read { try await store($0).search(search) }

@@ -131,7 +131,7 @@ extension ContractService {
                 let quantity = input.verified[metric.code]
                 let reported = report.results[metric.code] ?? 0
                 problems.check(quantity != nil, "verified.\(metric.code)", "is required: the \(metric.unit) verified, 0 if none")
-                problems.check((0...reported).contains(quantity ?? 0), "verified.\(metric.code)",
+                problems.check((quantity ?? 0) >= 0 && (quantity ?? 0) <= reported, "verified.\(metric.code)",
                                "must be from 0 to the \(reported) reported in version \(report.version)")
             }
             problems.check(input.verifiedBeneficiaries <= report.beneficiaries, "verifiedBeneficiaries",

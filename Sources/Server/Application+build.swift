@@ -81,6 +81,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let configuration = dependencies.configuration
     let views = try await Views(directory: configuration.webDirectory, secureCookies: configuration.secureCookies)
     let router = Router(context: AppRequestContext.self)
+    let contract = configuration.contractsDirectory + "/openapi.yaml"
+    guard let specification = FileManager.default.contents(atPath: contract) else {
+        throw StartupError(description: "missing API contract at \(contract)")
+    }
 
     // Outermost first. Headers, logs and metrics see every response. Language, the user and the CSRF
     // token are found before the error middleware, so error pages are in the right language, with
@@ -93,6 +97,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity))
     router.add(middleware: CSRFTokenMiddleware(secureCookies: configuration.secureCookies))
     router.add(middleware: ErrorMiddleware(views: views))
+    router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(yaml: String(decoding: specification, as: UTF8.self), prefix: "/api/v1")))
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: CSRFCheckMiddleware())
     router.add(middleware: FileMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
@@ -131,14 +136,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
-    let contract = configuration.contractsDirectory + "/openapi.yaml"
-    guard let specification = FileManager.default.contents(atPath: contract) else {
-        throw StartupError(description: "missing API contract at \(contract)")
-    }
     router.get("/api/v1/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
     }
-    let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
+    let api = router.group("/api/v1").add(middleware: JSONNullMiddleware()).add(middleware: OpenAPIContextMiddleware())
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
                    serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,

@@ -13,6 +13,8 @@ struct Problem: Error, Encodable {
     var detail: String
     var errors: [FieldError]?
     var retryAfter: Int?
+    /// The methods a path takes, sent as `Allow` with a 405.
+    var allow: [String]?
 
     private enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
 
@@ -45,6 +47,15 @@ struct Problem: Error, Encodable {
             return from(server.underlyingError)
         case let decoding as DecodingError:
             return Problem(decoding)
+        case let psql as PSQLError where psql.sqlState?.hasPrefix("22") == true:
+            // A data exception: a value PostgreSQL cannot hold (a NUL character, a number out of range).
+            // Whatever the transaction wrote is rolled back; the request is what was wrong.
+            let detail = switch psql.sqlState {
+            case "22021": "Text may not contain NUL characters or invalid UTF-8."
+            case "22003": "A number is out of range."
+            default: "A value cannot be stored as sent."
+            }
+            return Problem(.badRequest, status: .badRequest, detail: detail)
         case let http as HTTPError:
             let kind: DomainError.Kind = switch http.status.code {
             case 401: .unauthenticated
@@ -60,6 +71,15 @@ struct Problem: Error, Encodable {
         default:
             return .internal
         }
+    }
+
+    /// A method the API contract does not declare on a path it does declare.
+    static func methodNotAllowed(_ method: String, allow: [String]) -> Problem {
+        var problem = Problem(.badRequest, status: .methodNotAllowed,
+                              detail: "\(method) is not taken here; this path takes \(allow.joined(separator: ", ")).")
+            .with(type: "urn:spokes:problem:method-not-allowed")
+        problem.allow = allow
+        return problem
     }
 
     static let `internal` = Problem(.badRequest, status: .internalServerError,
@@ -130,6 +150,7 @@ struct Problem: Error, Encodable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if status == 401 { headers[.wwwAuthenticate] = "Bearer" }
+        if let allow { headers[.allow] = allow.joined(separator: ", ") }
         return Response(status: httpStatus, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 }

@@ -45,10 +45,13 @@ public struct PurchaseLineContent: Codable, Sendable, Equatable {
         self.tier = tier
     }
 
+    /// The budget years a line may be for.
+    public static let years = 2000...2100
+
     /// What is wrong with the line, by field, apart from its catalogue code (which needs the catalogue).
     public var problems: [FieldError] {
         var check = Validator()
-        check.check((2000...2100).contains(year), "year", "must be a year from 2000 to 2100")
+        check.check(Self.years.contains(year), "year", "must be a year from 2000 to 2100")
         check.check(reference.range(of: #"^[A-Za-z0-9-]{1,30}$"#, options: .regularExpression) != nil, "reference",
                     "must be 1 to 30 letters, digits or hyphens, e.g. LX2026-01")
         _ = check.text(title, "title", max: 200)

@@ -33,6 +33,9 @@ public struct PurchaseListService: Sendable {
     // MARK: Reading
 
     public func lines(_ query: PurchaseLineQuery) async throws -> [PurchaseLine] {
+        if let year = query.year, !PurchaseLineContent.years.contains(year) {
+            throw DomainError.invalid([FieldError("year", "must be a year from 2000 to 2100")])
+        }
         var query = query
         query.limit = min(max(query.limit, 1), 500)
         return try await database.read { try await store($0).lines(query) }

@@ -28,7 +28,7 @@ public struct SupplierProfile: Codable, Sendable, Equatable {
         _ = check.text(summary, "summary", max: 5000, required: false)
         _ = check.text(contact, "contact", max: 200, required: false)
         check.check((0...100_000).contains(staffCount), "staffCount", "must be 0 to 100,000")
-        check.check((0...staffCount).contains(socialWorkers), "socialWorkers", "must be 0 to the number of staff")
+        check.check(socialWorkers >= 0 && socialWorkers <= staffCount, "socialWorkers", "must be 0 to the number of staff")
         check.check(serviceAreas.count <= 20, "serviceAreas", "at most 20 areas")
         for (index, area) in serviceAreas.enumerated() { _ = check.text(area, "serviceAreas[\(index)]", max: 100) }
         return check.errors

@@ -114,6 +114,8 @@ public struct SupplierService: Sendable {
     /// A document cited by an opened bid, for someone who may read that bid's proposal; its bytes are
     /// checked against the digest the bid was sealed with.
     public func citedFile(tenderID: UUID, bidID: UUID, documentID: UUID, bids: BidService, by actor: Actor?) async throws -> DocumentFile {
+        // Only signed-in readers of proposals get documents: a visitor is asked to sign in before anything is said.
+        guard actor != nil else { throw DomainError.unauthenticated("Sign in to read the documents a bid cites.") }
         let opened = try await bids.openedBids(tenderID: tenderID, by: actor)
         guard let bid = opened.first(where: { $0.id == bidID }), let reference = bid.documents.first(where: { $0.id == documentID }) else {
             throw DomainError.notFound("no opened bid of this tender cites document \(documentID.lowercased)")

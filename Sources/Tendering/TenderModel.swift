@@ -282,6 +282,9 @@ public struct Question: Codable, Sendable, Equatable {
 
 /// Filters of the tender list, newest first, after a cursor.
 public struct TenderQuery: Sendable {
+    /// The longest search text accepted (as the API contract says).
+    public static let maximumTextLength = 100
+
     public var status: TenderStatus?
     public var buyerID: UUID?
     /// Tenders older than this id (ids are time-ordered).

@@ -37,6 +37,9 @@ public struct TenderService: Sendable {
 
     /// Drafts are shown to the buyer's own staff only.
     public func tenders(_ query: TenderQuery, by actor: Actor?) async throws -> [Tender] {
+        guard (query.text ?? "").count <= TenderQuery.maximumTextLength else {
+            throw DomainError.invalid([FieldError("q", "must be at most \(TenderQuery.maximumTextLength) characters")])
+        }
         var query = query
         query.limit = min(max(query.limit, 1), 200)
         let drafts = query.buyerID.map { Policy.decide(actor, .manageTender, Resource(organisationID: $0)) == .allow } ?? false

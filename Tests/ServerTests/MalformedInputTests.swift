@@ -46,6 +46,34 @@ struct MalformedInputTests {
         }
     }
 
+    @Test("numbers out of range are 422 naming the field, never a crash (found by the contract fuzzer)")
+    func outOfRange() async throws {
+        try await TestApp.run { client, _ in
+            let token = try await client.token("ngo")
+            let negative = try await client.json(.put, "/api/v1/my-supplier-profile", token: token, body: #"{"staffCount": -1, "socialWorkers": 0}"#)
+            #expect(negative.status == .unprocessableContent && negative.text.contains("staffCount"), "\(negative.text)")
+            let long = String(repeating: "养", count: 101)
+            #expect(try await client.json(.get, "/api/v1/tenders?q=\(long.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").status == .unprocessableContent)
+            #expect(try await client.json(.get, "/api/v1/catalogue/items?q=\(long.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").status == .unprocessableContent)
+        }
+    }
+
+    @Test("a NUL character is a 400, a null field a 422 naming it, and neither changes anything (found by the contract fuzzer)")
+    func nulAndNull() async throws {
+        try await TestApp.run { client, _ in
+            let token = try await client.token("finance")
+            let nul = try await client.json(.post, "/api/v1/catalogue/materials/M0021/retire", token: token,
+                                            body: #"{"reason": "commitment", "note": "a\u0000b"}"#)
+            #expect(nul.status == .badRequest && nul.text.contains("NUL"), "\(nul.text)")
+            let null = try await client.json(.post, "/api/v1/catalogue/materials/M0021/retire", token: token,
+                                             body: #"{"reason": "commitment", "note": null}"#)
+            #expect(null.status == .unprocessableContent, "\(null.text)")
+            #expect((null.json?["errors"] as? [[String: Any]])?.first?["field"] as? String == "note")
+            let material = try await client.list("/api/v1/catalogue/materials").first { $0["code"] as? String == "M0021" }
+            #expect(material?["retired"] as? Bool == false, "M0021 is still in use")
+        }
+    }
+
     @Test("unparseable JSON is 400 and a missing field is 422 naming it")
     func statusCodes() async throws {
         try await TestApp.run { client, _ in

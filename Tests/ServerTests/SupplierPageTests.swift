@@ -59,7 +59,8 @@ struct SupplierPageTests {
             #expect(download.status == .ok && download.headers[.contentType] == "application/pdf")
             #expect(download.headers[.contentDisposition]?.hasPrefix("attachment;") == true && download.html.contains("阳光社工服务方案"))
             let anonymous = try await Browser(client).get(path)
-            #expect(anonymous.status == .notFound && !anonymous.html.contains("阳光社工服务方案"), "to the public the bid cites nothing")
+            #expect(anonymous.location?.hasPrefix("/login") == true && !anonymous.html.contains("阳光社工服务方案"),
+                    "a visitor is asked to sign in and sees nothing of the document")
             let api = try await client.list("/api/v1/tenders/\(tender.id.lowercased)/bids", token: try await client.token("finance"))
             let cited = try #require(api.first?["documents"] as? [[String: Any]])
             #expect(cited.first?["title"] as? String == "服务方案" && cited.first?["id"] as? String == documentID)

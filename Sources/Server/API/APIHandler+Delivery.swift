@@ -8,7 +8,7 @@ import SpokesAPI
 /// Contracts, milestones, reports, sign-offs, and their payments.
 extension APIHandler {
     func listContracts(_ input: Operations.ListContracts.Input) async throws -> Operations.ListContracts.Output {
-        let page = try await contracts.contracts(for: actor, after: try input.query.after.map { try uuid($0, "after") }, limit: input.query.limit ?? 50)
+        let page = try await contracts.contracts(for: actor, after: try input.query.after.map { try uuid($0, "after") }, limit: try pageSize(input.query.limit, default: 50, maximum: 200))
         return .ok(.init(body: .json(page.map(Components.Schemas.Contract.init))))
     }
 

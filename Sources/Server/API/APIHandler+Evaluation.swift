@@ -135,8 +135,7 @@ extension APIHandler {
     }
 
     func listContractDrafts(_ input: Operations.ListContractDrafts.Input) async throws -> Operations.ListContractDrafts.Output {
-        let limit = input.query.limit ?? 100
-        guard (1...500).contains(limit) else { throw DomainError.invalid([FieldError("limit", "must be between 1 and 500")]) }
+        let limit = try pageSize(input.query.limit, default: 100, maximum: 500)
         let drafts = try await awards.contractDrafts(after: try input.query.after.map { try uuid($0, "after") }, limit: limit)
         return .ok(.init(body: .json(drafts.map {
             .init(awardId: $0.awardID.lowercased, tenderId: $0.tenderID.lowercased, tenderReference: $0.tenderReference, lotId: $0.lotID.lowercased,

@@ -7,8 +7,7 @@ import Tendering
 /// Purchase lists in the JSON API.
 extension APIHandler {
     func listPurchaseLines(_ input: Operations.ListPurchaseLines.Input) async throws -> Operations.ListPurchaseLines.Output {
-        let limit = input.query.limit ?? 100
-        guard (1...500).contains(limit) else { throw DomainError.invalid([FieldError("limit", "must be between 1 and 500")]) }
+        let limit = try pageSize(input.query.limit, default: 100, maximum: 500)
         var after: PurchaseLine?
         if let id = input.query.after { after = try await purchaseLists.line(id: try uuid(id, "after")) }
         let lines = try await purchaseLists.lines(PurchaseLineQuery(year: input.query.year, buyerID: try input.query.buyer.map { try uuid($0, "buyer") },

@@ -7,8 +7,7 @@ import SpokesAPI
 /// Service items and materials in the JSON API.
 extension APIHandler {
     func searchServiceItems(_ input: Operations.SearchServiceItems.Input) async throws -> Operations.SearchServiceItems.Output {
-        let limit = input.query.limit ?? 50
-        guard (1...200).contains(limit) else { throw DomainError.invalid([FieldError("limit", "must be between 1 and 200")]) }
+        let limit = try pageSize(input.query.limit, default: 50, maximum: 200)
         let search = ItemSearch(text: input.query.q ?? "", departmentID: try input.query.department.map { try uuid($0, "department") },
                                 tier: input.query.tier.flatMap { Tier(rawValue: $0.rawValue) }, onTheSpot: input.query.onTheSpot, limit: limit)
         let materials = try await materialCodes()

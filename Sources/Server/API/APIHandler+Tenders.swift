@@ -8,8 +8,7 @@ import Tendering
 extension APIHandler {
     func listTenders(_ input: Operations.ListTenders.Input) async throws -> Operations.ListTenders.Output {
         let q = input.query
-        let limit = q.limit ?? 50
-        guard (1...200).contains(limit) else { throw DomainError.invalid([FieldError("limit", "must be between 1 and 200")]) }
+        let limit = try pageSize(q.limit, default: 50, maximum: 200)
         let query = TenderQuery(status: q.status.flatMap { TenderStatus(rawValue: $0.rawValue) }, buyerID: try q.buyer.map { try uuid($0, "buyer") },
                                 before: try q.before.map { try uuid($0, "before") }, limit: limit, text: q.q)
         return .ok(.init(body: .json(try await tenders.tenders(query, by: actor).map(Components.Schemas.Tender.init))))

@@ -35,6 +35,13 @@ struct APIHandler: APIProtocol {
         return actor
     }
 
+    /// A page size within the bounds the contract gives the operation's `limit`.
+    func pageSize(_ limit: Int?, default: Int, maximum: Int) throws -> Int {
+        let limit = limit ?? `default`
+        guard (1...maximum).contains(limit) else { throw DomainError.invalid([FieldError("limit", "must be between 1 and \(maximum)")]) }
+        return limit
+    }
+
     func uuid(_ text: String, _ field: String) throws -> UUID {
         guard let id = UUID(uuidString: text) else { throw DomainError.invalid([FieldError(field, "is not a UUID")]) }
         return id
@@ -97,8 +104,7 @@ struct APIHandler: APIProtocol {
     // MARK: Organisations
 
     func listOrganisations(_ input: Operations.ListOrganisations.Input) async throws -> Operations.ListOrganisations.Output {
-        let limit = input.query.limit ?? 50
-        guard (1...200).contains(limit) else { throw DomainError.invalid([FieldError("limit", "must be between 1 and 200")]) }
+        let limit = try pageSize(input.query.limit, default: 50, maximum: 200)
         var after: Organisation?
         if let cursor = input.query.after { after = try await identity.organisation(id: try uuid(cursor, "after")) }
         let kind = input.query.kind.flatMap { OrganisationKind(rawValue: $0.rawValue) }

@@ -1,0 +1,116 @@
+"""A Spokes server of its own for a live test: a fresh embedded cluster in a temporary folder, the
+demo data, and `spokes serve` on a free port. Shared by the fuzzer, the permissions matrix, the
+browser journeys and the fault scripts under Tests/Live."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SPOKES = os.environ.get("SPOKES", os.path.join(ROOT, ".build/debug/spokes"))
+IDENTITY = json.load(open(os.path.join(ROOT, "seed/identity.json")))
+PASSWORD = IDENTITY["demoPassword"]
+RESULTS = os.path.join(ROOT, ".build/live-results")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Spokes:
+    """One cluster (started by `seed`, stopped by `stop`) and any number of server processes on it."""
+
+    def __init__(self, name, database_url=None):
+        self.folder = tempfile.mkdtemp(prefix=f"spokes-{name}-")
+        self.env = dict(os.environ, SPOKES_DATA_DIR=os.path.join(self.folder, "pg"),
+                        SPOKES_BID_SECRET_FILE=os.path.join(self.folder, "bid.key"),
+                        SPOKES_BCRYPT_COST="4", LOG_LEVEL=os.environ.get("LIVE_LOG_LEVEL", "warning"))
+        self.env.pop("DATABASE_URL", None)
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
+        self.servers = []
+
+    def run(self, *args, check=True):
+        return subprocess.run([SPOKES, *args], env=self.env, check=check, capture_output=True, text=True)
+
+    def seed(self):
+        self.run("db", "start")
+        self.run("seed")
+        return self
+
+    def serve(self, port=None, wait=True):
+        """Starts a server; returns (process, base URL)."""
+        port = port or free_port()
+        log = open(os.path.join(self.folder, f"serve-{port}.log"), "a")
+        process = subprocess.Popen([SPOKES, "serve", "--port", str(port)], env=self.env, stdout=log, stderr=log)
+        self.servers.append(process)
+        base = f"http://127.0.0.1:{port}"
+        if wait:
+            wait_ready(base, process)
+        return process, base
+
+    def psql(self, sql):
+        return self.run("db", "psql", "--", "-At", "-q", "-c", sql).stdout.strip()
+
+    def stop(self, keep=False):
+        for process in self.servers:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        self.run("db", "stop", check=False)
+        if not keep:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def wait_ready(base, process=None, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server at {base} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(base + "/health/ready", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{base} did not become ready in {timeout} s")
+
+
+def request(base, method, path, token=None, body=None, headers=None, timeout=30):
+    """One API request; returns (status, headers, parsed JSON or text). Never raises on a status."""
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    all_headers = {"Accept": "application/json"}
+    if body is not None and not isinstance(body, bytes):
+        all_headers["Content-Type"] = "application/json"
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    all_headers.update(headers or {})
+    req = urllib.request.Request(base + path, data=data, method=method, headers=all_headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            status, response_headers, raw = response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        status, response_headers, raw = error.code, dict(error.headers), error.read()
+    try:
+        return status, response_headers, json.loads(raw) if raw else None
+    except ValueError:
+        return status, response_headers, raw.decode("utf-8", "replace")
+
+
+def token(base, username):
+    status, _, body = request(base, "POST", "/api/v1/auth/token", body={"username": username, "password": PASSWORD})
+    if status != 201 and status != 200:
+        raise RuntimeError(f"no token for {username}: {status} {body}")
+    return body["token"]
