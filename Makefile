@@ -31,9 +31,11 @@ test: setup
 live-setup:
 	@scripts/live-setup.sh
 
-## Against real servers on fresh demo databases: contract fuzzing as every role (results in .build/live-results)
+## Against real servers on fresh demo databases: contract fuzzing as every role, the permissions matrix
+## (results in .build/live-results)
 test-live: build live-setup
 	$(LIVE_PY) Tests/Live/fuzz.py
+	$(LIVE_PY) Tests/Live/matrix.py
 
 ## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), the bid burst and
 ## catalogue search; each writes a dated Markdown file to Benchmarks/results/

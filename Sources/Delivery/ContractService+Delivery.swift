@@ -40,11 +40,12 @@ extension ContractService {
                               upload.data))
             }
         }
-        try check.finish()
+        let checked = check
         return try await database.transaction { connection in
             let store = store(connection)
             let (contract, milestone) = try await lockedMilestone(milestoneID, connection)
             try Policy.authorize(actor, .deliverContract, Resource(organisationID: contract.supplierID))
+            try checked.finish()
             guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): reports go on a running contract") }
             guard [.pending, .reported, .moreEvidence].contains(milestone.status) else {
                 throw DomainError.conflict("milestone \(milestone.number) is signed off (\(milestone.status.rawValue)); ask the evaluator to correct it instead")
@@ -80,7 +81,8 @@ extension ContractService {
     /// An evidence file with its bytes, for those who read the contract's records; its bytes are
     /// checked against the digest taken at upload.
     public func evidenceFile(id: UUID, by actor: Actor?) async throws -> (evidence: Evidence, data: Data) {
-        try await database.read { connection in
+        guard actor != nil else { throw DomainError.unauthenticated("Sign in to read a contract's evidence.") }
+        return try await database.read { connection in
             guard let (evidence, contractID, data) = try await store(connection).evidenceFile(id: id),
                   let contract = try await store(connection).contract(id: contractID), try await mayReadRecords(contract, actor) else {
                 throw DomainError.notFound("no evidence file has id \(id.lowercased)")

@@ -149,12 +149,13 @@ extension ContractService {
         check.check(reason.count >= 20 || reason.isEmpty, "reason", "must say why in at least 20 characters")
         let terms = check.text(terms, "terms", max: 20_000)
         let justification = termJustification?.trimmingCharacters(in: .whitespacesAndNewlines)
-        try check.finish()
+        let checked = check
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
             let contract = try await lockedContract(contractID, connection)
             try authorizeParty(actor, contract)
+            try checked.finish()
             guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): only a running contract is amended") }
             var problems = Validator()
             ContractTerm.check(startsOn: contract.startsOn, endsOn: endsOn, justification: justification, into: &problems)

@@ -51,6 +51,10 @@ public struct ContractService: Sendable {
 
     /// The buyer turns a completed award into a draft contract.
     public func draft(by actor: Actor, _ input: ContractInput) async throws -> Contract {
+        // Only the buyer's staff learn anything of the award's state.
+        if let buyer = try await awards.buyerID(ofAward: input.awardID) {
+            try Policy.authorize(actor, .manageContract, Resource(organisationID: buyer))
+        }
         guard let award = try await awards.contractDraft(awardID: input.awardID) else {
             throw DomainError(.conflict, "award \(input.awardID.lowercased) is not ready for a contract: its tender has not completed its standstill",
                               fields: [FieldError("awardId", "is not an award whose standstill has ended")])
@@ -162,8 +166,8 @@ public struct ContractService: Sendable {
         return try await database.transaction { connection in
             let before = try await lockedContract(contractID, connection)
             var contract = before
-            guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue) already") }
             try authorizeParty(actor, contract, to: "sign it")
+            guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue) already") }
             if actor.organisationID == contract.buyerID {
                 guard contract.buyerSignedAt == nil else { throw DomainError.conflict("the buyer has signed contract \(contract.reference) already") }
                 contract.buyerSignedBy = actor.userID
@@ -211,10 +215,11 @@ public struct ContractService: Sendable {
         var check = Validator()
         let reason = check.text(reason, "reason", max: 2000)
         check.check(reason.count >= 20 || reason.isEmpty, "reason", "must say why in at least 20 characters")
-        try check.finish()
+        let checked = check
         return try await database.transaction { connection in
             let before = try await lockedContract(contractID, connection)
             try Policy.authorize(actor, .manageContract, Resource(organisationID: before.buyerID))
+            try checked.finish()
             guard before.status == .signed else { throw DomainError.conflict("contract \(before.reference) is \(before.status.rawValue): only a running contract is terminated") }
             let paid = try await funding.release(before, by: actor, on: connection)
             var contract = before

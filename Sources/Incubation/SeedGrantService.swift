@@ -63,8 +63,9 @@ public struct SeedGrantService: Sendable {
         try await database.transaction { connection in
             let store = store(connection)
             guard let before = try await store.grant(id: grantID) else { throw DomainError.notFound("no seed grant has id \(grantID.lowercased)") }
+            // Who may pay is decided before anything about the payment is checked or said.
+            try Policy.authorize(actor, .recordPayment, Resource(organisationID: try await ledger.balance(of: before.purchaseLineID).buyerID))
             if before.status == .paid && before.treasuryReference == treasuryReference.trimmingCharacters(in: .whitespaces) {
-                try Policy.authorize(actor, .recordPayment, Resource(organisationID: try await ledger.balance(of: before.purchaseLineID).buyerID))
                 return before
             }
             guard before.status == .awarded else { throw DomainError.conflict("the seed grant is \(before.status.rawValue) already") }

@@ -238,8 +238,9 @@ public struct ContractPaymentService: ContractFunding {
         var check = Validator()
         let reason = check.text(reason, "reason", max: 2000)
         check.check(reason.count >= 10 || reason.isEmpty, "reason", "must say why in at least 10 characters")
-        try check.finish()
+        let checked = check
         return try await decide(claimID, actor) { claim, _, _ in
+            try checked.finish()
             guard claim.status == .claimed || claim.status == .approved else {
                 throw DomainError.conflict("claim \(claim.number) is \(claim.status.rawValue): only an unpaid claim is rejected")
             }

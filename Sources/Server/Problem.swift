@@ -37,6 +37,10 @@ struct Problem: Error, Encodable {
             return problem
         case let domain as DomainError:
             return Problem(domain)
+        case let server as ServerError where "\(server.underlyingError)".hasPrefix("Response content type not acceptable"):
+            // The operation answers in a type the request's Accept header does not take (a CSV export asked for as JSON).
+            return Problem(.badRequest, status: .notAcceptable,
+                           detail: "\(server.causeDescription). Send an Accept header that allows it (or */*).")
         case let server as ServerError:
             // The generated API layer wraps errors. With no decoded input, the request itself was bad.
             if server.operationInput == nil {

@@ -226,6 +226,11 @@ public struct AwardService: Sendable {
         try await database.read { try await store($0).contractDrafts(after: after, limit: min(max(limit, 1), 500)) }
     }
 
+    /// The buyer whose tender decided the award (nil: no such award).
+    public func buyerID(ofAward awardID: UUID) async throws -> UUID? {
+        try await database.read { try await store($0).buyerID(ofAward: awardID) }
+    }
+
     /// The award's contract draft; nil until its tender completes (after the standstill).
     public func contractDraft(awardID: UUID) async throws -> ContractDraft? {
         try await database.read { try await store($0).contractDrafts(after: nil, limit: 1, awardID: awardID) }.first

@@ -33,6 +33,14 @@ struct AwardStore {
 
     /// What an organisation won in tenders awarded or complete (a decision is public from then), with
     /// each award's tender reference and lot number, oldest first.
+    /// The buyer whose tender an award decided.
+    func buyerID(ofAward awardID: UUID) async throws -> UUID? {
+        for try await buyer in try await connection.query("""
+            SELECT t.buyer_id FROM tendering.awards a JOIN tendering.tenders t ON t.id = a.tender_id WHERE a.id = \(awardID)
+            """, logger: logger).decode(UUID.self) { return buyer }
+        return nil
+    }
+
     func awards(wonBy supplierID: UUID) async throws -> [(award: Award, reference: String, lot: Int)] {
         var result: [(award: Award, reference: String, lot: Int)] = []
         for try await (id, tender, lot, bid, value, recommended, reason, decided, ready, reference, number) in try await connection.query("""

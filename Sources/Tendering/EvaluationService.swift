@@ -39,14 +39,14 @@ public struct EvaluationService: Sendable {
     /// Seats an evaluator on the panel. One tied to the buyer, or (once the bids are open) to a
     /// bidder, is seated as refused with the tie stated, so the refusal stays on the record.
     public func assign(by actor: Actor, tenderID: UUID, userID: UUID) async throws -> PanelMember {
-        let user = try? await identity.user(id: userID)
-        guard let user, user.roles.contains(.evaluator), !user.disabled else {
-            throw DomainError.invalid([FieldError("userId", "is not an evaluator's account")])
-        }
         let now = clock.now()
         return try await database.transaction { connection in
             let tender = try await tenders.lockedTender(tenderID, tenders.store(connection))
             try Policy.authorize(actor, .manageTender, Resource(organisationID: tender.buyerID))
+            let user = try? await identity.user(id: userID)
+            guard let user, user.roles.contains(.evaluator), !user.disabled else {
+                throw DomainError.invalid([FieldError("userId", "is not an evaluator's account")])
+            }
             guard [.draft, .enquiries, .tendering, .evaluation].contains(tender.status) else {
                 throw DomainError.conflict("the panel is fixed once the tender is \(tender.status.rawValue)")
             }
@@ -195,6 +195,7 @@ public struct EvaluationService: Sendable {
             let seat = panel.first { $0.userID == actor?.userID }
             let decided = [.awarded, .complete].contains(tender.status) || (tender.status == .unsuccessful && tender.isOpened)
             guard seat != nil || mayRead || decided else {
+                if actor == nil { throw DomainError.unauthenticated("the evaluation is not public until the award is made: sign in to read it") }
                 throw DomainError.forbidden("the evaluation is not public until the award is made")
             }
             let seated = panel.filter(\.isSeated)

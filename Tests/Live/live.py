@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -114,3 +115,24 @@ def token(base, username):
     if status != 201 and status != 200:
         raise RuntimeError(f"no token for {username}: {status} {body}")
     return body["token"]
+
+
+def session(base, username):
+    """Signs in through the login page; returns the Cookie header of the signed-in browser."""
+    import http.cookiejar
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    opener.open(base + "/login").read()
+    csrf = next(c.value for c in jar if c.name == "spokes_csrf")
+    form = urllib.parse.urlencode({"_csrf": csrf, "username": username, "password": PASSWORD, "next": "/"}).encode()
+    try:
+        opener.open(urllib.request.Request(base + "/login", data=form, method="POST"))
+    except urllib.error.HTTPError as error:
+        if error.code not in (302, 303):
+            raise
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

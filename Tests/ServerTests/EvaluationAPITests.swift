@@ -25,7 +25,8 @@ struct EvaluationAPITests {
                                                      body: #"{"userId": "\#(try await t.world.actor("ngo").userID.lowercased)"}"#)
             #expect(notEvaluator.status == .unprocessableContent && notEvaluator.headers[.contentType] == "application/problem+json")
             // The panel is not public before the award.
-            #expect(try await client.json(.get, "/api/v1/tenders/\(id)/evaluation").status == .forbidden)
+            #expect(try await client.json(.get, "/api/v1/tenders/\(id)/evaluation").status == .unauthorized)
+            #expect(try await client.json(.get, "/api/v1/tenders/\(id)/evaluation", token: try await client.token("ngo")).status == .forbidden)
 
             try await t.move(to: tender.periods!.enquiryEnd)
             for (username, fen) in [("ngo", 38_000_000), ("eldercare", 39_000_000), ("harmony", 37_000_000)] {

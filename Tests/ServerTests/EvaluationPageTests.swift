@@ -21,7 +21,8 @@ struct EvaluationPageTests {
                 let user = try await t.world.actor(username).userID.lowercased
                 #expect(try await finance.post("/tenders/\(id)/evaluation/panel", [("user", user)], csrf: page.csrf).status == .seeOther)
             }
-            #expect(try await Browser(client).get("/tenders/\(id)/evaluation").status == .forbidden, "the panel is not public before the award")
+            #expect(try await Browser(client).get("/tenders/\(id)/evaluation").location?.hasPrefix("/login") == true,
+                    "the panel is not public before the award: a visitor is asked to sign in")
 
             try await t.move(to: tender.periods!.enquiryEnd)
             for (username, yuan) in [("ngo", 380_000), ("eldercare", 390_000), ("harmony", 200_000)] as [(String, Int64)] {

@@ -131,7 +131,7 @@ struct EvaluationTests {
             #expect(seenBySecond.sheets.map(\.userID) == [evaluator2.userID] && seenBySecond.sheets[0].submittedAt == nil)
             let seenByBuyer = try await t.evaluations.evaluation(tenderID: tender.id, by: finance)
             #expect(seenByBuyer.sheets.isEmpty && seenByBuyer.rankings == nil && seenByBuyer.panel.count == 3)
-            await #expect(throws: DomainError.forbidden("the evaluation is not public until the award is made")) {
+            await #expect(throws: DomainError.unauthenticated("the evaluation is not public until the award is made: sign in to read it")) {
                 _ = try await t.evaluations.evaluation(tenderID: tender.id, by: nil)
             }
             await #expect(throws: DomainError.self) { _ = try await t.evaluations.evaluation(tenderID: tender.id, by: try await t.world.actor("ngo")) }
