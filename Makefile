@@ -31,11 +31,16 @@ test: setup
 live-setup:
 	@scripts/live-setup.sh
 
-## Against real servers on fresh demo databases: contract fuzzing as every role, the permissions matrix
-## (results in .build/live-results)
+## kill -9 during a bid burst and during payments, PostgreSQL restarted under load, two instances at a deadline
+test-faults: build live-setup
+	$(LIVE_PY) Tests/Live/faults.py
+
+## Against real servers on fresh demo databases: contract fuzzing as every role, the permissions matrix,
+## the fault scripts (results in .build/live-results)
 test-live: build live-setup
 	$(LIVE_PY) Tests/Live/fuzz.py
 	$(LIVE_PY) Tests/Live/matrix.py
+	$(LIVE_PY) Tests/Live/faults.py
 
 ## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), the bid burst and
 ## catalogue search; each writes a dated Markdown file to Benchmarks/results/

@@ -12,6 +12,8 @@ public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case rateLimited = "rate-limited"
         /// A request or file over its size limit (413).
         case tooLarge = "too-large"
+        /// The database (or another part the request needs) is not answering (503).
+        case unavailable
     }
 
     public var kind: Kind

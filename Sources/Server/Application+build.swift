@@ -37,6 +37,8 @@ public struct AppDependencies: Sendable {
     public var voice: VoiceService
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
+    /// Whether the database answers (probed by `PeriodicService.databaseProbe` when serving).
+    public var health = DatabaseHealth()
 
     /// The services of every module on one database, with one clock.
     public init(database: Database, identity: IdentityService, clock: any SpokesClock = SystemClock(), sealer: BidSealer,
@@ -97,12 +99,13 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity))
     router.add(middleware: CSRFTokenMiddleware(secureCookies: configuration.secureCookies))
     router.add(middleware: ErrorMiddleware(views: views))
+    router.add(middleware: DatabaseUnavailableMiddleware(health: dependencies.health))
     router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(yaml: String(decoding: specification, as: UTF8.self), prefix: "/api/v1")))
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: CSRFCheckMiddleware())
     router.add(middleware: FileMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
 
-    HealthController(database: dependencies.database, metrics: dependencies.metrics).register(on: router)
+    HealthController(database: dependencies.database, health: dependencies.health, metrics: dependencies.metrics).register(on: router)
     PublicController(identity: dependencies.identity,
                      journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers,
                                              contracts: dependencies.contracts, views: views),

@@ -6,6 +6,7 @@ import Store
 /// Liveness, readiness (database reachable, migrations current) and Prometheus metrics.
 struct HealthController {
     let database: Database
+    let health: DatabaseHealth
     let metrics: PrometheusCollectorRegistry
 
     func register(on router: Router<AppRequestContext>) {
@@ -18,6 +19,11 @@ struct HealthController {
     }
 
     func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // Asked now, with the probe's patience: readiness answers within seconds even while the pool would wait.
+        guard await health.probe(database) else {
+            return Self.json(.serviceUnavailable, ["status": "database unreachable",
+                                                   "since": health.downSince.map { ISO8601DateFormatter().string(from: $0) } ?? ""])
+        }
         do {
             let status = try await Migrator(database: database).status()
             guard status.isCurrent else {

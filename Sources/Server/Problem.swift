@@ -51,6 +51,9 @@ struct Problem: Error, Encodable {
             return from(server.underlyingError)
         case let decoding as DecodingError:
             return Problem(decoding)
+        case let error where isDatabaseUnreachable(error):
+            return Problem(.unavailable, status: .serviceUnavailable,
+                           detail: "The database is not answering; nothing was done. Try again in a few seconds.", retryAfter: 5)
         case let psql as PSQLError where psql.sqlState?.hasPrefix("22") == true:
             // A data exception: a value PostgreSQL cannot hold (a NUL character, a number out of range).
             // Whatever the transaction wrote is rolled back; the request is what was wrong.
@@ -86,6 +89,17 @@ struct Problem: Error, Encodable {
         return problem
     }
 
+    /// The database went away (or cannot be reached): the client may try again, which 503 says.
+    static func isDatabaseUnreachable(_ error: any Error) -> Bool {
+        if let psql = error as? PSQLError {
+            // 57P01–57P03: the server is shutting down or starting; class 08: the connection failed.
+            if let state = psql.sqlState, state.hasPrefix("57P") || state.hasPrefix("08") { return true }
+            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown].contains(psql.code)
+        }
+        // postgres-nio's pool error type is not public; its name is all there is to match.
+        return String(describing: Swift.type(of: error)) == "ConnectionPoolError"
+    }
+
     static let `internal` = Problem(.badRequest, status: .internalServerError,
                                     detail: "Something went wrong on our side; it has been logged.")
         .with(type: "urn:spokes:problem:internal")
@@ -107,6 +121,7 @@ struct Problem: Error, Encodable {
         case .locked: .tooManyRequests
         case .rateLimited: .tooManyRequests
         case .tooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
         }
         self.init(error.kind, status: status, detail: error.detail, errors: error.fields, retryAfter: error.retryAfter)
     }

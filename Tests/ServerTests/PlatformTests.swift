@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Metrics
 import PostgresNIO
@@ -23,6 +24,30 @@ struct PlatformTests {
             let pending = try await client.json(.get, "/health/ready")
             #expect(pending.status == .serviceUnavailable)
             #expect(pending.json?["pending"] as? String == "2")
+        }
+    }
+
+    @Test("while the database does not answer, requests are refused at once with 503 and readiness says so")
+    func databaseDown() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let dependencies = AppDependencies(database: database, identity: world.identity, sealer: .random(), configuration: TestApp.configuration)
+            // A probe of a database that is not there marks it down, as the probe every second would.
+            let nowhere = PostgresClient.Configuration(unixSocketPath: "/nonexistent/.s.PGSQL.5432", username: "x", password: nil, database: "x")
+            let answered = try await Database.with(nowhere, logger: database.logger) { await dependencies.health.probe($0) }
+            #expect(!answered && dependencies.health.downSince != nil)
+            let router = try await buildRouter(dependencies)
+            try await Application(router: router).test(.router) { client in
+                let api = try await client.json(.get, "/api/v1/tenders")
+                #expect(api.status == .serviceUnavailable && api.headers[.retryAfter] == "5")
+                #expect(api.json?["type"] as? String == "urn:spokes:problem:unavailable")
+                let page = try await Browser(client).get("/tenders")
+                #expect(page.status == .serviceUnavailable && page.html.contains("<html"))
+                #expect(try await client.json(.get, "/health/live").status == .ok)
+                // Readiness asks the real database itself, finds it answering, and so does every request after it.
+                #expect(try await client.json(.get, "/health/ready").status == .ok)
+                #expect(try await client.json(.get, "/api/v1/tenders").status == .ok)
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Hummingbird
+import OpenAPIRuntime
 
 /// Turns every error into a response the client can act on: problem+json under /api, a readable
 /// page elsewhere. Unexpected errors are logged with the request id and shown without details.
@@ -14,7 +15,9 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch {
             let problem = Problem.from(error)
             if problem.status >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+                // The API layer's wrapper hides its cause's details unless asked for them by name.
+                let cause = (error as? ServerError).map { String(reflecting: $0.underlyingError) } ?? String(reflecting: error)
+                context.logger.error("request failed", metadata: ["error": "\(cause)"])
             }
             if request.uri.path.hasPrefix("/api/") || !acceptsHTML(request) {
                 return problem.response()
