@@ -197,7 +197,8 @@ public struct TenderTerms: Codable, Sendable, Equatable {
         check.check(Set(lots.map(\.purchaseLineID)).count == lots.count, "lots", "each purchase-list line makes one lot")
         for (index, lot) in lots.enumerated() {
             _ = check.text(lot.title, "lots[\(index)].title", max: 200)
-            check.check(lot.budget.minorUnits > 0, "lots[\(index)].budget", "must be more than 0")
+            check.check(lot.budget.minorUnits > 0, "lots[\(index)].budget",
+                        "must be more than 0 (\(lot.title.isEmpty ? "the line" : lot.title): its purchase-list line has no budget left that other tenders do not use)")
         }
         return check.errors
     }

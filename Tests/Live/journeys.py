@@ -1,0 +1,216 @@
+"""The three journeys through the HTML pages in a real browser (Debian's chromium, headless, driven by
+Selenium), in Chinese and in English, with a screenshot of every step in
+.build/live-results/journeys/<language>/:
+
+1. a finance office drafts a tender from its purchase list and publishes it;
+2. a social organisation bids for a lot of the tender open for bids;
+3. an evaluator signs off a reported milestone, the supplier claims the payment, and the buyer
+   approves and pays it.
+
+Each step checks what the page shows (and no error page or refused form); each journey ends by
+checking through the API that the change is really stored.
+
+    .build/live-venv/bin/python Tests/Live/journeys.py
+"""
+import os
+import shutil
+import sys
+import time
+import uuid
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+import live
+
+
+class Journey:
+    """One browser session in one language, signing in as one user after another."""
+
+    def __init__(self, base, language, folder):
+        options = webdriver.ChromeOptions()
+        options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1600"):
+            options.add_argument(flag)
+        self.driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+        self.driver.set_page_load_timeout(60)
+        self.base, self.language, self.folder = base, language, folder
+        self.steps = 0
+        os.makedirs(folder, exist_ok=True)
+
+    def open(self, path):
+        self.driver.get(self.base + path)
+        self.check_no_error(path)
+
+    def check_no_error(self, where):
+        refused = self.driver.find_elements(By.CSS_SELECTOR, "[data-error], .error[role=alert]")
+        if refused:
+            raise AssertionError(f"{where}: the page shows an error: {refused[0].text[:300]}")
+
+    def shot(self, name):
+        """A screenshot of the whole page, not just the window's height of it."""
+        self.steps += 1
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.driver.set_window_size(1280, max(800, min(height, 8000)))
+        self.driver.save_screenshot(os.path.join(self.folder, f"{self.steps:02d}-{name}.png"))
+
+    def sign_in(self, username):
+        self.driver.delete_all_cookies()
+        self.open(f"/lang?to={'en' if self.language == 'en' else 'zh'}&back=/login")
+        self.driver.find_element(By.NAME, "username").send_keys(username)
+        self.driver.find_element(By.NAME, "password").send_keys(live.PASSWORD)
+        self.submit(self.form("/login"))
+        assert self.driver.find_elements(By.CSS_SELECTOR, 'form[action="/logout"]'), f"{username} is not signed in"
+        html = self.driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
+        assert html == ("en" if self.language == "en" else "zh-CN"), f"the page is in {html}, not {self.language}"
+
+    def form(self, action_suffix):
+        for form in self.driver.find_elements(By.TAG_NAME, "form"):
+            if (form.get_attribute("action") or "").endswith(action_suffix):
+                return form
+        raise AssertionError(f"no form posting to …{action_suffix} on {self.driver.current_url}")
+
+    def submit(self, form):
+        form.find_element(By.CSS_SELECTOR, "button[type=submit], button:not([type])").click()
+        # The click only starts the post: wait until the page it leads to has replaced this one.
+        WebDriverWait(self.driver, 30).until(lambda _: self.gone(form))
+        WebDriverWait(self.driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        self.check_no_error(self.driver.current_url)
+
+    @staticmethod
+    def gone(element):
+        """Whether the page holding `element` has been replaced (chromium says so in more than one way mid-navigation)."""
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:  # stale, or "node does not belong to the document"
+            return True
+
+    def close(self):
+        self.driver.quit()
+
+
+def post_tender(journey, base, marker, spokes):
+    journey.sign_in("finance")
+    journey.shot("finance-signed-in")
+    journey.open("/tenders/new")
+    form = journey.form("/tenders")
+    form.find_element(By.NAME, "title").send_keys(f"{marker} 社区居家养老服务")
+    form.find_element(By.NAME, "description").send_keys("为辖区高龄、独居老人提供助餐、助洁和探访服务，旅程测试。")
+    # A line of finance's list with budget that no live tender holds.
+    free = spokes.psql("""
+        SELECT l.id FROM tendering.purchase_lines l JOIN identity.users u ON u.organisation_id = l.buyer_id
+        WHERE u.username = 'finance' AND l.budget_fen > (SELECT coalesce(sum(x.budget_fen), 0) FROM tendering.lots x
+              JOIN tendering.tenders t ON t.id = x.tender_id WHERE x.purchase_line_id = l.id AND t.status NOT IN ('cancelled', 'unsuccessful'))
+        ORDER BY l.reference LIMIT 1""")
+    form.find_element(By.CSS_SELECTOR, f'input[name="lines"][value="{free}"]').click()
+    journey.shot("tender-form-filled")
+    journey.submit(form)
+    assert marker in journey.driver.page_source, "the draft does not show its title"
+    tender_id = journey.driver.current_url.rstrip("/").split("/")[-1]
+    journey.shot("tender-draft")
+    journey.submit(journey.form(f"/tenders/{tender_id}/publish"))
+    assert not [f for f in journey.driver.find_elements(By.TAG_NAME, "form") if (f.get_attribute("action") or "").endswith("/publish")]
+    journey.shot("tender-published")
+    status, _, tender = live.request(base, "GET", f"/api/v1/tenders/{tender_id}")
+    assert status == 200 and tender["status"] == "enquiries", (status, tender)
+    return f"tender {tender['reference']} published"
+
+
+def bid(journey, base, marker, spokes):
+    status, _, tenders = live.request(base, "GET", "/api/v1/tenders?status=tendering")
+    tender = tenders[0]
+    lot = tender["lots"][0]
+    price = lot["budgetFen"] // 200  # half the budget, in yuan
+    journey.sign_in("ngo")
+    journey.shot("ngo-signed-in")
+    journey.open(f"/tenders/{tender['id']}")
+    journey.shot("tender-open-for-bids")
+    form = journey.form(f"/tenders/{tender['id']}/lots/{lot['id']}/bid")
+    form.find_element(By.NAME, "price").clear()
+    form.find_element(By.NAME, "price").send_keys(str(price))
+    form.find_element(By.NAME, "proposal").clear()
+    form.find_element(By.NAME, "proposal").send_keys(f"{marker}：服务方案，配备持证社工六名，每周上门两次。")
+    journey.shot("bid-form-filled")
+    journey.submit(form)
+    assert marker in journey.driver.page_source, "the bidder does not see its sealed bid"
+    journey.shot("bid-sealed-receipt")
+    token = live.token(base, "ngo")
+    _, _, bids = live.request(base, "GET", f"/api/v1/tenders/{tender['id']}/my-bids", token=token)
+    mine = [b for b in bids if b["lotId"] == lot["id"]]
+    assert mine and marker in mine[0]["proposal"] and mine[0]["priceFen"] == price * 100, bids
+    return f"bid of ¥{price:,} on {tender['reference']} sealed"
+
+
+def sign_off_and_pay(journey, base, marker, spokes):
+    contract_id, milestone_id = spokes.psql(
+        "SELECT c.id, m.id FROM delivery.milestones m JOIN delivery.contracts c ON c.id = m.contract_id "
+        "WHERE m.status = 'reported' ORDER BY c.reference, m.number LIMIT 1").split("|")
+    supplier = spokes.psql(f"SELECT u.username FROM identity.users u JOIN delivery.contracts c ON c.supplier_id = u.organisation_id "
+                           f"WHERE c.id = '{contract_id}' AND 'supplier' = ANY(u.roles) ORDER BY u.username LIMIT 1")
+    journey.sign_in("evaluator2")
+    journey.open(f"/contracts/{contract_id}")
+    journey.shot("evaluator-contract")
+    form = journey.form(f"/contracts/{contract_id}/milestones/{milestone_id}/sign-off")
+    Select(form.find_element(By.NAME, "decision")).select_by_value("partially_met")
+    form.find_element(By.NAME, "reasons").send_keys(f"{marker}：现场核查服务记录与回访，结果与报告一致。")
+    journey.shot("sign-off-filled")
+    journey.submit(form)
+    journey.shot("signed-off")
+    journey.sign_in(supplier)
+    journey.open(f"/contracts/{contract_id}")
+    journey.submit(journey.form(f"/contracts/{contract_id}/claims"))
+    journey.shot("supplier-claimed")
+    journey.sign_in("finance")
+    journey.open(f"/contracts/{contract_id}")
+    approve = [f for f in journey.driver.find_elements(By.TAG_NAME, "form") if (f.get_attribute("action") or "").endswith("/approve")]
+    assert approve, "no claim waits for the buyer's approval"
+    journey.shot("claim-waiting")
+    journey.submit(approve[0])
+    journey.shot("claim-approved")
+    pay = [f for f in journey.driver.find_elements(By.TAG_NAME, "form") if (f.get_attribute("action") or "").endswith("/pay")][0]
+    pay.find_element(By.NAME, "reference").send_keys(f"GK-{marker[-8:]}")
+    journey.submit(pay)
+    journey.shot("claim-paid")
+    _, _, detail = live.request(base, "GET", f"/api/v1/contracts/{contract_id}", token=live.token(base, "finance"))
+    paid = [c for c in detail["claims"] if c.get("treasuryReference") == f"GK-{marker[-8:]}"]
+    assert paid and paid[0]["status"] == "paid", detail["claims"]
+    return f"milestone signed off, claim {paid[0]['number']} of ¥{paid[0]['amountFen'] / 100:,.2f} approved and paid"
+
+
+JOURNEYS = [("tender", post_tender), ("bid", bid), ("sign-off-and-payment", sign_off_and_pay)]
+
+
+def main():
+    failures, done = [], 0
+    shutil.rmtree(os.path.join(live.RESULTS, "journeys"), ignore_errors=True)
+    for language in ("zh", "en"):
+        spokes = live.Spokes(f"journeys-{language}").seed()
+        try:
+            _, base = spokes.serve()
+            for name, walk in JOURNEYS:
+                folder = os.path.join(live.RESULTS, "journeys", language, name)
+                journey = Journey(base, language, folder)
+                marker = f"J{uuid.uuid4().hex[:10]}"
+                started = time.time()
+                try:
+                    outcome = walk(journey, base, marker, spokes)
+                    done += 1
+                    print(f"journeys: ok: {language}: {name}: {outcome} ({journey.steps} screenshots, {time.time() - started:.1f} s)", flush=True)
+                except Exception as error:
+                    journey.shot("failed")
+                    failures.append(f"{language} {name}")
+                    print(f"journeys: FAILED: {language}: {name}: {error!r} {getattr(error, 'msg', '')} (screenshots in {folder})", flush=True)
+                finally:
+                    journey.close()
+        finally:
+            spokes.stop(keep=bool(failures))
+    print(f"journeys: {done} of {len(JOURNEYS) * 2} journeys passed, in Chinese and in English; screenshots in {live.RESULTS}/journeys")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
