@@ -111,6 +111,14 @@ public struct TenderService: Sendable {
         }
     }
 
+    /// What is left of each of the buyer's lines for a tender (`tenderID`'s own lots count as left).
+    public func remainingBudgets(of lines: [PurchaseLine], buyerID: UUID, except tenderID: UUID?) async throws -> [UUID: Money] {
+        let committed = try await database.read { try await store($0).committedBudgets(buyerID: buyerID, except: tenderID) }
+        return Dictionary(uniqueKeysWithValues: lines.map { line in
+            (line.id, Money(minorUnits: max(line.content.budget.minorUnits - (committed[line.id] ?? 0), 0)))
+        })
+    }
+
     /// A new draft tender of the buyer, its lots made from the buyer's purchase-list lines.
     public func createDraft(by actor: Actor, buyerID: UUID, _ terms: TenderTerms) async throws -> Tender {
         try authorizeBuyer(actor, buyerID)

@@ -162,6 +162,18 @@ struct TenderStore {
         return try rows[0].decode(Int64.self)
     }
 
+    /// What live tenders other than `tenderID` hold of each of the buyer's lines, in fen (lines no tender holds are absent).
+    func committedBudgets(buyerID: UUID, except tenderID: UUID?) async throws -> [UUID: Int64] {
+        var result: [UUID: Int64] = [:]
+        for try await (line, fen) in try await connection.query("""
+            SELECT l.purchase_line_id, sum(l.budget_fen)::bigint FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id
+            WHERE t.buyer_id = \(buyerID) AND t.id IS DISTINCT FROM \(tenderID)
+              AND t.status NOT IN ('cancelled', 'unsuccessful') AND l.status NOT IN ('cancelled', 'unsuccessful')
+            GROUP BY l.purchase_line_id
+            """, logger: logger).decode((UUID, Int64).self) { result[line] = fen }
+        return result
+    }
+
     /// The tender whose deadline has come, locked for this transaction; tenders other instances
     /// hold are skipped, so no tender is moved twice.
     func claimDue(at now: Date) async throws -> Tender? {

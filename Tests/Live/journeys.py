@@ -100,13 +100,10 @@ def post_tender(journey, base, marker, spokes):
     form = journey.form("/tenders")
     form.find_element(By.NAME, "title").send_keys(f"{marker} 社区居家养老服务")
     form.find_element(By.NAME, "description").send_keys("为辖区高龄、独居老人提供助餐、助洁和探访服务，旅程测试。")
-    # A line of finance's list with budget that no live tender holds.
-    free = spokes.psql("""
-        SELECT l.id FROM tendering.purchase_lines l JOIN identity.users u ON u.organisation_id = l.buyer_id
-        WHERE u.username = 'finance' AND l.budget_fen > (SELECT coalesce(sum(x.budget_fen), 0) FROM tendering.lots x
-              JOIN tendering.tenders t ON t.id = x.tender_id WHERE x.purchase_line_id = l.id AND t.status NOT IN ('cancelled', 'unsuccessful'))
-        ORDER BY l.reference LIMIT 1""")
-    form.find_element(By.CSS_SELECTOR, f'input[name="lines"][value="{free}"]').click()
+    # The editor offers only lines with budget left (the others are shown disabled).
+    offered = [box for box in form.find_elements(By.NAME, "lines") if box.is_enabled() and not box.is_selected()]
+    assert offered, "the purchase list offers no line with budget left"
+    offered[0].click()
     journey.shot("tender-form-filled")
     journey.submit(form)
     assert marker in journey.driver.page_source, "the draft does not show its title"

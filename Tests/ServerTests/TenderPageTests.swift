@@ -85,6 +85,21 @@ struct TenderPageTests {
         }
     }
 
+    @Test("the editor offers a line only while budget is left of it, and says how much")
+    func editorOffersLinesWithBudgetLeft() async throws {
+        try await TestApp.runTendering { client, t in
+            let line = try #require(try await t.lines(["LX2026-07"]).first)
+            _ = try await t.publishedTender(["LX2026-07"], minimumBids: 1)
+            let finance = Browser(client)
+            _ = try await finance.signIn("finance")
+            let editor = try await finance.get("/tenders/new")
+            let id = line.id.lowercased
+            #expect(editor.html.contains(#"value="\#(id)" disabled>"#), "the tender holds all of LX2026-07")
+            let other = try #require(try await t.lines(["LX2026-08"]).first)
+            #expect(editor.html.contains(#"value="\#(other.id.lowercased)">"#), "a line no tender holds is offered")
+        }
+    }
+
     @Test("the list filters by status; the editor is for buyers' staff; cancelling needs a reason from the list")
     func listAndRefusals() async throws {
         try await TestApp.runTendering { client, t in

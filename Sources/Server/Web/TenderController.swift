@@ -379,6 +379,7 @@ struct TenderController {
         let actor = try context.signedIn()
         let buyerID = tender?.buyerID ?? actor.organisationID
         let lines = try await lists.lines(PurchaseLineQuery(buyerID: buyerID, limit: 500))
+        let left = try await tenders.remainingBudgets(of: lines, buyerID: buyerID, except: tender?.id)
         let suppliers = try await identity.organisations(kind: .socialOrganisation, limit: 200)
         let published = tender.map { $0.status != .draft } ?? false
         var fields = values.fields
@@ -392,8 +393,11 @@ struct TenderController {
                                                     "selected": $0.rawValue == fields["procedure"], "minimums": minimums($0, context)] },
             "ratings": (1...5).map { ["value": String($0), "label": "\($0)A", "selected": String($0) == fields["minimumRating"]] },
             "lines": lines.map { line -> [String: Any] in
-                ["id": line.id.lowercased, "reference": line.content.reference, "year": line.content.year, "title": line.content.title,
-                 "budget": line.content.budget.formatted, "checked": values.lines.contains(line.id.lowercased)]
+                let checked = values.lines.contains(line.id.lowercased), remaining = left[line.id] ?? line.content.budget
+                // A line whose budget other tenders hold in full cannot make a lot: shown, but not offered.
+                return ["id": line.id.lowercased, "reference": line.content.reference, "year": line.content.year, "title": line.content.title,
+                        "budget": line.content.budget.formatted, "left": remaining.formatted, "checked": checked,
+                        "partly": remaining != line.content.budget, "spent": remaining.minorUnits == 0 && !checked]
             },
             "suppliers": suppliers.map { ["id": $0.id.lowercased, "name": name($0, context), "checked": values.invited.contains($0.id.lowercased)] },
         ]
