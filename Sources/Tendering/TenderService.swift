@@ -97,26 +97,26 @@ public struct TenderService: Sendable {
     public func lots(forLines ids: [UUID], titles: [UUID: String] = [:], budgets: [UUID: Money] = [:], tenderID: UUID? = nil) async throws -> [LotTerms] {
         try await database.read { connection in
             let lines = PurchaseLineStore(connection: connection, logger: database.logger)
+            let committed = try await store(connection).committedBudgets(lineIDs: ids, except: tenderID)
             var lots: [LotTerms] = []
             for id in ids {
                 let line = try await lines.line(id: id)
-                var remaining = Money(minorUnits: 0)
-                if let line {
-                    let committed = try await store(connection).committedBudget(purchaseLineID: id, except: tenderID)
-                    remaining = Money(minorUnits: max(line.content.budget.minorUnits - committed, 0))
-                }
+                let remaining = line.map { Self.remaining(of: $0, committed) } ?? Money(minorUnits: 0)
                 lots.append(LotTerms(purchaseLineID: id, title: titles[id] ?? line?.content.title ?? "", budget: budgets[id] ?? remaining))
             }
             return lots
         }
     }
 
-    /// What is left of each of the buyer's lines for a tender (`tenderID`'s own lots count as left).
-    public func remainingBudgets(of lines: [PurchaseLine], buyerID: UUID, except tenderID: UUID?) async throws -> [UUID: Money] {
-        let committed = try await database.read { try await store($0).committedBudgets(buyerID: buyerID, except: tenderID) }
-        return Dictionary(uniqueKeysWithValues: lines.map { line in
-            (line.id, Money(minorUnits: max(line.content.budget.minorUnits - (committed[line.id] ?? 0), 0)))
-        })
+    /// What is left of each line for a tender (`tenderID`'s own lots count as left).
+    public func remainingBudgets(of lines: [PurchaseLine], except tenderID: UUID?) async throws -> [UUID: Money] {
+        let committed = try await database.read { try await store($0).committedBudgets(lineIDs: lines.map(\.id), except: tenderID) }
+        return Dictionary(uniqueKeysWithValues: lines.map { ($0.id, Self.remaining(of: $0, committed)) })
+    }
+
+    /// A line's budget less what other live tenders hold of it (never below nothing).
+    static func remaining(of line: PurchaseLine, _ committed: [UUID: Int64]) -> Money {
+        Money(minorUnits: max(line.content.budget.minorUnits - (committed[line.id] ?? 0), 0))
     }
 
     /// A new draft tender of the buyer, its lots made from the buyer's purchase-list lines.
@@ -305,6 +305,7 @@ public struct TenderService: Sendable {
         var problems = terms.problems
         var lots: [Lot] = []
         let lines = PurchaseLineStore(connection: store.connection, logger: database.logger)
+        let committed = try await store.committedBudgets(lineIDs: terms.lots.map(\.purchaseLineID), except: tender.id)
         for (index, lotTerms) in terms.lots.enumerated() {
             let existing = tender.lots.first { $0.purchaseLineID == lotTerms.purchaseLineID }
             lots.append(Lot(id: existing?.id ?? UUID.v7(at: clock.now()), number: index + 1, purchaseLineID: lotTerms.purchaseLineID,
@@ -313,9 +314,9 @@ public struct TenderService: Sendable {
                 problems.append(FieldError("lots[\(index)].purchaseLineId", "is not a line of this buyer's purchase list"))
                 continue
             }
-            let remaining = line.content.budget.minorUnits - (try await store.committedBudget(purchaseLineID: line.id, except: tender.id))
-            if lotTerms.budget.minorUnits > remaining {
-                problems.append(FieldError("lots[\(index)].budget", "is more than remains of line \(line.content.reference) (\(Money(minorUnits: max(remaining, 0)).formatted))"))
+            let remaining = Self.remaining(of: line, committed)
+            if lotTerms.budget > remaining {
+                problems.append(FieldError("lots[\(index)].budget", "is more than remains of line \(line.content.reference) (\(remaining.formatted))"))
             }
         }
         if !problems.isEmpty { throw DomainError.invalid(problems) }

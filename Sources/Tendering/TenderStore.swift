@@ -152,22 +152,13 @@ struct TenderStore {
             """, logger: logger)
     }
 
-    /// What other live tenders have put up for tender of a purchase line already.
-    func committedBudget(purchaseLineID: UUID, except tenderID: UUID?) async throws -> Int64 {
-        let rows = try await connection.query("""
-            SELECT coalesce(sum(l.budget_fen), 0)::bigint FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id
-            WHERE l.purchase_line_id = \(purchaseLineID) AND t.id IS DISTINCT FROM \(tenderID)
-              AND t.status NOT IN ('cancelled', 'unsuccessful') AND l.status NOT IN ('cancelled', 'unsuccessful')
-            """, logger: logger).collect()
-        return try rows[0].decode(Int64.self)
-    }
-
-    /// What live tenders other than `tenderID` hold of each of the buyer's lines, in fen (lines no tender holds are absent).
-    func committedBudgets(buyerID: UUID, except tenderID: UUID?) async throws -> [UUID: Int64] {
+    /// What live tenders other than `tenderID` have put up for tender of each of these purchase lines
+    /// already, in fen (lines no tender holds are absent).
+    func committedBudgets(lineIDs: [UUID], except tenderID: UUID?) async throws -> [UUID: Int64] {
         var result: [UUID: Int64] = [:]
         for try await (line, fen) in try await connection.query("""
             SELECT l.purchase_line_id, sum(l.budget_fen)::bigint FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id
-            WHERE t.buyer_id = \(buyerID) AND t.id IS DISTINCT FROM \(tenderID)
+            WHERE l.purchase_line_id = ANY(\(lineIDs)) AND t.id IS DISTINCT FROM \(tenderID)
               AND t.status NOT IN ('cancelled', 'unsuccessful') AND l.status NOT IN ('cancelled', 'unsuccessful')
             GROUP BY l.purchase_line_id
             """, logger: logger).decode((UUID, Int64).self) { result[line] = fen }

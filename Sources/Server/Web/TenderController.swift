@@ -379,7 +379,7 @@ struct TenderController {
         let actor = try context.signedIn()
         let buyerID = tender?.buyerID ?? actor.organisationID
         let lines = try await lists.lines(PurchaseLineQuery(buyerID: buyerID, limit: 500))
-        let left = try await tenders.remainingBudgets(of: lines, buyerID: buyerID, except: tender?.id)
+        let left = try await tenders.remainingBudgets(of: lines, except: tender?.id)
         let suppliers = try await identity.organisations(kind: .socialOrganisation, limit: 200)
         let published = tender.map { $0.status != .draft } ?? false
         var fields = values.fields
