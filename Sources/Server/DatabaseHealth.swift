@@ -21,14 +21,15 @@ public final class DatabaseHealth: Sendable {
     public var downSince: Date? { down.withLock { $0 } }
 
     /// Asks the database for `SELECT 1`, giving up after `patience`; returns whether it answered.
+    /// The question is not waited for past the patience (a task group would wait for it: a lease the
+    /// pool cannot serve does not end when cancelled); it ends on its own, in the background.
     @discardableResult
     public func probe(_ database: Database) async -> Bool {
-        let answered = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await database.read { try await $0.query("SELECT 1", logger: database.logger) }) != nil }
-            group.addTask { try? await Task.sleep(for: Self.patience); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let answered = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let pending = Mutex<CheckedContinuation<Bool, Never>?>(continuation)
+            let answer: @Sendable (Bool) -> Void = { value in pending.withLock { $0.take() }?.resume(returning: value) }
+            Task { answer((try? await database.read { try await $0.query("SELECT 1", logger: database.logger) }) != nil) }
+            Task { try? await Task.sleep(for: Self.patience); answer(false) }
         }
         down.withLock { since in since = answered ? nil : (since ?? Date()) }
         return answered
