@@ -10,6 +10,9 @@ import Synchronization
 /// refused at once with 503 instead of queueing for a connection until the pool gives up (half a
 /// minute when PostgreSQL has just gone away), and readiness reports the outage. The same server
 /// process serves again as soon as a probe gets an answer.
+///
+/// The probe asks through a client of its own (one connection): a pool busy with requests is load,
+/// not an outage, and must not make the server refuse everything.
 public final class DatabaseHealth: Sendable {
     private let down = Mutex<Date?>(nil)
     /// How long a probe waits for an answer.
@@ -17,27 +20,49 @@ public final class DatabaseHealth: Sendable {
 
     public init() {}
 
+    /// The configuration of the probe's own client: the application's, with one connection.
+    public static func probeConfiguration(_ configuration: PostgresClient.Configuration) -> PostgresClient.Configuration {
+        var probe = configuration
+        probe.options.minimumConnections = 0
+        probe.options.maximumConnections = 1
+        return probe
+    }
+
     /// Since when the database has not answered (nil: it answers).
     public var downSince: Date? { down.withLock { $0 } }
 
     /// Asks the database for `SELECT 1`, giving up after `patience`; returns whether it answered.
-    /// The question is not waited for past the patience (a task group would wait for it: a lease the
-    /// pool cannot serve does not end when cancelled); it ends on its own, in the background.
     @discardableResult
     public func probe(_ database: Database) async -> Bool {
-        let answered = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let pending = Mutex<CheckedContinuation<Bool, Never>?>(continuation)
-            let answer: @Sendable (Bool) -> Void = { value in pending.withLock { $0.take() }?.resume(returning: value) }
-            Task { answer((try? await database.read { try await $0.query("SELECT 1", logger: database.logger) }) != nil) }
-            Task { try? await Task.sleep(for: Self.patience); answer(false) }
-        }
+        let answered = await firstOf(
+            { (try? await database.read { try await $0.query("SELECT 1", logger: database.logger) }) != nil },
+            { try? await Task.sleep(for: Self.patience); return false })
         down.withLock { since in since = answered ? nil : (since ?? Date()) }
         return answered
+    }
+
+    /// Returns once the probe finds the database away, or after ten seconds (a check slower than that
+    /// is as good as unanswered).
+    func outage() async {
+        for _ in 0..<100 where downSince == nil { try? await Task.sleep(for: .milliseconds(100)) }
+    }
+}
+
+/// The answer of whichever of `a` and `b` answers first. The other is not waited for: it ends on its
+/// own, in the background (a task group would wait for it, and a lease the pool cannot serve does not
+/// end when cancelled).
+func firstOf<T: Sendable>(_ a: @escaping @Sendable () async -> T, _ b: @escaping @Sendable () async -> T) async -> T {
+    await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
+        let pending = Mutex<CheckedContinuation<T, Never>?>(continuation)
+        let answer: @Sendable (T) -> Void = { value in pending.withLock { $0.take() }?.resume(returning: value) }
+        Task { answer(await a()) }
+        Task { answer(await b()) }
     }
 }
 
 extension PeriodicService {
-    /// Every second, whether the database answers (see `DatabaseHealth`).
+    /// Every second, whether the database answers (see `DatabaseHealth`), asked through `database`,
+    /// a client of the probe's own.
     public static func databaseProbe(_ health: DatabaseHealth, database: Database, logger: Logger) -> PeriodicService {
         PeriodicService(name: "database probe", interval: .seconds(1), logger: logger) {
             let wasDown = health.downSince != nil

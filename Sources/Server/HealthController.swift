@@ -19,26 +19,35 @@ struct HealthController {
     }
 
     func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
-        // Asked now, with the probe's patience: readiness answers within seconds even while the pool would wait.
-        guard await health.probe(database) else {
+        // The migrations' state, unless the probe finds the database away first: a check that started
+        // just before an outage would otherwise wait for the pool to give up.
+        let database = database, health = health, logger = context.logger
+        let verdict: Verdict = await firstOf(
+            {
+                do { return .status(try await Migrator(database: database).status()) } catch {
+                    logger.warning("readiness check failed", metadata: ["error": "\(error)"])
+                    return .unreachable
+                }
+            },
+            { await health.outage(); return .unreachable })
+        guard case .status(let status) = verdict, health.downSince == nil else {
             return Self.json(.serviceUnavailable, ["status": "database unreachable",
                                                    "since": health.downSince.map { ISO8601DateFormatter().string(from: $0) } ?? ""])
         }
-        do {
-            let status = try await Migrator(database: database).status()
-            guard status.isCurrent else {
-                return Self.json(.serviceUnavailable, [
-                    "status": "migrations not current",
-                    "pending": status.pending.map(String.init).joined(separator: ","),
-                    "unknown": status.unknown.map(String.init).joined(separator: ","),
-                    "altered": status.altered.map(String.init).joined(separator: ","),
-                ])
-            }
-            return Self.json(.ok, ["status": "ready", "migrations": String(status.applied.last ?? 0)])
-        } catch {
-            context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-            return Self.json(.serviceUnavailable, ["status": "database unreachable"])
+        guard status.isCurrent else {
+            return Self.json(.serviceUnavailable, [
+                "status": "migrations not current",
+                "pending": status.pending.map(String.init).joined(separator: ","),
+                "unknown": status.unknown.map(String.init).joined(separator: ","),
+                "altered": status.altered.map(String.init).joined(separator: ","),
+            ])
         }
+        return Self.json(.ok, ["status": "ready", "migrations": String(status.applied.last ?? 0)])
+    }
+
+    private enum Verdict: Sendable {
+        case status(MigrationStatus)
+        case unreachable
     }
 
     static func json(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {

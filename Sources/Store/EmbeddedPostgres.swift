@@ -70,7 +70,8 @@ public struct EmbeddedPostgres: Sendable {
 
             """
         if !durable {
-            settings += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            // Tests run many databases at once, each with a pool of its own.
+            settings += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 500\n"
         }
         let conf = dataDirectory + "/postgresql.conf"
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: conf))

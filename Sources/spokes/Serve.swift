@@ -45,10 +45,11 @@ struct Serve: AsyncParsableCommand {
                                            configuration: configuration, metrics: registry)
         let housekeeping = PeriodicService.housekeeping(identity: identity, logger: logger)
         let tenderWorker = PeriodicService.tenderWorker(dependencies.tenderWorker, logger: logger)
-        let probe = PeriodicService.databaseProbe(dependencies.health, database: dependencies.database, logger: logger)
+        let probeClient = PostgresClient(configuration: DatabaseHealth.probeConfiguration(clientConfiguration), backgroundLogger: logger)
+        let probe = PeriodicService.databaseProbe(dependencies.health, database: Database(client: probeClient, logger: logger), logger: logger)
         let releases = ReleasePublisher(transparency: dependencies.transparency, database: database, logger: logger)
         // Migrate before taking requests; a database newer than this build stops start-up here.
-        let application = try await buildApplication(dependencies, services: [client, housekeeping, tenderWorker, releases, probe], logger: logger) {
+        let application = try await buildApplication(dependencies, services: [client, probeClient, housekeeping, tenderWorker, releases, probe], logger: logger) {
             let applied = try await migrator.migrate()
             if !applied.isEmpty { logger.info("applied migrations \(applied)") }
         }

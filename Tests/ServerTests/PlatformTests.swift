@@ -44,7 +44,10 @@ struct PlatformTests {
                 let page = try await Browser(client).get("/tenders")
                 #expect(page.status == .serviceUnavailable && page.html.contains("<html"))
                 #expect(try await client.json(.get, "/health/live").status == .ok)
-                // Readiness asks the real database itself, finds it answering, and so does every request after it.
+                let ready = try await client.json(.get, "/health/ready")
+                #expect(ready.status == .serviceUnavailable && ready.json?["status"] as? String == "database unreachable")
+                // The next probe finds the database answering: readiness and every request are served again.
+                #expect(await dependencies.health.probe(database))
                 #expect(try await client.json(.get, "/health/ready").status == .ok)
                 #expect(try await client.json(.get, "/api/v1/tenders").status == .ok)
             }
