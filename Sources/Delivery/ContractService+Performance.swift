@@ -104,25 +104,41 @@ extension ContractService {
         return contract
     }
 
-    /// A service user's answer, without an account: one per device (its cookie), a ceiling per address.
-    /// Returns false when the device has answered already (the first answer stands).
-    public func answerSurvey(token: String, rating: Int, comment: String, device: String, client: String) async throws -> Bool {
+    /// The scope a survey form's token is signed for: one contract's survey.
+    static func surveyScope(_ contractID: UUID) -> String { "survey/" + contractID.lowercased }
+
+    /// The token that goes with the survey form of `contract` (the page's hidden field, the API's
+    /// `deviceToken`): for the device of the cookie, or a new device when there is none.
+    public func surveyDeviceToken(for contract: Contract, device: UUID?) -> IssuedAnonymousToken {
+        identity.anonymousTokens.issue(scope: Self.surveyScope(contract.id), device: device, at: clock.now())
+    }
+
+    /// A service user's answer, without an account. It must carry the token of a survey form this
+    /// server issued for this contract (forged or expired: 422), and each token counts once (409). The
+    /// first answer of a device stands (false for later ones). At most `answersPerAddressPerHour`
+    /// answers from one address to one contract in the last hour are taken (then 429): the count is
+    /// checked and the answer written under a lock per (contract, address), in one transaction with the
+    /// token's use, so parallel answers cannot pass the ceiling together.
+    public func answerSurvey(token: String, rating: Int, comment: String, deviceToken: String, client: String) async throws -> Bool {
         var check = Validator()
         check.check((1...5).contains(rating), "rating", "choose 1 to 5")
         let comment = check.text(comment, "comment", max: 500, required: false)
-        check.check(device.count >= 16, "device", "the survey needs cookies to count one answer per device")
         try check.finish()
         let contract = try await surveyContract(token: token)
         guard contract.status == .signed || contract.status == .completed else { throw DomainError.conflict("the survey of this contract has closed") }
         let now = clock.now()
+        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.surveyScope(contract.id), at: now)
         let hash = { (text: String) in Data(SHA256.hash(data: Data(text.utf8))).hexString }
+        let client = hash(client)
         return try await database.transaction { connection in
             let store = store(connection)
-            guard try await store.answers(contractID: contract.id, client: hash(client), since: now.addingTimeInterval(-3600)) < Self.answersPerAddressPerHour else {
+            try await store.lockSurveyAnswers(contractID: contract.id, client: client)
+            guard try await store.answers(contractID: contract.id, client: client, since: now.addingTimeInterval(-3600)) < Self.answersPerAddressPerHour else {
                 throw DomainError(.rateLimited, "too many answers from this address in the last hour; try again later", retryAfter: 3600)
             }
-            return try await store.insertAnswer(id: UUID.v7(at: now), contractID: contract.id, rating: rating, comment: comment, device: hash(device),
-                                                client: hash(client), at: now)
+            try await identity.anonymousTokens.redeem(device, on: connection, logger: database.logger, at: now)
+            return try await store.insertAnswer(id: UUID.v7(at: now), contractID: contract.id, rating: rating, comment: comment,
+                                                device: hash(device.deviceKey), client: client, at: now)
         }
     }
 

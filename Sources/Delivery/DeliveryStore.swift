@@ -307,6 +307,13 @@ struct DeliveryStore {
 
     // MARK: Survey
 
+    /// Serialises answers from one address to one contract's survey (a transaction-scoped advisory lock,
+    /// class 1_900_103 of the two-key space), so that the count checked next is the count kept. Its own
+    /// statement: the count's snapshot is taken after the lock is held and sees every answer committed before.
+    func lockSurveyAnswers(contractID: UUID, client: String) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(1900103, hashtext(\(contractID.lowercased + "/" + client)))", logger: logger)
+    }
+
     func insertAnswer(id: UUID, contractID: UUID, rating: Int, comment: String, device: String, client: String, at date: Date) async throws -> Bool {
         let rows = try await connection.query("""
             INSERT INTO delivery.survey_answers (id, contract_id, rating, comment, device_hash, client_hash, answered_at)

@@ -137,8 +137,10 @@ enum DemoContracts {
         let comments = ["社工很耐心，每次都按时上门。", "希望增加周末的服务时间。", "", "孩子的变化很大，谢谢！", ""]
         guard let token = try await contracts.file(id: contract.id, by: nil).contract.surveyToken else { return }
         for (index, rating) in ratings.enumerated() {
+            // Each service user's device fetches the form (and its token), then answers.
+            let form = contracts.surveyDeviceToken(for: contract, device: nil)
             _ = try await contracts.answerSurvey(token: token, rating: rating, comment: index < comments.count ? comments[index] : "",
-                                                 device: "demo-device-\(contract.reference)-\(index)", client: "demo-\(index % 5)")
+                                                 deviceToken: form.token, client: "demo-\(index % 5)")
         }
     }
 

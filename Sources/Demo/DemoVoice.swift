@@ -24,10 +24,11 @@ enum DemoVoice {
         let lines = try await lists.lines(PurchaseLineQuery(year: 2026, buyerID: buyerID, limit: 100))
         var answered = 0
         for (index, need) in needs.enumerated() {
+            // Each resident's device fetches the page (and its form token), then proposes or supports.
             let proposed = try await voice.propose(jurisdictionID: lixia.id, title: need.title, description: need.description,
-                                                   device: "demo-resident-\(index)-proposer", client: "demo-resident-\(index)")
+                                                   deviceToken: voice.deviceToken(device: nil).token, client: "demo-resident-\(index)")
             for supporter in 0..<need.supports {
-                _ = try await voice.support(needID: proposed.id, device: "demo-resident-\(index)-\(supporter)-device", client: "demo-network-\(supporter % 20)")
+                _ = try await voice.support(needID: proposed.id, deviceToken: voice.deviceToken(device: nil).token, client: "demo-network-\(supporter % 20)")
             }
             if let reference = need.answeredBy, let line = lines.first(where: { $0.content.reference == reference }) {
                 try await voice.link(by: finance, needID: proposed.id, purchaseLineID: line.id)

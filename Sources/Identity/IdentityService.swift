@@ -14,11 +14,17 @@ public struct IdentityService: Sendable {
     let hasher: PasswordHasher
     /// Verified against when a user name does not exist, so that both cases take as long.
     let decoyHash: String
+    /// Signs and checks the tokens of the anonymous forms (survey, residents' voice).
+    public let anonymousTokens: AnonymousTokens
 
-    public init(database: Database, clock: any SpokesClock = SystemClock(), policy: SignInPolicy = SignInPolicy()) {
+    /// `anonymousTokenKey`: the key of the anonymous forms' tokens, the same on every instance (the
+    /// server derives it from its master secret); nil gives this process a random one (tests, commands).
+    public init(database: Database, clock: any SpokesClock = SystemClock(), policy: SignInPolicy = SignInPolicy(),
+                anonymousTokenKey: Data? = nil) {
         self.database = database
         self.clock = clock
         self.policy = policy
+        self.anonymousTokens = anonymousTokenKey.map(AnonymousTokens.init(key:)) ?? .random()
         self.hasher = PasswordHasher(cost: policy.bcryptCost)
         self.decoyHash = Bcrypt.hash("no user has this password", cost: policy.bcryptCost)
     }
@@ -266,28 +272,59 @@ public struct IdentityService: Sendable {
 
     // MARK: Signing in
 
-    /// Checks a user name and password. After `maxFailures` failures within `window` the name is
-    /// locked until the oldest failure leaves the window, whatever the password.
-    public func signIn(username: String, password: String) async throws -> Actor {
+    /// The address in-process callers (the demo loader, commands) sign in from; requests pass their client's.
+    public static let inProcessClient = "in-process"
+
+    /// Checks a user name and password from a client address, under the limits of `SignInPolicy`:
+    /// 5 failures per (name, address), 30 per name, 50 per address within 15 minutes, each locking
+    /// whatever the password until enough failures leave the window.
+    ///
+    /// The attempt is counted before the password is checked: under a lock per name and per address
+    /// (in that order), the recent attempts are counted and, if no limit is reached, this one is
+    /// recorded, in one transaction. Parallel attempts therefore see each other, and at most the
+    /// allowance left is ever checked. A wrong password leaves its row as a failure; a right one deletes
+    /// it with the failures of its pair (the user's own mistakes from this address), not the failures
+    /// from other addresses, so that a stranger's attempts elsewhere neither lock nor are forgiven.
+    public func signIn(username: String, password: String, client: String = IdentityService.inProcessClient) async throws -> Actor {
         let now = clock.now()
         let name = username.trimmingCharacters(in: .whitespaces)
-        let (failures, oldest) = try await database.read {
-            try await store($0).recentFailures(username: name, since: now.addingTimeInterval(-policy.window))
-        }
-        if failures >= policy.maxFailures {
-            let retry = Int(((oldest ?? now).addingTimeInterval(policy.window).timeIntervalSince(now)).rounded(.up))
-            throw DomainError(.locked, "Too many failed sign-ins for this user name. Try again in \(max(1, retry / 60 + (retry % 60 > 0 ? 1 : 0))) minutes.",
-                              retryAfter: max(1, retry))
+        let address = Secret.hash(client)
+        let attempt = UUID.v7(at: now)
+        try await database.transaction { connection in
+            let store = store(connection)
+            try await store.lockSignIn(username: name, client: address)
+            let recent = try await store.recentAttempts(username: name, client: address, since: now.addingTimeInterval(-policy.window),
+                                                        limits: (policy.maxFailures, policy.maxFailuresPerName, policy.maxFailuresPerAddress))
+            if let refusal = lockOut(recent, now: now) { throw refusal }
+            try await store.recordAttempt(id: attempt, username: name, client: address, at: now)
         }
         let credentials = try await database.read { try await store($0).credentials(username: name) }
         let matches = try await hasher.verify(password, against: credentials?.hash ?? decoyHash)
         guard let credentials, matches, !credentials.disabled,
               let actor = try await database.read({ try await store($0).actor(userID: credentials.id) }) else {
-            try await database.transaction { try await store($0).recordFailure(username: name, at: now) }
+            try await database.transaction { try await store($0).confirmFailure(id: attempt) }
             throw DomainError.unauthenticated("Wrong user name or password.")
         }
-        if failures > 0 { try await database.transaction { try await store($0).clearFailures(username: name) } }
+        try await database.transaction {
+            try await store($0).clearFailures(username: name, client: address, attempt: attempt, since: now.addingTimeInterval(-policy.window))
+        }
         return actor
+    }
+
+    /// The refusal when a limit is reached: `locked`, with the seconds until every reached limit has
+    /// a failure less (the limit-th newest failure leaves the window).
+    private func lockOut(_ recent: (pair: (Int, Date?), name: (Int, Date?), address: (Int, Date?)), now: Date) -> DomainError? {
+        let limits: [(count: Int, edge: Date?, limit: Int, message: String)] = [
+            (recent.pair.0, recent.pair.1, policy.maxFailures, "Too many failed sign-ins for this user name"),
+            (recent.name.0, recent.name.1, policy.maxFailuresPerName, "Too many failed sign-ins for this user name"),
+            (recent.address.0, recent.address.1, policy.maxFailuresPerAddress, "Too many failed sign-ins from this network address"),
+        ]
+        let reached = limits.filter { $0.count >= $0.limit }
+        guard let first = reached.first else { return nil }
+        let retry = reached.map { Int(((($0.edge ?? now).addingTimeInterval(policy.window)).timeIntervalSince(now)).rounded(.up)) }.max() ?? 1
+        let seconds = max(1, retry)
+        let minutes = (seconds + 59) / 60
+        return DomainError(.locked, "\(first.message). Try again in \(minutes) minute\(minutes == 1 ? "" : "s").", retryAfter: seconds)
     }
 
     /// Starts an HTML session for a signed-in user. A new secret every time: sessions rotate at sign-in.
@@ -313,21 +350,23 @@ public struct IdentityService: Sendable {
         try await database.transaction { try await store($0).deleteSession(hash: Secret.hash(secret)) }
     }
 
-    /// Housekeeping: deletes expired sessions and sign-in failures older than the lock-out window.
+    /// Housekeeping: deletes expired sessions, sign-in failures older than the lock-out window and the
+    /// uses of anonymous form tokens that are expired anyway (an hour's margin for clocks apart).
     /// Safe to run from several instances at once.
     @discardableResult
     public func purgeExpired() async throws -> Int {
         let now = clock.now()
         return try await database.transaction {
-            try await store($0).purge(now: now, failuresBefore: now.addingTimeInterval(-policy.window))
+            try await store($0).purge(now: now, failuresBefore: now.addingTimeInterval(-policy.window),
+                                      tokenUsesBefore: now.addingTimeInterval(-AnonymousTokens.lifetime - 3600))
         }
     }
 
     // MARK: API tokens
 
-    /// Signs in and issues a bearer token for API clients.
-    public func issueToken(username: String, password: String, name: String?) async throws -> IssuedToken {
-        let actor = try await signIn(username: username, password: password)
+    /// Signs in (under the same limits as the pages, from the client's address) and issues a bearer token for API clients.
+    public func issueToken(username: String, password: String, name: String?, client: String = IdentityService.inProcessClient) async throws -> IssuedToken {
+        let actor = try await signIn(username: username, password: password, client: client)
         var check = Validator()
         let label = check.text(name ?? "API token", "name", max: 100)
         try check.finish()

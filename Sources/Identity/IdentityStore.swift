@@ -207,35 +207,87 @@ struct IdentityStore {
         return nil
     }
 
-    // MARK: Sign-in failures
+    // MARK: Sign-in attempts
 
-    func recentFailures(username: String, since: Date) async throws -> (count: Int, oldest: Date?) {
-        for try await (count, oldest) in try await connection.query("""
-            SELECT count(*)::int, min(occurred_at) FROM identity.login_failures
-            WHERE username = lower(\(username)) AND occurred_at > \(since)
-            """, logger: logger).decode((Int, Date?).self) {
-            return (count, oldest)
-        }
-        return (0, nil)
+    /// Serialises sign-in attempts for one user name, then for one address (transaction-scoped advisory
+    /// locks, classes 1_900_101 and 1_900_102: the two-key space, apart from the one-key locks elsewhere).
+    /// Always in this order, so two attempts never wait for each other in a cycle. Separate statements:
+    /// the count that follows takes its snapshot after the locks are held, and sees every attempt
+    /// committed before.
+    func lockSignIn(username: String, client: String) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(1900101, hashtext(lower(\(username))))", logger: logger)
+        try await connection.query("SELECT pg_advisory_xact_lock(1900102, hashtext(\(client)))", logger: logger)
     }
 
-    func recordFailure(username: String, at date: Date) async throws {
+    /// Attempts since `since` (failures and attempts still being checked) for the pair, the name and
+    /// the address, each with the time of its `limit`-th newest (when that one leaves the window, the
+    /// count falls below the limit).
+    func recentAttempts(username: String, client: String, since: Date, limits: (pair: Int, name: Int, address: Int))
+        async throws -> (pair: (Int, Date?), name: (Int, Date?), address: (Int, Date?)) {
+        func one(_ query: PostgresQuery) async throws -> (Int, Date?) {
+            for try await row in try await connection.query(query, logger: logger).decode((Int, Date?).self) { return row }
+            return (0, nil)
+        }
+        let pair = try await one("""
+            SELECT count(*)::int, (array_agg(occurred_at ORDER BY occurred_at DESC))[\(limits.pair)::int] FROM identity.login_failures
+            WHERE username = lower(\(username)) AND client_hash = \(client) AND occurred_at > \(since)
+            """)
+        let name = try await one("""
+            SELECT count(*)::int, (array_agg(occurred_at ORDER BY occurred_at DESC))[\(limits.name)::int] FROM identity.login_failures
+            WHERE username = lower(\(username)) AND occurred_at > \(since)
+            """)
+        let address = try await one("""
+            SELECT count(*)::int, (array_agg(occurred_at ORDER BY occurred_at DESC))[\(limits.address)::int] FROM identity.login_failures
+            WHERE client_hash = \(client) AND occurred_at > \(since)
+            """)
+        return (pair, name, address)
+    }
+
+    /// An attempt about to be checked: it counts as a failure from now on, unless the password was right.
+    func recordAttempt(id: UUID, username: String, client: String, at date: Date) async throws {
         try await connection.query("""
-            INSERT INTO identity.login_failures (username, occurred_at) VALUES (lower(\(username)), \(date))
+            INSERT INTO identity.login_failures (id, username, client_hash, occurred_at, checked)
+            VALUES (\(id), lower(\(username)), \(client), \(date), false)
             """, logger: logger)
     }
 
-    func clearFailures(username: String) async throws {
-        try await connection.query("DELETE FROM identity.login_failures WHERE username = lower(\(username))", logger: logger)
+    /// The attempt's password was wrong: it stays, as a failure.
+    func confirmFailure(id: UUID) async throws {
+        try await connection.query("UPDATE identity.login_failures SET checked = true WHERE id = \(id)", logger: logger)
     }
 
-    /// Removes expired sessions and sign-in failures too old to count; returns how many rows went.
-    func purge(now: Date, failuresBefore: Date) async throws -> Int {
+    /// The attempt's password was right: it goes, with the failures of its pair (its user name from its
+    /// address) that still count (since `since`; older ones are the housekeeping's). Attempts of the pair
+    /// still being checked stay: they count until their own answer.
+    func clearFailures(username: String, client: String, attempt: UUID, since: Date) async throws {
+        try await connection.query("""
+            DELETE FROM identity.login_failures
+            WHERE id = \(attempt) OR (username = lower(\(username)) AND client_hash = \(client) AND checked AND occurred_at > \(since))
+            """, logger: logger)
+    }
+
+    // MARK: Anonymous form tokens
+
+    /// Records a token's use; false when it was used before.
+    func recordTokenUse(hash: String, at date: Date) async throws -> Bool {
+        for try await _ in try await connection.query("""
+            INSERT INTO identity.anonymous_token_uses (token_hash, used_at) VALUES (\(hash), \(date))
+            ON CONFLICT (token_hash) DO NOTHING RETURNING token_hash
+            """, logger: logger) {
+            return true
+        }
+        return false
+    }
+
+    /// Removes expired sessions, sign-in failures too old to count and uses of anonymous tokens too old
+    /// to be accepted anyway; returns how many rows went.
+    func purge(now: Date, failuresBefore: Date, tokenUsesBefore: Date) async throws -> Int {
         var removed = 0
         for try await count in try await connection.query("""
             WITH s AS (DELETE FROM identity.sessions WHERE expires_at <= \(now) RETURNING 1),
-                 f AS (DELETE FROM identity.login_failures WHERE occurred_at <= \(failuresBefore) RETURNING 1)
-            SELECT ((SELECT count(*) FROM s) + (SELECT count(*) FROM f))::int
+                 f AS (DELETE FROM identity.login_failures WHERE occurred_at <= \(failuresBefore) RETURNING 1),
+                 t AS (DELETE FROM identity.anonymous_token_uses WHERE used_at <= \(tokenUsesBefore) RETURNING 1)
+            SELECT ((SELECT count(*) FROM s) + (SELECT count(*) FROM f) + (SELECT count(*) FROM t))::int
             """, logger: logger).decode(Int.self) {
             removed = count
         }

@@ -111,9 +111,28 @@ public struct SessionGrant: Sendable {
 }
 
 /// The rules of signing in, with the defaults a production deployment uses.
+///
+/// How many failed sign-ins are allowed, counted three ways within the sliding `window` (15 minutes):
+///
+/// - `maxFailures` (5) for one user name from one client address: that pair is then locked, even with the
+///   right password, until its 5th-newest failure leaves the window. This is the everyday lock-out.
+/// - `maxFailuresPerName` (30) for one user name from all addresses together: the name is then locked
+///   everywhere. It bounds guessing one password from many addresses; a stranger at one address cannot
+///   reach it (5 per pair), so locking somebody out takes failures from at least 6 addresses.
+/// - `maxFailuresPerAddress` (50) from one address for all user names together: that address is then
+///   refused for every name. It bounds trying one password on many names (spraying) from one address.
+///
+/// Attempts are counted before the password is checked, under a lock per name and per address, so
+/// parallel attempts count each other: at most the remaining allowance is ever checked. A right password
+/// (not locked) clears the failures of its own pair, not those of other addresses. Refusals are `locked`
+/// (429 with Retry-After: when the oldest failure that keeps the limit reached leaves the window).
 public struct SignInPolicy: Sendable {
-    /// Failed attempts for one user name within `window` before it is locked.
+    /// Failed attempts for one user name from one address within `window` before that pair is locked.
     public var maxFailures = 5
+    /// Failed attempts for one user name from all addresses within `window` before the name is locked.
+    public var maxFailuresPerName = 30
+    /// Failed attempts from one address for all user names within `window` before the address is refused.
+    public var maxFailuresPerAddress = 50
     public var window: TimeInterval = 15 * 60
     public var sessionLifetime: TimeInterval = 12 * 60 * 60
     public var tokenLifetime: TimeInterval = 30 * 24 * 60 * 60

@@ -46,11 +46,14 @@ public struct NewProgramme: Sendable {
         check.check(WorkingCalendar.isDay(intakeCloses), "intakeCloses", "must be a day as yyyy-MM-dd")
         check.check(intakeCloses >= intakeOpens, "intakeCloses", "must not be before the intake opens")
         check.check((1...500).contains(capacity), "capacity", "must be 1 to 500")
-        check.check(!rubric.isEmpty && rubric.reduce(0) { $0 + $1.weight } == 100, "rubric", "needs criteria whose weights add up to 100")
+        check.check(rubric.count <= 20, "rubric", "has at most 20 criteria")
         for (index, item) in rubric.enumerated() {
             _ = check.text(item.name, "rubric[\(index)].name", max: 100)
-            check.check(item.weight > 0, "rubric[\(index)].weight", "must be more than 0")
+            check.check((1...100).contains(item.weight), "rubric[\(index)].weight", "must be 1 to 100")
         }
+        // Summed only once every weight is in range, so the sum cannot overflow.
+        let inRange = rubric.allSatisfy { (1...100).contains($0.weight) }
+        check.check(!rubric.isEmpty && (!inRange || rubric.reduce(0) { $0 + $1.weight } == 100), "rubric", "needs criteria whose weights add up to 100")
         check.check(Set(rubric.map(\.name)).count == rubric.count, "rubric", "each criterion needs a name of its own")
         return check.errors
     }

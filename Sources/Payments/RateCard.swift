@@ -52,7 +52,7 @@ public struct RateCard: Codable, Sendable, Equatable {
         var check = Validator()
         check.check(maximum.minorUnits > 0 && maximum <= value, "maximum", "must be more than ¥0.00 and at most the contract's value, \(value.formatted)")
         check.check((0...10_000).contains(deliveryFeeBasisPoints), "deliveryFeePercent", "must be from 0 to 100 %")
-        check.check(capPerBeneficiary.map { $0.minorUnits > 0 } ?? true, "capPerBeneficiary", "must be more than ¥0.00 when given")
+        check.check(capPerBeneficiary.map { Bounds.moneyFen.contains($0.minorUnits) } ?? true, "capPerBeneficiary", "must be more than ¥0.00 when given, and at most \(Money(minorUnits: Bounds.maximumFen).formatted)")
         check.check(Set(prices.map(\.metric)).count == prices.count, "prices", "each metric is priced once")
         for (index, price) in prices.enumerated() {
             check.check(metrics.contains(price.metric), "prices[\(index)].metric", "\(price.metric) is not a metric of the contract's milestones")
@@ -130,7 +130,7 @@ public enum PaymentCalculator {
                 case "not_met": "not met"
                 default: "not signed off"
                 }
-                fees += earned
+                fees = add(fees, earned)
                 line("fee", [String(outcome.number), Points(hundredths: outcome.shareBasisPoints).formatted, Money(minorUnits: feePool).formatted, state,
                              Points(hundredths: ratio).formatted], earned,
                      "Milestone \(outcome.number) delivery fee (\(Points(hundredths: outcome.shareBasisPoints).formatted) % of the fee pool \(Money(minorUnits: feePool).formatted)): \(how)")
@@ -141,8 +141,8 @@ public enum PaymentCalculator {
         var verified: [String: Int64] = [:]
         var beneficiaries: Int64 = 0
         for outcome in outcomes where outcome.decision != nil {
-            for (code, quantity) in outcome.verified { verified[code, default: 0] += Int64(max(quantity, 0)) }
-            beneficiaries += Int64(max(outcome.verifiedBeneficiaries, 0))
+            for (code, quantity) in outcome.verified { verified[code] = add(verified[code] ?? 0, Int64(max(quantity, 0))) }
+            beneficiaries = add(beneficiaries, Int64(max(outcome.verifiedBeneficiaries, 0)))
         }
         var payments: Int64 = 0
         for price in card.prices.sorted(by: { $0.metric < $1.metric }) {
@@ -169,7 +169,7 @@ public enum PaymentCalculator {
             line("outcome_pool_cap", [card.maximum.formatted], payments,
                  "Outcome payments capped at the maximum less the delivery fee pool")
         }
-        let earned = min(fees + payments, maximum)
+        let earned = min(add(fees, payments), maximum)
         line("earned", [card.maximum.formatted], earned, "Earned to date (the contract maximum is \(card.maximum.formatted))")
         line("claimed", [], -claimed.minorUnits, "Less claimed before")
         let payable = max(earned - claimed.minorUnits, 0)
@@ -188,7 +188,10 @@ public enum PaymentCalculator {
     static func targetRatio(_ outcome: MilestoneOutcome) -> Int {
         let measured = outcome.targets.filter { $0.value > 0 }
         guard !measured.isEmpty else { return 0 }
-        let total = measured.reduce(0) { sum, target in sum + min(10_000, (max(outcome.verified[target.key] ?? 0, 0) * 10_000) / target.value) }
+        // Each term is at most 10,000, in Int128 before the division so that no verified count can trap it.
+        let total = measured.reduce(0) { sum, target in
+            sum + Int(clamping: min(10_000, (Int128(max(outcome.verified[target.key] ?? 0, 0)) * 10_000) / Int128(target.value)))
+        }
         return total / measured.count
     }
 

@@ -103,9 +103,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(yaml: String(decoding: specification, as: UTF8.self), prefix: "/api/v1")))
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: CSRFCheckMiddleware())
-    router.add(middleware: FileMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
+    router.add(middleware: StaticFilesMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
 
-    HealthController(database: dependencies.database, health: dependencies.health, metrics: dependencies.metrics).register(on: router)
+    HealthController(database: dependencies.database, health: dependencies.health, metrics: dependencies.metrics, metricsToken: configuration.metricsToken).register(on: router)
     PublicController(identity: dependencies.identity,
                      journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers,
                                              contracts: dependencies.contracts, views: views),
@@ -116,7 +116,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                         identity: dependencies.identity, views: views).register(on: router)
     PurchaseListController(lists: dependencies.purchaseLists, identity: dependencies.identity, views: views).register(on: router)
     TenderController(tenders: dependencies.tenders, bids: dependencies.bids, suppliers: dependencies.suppliers, lists: dependencies.purchaseLists,
-                     identity: dependencies.identity, views: views).register(on: router)
+                     identity: dependencies.identity, views: views, publicBase: configuration.publicBase).register(on: router)
     EvaluationController(tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations, awards: dependencies.awards,
                          suppliers: dependencies.suppliers, identity: dependencies.identity, views: views).register(on: router)
     IncubatorController(incubation: dependencies.incubation, identity: dependencies.identity, seedGrants: dependencies.seedGrants,
@@ -126,7 +126,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PaymentsController(seedGrants: dependencies.seedGrants, contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, identity: dependencies.identity, views: views).register(on: router)
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
-    OCDSController(transparency: dependencies.transparency).register(on: router)
+    OCDSController(transparency: dependencies.transparency, publicBase: configuration.publicBase).register(on: router)
     let transparency = dependencies.transparency
     InsightsController(insights: Recent(lifetime: configuration.summaryLifetime) { try await transparency.insights() }, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation, views: views)
         .register(on: router)
@@ -135,7 +135,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     OversightController(transparency: dependencies.transparency, flags: Recent(lifetime: configuration.summaryLifetime) { try await transparency.redFlags() },
                         monitoring: MonitoringService(database: dependencies.database, identity: dependencies.identity),
                         identity: dependencies.identity, database: dependencies.database, views: views).register(on: router)
-    SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies).register(on: router)
+    SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies, publicBase: configuration.publicBase).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
 
@@ -150,7 +150,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants,
                    contracts: dependencies.contracts, contractPayments: dependencies.contractPayments)
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.
-        .registerHandlers(on: api, configuration: .init(dateTranscoder: FormatStyleDateTranscoder(), jsonEncodingOptions: []))
+        .registerHandlers(on: api, configuration: .init(dateTranscoder: FormatStyleDateTranscoder(), jsonEncodingOptions: []),
+                          middlewares: [ContractRangeMiddleware(ranges: try ContractRanges(yaml: String(decoding: specification, as: UTF8.self)))])
     return router
 }
 
@@ -160,8 +161,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
 public func buildApplication(_ dependencies: AppDependencies, services: [any Service], logger: Logger,
                              prepare: @escaping @Sendable () async throws -> Void) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(dependencies)
+    // Every request answers within its deadline, whatever the handler is waiting for (RequestDeadline).
     var application = Application(
-        router: router,
+        responder: RequestDeadline(base: router.buildResponder(), limit: dependencies.configuration.requestDeadline),
         configuration: .init(address: .hostname(dependencies.configuration.host, port: dependencies.configuration.port),
                              serverName: "Spokes"),
         logger: logger)

@@ -1,21 +1,42 @@
+import Core
 import Foundation
 import Hummingbird
+import Logging
 import Prometheus
 import Store
 
 /// Liveness, readiness (database reachable, migrations current) and Prometheus metrics.
-struct HealthController {
+public struct HealthController: Sendable {
     let database: Database
     let health: DatabaseHealth
     let metrics: PrometheusCollectorRegistry
+    /// The bearer token `/metrics` asks for on the application's port; nil: not served there at all.
+    let metricsToken: String?
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/health/live") { _, _ in Self.json(.ok, ["status": "live"]) }
         router.get("/health/ready", use: ready)
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        router.get("/metrics") { request, _ in
+            guard let token = metricsToken else { throw DomainError.notFound("no such page") }
+            guard let sent = request.headers[.authorization], CSRFCheckMiddleware.same(sent, "Bearer " + token) else {
+                throw DomainError.unauthenticated("Send the metrics token as a bearer token, or read the metrics port.")
+            }
+            return Self.metricsResponse(metrics)
         }
+    }
+
+    static func metricsResponse(_ metrics: PrometheusCollectorRegistry) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+    }
+
+    /// A listener of its own for Prometheus (`--metrics-port`): `/metrics` and liveness, nothing else, so that
+    /// the port can stay inside the operators' network while the application's port faces the public.
+    public static func metricsApplication(_ metrics: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/metrics") { _, _ in metricsResponse(metrics) }
+        router.get("/health/live") { _, _ in json(.ok, ["status": "live"]) }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Spokes metrics"), logger: logger)
     }
 
     func ready(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -54,6 +54,16 @@ struct Problem: Error, Encodable {
         case let error where isDatabaseUnreachable(error):
             return Problem(.unavailable, status: .serviceUnavailable,
                            detail: "The database is not answering; nothing was done. Try again in a few seconds.", retryAfter: 5)
+        case let psql as PSQLError where ["23505", "40001", "40P01"].contains(psql.sqlState ?? ""):
+            // The same request twice at once: a unique key (a reference, one contract per award, one bid per
+            // lot) or a serialisation conflict stopped the second. Nothing it did was kept; what holds now is
+            // the first's work, which the client may read and, if still needed, try again.
+            return Problem(.conflict, status: .conflict,
+                           detail: "Another request changed the same record at the same moment; nothing was done by this one. Reload and try again if still needed.")
+        case let psql as PSQLError where psql.sqlState == "57014":
+            // statement_timeout: the request's database work ran past its deadline and was cancelled.
+            return Problem(.unavailable, status: .serviceUnavailable,
+                           detail: "This took longer than the time a request may take; nothing was done. Try again in a moment.", retryAfter: 5)
         case let psql as PSQLError where psql.sqlState?.hasPrefix("22") == true:
             // A data exception: a value PostgreSQL cannot hold (a NUL character, a number out of range).
             // Whatever the transaction wrote is rolled back; the request is what was wrong.

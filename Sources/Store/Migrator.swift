@@ -65,6 +65,8 @@ public struct Migrator: Sendable {
     public func migrate() async throws -> [Int] {
         let logger = database.logger
         return try await database.read { connection in
+            // Migrations may build indexes on large tables: no request deadline applies to them.
+            try await connection.query("SET statement_timeout = 0", logger: logger)
             try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
                 let status = try await status(on: connection)
@@ -94,9 +96,11 @@ public struct Migrator: Sendable {
                     applied.append(migration.version)
                 }
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                try await connection.query("RESET statement_timeout", logger: logger)
                 return applied
             } catch {
                 _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                _ = try? await connection.query("RESET statement_timeout", logger: logger)
                 throw error
             }
         }

@@ -58,15 +58,21 @@ public enum CSVFile {
         let csv: EnumeratedCSV
         do {
             csv = try EnumeratedCSV(string: text, delimiter: .comma, loadColumns: false)
+        } catch CSVParseError.quotation {
+            throw .invalid([FieldError("file", "is not a readable CSV file: a quoted field is not closed, or has text after its closing quote")])
         } catch {
-            throw .invalid([FieldError("file", "is not a readable CSV file: \(error)")])
+            // The parser's own words are for programmers, not for the person who sent the file.
+            throw .invalid([FieldError("file", "is not a readable CSV file; in Excel choose Save As › CSV UTF-8 (comma delimited)")])
         }
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
-        return Table(header: header, rows: csv.rows).withoutBlankRows()
+        return Table(header: header, rows: csv.rows).withoutBlankRows().restored()
     }
 
+    /// Cells that a spreadsheet program would take for a formula are written with a `'` in front
+    /// (see `FormulaGuard`); `read` takes it off again.
     public static func write(_ table: Table) -> Data {
         var text = "\u{FEFF}"
+        let table = table.neutralised()
         for row in [table.header] + table.rows {
             text += row.map(quote).joined(separator: ",") + "\r\n"
         }

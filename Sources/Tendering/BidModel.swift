@@ -17,7 +17,8 @@ public struct BidContent: Codable, Sendable, Equatable {
 
     public var problems: [FieldError] {
         var check = Validator()
-        check.check(price.minorUnits > 0, "price", "must be more than 0")
+        // Even where a tender lets bids exceed the budget, no price passes the purchase-line ceiling.
+        check.money(price, "price")
         check.check(price.currency == "CNY", "price", "must be in yuan (CNY)")
         _ = check.text(proposal, "proposal", max: 50_000)
         check.check(documents.count <= SupplierDocument.maximumPerBid, "documents", "a bid cites at most \(SupplierDocument.maximumPerBid) documents")

@@ -32,6 +32,13 @@ public struct BidSealer: Sendable {
         return try BidSealer(masterSecret: secret)
     }
 
+    /// A key for another purpose (the anonymous forms' tokens), derived with HKDF from the same master
+    /// secret under its own label: one backed-up secret, the same on every instance, serves both.
+    public func derivedKey(for purpose: String) -> Data {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: master), info: Data(purpose.utf8), outputByteCount: 32)
+            .withUnsafeBytes { Data($0) }
+    }
+
     func key(for tenderID: UUID) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: master), salt: Data(tenderID.lowercased.utf8),
                                info: Data("spokes bids v1".utf8), outputByteCount: 32)

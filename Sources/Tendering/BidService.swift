@@ -66,6 +66,8 @@ public struct BidService: Sendable {
                 }
             }
             try checkOpenForBids(tender, lot, facts, content, at: now)
+            // One bidder's bids on one lot, one at a time: two first bids sent at once become a bid and its replacement.
+            try await bids.lockBidder(lotID: lotID, bidderID: actor.organisationID)
             let existing = try await bids.bid(lotID: lotID, bidderID: actor.organisationID)
             let action: BidReceipt.Action = existing == nil || existing?.status == .withdrawn ? .submitted : .replaced
             let receipt = try await seal(content, existing: existing, tender: tender, lotID: lotID, bidderID: actor.organisationID,

@@ -24,6 +24,12 @@ struct BidStore {
 
     private static let columns = "id, tender_id, lot_id, bidder_id, status, version, terms_version, sealed, commitment, submitted_at"
 
+    /// Holds, to the end of the transaction, the right to write this bidder's bid on this lot.
+    func lockBidder(lotID: UUID, bidderID: UUID) async throws {
+        let key = "bid:\(lotID.lowercased):\(bidderID.lowercased)"
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+    }
+
     func bid(lotID: UUID, bidderID: UUID) async throws -> StoredBid? {
         try await bids("SELECT \(unescaped: Self.columns) FROM tendering.bids WHERE lot_id = \(lotID) AND bidder_id = \(bidderID) FOR UPDATE").first
     }

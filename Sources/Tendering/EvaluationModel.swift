@@ -71,17 +71,19 @@ public struct AbnormalPrice: Codable, Sendable, Equatable {
     /// Nil unless `price` is abnormally low against `others` (the lot's other opened prices).
     public static func check(_ price: Money, against others: [Money]) -> AbnormalPrice? {
         guard !others.isEmpty, price.minorUnits > 0 else { return nil }
-        let p = price.minorUnits
-        let sum = others.reduce(Int64(0)) { $0 + $1.minorUnits }
-        let n = Int64(others.count)
+        // In Int128: a sum of Int64 prices times 100 always fits, so no stored price can trap the check.
+        let p = Int128(price.minorUnits)
+        let sum = others.reduce(Int128(0)) { $0 + Int128($1.minorUnits) }
+        let n = Int128(others.count)
+        guard sum > 0 else { return nil }
         // p ≤ (1 − 40 %) × mean  ⇔  100·p·n ≤ 60·sum, in integers
-        let underMean = 100 * p * n <= Int64(100 - underMeanPercent) * sum
-        let next = others.map(\.minorUnits).filter { $0 >= p }.min()
-        let underNext = next.map { 100 * p <= Int64(100 - underNextPercent) * $0 } ?? false
+        let underMean = 100 * p * n <= Int128(100 - underMeanPercent) * sum
+        let next = others.map { Int128($0.minorUnits) }.filter { $0 >= p }.min()
+        let underNext = next.map { 100 * p <= Int128(100 - underNextPercent) * $0 } ?? false
         guard underMean || underNext else { return nil }
         // (100·sum − 100·p·n) ÷ sum is how far under the mean, in percent; integer division rounds down.
-        return AbnormalPrice(percentUnderMean: underMean ? Int((100 * sum - 100 * p * n) / sum) : nil,
-                             percentUnderNext: underNext ? next.map { Int((100 * $0 - 100 * p) / $0) } : nil)
+        return AbnormalPrice(percentUnderMean: underMean ? Int(clamping: (100 * sum - 100 * p * n) / sum) : nil,
+                             percentUnderNext: underNext ? next.map { Int(clamping: (100 * $0 - 100 * p) / $0) } : nil)
     }
 }
 

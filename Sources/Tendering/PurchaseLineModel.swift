@@ -58,7 +58,7 @@ public struct PurchaseLineContent: Codable, Sendable, Equatable {
         _ = check.text(targetGroup, "targetGroup", max: 200)
         _ = check.text(unit, "unit", max: 10)
         check.check((1...10_000_000).contains(quantity), "quantity", "must be a whole number from 1 to 10,000,000")
-        check.check(budget.minorUnits > 0 && budget.minorUnits <= 100_000_000_000_00, "budget", "must be more than 0 and at most ¥100,000,000,000")
+        check.money(budget, "budget")
         check.check(budget.currency == "CNY", "budget", "must be in yuan (CNY)")
         return check.errors
     }

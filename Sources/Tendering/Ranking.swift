@@ -23,7 +23,7 @@ public enum Ranking {
                 criterionScores[criterion.name] = average(given)
             }
             let quality = criterionScores.values.reduce(Points.zero, +)
-            let priceScore = Points(hundredths: Int(divideRounded(lowest * Int64(terms.priceWeight) * 100, by: bid.price.minorUnits)))
+            let priceScore = Points(hundredths: clamped(divideRounded(Int128(lowest) * Int128(terms.priceWeight) * 100, by: Int128(bid.price.minorUnits))))
             return RankedBid(bidID: bid.id, bidderID: bid.bidderID, price: bid.price, submittedAt: bid.submittedAt, priceScore: priceScore,
                              criterionScores: criterionScores, qualityScore: quality, total: priceScore + quality, rank: 0,
                              abnormallyLow: AbnormalPrice.check(bid, among: lotBids), justification: justifications[bid.id])
@@ -47,9 +47,13 @@ public enum Ranking {
         var values = hundredths.sorted()
         if values.count >= trimFrom { values = Array(values.dropFirst().dropLast()) }
         guard !values.isEmpty else { return .zero }
-        return Points(hundredths: Int(divideRounded(Int64(values.reduce(0, +)), by: Int64(values.count))))
+        return Points(hundredths: clamped(divideRounded(values.reduce(Int128(0)) { $0 + Int128($1) }, by: Int128(values.count))))
     }
 
-    /// a ÷ b rounded half up, for non-negative a and positive b.
-    private static func divideRounded(_ a: Int64, by b: Int64) -> Int64 { (2 * a + b) / (2 * b) }
+    /// a ÷ b rounded half up, for non-negative a and positive b (a non-positive b, which validation never lets in, counts as 1).
+    /// Int128 holds every product of Int64 prices and weights, so a stored value can never trap the ranking.
+    private static func divideRounded(_ a: Int128, by b: Int128) -> Int128 { let b = max(b, 1); return (2 * a + b) / (2 * b) }
+
+    /// Back to Int, held within Int's range.
+    private static func clamped(_ value: Int128) -> Int { Int(clamping: value) }
 }

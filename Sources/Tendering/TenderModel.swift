@@ -170,12 +170,16 @@ public struct TenderTerms: Codable, Sendable, Equatable {
             check.check(days <= 60, field, "must be at most 60 working days")
         }
         check.check(minimumBids >= 1 && minimumBids <= 10, "minimumBids", "must be 1 to 10")
-        check.check((0...100).contains(priceWeight), "priceWeight", "must be 0 to 100 points")
-        check.check(priceWeight + criteria.reduce(0) { $0 + $1.weight } == 100, "criteria",
-                    "price and criteria weights must add up to 100 points (now \(priceWeight + criteria.reduce(0) { $0 + $1.weight }))")
+        check.check(Bounds.weight.contains(priceWeight), "priceWeight", "must be 0 to 100 points")
+        check.check(criteria.count <= 20, "criteria", "a tender has at most 20 criteria")
         for (index, criterion) in criteria.enumerated() {
             _ = check.text(criterion.name, "criteria[\(index)].name", max: 100)
-            check.check(criterion.weight > 0, "criteria[\(index)].weight", "must be more than 0 points")
+            check.check((1...100).contains(criterion.weight), "criteria[\(index)].weight", "must be 1 to 100 points")
+        }
+        // Summed only once every weight is in range, so the sum cannot overflow.
+        if Bounds.weight.contains(priceWeight), criteria.allSatisfy({ (1...100).contains($0.weight) }) {
+            let total = priceWeight + criteria.reduce(0) { $0 + $1.weight }
+            check.check(total == 100, "criteria", "price and criteria weights must add up to 100 points (now \(total))")
         }
         check.check(Set(criteria.map(\.name)).count == criteria.count, "criteria", "each criterion needs a name of its own")
         if let rating = eligibility.minimumRating {
@@ -197,6 +201,7 @@ public struct TenderTerms: Codable, Sendable, Equatable {
         check.check(Set(lots.map(\.purchaseLineID)).count == lots.count, "lots", "each purchase-list line makes one lot")
         for (index, lot) in lots.enumerated() {
             _ = check.text(lot.title, "lots[\(index)].title", max: 200)
+            if lot.budget.minorUnits > 0 { check.money(lot.budget, "lots[\(index)].budget") }
             check.check(lot.budget.minorUnits > 0, "lots[\(index)].budget",
                         "must be more than 0 (\(lot.title.isEmpty ? "the line" : lot.title): its purchase-list line has no budget left that other tenders do not use)")
         }

@@ -166,10 +166,11 @@ public struct TenderService: Sendable {
                 after.periods = periods
                 for lot in after.lots { try await store.updateLot(lot) }
                 try await store.update(after, nextEventAt: after.status == .enquiries ? periods.enquiryEnd : periods.tenderEnd, at: now)
-                let invalidated = try await BidStore(connection: connection, logger: database.logger)
+                _ = try await BidStore(connection: connection, logger: database.logger)
                     .requireConfirmation(tenderID: tenderID, termsVersion: after.termsVersion)
-                try await audit(connection, actor, invalidated > 0 ? "tender.terms_changed.bids_need_confirmation" : "tender.terms_changed",
-                                before: before, after: after)
+                // One action whether or not bids are on file: the public timeline must not tell, before the
+                // deadline, that anyone has bid.
+                try await audit(connection, actor, "tender.terms_changed", before: before, after: after)
             default:
                 throw DomainError.conflict("the terms of a tender in \(before.status.rawValue) can no longer change")
             }

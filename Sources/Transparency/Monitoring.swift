@@ -44,6 +44,9 @@ public struct MonitoringService: Sendable {
         self.clock = clock
     }
 
+    /// What a case may be about: the kinds of record the red flags point at.
+    public static let subjectTypes: Set<String> = ["tender", "contract", "purchase_line", "organisation"]
+
     private func store(_ connection: PostgresConnection) -> MonitoringStore { MonitoringStore(connection: connection, logger: database.logger) }
 
     public func open(by actor: Actor, buyerID: UUID, subjectType: String, subjectID: UUID, evidence: String, title: String, question: String) async throws -> MonitoringCase {
@@ -51,8 +54,13 @@ public struct MonitoringService: Sendable {
         var check = Validator()
         let title = check.text(title, "title", max: 300)
         let question = check.text(question, "question", max: 4000)
-        check.check(evidence.hasPrefix("/") && evidence.count <= 300, "evidence", "must be a page of Spokes")
+        check.check(SitePath.isSafe(evidence, maximumLength: 300), "evidence", "must be a page of Spokes")
+        check.check(Self.subjectTypes.contains(subjectType), "subjectType", "must be one of \(Self.subjectTypes.sorted().joined(separator: ", "))")
         try check.finish()
+        // A case is about one of the buyer's own records: its tender, contract or purchase line, or a supplier it awarded.
+        guard try await database.read({ try await store($0).subject(subjectType, subjectID, belongsTo: buyerID) }) else {
+            throw DomainError.invalid([FieldError("subjectId", "is not a tender, contract, purchase line or supplier of this buyer")])
+        }
         let now = clock.now()
         let opened = MonitoringCase(id: UUID.v7(at: now), buyerID: buyerID, subjectType: subjectType, subjectID: subjectID, evidence: evidence, title: title,
                                     status: .open, openedBy: actor.userID, openedAt: now,
@@ -131,6 +139,23 @@ public struct MonitoringService: Sendable {
 struct MonitoringStore {
     let connection: PostgresConnection
     let logger: Logger
+
+    /// Whether the record is the buyer's own (a supplier counts when the buyer awarded it a lot).
+    func subject(_ type: String, _ id: UUID, belongsTo buyerID: UUID) async throws -> Bool {
+        let rows = switch type {
+        case "tender": try await connection.query("SELECT 1 FROM tendering.tenders WHERE id = \(id) AND buyer_id = \(buyerID)", logger: logger)
+        case "contract": try await connection.query("SELECT 1 FROM delivery.contracts WHERE id = \(id) AND buyer_id = \(buyerID)", logger: logger)
+        case "purchase_line": try await connection.query("SELECT 1 FROM tendering.purchase_lines WHERE id = \(id) AND buyer_id = \(buyerID)", logger: logger)
+        case "organisation":
+            try await connection.query("""
+                SELECT 1 FROM tendering.awards a JOIN tendering.tenders t ON t.id = a.tender_id
+                WHERE a.supplier_id = \(id) AND t.buyer_id = \(buyerID) LIMIT 1
+                """, logger: logger)
+        default: try await connection.query("SELECT 1 WHERE false", logger: logger)
+        }
+        for try await _ in rows { return true }
+        return false
+    }
 
     func insert(_ c: MonitoringCase, authorID: UUID) async throws {
         try await connection.query("""

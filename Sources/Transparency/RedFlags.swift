@@ -77,13 +77,14 @@ public enum RedFlagRulebook {
         for key in groups.keys.sorted() {
             let group = groups[key]!
             guard group.count >= rules.dominantMinimumAwards else { continue }
-            let total = group.reduce(Int64(0)) { $0 + $1.award.value!.minorUnits }
-            let bySupplier = Dictionary(grouping: group, by: { $0.award.supplierID! }).mapValues { $0.reduce(Int64(0)) { $0 + $1.award.value!.minorUnits } }
-            for (supplier, won) in bySupplier.sorted(by: { $0.key.uuidString < $1.key.uuidString }) where total > 0 && won * 10_000 >= Int64(rules.dominantShare) * total {
-                let share = Int(won * 100 / total)
+            // In Int128, so that no sum of stored awards can trap the reading.
+            let total = group.reduce(Int128(0)) { $0 + Int128($1.award.value!.minorUnits) }
+            let bySupplier = Dictionary(grouping: group, by: { $0.award.supplierID! }).mapValues { $0.reduce(Int128(0)) { $0 + Int128($1.award.value!.minorUnits) } }
+            for (supplier, won) in bySupplier.sorted(by: { $0.key.uuidString < $1.key.uuidString }) where total > 0 && won * 10_000 >= Int128(rules.dominantShare) * total {
+                let share = Int(clamping: won * 100 / total)
                 flags.append(RedFlag(kind: .dominantSupplier, buyerID: group[0].buyerID,
-                                     values: [supplier.lowercased, String(share), String(group[0].year), Money(minorUnits: won).formatted],
-                                     english: "one supplier won \(share) % (\(Money(minorUnits: won).formatted)) of the buyer's awarded value in \(group[0].year)",
+                                     values: [supplier.lowercased, String(share), String(group[0].year), Money(minorUnits: Int64(clamping: won)).formatted],
+                                     english: "one supplier won \(share) % (\(Money(minorUnits: Int64(clamping: won)).formatted)) of the buyer's awarded value in \(group[0].year)",
                                      evidence: "/organisations/\(supplier.lowercased)", subjectType: "organisation", subjectID: supplier))
             }
         }

@@ -25,8 +25,10 @@ public struct NeedAnswer: Sendable, Equatable {
 }
 
 /// Residents' voice (民意调查): residents propose needs and support others' without an account; buyers
-/// link the purchase lines that answer them. Limits against abuse: one support per device per need, and
-/// a ceiling per network address on proposals and supports an hour.
+/// link the purchase lines that answer them. Limits against abuse: every proposal and support carries the
+/// token of a voice form this server issued (`AnonymousTokens`: forged or expired 422, each counts once
+/// 409), one support per device per need, and a ceiling per network address on proposals and supports an
+/// hour, checked and filled under a lock per address in one transaction with the token's use.
 public struct VoiceService: Sendable {
     let database: Database
     let identity: IdentityService
@@ -35,6 +37,8 @@ public struct VoiceService: Sendable {
 
     public static let proposalsPerAddressPerHour = 5
     public static let supportsPerAddressPerHour = 60
+    /// The scope a voice form's token is signed for (every form of the voice page).
+    static let scope = "voice"
 
     public init(database: Database, identity: IdentityService, lists: PurchaseListService, clock: any SpokesClock = SystemClock()) {
         self.database = database
@@ -46,39 +50,50 @@ public struct VoiceService: Sendable {
     private func store(_ connection: PostgresConnection) -> VoiceStore { VoiceStore(connection: connection, logger: database.logger) }
     private static func hash(_ text: String) -> String { Data(SHA256.hash(data: Data(text.utf8))).hexString }
 
+    /// The token that goes with the voice page's forms: for the device of the cookie, or a new device when there is none.
+    public func deviceToken(device: UUID?) -> IssuedAnonymousToken {
+        identity.anonymousTokens.issue(scope: Self.scope, device: device, at: clock.now())
+    }
+
     /// A resident proposes a need for a jurisdiction (their street or community).
-    public func propose(jurisdictionID: UUID, title: String, description: String, device: String, client: String) async throws -> Need {
+    public func propose(jurisdictionID: UUID, title: String, description: String, deviceToken: String, client: String) async throws -> Need {
         var check = Validator()
         let title = check.text(title, "title", max: 100)
         let description = check.text(description, "description", max: 2000)
-        check.check(device.count >= 16, "device", "proposing needs cookies, to keep one voice per device")
         try check.finish()
         guard try await identity.jurisdictions().contains(where: { $0.id == jurisdictionID }) else {
             throw DomainError.invalid([FieldError("jurisdiction", "choose a jurisdiction from the list")])
         }
         let now = clock.now()
+        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.scope, at: now)
+        let client = Self.hash(client)
         return try await database.transaction { connection in
             let store = store(connection)
-            guard try await store.proposals(client: Self.hash(client), since: now.addingTimeInterval(-3600)) < Self.proposalsPerAddressPerHour else {
+            try await store.lock(.proposals, client: client)
+            guard try await store.proposals(client: client, since: now.addingTimeInterval(-3600)) < Self.proposalsPerAddressPerHour else {
                 throw DomainError(.rateLimited, "too many needs proposed from this address in the last hour; try again later", retryAfter: 3600)
             }
+            try await identity.anonymousTokens.redeem(device, on: connection, logger: database.logger, at: now)
             let need = Need(id: UUID.v7(at: now), jurisdictionID: jurisdictionID, title: title, description: description, proposedAt: now, supports: 0, answers: [])
-            try await store.insert(need, device: Self.hash(device), client: Self.hash(client))
+            try await store.insert(need, device: Self.hash(device.deviceKey), client: client)
             return need
         }
     }
 
     /// A resident supports a need; a device supports a need once (false when it had already).
-    public func support(needID: UUID, device: String, client: String) async throws -> Bool {
-        guard device.count >= 16 else { throw DomainError.invalid([FieldError("device", "supporting needs cookies, to count one voice per device")]) }
+    public func support(needID: UUID, deviceToken: String, client: String) async throws -> Bool {
         let now = clock.now()
+        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.scope, at: now)
+        let client = Self.hash(client)
         return try await database.transaction { connection in
             let store = store(connection)
             guard try await store.need(id: needID) != nil else { throw DomainError.notFound("no need has id \(needID.lowercased)") }
-            guard try await store.supports(client: Self.hash(client), since: now.addingTimeInterval(-3600)) < Self.supportsPerAddressPerHour else {
+            try await store.lock(.supports, client: client)
+            guard try await store.supports(client: client, since: now.addingTimeInterval(-3600)) < Self.supportsPerAddressPerHour else {
                 throw DomainError(.rateLimited, "too many supports from this address in the last hour; try again later", retryAfter: 3600)
             }
-            return try await store.support(needID: needID, device: Self.hash(device), client: Self.hash(client), at: now)
+            try await identity.anonymousTokens.redeem(device, on: connection, logger: database.logger, at: now)
+            return try await store.support(needID: needID, device: Self.hash(device.deviceKey), client: client, at: now)
         }
     }
 
@@ -126,6 +141,19 @@ public struct VoiceService: Sendable {
 struct VoiceStore {
     let connection: PostgresConnection
     let logger: Logger
+
+    /// What a lock per address serialises: its proposals or its supports.
+    enum Ceiling: Int32 {
+        case proposals = 1900104
+        case supports = 1900105
+    }
+
+    /// Serialises one address's proposals (or supports): a transaction-scoped advisory lock, classes
+    /// 1_900_104 and 1_900_105 of the two-key space, so that the count checked next is the count kept.
+    /// Its own statement: the count's snapshot is taken after the lock is held.
+    func lock(_ ceiling: Ceiling, client: String) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(ceiling.rawValue), hashtext(\(client)))", logger: logger)
+    }
 
     func insert(_ need: Need, device: String, client: String) async throws {
         try await connection.query("""

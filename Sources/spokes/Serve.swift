@@ -7,6 +7,7 @@ import Metrics
 import PostgresNIO
 import Prometheus
 import Server
+import ServiceLifecycle
 import Store
 
 struct Serve: AsyncParsableCommand {
@@ -17,6 +18,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host: String?
     @Option(help: "Port to listen on.") var port: Int?
     @Option(name: .customLong("web-dir"), help: "Folder with templates/, static/ and locales/.") var webDirectory: String?
+    @Option(name: .customLong("public-url"), help: "The site's public address for links in feeds, OCDS packages and QR codes (SPOKES_PUBLIC_URL).")
+    var publicURL: String?
+    @Option(name: .customLong("metrics-port"), help: "Serve /metrics on this port of its own (SPOKES_METRICS_PORT); the application's port then serves them only with SPOKES_METRICS_TOKEN.")
+    var metricsPort: Int?
 
     func run() async throws {
         let settings = try await Settings.load(common)
@@ -29,10 +34,25 @@ struct Serve: AsyncParsableCommand {
         configuration.secureCookies = settings.reader.bool(forKey: "spokes.secure.cookies", default: false)
         configuration.countersignThreshold = .yuan(Int64(settings.reader.int(forKey: "spokes.countersign.threshold.yuan", default: 100_000)))
         configuration.ocdsPrefix = try settings.ocdsPrefix()
+        let publicURL = publicURL ?? settings.reader.string(forKey: "spokes.public.url", default: "")
+        if !publicURL.isEmpty {
+            guard let url = AppConfiguration.publicURL(publicURL) else {
+                throw ValidationError("SPOKES_PUBLIC_URL must be http(s)://host[:port] with no path, e.g. https://spokes.example.gov.cn; got \(publicURL)")
+            }
+            configuration.publicURL = url
+        }
+        let token = settings.reader.string(forKey: "spokes.metrics.token", default: "")
+        configuration.metricsToken = token.isEmpty ? nil : token
+        let deadline = settings.reader.int(forKey: "spokes.request.deadline.seconds", default: 30)
+        guard (1...3_600).contains(deadline) else { throw ValidationError("SPOKES_REQUEST_DEADLINE_SECONDS must be 1 to 3600; got \(deadline)") }
+        configuration.requestDeadline = .seconds(deadline)
+        let metricsPort = metricsPort ?? settings.reader.int(forKey: "spokes.metrics.port", default: 0)
         configuration.trustedProxies = Set(settings.reader.string(forKey: "spokes.trusted.proxies", default: "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
 
-        let (clientConfiguration, startedCluster) = try await settings.prepareDatabase()
+        var (clientConfiguration, startedCluster) = try await settings.prepareDatabase()
+        // A statement may run as long as a request may wait (RequestDeadline); then PostgreSQL ends it.
+        clientConfiguration.options.additionalStartupParameters.append(("statement_timeout", "\(deadline)s"))
         defer { if startedCluster { try? settings.embedded?.stop() } }
 
         let registry = PrometheusCollectorRegistry()
@@ -40,16 +60,23 @@ struct Serve: AsyncParsableCommand {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         let database = Database(client: client, logger: logger)
         let migrator = try Migrator(database: database)
-        let identity = IdentityService(database: database, policy: settings.signInPolicy)
-        let dependencies = AppDependencies(database: database, identity: identity, sealer: try settings.bidSealer(),
+        let sealer = try settings.bidSealer()
+        // The anonymous forms' tokens are signed with a key from the bid master secret, so every instance accepts every instance's.
+        let identity = IdentityService(database: database, policy: settings.signInPolicy,
+                                       anonymousTokenKey: sealer.derivedKey(for: "spokes anonymous form tokens v1"))
+        let dependencies = AppDependencies(database: database, identity: identity, sealer: sealer,
                                            configuration: configuration, metrics: registry)
         let housekeeping = PeriodicService.housekeeping(identity: identity, logger: logger)
         let tenderWorker = PeriodicService.tenderWorker(dependencies.tenderWorker, logger: logger)
         let probeClient = PostgresClient(configuration: DatabaseHealth.probeConfiguration(clientConfiguration), backgroundLogger: logger)
         let probe = PeriodicService.databaseProbe(dependencies.health, database: Database(client: probeClient, logger: logger), logger: logger)
         let releases = ReleasePublisher(transparency: dependencies.transparency, database: database, logger: logger)
+        var services: [any Service] = [client, probeClient, housekeeping, tenderWorker, releases, probe]
+        if metricsPort > 0 {
+            services.append(HealthController.metricsApplication(registry, host: configuration.host, port: metricsPort, logger: logger))
+        }
         // Migrate before taking requests; a database newer than this build stops start-up here.
-        let application = try await buildApplication(dependencies, services: [client, probeClient, housekeeping, tenderWorker, releases, probe], logger: logger) {
+        let application = try await buildApplication(dependencies, services: services, logger: logger) {
             let applied = try await migrator.migrate()
             if !applied.isEmpty { logger.info("applied migrations \(applied)") }
         }

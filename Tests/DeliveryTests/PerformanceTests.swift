@@ -136,27 +136,33 @@ struct PerformanceTests {
             let draft = try await w.draftedContract()
             let token = try #require(draft.surveyToken)
             #expect(token.count == 24)
+            /// The survey form as device `n` gets it: a fresh token each time.
+            func form(_ n: Int) -> String {
+                let digits = String(n)
+                let device = UUID(uuidString: "00000000-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits)!
+                return w.contracts.surveyDeviceToken(for: draft, device: device).token
+            }
             await #expect(throws: DomainError.notFound("this survey link is not valid")) {
-                _ = try await w.contracts.answerSurvey(token: token, rating: 5, comment: "", device: "device-0000000001", client: "10.0.0.1")
+                _ = try await w.contracts.answerSurvey(token: token, rating: 5, comment: "", deviceToken: form(1), client: "10.0.0.1")
             }
             _ = try await w.contracts.sign(by: try await w.actor("finance"), contractID: draft.id)
             _ = try await w.contracts.sign(by: try await w.actor("ngo"), contractID: draft.id)
             await #expect(throws: DomainError.notFound("this survey link is not valid")) {
-                _ = try await w.contracts.answerSurvey(token: "not-the-token-0000000000", rating: 5, comment: "", device: "device-0000000001", client: "10.0.0.1")
+                _ = try await w.contracts.answerSurvey(token: "not-the-token-0000000000", rating: 5, comment: "", deviceToken: form(1), client: "10.0.0.1")
             }
             await #expect(throws: DomainError.invalid([FieldError("rating", "choose 1 to 5")])) {
-                _ = try await w.contracts.answerSurvey(token: token, rating: 6, comment: "", device: "device-0000000001", client: "10.0.0.1")
+                _ = try await w.contracts.answerSurvey(token: token, rating: 6, comment: "", deviceToken: form(1), client: "10.0.0.1")
             }
-            #expect(try await w.contracts.answerSurvey(token: token, rating: 5, comment: "社工很耐心", device: "device-0000000001", client: "10.0.0.1"))
-            #expect(try await !w.contracts.answerSurvey(token: token, rating: 1, comment: "", device: "device-0000000001", client: "10.0.0.1"))
+            #expect(try await w.contracts.answerSurvey(token: token, rating: 5, comment: "社工很耐心", deviceToken: form(1), client: "10.0.0.1"))
+            #expect(try await !w.contracts.answerSurvey(token: token, rating: 1, comment: "", deviceToken: form(1), client: "10.0.0.1"))
             for index in 1...ContractService.answersPerAddressPerHour {
-                #expect(try await w.contracts.answerSurvey(token: token, rating: index % 5 == 0 ? 3 : 4, comment: "", device: "device-\(1_000_000_000 + index)", client: "10.0.0.2"))
+                #expect(try await w.contracts.answerSurvey(token: token, rating: index % 5 == 0 ? 3 : 4, comment: "", deviceToken: form(1_000_000_000 + index), client: "10.0.0.2"))
             }
             await #expect(throws: DomainError(.rateLimited, "too many answers from this address in the last hour; try again later", retryAfter: 3600)) {
-                _ = try await w.contracts.answerSurvey(token: token, rating: 5, comment: "", device: "device-9999999999", client: "10.0.0.2")
+                _ = try await w.contracts.answerSurvey(token: token, rating: 5, comment: "", deviceToken: form(9999999999), client: "10.0.0.2")
             }
             w.t.clock.advance(by: 3601)
-            #expect(try await w.contracts.answerSurvey(token: token, rating: 5, comment: "", device: "device-9999999999", client: "10.0.0.2"))
+            #expect(try await w.contracts.answerSurvey(token: token, rating: 5, comment: "", deviceToken: form(9999999999), client: "10.0.0.2"))
             let summary = try await w.contracts.satisfaction(of: draft.id)
             // 1 five, 30 from the second address (6 threes, 24 fours), 1 five an hour later: 32 answers.
             #expect(summary.answers == 32 && summary.distribution == [0, 0, 6, 24, 2] && summary.comments == ["社工很耐心"])

@@ -1,14 +1,25 @@
 """Contract fuzzing: schemathesis generates requests from the served Contracts/openapi.yaml and checks
-every response against it, once anonymously and once signed in as a user of each role, on a fresh
-demo database. Fails on any 5xx or any response outside the contract.
+every response against it, on a fresh demo database, anonymously and signed in as a user of each role.
+Each caller gets two runs:
 
-    .build/live-venv/bin/python Tests/Live/fuzz.py [--examples N]
+- the unit phases (examples, coverage, fuzzing): every operation on its own, valid and invalid data;
+- the stateful phase: scenarios that follow the contract's response links (create -> read -> act: a
+  purchase line into a tender, a tender to its questions and bids, a bid to its receipt, a contract to
+  its milestones, reports, sign-offs and claims, a programme to its applications), with valid data so
+  that the chains reach real resources.
+
+After every run the server must still answer GET /health/live with 200 and its log must hold no
+`Fatal error` (nothing a caller sends may stop it). Fails on any 5xx, any response outside the
+contract, or a server that did not survive.
+
+    .build/live-venv/bin/python Tests/Live/fuzz.py [--examples N] [--scenarios N]
 """
 import argparse
 import os
 import re
 import subprocess
 import sys
+import time
 
 import live
 
@@ -25,49 +36,88 @@ CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conform
 # Revoking the token in use would leave the rest of a run unauthenticated.
 EXCLUDED = ["revokeCurrentToken", "revokeToken"]
 
+# The two runs of each caller and their schemathesis phases; --max-examples is examples per operation in the
+# first, scenarios in the second.
+RUNS = [("unit", "examples,coverage,fuzzing"), ("stateful", "stateful")]
+
+
+def count(pattern, text):
+    found = re.search(pattern, text)
+    return int(found.group(1)) if found else None
+
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", "10")))
+    parser.add_argument("--examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", "5")),
+                        help="examples per operation in the fuzzing phase")
+    parser.add_argument("--scenarios", type=int, default=int(os.environ.get("FUZZ_SCENARIOS", "30")),
+                        help="stateful scenarios per caller (each of up to max-steps linked calls, schemathesis.toml)")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "20261126")))
     arguments = parser.parse_args()
     schemathesis = os.path.join(os.path.dirname(sys.executable), "schemathesis")
+    config = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemathesis.toml")
     results = os.path.join(live.RESULTS, "fuzz")
     os.makedirs(results, exist_ok=True)
 
+    started = time.time()
     spokes = live.Spokes("fuzz").seed()
-    failed, cases = [], 0
+    failed, cases, died = [], {}, 0
     try:
         server, base = spokes.serve()
         tokens = {role: live.token(base, role) for role in ROLES if role}
         for role in ROLES:
             name = role or "anonymous"
-            command = [schemathesis, "--config-file", os.path.join(os.path.dirname(__file__), "schemathesis.toml"),
-                       "run", f"{base}/api/v1/openapi.yaml", "--url", f"{base}/api/v1",
-                       "--max-examples", str(arguments.examples), "--seed", str(arguments.seed), "--workers", "2",
-                       "--checks", ",".join(CHECKS), "--no-color", "--suppress-health-check", "all", "--generation-database", "none",
-                       "--report", "junit", "--report-junit-path", os.path.join(results, f"{name}.xml")]
-            for operation in EXCLUDED:
-                command += ["--exclude-operation-id", operation]
-            if role:
-                command += ["-H", f"Authorization: Bearer {tokens[role]}"]
-            run = subprocess.run(command, capture_output=True, text=True)
-            open(os.path.join(results, f"{name}.log"), "w").write(run.stdout + run.stderr)
-            generated = re.search(r"(\d+) generated", run.stdout)
-            cases += int(generated.group(1)) if generated else 0
-            summary = re.search(r"=+ ([^=]*) in [\d.]+s =+\s*$", run.stdout)
-            print(f"fuzz: {name}: {generated.group(1) if generated else '?'} cases, "
-                  f"{summary.group(1) if summary else 'no summary'}", flush=True)
-            if run.returncode != 0:
-                failed.append(name)
-            if server.poll() is not None:
-                print(f"fuzz: the server died during the run as {name}", flush=True)
-                failed.append(name + " (server died)")
-                server, base = spokes.serve()
+            for run_name, phases in RUNS:
+                label = name if run_name == "unit" else f"{name}-stateful"
+                limit = arguments.examples if run_name == "unit" else arguments.scenarios
+                command = [schemathesis, "--config-file", config,
+                           "run", f"{base}/api/v1/openapi.yaml", "--url", f"{base}/api/v1", "--phases", phases,
+                           "--max-examples", str(limit), "--seed", str(arguments.seed), "--workers", "2",
+                           "--checks", ",".join(CHECKS), "--no-color", "--suppress-health-check", "all",
+                           "--generation-database", "none",
+                           "--report", "junit", "--report-junit-path", os.path.join(results, f"{label}.xml")]
+                for operation in EXCLUDED:
+                    command += ["--exclude-operation-id", operation]
+                if role:
+                    command += ["-H", f"Authorization: Bearer {tokens[role]}"]
+                run_started = time.time()
+                run = subprocess.run(command, capture_output=True, text=True)
+                seconds = time.time() - run_started
+                with open(os.path.join(results, f"{label}.log"), "w") as log:
+                    log.write(run.stdout + run.stderr)
+                # "N generated": test cases, and in the stateful phase every step of every scenario.
+                generated = count(r"(\d+) generated", run.stdout)
+                cases[label] = generated or 0
+                summary = re.search(r"=+ ([^=]*) in [\d.]+s =+\s*$", run.stdout)
+                detail = ""
+                if run_name == "stateful":
+                    scenarios = count(r"Scenarios:\s+(\d+)", run.stdout)
+                    links = re.search(r"API Links:\s+(\d+) covered / (\d+) selected", run.stdout)
+                    detail = (f" in {scenarios if scenarios is not None else '?'} scenarios, "
+                              f"{links.group(1) + ' of ' + links.group(2) if links else '?'} links followed")
+                print(f"fuzz: {label}: {generated if generated is not None else '?'} cases{detail}, "
+                      f"{summary.group(1) if summary else 'no summary'} ({seconds:.0f} s)", flush=True)
+                if run.returncode != 0:
+                    failed.append(label)
+                # Nothing a caller sends may stop the server: it answers and has logged no fatal error.
+                try:
+                    spokes.check_alive(f"the {run_name} run as {name}")
+                except live.ServerDied as problem:
+                    print(f"fuzz: {label}: FAILED: {problem}", flush=True)
+                    failed.append(f"{label} (server did not survive)")
+                    died += 1
+                    if server.poll() is None:
+                        server.kill()
+                        server.wait()
+                    server, base = spokes.serve()
     finally:
         spokes.stop(keep=bool(failed))
-    print(f"fuzz: {cases} cases in {len(ROLES)} runs (anonymous and {len(ROLES) - 1} users), "
-          f"{arguments.examples} examples per operation; reports in {results}")
+    unit = sum(n for label, n in cases.items() if not label.endswith("-stateful"))
+    stateful = sum(n for label, n in cases.items() if label.endswith("-stateful"))
+    print(f"fuzz: {unit + stateful} cases in {len(cases)} runs as the visitor and {len(ROLES) - 1} users: {unit} in the unit "
+          f"phases ({arguments.examples} examples per operation), {stateful} stateful steps ({arguments.scenarios} scenarios "
+          f"per caller), {time.time() - started:.0f} s; the server answered /health/live and logged no fatal error after "
+          f"{len(cases) - died} of {len(cases)} runs; reports in {results}")
     if failed:
         print(f"fuzz: FAILED as {', '.join(failed)}; the server's log is in {spokes.folder}", file=sys.stderr)
         sys.exit(1)

@@ -8,7 +8,8 @@ Selenium), in Chinese and in English, with a screenshot of every step in
    approves and pays it.
 
 Each step checks what the page shows (and no error page or refused form); each journey ends by
-checking through the API that the change is really stored.
+checking through the API that the change is really stored. After each language's journeys the server
+must still answer GET /health/live and its log hold no `Fatal error`.
 
     .build/live-venv/bin/python Tests/Live/journeys.py
 """
@@ -203,6 +204,12 @@ def main():
                     print(f"journeys: FAILED: {language}: {name}: {error!r} {getattr(error, 'msg', '')} (screenshots in {folder})", flush=True)
                 finally:
                     journey.close()
+            try:
+                spokes.check_alive(f"the journeys in {language}")
+                print(f"journeys: ok: {language}: the server still live, no fatal error logged", flush=True)
+            except live.ServerDied as died:
+                failures.append(f"{language} server")
+                print(f"journeys: FAILED: {language}: {died}", flush=True)
         finally:
             spokes.stop(keep=bool(failures))
     print(f"journeys: {done} of {len(JOURNEYS) * 2} journeys passed, in Chinese and in English; screenshots in {live.RESULTS}/journeys")

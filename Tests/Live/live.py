@@ -1,6 +1,9 @@
 """A Spokes server of its own for a live test: a fresh embedded cluster in a temporary folder, the
 demo data, and `spokes serve` on a free port. Shared by the fuzzer, the permissions matrix, the
-browser journeys and the fault scripts under Tests/Live."""
+browser journeys and the fault scripts under Tests/Live, with the check each makes after its run: the
+server still answers GET /health/live and its log (serve-<port>.log in the cluster's folder) holds no
+`Fatal error` (Spokes.check_alive)."""
+import glob
 import json
 import os
 import shutil
@@ -38,6 +41,9 @@ class Spokes:
         if database_url:
             self.env["DATABASE_URL"] = database_url
         self.servers = []
+        self.bases = {}  # process -> base URL
+        self.unhealthy = False  # set by check_alive; the folder (and its server logs) is then kept
+        self.log_read = {}  # log file -> how far check_alive has read it
 
     def run(self, *args, check=True):
         return subprocess.run([SPOKES, *args], env=self.env, check=check, capture_output=True, text=True)
@@ -54,6 +60,7 @@ class Spokes:
         process = subprocess.Popen([SPOKES, "serve", "--port", str(port)], env=self.env, stdout=log, stderr=log)
         self.servers.append(process)
         base = f"http://127.0.0.1:{port}"
+        self.bases[process] = base
         if wait:
             wait_ready(base, process)
         return process, base
@@ -70,8 +77,46 @@ class Spokes:
                 except subprocess.TimeoutExpired:
                     process.kill()
         self.run("db", "stop", check=False)
-        if not keep:
+        if not keep and not self.unhealthy:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    def logs(self):
+        """The log files of every server started on this cluster (stdout and stderr, appended across restarts)."""
+        return sorted(glob.glob(os.path.join(self.folder, "serve-*.log")))
+
+    def check_alive(self, after, bases=None):
+        """Raises ServerDied unless every server still running (or each of `bases`) answers GET /health/live with
+        200 and no server log holds a `Fatal error` written since the last check. `after` says what the server
+        had just been through, for the message. A failed check keeps the folder with the logs."""
+        problems = []
+        if bases is None:
+            bases = [base for process, base in self.bases.items() if process.poll() is None]
+            if not bases:
+                problems.append("no server of this run is running any more")
+        for base in bases:
+            try:
+                status, _, body = request(base, "GET", "/health/live", timeout=10)
+            except OSError as error:
+                status, body = None, repr(error)
+            if status != 200:
+                problems.append(f"GET {base}/health/live answered {status or 'nothing'}: {str(body)[:200]}")
+        for log in self.logs():
+            with open(log, "rb") as file:
+                file.seek(self.log_read.get(log, 0))
+                data = file.read()
+            self.log_read[log] = self.log_read.get(log, 0) + len(data)
+            lines = data.decode("utf-8", "replace").splitlines()
+            fatal = [n for n, line in enumerate(lines) if "Fatal error" in line]
+            if fatal:
+                excerpt = "\n      ".join(lines[max(fatal[0] - 2, 0):fatal[0] + 8])
+                problems.append(f"{len(fatal)} line(s) with 'Fatal error' in {log}; the first:\n      {excerpt}")
+        if problems:
+            self.unhealthy = True
+            raise ServerDied(f"the server did not survive {after} (logs kept in {self.folder}):\n  - " + "\n  - ".join(problems))
+
+
+class ServerDied(AssertionError):
+    """The server stopped answering or crashed (a `Fatal error` in its log): always a failure of the script."""
 
 
 def wait_ready(base, process=None, timeout=30):

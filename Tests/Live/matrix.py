@@ -8,7 +8,8 @@ EXPECTED below from the rules of DOMAIN.md (never from the code it checks).
 A refusal is 401 (not signed in), 403, or 404 where the resource is hidden from the caller. An
 allowed call may still fail on the resource's state or the body's content (409, 422), but never as
 a refusal, and never with a 5xx. Bodies are the smallest the contract accepts, so allowed calls
-mostly stop at a business rule and change little.
+mostly stop at a business rule and change little. Afterwards the server must still answer GET /health/live
+and its log hold no `Fatal error`.
 """
 import json
 import os
@@ -436,7 +437,7 @@ def main():
     if missing:
         sys.exit(f"matrix: operations without expectations: {sorted(missing)}")
     spokes = live.Spokes("matrix").seed()
-    mismatches, cells, rows, used, reads = [], 0, [], {}, 0
+    mismatches, cells, rows, used, reads, survived = [], 0, [], {}, 0, ""
     try:
         _, base = spokes.serve()
         tokens = {user: live.token(base, user) for user in USERS if user != "anon"}
@@ -469,6 +470,11 @@ def main():
                                       f"got {status} ({detail})")
         sealed, reads = sealed_bid_paths(base, f, tokens)
         mismatches += sealed
+        try:
+            spokes.check_alive(f"the permissions matrix ({cells} calls and {reads} reads)")
+            survived = "; the server still live, no fatal error logged"
+        except live.ServerDied as died:
+            mismatches.append(str(died))
     finally:
         spokes.stop(keep=bool(mismatches))
     os.makedirs(live.RESULTS, exist_ok=True)
@@ -477,7 +483,7 @@ def main():
         out.writelines(f"{o}\t{u}\t{e}\t{s}\n" for o, u, e, s in rows)
     print(f"matrix: {len(contract.operations)} operations x {len(USERS)} callers = {cells} cells, "
           f"{len(mismatches)} mismatches (table in {live.RESULTS}/matrix.tsv); a sealed bid looked for in {reads} reads "
-          f"({len(USERS) - 1} callers and the bidder, API, pages, OCDS)")
+          f"({len(USERS) - 1} callers and the bidder, API, pages, OCDS){survived}")
     for line in mismatches:
         print("matrix: MISMATCH " + line, file=sys.stderr)
     if mismatches:

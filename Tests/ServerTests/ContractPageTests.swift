@@ -153,13 +153,17 @@ struct ContractPageTests {
             #expect(try await Browser(client).get("/survey/not-a-real-token-000000").status == .notFound)
             let bad = try await resident.post("/survey/\(token)", [("rating", "7")])
             #expect(bad.status == .unprocessableContent && bad.html.contains("choose 1 to 5"))
-            #expect(try await resident.post("/survey/\(token)", [("rating", "5"), ("comment", "社工很耐心")]).html.contains("感谢您的反馈"))
-            #expect(try await resident.post("/survey/\(token)", [("rating", "1")]).html.contains("本设备已答过"))
+            // Each form carries its own single-use token (AnonymousTokenTests covers the refusals).
+            #expect(try await resident.post("/survey/\(token)", [("rating", "5"), ("comment", "社工很耐心"), ("deviceToken", try #require(bad.deviceToken))]).html.contains("感谢您的反馈"))
+            let again = try await resident.get("/survey/\(token)")
+            #expect(try await resident.post("/survey/\(token)", [("rating", "1"), ("deviceToken", try #require(again.deviceToken))]).html.contains("本设备已答过"))
             let neighbour = Browser(client)
-            _ = try await neighbour.get("/survey/\(token)")
-            _ = try await neighbour.post("/survey/\(token)", [("rating", "4")])
-            // The API takes a device id of the client's own.
-            let api = try await client.json(.post, "/api/v1/surveys/\(token)/answers", body: #"{"rating": 3, "deviceId": "app-device-0123456789"}"#)
+            let neighbourForm = try await neighbour.get("/survey/\(token)")
+            _ = try await neighbour.post("/survey/\(token)", [("rating", "4"), ("deviceToken", try #require(neighbourForm.deviceToken))])
+            // The API answers with the device token its GET gave.
+            let apiForm = try await client.json(.get, "/api/v1/surveys/\(token)")
+            let deviceToken = try #require(apiForm.json?["deviceToken"] as? String)
+            let api = try await client.json(.post, "/api/v1/surveys/\(token)/answers", body: #"{"rating": 3, "deviceToken": "\#(deviceToken)"}"#)
             #expect(api.status == .created && api.json?["counted"] as? Bool == true)
             let detail = try await client.json(.get, "/api/v1/contracts/\(contract.id.uuidString.lowercased())", token: try await client.token("ngo"))
             let satisfaction = try #require(detail.json?["satisfaction"] as? [String: Any])
@@ -261,7 +265,7 @@ struct ContractPageTests {
             #expect(page.html.contains("¥380,000.00") && page.html.contains("¥145,760.00 / ¥380,000.00") && page.html.contains("\(contract.reference)"))
             #expect(page.html.contains("1690 / 2100") && page.html.contains("¥380,000.00 · 100 %"))
             let csv = try await Browser(client).get("/insights/year.csv")
-            #expect(csv.status == .ok && csv.html.contains("\"2026\",14576000,\"¥145,760.00 / ¥380,000.00\",38000000"))
+            #expect(csv.status == .ok && csv.html.contains("2026,14576000,\"¥145,760.00 / ¥380,000.00\",38000000"))
             #expect(try await Browser(client).get("/insights/nothing.csv").status == .notFound)
         }
     }
@@ -276,11 +280,13 @@ struct ContractPageTests {
             let lixia = try #require(try await w.t.world.identity.jurisdiction(code: "370102")).id.lowercased
             let empty = try await resident.post("/voice", [("area", lixia), ("title", ""), ("description", "")])
             #expect(empty.status == .unprocessableContent && empty.html.contains("is required"))
-            let proposed = try await resident.post("/voice", [("area", lixia), ("title", "老年人能力评估"), ("description", "希望评估更及时，方便申请补贴。")])
+            let proposed = try await resident.post("/voice", [("area", lixia), ("title", "老年人能力评估"), ("description", "希望评估更及时，方便申请补贴。"),
+                                                               ("deviceToken", try #require(empty.deviceToken))])
             #expect(proposed.status == .ok && proposed.html.contains("感谢，您的需求已发布") && proposed.html.contains("老年人能力评估"))
             let need = try #require(try await VoiceService(database: w.t.world.database, identity: w.t.world.identity, lists: w.t.lists).needs().first)
-            #expect(try await resident.post("/voice/\(need.id.lowercased)/support", []).html.contains("已记录您的支持"))
-            #expect(try await resident.post("/voice/\(need.id.lowercased)/support", []).html.contains("本设备已支持过该需求"))
+            let supported = try await resident.post("/voice/\(need.id.lowercased)/support", [("deviceToken", try #require(proposed.deviceToken))])
+            #expect(supported.html.contains("已记录您的支持"))
+            #expect(try await resident.post("/voice/\(need.id.lowercased)/support", [("deviceToken", try #require(supported.deviceToken))]).html.contains("本设备已支持过该需求"))
             let supplier = Browser(client)
             _ = try await supplier.signIn("ngo")
             let line = try await w.t.lines(["LX2026-05"])[0]

@@ -78,15 +78,26 @@ struct PlatformTests {
         }
     }
 
-    @Test("metrics count requests per route in Prometheus format")
+    @Test("metrics count requests per route in Prometheus format, for the holder of the metrics token only")
     func metrics() async throws {
         let registry = MetricsBootstrap.registry
-        try await TestApp.run(metrics: registry) { client, _ in
+        try await TestApp.run(metrics: registry, configure: { $0.metricsToken = "metrics-secret-0123" }) { client, _ in
             _ = try await client.json(.get, "/jurisdictions")
-            let text = try await client.json(.get, "/metrics").text
+            #expect(try await client.json(.get, "/metrics").status == .unauthorized, "no token, no metrics")
+            #expect(try await client.json(.get, "/metrics", token: "metrics-secret-0124").status == .unauthorized, "a wrong token neither")
+            let text = try await client.json(.get, "/metrics", token: "metrics-secret-0123").text
             #expect(text.contains("hb_requests"))
             #expect(text.contains(#"http_route="/jurisdictions""#))
             #expect(text.contains("http_server_request_duration"))
+        }
+    }
+
+    @Test("without a metrics token the application's port does not serve /metrics at all (issue 19: it was public)")
+    func metricsNotPublic() async throws {
+        try await TestApp.run { client, _ in
+            let response = try await client.json(.get, "/metrics")
+            #expect(response.status == .notFound)
+            #expect(!response.text.contains("hb_requests"))
         }
     }
 }

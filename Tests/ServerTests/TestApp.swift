@@ -18,12 +18,18 @@ enum TestApp {
         configuration.webDirectory = TestDatabase.packageRoot + "/Web"
         configuration.contractsDirectory = TestDatabase.packageRoot + "/Contracts"
         configuration.summaryLifetime = .zero
+        // The suite runs hundreds of tests at once on two cores: a sign-in can queue longer than the 30 s a
+        // request may take in production. The deadline itself is tested on its own (ResilienceTests.deadline).
+        configuration.requestDeadline = .seconds(600)
         return configuration
     }
 
     static func run(metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                    configure: @Sendable (inout AppConfiguration) -> Void = { _ in },
                     _ body: @Sendable @escaping (any TestClientProtocol, DemoWorld) async throws -> Void) async throws {
-        try await TestDatabase.with { database in
+        var configuration = configuration
+        configure(&configuration)
+        try await TestDatabase.with { [configuration] database in
             let world = DemoWorld(database)
             let router = try await buildRouter(AppDependencies(
                 database: database, identity: world.identity, sealer: .random(), configuration: configuration, metrics: metrics))

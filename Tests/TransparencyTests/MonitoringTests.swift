@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Identity
+import PostgresNIO
 import Store
 import TestSupport
 import Testing
@@ -14,17 +15,39 @@ struct MonitoringTests {
             let world = DemoWorld(database)
             let monitoring = MonitoringService(database: database, identity: world.identity)
             let overseer = try await world.actor("overseer"), finance = try await world.actor("finance")
-            let subject = UUID()
+            // A case is about one of the buyer's own records: here a purchase line of the finance office.
+            func line(of buyer: UUID) async throws -> UUID {
+                try await database.read { connection in
+                    for try await id in try await connection.query("SELECT id FROM tendering.purchase_lines WHERE buyer_id = \(buyer) LIMIT 1",
+                                                                   logger: database.logger).decode(UUID.self) { return id }
+                    throw DomainError.notFound("no line")
+                }
+            }
+            let subject = try await line(of: finance.organisationID)
+            let othersLine = try await line(of: try await world.actor("civil").organisationID)
+            for (type, id, evidence) in [("purchase_line", othersLine, "/purchase-lists"), ("tender", subject, "/tenders"), ("tender", UUID(), "/tenders"),
+                                         ("user", subject, "/purchase-lists")] {
+                await #expect(throws: DomainError.self, "\(type) \(id)") {
+                    _ = try await monitoring.open(by: overseer, buyerID: finance.organisationID, subjectType: type, subjectID: id, evidence: evidence,
+                                                  title: "别人的记录", question: "不应受理")
+                }
+            }
+            for evidence in ["//evil.example/x", "/\t/evil.example", "/\\evil.example"] {
+                await #expect(throws: DomainError.invalid([FieldError("evidence", "must be a page of Spokes")]), "\(evidence)") {
+                    _ = try await monitoring.open(by: overseer, buyerID: finance.organisationID, subjectType: "purchase_line", subjectID: subject, evidence: evidence,
+                                                  title: "证据链接", question: "外部链接")
+                }
+            }
             await #expect(throws: DomainError.forbidden("only overseers of the buyer's jurisdiction open and close monitoring cases")) {
                 _ = try await monitoring.open(by: finance, buyerID: finance.organisationID, subjectType: "tender", subjectID: subject, evidence: "/tenders",
                                               title: "单一投标", question: "为何仅一家投标？")
             }
             await #expect(throws: DomainError.invalid([FieldError("evidence", "must be a page of Spokes")])) {
-                _ = try await monitoring.open(by: overseer, buyerID: finance.organisationID, subjectType: "tender", subjectID: subject, evidence: "https://example.com",
+                _ = try await monitoring.open(by: overseer, buyerID: finance.organisationID, subjectType: "purchase_line", subjectID: subject, evidence: "https://example.com",
                                               title: "单一投标", question: "为何仅一家投标？")
             }
-            let opened = try await monitoring.open(by: overseer, buyerID: finance.organisationID, subjectType: "tender", subjectID: subject,
-                                                   evidence: "/tenders/\(subject.lowercased)", title: "ZB-2026-0009 第1包仅一家投标即授标", question: "请说明招标公告的发布范围。")
+            let opened = try await monitoring.open(by: overseer, buyerID: finance.organisationID, subjectType: "purchase_line", subjectID: subject,
+                                                   evidence: "/purchase-lists", title: "ZB-2026-0009 第1包仅一家投标即授标", question: "请说明招标公告的发布范围。")
             #expect(opened.status == .open && opened.posts.map(\.side) == ["overseer"])
             await #expect(throws: DomainError.conflict("the buyer has not responded yet: a case closes after the buyer's response")) {
                 _ = try await monitoring.close(by: overseer, caseID: opened.id, outcome: "已核实，公告发布符合规定。")

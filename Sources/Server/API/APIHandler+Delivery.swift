@@ -184,12 +184,13 @@ extension APIHandler {
 
     func getSurvey(_ input: Operations.GetSurvey.Input) async throws -> Operations.GetSurvey.Output {
         let contract = try await contracts.surveyContract(token: input.path.token)
-        return .ok(.init(body: .json(.init(reference: contract.reference, title: contract.title))))
+        let issued = contracts.surveyDeviceToken(for: contract, device: nil)
+        return .ok(.init(body: .json(.init(reference: contract.reference, title: contract.title, deviceToken: issued.token))))
     }
 
     func answerSurvey(_ input: Operations.AnswerSurvey.Input) async throws -> Operations.AnswerSurvey.Output {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
-        let counted = try await contracts.answerSurvey(token: input.path.token, rating: body.rating, comment: body.comment ?? "", device: body.deviceId,
+        let counted = try await contracts.answerSurvey(token: input.path.token, rating: body.rating, comment: body.comment ?? "", deviceToken: body.deviceToken,
                                                        client: OpenAPIContextMiddleware.current?.remoteAddress ?? "unknown")
         return .created(.init(body: .json(.init(counted: counted))))
     }

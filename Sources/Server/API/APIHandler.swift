@@ -51,7 +51,8 @@ struct APIHandler: APIProtocol {
 
     func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
-        let issued = try await identity.issueToken(username: body.username, password: body.password, name: body.name)
+        let issued = try await identity.issueToken(username: body.username, password: body.password, name: body.name,
+                                                   client: OpenAPIContextMiddleware.current?.remoteAddress ?? "unknown")
         let me = try await me(issued.actor)
         return .created(.init(body: .json(.init(token: issued.token, tokenId: issued.id.lowercased, expiresAt: issued.expiresAt, user: me))))
     }

@@ -1,12 +1,16 @@
 import Core
+import Crypto
 import Foundation
 import HTTPTypes
 import NIOFoundationCompat
 import Hummingbird
 
-/// Double-submit CSRF protection for the HTML forms: every visitor gets a random token in a cookie,
-/// every form carries it in a hidden `_csrf` field, and a form post whose field does not match its
-/// cookie is refused. With SameSite=Lax cookies, another site can neither read nor set the token.
+/// CSRF protection for the HTML forms. A signed-in user's token is derived from their session's secret
+/// (SHA-256 of it, with a label), so it is tied to the session: it changes at every sign-in, dies with the
+/// session, and one planted in the browser beforehand (a cookie set by a sibling subdomain) is worth nothing.
+/// Visitors without a session (the sign-in form, the anonymous survey) get the double-submit pattern: a
+/// random token in a cookie that the form must repeat. Every form carries the token in a hidden `_csrf`
+/// field; a post whose field does not match is refused.
 /// The API is exempt: it authenticates with bearer tokens, which browsers never send on their own.
 ///
 /// Two middlewares: this one gives every page its token (outside the error middleware, so error
@@ -22,9 +26,10 @@ struct CSRFTokenMiddleware: RouterMiddleware {
         guard !request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         var context = context
         let existing = Self.existing(request)
-        context.csrfToken = existing ?? Self.newToken()
+        context.csrfToken = Self.sessionToken(context) ?? existing ?? Self.newToken()
         var response = try await next(request, context)
-        if existing == nil && response.headers[values: .setCookie].allSatisfy({ !$0.hasPrefix(Self.cookie + "=") }) {
+        // The cookie carries the page's token too (scripts and tests read it there); it follows the session.
+        if existing != context.csrfToken && response.headers[values: .setCookie].allSatisfy({ !$0.hasPrefix(Self.cookie + "=") }) {
             response.setCookie(Self.makeCookie(context.csrfToken, secure: secureCookies))
         }
         return response
@@ -34,6 +39,20 @@ struct CSRFTokenMiddleware: RouterMiddleware {
     static func existing(_ request: Request) -> String? {
         guard let value = request.cookies[cookie]?.value, value.count == 64 else { return nil }
         return value
+    }
+
+    /// The token of a signed-in session: one-way from its secret, so the page's token reveals nothing of it.
+    static func sessionToken(_ context: Context) -> String? {
+        context.sessionSecret.map(token(forSession:))
+    }
+
+    static func token(forSession secret: String) -> String {
+        SHA256.hash(data: Data("spokes-csrf\n\(secret)".utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// What a posted form must carry: the session's token when signed in, the cookie's otherwise.
+    static func expected(_ request: Request, _ context: Context) -> String? {
+        sessionToken(context) ?? existing(request)
     }
 
     static func newToken() -> String {
@@ -55,7 +74,7 @@ struct CSRFCheckMiddleware: RouterMiddleware {
             let body = try await request.collectBody(upTo: context.maxUploadSize)
             let sent = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body))?.text(CSRFTokenMiddleware.field)
                 ?? FormData(String(buffer: body))[CSRFTokenMiddleware.field] ?? request.headers[.xCSRFToken] ?? ""
-            guard let expected = CSRFTokenMiddleware.existing(request), Self.same(sent, expected) else {
+            guard let expected = CSRFTokenMiddleware.expected(request, context), Self.same(sent, expected) else {
                 throw DomainError.forbidden("This form has expired or did not come from Spokes. Go back, reload the page and send it again.")
             }
         }

@@ -36,7 +36,9 @@ struct AuthController {
         let next = Self.safeRedirect(form["next"])
         let actor: Actor
         do {
-            actor = try await identity.signIn(username: username, password: form["password"] ?? "")
+            // Counted per (user name, address), per name and per address (`SignInPolicy`): a stranger failing from
+            // another address does not lock the user out here.
+            actor = try await identity.signIn(username: username, password: form["password"] ?? "", client: context.remoteAddress ?? "unknown")
         } catch let error as DomainError where error.kind == .unauthenticated || error.kind == .locked {
             let message = error.kind == .locked ? error.detail : views.text("login_failed", context)
             var response = self.form(request, context, next: next, username: username, error: message,
@@ -50,7 +52,7 @@ struct AuthController {
         var response = Response.redirect(to: next)
         response.setCookie(Cookie(name: AuthenticationMiddleware.sessionCookie, value: session.secret, expires: session.expiresAt,
                                   path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
-        response.setCookie(CSRFTokenMiddleware.makeCookie(CSRFTokenMiddleware.newToken(), secure: secureCookies))
+        response.setCookie(CSRFTokenMiddleware.makeCookie(CSRFTokenMiddleware.token(forSession: session.secret), secure: secureCookies))
         return response
     }
 
@@ -70,9 +72,9 @@ struct AuthController {
         return response
     }
 
-    /// Only paths on this site: "/x" yes, "//evil.example" or "https://…" no (no open redirect).
+    /// Only paths on this site (`SitePath`): no open redirect.
     static func safeRedirect(_ target: String?) -> String {
-        guard let target, target.hasPrefix("/"), !target.hasPrefix("//"), !target.contains("\\") else { return "/" }
+        guard let target, SitePath.isSafe(target) else { return "/" }
         return target
     }
 }

@@ -273,9 +273,11 @@ struct IncubatorController {
 
     func recordSession(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context) { actor, id, form in
-            let hours = Double(form["hours"] ?? "") ?? 0
+            // Hours with at most two decimals, read without floating point; anything else is 0 minutes, which the
+            // service refuses (after it has decided whether the actor may record a session at all).
+            let hundredths = NumberText.scaled(form["hours"] ?? "", decimals: 2).map { min($0, 100_000) } ?? 0
             _ = try await incubation.recordSession(by: actor, organisationID: id, mentorID: form["mentor"].flatMap(UUID.init(uuidString:)),
-                                                   heldOn: form["heldOn"] ?? "", minutes: Int((hours * 60).rounded()),
+                                                   heldOn: form["heldOn"] ?? "", minutes: Int((hundredths * 60 + 50) / 100),
                                                    kind: SupportSession.Kind(rawValue: form["kind"] ?? "") ?? .mentoring, topic: form["topic"] ?? "")
         }
     }

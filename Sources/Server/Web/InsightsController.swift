@@ -2,6 +2,8 @@ import Catalogue
 import Core
 import Foundation
 import Hummingbird
+import NIOFoundationCompat
+import Tabular
 import Incubation
 import Transparency
 
@@ -76,9 +78,10 @@ struct InsightsController {
         let name = context.parameters.get("chart") ?? ""
         guard name.hasSuffix(".csv"), Self.charts.contains(String(name.dropLast(4))) else { throw DomainError.notFound("no such chart") }
         let rows = try await rows(String(name.dropLast(4)), try await insights.value(), context)
-        let quote = { (text: String) in "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        let lines = ["label,value,figure,second"] + rows.map { [quote($0.label), String($0.value), quote($0.valueText), $0.secondary.map(String.init) ?? ""].joined(separator: ",") }
+        // Through the one CSV writer, which neutralises cells that Excel would run as formulas (names are the public's to choose).
+        let table = Table(header: ["label", "value", "figure", "second"],
+                          rows: rows.map { [$0.label, String($0.value), $0.valueText, $0.secondary.map(String.init) ?? ""] })
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
-                        body: .init(byteBuffer: ByteBuffer(string: "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n")))
+                        body: .init(byteBuffer: ByteBuffer(data: CSVFile.write(table))))
     }
 }

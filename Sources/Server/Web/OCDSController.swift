@@ -8,6 +8,8 @@ import Transparency
 /// and the bulk download, streamed. Documented in Contracts/ocds.md.
 struct OCDSController {
     let transparency: TransparencyService
+    /// The site's public address (configuration, never the Host header).
+    let publicBase: String
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/api/v1/ocds/releases", use: releases)
@@ -25,7 +27,7 @@ struct OCDSController {
         check.check(after != nil && after! >= 0, "after", "must be the next value of the previous page")
         try check.finish()
         let (json, next) = try await transparency.releasePackage(from: from ?? nil, to: to ?? nil, after: after!, limit: query.get("limit").flatMap { Int($0) } ?? 100,
-                                                                 uri: Self.absolute(request))
+                                                                 uri: absolute(request))
         var headers: HTTPFields = [.contentType: "application/json"]
         if let next {
             var components = URLComponents(string: request.uri.description) ?? URLComponents()
@@ -37,14 +39,14 @@ struct OCDSController {
 
     func record(_ request: Request, context: AppRequestContext) async throws -> Response {
         let ocid = context.parameters.get("ocid") ?? ""
-        let json = try await transparency.recordPackage(ocid: ocid, uri: Self.absolute(request))
+        let json = try await transparency.recordPackage(ocid: ocid, uri: absolute(request))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
     /// Every release in one package, written as it is read, a page at a time.
     func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let transparency = self.transparency
-        let uri = Self.absolute(request)
+        let uri = absolute(request)
         return Response(status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"spokes-ocds.json\""],
                         body: ResponseBody { writer in
                             _ = try await transparency.export(uri: uri) { try await writer.write(ByteBuffer(string: $0)) }
@@ -52,11 +54,9 @@ struct OCDSController {
                         })
     }
 
-    /// The package's own address, absolute as OCDS requires: the Host the client asked, with https
-    /// when a proxy in front says so.
-    static func absolute(_ request: Request) -> String {
-        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
-        return "\(scheme)://\(request.head.authority ?? "localhost")\(request.uri.description)"
+    /// The package's own address, absolute as OCDS requires: the configured public address and the path asked.
+    func absolute(_ request: Request) -> String {
+        publicBase + request.uri.description
     }
 
     static func parse(_ text: String) -> Date? {

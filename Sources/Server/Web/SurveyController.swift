@@ -3,14 +3,17 @@ import Delivery
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Identity
 
 /// The service users' satisfaction survey: a public page behind the contract's survey link, no
-/// account. A device cookie (random, a year) makes one answer per device; the service caps answers
-/// per network address.
+/// account. A device cookie (random, a year) makes one answer per device; every form carries a signed
+/// token used once (`AnonymousTokens`); the service caps answers per network address under a lock.
 struct SurveyController {
     let contracts: ContractService
     let views: Views
     let secureCookies: Bool
+    /// The site's public address for the QR code's link (configuration, never the Host header).
+    let publicBase: String
 
     static let deviceCookie = "spokes_device"
 
@@ -27,8 +30,7 @@ struct SurveyController {
         guard file.contract.isParty(actor.organisationID), file.contract.signedAt != nil, let token = file.contract.surveyToken else {
             throw DomainError.notFound("no survey link for this contract")
         }
-        let host = request.head.authority ?? "127.0.0.1"
-        let link = "\(secureCookies ? "https" : "http")://\(host)/survey/\(token)"
+        let link = "\(publicBase)/survey/\(token)"
         guard let code = QRCode(link) else { throw DomainError.conflict("the survey link is too long for a QR code") }
         return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "private, max-age=3600"],
                         body: .init(byteBuffer: ByteBuffer(string: code.svg())))
@@ -41,20 +43,45 @@ struct SurveyController {
     private func render(_ request: Request, _ context: AppRequestContext, token: String, outcome: String? = nil, problem: DomainError? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let contract = try await contracts.surveyContract(token: token)
-        var data: [String: Any] = ["token": token, "title": contract.title, "reference": contract.reference,
+        // Every rendering carries a fresh single-use token for the device of the cookie.
+        let device = Self.device(of: request)
+        let issued = contracts.surveyDeviceToken(for: contract, device: device)
+        var data: [String: Any] = ["token": token, "title": contract.title, "reference": contract.reference, "deviceToken": issued.token,
                                    "ratings": (1...5).reversed().map { ["value": $0, "label": views.text("survey_rating_\($0)", context)] }]
         if let outcome { data[outcome] = true }
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = Self.problemData(problem, views: views, context: context) }
         var response = views.page("survey", title: views.text("survey_title", context), data: data, status: status, request: request, context: context)
-        Self.giveDeviceCookie(to: &response, unless: request, secure: secureCookies)
+        if device == nil { Self.giveDeviceCookie(issued.device, to: &response, secure: secureCookies) }
+        if let retry = problem?.retryAfter { response.headers[.retryAfter] = String(retry) }
         return response
     }
 
-    /// Anonymous forms (the survey, residents' voice) count one voice per device by this random cookie.
-    static func giveDeviceCookie(to response: inout Response, unless request: Request, secure: Bool) {
-        guard request.cookies[deviceCookie] == nil else { return }
-        response.setCookie(Cookie(name: deviceCookie, value: UUID().uuidString.lowercased(), maxAge: 365 * 24 * 3600, path: "/",
+    /// The device of the request's cookie, when it holds one this site could have given (a UUID).
+    static func device(of request: Request) -> UUID? {
+        request.cookies[deviceCookie].flatMap { UUID(uuidString: $0.value) }
+    }
+
+    /// Anonymous forms (the survey, residents' voice) count one voice per device by this random cookie;
+    /// the form's token carries the same device.
+    static func giveDeviceCookie(_ device: UUID, to response: inout Response, secure: Bool) {
+        response.setCookie(Cookie(name: deviceCookie, value: device.uuidString.lowercased(), maxAge: 365 * 24 * 3600, path: "/",
                                   secure: secure, httpOnly: true, sameSite: .lax))
+    }
+
+    /// A refusal beside an anonymous form: a refused form token is said in the page's language.
+    static func problemData(_ error: DomainError, views: Views, context: AppRequestContext) -> [String: Any] {
+        guard AnonymousTokens.isTokenRefusal(error) else { return error.pageData }
+        return ["detail": views.text(error.kind == .conflict ? "anonymous_token_used" : "anonymous_token_invalid", context),
+                "fields": [[String: Any]]()]
+    }
+
+    /// The status of a refusal of an anonymous form.
+    static func status(of error: DomainError) -> HTTPResponse.Status {
+        switch error.kind {
+        case .invalid: .unprocessableContent
+        case .rateLimited: .tooManyRequests
+        default: .conflict
+        }
     }
 
     func answer(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -62,11 +89,10 @@ struct SurveyController {
         let form = try await FormData.read(request, context)
         do {
             let counted = try await contracts.answerSurvey(token: token, rating: Int(form["rating"] ?? "") ?? 0, comment: form["comment"] ?? "",
-                                                           device: request.cookies[Self.deviceCookie]?.value ?? "", client: context.remoteAddress ?? "unknown")
+                                                           deviceToken: form[AnonymousTokens.field] ?? "", client: context.remoteAddress ?? "unknown")
             return try await render(request, context, token: token, outcome: counted ? "thanks" : "already")
-        } catch let error as DomainError where [.invalid, .rateLimited].contains(error.kind) {
-            return try await render(request, context, token: token, problem: error,
-                                    status: error.kind == .invalid ? .unprocessableContent : .tooManyRequests)
+        } catch let error as DomainError where [.invalid, .rateLimited, .conflict].contains(error.kind) {
+            return try await render(request, context, token: token, problem: error, status: Self.status(of: error))
         }
     }
 }

@@ -15,6 +15,8 @@ struct TenderController {
     let lists: PurchaseListService
     let identity: IdentityService
     let views: Views
+    /// The site's public address for the feed's links (configuration, never the Host header).
+    let publicBase: String
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/tenders", use: list)
@@ -43,8 +45,7 @@ struct TenderController {
     func feed(_ request: Request, context: AppRequestContext) async throws -> Response {
         let found = try await tenders.tenders(TenderQuery(limit: 50), by: nil).filter { $0.periods != nil }
         let buyers = try await identity.organisations(ids: Set(found.map(\.buyerID)))
-        let host = request.head.authority ?? "127.0.0.1"
-        let base = "http://\(host)"
+        let base = publicBase
         let formatter = ISO8601DateFormatter()
         func escape(_ text: String) -> String {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")

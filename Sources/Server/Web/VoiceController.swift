@@ -7,7 +7,7 @@ import Tendering
 import Transparency
 
 /// Residents' voice: the ranked needs of each area, a form to propose one and a button to support
-/// others (no account: the device cookie counts one voice), and for a buyer's staff the form that links
+/// others (no account: the device cookie counts one voice, each form's signed token counts once), and for a buyer's staff the form that links
 /// one of their purchase lines to a need it answers. The public sees which tender took the line up.
 struct VoiceController {
     let voice: VoiceService
@@ -65,45 +65,54 @@ struct VoiceController {
             },
             "areas": jurisdictions.map { ["id": $0.id.lowercased, "name": $0.nameZh, "selected": $0.id == area] },
         ]
+        // Every rendering carries a fresh single-use token for the device of the cookie (all the page's resident forms share it).
+        let device = SurveyController.device(of: request)
+        let issued = voice.deviceToken(device: device)
+        data["deviceToken"] = issued.token
         if let notice { data[notice] = true }
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = SurveyController.problemData(problem, views: views, context: context) }
         var response = views.page("voice", title: views.text("voice_title", context), data: data, status: status, request: request, context: context)
-        SurveyController.giveDeviceCookie(to: &response, unless: request, secure: secureCookies)
+        if device == nil { SurveyController.giveDeviceCookie(issued.device, to: &response, secure: secureCookies) }
+        if let retry = problem?.retryAfter { response.headers[.retryAfter] = String(retry) }
         return response
     }
 
-    private func device(_ request: Request) -> String { request.cookies[SurveyController.deviceCookie]?.value ?? "" }
-
-    private func act(_ request: Request, _ context: AppRequestContext, notice: String, _ action: () async throws -> Void) async throws -> Response {
+    /// Runs a form's action and shows the page with the notice it returns, or with its refusal beside the forms.
+    private func act(_ request: Request, _ context: AppRequestContext, _ action: () async throws -> String) async throws -> Response {
         do {
-            try await action()
+            let notice = try await action()
             return try await render(request, context, notice: notice)
         } catch let error as DomainError where [.invalid, .conflict, .rateLimited].contains(error.kind) {
-            let status: HTTPResponse.Status = error.kind == .invalid ? .unprocessableContent : error.kind == .rateLimited ? .tooManyRequests : .conflict
-            return try await render(request, context, problem: error, status: status)
+            return try await render(request, context, problem: error, status: SurveyController.status(of: error))
         }
     }
 
     func propose(_ request: Request, context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
-        return try await act(request, context, notice: "proposed") {
+        return try await act(request, context) {
             guard let area = form["area"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("jurisdiction", "choose a jurisdiction from the list")]) }
-            _ = try await voice.propose(jurisdictionID: area, title: form["title"] ?? "", description: form["description"] ?? "", device: device(request),
-                                        client: context.remoteAddress ?? "unknown")
+            _ = try await voice.propose(jurisdictionID: area, title: form["title"] ?? "", description: form["description"] ?? "",
+                                        deviceToken: form[AnonymousTokens.field] ?? "", client: context.remoteAddress ?? "unknown")
+            return "proposed"
         }
     }
 
     func support(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let counted = try await voice.support(needID: try context.pathID("need"), device: device(request), client: context.remoteAddress ?? "unknown")
-        return try await render(request, context, notice: counted ? "supported" : "alreadySupported")
+        let needID = try context.pathID("need")
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) {
+            try await voice.support(needID: needID, deviceToken: form[AnonymousTokens.field] ?? "", client: context.remoteAddress ?? "unknown")
+                ? "supported" : "alreadySupported"
+        }
     }
 
     func answer(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
-        return try await act(request, context, notice: "answered") {
+        return try await act(request, context) {
             guard let line = form["line"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("line", "choose one of your purchase lines")]) }
             try await voice.link(by: actor, needID: try context.pathID("need"), purchaseLineID: line)
+            return "answered"
         }
     }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// Every request gets an answer within its deadline (default 30 s, SPOKES_REQUEST_DEADLINE_SECONDS): past it,
+/// the client hears 503 with Retry-After and the request's task is cancelled. The serve command's database
+/// connections carry `statement_timeout` at the same limit, so PostgreSQL ends the statements too.
+///
+/// It wraps the router's responder rather than sitting among the middleware: the answer must not wait for
+/// the handler to notice its cancellation (a wait inside the database client may not), so the handler runs
+/// in a task of its own and whichever of it and the timer finishes first answers. Only the time to the
+/// response's head counts: a long download (the OCDS export) streams past it.
+struct RequestDeadline<Base: HTTPResponder>: HTTPResponder where Base.Context: Sendable {
+    typealias Context = Base.Context
+    let base: Base
+    let limit: Duration
+
+    /// Resumes a continuation once, with whichever outcome comes first.
+    private final class First: Sendable {
+        private let continuation: Mutex<CheckedContinuation<Response, any Error>?>
+        init(_ continuation: CheckedContinuation<Response, any Error>) { self.continuation = Mutex(continuation) }
+        /// True when this outcome was the first.
+        @discardableResult
+        func resume(with result: Result<Response, any Error>) -> Bool {
+            guard let waiting = continuation.withLock({ value in defer { value = nil }; return value }) else { return false }
+            waiting.resume(with: result)
+            return true
+        }
+    }
+
+    /// A task handle that the other side may cancel.
+    private final class Handle: Sendable {
+        private let task = Mutex<Task<Void, Never>?>(nil)
+        func set(_ value: Task<Void, Never>) { task.withLock { $0 = value } }
+        func cancel() { task.withLock { $0?.cancel() } }
+    }
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let base = self.base, limit = self.limit
+        let handler = Handle(), timer = Handle()
+        return try await withTaskCancellationHandler {
+          try await withCheckedThrowingContinuation { continuation in
+            let first = First(continuation)
+            timer.set(Task {
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                if first.resume(with: .success(Self.late())) { handler.cancel() }
+            })
+            handler.set(Task {
+                let result = await Result(catching: { try await base.respond(to: request, context: context) })
+                if first.resume(with: result) { timer.cancel() }
+            })
+          }
+        } onCancel: {
+            // The client went away: nothing is waiting for either.
+            handler.cancel()
+            timer.cancel()
+        }
+    }
+
+    /// 503 as problem+json: the request took longer than a request may.
+    static func late() -> Response {
+        let body = #"{"type":"urn:spokes:problem:unavailable","title":"Service Unavailable","status":503,"detail":"This took longer than the time a request may take; nothing more will be done for it. Try again in a moment."}"#
+        return Response(status: .serviceUnavailable, headers: [.contentType: "application/problem+json", .retryAfter: "5", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

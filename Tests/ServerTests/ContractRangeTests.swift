@@ -1,0 +1,45 @@
+import Foundation
+import HummingbirdTesting
+@testable import Server
+import TestSupport
+import Testing
+
+/// The contract is the one place a caller's number gets its range, and the API refuses what it refuses.
+@Suite("Contract ranges")
+struct ContractRangeTests {
+    static func contract() throws -> ContractRanges {
+        try ContractRanges(yaml: String(contentsOfFile: TestDatabase.packageRoot + "/Contracts/openapi.yaml", encoding: .utf8))
+    }
+
+    @Test("every number a caller sends, in a body or a parameter, has both a minimum and a maximum in the contract")
+    func everyNumberBounded() throws {
+        let ranges = try Self.contract()
+        #expect(ranges.operations.count > 100, "the contract was read")
+        #expect(ranges.unbounded.isEmpty, "unbounded: \(ranges.unbounded.joined(separator: ", "))")
+    }
+
+    @Test("out-of-range and non-finite numbers are named, field by field; numbers within range and other fields pass")
+    func problems() throws {
+        let ranges = try Self.contract()
+        let body = #"{"title": "t", "priceWeight": 101, "criteria": [{"name": "a", "weight": 9223372036854775807}], "lots": [{"purchaseLineId": "x", "budgetFen": 1e300}]}"#
+        let fields = ranges.problems(operationID: "createTender", query: nil, pathParameters: [:], body: Data(body.utf8)).map(\.field)
+        #expect(fields == ["criteria.0.weight", "lots.0.budgetFen", "priceWeight"], "\(fields)")
+        let fine = #"{"title": "t", "priceWeight": 30, "criteria": [{"name": "a", "weight": 70}]}"#
+        #expect(ranges.problems(operationID: "createTender", query: nil, pathParameters: [:], body: Data(fine.utf8)).isEmpty)
+        #expect(ranges.problems(operationID: "listTenders", query: "limit=1e300", pathParameters: [:], body: nil).map(\.field) == ["limit"])
+        #expect(ranges.problems(operationID: "listTenders", query: "limit=nan", pathParameters: [:], body: nil).map(\.field) == ["limit"])
+        #expect(ranges.problems(operationID: "listTenders", query: "limit=20", pathParameters: [:], body: nil).isEmpty)
+    }
+
+    @Test("over HTTP: a signed-in caller hears 422 naming the field; a visitor hears 401 first (authorisation before parsing)")
+    func overHTTP() async throws {
+        try await TestApp.run { client, _ in
+            let body = #"{"title": "t", "description": "d", "priceWeight": 1e300, "lots": []}"#
+            let refused = try await client.json(.post, "/api/v1/tenders", token: try await client.token("finance"), body: body)
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            #expect((refused.json?["errors"] as? [[String: Any]])?.first?["field"] as? String == "priceWeight")
+            #expect(try await client.json(.post, "/api/v1/tenders", body: body).status == .unauthorized)
+            #expect(try await client.json(.get, "/api/v1/tenders?limit=1e300").status == .unprocessableContent)
+        }
+    }
+}
