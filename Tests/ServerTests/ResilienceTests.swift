@@ -181,7 +181,7 @@ struct ResilienceTests {
         // A wait that does not end when its task is cancelled, as a wait inside the database client may not.
         router.get("/stuck") { _, _ -> String in
             await withCheckedContinuation { continuation in
-                DispatchQueue.global().asyncAfter(deadline: .now() + 5) { continuation.resume() }
+                DispatchQueue.global().asyncAfter(deadline: .now() + 60) { continuation.resume() }
             }
             return "late"
         }
@@ -190,7 +190,8 @@ struct ResilienceTests {
         try await Application(responder: responder).test(.router) { client in
             let started = ContinuousClock.now
             let late = try await client.execute(uri: "/stuck", method: .get) { $0 }
-            #expect(ContinuousClock.now - started < .seconds(3), "answered at the deadline, not when the handler finished")
+            // Answered at the deadline, long before the handler ends (60 s); the bound is loose for a loaded machine.
+            #expect(ContinuousClock.now - started < .seconds(45), "answered at the deadline, not when the handler finished")
             #expect(late.status == .serviceUnavailable)
             #expect(late.headers[.retryAfter] == "5")
             #expect(String(buffer: late.body).contains("urn:spokes:problem:unavailable"))

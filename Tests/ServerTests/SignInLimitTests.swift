@@ -12,6 +12,11 @@ import Testing
 /// before they are checked, and a stranger's failures from one address do not lock the user out at another.
 @Suite("Sign-in limits over HTTP")
 struct SignInLimitTests {
+    /// The wall clock runs on between the 5th failure and a refusal, a second or more on a loaded machine.
+    static func aboutFifteenMinutes(_ header: String?) -> Bool {
+        header.flatMap(Int.init).map { (15 * 60 - 30)...(15 * 60) ~= $0 } ?? false
+    }
+
     @Test("25 parallel wrong passwords on POST /api/v1/auth/token: exactly 5 are checked (401), 20 refused as problem+json 429 with Retry-After")
     func apiParallel() async throws {
         try await TestApp.run { client, world in
@@ -29,7 +34,7 @@ struct SignInLimitTests {
             let locked = responses.filter { $0.0 == .tooManyRequests }
             #expect(locked.count == 20)
             #expect(locked.allSatisfy {
-                $0.1[.retryAfter] == String(15 * 60) && $0.1[.contentType]?.hasPrefix("application/problem+json") == true
+                Self.aboutFifteenMinutes($0.1[.retryAfter]) && $0.1[.contentType]?.hasPrefix("application/problem+json") == true
                     && $0.2.contains("urn:spokes:problem:locked") && $0.2.contains("Too many failed sign-ins")
             })
             let right = try await client.json(.post, "/api/v1/auth/token", body: #"{"username":"finance","password":"\#(world.password)"}"#)
@@ -51,7 +56,7 @@ struct SignInLimitTests {
             #expect(pages.filter { $0.status == .unauthorized }.count == 5)
             let locked = pages.filter { $0.status == .tooManyRequests }
             #expect(locked.count == 20)
-            #expect(locked.allSatisfy { $0.headers[.retryAfter] == String(15 * 60) && $0.html.contains("Too many failed sign-ins") })
+            #expect(locked.allSatisfy { Self.aboutFifteenMinutes($0.headers[.retryAfter]) && $0.html.contains("Too many failed sign-ins") })
             #expect(try await browser.signIn("civil").status == .tooManyRequests)
         }
     }
