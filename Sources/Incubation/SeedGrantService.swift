@@ -36,6 +36,11 @@ public struct SeedGrantService: Sendable {
         let purpose = check.text(purpose, "purpose", max: 1000)
         check.check(amount.minorUnits > 0 && amount <= SeedGrant.maximum, "amount", "must be more than ¥0.00 and at most \(SeedGrant.maximum.formatted)")
         try check.finish()
+        // Earmarked money (专款专用): a grant comes only from a line budgeted for incubation, whatever a form offers.
+        guard try await ledger.line(purchaseLineID).content.catalogueCode.hasPrefix(SeedGrant.incubationCode) else {
+            throw DomainError.invalid([FieldError("purchaseLineId",
+                                                  "is not an incubation line (catalogue \(SeedGrant.incubationCode), 社会组织孵化培育): seed grants come only from budget earmarked for incubation")])
+        }
         let balance = try await ledger.balance(of: purchaseLineID)
         let buyer = try await identity.resource(of: balance.buyerID)
         guard let buyerJurisdiction = buyer.jurisdictionPath.last, resource.jurisdictionPath.contains(buyerJurisdiction) else {

@@ -50,6 +50,8 @@ public struct SeedGrant: Codable, Sendable, Equatable {
 
     /// The most one grant may be: seed money, not a contract (¥100,000).
     public static let maximum = Money.yuan(100_000)
+    /// The guiding catalogue's incubation branch (B02, 社会组织孵化培育): the only lines a grant may come from.
+    public static let incubationCode = "B02"
 }
 
 /// A desk or a room of the centre that organisations use for a while.

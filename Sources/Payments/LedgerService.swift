@@ -142,6 +142,11 @@ public struct LedgerService: Sendable {
     // MARK: Reading
 
     /// The line's balance; a line nothing has been committed against yet shows its whole budget free.
+    /// The purchase line itself: its catalogue code says what its money may buy (专款专用).
+    public func line(_ lineID: UUID) async throws -> PurchaseLine {
+        try await purchaseLists.line(id: lineID)
+    }
+
     public func balance(of lineID: UUID) async throws -> BudgetLineBalance {
         if let balance = try await database.read({ try await store($0).balance(lineID) }) { return balance }
         let line = try await purchaseLists.line(id: lineID)

@@ -86,6 +86,13 @@ struct GrantsAndSpacesTests {
             await #expect(throws: DomainError.self) {
                 _ = try await g.grants.award(by: try await g.w.world.actor("civil"), organisationID: youth, purchaseLineID: line.id, amount: .yuan(1), purpose: "启动")
             }
+            // A line of the same jurisdiction budgeted for something else (home elderly care): refused whatever the form offered.
+            let elderCare = try await g.line("LX2026-01", of: "finance")
+            await #expect(throws: DomainError.invalid([FieldError("purchaseLineId",
+                                                                  "is not an incubation line (catalogue B02, 社会组织孵化培育): seed grants come only from budget earmarked for incubation")])) {
+                _ = try await g.grants.award(by: staff, organisationID: youth, purchaseLineID: elderCare.id, amount: .yuan(1_000), purpose: "启动")
+            }
+            #expect(try await g.ledger.balance(of: elderCare.id).committed.minorUnits == 0, "nothing committed on the refused line")
             let fufeng = try await g.lists.addLine(by: try await g.w.world.actor("fufeng"), buyerID: try await g.w.world.actor("fufeng").organisationID,
                                                    PurchaseLineContent(year: 2026, reference: "FF2026-01", catalogueCode: "B0201", title: "扶风县孵化资金",
                                                                        targetGroup: "社会组织", quantity: 1, unit: "项", budget: .yuan(100_000),

@@ -52,6 +52,23 @@ struct SupportPageTests {
         }
     }
 
+    @Test("a seed grant from a line budgeted for something else is refused on the page and the API, whatever the form offered (issue 20)")
+    func grantsOnlyFromIncubationLines() async throws {
+        try await TestApp.runTendering { client, t in
+            let youth = try await t.world.actor("youth").organisationID.uuidString.lowercased()
+            let staff = Browser(client)
+            _ = try await staff.signIn("incubator")
+            _ = try await staff.post("/incubator/organisations/\(youth)/move", [("stage", "incubator"), ("reason", "外引：已登记的青少年服务机构直接入孵，免苗圃阶段"), ("override", "on")])
+            let elderCare = try await t.lines(["LX2026-01"])[0].id.lowercased
+            let page = try await staff.post("/incubator/organisations/\(youth)/grants", [("line", elderCare), ("amount", "1000"), ("purpose", "启动")])
+            #expect(page.status == .unprocessableContent && page.html.contains("B02"), "\(page.status)")
+            let api = try await client.json(.post, "/api/v1/incubation/organisations/\(youth)/grants", token: try await client.token("incubator"),
+                                            body: #"{"purchaseLineId": "\#(elderCare)", "amountFen": 100000, "purpose": "启动"}"#)
+            #expect(api.status == .unprocessableContent && (api.json?["errors"] as? [[String: Any]])?.first?["field"] as? String == "purchaseLineId", "\(api.text)")
+            #expect(try await client.json(.get, "/api/v1/ledger/budget-lines/\(elderCare)").json?["committedFen"] as? Int == 0)
+        }
+    }
+
     @Test("staff add spaces and lend them on the spaces page; a clash is refused with a message; hand-back frees the space; others may not")
     func spaces() async throws {
         try await TestApp.runTendering { client, t in

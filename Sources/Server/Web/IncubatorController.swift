@@ -159,7 +159,7 @@ struct IncubatorController {
         guard staff else { return }
         data["isStaff"] = true
         let year = Int(calendar.dayKey(Date()).prefix(4)) ?? 2026
-        let lines = try await purchaseLists.lines(PurchaseLineQuery(year: year, limit: 500)).filter { $0.content.catalogueCode.hasPrefix("B02") }
+        let lines = try await purchaseLists.lines(PurchaseLineQuery(year: year, limit: 500)).filter { $0.content.catalogueCode.hasPrefix(SeedGrant.incubationCode) }
         let balances = try await ledger.balances(of: lines.map(\.id))
         data["grantLines"] = lines.map { line -> [String: Any] in
             let left = balances[line.id]?.uncommitted ?? line.content.budget
