@@ -34,12 +34,13 @@ public enum NumberText {
         let parts = text.trimmingSpaces.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         guard let whole = parts.first, !whole.isEmpty, whole.count <= 15, whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         let fraction = parts.count == 2 ? parts[1] : ""
-        guard fraction.count <= decimals, fraction.allSatisfy({ $0.isASCII && $0.isNumber }), parts.count == 1 || !fraction.isEmpty else { return nil }
-        var value = Int64(whole)!
+        guard fraction.count <= decimals, fraction.allSatisfy({ $0.isASCII && $0.isNumber }), parts.count == 1 || !fraction.isEmpty,
+              decimals <= 3, var value = Int64(whole), let digits = Int64(fraction.isEmpty ? "0" : String(fraction)) else { return nil }
+        // At most 15 digits and 3 decimals: far inside Int64.
         for _ in 0..<decimals { value *= 10 }
         var unit: Int64 = 1
         for _ in 0..<(decimals - fraction.count) { unit *= 10 }
-        return value + (fraction.isEmpty ? 0 : Int64(fraction)! * unit)
+        return value + digits * unit
     }
 }
 
