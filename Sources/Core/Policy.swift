@@ -56,10 +56,13 @@ public enum Action: String, CaseIterable, Sendable {
     case manageContract
     /// Sign, report on, and claim payment for a contract of one's own (supplier) organisation.
     case deliverContract
-    /// Verify a milestone's report and sign it off: evaluators (the service checks they are independent of both parties).
+    /// Verify a milestone's report, sign it off, countersign, correct and grade the contract: the evaluators
+    /// assigned to it (the service also checks they are independent of both parties).
     case signOffMilestone
-    /// Read a contract's reports, evidence and sign-offs: its parties, evaluators, overseers of the buyer's jurisdiction.
+    /// Read a contract's reports, evidence and sign-offs: its parties, its assigned evaluators, overseers of the buyer's jurisdiction.
     case readDeliveryRecords
+    /// Assign (and unassign) an evaluation institution's evaluators to an engagement: the institution's administrators.
+    case assignEvaluators
     // Transparency
     /// Open and close monitoring cases on a buyer's purchases: overseers of its jurisdiction.
     case monitor
@@ -70,18 +73,25 @@ public enum Action: String, CaseIterable, Sendable {
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
     public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment,
-                                                  .manageContract, .deliverContract, .signOffMilestone].contains(self) }
+                                                  .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators].contains(self) }
 }
 
-/// What an action is done to: its owning organisation and where it sits in the jurisdiction tree.
+/// What an action is done to: its owning organisation, where it sits in the jurisdiction tree, the
+/// other organisations party to it and the people assigned to it.
 public struct Resource: Sendable, Equatable {
     public var organisationID: UUID?
     /// The resource's jurisdiction and its ancestors, nearest last (empty when it has none).
     public var jurisdictionPath: [UUID]
+    /// Organisations party to it besides the owner (a contract's supplier).
+    public var parties: Set<UUID>
+    /// Users assigned to it: a contract's evaluators (by their institution), a programme's reviewers.
+    public var assignees: Set<UUID>
 
-    public init(organisationID: UUID? = nil, jurisdictionPath: [UUID] = []) {
+    public init(organisationID: UUID? = nil, jurisdictionPath: [UUID] = [], parties: Set<UUID> = [], assignees: Set<UUID> = []) {
         self.organisationID = organisationID
         self.jurisdictionPath = jurisdictionPath
+        self.parties = parties
+        self.assignees = assignees
     }
 
     public static let platform = Resource()
@@ -106,6 +116,8 @@ public enum Policy {
         let ownOrganisation = resource.organisationID != nil && resource.organisationID == actor.organisationID
         // The resource lies inside the actor's jurisdiction (its own or one below it).
         let withinJurisdiction = actor.jurisdictionID.map { resource.jurisdictionPath.contains($0) } ?? false
+        let party = ownOrganisation || resource.parties.contains(actor.organisationID)
+        let assigned = resource.assignees.contains(actor.userID)
 
         switch action {
         case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders:
@@ -145,7 +157,8 @@ public enum Policy {
             return actor.organisationKind == .socialOrganisation && (actor.has(.supplier) || actor.has(.orgAdmin)) && ownOrganisation
                 ? .allow : .deny("only a social organisation's (or team's) own members apply for it")
         case .reviewApplication:
-            return actor.has(.incubator) || actor.has(.evaluator) ? .allow : .deny("only the incubator's staff and evaluators review applications")
+            if actor.has(.incubator) { return .allow }
+            return actor.has(.evaluator) && assigned ? .allow : .deny("only the incubator's staff and the evaluators seated as the programme's reviewers review its applications")
         case .manageContract:
             return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
                 ? .allow : .deny("only the buyer's own staff manage its contracts")
@@ -153,11 +166,15 @@ public enum Policy {
             return actor.organisationKind == .socialOrganisation && actor.has(.supplier) && ownOrganisation
                 ? .allow : .deny("only the supplier's own staff with the supplier role sign, report and claim for it")
         case .signOffMilestone:
-            return actor.has(.evaluator) ? .allow : .deny("only evaluators sign milestones off")
+            return actor.has(.evaluator) && assigned
+                ? .allow : .deny("only the evaluators their institution assigned to this contract sign it off and grade it")
         case .readDeliveryRecords:
-            if ownOrganisation || actor.has(.evaluator) { return .allow }
+            if party || (actor.has(.evaluator) && assigned) { return .allow }
             return actor.has(.overseer) && withinJurisdiction
-                ? .allow : .deny("a contract's reports are read by its parties, evaluators and overseers of the buyer's jurisdiction")
+                ? .allow : .deny("a contract's reports are read by its parties, its assigned evaluators and overseers of the buyer's jurisdiction")
+        case .assignEvaluators:
+            return actor.organisationKind == .evaluationInstitution && actor.has(.orgAdmin) && ownOrganisation
+                ? .allow : .deny("only the engaged institution's administrators assign its evaluators")
         case .recordPayment:
             return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
                 ? .allow : .deny("only the buyer's own staff record payments from its budget lines")

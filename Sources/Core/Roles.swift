@@ -3,7 +3,9 @@ public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
     case financeOffice = "finance_office"
     case department
     case socialOrganisation = "social_organisation"
-    case evaluator
+    /// A third-party evaluation institution (第三方评估机构): its evaluators sign off, grade and read
+    /// the contracts a buyer engages it for, as its administrator assigns them.
+    case evaluationInstitution = "evaluation_institution"
     case incubatorOperator = "incubator_operator"
     case overseer
     case platform
@@ -13,7 +15,7 @@ public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
         switch self {
         case .financeOffice, .department: [.buyer]
         case .socialOrganisation: [.supplier]
-        case .evaluator: [.evaluator]
+        case .evaluationInstitution: [.evaluator]
         case .incubatorOperator: [.incubator]
         case .overseer: [.overseer]
         case .platform: [.admin]

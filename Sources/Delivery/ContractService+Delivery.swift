@@ -101,17 +101,18 @@ extension ContractService {
     /// milestone that is signed off already is a correction: it supersedes the earlier sign-off, and
     /// Payments opens a recovery when it lowers what was earned below what was claimed.
     public func signOff(by actor: Actor, milestoneID: UUID, _ input: SignOffInput) async throws -> SignOff {
-        try Policy.authorize(actor, .signOffMilestone, .platform)
-        var check = Validator()
-        let reasons = check.text(input.reasons, "reasons", max: 4000)
-        check.check(reasons.count >= 10 || reasons.isEmpty, "reasons", "must explain the decision in at least 10 characters")
-        check.check(input.verifiedBeneficiaries >= 0, "verifiedBeneficiaries", "must not be negative")
-        try check.finish()
+        try requireEvaluator(actor)
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
             let (contract, milestone) = try await lockedMilestone(milestoneID, connection)
+            try Policy.authorize(actor, .signOffMilestone, try await resource(of: contract, connection))
             try await requireIndependent(actor, of: contract)
+            var check = Validator()
+            let reasons = check.text(input.reasons, "reasons", max: 4000)
+            check.check(reasons.count >= 10 || reasons.isEmpty, "reasons", "must explain the decision in at least 10 characters")
+            check.check(input.verifiedBeneficiaries >= 0, "verifiedBeneficiaries", "must not be negative")
+            try check.finish()
             guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): nothing is signed off on it") }
             let signOffs = try await store.signOffs(of: contract.id)
             let current = Self.currentSignOff(of: milestoneID, in: signOffs)
@@ -167,7 +168,7 @@ extension ContractService {
 
     /// A second independent evaluator confirms a sign-off whose payable amount exceeded the threshold.
     public func countersign(by actor: Actor, signOffID: UUID) async throws -> SignOff {
-        try Policy.authorize(actor, .signOffMilestone, .platform)
+        try requireEvaluator(actor)
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
@@ -175,15 +176,16 @@ extension ContractService {
                 throw DomainError.notFound("no sign-off has id \(signOffID.lowercased)")
             }
             let (contract, _) = try await lockedMilestone(milestoneID, connection)
+            try Policy.authorize(actor, .signOffMilestone, try await resource(of: contract, connection))
             try await requireIndependent(actor, of: contract)
             let signOffs = try await store.signOffs(of: contract.id)
             guard let before = signOffs.first(where: { $0.id == signOffID }), Self.currentSignOff(of: milestoneID, in: signOffs)?.id == signOffID else {
                 throw DomainError.conflict("a later sign-off of this milestone replaced this one")
             }
-            guard before.countersignRequired, before.countersignedAt == nil else { throw DomainError.conflict("this sign-off needs no further signature") }
             guard before.evaluatorID != actor.userID else {
                 throw DomainError.forbidden("the second signature must be another evaluator's, not that of the evaluator who signed off")
             }
+            guard before.countersignRequired, before.countersignedAt == nil else { throw DomainError.conflict("this sign-off needs no further signature") }
             var signOff = before
             signOff.countersignedBy = actor.userID
             signOff.countersignerName = actor.displayName
@@ -200,6 +202,12 @@ extension ContractService {
         let store = store(connection)
         let outcomes = Self.outcomes(try await store.milestones(of: [contract.id]), try await store.signOffs(of: contract.id))
         try await funding.settle(contract, outcomes: outcomes, signOff: signOff, by: actor, on: connection)
+    }
+
+    /// Refused at once for anyone who is no evaluator at all, before anything about the record is read
+    /// (who is assigned to a contract is decided with the contract, by the policy).
+    func requireEvaluator(_ actor: Actor) throws(DomainError) {
+        try Policy.authorize(actor, .signOffMilestone, Resource(assignees: [actor.userID]))
     }
 
     /// Refused when the evaluator works for, or has declared a tie to, the buyer or the supplier.
@@ -247,9 +255,11 @@ extension ContractService {
         }
     }
 
-    /// Milestones waiting for an evaluator: reports to sign off, sign-offs to countersign.
-    public func awaitingSignOff() async throws -> [SignOffTask] {
-        try await database.read { try await store($0).awaitingSignOff() }
+    /// Milestones waiting for this evaluator: reports to sign off and sign-offs to countersign on the
+    /// contracts they are assigned to (a sign-off of their own waits for somebody else's signature).
+    public func awaitingSignOff(by actor: Actor) async throws -> [SignOffTask] {
+        try requireEvaluator(actor)
+        return try await database.read { try await store($0).awaitingSignOff(assignedTo: actor.userID) }
     }
 
     func lockedMilestone(_ milestoneID: UUID, _ connection: PostgresConnection) async throws -> (Contract, Milestone) {

@@ -14,16 +14,17 @@ extension ContractService {
     /// An independent evaluator grades the contract: before delivery (once, once signed), during (at
     /// any time after a milestone is signed off), after (once, when every milestone is signed off).
     public func evaluate(by actor: Actor, contractID: UUID, phase: EvaluationPhase, indicators: [Indicator], summary: String) async throws -> PerformanceEvaluation {
-        try Policy.authorize(actor, .signOffMilestone, .platform)
-        var check = Validator()
-        let summary = check.text(summary, "summary", max: 4000)
-        let problems = PerformanceEvaluation.problems(of: indicators)
-        if !check.errors.isEmpty || !problems.isEmpty { throw DomainError.invalid(check.errors + problems) }
+        try requireEvaluator(actor)
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
             let contract = try await lockedContract(contractID, connection)
+            try Policy.authorize(actor, .signOffMilestone, try await resource(of: contract, connection))
             try await requireIndependent(actor, of: contract)
+            var check = Validator()
+            let summary = check.text(summary, "summary", max: 4000)
+            let problems = PerformanceEvaluation.problems(of: indicators)
+            if !check.errors.isEmpty || !problems.isEmpty { throw DomainError.invalid(check.errors + problems) }
             guard contract.signedAt != nil && contract.status != .terminated else {
                 throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): only a signed contract is evaluated")
             }

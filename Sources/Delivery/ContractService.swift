@@ -242,10 +242,25 @@ public struct ContractService: Sendable {
             guard let contract = try await store.contract(id: id), try await mayRead(contract, actor) else {
                 throw DomainError.notFound("no contract has id \(id.lowercased)")
             }
-            let records = try await mayReadRecords(contract, actor)
+            let may = try await actions(on: contract, for: actor, connection)
             return ContractFile(contract: contract, milestones: try await store.milestones(of: [id]),
-                                reports: records ? try await store.reports(of: id) : [], signOffs: records ? try await store.signOffs(of: id) : [])
+                                reports: may.readRecords ? try await store.reports(of: id) : [], signOffs: may.readRecords ? try await store.signOffs(of: id) : [],
+                                engagements: try await store.engagements(ofContract: id), may: may)
         }
+    }
+
+    /// What the actor may do with the contract next, as the policy decides on its resource.
+    func actions(on contract: Contract, for actor: Actor?, _ connection: PostgresConnection) async throws -> ContractActions {
+        var may = ContractActions()
+        guard let actor else { return may }
+        let resource = try await resource(of: contract, connection)
+        may.manage = Policy.decide(actor, .manageContract, resource) == .allow
+        may.deliver = Policy.decide(actor, .deliverContract, Resource(organisationID: contract.supplierID)) == .allow
+        may.readRecords = Policy.decide(actor, .readDeliveryRecords, resource) == .allow
+        if Policy.decide(actor, .signOffMilestone, resource) == .allow {
+            may.signOff = (try? await requireIndependent(actor, of: contract)) != nil
+        }
+        return may
     }
 
     /// Contracts for a list: the actor's organisation's as buyer or supplier; for everybody else the published ones.
@@ -293,15 +308,14 @@ public struct ContractService: Sendable {
         if contract.publishedAt != nil { return true }
         guard let actor else { return false }
         if contract.isParty(actor.organisationID) || actor.has(.admin) { return true }
-        // Signed but unpublished: overseers of the buyer's jurisdiction and evaluators (who sign it off) see it.
+        // Signed but unpublished: overseers of the buyer's jurisdiction and its assigned evaluators see it.
         guard contract.signedAt != nil else { return false }
         return try await mayReadRecords(contract, actor)
     }
 
     func mayReadRecords(_ contract: Contract, _ actor: Actor?) async throws -> Bool {
         guard let actor else { return false }
-        if contract.isParty(actor.organisationID) { return true }
-        let resource = try await identity.resource(of: contract.buyerID)
-        return Policy.decide(actor, .readDeliveryRecords, Resource(jurisdictionPath: resource.jurisdictionPath)) == .allow
+        let resource: Resource = try await database.read { connection in try await self.resource(of: contract, connection) }
+        return Policy.decide(actor, .readDeliveryRecords, resource) == .allow
     }
 }

@@ -246,19 +246,23 @@ struct DeliveryStore {
         return nil
     }
 
-    /// Reported milestones of running contracts, and the latest sign-offs still waiting for a second signature.
-    func awaitingSignOff() async throws -> [SignOffTask] {
+    /// Reported milestones of running contracts the evaluator is assigned to, and the latest sign-offs
+    /// there still waiting for a second signature (not the evaluator's own).
+    func awaitingSignOff(assignedTo evaluatorID: UUID) async throws -> [SignOffTask] {
         var result: [SignOffTask] = []
         for try await (contract, reference, milestone, number, title, signOff, since) in try await connection.query("""
             SELECT c.id, c.reference, m.id, m.number, m.title, NULL::uuid, (SELECT max(submitted_at) FROM delivery.reports r WHERE r.milestone_id = m.id)
             FROM delivery.milestones m JOIN delivery.contracts c ON c.id = m.contract_id
-            WHERE m.status = 'reported' AND c.status = 'signed'
+            WHERE m.status = 'reported' AND c.status = 'signed' AND c.id IN (SELECT e.contract_id FROM delivery.engagements e JOIN delivery.assignments a ON a.engagement_id = e.id
+                                                                                            WHERE e.ended_at IS NULL AND a.evaluator_id = \(evaluatorID))
               AND NOT EXISTS (SELECT 1 FROM delivery.signoffs s WHERE s.milestone_id = m.id AND s.countersign_required AND s.countersigned_at IS NULL
                               AND s.seq = (SELECT max(seq) FROM delivery.signoffs x WHERE x.milestone_id = m.id))
             UNION ALL
             SELECT c.id, c.reference, m.id, m.number, m.title, s.id, s.signed_at
             FROM delivery.signoffs s JOIN delivery.milestones m ON m.id = s.milestone_id JOIN delivery.contracts c ON c.id = s.contract_id
-            WHERE s.countersign_required AND s.countersigned_at IS NULL AND c.status = 'signed'
+            WHERE s.countersign_required AND s.countersigned_at IS NULL AND c.status = 'signed' AND c.id IN (SELECT e.contract_id FROM delivery.engagements e JOIN delivery.assignments a ON a.engagement_id = e.id
+                                                                                            WHERE e.ended_at IS NULL AND a.evaluator_id = \(evaluatorID))
+              AND s.evaluator_id <> \(evaluatorID)
               AND s.seq = (SELECT max(seq) FROM delivery.signoffs x WHERE x.milestone_id = m.id)
             ORDER BY 7
             """, logger: logger).decode((UUID, String, UUID, Int, String, UUID?, Date).self) {
@@ -387,5 +391,88 @@ struct DeliveryStore {
                                     supplierSignedBy: sBy, supplierSignedAt: sAt, closedAt: closed))
         }
         return result
+    }
+}
+
+// MARK: Engagements of evaluation institutions
+
+extension DeliveryStore {
+    func insert(_ e: Engagement) async throws {
+        try await connection.query("""
+            INSERT INTO delivery.engagements (id, contract_id, institution_id, starts_on, ends_on, fee_fen, engaged_by, engaged_at)
+            VALUES (\(e.id), \(e.contractID), \(e.institutionID), \(e.startsOn)::date, \(e.endsOn)::date, \(e.fee?.minorUnits), \(e.engagedBy), \(e.engagedAt))
+            """, logger: logger)
+    }
+
+    func end(engagementID: UUID, by userID: UUID, at date: Date) async throws {
+        try await connection.query("UPDATE delivery.engagements SET ended_by = \(userID), ended_at = \(date) WHERE id = \(engagementID)", logger: logger)
+    }
+
+    func assign(_ evaluatorID: UUID, to engagementID: UUID, by userID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO delivery.assignments (engagement_id, evaluator_id, assigned_by, assigned_at)
+            VALUES (\(engagementID), \(evaluatorID), \(userID), \(date)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    func unassign(_ evaluatorID: UUID, from engagementID: UUID) async throws {
+        try await connection.query("DELETE FROM delivery.assignments WHERE engagement_id = \(engagementID) AND evaluator_id = \(evaluatorID)", logger: logger)
+    }
+
+    func engagement(id: UUID, forUpdate: Bool = false) async throws -> Engagement? {
+        try await engagements("WHERE e.id = \(id)", lock: forUpdate).first
+    }
+
+    /// A contract's engagements, the open one last.
+    func engagements(ofContract contractID: UUID) async throws -> [Engagement] {
+        try await engagements("WHERE e.contract_id = \(contractID)")
+    }
+
+    /// An institution's engagements, newest first, with the contracts' references and titles.
+    func engagements(ofInstitution institutionID: UUID) async throws -> [EngagementWork] {
+        let found = try await engagements("WHERE e.institution_id = \(institutionID)").reversed()
+        let contracts = Dictionary(uniqueKeysWithValues: try await contracts("""
+            SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE id = ANY(\(found.map(\.contractID)))
+            """).map { ($0.id, $0) })
+        return found.compactMap { e in
+            contracts[e.contractID].map { EngagementWork(engagement: e, contractReference: $0.reference, contractTitle: $0.title) }
+        }
+    }
+
+    /// The evaluators assigned under the contract's open engagement: who may sign it off.
+    func assignedEvaluators(ofContract contractID: UUID) async throws -> Set<UUID> {
+        var result: Set<UUID> = []
+        for try await id in try await connection.query("""
+            SELECT a.evaluator_id FROM delivery.assignments a JOIN delivery.engagements e ON e.id = a.engagement_id
+            WHERE e.contract_id = \(contractID) AND e.ended_at IS NULL
+            """, logger: logger).decode(UUID.self) {
+            result.insert(id)
+        }
+        return result
+    }
+
+    private func engagements(_ condition: PostgresQuery, lock: Bool = false) async throws -> [Engagement] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT e.id, e.contract_id, e.institution_id, e.starts_on::text, e.ends_on::text, e.fee_fen, e.engaged_by, e.engaged_at, e.ended_at
+            FROM delivery.engagements e
+            """)
+        query.sql += " " + condition.sql + " ORDER BY e.engaged_at, e.id" + (lock ? " FOR UPDATE" : "")
+        query.binds = condition.binds
+        var result: [Engagement] = []
+        for try await (id, contract, institution, startsOn, endsOn, fee, by, at, ended) in try await connection.query(query, logger: logger)
+            .decode((UUID, UUID, UUID, String, String, Int64?, UUID, Date, Date?).self) {
+            result.append(Engagement(id: id, contractID: contract, institutionID: institution, startsOn: startsOn, endsOn: endsOn,
+                                     fee: fee.map { Money(minorUnits: $0) }, engagedBy: by, engagedAt: at, endedAt: ended, evaluators: []))
+        }
+        guard !result.isEmpty else { return [] }
+        var evaluators: [UUID: [AssignedEvaluator]] = [:]
+        for try await (engagement, user, name, at) in try await connection.query("""
+            SELECT a.engagement_id, a.evaluator_id, u.display_name, a.assigned_at
+            FROM delivery.assignments a JOIN identity.users u ON u.id = a.evaluator_id
+            WHERE a.engagement_id = ANY(\(result.map(\.id))) ORDER BY a.assigned_at, u.display_name
+            """, logger: logger).decode((UUID, UUID, String, Date).self) {
+            evaluators[engagement, default: []].append(AssignedEvaluator(userID: user, displayName: name, assignedAt: at))
+        }
+        return result.map { var e = $0; e.evaluators = evaluators[e.id] ?? []; return e }
     }
 }

@@ -333,6 +333,25 @@ public struct ContractFile: Sendable {
     /// Reports, newest version first per milestone (parties, evaluators and overseers only).
     public var reports: [Report]
     public var signOffs: [SignOff]
+    /// The institutions engaged to evaluate it, the open one last, with their assigned evaluators.
+    public var engagements: [Engagement] = []
+    /// What the reader may do with it next.
+    public var may = ContractActions()
+}
+
+/// What a reader may do with a contract, decided by the policy on the contract's resource (its buyer,
+/// supplier, jurisdiction and assigned evaluators), for the page and the API alike.
+public struct ContractActions: Sendable, Equatable, Codable {
+    /// The buyer's staff: terms, milestones, signing for the buyer, publishing, engaging an institution, claims, termination.
+    public var manage = false
+    /// The supplier's staff: signing for the supplier, reports, claims.
+    public var deliver = false
+    /// An evaluator assigned to it and independent of both parties: sign-offs, countersignatures, grades.
+    public var signOff = false
+    /// Reports, evidence and sign-offs.
+    public var readRecords = false
+
+    public init() {}
 }
 
 /// An alert on a contract: signed but not published within two working days.

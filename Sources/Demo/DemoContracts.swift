@@ -12,6 +12,8 @@ import Tendering
 /// open. The published ones have survey answers from their service users.
 /// Made through the ordinary services, acting as the demo users.
 enum DemoContracts {
+    /// 山东泉城社会服务评估中心, the demo's evaluation institution in Lixia (seed/identity.json).
+    static let institutionCreditCode = "523701026000000123"
     static let pdf = Data("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8)
 
     enum Stage: CaseIterable { case draft, signed, reported, completed, recovered }
@@ -33,6 +35,10 @@ enum DemoContracts {
         let lines = try await lists.lines(PurchaseLineQuery(year: 2026, buyerID: buyerID, limit: 100))
         let usernames = try await supplierUsernames(identity, password)
         let today = WorkingCalendar().dayKey(clock.now())
+        // The district's evaluation institution, engaged on every contract, assigns its two untied evaluators.
+        let institution = try await identity.organisation(creditCode: institutionCreditCode)
+        let centre = try await actor("evalcentre")
+        let assessors = [try await actor("evaluator"), try await actor("evaluator2")]
         func step() { clock.advance(by: 60) }
         var made = 0
         for (draft, stage) in zip(drafts, Stage.allCases) {
@@ -57,6 +63,13 @@ enum DemoContracts {
             let price = Money(minorUnits: draft.value.minorUnits * 7 / 10 / Int64(max(quantity, 1)) / 100 * 100)
             _ = try await payments.setRateCard(by: finance, contractID: contract.id, maximum: draft.value, deliveryFeeBasisPoints: 3000, capPerBeneficiary: nil,
                                                partialRule: .proportional, prices: [RateCard.Price(metric: "served", price: price)])
+            if let institution {
+                let engagement = try await contracts.engage(by: finance, contractID: contract.id, EngagementInput(
+                    institutionID: institution.id, startsOn: "2026-12-01", endsOn: "2027-12-31", fee: Money(minorUnits: draft.value.minorUnits / 50)))
+                for assessor in assessors {
+                    _ = try await contracts.assignEvaluator(by: centre, engagementID: engagement.id, evaluatorID: assessor.userID)
+                }
+            }
             made += 1
             guard stage != .draft else { continue }
             _ = try await contracts.sign(by: finance, contractID: contract.id)

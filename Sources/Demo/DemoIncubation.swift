@@ -59,6 +59,7 @@ enum DemoIncubation {
             idea: "组织楼栋志愿者每日敲门问候独居老人，建立邻里互助清单", teamSize: 3, needs: "项目设计辅导、志愿者培训、登记注册指导"))
         clock.advance(by: 5 * 86_400)
         let evaluator = try await identity.signIn(username: "evaluator", password: password)
+        _ = try await programmes.seatReviewer(by: staff, programmeID: programme.id, reviewerID: evaluator.userID)
         _ = try await programmes.review(by: staff, applicationID: application.id, points: ["公益创意": 34, "团队": 24, "社区需求": 27], comment: "需求真实，团队投入")
         _ = try await programmes.review(by: evaluator, applicationID: application.id, points: ["公益创意": 35, "团队": 22, "社区需求": 28], comment: "")
         clock.advance(by: day("2026-09-07").timeIntervalSince(clock.now()))

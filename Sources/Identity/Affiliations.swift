@@ -29,6 +29,12 @@ extension IdentityService {
         try await database.read { try await IdentityStore(connection: $0, logger: database.logger).users(withRole: .evaluator) }
     }
 
+    /// The evaluators a buyer's staff may seat on a panel (administrators see them too).
+    public func evaluators(by actor: Actor) async throws -> [User] {
+        try Policy.authorize(actor, .manageTender, Resource(organisationID: actor.organisationID))
+        return try await evaluators()
+    }
+
     /// The organisations a user is tied to: their own and their recorded affiliations.
     public func ties(of userID: UUID) async throws -> [Affiliation] {
         let user = try await user(id: userID)

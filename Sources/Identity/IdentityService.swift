@@ -114,6 +114,29 @@ public struct IdentityService: Sendable {
         try await database.read { try await store($0).organisationCounts() }
     }
 
+    /// What the actor may do with an organisation's page: see and manage its users (with the roles they may
+    /// give), edit it; and on the platform, open new organisations.
+    public func actions(on organisationID: UUID, for actor: Actor?) async throws -> OrganisationActions {
+        var may = OrganisationActions()
+        guard let actor else { return may }
+        let resource = try await resource(of: organisationID)
+        may.readUsers = Policy.decide(actor, .readUsers, resource) == .allow
+        may.manageUsers = Policy.decide(actor, .manageUsers, resource) == .allow
+        may.update = Policy.decide(actor, .updateOrganisation, resource) == .allow
+        may.createOrganisations = Policy.decide(actor, .createOrganisation, .platform) == .allow
+        if may.manageUsers {
+            let kind = try await organisation(id: organisationID).kind
+            // Only an administrator of the platform makes another.
+            may.assignableRoles = Role.allCases.filter { $0.isAllowed(in: kind) && ($0 != .admin || may.createOrganisations) }
+        }
+        return may
+    }
+
+    /// Refused unless the actor may open new organisations (platform administrators).
+    public func authorizeNewOrganisation(by actor: Actor?) throws(DomainError) {
+        try Policy.authorize(actor, .createOrganisation, .platform)
+    }
+
     /// The policy's view of an organisation: who owns it and where it sits.
     public func resource(of organisationID: UUID) async throws -> Resource {
         try await database.read { connection in

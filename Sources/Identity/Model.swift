@@ -141,3 +141,15 @@ public struct SignInPolicy: Sendable {
     public var bcryptCost: UInt8 = 10
     public init() {}
 }
+
+/// What a reader may do with an organisation, as the policy decides.
+public struct OrganisationActions: Sendable, Equatable {
+    public var readUsers = false
+    public var manageUsers = false
+    public var update = false
+    /// Open new organisations (platform administrators).
+    public var createOrganisations = false
+    /// The roles a manager of its users may give.
+    public var assignableRoles: [Role] = []
+    public init() {}
+}

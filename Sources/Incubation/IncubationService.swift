@@ -103,6 +103,20 @@ public struct IncubationService: Sendable {
         }
     }
 
+    /// Whether the actor is the incubator's staff (of the organisation's jurisdiction, given one).
+    public func isStaff(_ actor: Actor?, for organisationID: UUID? = nil) async throws -> Bool {
+        guard let actor else { return false }
+        var resource = Resource(jurisdictionPath: actor.jurisdictionPath)
+        if let organisationID { resource = try await identity.resource(of: organisationID) }
+        return Policy.decide(actor, .manageIncubation, resource) == .allow
+    }
+
+    /// The alerts, for the incubator's staff only.
+    public func alerts(by actor: Actor) async throws -> [IncubationAlert] {
+        try Policy.authorize(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath))
+        return try await alerts()
+    }
+
     /// What staff should look at now: overstays, ratings about to expire, organisations ready to move on.
     public func alerts() async throws -> [IncubationAlert] {
         let policies = Dictionary(uniqueKeysWithValues: try await policies().map { ($0.stage, $0) })

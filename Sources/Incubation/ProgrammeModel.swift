@@ -101,3 +101,10 @@ public struct Application: Codable, Sendable, Equatable {
         reviews.isEmpty ? nil : (2 * reviews.reduce(0) { $0 + $1.total } + reviews.count) / (2 * reviews.count)
     }
 }
+
+/// An evaluator the incubator's staff seated to review a programme's applications.
+public struct ProgrammeReviewer: Codable, Sendable, Equatable {
+    public var userID: UUID
+    public var displayName: String
+    public var seatedAt: Date
+}

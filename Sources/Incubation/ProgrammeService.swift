@@ -175,13 +175,14 @@ public struct ProgrammeService: Sendable {
 
     /// A reviewer scores every rubric criterion, once; not an application of their own organisation.
     public func review(by actor: Actor, applicationID: UUID, points: [String: Double], comment: String) async throws -> Application {
-        try Policy.authorize(actor, .reviewApplication, .platform)
+        try Policy.authorize(actor, .reviewApplication, Resource(assignees: [actor.userID]))
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
             guard let before = try await store.application(id: applicationID), let programme = try await store.programme(id: before.programmeID) else {
                 throw DomainError.notFound("no application has id \(applicationID.lowercased)")
             }
+            try Policy.authorize(actor, .reviewApplication, try await resource(of: programme.id, connection))
             guard before.status == .submitted else { throw DomainError.conflict("the application is \(before.status.rawValue); reviews are closed") }
             if before.organisationID == actor.organisationID { throw DomainError.forbidden("nobody reviews their own organisation's application") }
             if before.reviews.contains(where: { $0.reviewerID == actor.userID }) { throw DomainError.conflict("you reviewed this application already") }
@@ -222,24 +223,100 @@ public struct ProgrammeService: Sendable {
 
     /// A programme's applications with their reviews, best average first: for staff and reviewers.
     public func applications(programmeID: UUID, by actor: Actor) async throws -> [Application] {
-        try authorizeReader(actor)
-        return try await database.read { try await store($0).applications(programmeID: programmeID) }
-            .sorted { ($0.averageScore ?? -1, $1.submittedAt) > ($1.averageScore ?? -1, $0.submittedAt) }
+        try await database.read { connection in
+            try await authorizeReader(actor, programmeID: programmeID, connection)
+            return try await store(connection).applications(programmeID: programmeID)
+        }
+        .sorted { ($0.averageScore ?? -1, $1.submittedAt) > ($1.averageScore ?? -1, $0.submittedAt) }
     }
 
-    /// One application with its reviews: for staff and reviewers.
+    /// One application with its reviews: for staff and the programme's reviewers.
     public func application(id: UUID, by actor: Actor) async throws -> Application {
-        try authorizeReader(actor)
-        guard let application = try await database.read({ try await store($0).application(id: id, forUpdate: false) }) else {
-            throw DomainError.notFound("no application has id \(id.lowercased)")
+        try await database.read { connection in
+            guard let application = try await store(connection).application(id: id, forUpdate: false) else {
+                throw DomainError.notFound("no application has id \(id.lowercased)")
+            }
+            try await authorizeReader(actor, programmeID: application.programmeID, connection)
+            return application
         }
-        return application
     }
 
-    private func authorizeReader(_ actor: Actor) throws {
-        guard Policy.decide(actor, .reviewApplication, .platform) == .allow
+    /// What the actor may do: apply for their own organisation, run the programmes (staff), and, on one
+    /// programme, review its applications (staff and its seated reviewers).
+    public func actions(on programmeID: UUID? = nil, for actor: Actor?) async throws -> ProgrammeActions {
+        guard let actor else { return ProgrammeActions() }
+        var may = ProgrammeActions()
+        may.apply = Policy.decide(actor, .applyToProgramme, Resource(organisationID: actor.organisationID)) == .allow
+        may.manage = Policy.decide(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow
+        if let programmeID {
+            let resource = try await database.read { connection in try await self.resource(of: programmeID, connection) }
+            may.review = Policy.decide(actor, .reviewApplication, resource) == .allow
+        }
+        return may
+    }
+
+    private func authorizeReader(_ actor: Actor, programmeID: UUID, _ connection: PostgresConnection) async throws {
+        guard Policy.decide(actor, .reviewApplication, try await resource(of: programmeID, connection)) == .allow
                 || Policy.decide(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow else {
-            throw DomainError.forbidden("applications are read by the incubator's staff and reviewers")
+            throw DomainError.forbidden("applications are read by the incubator's staff and the programme's reviewers")
         }
     }
+
+    /// The policy's view of a programme: its seated reviewers are its assignees.
+    private func resource(of programmeID: UUID, _ connection: PostgresConnection) async throws -> Resource {
+        Resource(assignees: Set(try await store(connection).reviewers(of: programmeID).map(\.userID)))
+    }
+
+    // MARK: Reviewers
+
+    /// The programme's seated reviewers (public: who decides is no secret).
+    public func reviewers(of programmeID: UUID) async throws -> [ProgrammeReviewer] {
+        try await database.read { try await store($0).reviewers(of: programmeID) }
+    }
+
+    /// The incubator's staff seat an evaluator as a reviewer of the programme's applications.
+    public func seatReviewer(by actor: Actor, programmeID: UUID, reviewerID: UUID) async throws -> [ProgrammeReviewer] {
+        try Policy.authorize(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath))
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard try await store.programme(id: programmeID) != nil else { throw DomainError.notFound("no programme has id \(programmeID.lowercased)") }
+            let reviewer = try? await identity.user(id: reviewerID)
+            guard let reviewer, reviewer.roles.contains(.evaluator), !reviewer.disabled else {
+                throw DomainError.invalid([FieldError("reviewerId", "is not an evaluator")])
+            }
+            let before = try await store.reviewers(of: programmeID)
+            try await store.seat(reviewerID, on: programmeID, by: actor.userID, at: now)
+            let after = try await store.reviewers(of: programmeID)
+            try await audit(connection, actor, "programme.reviewer_seated", AuditEntity("programme", programmeID), before: before, after: after)
+            return after
+        }
+    }
+
+    /// The incubator's staff take a reviewer's seat away (their reviews so far stay).
+    public func unseatReviewer(by actor: Actor, programmeID: UUID, reviewerID: UUID) async throws -> [ProgrammeReviewer] {
+        try Policy.authorize(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath))
+        return try await database.transaction { connection in
+            let store = store(connection)
+            let before = try await store.reviewers(of: programmeID)
+            guard before.contains(where: { $0.userID == reviewerID }) else {
+                throw DomainError.notFound("\(reviewerID.lowercased) is not a reviewer of this programme")
+            }
+            try await store.unseat(reviewerID, from: programmeID)
+            let after = try await store.reviewers(of: programmeID)
+            try await audit(connection, actor, "programme.reviewer_unseated", AuditEntity("programme", programmeID), before: before, after: after)
+            return after
+        }
+    }
+}
+
+/// What a reader may do with programmes and their applications.
+public struct ProgrammeActions: Sendable, Equatable {
+    /// Apply for their own organisation or team.
+    public var apply = false
+    /// Review a programme's applications.
+    public var review = false
+    /// Open intakes, seat reviewers, decide (the incubator's staff).
+    public var manage = false
+    public init() {}
 }

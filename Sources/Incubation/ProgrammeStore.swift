@@ -124,3 +124,31 @@ struct ProgrammeStore {
         return try rows[0].decode(Int.self)
     }
 }
+
+// MARK: Reviewers
+
+extension ProgrammeStore {
+    func seat(_ reviewerID: UUID, on programmeID: UUID, by userID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO incubation.programme_reviewers (programme_id, reviewer_id, seated_by, seated_at)
+            VALUES (\(programmeID), \(reviewerID), \(userID), \(date)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    func unseat(_ reviewerID: UUID, from programmeID: UUID) async throws {
+        try await connection.query("DELETE FROM incubation.programme_reviewers WHERE programme_id = \(programmeID) AND reviewer_id = \(reviewerID)",
+                                   logger: logger)
+    }
+
+    /// The programme's seated reviewers, by name.
+    func reviewers(of programmeID: UUID) async throws -> [ProgrammeReviewer] {
+        var result: [ProgrammeReviewer] = []
+        for try await (id, name, at) in try await connection.query("""
+            SELECT r.reviewer_id, u.display_name, r.seated_at FROM incubation.programme_reviewers r JOIN identity.users u ON u.id = r.reviewer_id
+            WHERE r.programme_id = \(programmeID) ORDER BY u.display_name, r.reviewer_id
+            """, logger: logger).decode((UUID, String, Date).self) {
+            result.append(ProgrammeReviewer(userID: id, displayName: name, seatedAt: at))
+        }
+        return result
+    }
+}

@@ -126,6 +126,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PaymentsController(seedGrants: dependencies.seedGrants, contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, identity: dependencies.identity, views: views).register(on: router)
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
+    EngagementController(contracts: dependencies.contracts, views: views).register(on: router)
     OCDSController(transparency: dependencies.transparency, publicBase: configuration.publicBase).register(on: router)
     let transparency = dependencies.transparency
     InsightsController(insights: Recent(lifetime: configuration.summaryLifetime) { try await transparency.insights() }, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation, views: views)

@@ -213,8 +213,12 @@ public struct EvaluationService: Sendable {
                                  justifications: justifications)
                 }
             }
-            let visibleSheets = complete && (seat != nil || mayRead) ? sheets.filter { $0.submittedAt != nil }
+            // A seat refused for a tie to a party sees that it was refused, never the others' scores or the
+            // ranking before the award: that is what the tie could carry to the bidder.
+            let sitting = seat?.isSeated == true
+            let visibleSheets = complete && (sitting || mayRead) ? sheets.filter { $0.submittedAt != nil }
                 : sheets.filter { $0.userID == actor?.userID }
+            if !(sitting || mayRead || decided) { rankings = nil }
             return Evaluation(tender: tender, panel: panel, isComplete: complete, sheets: visibleSheets, rankings: rankings, bids: bids,
                               awards: awards, grades: [:], seat: seat)
         }

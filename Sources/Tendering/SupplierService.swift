@@ -26,6 +26,12 @@ public struct SupplierService: Sendable {
     // MARK: Profile
 
     /// Public: buyers and residents see who a supplier is. An organisation without one has an empty profile.
+    /// The actor's own organisation's profile, for its staff to keep.
+    public func ownProfile(by actor: Actor) async throws -> SupplierProfile {
+        try Policy.authorize(actor, .manageSupplierProfile, Resource(organisationID: actor.organisationID))
+        return try await profile(of: actor.organisationID)
+    }
+
     public func profile(of organisationID: UUID) async throws -> SupplierProfile {
         _ = try await identity.organisation(id: organisationID)
         return try await database.read { try await store($0).profile(of: organisationID) } ?? SupplierProfile(organisationID: organisationID)

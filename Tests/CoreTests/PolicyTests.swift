@@ -56,7 +56,7 @@ struct PolicyTests {
             #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
         #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication,
-                                                            .manageContract, .deliverContract, .signOffMilestone, .recordPayment])
+                                                            .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .recordPayment])
     }
 
     @Test("only a social organisation's supplier staff bid for it, and only it reads its sealed bid")
@@ -91,7 +91,7 @@ struct PolicyTests {
     @Test("evaluators score (their seat is the service's check); the buyer and overseers read the evaluation; bidders complain; overseers decide")
     func evaluation() {
         let buyer = Resource(organisationID: ownOrganisation, jurisdictionPath: [district])
-        #expect(Policy.decide(actor([.evaluator], organisation: otherOrganisation, kind: .evaluator), .scoreBids, .platform) == .allow)
+        #expect(Policy.decide(actor([.evaluator], organisation: otherOrganisation, kind: .evaluationInstitution), .scoreBids, .platform) == .allow)
         #expect(Policy.decide(actor([.buyer]), .scoreBids, .platform) != .allow)
         #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .scoreBids, .platform) != .allow)
         #expect(Policy.decide(actor([.buyer]), .readEvaluation, buyer) == .allow)

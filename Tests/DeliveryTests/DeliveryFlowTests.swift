@@ -66,7 +66,7 @@ struct DeliveryFlowTests {
             let partial = SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
                                        reasons: "抽样回访发现部分签到记录无法核实，按可核实数量认定。")
             await #expect(throws: DomainError.self) { _ = try await w.contracts.signOff(by: evaluator2, milestoneID: milestone.id, partial) }
-            await #expect(throws: DomainError.forbidden("only evaluators sign milestones off")) {
+            await #expect(throws: DomainError.forbidden("only the evaluators their institution assigned to this contract sign it off and grade it")) {
                 _ = try await w.contracts.signOff(by: try await w.actor("finance"), milestoneID: milestone.id, partial)
             }
             await #expect(throws: DomainError.invalid([FieldError("verified.visits", "must be from 0 to the 1800 reported in version 1")])) {
@@ -82,7 +82,7 @@ struct DeliveryFlowTests {
             let signOff = try await w.contracts.signOff(by: evaluator, milestoneID: milestone.id, partial)
             #expect(signOff.countersignRequired && !signOff.isFinal)
             #expect(try await w.contracts.milestones(of: [contract.id])[0].status == .reported)
-            #expect(try await w.contracts.awaitingSignOff().map(\.signOffID) == [signOff.id])
+            #expect(try await w.contracts.awaitingSignOff(by: evaluator2).map(\.signOffID) == [signOff.id])
             await #expect(throws: DomainError.forbidden("the second signature must be another evaluator's, not that of the evaluator who signed off")) {
                 _ = try await w.contracts.countersign(by: evaluator, signOffID: signOff.id)
             }
@@ -90,7 +90,7 @@ struct DeliveryFlowTests {
             let countersigned = try await w.contracts.countersign(by: try await w.actor("evaluator3"), signOffID: signOff.id)
             #expect(countersigned.isFinal && countersigned.countersignerName == "黄评审")
             #expect(try await w.contracts.milestones(of: [contract.id])[0].status == .partiallyMet)
-            #expect(try await w.contracts.awaitingSignOff().isEmpty)
+            #expect(try await w.contracts.awaitingSignOff(by: evaluator2).isEmpty)
         }
     }
 

@@ -53,7 +53,7 @@ struct PerformanceTests {
             let contract = try await w.signedContract()
             let evaluator = try await w.actor("evaluator"), finance = try await w.actor("finance")
             let good = Self.grid(output: 28, outcome: 36, cost: 9, satisfaction: 19)
-            await #expect(throws: DomainError.forbidden("only evaluators sign milestones off")) {
+            await #expect(throws: DomainError.forbidden("only the evaluators their institution assigned to this contract sign it off and grade it")) {
                 _ = try await w.contracts.evaluate(by: finance, contractID: contract.id, phase: .exAnte, indicators: good, summary: "目标设置合理")
             }
             let before = try await w.contracts.evaluate(by: evaluator, contractID: contract.id, phase: .exAnte, indicators: good, summary: "绩效目标明确、可衡量。")

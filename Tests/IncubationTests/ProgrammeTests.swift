@@ -25,10 +25,14 @@ struct ProgrammeTests {
             return (team, try await w.world.identity.signIn(username: username, password: "a long team password"))
         }
 
+        /// The autumn intake, with 刘评估 (evaluator) seated as its reviewer beside the staff.
         func nursery(capacity: Int = 1) async throws -> Programme {
-            try await programmes.create(by: try await w.world.actor("incubator"), NewProgramme(
+            let staff = try await w.world.actor("incubator")
+            let programme = try await programmes.create(by: staff, NewProgramme(
                 name: "苗圃计划2026年秋季", stage: .nursery, intakeOpens: "2026-10-15", intakeCloses: "2026-11-15", capacity: capacity,
                 rubric: [RubricItem(name: "公益创意", weight: 40), RubricItem(name: "团队", weight: 30), RubricItem(name: "社区需求", weight: 30)]))
+            _ = try await programmes.seatReviewer(by: staff, programmeID: programme.id, reviewerID: try await w.world.actor("evaluator").userID)
+            return programme
         }
     }
 
@@ -95,6 +99,21 @@ struct ProgrammeTests {
             let application = try await p.programmes.apply(by: member, programmeID: programme.id, Self.form)
             await #expect(throws: DomainError.conflict("your organisation has applied to 苗圃计划2026年秋季 already")) {
                 _ = try await p.programmes.apply(by: member, programmeID: programme.id, Self.form)
+            }
+            // An evaluator the staff did not seat neither reviews nor reads the applications; nor does an evaluator seat themself.
+            let unseated = try await p.w.world.actor("evaluator2")
+            let notSeated = DomainError.forbidden("only the incubator's staff and the evaluators seated as the programme's reviewers review its applications")
+            await #expect(throws: notSeated) {
+                _ = try await p.programmes.review(by: unseated, applicationID: application.id, points: ["公益创意": 30, "团队": 20, "社区需求": 20], comment: "")
+            }
+            await #expect(throws: DomainError.forbidden("applications are read by the incubator's staff and the programme's reviewers")) {
+                _ = try await p.programmes.applications(programmeID: programme.id, by: unseated)
+            }
+            await #expect(throws: DomainError.self) {
+                _ = try await p.programmes.seatReviewer(by: unseated, programmeID: programme.id, reviewerID: unseated.userID)
+            }
+            await #expect(throws: DomainError.invalid([FieldError("reviewerId", "is not an evaluator")])) {
+                _ = try await p.programmes.seatReviewer(by: staff, programmeID: programme.id, reviewerID: member.userID)
             }
             await #expect(throws: DomainError.invalid([FieldError("points.团队", "must be 0 to 30 with at most two decimals"),
                                                       FieldError("points.社区需求", "is required")])) {

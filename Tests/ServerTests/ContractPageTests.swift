@@ -135,8 +135,17 @@ struct ContractPageTests {
                 {"results": {"visits": 80}, "beneficiaries": 40, "narrative": "完成服务", "evidence": [{"filename": "a.pdf", "content": "\(pdf)", "obtainedHow": "扫描", "obtainedOn": "2026-11-19"}]}
                 """)
             #expect(report.status == .created && report.json?["version"] as? Int == 1)
+            // No institution is engaged yet: no evaluator has the task. The buyer engages 山东泉城, which assigns 刘评估 only.
+            #expect(try await client.list("/api/v1/sign-offs/awaiting", token: try await client.token("evaluator")).isEmpty)
+            let institution = try #require(try await w.t.world.identity.organisation(creditCode: "523701026000000123")).id.lowercased
+            let engaged = try await client.json(.post, "/api/v1/contracts/\(id)/engagements", token: finance,
+                                                body: #"{"institutionId":"\#(institution)","startsOn":"2027-01-01","endsOn":"2027-12-31"}"#)
+            let engagement = try #require(engaged.json?["id"] as? String)
+            let evaluatorID = try await w.actor("evaluator").userID.lowercased
+            #expect(try await client.json(.put, "/api/v1/engagements/\(engagement)/evaluators/\(evaluatorID)", token: try await client.token("evalcentre")).status == .ok)
             let tasks = try await client.list("/api/v1/sign-offs/awaiting", token: try await client.token("evaluator"))
             #expect(tasks.count == 1 && tasks.first?["milestoneId"] as? String == milestone)
+            #expect(try await client.list("/api/v1/sign-offs/awaiting", token: try await client.token("evaluator2")).isEmpty)
             #expect(try await client.json(.get, "/api/v1/sign-offs/awaiting", token: ngo).status == .forbidden)
         }
     }

@@ -61,6 +61,10 @@ struct EvaluationPageTests {
             _ = try await refused.signIn("evaluator3")
             let refusedPage = try await refused.get("/tenders/\(id)/evaluation")
             #expect(refusedPage.html.contains("已回避") && !refusedPage.html.contains("提交评分表"))
+            // Both sheets are in, yet the tie (黄评审 sits on 和合's board) carries neither the ranking nor the others' scores.
+            #expect(!refusedPage.html.contains("推荐") && !refusedPage.html.contains("异常低价：低于其他均价"))
+            let refusedAPI = try await client.json(.get, "/api/v1/tenders/\(id)/evaluation", token: try await client.token("evaluator3"))
+            #expect(refusedAPI.status == .ok && refusedAPI.json?["rankings"] == nil && (refusedAPI.json?["sheets"] as? [Any])?.isEmpty != false)
 
             // The ranking; the recommended bid is flagged, so the buyer awards the second with a reason.
             _ = try await finance.signIn("finance")

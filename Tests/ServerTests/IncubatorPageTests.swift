@@ -87,6 +87,11 @@ struct IncubatorPageTests {
             #expect(twice.status == .conflict && twice.html.contains("applied to 苗圃计划 already"))
             let page = try await staff.get(path)
             let applicationID = try #require(page.html.range(of: "/incubator/applications/").map { String(page.html[$0.upperBound...].prefix(36)) })
+            // The staff seat 刘评估 as a reviewer (an evaluator who is not seated reads no application).
+            let evaluator = try await world.actor("evaluator").userID.uuidString.lowercased()
+            #expect(try await member.post(path + "/reviewers", [("userId", evaluator)]).status == .forbidden)
+            #expect(try await staff.post(path + "/reviewers", [("userId", evaluator)]).status == .seeOther)
+            #expect(try await staff.get(path).html.contains("刘评估"))
             for (browser, username) in [(staff, "incubator"), (Browser(client), "evaluator")] {
                 if username == "evaluator" { _ = try await browser.signIn("evaluator") }
                 #expect(try await browser.post("/incubator/applications/\(applicationID)/review",

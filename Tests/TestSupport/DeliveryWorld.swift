@@ -68,7 +68,25 @@ public struct DeliveryWorld: Sendable {
                                                  ContractInput(awardID: award.awardID, startsOn: "2027-01-01", endsOn: "2027-12-31", terms: Self.terms))
         _ = try await contracts.setMilestones(by: try await actor("finance"), contractID: contract.id, Self.milestones)
         _ = try await priceOutcomes(contract)
+        _ = try await engageInstitution(contract, assigning: assessors)
         return contract
+    }
+
+    /// The evaluators the institution assigns to the world's contracts (all three of 山东泉城, unless a test says otherwise).
+    public var assessors = ["evaluator", "evaluator2", "evaluator3"]
+
+    /// The demo's evaluation institution (山东泉城社会服务评估中心) engaged by the buyer for the contract, with these of its
+    /// evaluators assigned by its administrator `evalcentre`.
+    @discardableResult
+    public func engageInstitution(_ contract: Contract, assigning usernames: [String]) async throws -> Engagement {
+        let institution = try await t.world.identity.organisation(creditCode: "523701026000000123")!
+        var engagement = try await contracts.engage(by: try await actor("finance"), contractID: contract.id,
+                                                    EngagementInput(institutionID: institution.id, startsOn: contract.startsOn, endsOn: contract.endsOn))
+        for username in usernames {
+            engagement = try await contracts.assignEvaluator(by: try await actor("evalcentre"), engagementID: engagement.id,
+                                                             evaluatorID: try await actor(username).userID)
+        }
+        return engagement
     }
 
     /// Signed by both parties (and so committed on the line).

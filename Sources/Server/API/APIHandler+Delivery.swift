@@ -35,7 +35,8 @@ extension APIHandler {
             evaluations: evaluations.map(Components.Schemas.PerformanceEvaluation.init),
             satisfaction: Components.Schemas.Satisfaction(answers: satisfaction.answers, distribution: satisfaction.distribution,
                                                           average: satisfaction.average?.value, satisfiedPercent: satisfaction.satisfied?.value),
-            amendments: amendments.map(Components.Schemas.Amendment.init))
+            amendments: amendments.map(Components.Schemas.Amendment.init),
+            engagements: file.engagements.map(Components.Schemas.Engagement.init), may: .init(file.may))
         return .ok(.init(body: .json(detail)))
     }
 
@@ -106,8 +107,7 @@ extension APIHandler {
     }
 
     func listAwaitingSignOff(_ input: Operations.ListAwaitingSignOff.Input) async throws -> Operations.ListAwaitingSignOff.Output {
-        try Policy.authorize(try signedIn(), .signOffMilestone, .platform)
-        return .ok(.init(body: .json(try await contracts.awaitingSignOff().map {
+        .ok(.init(body: .json(try await contracts.awaitingSignOff(by: try signedIn()).map {
             .init(contractId: $0.contractID.lowercased, contractReference: $0.contractReference, milestoneId: $0.milestoneID.lowercased,
                   milestoneNumber: $0.milestoneNumber, milestoneTitle: $0.milestoneTitle, signOffId: $0.signOffID?.lowercased, since: $0.since)
         })))

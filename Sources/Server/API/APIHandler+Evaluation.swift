@@ -7,9 +7,7 @@ import Tendering
 /// Panels, scores, awards and complaints in the JSON API.
 extension APIHandler {
     func listEvaluators(_ input: Operations.ListEvaluators.Input) async throws -> Operations.ListEvaluators.Output {
-        let actor = try signedIn()
-        guard actor.has(.buyer) || actor.has(.admin) else { throw DomainError.forbidden("only buyers' staff seat evaluators") }
-        return .ok(.init(body: .json(try await identity.evaluators().map {
+        .ok(.init(body: .json(try await identity.evaluators(by: try signedIn()).map {
             .init(userId: $0.id.lowercased, displayName: $0.displayName, organisationId: $0.organisationID.lowercased)
         })))
     }

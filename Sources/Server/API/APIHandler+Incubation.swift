@@ -32,9 +32,7 @@ extension APIHandler {
     }
 
     func listIncubationAlerts(_ input: Operations.ListIncubationAlerts.Input) async throws -> Operations.ListIncubationAlerts.Output {
-        let actor = try signedIn()
-        try Policy.authorize(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath))
-        return .ok(.init(body: .json(try await incubation.alerts().map {
+        .ok(.init(body: .json(try await incubation.alerts(by: try signedIn()).map {
             .init(kind: .init(rawValue: $0.kind.rawValue) ?? .overstay, organisationId: $0.organisationID.lowercased,
                   stage: .init(rawValue: $0.stage.rawValue) ?? .nursery, detail: $0.detail)
         })))

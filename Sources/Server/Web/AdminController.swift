@@ -29,7 +29,7 @@ struct AdminController {
     }
 
     func newOrganisationForm(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Policy.authorize(context.actor, .createOrganisation, .platform)
+        try identity.authorizeNewOrganisation(by: context.actor)
         return try await organisationForm(request, context, values: [:], errors: [])
     }
 

@@ -37,6 +37,36 @@ struct ContractController {
         router.post("/contracts/:id/complete", use: complete)
         router.post("/contracts/:id/amendments", use: proposeAmendment)
         router.post("/contracts/:id/amendments/decide", use: decideAmendment)
+        router.post("/contracts/:id/engagements", use: engage)
+        router.post("/contracts/:id/engagements/:engagement/end", use: endEngagement)
+    }
+
+    // MARK: Third-party evaluation
+
+    func engage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        let id = try context.pathID()
+        return try await act(request, context) {
+            guard let institution = form["institutionId"].flatMap(UUID.init(uuidString:)) else {
+                throw DomainError.invalid([FieldError("institutionId", "choose an evaluation institution")])
+            }
+            var fee: Money?
+            if let text = form["fee"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+                guard let fen = NumberText.scaled(text, decimals: 2) else {
+                    throw DomainError.invalid([FieldError("fee", "must be an amount in yuan with at most two decimals")])
+                }
+                fee = Money(minorUnits: fen)
+            }
+            _ = try await contracts.engage(by: actor, contractID: id, EngagementInput(institutionID: institution, startsOn: form["startsOn"] ?? "",
+                                                                                      endsOn: form["endsOn"] ?? "", fee: fee))
+        }
+    }
+
+    func endEngagement(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let engagement = try context.pathID("engagement")
+        return try await act(request, context) { _ = try await contracts.endEngagement(by: actor, engagementID: engagement) }
     }
 
     // MARK: List
@@ -59,26 +89,13 @@ struct ContractController {
             },
         ]
         if page.count == 50, let last = page.last { data["next"] = last.id.lowercased }
-        if let actor, actor.has(.evaluator) {
-            data["tasks"] = try await contracts.awaitingSignOff().map {
-                ["contractId": $0.contractID.lowercased, "reference": $0.contractReference, "number": $0.milestoneNumber, "title": $0.milestoneTitle,
-                 "countersign": $0.signOffID != nil, "since": WorkingCalendar().describe($0.since)]
-            }
+        let work = try await contracts.worklist(for: actor)
+        data["tasks"] = work.signOffs.map {
+            ["contractId": $0.contractID.lowercased, "reference": $0.contractReference, "number": $0.milestoneNumber, "title": $0.milestoneTitle,
+             "countersign": $0.signOffID != nil, "since": WorkingCalendar().describe($0.since)] as [String: Any]
         }
-        if let actor, Policy.decide(actor, .manageContract, Resource(organisationID: actor.organisationID)) == .allow {
-            var ready: [[String: Any]] = []
-            for draft in try await awards.contractDrafts() where draft.buyerID == actor.organisationID {
-                if try await contracts.contract(awardID: draft.awardID) == nil {
-                    ready.append(["awardId": draft.awardID.lowercased, "label": "\(draft.tenderReference) · \(draft.lotTitle) · \(draft.value.formatted)"])
-                }
-            }
-            data["ready"] = ready
-        }
-        if let actor, actor.organisationKind.isBuyer || actor.has(.overseer) {
-            // Signed and not published in time: the buyer's own, or everything an overseer watches.
-            let late = try await contracts.latePublications().filter { actor.has(.overseer) || $0.buyerID == actor.organisationID }
-            data["late"] = late.map { ["contractId": $0.contractID.lowercased, "reference": $0.reference, "deadline": WorkingCalendar().describe($0.deadline)] }
-        }
+        data["ready"] = work.readyForDraft.map { ["awardId": $0.awardID.lowercased, "label": "\($0.tenderReference) · \($0.lotTitle) · \($0.value.formatted)"] }
+        data["late"] = work.latePublications.map { ["contractId": $0.contractID.lowercased, "reference": $0.reference, "deadline": WorkingCalendar().describe($0.deadline)] }
         if let problem { data["problem"] = problem.pageData }
         return views.page("contracts", title: views.text("contracts_title", context), data: data, status: status, request: request, context: context)
     }
@@ -106,10 +123,11 @@ struct ContractController {
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let file = try await contracts.file(id: id, by: context.actor)
         let statement = try await payments.statement(of: id)
-        let names = try await identity.organisations(ids: [file.contract.buyerID, file.contract.supplierID])
+        let names = try await identity.organisations(ids: Set([file.contract.buyerID, file.contract.supplierID] + file.engagements.map(\.institutionID)))
+        let institutions = file.may.manage ? try await identity.organisations(kind: .evaluationInstitution, limit: 200) : []
         var data = ContractPage(file: file, statement: statement, evaluations: try await contracts.evaluations(of: id),
                                 satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
-                                names: names, actor: context.actor, say: { views.text($0, context) }).data()
+                                names: names, institutions: institutions, actor: context.actor, say: { views.text($0, context) }).data()
         if let problem { data["problem"] = problem.pageData }
         return views.page("contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
     }

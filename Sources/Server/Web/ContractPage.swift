@@ -14,14 +14,17 @@ struct ContractPage {
     let satisfaction: SatisfactionSummary
     let amendments: [Amendment]
     let names: [UUID: Organisation]
+    /// The institutions a buyer may engage (empty for everyone else).
+    let institutions: [Organisation]
     let actor: Actor?
     let say: (String) -> String
 
     private let calendar = WorkingCalendar()
 
-    var isBuyer: Bool { actor.map { $0.organisationID == file.contract.buyerID && $0.has(.buyer) } ?? false }
-    var isSupplier: Bool { actor.map { $0.organisationID == file.contract.supplierID && $0.has(.supplier) } ?? false }
-    var isEvaluator: Bool { actor.map { $0.has(.evaluator) && !file.contract.isParty($0.organisationID) } ?? false }
+    // What the reader may do, as the service's policy decided with the contract.
+    var isBuyer: Bool { file.may.manage }
+    var isSupplier: Bool { file.may.deliver }
+    var isEvaluator: Bool { file.may.signOff }
 
     func data() -> [String: Any] {
         let c = file.contract
@@ -68,6 +71,11 @@ struct ContractPage {
         if isBuyer && signed { data["mayTerminate"] = true }
         if isBuyer { data["buyerView"] = true }
         if isBuyer && signed { data["mayComplete"] = true }
+        data["engagements"] = file.engagements.reversed().map(engagement)
+        if isBuyer && (c.status == .draft || signed) && !file.engagements.contains(where: \.isOpen) {
+            data["engageForm"] = ["institutions": institutions.map { ["id": $0.id.lowercased, "name": $0.nameZh] },
+                                  "startsOn": c.startsOn, "endsOn": c.endsOn]
+        }
         data["evaluations"] = evaluations.map(evaluation)
         if isEvaluator && c.signedAt != nil && c.status != .terminated { data["evaluationForm"] = evaluationForm() }
         data["satisfaction"] = satisfactionData()
@@ -82,6 +90,16 @@ struct ContractPage {
             }
         }
         return data
+    }
+
+    private func engagement(_ e: Engagement) -> [String: Any] {
+        var row: [String: Any] = ["id": e.id.lowercased, "institution": names[e.institutionID]?.nameZh ?? "", "startsOn": e.startsOn, "endsOn": e.endsOn,
+                                  "evaluatorNames": e.evaluators.map(\.displayName).joined(separator: "、"), "hasEvaluators": !e.evaluators.isEmpty,
+                                  "open": e.isOpen]
+        if let fee = e.fee { row["fee"] = fee.formatted }
+        if let ended = e.endedAt { row["endedAt"] = calendar.describe(ended) }
+        if isBuyer && e.isOpen { row["mayEnd"] = true }
+        return row
     }
 
     private func evaluation(_ e: PerformanceEvaluation) -> [String: Any] {

@@ -62,7 +62,8 @@ struct EvaluationController {
         let evaluation = try await evaluations.evaluation(tenderID: tenderID, by: actor)
         let tender = evaluation.tender
         let now = tenders.now()
-        let isBuyer = actor.map { Policy.decide($0, .manageTender, Resource(organisationID: tender.buyerID)) == .allow } ?? false
+        let may = try await tenders.actions(on: tender, for: actor)
+        let isBuyer = may.manage
         let lotNumbers = Dictionary(uniqueKeysWithValues: tender.lots.map { ($0.id, $0.number) })
         let complaints = try await awards.complaints(tenderID: tenderID, by: actor)
         let names = try await identity.organisations(ids: Set(evaluation.bids.map(\.bidderID) + complaints.map(\.complainantID)))
@@ -164,8 +165,7 @@ struct EvaluationController {
         if let standstillEnd = tender.periods?.standstillEnd { data["standstillEnd"] = calendar.describe(standstillEnd) }
         let isBidder = actor.map { a in evaluation.bids.contains { $0.bidderID == a.organisationID } } ?? false
         data["canComplain"] = isBidder && tender.status == .awarded && now < (tender.periods?.standstillEnd ?? now)
-        let buyerResource = try await identity.resource(of: tender.buyerID)
-        let mayDecide = Policy.decide(actor, .decideComplaint, buyerResource) == .allow
+        let mayDecide = may.decideComplaints
         let escalationCalendar = try await tenders.calendar()
         data["complaints"] = complaints.map { c -> [String: Any] in
             let own = actor?.organisationID == c.complainantID

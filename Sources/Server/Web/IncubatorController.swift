@@ -56,8 +56,8 @@ struct IncubatorController {
                  "averages": CapacityElement.allCases.map { Points(hundredths: c.averages[$0] ?? 0).formatted }]
             },
         ]
-        if let actor = context.actor, Policy.decide(actor, .manageIncubation, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow {
-            let alerts = try await incubation.alerts()
+        if let actor = context.actor, try await incubation.isStaff(actor) {
+            let alerts = try await incubation.alerts(by: actor)
             let alertNames = try await identity.organisations(ids: Set(alerts.map(\.organisationID)))
             data["alerts"] = alerts.map { ["kind": views.text("alert_\($0.kind.rawValue)", context), "organisationId": $0.organisationID.lowercased,
                                            "name": alertNames[$0.organisationID]?.nameZh ?? "", "detail": views.say($0.finding, context)] }
@@ -143,8 +143,7 @@ struct IncubatorController {
     /// (the year's incubation lines, 社会组织孵化培育 B02, with what each has left).
     private func addSupport(to data: inout [String: Any], of id: UUID, _ context: AppRequestContext) async throws {
         let grants = try await seedGrants.grants(of: id)
-        var staff = false
-        if let actor = context.actor { staff = Policy.decide(actor, .manageIncubation, try await identity.resource(of: id)) == .allow }
+        let staff = try await incubation.isStaff(context.actor, for: id)
         data["grants"] = grants.reversed().map { g -> [String: Any] in
             var row: [String: Any] = ["id": g.id.lowercased, "amount": g.amount.formatted, "purpose": g.purpose, "awardedOn": calendar.dayKey(g.awardedAt),
                                       "status": views.text("grant_\(g.status.rawValue)", context), "cancellable": staff && g.status == .awarded]
@@ -193,7 +192,7 @@ struct IncubatorController {
         let spaces = try await incubation.spaces()
         let board = try await incubation.board()
         let names = try await identity.organisations(ids: Set(spaces.flatMap { $0.allocations.map(\.organisationID) } + board.flatMap { $0.placements.map(\.organisationID) }))
-        let staff = context.actor.map { Policy.decide($0, .manageIncubation, Resource(jurisdictionPath: $0.jurisdictionPath)) == .allow } ?? false
+        let staff = try await incubation.isStaff(context.actor)
         var data: [String: Any] = [
             "spaces": spaces.map { entry -> [String: Any] in
                 ["id": entry.space.id.lowercased, "name": entry.space.name, "kind": views.text("space_\(entry.space.kind.rawValue)", context),

@@ -22,10 +22,25 @@ struct ProgrammeController {
         router.post("/incubator/applications/:application/review", use: review)
         router.post("/incubator/applications/:application/decision", use: decide)
         router.post("/incubator/applications/:application/withdraw", use: withdraw)
+        router.post("/incubator/programmes/:id/reviewers", use: seatReviewer)
+        router.post("/incubator/programmes/:id/reviewers/:user/remove", use: unseatReviewer)
     }
 
-    private func isStaff(_ actor: Actor?) -> Bool {
-        actor.map { Policy.decide($0, .manageIncubation, Resource(jurisdictionPath: $0.jurisdictionPath)) == .allow } ?? false
+    func seatReviewer(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        let id = try context.pathID()
+        return try await act(request, context, programmeID: { id }) {
+            guard let user = form["userId"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("userId", "choose an evaluator")]) }
+            _ = try await programmes.seatReviewer(by: actor, programmeID: id, reviewerID: user)
+        }
+    }
+
+    func unseatReviewer(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let id = try context.pathID()
+        let user = try context.pathID("user")
+        return try await act(request, context, programmeID: { id }) { _ = try await programmes.unseatReviewer(by: actor, programmeID: id, reviewerID: user) }
     }
 
     func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -38,7 +53,7 @@ struct ProgrammeController {
                 ["id": p.id.lowercased, "name": p.name, "stage": views.text("stage_\(p.stage.rawValue)", context), "opens": p.intakeOpens,
                  "closes": p.intakeCloses, "capacity": p.capacity]
             },
-            "isStaff": isStaff(context.actor),
+            "isStaff": try await programmes.actions(for: context.actor).manage,
             "stages": IncubationStage.allCases.map { ["value": $0.rawValue, "label": views.text("stage_\($0.rawValue)", context)] },
         ]
         if let problem { data["problem"] = problem.pageData }
@@ -72,20 +87,26 @@ struct ProgrammeController {
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let programme = try await programmes.programmes().first(where: { $0.id == id }) else { throw DomainError.notFound("no such programme") }
         let actor = context.actor
+        let may = try await programmes.actions(on: id, for: actor)
         let today = WorkingCalendar().dayKey(Date())
         var data: [String: Any] = [
             "id": programme.id.lowercased, "name": programme.name, "stage": views.text("stage_\(programme.stage.rawValue)", context),
             "opens": programme.intakeOpens, "closes": programme.intakeCloses, "capacity": programme.capacity,
             "rubric": programme.rubric.map { ["name": $0.name, "weight": $0.weight] },
-            "canApply": actor.map { Policy.decide($0, .applyToProgramme, Resource(organisationID: $0.organisationID)) == .allow } ?? false
-                && programme.intakeOpens <= today && today <= programme.intakeCloses,
+            "canApply": may.apply && programme.intakeOpens <= today && today <= programme.intakeCloses,
         ]
         if let problem { data["problem"] = problem.pageData }
         data["cohort"] = try await cohort(programme, context)
-        if let actor, Policy.decide(actor, .reviewApplication, .platform) == .allow || isStaff(actor) {
+        let reviewers = try await programmes.reviewers(of: id)
+        data["reviewers"] = reviewers.map { ["userId": $0.userID.lowercased, "name": $0.displayName, "mayUnseat": may.manage] as [String: Any] }
+        if may.manage {
+            let seated = Set(reviewers.map(\.userID))
+            data["reviewerChoices"] = try await identity.evaluators().filter { !seated.contains($0.id) }.map { ["id": $0.id.lowercased, "name": $0.displayName] }
+        }
+        if let actor, may.review || may.manage {
             let applications = try await programmes.applications(programmeID: id, by: actor)
             let names = try await identity.organisations(ids: Set(applications.map(\.organisationID)))
-            let staff = isStaff(actor), reviewer = Policy.decide(actor, .reviewApplication, .platform) == .allow
+            let staff = may.manage, reviewer = may.review
             data["applications"] = applications.map { a -> [String: Any] in
                 var row: [String: Any] = [
                     "applicationId": a.id.lowercased, "organisation": names[a.organisationID]?.nameZh ?? "", "organisationId": a.organisationID.lowercased,

@@ -21,14 +21,15 @@ struct PublicController {
         var data: [String: Any] = [:]
         if let actor = context.actor {
             let organisation = try await identity.organisation(id: actor.organisationID)
+            let may = try await identity.actions(on: actor.organisationID, for: actor)
             data["signedIn"] = [
                 "displayName": actor.displayName,
                 "organisation": OrganisationView(organisation, context.language).fields,
                 "roles": actor.roles.sorted().map { role in
                     ["name": views.text("role_\(role.rawValue)", context), "work": views.text("work_\(role.rawValue)", context)]
                 },
-                "isAdmin": actor.has(.admin),
-                "isOrgAdmin": actor.has(.orgAdmin),
+                "isAdmin": may.createOrganisations,
+                "isOrgAdmin": may.manageUsers,
             ]
         } else {
             let jurisdictions = try await identity.jurisdictions()
@@ -96,9 +97,9 @@ struct OrganisationPage {
     func render(id: UUID, request: Request, context: AppRequestContext, errors: [FieldError] = [],
                 form: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
         let organisation = try await identity.organisation(id: id)
-        let resource = try await identity.resource(of: id)
+        let may = try await identity.actions(on: id, for: context.actor)
         var data: [String: Any] = ["organisation": OrganisationView(organisation, context.language).fields(views, context)]
-        if Policy.decide(context.actor, .readUsers, resource) == .allow {
+        if may.readUsers {
             let users = try await identity.users(of: id, by: context.actor)
             data["users"] = users.map { user in
                 ["id": user.id.lowercased, "username": user.username, "displayName": user.displayName,
@@ -106,13 +107,13 @@ struct OrganisationPage {
                  "disabled": user.disabled, "isSelf": user.id == context.actor?.userID] as [String: Any]
             }
         }
-        if Policy.decide(context.actor, .manageUsers, resource) == .allow {
+        if may.manageUsers {
             data["canManage"] = true
-            data["roleChoices"] = Role.allCases.filter { $0.isAllowed(in: organisation.kind) && ($0 != .admin || context.actor?.has(.admin) == true) }
+            data["roleChoices"] = may.assignableRoles
                 .map { role in ["value": role.rawValue, "label": views.text("role_\(role.rawValue)", context),
                                 "checked": form["role_\(role.rawValue)"] != nil] as [String: Any] }
         }
-        if Policy.decide(context.actor, .updateOrganisation, resource) == .allow { data["canEdit"] = true }
+        if may.update { data["canEdit"] = true }
         if let journey = try await journey?.data(for: organisation, context) { data["journey"] = journey }
         data["form"] = form
         data["errors"] = errors.map { ["field": views.text("field_\($0.field)", context), "message": $0.message] }

@@ -31,10 +31,7 @@ struct PurchaseListController {
     private func name(_ zh: String, _ en: String, _ context: AppRequestContext) -> String { context.language == .zh ? zh : en }
 
     /// The actor's own organisation when they may keep its list.
-    private func ownList(_ context: AppRequestContext) -> UUID? {
-        guard let actor = context.actor else { return nil }
-        return Policy.decide(actor, .managePurchaseList, Resource(organisationID: actor.organisationID)) == .allow ? actor.organisationID : nil
-    }
+    private func ownList(_ context: AppRequestContext) -> UUID? { lists.ownList(of: context.actor) }
 
     func page(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await render(request, context, form: [:], errors: [], importResult: nil)

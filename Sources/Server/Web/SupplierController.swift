@@ -28,8 +28,7 @@ struct SupplierController {
     private func render(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, form: [String: String] = [:],
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.signedIn()
-        try Policy.authorize(actor, .manageSupplierProfile, Resource(organisationID: actor.organisationID))
-        let profile = try await suppliers.profile(of: actor.organisationID)
+        let profile = try await suppliers.ownProfile(by: actor)
         let calendar = WorkingCalendar()
         var data: [String: Any] = [
             "summary": form["summary"] ?? profile.summary, "staffCount": form["staffCount"] ?? String(profile.staffCount),

@@ -78,7 +78,7 @@ struct TenderController {
         let text = query["q"].map(String.init)
         let found = try await tenders.tenders(TenderQuery(status: status, buyerID: buyer, limit: 200, text: text), by: context.actor)
         let buyers = try await identity.organisations(ids: Set(found.map(\.buyerID)))
-        let mayDraft = context.actor.map { Policy.decide($0, .manageTender, Resource(organisationID: $0.organisationID)) == .allow } ?? false
+        let mayDraft = try await tenders.actions(for: context.actor).draft
         let data: [String: Any] = [
             "statuses": TenderStatus.allCases.filter { $0 != .draft || mayDraft }.map {
                 ["value": $0.rawValue, "label": views.text("tenderStatus_\($0.rawValue)", context), "selected": $0 == status] },
@@ -108,8 +108,8 @@ struct TenderController {
         let tender = try await tenders.tender(id: tenderID, by: context.actor)
         let actor = context.actor
         let buyer = try await identity.organisation(id: tender.buyerID)
-        let isBuyer = actor.map { Policy.decide($0, .manageTender, Resource(organisationID: tender.buyerID)) == .allow } ?? false
-        let isBidder = actor.map { Policy.decide($0, .submitBid, Resource(organisationID: $0.organisationID)) == .allow } ?? false
+        let may = try await tenders.actions(on: tender, for: actor)
+        let isBuyer = may.manage, isBidder = may.bid
         let openings = tenders.openings(of: tender)
         let lotNumbers = Dictionary(uniqueKeysWithValues: tender.lots.map { ($0.id, $0.number) })
         var data: [String: Any] = [
@@ -282,7 +282,7 @@ struct TenderController {
 
     func newTender(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        try Policy.authorize(actor, .manageTender, Resource(organisationID: actor.organisationID))
+        try tenders.authorizeEditor(by: actor)
         let defaults = TenderTerms(title: "", description: "", lots: [])
         return try await renderEditor(request, context, tender: nil, values: EditorValues(defaults), errors: [])
     }
@@ -290,7 +290,7 @@ struct TenderController {
     func edit(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let tender = try await tenders.tender(id: try context.pathID(), by: actor)
-        try Policy.authorize(actor, .manageTender, Resource(organisationID: tender.buyerID))
+        try tenders.authorizeEditor(by: actor, tender: tender)
         return try await renderEditor(request, context, tender: tender, values: EditorValues(tender.terms), errors: [])
     }
 

@@ -89,6 +89,7 @@ enum Navigation {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }
+            if actor.organisationKind == .evaluationInstitution { items.append(("/engagements", "nav_engagements")) }
             if actor.has(.overseer) || actor.has(.admin) { items.append(("/oversight", "nav_oversight")) }
             if actor.has(.buyer) { items.append(("/oversight/cases", "nav_cases")) }
             if Policy.decide(actor, .recordPayment, Resource(organisationID: actor.organisationID)) == .allow { items.append(("/payments", "nav_payments")) }
