@@ -257,6 +257,7 @@ public struct ContractService: Sendable {
         may.manage = Policy.decide(actor, .manageContract, resource) == .allow
         may.deliver = Policy.decide(actor, .deliverContract, Resource(organisationID: contract.supplierID)) == .allow
         may.readRecords = Policy.decide(actor, .readDeliveryRecords, resource) == .allow
+        may.shareSurvey = contract.isParty(actor.organisationID) && contract.signedAt != nil && contract.surveyToken != nil
         if Policy.decide(actor, .signOffMilestone, resource) == .allow {
             may.signOff = (try? await requireIndependent(actor, of: contract)) != nil
         }

@@ -350,6 +350,8 @@ public struct ContractActions: Sendable, Equatable, Codable {
     public var signOff = false
     /// Reports, evidence and sign-offs.
     public var readRecords = false
+    /// Hand out the service users' survey link and its QR code (staff of either party, once signed).
+    public var shareSurvey = false
 
     public init() {}
 }

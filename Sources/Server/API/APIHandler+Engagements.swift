@@ -79,6 +79,6 @@ extension Components.Schemas.ProgrammeReviewer {
 
 extension Components.Schemas.ContractActions {
     init(_ may: ContractActions) {
-        self.init(manage: may.manage, deliver: may.deliver, signOff: may.signOff, readRecords: may.readRecords)
+        self.init(manage: may.manage, deliver: may.deliver, signOff: may.signOff, readRecords: may.readRecords, shareSurvey: may.shareSurvey)
     }
 }

@@ -79,7 +79,7 @@ struct ContractPage {
         data["evaluations"] = evaluations.map(evaluation)
         if isEvaluator && c.signedAt != nil && c.status != .terminated { data["evaluationForm"] = evaluationForm() }
         data["satisfaction"] = satisfactionData()
-        if c.isParty(actor?.organisationID ?? UUID()), c.signedAt != nil, let token = c.surveyToken { data["surveyPath"] = "/survey/\(token)" }
+        if file.may.shareSurvey, let token = c.surveyToken { data["surveyPath"] = "/survey/\(token)" }
         data["amendments"] = amendments.map(amendment)
         if signed && (isBuyer || isSupplier) {
             if let open = amendments.first(where: { $0.status == .proposed }) {

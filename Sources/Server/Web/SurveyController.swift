@@ -27,7 +27,7 @@ struct SurveyController {
     func qr(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let file = try await contracts.file(id: try context.pathID(), by: actor)
-        guard file.contract.isParty(actor.organisationID), file.contract.signedAt != nil, let token = file.contract.surveyToken else {
+        guard file.may.shareSurvey, let token = file.contract.surveyToken else {
             throw DomainError.notFound("no survey link for this contract")
         }
         let link = "\(publicBase)/survey/\(token)"
