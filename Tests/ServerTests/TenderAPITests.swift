@@ -25,8 +25,17 @@ struct TenderAPITests {
             #expect(published.status == .ok && published.json?["status"] as? String == "enquiries", "\(published.text)")
             let lotID = try #require(lots.first?["id"] as? String)
 
-            // A question, published without the asker; answered by the buyer.
+            // What each reader may do, as the policy decides: the buyer manages, a supplier bids, the public neither.
             let ngo = try await client.token("ngo")
+            let asBuyer = try await client.json(.get, "/api/v1/tenders/\(id)", token: finance).json?["may"] as? [String: Bool]
+            let asSupplier = try await client.json(.get, "/api/v1/tenders/\(id)", token: ngo).json?["may"] as? [String: Bool]
+            let asOtherBuyer = try await client.json(.get, "/api/v1/tenders/\(id)", token: try await client.token("fufeng")).json?["may"] as? [String: Bool]
+            #expect(asBuyer == ["manage": true, "bid": false, "decideComplaints": false])
+            #expect(asSupplier == ["manage": false, "bid": true, "decideComplaints": false])
+            #expect(asOtherBuyer == ["manage": false, "bid": false, "decideComplaints": false])
+            #expect(try await client.json(.get, "/api/v1/tenders/\(id)").json?["may"] as? [String: Bool] == asOtherBuyer, "a visitor may do none of it")
+
+            // A question, published without the asker; answered by the buyer.
             let asked = try await client.json(.post, "/api/v1/tenders/\(id)/questions", token: ngo, body: #"{"text": "是否接受联合体投标？"}"#)
             #expect(asked.status == .created)
             let questionID = try #require(asked.json?["id"] as? String)

@@ -15,7 +15,11 @@ extension APIHandler {
     }
 
     func getTender(_ input: Operations.GetTender.Input) async throws -> Operations.GetTender.Output {
-        .ok(.init(body: .json(.init(try await tenders.tender(id: try uuid(input.path.tenderId, "tenderId"), by: actor)))))
+        let tender = try await tenders.tender(id: try uuid(input.path.tenderId, "tenderId"), by: actor)
+        let may = try await tenders.actions(on: tender, for: actor)
+        var body = Components.Schemas.Tender(tender)
+        body.may = .init(manage: may.manage, bid: may.bid, decideComplaints: may.decideComplaints)
+        return .ok(.init(body: .json(body)))
     }
 
     func createTender(_ input: Operations.CreateTender.Input) async throws -> Operations.CreateTender.Output {
