@@ -11,6 +11,16 @@ import Tendering
 extension ContractService {
     // MARK: Performance evaluation
 
+    /// Refused unless the actor is an evaluator assigned to the contract: a form asks this before it reads its fields,
+    /// so that a stranger learns nothing from its checks.
+    public func authorizeGrading(by actor: Actor, contractID: UUID) async throws {
+        try requireEvaluator(actor)
+        try await database.read { connection in
+            guard let contract = try await store(connection).contract(id: contractID) else { throw DomainError.notFound("no contract has id \(contractID.lowercased)") }
+            try Policy.authorize(actor, .signOffMilestone, try await resource(of: contract, connection))
+        }
+    }
+
     /// An independent evaluator grades the contract: before delivery (once, once signed), during (at
     /// any time after a milestone is signed off), after (once, when every milestone is signed off).
     public func evaluate(by actor: Actor, contractID: UUID, phase: EvaluationPhase, indicators: [Indicator], summary: String) async throws -> PerformanceEvaluation {

@@ -43,6 +43,12 @@ struct AssignmentTests {
             let evidence = try #require(file.reports.first?.evidence.first).id.lowercased
             let correction = #"{"decision":"not_met","verified":{"visits":0,"assessments":0},"verifiedBeneficiaries":0,"reasons":"复核发现签到记录全部无法核实。"}"#
             let grade = #"{"phase":"in_process","indicators":[{"kind":"output","name":"产出","weight":30,"score":20},{"kind":"outcome","name":"效果","weight":40,"score":30},{"kind":"cost","name":"成本","weight":10,"score":8},{"kind":"satisfaction","name":"满意度","weight":20,"score":15}],"summary":"过程评价：进度正常。"}"#
+            // Milestone 2 reported: a task for the assigned evaluators only.
+            _ = try await w.contracts.report(by: try await w.actor("ngo"), milestoneID: file.milestones[1].id,
+                                             DeliveryWorld.report(visits: 3000, beneficiaries: 150))
+            let assignedPage = Browser(client)
+            _ = try await assignedPage.signIn("evaluator")
+            #expect(try await assignedPage.get("/contracts").html.contains("待验收报告"))
             for outsider in ["evaluator4", "evaluator3"] {
                 let token = try await client.token(outsider)
                 let signOff = try await client.json(.post, "/api/v1/milestones/\(milestone)/sign-offs", token: token, body: correction)
@@ -63,6 +69,12 @@ struct AssignmentTests {
                                                     [("verified_visits", "0"), ("verified_assessments", "0"), ("beneficiaries", "0"), ("decision", "not_met"),
                                                      ("reasons", "复核发现签到记录全部无法核实。")])
                 #expect(posted.status == .forbidden, "\(outsider)")
+                let gradedOnPage = try await browser.post("/contracts/\(id)/evaluations",
+                                                          [("phase", "in_process"), ("kind_0", "output"), ("name_0", "产出"), ("weight_0", "100"), ("score_0", "80"),
+                                                           ("summary", "过程评价：进度正常。")])
+                #expect(gradedOnPage.status == .forbidden, "\(outsider)")
+                #expect(try await browser.get("/evidence/\(evidence)").status == .notFound, "\(outsider)")
+                #expect(!(try await browser.get("/contracts").html.contains("待验收报告")), "\(outsider): no task on the contracts page")
             }
             // Nothing changed: the milestone stands as signed off, no recovery, no evaluation.
             let after = try await w.contracts.file(id: contract.id, by: try await w.actor("ngo"))

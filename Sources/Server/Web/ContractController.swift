@@ -316,6 +316,7 @@ struct ContractController {
     func evaluate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
+        try await contracts.authorizeGrading(by: actor, contractID: try context.pathID())
         return try await act(request, context) {
             var check = Validator()
             var indicators: [Indicator] = []
