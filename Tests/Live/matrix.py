@@ -180,11 +180,30 @@ EXPECTED = {
     "decideAmendment": {"finance", "eldercare"},
     "getSurvey": EVERYONE,
     "answerSurvey": EVERYONE,
+    # Transparency and oversight (issue 20): overseers of the buyer's jurisdiction read its red flags and open and close
+    # cases; the buyer's own staff answer; dashboards, needs and standing are public; money worklists are the parties'.
+    "listRedFlags": {"admin", "overseer"},
+    "listMonitoringCases": {"admin", "finance", "civil", "fufeng", "overseer"},  # buyers' staff and overseers (none for most)
+    "openMonitoringCase": {"admin", "overseer"},     # on finance, a Lixia buyer
+    "getMonitoringCase": {"admin", "finance", "overseer"},  # the case on finance's running contract
+    "postToMonitoringCase": {"admin", "finance", "overseer"},
+    "closeMonitoringCase": {"admin", "overseer"},
+    "getInsights": EVERYONE,
+    "getInsightChart": EVERYONE,
+    "listNeeds": EVERYONE,
+    "proposeNeed": EVERYONE,
+    "getNeed": EVERYONE,
+    "supportNeed": EVERYONE,
+    "linkNeedToLine": {"admin", "finance"},          # finance's own line to a need of Lixia
+    "getOrganisationStanding": EVERYONE,
+    "listClaimsToApprove": {"finance", "civil", "fufeng"},  # buyers' staff only: not the platform's administrators
+    "listPaymentsToMake": {"finance", "civil", "fufeng"},
+    "listOpenRecoveries": {"finance", "civil", "fufeng", "ngo", "eldercare"},  # the buyer records, the supplier owes
     "revokeCurrentToken": SIGNED,                    # with a spare token of each user, last
 }
 
 # Operations that change what later ones act on run last, in this order.
-LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "cancelSeedGrant",
+LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "cancelSeedGrant", "closeMonitoringCase",
         "terminateContract", "cancelTender", "revokeCurrentToken"]
 
 # Bodies that the smallest schema-valid one would not do: they must name a real resource, or must not
@@ -201,6 +220,8 @@ FIELDS = {
     "awardSeedGrant": lambda f: {"purchaseLineId": f["civil_line"]},
     "allocateSpace": lambda f: {"organisationId": f["pipeline_org"]},
     "draftContract": lambda f: {"awardId": f["award"]},
+    "openMonitoringCase": lambda f: {"buyerId": f["finance_org"]},
+    "linkNeedToLine": lambda f: {"purchaseLineId": f["line"]},
 }
 
 # Operations that use their resource up: after the first allowed caller, the next may find it gone (404).
@@ -251,7 +272,14 @@ def fixtures(spokes, base):
         "recovery": one("SELECT id FROM payments.recoveries"),
         "survey": one("SELECT survey_token FROM delivery.contracts WHERE reference = 'HT-2026-0005'"),
         "award": one("SELECT a.id FROM tendering.awards a JOIN tendering.tenders t ON t.id = a.tender_id WHERE t.reference = 'ZB-2026-0002'"),
+        "need": one("SELECT id FROM transparency.needs ORDER BY proposed_at, id"),
     }
+    # A monitoring case of Lixia's overseer on finance's running contract, opened through the API.
+    status, _, opened = live.request(base, "POST", "/api/v1/monitoring-cases", token=live.token(base, "overseer"),
+                                     body={"buyerId": f["finance_org"], "subjectType": "contract", "subjectId": f["running"],
+                                           "evidence": f"/contracts/{f['running']}", "title": "matrix", "question": "请说明。"})
+    assert status == 201, (status, opened)
+    f["case"] = opened["id"]
     # A document of the NGO's library, and a spare token per user (for revoking), made through the API.
     ngo = live.token(base, "ngo")
     status, _, document = live.request(base, "POST", "/api/v1/my-documents?title=matrix&category=other&filename=m.pdf", token=ngo,
@@ -307,6 +335,7 @@ def path_parameters(f, operation):
         "contractId": f["running"], "milestoneId": f["milestone"], "signOffId": f["signoff"], "evidenceId": f["evidence"],
         "claimId": f["claim"], "recoveryId": f["recovery"], "token": f["survey"], "stage": "nursery",
         "organisationId": f["ngo_org"], "userId": f["ngo_user"], "tokenId": f.get("spare_token", ""),
+        "caseId": f["case"], "needId": f["need"], "chart": "year",
     }
     return {**defaults, **by_operation}
 
