@@ -12,6 +12,8 @@ public enum Action: String, CaseIterable, Sendable {
     case readUsers
     case manageUsers
     case readAuditTrail
+    /// Read what a resident may see of the record: the dashboards, residents' needs, the OCDS releases (public).
+    case readPublicRecord
     /// Record an organisation's rating or a violation (platform administrators until the incubation module).
     case recordStanding
     // Catalogue
@@ -66,6 +68,10 @@ public enum Action: String, CaseIterable, Sendable {
     // Transparency
     /// Open and close monitoring cases on a buyer's purchases: overseers of its jurisdiction.
     case monitor
+    /// Answer and write in the monitoring cases on a buyer's purchases: its own buyer staff (a party: not an administrator).
+    case answerMonitoring
+    /// Read the red flags of a buyer's purchases: overseers of its jurisdiction (and administrators).
+    case readRedFlags
     // Payments
     /// Record money the treasury paid from a budget line: its buyer's own staff (专款专用).
     case recordPayment
@@ -73,7 +79,7 @@ public enum Action: String, CaseIterable, Sendable {
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
     public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment,
-                                                  .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators].contains(self) }
+                                                  .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .answerMonitoring].contains(self) }
 }
 
 /// What an action is done to: its owning organisation, where it sits in the jurisdiction tree, the
@@ -107,7 +113,7 @@ public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         // Public reads: residents without an account see these too.
         switch action {
-        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders: return .allow
+        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord: return .allow
         default: break
         }
         guard let actor else { return .deny("sign in first") }
@@ -120,7 +126,7 @@ public enum Policy {
         let assigned = resource.assignees.contains(actor.userID)
 
         switch action {
-        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders:
+        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord:
             return .allow
         case .managePurchaseList:
             return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
@@ -181,6 +187,12 @@ public enum Policy {
         case .monitor:
             return actor.has(.overseer) && withinJurisdiction
                 ? .allow : .deny("only overseers of the buyer's jurisdiction open and close monitoring cases")
+        case .answerMonitoring:
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
+                ? .allow : .deny("only the buyer's own staff answer the monitoring cases on its purchases")
+        case .readRedFlags:
+            return actor.has(.overseer) && withinJurisdiction
+                ? .allow : .deny("only overseers of the buyer's jurisdiction and administrators read its red flags")
         case .decideComplaint:
             return actor.has(.overseer) && withinJurisdiction
                 ? .allow : .deny("only overseers of the buyer's jurisdiction decide escalated complaints")

@@ -18,7 +18,7 @@ enum DemoVoice {
     static func load(database: Database, identity: IdentityService, buyerID: UUID, password: String) async throws -> String {
         let lists = PurchaseListService(database: database, identity: identity, catalogue: .init(database: database))
         let voice = VoiceService(database: database, identity: identity, lists: lists)
-        guard try await voice.needs().isEmpty else { return "Demo residents' voice: present already, left alone." }
+        guard try await voice.needs(by: nil).isEmpty else { return "Demo residents' voice: present already, left alone." }
         guard let lixia = try await identity.jurisdiction(code: "370102") else { return "Demo residents' voice: no Lixia jurisdiction." }
         let finance = try await identity.signIn(username: "finance", password: password)
         let lines = try await lists.lines(PurchaseLineQuery(year: 2026, buyerID: buyerID, limit: 100))

@@ -82,3 +82,23 @@ extension IdentityService {
         }
     }
 }
+
+/// An organisation's whole standing record: every rating, newest first (the first counts while unexpired),
+/// and every recorded violation, newest first.
+public struct StandingRecord: Sendable, Equatable {
+    public var organisationID: UUID
+    public var ratings: [Rating]
+    public var violations: [Violation]
+}
+
+extension IdentityService {
+    /// The standing record, public as DOMAIN.md §7 says (the policy allows every reader of organisations).
+    public func standingRecord(of organisationID: UUID, by actor: Actor?) async throws -> StandingRecord {
+        try Policy.authorize(actor, .readOrganisation, try await resource(of: organisationID))
+        return try await database.read { connection in
+            let store = IdentityStore(connection: connection, logger: database.logger)
+            return StandingRecord(organisationID: organisationID, ratings: try await store.ratings(of: organisationID),
+                                  violations: try await store.violations(of: organisationID))
+        }
+    }
+}

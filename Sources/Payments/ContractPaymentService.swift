@@ -50,7 +50,7 @@ public struct ContractPaymentService: ContractFunding {
         }
     }
 
-    public func rateCard(of contractID: UUID) async throws -> RateCard? {
+    func rateCard(of contractID: UUID) async throws -> RateCard? {
         try await database.read { try await store($0).rateCard(of: contractID) }
     }
 
@@ -181,8 +181,8 @@ public struct ContractPaymentService: ContractFunding {
         }
     }
 
-    /// Claims of these contracts waiting for the buyer's decision or payment, oldest first.
-    public func openClaims(of contractIDs: [UUID]) async throws -> [Claim] {
+    /// Claims of these contracts waiting for the buyer's decision or payment, oldest first (the worklists decide who reads them).
+    func openClaims(of contractIDs: [UUID]) async throws -> [Claim] {
         guard !contractIDs.isEmpty else { return [] }
         return try await database.read { try await store($0).openClaims(contractIDs: contractIDs) }
     }

@@ -154,6 +154,14 @@ public struct LedgerService: Sendable {
                                  paid: Money(minorUnits: 0))
     }
 
+    /// The line's balance for a reader: public, as the purchase list is (the policy decides). Other modules'
+    /// services read `balance(of:)` for their own rules.
+    public func balance(of lineID: UUID, by actor: Actor?) async throws -> BudgetLineBalance {
+        let balance = try await balance(of: lineID)
+        try Policy.authorize(actor, .readPurchaseLists, Resource(organisationID: balance.buyerID))
+        return balance
+    }
+
     /// The balances of the lines that something has been committed against, in one read.
     public func balances(of lineIDs: [UUID]) async throws -> [UUID: BudgetLineBalance] {
         guard !lineIDs.isEmpty else { return [:] }

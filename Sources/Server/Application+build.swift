@@ -35,6 +35,8 @@ public struct AppDependencies: Sendable {
     public var contracts: ContractService
     public var transparency: TransparencyService
     public var voice: VoiceService
+    public var monitoring: MonitoringService
+    public var paymentWorklists: PaymentWorklists
     public var configuration: AppConfiguration
     public var metrics: PrometheusCollectorRegistry
     /// Whether the database answers (probed by `PeriodicService.databaseProbe` when serving).
@@ -63,8 +65,11 @@ public struct AppDependencies: Sendable {
         self.evaluations = EvaluationService(database: database, identity: identity, performance: DeliveryPerformanceRecords(contracts: contracts), clock: clock)
         self.suppliers = SupplierService(database: database, identity: identity, sealer: sealer, clock: clock)
         self.transparency = TransparencyService(database: database, identity: identity, tenders: tenders, bids: bids, awards: awards, lists: purchaseLists,
-                                                contracts: contracts, payments: contractPayments, prefix: configuration.ocdsPrefix, clock: clock)
-        self.voice = VoiceService(database: database, identity: identity, lists: purchaseLists, clock: clock)
+                                                contracts: contracts, payments: contractPayments, prefix: configuration.ocdsPrefix, clock: clock,
+                                                summaryLifetime: configuration.summaryLifetime)
+        self.voice = VoiceService(database: database, identity: identity, lists: purchaseLists, tenders: tenders, clock: clock)
+        self.monitoring = MonitoringService(database: database, identity: identity, clock: clock)
+        self.paymentWorklists = PaymentWorklists(contracts: contracts, payments: contractPayments)
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -123,19 +128,18 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                         purchaseLists: dependencies.purchaseLists, ledger: dependencies.ledger, views: views).register(on: router)
     ProgrammeController(programmes: dependencies.programmes, incubation: dependencies.incubation, identity: dependencies.identity, views: views)
         .register(on: router)
-    PaymentsController(seedGrants: dependencies.seedGrants, contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, identity: dependencies.identity, views: views).register(on: router)
+    PaymentsController(seedGrants: dependencies.seedGrants, worklists: dependencies.paymentWorklists, identity: dependencies.identity, views: views).register(on: router)
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
     EngagementController(contracts: dependencies.contracts, views: views).register(on: router)
     OCDSController(transparency: dependencies.transparency, publicBase: configuration.publicBase).register(on: router)
-    let transparency = dependencies.transparency
-    InsightsController(insights: Recent(lifetime: configuration.summaryLifetime) { try await transparency.insights() }, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation, views: views)
+    // The dashboards' rows, shared by the page, its CSV and the API.
+    let insightRows = InsightRows(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation,
+                                  localisation: views.localisation)
+    InsightsController(rows: insightRows, incubation: dependencies.incubation, views: views).register(on: router)
+    VoiceController(voice: dependencies.voice, identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
+    OversightController(transparency: dependencies.transparency, monitoring: dependencies.monitoring, identity: dependencies.identity, views: views)
         .register(on: router)
-    VoiceController(voice: dependencies.voice, identity: dependencies.identity, lists: dependencies.purchaseLists, tenders: dependencies.tenders,
-                    views: views, secureCookies: configuration.secureCookies).register(on: router)
-    OversightController(transparency: dependencies.transparency, flags: Recent(lifetime: configuration.summaryLifetime) { try await transparency.redFlags() },
-                        monitoring: MonitoringService(database: dependencies.database, identity: dependencies.identity),
-                        identity: dependencies.identity, database: dependencies.database, views: views).register(on: router)
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies, publicBase: configuration.publicBase).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
@@ -149,7 +153,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
                    awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
                    programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants,
-                   contracts: dependencies.contracts, contractPayments: dependencies.contractPayments)
+                   contracts: dependencies.contracts, contractPayments: dependencies.contractPayments,
+                   oversight: OversightServices(transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
+                                                worklists: dependencies.paymentWorklists, insightRows: insightRows))
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.
         .registerHandlers(on: api, configuration: .init(dateTranscoder: FormatStyleDateTranscoder(), jsonEncodingOptions: []),
                           middlewares: [ContractRangeMiddleware(ranges: try ContractRanges(yaml: String(decoding: specification, as: UTF8.self)))])

@@ -61,6 +61,18 @@ public struct TenderService: Sendable {
         return try await database.read { try await store($0).tenders(ids: ids) }.filter { $0.status != .draft }
     }
 
+    /// For each of these purchase lines, the published tender that took it up (the latest when several did), as
+    /// the public sees it; lines no published tender holds are absent.
+    public func publishedTenders(takingUp lineIDs: [UUID]) async throws -> [UUID: Tender] {
+        guard !lineIDs.isEmpty else { return [:] }
+        let pairs = try await database.read { try await store($0).tenderIDs(takingUp: lineIDs) }
+        let tenders = Dictionary(try await publishedTenders(ids: Array(Set(pairs.map(\.tender)))).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var result: [UUID: Tender] = [:]
+        // Ids are time-ordered: a later tender of the same line wins.
+        for (line, tender) in pairs { if let found = tenders[tender] { result[line] = found } }
+        return result
+    }
+
     /// The questions of a tender with their answers; never who asked.
     public func questions(tenderID: UUID, by actor: Actor?) async throws -> [Question] {
         try await questions(of: try await tender(id: tenderID, by: actor))

@@ -165,6 +165,15 @@ struct TenderStore {
         return result
     }
 
+    /// The tenders that put these purchase lines up for tender, with the line each lot takes up (by the lots' index).
+    func tenderIDs(takingUp lineIDs: [UUID]) async throws -> [(line: UUID, tender: UUID)] {
+        var result: [(line: UUID, tender: UUID)] = []
+        for try await (line, tender) in try await connection.query("""
+            SELECT purchase_line_id, tender_id FROM tendering.lots WHERE purchase_line_id = ANY(\(lineIDs)) ORDER BY tender_id
+            """, logger: logger).decode((UUID, UUID).self) { result.append((line, tender)) }
+        return result
+    }
+
     /// The tender whose deadline has come, locked for this transaction; tenders other instances
     /// hold are skipped, so no tender is moved twice.
     func claimDue(at now: Date) async throws -> Tender? {

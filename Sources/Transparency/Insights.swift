@@ -32,7 +32,14 @@ public struct Insights: Sendable {
 }
 
 extension TransparencyService {
-    public func insights() async throws -> Insights {
+    /// The dashboards' figures (public: the policy allows every reader, visitors included). The reading is
+    /// reused for the service's summary lifetime.
+    public func insights(for actor: Actor?) async throws -> Insights {
+        try Policy.authorize(actor, .readPublicRecord, .platform)
+        return try await insightReadings.value { [self] in try await computeInsights() }
+    }
+
+    func computeInsights() async throws -> Insights {
         let calendar = WorkingCalendar()
         var byCategory: [String: Int64] = [:], byJurisdiction: [UUID: Int64] = [:], byYear: [Int: (Int64, Int64)] = [:], bySupplier: [UUID: Int64] = [:]
         var outcomes: [Insights.Bar] = [], satisfaction: [Insights.Bar] = []

@@ -21,6 +21,18 @@ public struct MonitoringCase: Sendable, Equatable {
     public var closedAt: Date?
     public var outcome: String?
     public var posts: [CasePost]
+    /// What the actor who read the case may do next (the service fills it in for that actor).
+    public var may: Set<Step> = []
+
+    /// A step of a case: write in it (the buyer's answer, the overseers' reply) or close it with an outcome.
+    public enum Step: String, Sendable, CaseIterable { case post, close }
+}
+
+/// A case's subject as its audit trail tells it, with the trail's hash chain checked when it was read.
+public struct CaseTrail: Sendable {
+    public var monitoringCase: MonitoringCase
+    public var entries: [AuditTrailEntry]
+    public var report: AuditReport
 }
 
 public struct CasePost: Sendable, Equatable {
@@ -65,69 +77,117 @@ public struct MonitoringService: Sendable {
         let opened = MonitoringCase(id: UUID.v7(at: now), buyerID: buyerID, subjectType: subjectType, subjectID: subjectID, evidence: evidence, title: title,
                                     status: .open, openedBy: actor.userID, openedAt: now,
                                     posts: [CasePost(authorName: actor.displayName, side: "overseer", text: question, postedAt: now)])
-        return try await database.transaction { connection in
+        let created = try await database.transaction { connection in
             try await store(connection).insert(opened, authorID: actor.userID)
             try await audit(connection, actor, "monitoring.opened", opened.id, title)
             return opened
         }
+        return try await withSteps(created, for: actor)
     }
 
     /// A post: the buyer's staff respond (the case becomes "responded"); the overseers write back.
     public func post(by actor: Actor, caseID: UUID, text: String) async throws -> MonitoringCase {
         var check = Validator()
         let text = check.text(text, "text", max: 4000)
-        try check.finish()
-        return try await database.transaction { connection in
+        let checked = check
+        let posted = try await database.transaction { connection in
             let store = store(connection)
             guard let found = try await store.lockedCase(caseID) else { throw DomainError.notFound("no monitoring case has id \(caseID.lowercased)") }
             let side = try await self.side(of: actor, in: found)
+            // Who may write is decided before what was written is judged.
+            try checked.finish()
             guard found.status != .closed else { throw DomainError.conflict("the case is closed") }
             try await store.insertPost(caseID: caseID, authorID: actor.userID, post: CasePost(authorName: actor.displayName, side: side, text: text, postedAt: clock.now()))
             if side == "buyer" { try await store.setStatus(caseID, .responded, outcome: nil, closedAt: nil) }
             try await audit(connection, actor, "monitoring.posted", caseID, side)
             return try await store.lockedCase(caseID)!
         }
+        return try await withSteps(posted, for: actor)
     }
 
     public func close(by actor: Actor, caseID: UUID, outcome: String) async throws -> MonitoringCase {
         var check = Validator()
         let outcome = check.text(outcome, "outcome", max: 4000)
         check.check(outcome.count >= 10 || outcome.isEmpty, "outcome", "say what was found in at least 10 characters")
-        try check.finish()
-        return try await database.transaction { connection in
+        let checked = check
+        let closed = try await database.transaction { connection in
             let store = store(connection)
             guard let found = try await store.lockedCase(caseID) else { throw DomainError.notFound("no monitoring case has id \(caseID.lowercased)") }
             try Policy.authorize(actor, .monitor, try await identity.resource(of: found.buyerID))
+            try checked.finish()
             guard found.status != .closed else { throw DomainError.conflict("the case is closed already") }
             guard found.status == .responded else { throw DomainError.conflict("the buyer has not responded yet: a case closes after the buyer's response") }
             try await store.setStatus(caseID, .closed, outcome: outcome, closedAt: clock.now())
             try await audit(connection, actor, "monitoring.closed", caseID, outcome)
             return try await store.lockedCase(caseID)!
         }
+        return try await withSteps(closed, for: actor)
     }
 
-    /// One case, for its buyer's staff and the overseers who may monitor that buyer.
-    public func monitoringCase(id: UUID, by actor: Actor) async throws -> MonitoringCase {
+    /// One case, for its buyer's staff and the overseers who may monitor that buyer, with what the actor may do next.
+    public func monitoringCase(id: UUID, by actor: Actor?) async throws -> MonitoringCase {
+        guard let actor else { throw DomainError.unauthenticated("sign in first") }
         guard let found = try await database.read({ try await store($0).monitoringCase(id) }) else {
             throw DomainError.notFound("no monitoring case has id \(id.lowercased)")
         }
-        _ = try await side(of: actor, in: found)
-        return found
+        return try await withSteps(found, for: actor)
     }
 
-    /// The cases an actor takes part in: a buyer's own, or those of the buyers an overseer monitors.
-    public func cases(for actor: Actor) async throws -> [MonitoringCase] {
+    /// The case with the audit trail of its subject, the hash chain verified now: what both sides of the case look at.
+    public func trail(ofCase id: UUID, by actor: Actor?) async throws -> CaseTrail {
+        let found = try await monitoringCase(id: id, by: actor)
+        let entity = AuditEntity(found.subjectType, found.subjectID)
+        let entries = try await database.read { try await AuditLog.trail(of: entity, on: $0, logger: database.logger) }
+        return CaseTrail(monitoringCase: found, entries: entries, report: try await AuditVerifier(database: database).verify(entity))
+    }
+
+    /// The cases an actor takes part in: a buyer's own, or those of the buyers an overseer monitors (all for
+    /// administrators), newest first. Refused to a visitor (401) and to anyone who can take part in none (403).
+    public func cases(for actor: Actor?) async throws -> [MonitoringCase] {
+        guard let actor else { throw DomainError.unauthenticated("sign in first") }
+        let mayMonitor = Policy.decide(actor, .monitor, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow
+        let mayAnswer = Policy.decide(actor, .answerMonitoring, Resource(organisationID: actor.organisationID)) == .allow
+        guard mayMonitor || mayAnswer else { throw DomainError.forbidden("only buyers' staff and overseers take part in monitoring cases") }
+        var resources: [UUID: Resource] = [:]
         var result: [MonitoringCase] = []
-        for found in try await database.read({ try await store($0).cases() }) where (try? await side(of: actor, in: found)) != nil {
-            result.append(found)
+        for found in try await database.read({ try await store($0).cases() }) {
+            if resources[found.buyerID] == nil { resources[found.buyerID] = try await identity.resource(of: found.buyerID) }
+            guard Self.side(of: actor, buyer: resources[found.buyerID]!) != nil else { continue }
+            result.append(Self.withSteps(found, actor: actor, buyer: resources[found.buyerID]!))
         }
         return result
     }
 
+    /// The actor's side in a case of the buyer: its own staff answer, overseers of its jurisdiction ask.
+    private static func side(of actor: Actor, buyer: Resource) -> String? {
+        if Policy.decide(actor, .answerMonitoring, Resource(organisationID: buyer.organisationID)) == .allow { return "buyer" }
+        if Policy.decide(actor, .monitor, buyer) == .allow { return "overseer" }
+        return nil
+    }
+
     private func side(of actor: Actor, in found: MonitoringCase) async throws -> String {
-        if actor.organisationID == found.buyerID && actor.has(.buyer) { return "buyer" }
-        if Policy.decide(actor, .monitor, try await identity.resource(of: found.buyerID)) == .allow { return "overseer" }
-        throw DomainError.forbidden("only the buyer's staff and its overseers take part in a monitoring case")
+        guard let side = Self.side(of: actor, buyer: try await identity.resource(of: found.buyerID)) else {
+            throw DomainError.forbidden("only the buyer's staff and its overseers take part in a monitoring case")
+        }
+        return side
+    }
+
+    /// The case with what the actor may do next: both sides write until it is closed; an overseer closes it
+    /// once the buyer has answered.
+    private func withSteps(_ found: MonitoringCase, for actor: Actor) async throws -> MonitoringCase {
+        let buyer = try await identity.resource(of: found.buyerID)
+        guard Self.side(of: actor, buyer: buyer) != nil else {
+            throw DomainError.forbidden("only the buyer's staff and its overseers take part in a monitoring case")
+        }
+        return Self.withSteps(found, actor: actor, buyer: buyer)
+    }
+
+    private static func withSteps(_ found: MonitoringCase, actor: Actor, buyer: Resource) -> MonitoringCase {
+        var result = found
+        result.may = []
+        if found.status != .closed { result.may.insert(.post) }
+        if found.status == .responded && Policy.decide(actor, .monitor, buyer) == .allow { result.may.insert(.close) }
+        return result
     }
 
     private func audit(_ connection: PostgresConnection, _ actor: Actor, _ action: String, _ caseID: UUID, _ note: String) async throws {

@@ -28,6 +28,20 @@ public struct RedFlag: Sendable, Equatable {
     /// The record the flag is about, as its audit trail names it ("tender", "contract", …).
     public var subjectType: String
     public var subjectID: UUID
+    /// Whether the reader may open a monitoring case on it (set for the actor by `redFlags(for:)`).
+    public var mayOpenCase = false
+
+    /// Where the same evidence is in the JSON API.
+    public var evidenceAPI: String {
+        let id = subjectID.lowercased
+        return switch kind {
+        case .singleBidder: "/api/v1/tenders/\(id)/bids"
+        case .abnormallyLowAccepted: "/api/v1/tenders/\(id)/evaluation"
+        case .dominantSupplier: "/api/v1/organisations/\(id)"
+        case .latePublication, .paymentBeforeSignOff: "/api/v1/contracts/\(id)"
+        case .splitPurchase: "/api/v1/purchase-lines/\(id)"
+        }
+    }
 }
 
 /// The thresholds of the red flags, in one place.
@@ -132,8 +146,28 @@ public enum RedFlagRulebook {
 }
 
 extension TransparencyService {
-    /// Every red flag in the public record now, newest purchases first within each kind.
-    public func redFlags(rules: RedFlagRules = RedFlagRules()) async throws -> [RedFlag] {
+    /// The red flags the actor may read: those of the buyers in an overseer's jurisdiction and below it, every
+    /// one for administrators; each says whether the actor may open a monitoring case on it. A visitor is
+    /// refused (401) and so is anyone who may read no buyer's flags (403), before anything is read. The
+    /// whole reading is reused for the service's summary lifetime; who sees what of it is decided each time.
+    public func redFlags(for actor: Actor?) async throws -> [RedFlag] {
+        try Policy.authorize(actor, .readRedFlags, Resource(jurisdictionPath: actor?.jurisdictionPath ?? []))
+        let all = try await flagReadings.value { [self] in try await allRedFlags() }
+        var resources: [UUID: Resource] = [:]
+        var visible: [RedFlag] = []
+        for var flag in all {
+            if resources[flag.buyerID] == nil { resources[flag.buyerID] = try await identity.resource(of: flag.buyerID) }
+            let buyer = resources[flag.buyerID]!
+            guard Policy.decide(actor, .readRedFlags, buyer) == .allow else { continue }
+            flag.mayOpenCase = Policy.decide(actor, .monitor, buyer) == .allow
+            visible.append(flag)
+        }
+        return visible
+    }
+
+    /// Every red flag in the record now, newest purchases first within each kind, for nobody in particular:
+    /// `redFlags(for:)` decides who sees which.
+    func allRedFlags(rules: RedFlagRules = RedFlagRules()) async throws -> [RedFlag] {
         let calendar = WorkingCalendar()
         var flags: [RedFlag] = []
         var awardsByBuyer: [(award: Award, buyerID: UUID, year: Int)] = []

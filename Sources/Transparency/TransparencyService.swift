@@ -26,10 +26,14 @@ public struct TransparencyService: Sendable {
     /// The publisher's OCDS prefix (ocds-<prefix>-<tender reference>).
     public let prefix: String
     let clock: any SpokesClock
+    /// The last whole readings of the red flags and the dashboards (each is a pass over every awarded tender).
+    let flagReadings: Recent<[RedFlag]>
+    let insightReadings: Recent<Insights>
 
+    /// `summaryLifetime`: how long the red flags and the dashboards reuse their last reading (zero: read afresh).
     public init(database: Database, identity: IdentityService, tenders: TenderService, bids: BidService, awards: AwardService,
                 lists: PurchaseListService, contracts: ContractService, payments: ContractPaymentService, prefix: String,
-                clock: any SpokesClock = SystemClock()) {
+                clock: any SpokesClock = SystemClock(), summaryLifetime: Duration = .zero) {
         self.database = database
         self.identity = identity
         self.tenders = tenders
@@ -40,6 +44,8 @@ public struct TransparencyService: Sendable {
         self.payments = payments
         self.prefix = prefix
         self.clock = clock
+        self.flagReadings = Recent(lifetime: summaryLifetime)
+        self.insightReadings = Recent(lifetime: summaryLifetime)
     }
 
     /// A prefix is letters and digits; OCDS assigns six-character ones.
@@ -175,7 +181,8 @@ public struct TransparencyService: Sendable {
     // MARK: Reading
 
     /// A release package of the releases published in [from, to), after the sequence number `after`.
-    public func releasePackage(from: Date?, to: Date?, after: Int64, limit: Int, uri: String) async throws -> (json: String, next: Int64?) {
+    public func releasePackage(from: Date?, to: Date?, after: Int64, limit: Int, uri: String, by actor: Actor?) async throws -> (json: String, next: Int64?) {
+        try Policy.authorize(actor, .readPublicRecord, .platform)
         let limit = min(max(limit, 1), 1000)
         let page = try await database.read { try await store($0).page(from: from, to: to, after: after, limit: limit) }
         let body = page.map(\.release).joined(separator: ",")
@@ -183,7 +190,8 @@ public struct TransparencyService: Sendable {
     }
 
     /// A record package for one ocid: every release and the compiled release (the latest state).
-    public func recordPackage(ocid: String, uri: String) async throws -> String {
+    public func recordPackage(ocid: String, uri: String, by actor: Actor?) async throws -> String {
+        try Policy.authorize(actor, .readPublicRecord, .platform)
         let releases = try await database.read { try await store($0).releases(ocid: ocid) }
         guard let last = releases.last else { throw DomainError.notFound("no releases have ocid \(ocid)") }
         var compiled = try JSONDecoder().decode(Release.self, from: Data(last.utf8))
@@ -196,7 +204,8 @@ public struct TransparencyService: Sendable {
 
     /// Writes a release package of every release, page by page in publication order, so memory stays
     /// flat however many there are; returns how many were written.
-    public func export(uri: String, write: (String) async throws -> Void) async throws -> Int {
+    public func export(uri: String, by actor: Actor?, write: (String) async throws -> Void) async throws -> Int {
+        try Policy.authorize(actor, .readPublicRecord, .platform)
         try await write(packageHeader(uri: uri) + "\"releases\":[")
         var after: Int64 = 0
         var written = 0

@@ -22,6 +22,11 @@ public struct NeedAnswer: Sendable, Equatable {
     public var purchaseLineID: UUID
     public var buyerID: UUID
     public var linkedAt: Date
+    /// The line's reference and title, and the published tender that took the line up (when one has).
+    public var lineReference = ""
+    public var lineTitle = ""
+    public var tenderID: UUID?
+    public var tenderReference: String?
 }
 
 /// Residents' voice (民意调查): residents propose needs and support others' without an account; buyers
@@ -33,6 +38,7 @@ public struct VoiceService: Sendable {
     let database: Database
     let identity: IdentityService
     let lists: PurchaseListService
+    let tenders: TenderService
     let clock: any SpokesClock
 
     public static let proposalsPerAddressPerHour = 5
@@ -40,10 +46,12 @@ public struct VoiceService: Sendable {
     /// The scope a voice form's token is signed for (every form of the voice page).
     static let scope = "voice"
 
-    public init(database: Database, identity: IdentityService, lists: PurchaseListService, clock: any SpokesClock = SystemClock()) {
+    /// `tenders`: where the public sees which tender took a line up (by default Tendering's service on the same database).
+    public init(database: Database, identity: IdentityService, lists: PurchaseListService, tenders: TenderService? = nil, clock: any SpokesClock = SystemClock()) {
         self.database = database
         self.identity = identity
         self.lists = lists
+        self.tenders = tenders ?? TenderService(database: database, identity: identity, clock: clock)
         self.clock = clock
     }
 
@@ -98,7 +106,8 @@ public struct VoiceService: Sendable {
     }
 
     /// A buyer's staff link one of their purchase lines to a need of their jurisdiction (or one below it) that it answers.
-    public func link(by actor: Actor, needID: UUID, purchaseLineID: UUID) async throws {
+    @discardableResult
+    public func link(by actor: Actor, needID: UUID, purchaseLineID: UUID) async throws -> Need {
         let line = try await lists.line(id: purchaseLineID)
         try Policy.authorize(actor, .managePurchaseList, Resource(organisationID: line.buyerID))
         guard let need = try await database.read({ try await store($0).need(id: needID) }) else { throw DomainError.notFound("no need has id \(needID.lowercased)") }
@@ -111,14 +120,50 @@ public struct VoiceService: Sendable {
             try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "voice.need_answered",
                                       entity: AuditEntity("purchase_line", purchaseLineID), before: nil as String?, after: needID.lowercased, at: clock.now())
         }
+        return try await self.need(id: needID, by: actor)
     }
 
-    /// Needs, most supported first; of a jurisdiction and those below it when given.
-    public func needs(in jurisdictionID: UUID? = nil, limit: Int = 100) async throws -> [Need] {
+    /// Needs, most supported first; of a jurisdiction and those below it when given. Public (the policy allows
+    /// every reader); each answer names its purchase line and the published tender that took the line up.
+    public func needs(in jurisdictionID: UUID? = nil, by actor: Actor?, limit: Int = 100) async throws -> [Need] {
+        try Policy.authorize(actor, .readPublicRecord, .platform)
         let all = try await database.read { try await store($0).needs(limit: 2000) }
-        guard let jurisdictionID else { return Array(all.prefix(limit)) }
+        guard let jurisdictionID else { return try await explained(Array(all.prefix(limit))) }
         let jurisdictions = try await jurisdictionTree()
-        return Array(all.filter { Self.path(of: $0.jurisdictionID, in: jurisdictions).contains(jurisdictionID) }.prefix(limit))
+        return try await explained(Array(all.filter { Self.path(of: $0.jurisdictionID, in: jurisdictions).contains(jurisdictionID) }.prefix(limit)))
+    }
+
+    /// One need, as `needs` shows it.
+    public func need(id: UUID, by actor: Actor?) async throws -> Need {
+        try Policy.authorize(actor, .readPublicRecord, .platform)
+        guard let need = try await database.read({ try await store($0).need(id: id) }) else { throw DomainError.notFound("no need has id \(id.lowercased)") }
+        return try await explained([need])[0]
+    }
+
+    /// The purchase lines the actor may link to needs: its own buyer's lines, newest years first (none for anyone else).
+    public func linkableLines(for actor: Actor?, limit: Int = 200) async throws -> [PurchaseLine] {
+        guard let actor, Policy.decide(actor, .managePurchaseList, Resource(organisationID: actor.organisationID)) == .allow else { return [] }
+        return try await lists.lines(PurchaseLineQuery(buyerID: actor.organisationID, limit: limit))
+    }
+
+    /// The answers' lines and the published tenders that took them up.
+    private func explained(_ needs: [Need]) async throws -> [Need] {
+        let lineIDs = Array(Set(needs.flatMap { $0.answers.map(\.purchaseLineID) }))
+        guard !lineIDs.isEmpty else { return needs }
+        let lines = Dictionary(try await lists.lines(ids: lineIDs).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let tenders = try await tenders.publishedTenders(takingUp: lineIDs)
+        return needs.map { need in
+            var need = need
+            need.answers = need.answers.map { answer in
+                var answer = answer
+                answer.lineReference = lines[answer.purchaseLineID]?.content.reference ?? ""
+                answer.lineTitle = lines[answer.purchaseLineID]?.content.title ?? ""
+                answer.tenderID = tenders[answer.purchaseLineID]?.id
+                answer.tenderReference = tenders[answer.purchaseLineID]?.reference
+                return answer
+            }
+            return need
+        }
     }
 
     private func jurisdictionTree() async throws -> [UUID: Jurisdiction] {

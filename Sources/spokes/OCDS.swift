@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import Foundation
 import Identity
 import Server
@@ -37,7 +38,7 @@ struct OCDS: AsyncParsableCommand {
                     handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
                 }
                 defer { if output != "-" { try? handle.close() } }
-                let count = try await dependencies.transparency.export(uri: "spokes:ocds-export") { try handle.write(contentsOf: Data($0.utf8)) }
+                let count = try await dependencies.transparency.export(uri: "spokes:ocds-export", by: .system) { try handle.write(contentsOf: Data($0.utf8)) }
                 return (count, output)
             }
             if path != "-" { FileHandle.standardError.write(Data("Wrote \(count) releases to \(path).\n".utf8)) }

@@ -19,7 +19,8 @@ struct PolicyTests {
     func anonymous() {
         #expect(Policy.decide(nil, .readOrganisation, Resource(organisationID: ownOrganisation)) == .allow)
         #expect(Policy.decide(nil, .readJurisdictions, .platform) == .allow)
-        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue, .readPurchaseLists, .readTenders].contains(action) {
+        #expect(Policy.decide(nil, .readPublicRecord, .platform) == .allow, "dashboards, residents' needs and OCDS are public (DOMAIN §5)")
+        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord].contains(action) {
             #expect(Policy.decide(nil, action, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow,
                     "anonymous must not \(action)")
         }
@@ -56,7 +57,7 @@ struct PolicyTests {
             #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
         #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication,
-                                                            .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .recordPayment])
+                                                            .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .answerMonitoring, .recordPayment])
     }
 
     @Test("only a social organisation's supplier staff bid for it, and only it reads its sealed bid")
@@ -138,6 +139,33 @@ struct PolicyTests {
         // A street-level overseer does not see the district above it.
         let streetOverseer = actor([.overseer], path: [district, street], kind: .overseer)
         #expect(Policy.decide(streetOverseer, .readAuditTrail, Resource(organisationID: otherOrganisation, jurisdictionPath: [district])) != .allow)
+    }
+
+    @Test("red flags: overseers of the buyer's jurisdiction or one above it read them; not another county's, not a street below the buyer, not buyers or suppliers")
+    func redFlags() {
+        let buyer = Resource(organisationID: otherOrganisation, jurisdictionPath: [district, street])
+        #expect(Policy.decide(actor([.overseer], kind: .overseer), .readRedFlags, buyer) == .allow)
+        #expect(Policy.decide(actor([.overseer], path: [district, street], kind: .overseer), .readRedFlags, buyer) == .allow)
+        #expect(Policy.decide(actor([.overseer], path: [otherDistrict], kind: .overseer), .readRedFlags, buyer) != .allow)
+        #expect(Policy.decide(actor([.overseer], path: [district, street], kind: .overseer), .readRedFlags,
+                              Resource(organisationID: otherOrganisation, jurisdictionPath: [district])) != .allow, "a street's overseer does not read the district's")
+        #expect(Policy.decide(actor([.buyer], organisation: otherOrganisation), .readRedFlags, buyer) != .allow, "not even the buyer's own staff")
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .readRedFlags, buyer) != .allow)
+        #expect(Policy.decide(actor([.evaluator], kind: .evaluationInstitution), .readRedFlags, buyer) != .allow)
+        #expect(Policy.decide(actor([.admin], kind: .platform), .readRedFlags, buyer) == .allow)
+        #expect(Policy.decide(nil, .readRedFlags, buyer) != .allow)
+    }
+
+    @Test("monitoring cases: overseers of the buyer's jurisdiction ask and close; only the buyer's own staff answer, never an administrator for it")
+    func monitoring() {
+        let buyer = Resource(organisationID: ownOrganisation, jurisdictionPath: [district])
+        #expect(Policy.decide(actor([.buyer]), .answerMonitoring, Resource(organisationID: ownOrganisation)) == .allow)
+        #expect(Policy.decide(actor([.buyer], organisation: otherOrganisation), .answerMonitoring, Resource(organisationID: ownOrganisation)) != .allow)
+        #expect(Policy.decide(actor([.orgAdmin]), .answerMonitoring, Resource(organisationID: ownOrganisation)) != .allow)
+        #expect(Policy.decide(actor([.admin], kind: .platform), .answerMonitoring, Resource(organisationID: ownOrganisation)) != .allow)
+        #expect(Policy.decide(actor([.buyer]), .monitor, buyer) != .allow, "a buyer does not close its own case")
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, kind: .overseer), .monitor, buyer) == .allow)
+        #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, path: [otherDistrict], kind: .overseer), .monitor, buyer) != .allow)
     }
 
     @Test("finance offices keep the catalogue; departments, suppliers and overseers do not")

@@ -187,10 +187,10 @@ FIELDS = {
     "openMonitoringCase": {"buyerId": "finance_org", "subjectType": "=contract", "subjectId": "running",
                            "evidence": lambda f: f"/contracts/{f['running']}", "title": "=The matrix asks",
                            "question": "=Why was this paid before its sign-off?"},
-    "answerMonitoringCase": {"text": "=The matrix writes back."},
+    "postToMonitoringCase": {"text": "=The matrix writes back."},
     "closeMonitoringCase": {"outcome": "=Nothing further to ask: closed by the matrix."},
-    "linkNeed": {"purchaseLineId": "line"},
-    "proposeNeed": {"jurisdictionCode": "=370102", "jurisdictionId": "lixia"},
+    "linkNeedToLine": {"purchaseLineId": "line"},
+    "proposeNeed": {"jurisdictionId": "lixia", "title": "=The matrix proposes", "description": "=A need the matrix writes."},
 }
 
 

@@ -125,9 +125,9 @@ struct AnonymousTokenTests {
                 return try await group.reduce(into: [Browser.Page]()) { $0.append($1) }
             }
             #expect(Self.statuses(proposals) == [200: 5, 429: 20])
-            #expect(try await voice.needs().count == 5)
+            #expect(try await voice.needs(by: nil).count == 5)
 
-            let need = try #require(try await voice.needs().first)
+            let need = try #require(try await voice.needs(by: nil).first)
             for _ in 0..<(VoiceService.supportsPerAddressPerHour - 10) {
                 _ = try await voice.support(needID: need.id, deviceToken: voice.deviceToken(device: nil).token, client: "unknown")
             }
@@ -145,12 +145,12 @@ struct AnonymousTokenTests {
             #expect(Self.statuses(supports) == [200: 10, 429: 15])
             #expect(supports.filter { $0.status == .ok }.allSatisfy { $0.html.contains("已记录您的支持") })
             #expect(supports.filter { $0.status == .tooManyRequests }.allSatisfy { $0.headers[.retryAfter] == "3600" })
-            #expect(try await voice.needs().first { $0.id == need.id }?.supports == VoiceService.supportsPerAddressPerHour)
+            #expect(try await voice.needs(by: nil).first { $0.id == need.id }?.supports == VoiceService.supportsPerAddressPerHour)
 
             let stranger = Browser(client)
             let page = try await stranger.get("/voice")
             let form = try #require(page.deviceToken)
-            let other = try #require(try await voice.needs().first { $0.id != need.id })
+            let other = try #require(try await voice.needs(by: nil).first { $0.id != need.id })
             #expect(try await stranger.post("/voice/\(other.id.lowercased)/support", [("deviceToken", form)]).status == .tooManyRequests)
             let forged = try await stranger.post("/voice/\(other.id.lowercased)/support", [("deviceToken", "flood-device-0000001")])
             #expect(forged.status == .unprocessableContent && forged.html.contains("表单凭证无效或已过期"))
@@ -169,7 +169,7 @@ struct AnonymousTokenTests {
             #expect(try await resident.post("/voice/\(need.id.lowercased)/support", [("deviceToken", form)]).status == .ok)
             let reused = try await resident.post("/voice/\(need.id.lowercased)/support", [("deviceToken", form)])
             #expect(reused.status == .conflict && reused.html.contains("This form was sent already"))
-            #expect(try await voice.needs().first?.supports == 1)
+            #expect(try await voice.needs(by: nil).first?.supports == 1)
         }
     }
 }

@@ -292,7 +292,7 @@ struct ContractPageTests {
             let proposed = try await resident.post("/voice", [("area", lixia), ("title", "老年人能力评估"), ("description", "希望评估更及时，方便申请补贴。"),
                                                                ("deviceToken", try #require(empty.deviceToken))])
             #expect(proposed.status == .ok && proposed.html.contains("感谢，您的需求已发布") && proposed.html.contains("老年人能力评估"))
-            let need = try #require(try await VoiceService(database: w.t.world.database, identity: w.t.world.identity, lists: w.t.lists).needs().first)
+            let need = try #require(try await VoiceService(database: w.t.world.database, identity: w.t.world.identity, lists: w.t.lists).needs(by: nil).first)
             let supported = try await resident.post("/voice/\(need.id.lowercased)/support", [("deviceToken", try #require(proposed.deviceToken))])
             #expect(supported.html.contains("已记录您的支持"))
             #expect(try await resident.post("/voice/\(need.id.lowercased)/support", [("deviceToken", try #require(supported.deviceToken))]).html.contains("本设备已支持过该需求"))

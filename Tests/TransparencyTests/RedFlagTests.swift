@@ -66,15 +66,15 @@ struct RedFlagTests {
             try await w.t.scoreAll(tender)
             let finance = try await w.actor("finance")
             let ranking = try #require(try await w.t.evaluations.evaluation(tenderID: tender.id, by: finance).rankings?.first)
-            #expect(try await service(w).redFlags().filter { $0.kind == .abnormallyLowAccepted }.isEmpty)
+            #expect(try await service(w).allRedFlags().filter { $0.kind == .abnormallyLowAccepted }.isEmpty)
             try await w.t.evaluations.justifyPrice(by: try await w.actor("harmony"), tenderID: tender.id, lotID: tender.lots[0].id,
                                                    text: "本中心有志愿者团队40人参与服务，且场地由街道无偿提供，成本低于同行。")
             _ = try await w.t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: ranking.recommendedBidID, reason: "")
-            let flags = try await service(w).redFlags().filter { $0.kind == .abnormallyLowAccepted }
+            let flags = try await service(w).allRedFlags().filter { $0.kind == .abnormallyLowAccepted }
             // ¥200,000 against a mean of ¥385,000: 48 % under.
             #expect(flags.count == 1 && flags[0].values[2] == "¥200,000.00" && flags[0].values[3] == "48")
             #expect(flags[0].evidence == "/tenders/\(tender.id.lowercased)/evaluation")
-            #expect(try await service(w).redFlags().filter { $0.kind == .singleBidder }.isEmpty, "three bids were opened")
+            #expect(try await service(w).allRedFlags().filter { $0.kind == .singleBidder }.isEmpty, "three bids were opened")
         }
     }
 
@@ -94,7 +94,7 @@ struct RedFlagTests {
             try await w.t.scoreAll(try await w.t.tenders.tender(id: tender.id, by: nil))
             let ranking = try #require(try await w.t.evaluations.evaluation(tenderID: tender.id, by: finance).rankings?.first)
             _ = try await w.t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: ranking.recommendedBidID, reason: "")
-            let flags = try await service(w).redFlags().filter { $0.kind == .singleBidder }
+            let flags = try await service(w).allRedFlags().filter { $0.kind == .singleBidder }
             #expect(flags.map(\.values) == [[tender.reference, "1"]] && flags[0].buyerID == finance.organisationID)
         }
     }
@@ -104,18 +104,18 @@ struct RedFlagTests {
         try await TestDatabase.with { database in
             let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
             let contract = try await w.signedContract()
-            #expect(try await service(w).redFlags().filter { $0.kind == .latePublication }.isEmpty, "not late yet")
+            #expect(try await service(w).allRedFlags().filter { $0.kind == .latePublication }.isEmpty, "not late yet")
             // Signed Thursday 19 November 17:00, due Monday 23 November 17:00; now Wednesday 25 November.
             w.t.clock.advance(by: 6 * 86_400)
-            let unpublished = try await service(w).redFlags().filter { $0.kind == .latePublication }
+            let unpublished = try await service(w).allRedFlags().filter { $0.kind == .latePublication }
             #expect(unpublished.count == 1 && unpublished[0].values[2].isEmpty && unpublished[0].values[3] == "2")
             _ = try await w.contracts.publish(by: try await w.actor("finance"), contractID: contract.id)
-            let published = try await service(w).redFlags().filter { $0.kind == .latePublication }
+            let published = try await service(w).allRedFlags().filter { $0.kind == .latePublication }
             #expect(published.count == 1 && !published[0].values[2].isEmpty && published[0].evidence == "/contracts/\(contract.id.lowercased)")
             let claim = try await w.approvedFirstClaim(contract)
-            #expect(try await service(w).redFlags().filter { $0.kind == .paymentBeforeSignOff }.isEmpty)
+            #expect(try await service(w).allRedFlags().filter { $0.kind == .paymentBeforeSignOff }.isEmpty)
             _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-61", paidOn: "2026-11-20", idempotencyKey: nil)
-            let early = try await service(w).redFlags().filter { $0.kind == .paymentBeforeSignOff }
+            let early = try await service(w).allRedFlags().filter { $0.kind == .paymentBeforeSignOff }
             #expect(early.map(\.values) == [[contract.reference, "1", "2026-11-20", "2026-11-25"]])
         }
     }

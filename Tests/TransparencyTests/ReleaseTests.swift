@@ -35,7 +35,7 @@ struct ReleaseTests {
 
     func releases(_ s: TransparencyService) async throws -> [Release] {
         var text = ""
-        _ = try await s.export(uri: "test") { text += $0 }
+        _ = try await s.export(uri: "test", by: nil) { text += $0 }
         let package = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         let list = package["releases"] as! [Any]
         return try list.map { try JSONDecoder().decode(Release.self, from: JSONSerialization.data(withJSONObject: $0)) }
@@ -80,10 +80,10 @@ struct ReleaseTests {
             #expect(implementation.transactions?.map(\.id) == ["GK-2026-1120-51"] && implementation.transactions?.first?.value.amount == 145_760)
             #expect(implementation.milestones?.map(\.status) == ["partiallyMet"] && implementation.milestones?.first?.spokesStatus == "partially_met")
             // The record: every release of the process and the compiled latest state.
-            let record = try JSONSerialization.jsonObject(with: Data(try await s.recordPackage(ocid: other, uri: "test").utf8)) as! [String: Any]
+            let record = try JSONSerialization.jsonObject(with: Data(try await s.recordPackage(ocid: other, uri: "test", by: nil).utf8)) as! [String: Any]
             let entry = (record["records"] as! [[String: Any]])[0]
             #expect((entry["releases"] as! [Any]).count == 3 && (entry["compiledRelease"] as! [String: Any])["tag"] as? [String] == ["compiled"])
-            await #expect(throws: DomainError.notFound("no releases have ocid ocds-test01-nothing")) { _ = try await s.recordPackage(ocid: "ocds-test01-nothing", uri: "test") }
+            await #expect(throws: DomainError.notFound("no releases have ocid ocds-test01-nothing")) { _ = try await s.recordPackage(ocid: "ocds-test01-nothing", uri: "test", by: nil) }
             // Published releases cannot be changed or removed.
             await #expect(throws: (any Error).self) {
                 try await database.transaction { try await $0.query("UPDATE transparency.releases SET tags = '{}'", logger: database.logger) }
@@ -92,10 +92,10 @@ struct ReleaseTests {
                 try await database.transaction { try await $0.query("DELETE FROM transparency.releases", logger: database.logger) }
             }
             // Paging: after a sequence number, within dates.
-            let (firstPage, next) = try await s.releasePackage(from: nil, to: nil, after: 0, limit: 2, uri: "test")
+            let (firstPage, next) = try await s.releasePackage(from: nil, to: nil, after: 0, limit: 2, uri: "test", by: nil)
             let firstReleases = (try JSONSerialization.jsonObject(with: Data(firstPage.utf8)) as! [String: Any])["releases"] as! [Any]
             #expect(next != nil && firstReleases.count == 2)
-            let (none, _) = try await s.releasePackage(from: w.t.clock.now().addingTimeInterval(3600), to: nil, after: 0, limit: 10, uri: "test")
+            let (none, _) = try await s.releasePackage(from: w.t.clock.now().addingTimeInterval(3600), to: nil, after: 0, limit: 10, uri: "test", by: nil)
             let noReleases = (try JSONSerialization.jsonObject(with: Data(none.utf8)) as! [String: Any])["releases"] as! [Any]
             #expect(noReleases.isEmpty)
         }
@@ -165,7 +165,7 @@ struct ReleaseTests {
 
     func exportText(_ s: TransparencyService) async throws -> String {
         var text = ""
-        _ = try await s.export(uri: "test") { text += $0 }
+        _ = try await s.export(uri: "test", by: nil) { text += $0 }
         return text
     }
 }

@@ -35,9 +35,9 @@ struct VoiceLimitTests {
                 return true
             }
             #expect(proposed == ["counted": VoiceService.proposalsPerAddressPerHour, "rate-limited": 25 - VoiceService.proposalsPerAddressPerHour])
-            #expect(try await voice.needs().count == 5)
+            #expect(try await voice.needs(by: nil).count == 5)
 
-            let need = try #require(try await voice.needs().first)
+            let need = try #require(try await voice.needs(by: nil).first)
             for _ in 0..<(VoiceService.supportsPerAddressPerHour - 10) {
                 #expect(try await voice.support(needID: need.id, deviceToken: voice.deviceToken(device: nil).token, client: "192.0.2.1"))
             }
@@ -46,7 +46,7 @@ struct VoiceLimitTests {
                 try await voice.support(needID: need.id, deviceToken: supports[index], client: "192.0.2.1")
             }
             #expect(supported == ["counted": 10, "rate-limited": 15])
-            #expect(try await voice.needs().first { $0.id == need.id }?.supports == VoiceService.supportsPerAddressPerHour)
+            #expect(try await voice.needs(by: nil).first { $0.id == need.id }?.supports == VoiceService.supportsPerAddressPerHour)
         }
     }
 
@@ -71,7 +71,7 @@ struct VoiceLimitTests {
             #expect(outcomes == ["counted": 1, "conflict": 24])
             // Another form of the same device: counted once already.
             #expect(try await !voice.support(needID: need.id, deviceToken: voice.deviceToken(device: once.device).token, client: "198.51.100.7"))
-            #expect(try await voice.needs().first?.supports == 1)
+            #expect(try await voice.needs(by: nil).first?.supports == 1)
         }
     }
 }

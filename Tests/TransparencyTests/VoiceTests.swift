@@ -54,7 +54,7 @@ struct VoiceTests {
                 _ = try await voice.support(needID: homework.id, deviceToken: form(8888888), client: "10.0.0.4")
             }
             // Most supported first.
-            let ranked = try await voice.needs(in: lixia)
+            let ranked = try await voice.needs(in: lixia, by: nil)
             #expect(ranked.prefix(2).map(\.title) == ["老年助餐点", "课后托管"] && ranked[0].supports == 60 && ranked[1].supports == 3)
             // Buyers of the area link their own lines; others may not.
             let line = try await t.lines(["LX2026-05"])[0]
@@ -69,7 +69,7 @@ struct VoiceTests {
             await #expect(throws: DomainError.forbidden("the need is outside your jurisdiction: buyers answer the needs of their own area")) {
                 try await voice.link(by: fufeng, needID: canteen.id, purchaseLineID: theirs.id)
             }
-            #expect(try await voice.needs(in: lixia).first?.answers.map(\.purchaseLineID) == [line.id])
+            #expect(try await voice.needs(in: lixia, by: nil).first?.answers.map(\.purchaseLineID) == [line.id])
         }
     }
 }

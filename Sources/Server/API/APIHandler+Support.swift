@@ -68,7 +68,7 @@ extension APIHandler {
     }
 
     func getBudgetLineBalance(_ input: Operations.GetBudgetLineBalance.Input) async throws -> Operations.GetBudgetLineBalance.Output {
-        let b = try await ledger.balance(of: try uuid(input.path.lineId, "lineId"))
+        let b = try await ledger.balance(of: try uuid(input.path.lineId, "lineId"), by: actor)
         return .ok(.init(body: .json(.init(lineId: b.lineID.lowercased, buyerId: b.buyerID.lowercased, budgetFen: b.budget.minorUnits,
                                            committedFen: b.committed.minorUnits, paidFen: b.paid.minorUnits, uncommittedFen: b.uncommitted.minorUnits))))
     }

@@ -26,6 +26,8 @@ struct APIHandler: APIProtocol {
     let seedGrants: SeedGrantService
     let contracts: ContractService
     let contractPayments: ContractPaymentService
+    /// Red flags, monitoring cases, dashboards, residents' voice and payment worklists (APIHandler+Oversight).
+    let oversight: OversightServices
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

@@ -27,7 +27,7 @@ struct OCDSController {
         check.check(after != nil && after! >= 0, "after", "must be the next value of the previous page")
         try check.finish()
         let (json, next) = try await transparency.releasePackage(from: from ?? nil, to: to ?? nil, after: after!, limit: query.get("limit").flatMap { Int($0) } ?? 100,
-                                                                 uri: absolute(request))
+                                                                 uri: absolute(request), by: context.actor)
         var headers: HTTPFields = [.contentType: "application/json"]
         if let next {
             var components = URLComponents(string: request.uri.description) ?? URLComponents()
@@ -39,17 +39,17 @@ struct OCDSController {
 
     func record(_ request: Request, context: AppRequestContext) async throws -> Response {
         let ocid = context.parameters.get("ocid") ?? ""
-        let json = try await transparency.recordPackage(ocid: ocid, uri: absolute(request))
+        let json = try await transparency.recordPackage(ocid: ocid, uri: absolute(request), by: context.actor)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
     /// Every release in one package, written as it is read, a page at a time.
     func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let transparency = self.transparency
-        let uri = absolute(request)
+        let uri = absolute(request), actor = context.actor
         return Response(status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"spokes-ocds.json\""],
                         body: ResponseBody { writer in
-                            _ = try await transparency.export(uri: uri) { try await writer.write(ByteBuffer(string: $0)) }
+                            _ = try await transparency.export(uri: uri, by: actor) { try await writer.write(ByteBuffer(string: $0)) }
                             try await writer.finish(nil)
                         })
     }

@@ -3,17 +3,14 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Identity
-import Store
 import Transparency
 
 /// The overseers' workspace: the red flags of the purchases in their jurisdiction, each explained and
 /// linked to its evidence.
 struct OversightController {
     let transparency: TransparencyService
-    let flags: Recent<[RedFlag]>
     let monitoring: MonitoringService
     let identity: IdentityService
-    let database: Database
     let views: Views
 
     func register(on router: Router<AppRequestContext>) {
@@ -26,16 +23,8 @@ struct OversightController {
     }
 
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.signedIn()
-        guard actor.has(.overseer) || actor.has(.admin) else { throw DomainError.forbidden("only overseers and administrators see the red flags") }
-        let all = try await flags.value()
-        // Overseers see the buyers of their jurisdiction and below; administrators every one.
-        var visible: Set<UUID> = []
-        for buyer in Set(all.map(\.buyerID)) {
-            let resource = try await identity.resource(of: buyer)
-            if actor.has(.admin) || actor.jurisdictionID.map(resource.jurisdictionPath.contains) == true { visible.insert(buyer) }
-        }
-        let flags = all.filter { visible.contains($0.buyerID) }
+        // The service decides: overseers see the buyers of their jurisdiction and below, administrators every one.
+        let flags = try await transparency.redFlags(for: context.actor)
         let names = try await identity.organisations(ids: Set(flags.map(\.buyerID)))
         let groups = RedFlag.Kind.allCases.map { kind -> [String: Any] in
             let ofKind = flags.filter { $0.kind == kind }
@@ -45,16 +34,17 @@ struct OversightController {
                         let unpublished = flag.kind == .latePublication && flag.values[2].isEmpty
                         let sentence = Views.fill(views.text("flag_\(flag.kind.rawValue)\(unpublished ? "_unpublished" : "")", context), flag.values)
                         return ["sentence": sentence, "buyer": names[flag.buyerID]?.nameZh ?? "", "evidence": flag.evidence,
-                                "buyerId": flag.buyerID.lowercased, "subjectType": flag.subjectType, "subjectId": flag.subjectID.lowercased]
+                                "buyerId": flag.buyerID.lowercased, "subjectType": flag.subjectType, "subjectId": flag.subjectID.lowercased,
+                                "mayOpenCase": flag.mayOpenCase]
                     }]
         }
         return views.page("oversight", title: views.text("oversight_title", context),
-                          data: ["groups": groups, "total": flags.count, "cases": try await caseRows(actor, context)], request: request, context: context)
+                          data: ["groups": groups, "total": flags.count, "cases": try await caseRows(context.actor, context)], request: request, context: context)
     }
 
     // MARK: Monitoring cases
 
-    private func caseRows(_ actor: Actor, _ context: AppRequestContext) async throws -> [[String: Any]] {
+    private func caseRows(_ actor: Actor?, _ context: AppRequestContext) async throws -> [[String: Any]] {
         let found = try await monitoring.cases(for: actor)
         let names = try await identity.organisations(ids: Set(found.map(\.buyerID)))
         return found.map { ["id": $0.id.lowercased, "title": $0.title, "buyer": names[$0.buyerID]?.nameZh ?? "",
@@ -62,8 +52,7 @@ struct OversightController {
     }
 
     func cases(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.signedIn()
-        return views.page("cases", title: views.text("cases_title", context), data: ["cases": try await caseRows(actor, context)], request: request, context: context)
+        views.page("cases", title: views.text("cases_title", context), data: ["cases": try await caseRows(context.actor, context)], request: request, context: context)
     }
 
     func open(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -78,21 +67,17 @@ struct OversightController {
     }
 
     func showCase(_ request: Request, context: AppRequestContext, problem: DomainError? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let actor = try context.signedIn()
-        let found = try await monitoring.monitoringCase(id: try context.pathID(), by: actor)
+        // The case and its subject's audit trail, with its hash chain checked now.
+        let trail = try await monitoring.trail(ofCase: try context.pathID(), by: context.actor)
+        let found = trail.monitoringCase
         let calendar = WorkingCalendar()
-        // The subject's audit trail, with its hash chain checked now.
-        let entity = AuditEntity(found.subjectType, found.subjectID)
-        let trail = try await database.read { try await AuditLog.trail(of: entity, on: $0, logger: database.logger) }
-        let report = try await AuditVerifier(database: database).verify(entity)
-        let overseer = Policy.decide(actor, .monitor, try await identity.resource(of: found.buyerID)) == .allow
         var data: [String: Any] = [
             "id": found.id.lowercased, "title": found.title, "status": views.text("case_status_\(found.status.rawValue)", context), "evidence": found.evidence,
             "buyer": try await identity.organisation(id: found.buyerID).nameZh,
             "posts": found.posts.map { ["author": $0.authorName, "side": views.text("case_side_\($0.side)", context), "text": $0.text, "at": calendar.describe($0.postedAt)] },
-            "trail": trail.map { ["seq": $0.seq, "at": calendar.describe($0.occurredAt), "action": $0.action] },
-            "intact": report.isIntact, "failures": report.failures.map(\.description),
-            "mayPost": found.status != .closed, "mayClose": overseer && found.status == .responded,
+            "trail": trail.entries.map { ["seq": $0.seq, "at": calendar.describe($0.occurredAt), "action": $0.action] },
+            "intact": trail.report.isIntact, "failures": trail.report.failures.map(\.description),
+            "mayPost": found.may.contains(.post), "mayClose": found.may.contains(.close),
         ]
         if let outcome = found.outcome { data["outcome"] = outcome }
         if let problem { data["problem"] = problem.pageData }

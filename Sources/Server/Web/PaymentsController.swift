@@ -11,8 +11,7 @@ import Payments
 /// with the form to record the treasury's payment. Contract claims waiting for approval or payment are listed with a link to their contract, where the calculation is shown.
 struct PaymentsController {
     let seedGrants: SeedGrantService
-    let contracts: ContractService
-    let contractPayments: ContractPaymentService
+    let worklists: PaymentWorklists
     let identity: IdentityService
     let views: Views
 
@@ -26,19 +25,17 @@ struct PaymentsController {
     }
 
     private func render(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let actor = try context.signedIn()
-        let grants = try await seedGrants.awaitingPayment(by: actor)
-        let own = try await contracts.contracts(for: actor, limit: 200).filter { $0.buyerID == actor.organisationID }
-        let claims = try await contractPayments.openClaims(of: own.map(\.id))
-        let byID = Dictionary(uniqueKeysWithValues: own.map { ($0.id, $0) })
-        let names = try await identity.organisations(ids: Set(grants.map(\.organisationID) + own.map(\.supplierID)))
+        // The worklists decide who has payments to make (a buyer's own staff) and which claims wait for them.
+        let claims = try await worklists.claimsToApprove(for: context.actor) + worklists.paymentsToMake(for: context.actor)
+        let grants = try await seedGrants.awaitingPayment(by: try context.signedIn())
+        let names = try await identity.organisations(ids: Set(grants.map(\.organisationID) + claims.map(\.contract.supplierID)))
         var data: [String: Any] = [
             "grants": grants.map { g -> [String: Any] in
                 ["id": g.id.lowercased, "organisation": names[g.organisationID]?.nameZh ?? "", "organisationId": g.organisationID.lowercased,
                  "amount": g.amount.formatted, "purpose": g.purpose, "awardedOn": WorkingCalendar().dayKey(g.awardedAt)]
             },
-            "claims": claims.compactMap { c -> [String: Any]? in
-                guard let contract = byID[c.contractID] else { return nil }
+            "claims": claims.sorted { $0.claim.claimedAt < $1.claim.claimedAt }.map { task -> [String: Any] in
+                let (c, contract) = (task.claim, task.contract)
                 return ["contractId": contract.id.lowercased, "reference": contract.reference, "supplier": names[contract.supplierID]?.nameZh ?? "",
                         "number": c.number, "amount": c.amount.formatted, "status": views.text("claim_status_\(c.status.rawValue)", context)]
             },

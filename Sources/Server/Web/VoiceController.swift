@@ -12,8 +12,6 @@ import Transparency
 struct VoiceController {
     let voice: VoiceService
     let identity: IdentityService
-    let lists: PurchaseListService
-    let tenders: TenderService
     let views: Views
     let secureCookies: Bool
 
@@ -33,21 +31,10 @@ struct VoiceController {
         let jurisdictions = try await identity.jurisdictions()
         let names = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, $0.nameZh) })
         let area = request.uri.queryParameters.get("area").flatMap(UUID.init(uuidString:))
-        let needs = try await voice.needs(in: area)
-        // Which public tender took up each line that answers a need.
-        var tenderOfLine: [UUID: (id: UUID, reference: String)] = [:]
-        for tender in try await tenders.tenders(TenderQuery(limit: 200), by: nil) where tender.status != .draft {
-            for lot in tender.lots { tenderOfLine[lot.purchaseLineID] = (tender.id, tender.reference) }
-        }
-        var lineNames: [UUID: String] = [:]
-        for line in Set(needs.flatMap { $0.answers.map(\.purchaseLineID) }) {
-            if let found = try? await lists.line(id: line) { lineNames[line] = "\(found.content.reference) \(found.content.title)" }
-        }
-        var ownLines: [[String: Any]] = []
-        if let actor = context.actor, Policy.decide(actor, .managePurchaseList, Resource(organisationID: actor.organisationID)) == .allow {
-            ownLines = try await lists.lines(PurchaseLineQuery(buyerID: actor.organisationID, limit: 200)).map {
-                ["id": $0.id.lowercased, "label": "\($0.content.year) \($0.content.reference) \($0.content.title)"]
-            }
+        let needs = try await voice.needs(in: area, by: context.actor)
+        // The purchase lines the reader may link to a need (a buyer's staff: their own lines); the service decides.
+        let ownLines: [[String: Any]] = try await voice.linkableLines(for: context.actor).map {
+            ["id": $0.id.lowercased, "label": "\($0.content.year) \($0.content.reference) \($0.content.title)"]
         }
         var data: [String: Any] = [
             "needs": needs.map { need -> [String: Any] in
@@ -55,8 +42,8 @@ struct VoiceController {
                     "id": need.id.lowercased, "title": need.title, "description": need.description, "supports": need.supports,
                     "area": names[need.jurisdictionID] ?? "", "proposedOn": WorkingCalendar().dayKey(need.proposedAt),
                     "answers": need.answers.map { answer -> [String: Any] in
-                        var item: [String: Any] = ["line": lineNames[answer.purchaseLineID] ?? ""]
-                        if let tender = tenderOfLine[answer.purchaseLineID] { item["tender"] = ["id": tender.id.lowercased, "reference": tender.reference] }
+                        var item: [String: Any] = ["line": "\(answer.lineReference) \(answer.lineTitle)"]
+                        if let tender = answer.tenderID, let reference = answer.tenderReference { item["tender"] = ["id": tender.lowercased, "reference": reference] }
                         return item
                     },
                 ]

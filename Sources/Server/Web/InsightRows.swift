@@ -1,0 +1,69 @@
+import Catalogue
+import Core
+import Foundation
+import Incubation
+import Transparency
+
+/// Each dashboard chart's rows as the `/insights` page draws them, its CSV downloads them and the API
+/// gives them: one computation, so the three cannot tell different figures. The figures come from
+/// `TransparencyService.insights(for:)`, which asks the policy; names come from the catalogue, the
+/// incubation funnel from its module, and the few words (a stage, "others") from the locales.
+struct InsightRows: Sendable {
+    let transparency: TransparencyService
+    let catalogue: PurchaseCatalogueService
+    let incubation: IncubationService
+    let localisation: Localisation
+
+    static let charts = ["category", "jurisdiction", "year", "outcomes", "satisfaction", "suppliers", "funnel"]
+
+    struct Row: Sendable, Equatable {
+        /// What the row is: a category code, a jurisdiction id, a year, a contract reference, a supplier id or "others", "<year> <stage>".
+        var key: String
+        var label: String
+        /// The figure drawn.
+        var value: Int64
+        /// The figure as written in the table and the CSV.
+        var figure: String
+        /// The figure compared with (drawn as an outline bar).
+        var second: Int64?
+    }
+
+    func insights(for actor: Actor?) async throws -> Insights {
+        try await transparency.insights(for: actor)
+    }
+
+    /// One chart's rows, in the reader's language where a word is not a name.
+    func rows(_ chart: String, of insights: Insights, in language: Language) async throws -> [Row] {
+        let money = { (fen: Int64) in Money(minorUnits: fen).formatted }
+        switch chart {
+        case "category":
+            let names = Dictionary(try await catalogue.categories().map { ($0.code, $0.nameZh) }, uniquingKeysWith: { a, _ in a })
+            return insights.spendByCategory.map { .init(key: $0.key, label: "\($0.key) \(names[$0.key] ?? "")", value: $0.value, figure: money($0.value)) }
+        case "jurisdiction":
+            return insights.spendByJurisdiction.map { .init(key: $0.key, label: $0.label, value: $0.value, figure: money($0.value)) }
+        case "year":
+            return insights.spendByYear.map {
+                .init(key: $0.key, label: $0.label, value: $0.secondary ?? 0, figure: "\(money($0.secondary ?? 0)) / \(money($0.value))", second: $0.value)
+            }
+        case "outcomes":
+            return insights.outcomes.map { .init(key: $0.key, label: $0.key, value: $0.value, figure: "\($0.value) / \($0.secondary ?? 0)", second: $0.secondary) }
+        case "funnel":
+            return try await incubation.funnel().map { row in
+                .init(key: "\(row.year) \(row.stage.rawValue)", label: "\(row.year) \(localisation.text("stage_\(row.stage.rawValue)", language))",
+                      value: Int64(row.entered), figure: "\(row.entered) / \(row.graduated)", second: Int64(row.graduated))
+            }
+        case "satisfaction":
+            return insights.satisfaction.map {
+                .init(key: $0.key, label: $0.key, value: $0.value, figure: "\(Points(hundredths: Int($0.value)).formatted) % (\($0.secondary ?? 0))")
+            }
+        case "suppliers":
+            return insights.topSuppliers.map { bar in
+                let share = insights.awarded > 0 ? Points(hundredths: Int(clamping: Int128(bar.value) * 10_000 / Int128(insights.awarded))).formatted : "0"
+                return .init(key: bar.key, label: bar.key == "others" ? localisation.text("insights_others", language) : bar.label, value: bar.value,
+                             figure: "\(money(bar.value)) · \(share) %")
+            }
+        default:
+            throw DomainError.notFound("no chart is called \(chart)")
+        }
+    }
+}
