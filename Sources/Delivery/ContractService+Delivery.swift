@@ -84,7 +84,7 @@ extension ContractService {
         guard actor != nil else { throw DomainError.unauthenticated("Sign in to read a contract's evidence.") }
         return try await database.read { connection in
             guard let (evidence, contractID, data) = try await store(connection).evidenceFile(id: id),
-                  let contract = try await store(connection).contract(id: contractID), try await mayReadRecords(contract, actor) else {
+                  let contract = try await store(connection).contract(id: contractID), try await mayReadRecords(contract, actor, connection) else {
                 throw DomainError.notFound("no evidence file has id \(id.lowercased)")
             }
             guard Data(SHA256.hash(data: data)).hexString == evidence.sha256 else {

@@ -106,7 +106,7 @@ extension ContractService {
     /// published contract is public).
     public func engagements(ofContract contractID: UUID, by actor: Actor?) async throws -> [Engagement] {
         try await database.read { connection in
-            guard let contract = try await store(connection).contract(id: contractID), try await mayRead(contract, actor) else {
+            guard let contract = try await store(connection).contract(id: contractID), try await mayRead(contract, actor, connection) else {
                 throw DomainError.notFound("no contract has id \(contractID.lowercased)")
             }
             return try await store(connection).engagements(ofContract: contractID)

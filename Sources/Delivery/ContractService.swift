@@ -239,7 +239,7 @@ public struct ContractService: Sendable {
     public func file(id: UUID, by actor: Actor?) async throws -> ContractFile {
         try await database.read { connection in
             let store = store(connection)
-            guard let contract = try await store.contract(id: id), try await mayRead(contract, actor) else {
+            guard let contract = try await store.contract(id: id), try await mayRead(contract, actor, connection) else {
                 throw DomainError.notFound("no contract has id \(id.lowercased)")
             }
             let may = try await actions(on: contract, for: actor, connection)
@@ -297,7 +297,7 @@ public struct ContractService: Sendable {
     }
 
     /// Signed contracts not published within two working days of signing.
-    public func latePublications() async throws -> [DeliveryAlert] {
+    func latePublications() async throws -> [DeliveryAlert] {
         let now = clock.now()
         return try await database.read { try await store($0).unpublished() }.compactMap { contract in
             guard let signedAt = contract.signedAt, let deadline = contract.missedPublicationDeadline(now: now, calendar: calendar) else { return nil }
@@ -305,18 +305,17 @@ public struct ContractService: Sendable {
         }
     }
 
-    func mayRead(_ contract: Contract, _ actor: Actor?) async throws -> Bool {
+    func mayRead(_ contract: Contract, _ actor: Actor?, _ connection: PostgresConnection) async throws -> Bool {
         if contract.publishedAt != nil { return true }
         guard let actor else { return false }
         if contract.isParty(actor.organisationID) || actor.has(.admin) { return true }
         // Signed but unpublished: overseers of the buyer's jurisdiction and its assigned evaluators see it.
         guard contract.signedAt != nil else { return false }
-        return try await mayReadRecords(contract, actor)
+        return try await mayReadRecords(contract, actor, connection)
     }
 
-    func mayReadRecords(_ contract: Contract, _ actor: Actor?) async throws -> Bool {
+    func mayReadRecords(_ contract: Contract, _ actor: Actor?, _ connection: PostgresConnection) async throws -> Bool {
         guard let actor else { return false }
-        let resource: Resource = try await database.read { connection in try await self.resource(of: contract, connection) }
-        return Policy.decide(actor, .readDeliveryRecords, resource) == .allow
+        return Policy.decide(actor, .readDeliveryRecords, try await resource(of: contract, connection)) == .allow
     }
 }
