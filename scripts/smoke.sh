@@ -49,6 +49,8 @@ check "home page in Chinese" sh -c "curl -fs http://127.0.0.1:$port/ | grep -q '
 check "home page in English" sh -c "curl -fs -H 'Accept-Language: en' http://127.0.0.1:$port/ | grep -q 'Government purchase of services'"
 check "the purchase lists page totals the demo lists (Lixia's 6 million and the civil-affairs bureau's ¥675,000)" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,675,000.00'"
 check "the purchase lines API lists the 26 demo lines (23 projects, the seed-grant line and two training lines)" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 26'"
+check "Yanshan street's list holds its 4 items and inherits Lixia's 62" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/catalogue/items?jurisdiction=370102010&limit=200' \
+    | python3 -c 'import json,sys; l=json.load(sys.stdin); assert len(l) == 66 and sum(i[\"inherited\"] for i in l) == 62, len(l)'"
 check "the tenders page lists the demo tenders" sh -c "curl -fs http://127.0.0.1:$port/tenders | grep -q '情系桑榆'"
 check "the evaluated demo tender's 12 bids are open to all" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=evaluation' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/api/v1/tenders/\$id/bids \

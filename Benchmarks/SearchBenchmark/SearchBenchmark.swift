@@ -75,14 +75,15 @@ struct SearchBenchmark {
             policy.bcryptCost = 4
             let identity = IdentityService(database: database, policy: policy)
             _ = try await identity.seed(try IdentitySeed.load(from: root + "/seed/identity.json"))
-            let department = try await identity.organisations(kind: .department, limit: 1)[0].id
+            let office = try await identity.organisations(kind: .department, limit: 1)[0]
+            let (department, list) = (office.id, office.jurisdictionID)
             let items = ServiceItemService(database: database, identity: identity)
 
             try await database.transaction { connection in
                 try await connection.query(PostgresQuery(unsafeSQL: """
-                    INSERT INTO catalogue.items (id, code, department_id, published_version, created_at)
+                    INSERT INTO catalogue.items (id, code, department_id, jurisdiction_id, published_version, created_at)
                     SELECT gen_random_uuid(), chr(65 + (n / 1000) / 26) || chr(65 + (n / 1000) % 26) || '-' || lpad((n % 1000)::text, 3, '0'),
-                           '\(department)', 1, now()
+                           '\(department)', '\(list)', 1, now()
                     FROM generate_series(0, \(itemCount - 1)) n
                     """), logger: logger)
                 try await connection.query(PostgresQuery(unsafeSQL: """

@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 
 /// Why an entry is on the negative list (Decree 102 art. 10): what government may not buy as a service.
 public enum NegativeReason: String, CaseIterable, Codable, Sendable {
@@ -71,6 +72,54 @@ extension Array where Element == PurchaseCategory {
     public var purchasableCodes: Set<String> {
         let byCode = Dictionary(uniqueKeysWithValues: map { ($0.code, $0) })
         return Set(map(\.code).filter { Self.purchaseProblem($0, in: byCode) == nil })
+    }
+}
+
+/// A jurisdiction's own addition to the negative list: it binds that jurisdiction and every one below it.
+public struct NegativeEntry: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var jurisdictionID: UUID
+    /// A code of the guiding catalogue; a heading takes everything under it along.
+    public var code: String
+    public var reason: NegativeReason
+    public var note: String
+    public var createdAt: Date
+}
+
+/// One entry of the negative list as it holds in a jurisdiction: national (the guiding catalogue's own),
+/// inherited from a jurisdiction above, or the jurisdiction's own; with what the reader may do to it.
+public struct ApplicableNegativeEntry: Sendable {
+    public var category: PurchaseCategory
+    public var reason: NegativeReason
+    /// The local entry; nil for a national one.
+    public var entry: NegativeEntry?
+    /// The jurisdiction that listed it; nil for a national one.
+    public var listedBy: Jurisdiction?
+    /// Listed by a jurisdiction above the one asked for (national entries count as inherited).
+    public var inherited: Bool
+    /// Whether the reader may remove it (a local entry of a jurisdiction whose catalogue they keep).
+    public var mayRemove: Bool
+}
+
+/// The guiding catalogue as it holds in one jurisdiction (or nationally), with its negative list.
+public struct NegativeListing: Sendable {
+    /// The jurisdiction asked for; nil for the national view with every jurisdiction's entries.
+    public var jurisdiction: Jurisdiction?
+    /// Every entry of the catalogue, with the local entries that bind this jurisdiction applied.
+    public var categories: [PurchaseCategory]
+    public var entries: [ApplicableNegativeEntry]
+}
+
+extension Array where Element == PurchaseCategory {
+    /// The catalogue as it holds where `entries` bind: each listed code that is not on the national
+    /// negative list carries the entry's reason, so `purchaseProblem` and `purchasableCodes` apply them.
+    public func applying(_ entries: [NegativeEntry]) -> [PurchaseCategory] {
+        let reasons = Dictionary(entries.map { ($0.code, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        return map { category in
+            var category = category
+            if category.negativeReason == nil { category.negativeReason = reasons[category.code] }
+            return category
+        }
     }
 }
 

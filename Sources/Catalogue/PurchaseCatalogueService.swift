@@ -5,7 +5,9 @@ import Store
 import Tabular
 
 /// The guiding purchase catalogue: what government may buy as a service, and what it may not.
-/// Read by everyone; kept by finance offices; other modules ask `checkPurchasable` before buying.
+/// Read by everyone. Its codes and national negative list are national reference data, kept by the
+/// platform's administrators; each jurisdiction adds negative-list entries of its own through
+/// `NegativeListService`. Other modules ask `categories(in:)` for the catalogue as it holds for a buyer.
 public struct PurchaseCatalogueService: Sendable {
     let database: Database
     let clock: any SpokesClock
@@ -19,9 +21,23 @@ public struct PurchaseCatalogueService: Sendable {
         PurchaseCatalogueStore(connection: connection, logger: database.logger)
     }
 
-    /// Every entry, in code order (parents before their children).
+    /// Every entry, in code order (parents before their children), with the national negative list.
     public func categories() async throws -> [PurchaseCategory] {
         try await database.read { try await store($0).all() }
+    }
+
+    /// The catalogue as it holds in a jurisdiction (given by its path, root first): the national negative
+    /// list plus the entries of the jurisdiction and of every one above it. What a buyer there may buy.
+    public func categories(in jurisdictionPath: [UUID]) async throws -> [PurchaseCategory] {
+        try await database.read { connection in
+            let store = store(connection)
+            return try await store.all().applying(try await store.entries(jurisdictions: jurisdictionPath))
+        }
+    }
+
+    /// Whether the actor may import the catalogue (its administrators).
+    public func mayImport(_ actor: Actor?) -> Bool {
+        Policy.decide(actor, .manageReferenceLists, .platform) == .allow
     }
 
     public func category(code: String) async throws -> PurchaseCategory {
@@ -62,9 +78,10 @@ public struct PurchaseCatalogueService: Sendable {
     }
 
     /// Adds new entries and updates changed ones from a CSV or XLSX file; removes nothing (purchase
-    /// lists refer to codes). Every row is checked first; one bad row and nothing changes.
+    /// lists refer to codes). Every row is checked first; one bad row and nothing changes. The catalogue
+    /// is national, so only the platform's administrators import it.
     public func importFile(by actor: Actor, _ data: Data) async throws -> ImportReport {
-        try Policy.authorize(actor, .manageCatalogue, .platform)
+        try Policy.authorize(actor, .manageReferenceLists, .platform)
         let rows = try Self.format.rows(of: try SpreadsheetFile.read(data))
         let now = clock.now()
         return try await database.transaction { connection in

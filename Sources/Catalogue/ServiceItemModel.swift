@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Identity
 
 /// Where a service is applied for.
 public enum Channel: String, CaseIterable, Codable, Sendable {
@@ -72,9 +73,27 @@ public struct ServiceItem: Codable, Sendable, Equatable {
     /// e.g. MZ-001 (department initials and a number)
     public var code: String
     public var departmentID: UUID
+    /// The jurisdiction whose list the item is on: its department's, or one below it stated on the item.
+    public var jurisdictionID: UUID
     public var version: Int
     public var content: ItemContent
     public var publishedAt: Date
+}
+
+/// A jurisdiction's list of items: its own and those it inherits from the jurisdictions above it.
+public struct ItemListing: Sendable {
+    /// The jurisdiction asked for; nil for every list at once.
+    public var jurisdiction: Jurisdiction?
+    public var entries: [ListedItem]
+}
+
+/// One item of a listing, with the list it is on.
+public struct ListedItem: Sendable {
+    public var item: ServiceItem
+    /// The jurisdiction whose list the item is on.
+    public var list: Jurisdiction?
+    /// The item is on the list of a jurisdiction above the one asked for.
+    public var inherited: Bool
 }
 
 public enum RetirementReason: String, CaseIterable, Codable, Sendable {
@@ -112,14 +131,18 @@ public struct ItemSearch: Sendable {
 
     public var text: String
     public var departmentID: UUID?
+    /// The code of a jurisdiction: only the items of its list, its own and those it inherits from above.
+    public var jurisdiction: String?
     /// Items accepted at this tier (where residents apply).
     public var tier: Tier?
     public var onTheSpot: Bool?
     public var limit: Int
 
-    public init(text: String = "", departmentID: UUID? = nil, tier: Tier? = nil, onTheSpot: Bool? = nil, limit: Int = 50) {
+    public init(text: String = "", departmentID: UUID? = nil, jurisdiction: String? = nil, tier: Tier? = nil, onTheSpot: Bool? = nil,
+                limit: Int = 50) {
         self.text = text
         self.departmentID = departmentID
+        self.jurisdiction = jurisdiction
         self.tier = tier
         self.onTheSpot = onTheSpot
         self.limit = limit
@@ -174,6 +197,8 @@ public struct ItemDraft: Sendable, Equatable {
     public var itemID: UUID
     public var code: String
     public var departmentID: UUID
+    /// The jurisdiction whose list the item is on.
+    public var jurisdictionID: UUID
     /// The published version the draft was started from; nil for an item never published.
     public var basedOnVersion: Int?
     /// The item's published version now (nil if never published).
@@ -185,4 +210,21 @@ public struct ItemDraft: Sendable, Equatable {
     /// A newer version was published (by an import, say) after the draft was started: publishing it
     /// would silently undo that version, so it is refused.
     public var isStale: Bool { basedOnVersion != publishedVersion }
+}
+
+extension ItemDraft {
+    /// The edit form of a published item before any draft is saved: its published content.
+    public init(editing item: ServiceItem) {
+        self.init(itemID: item.id, code: item.code, departmentID: item.departmentID, jurisdictionID: item.jurisdictionID,
+                  basedOnVersion: item.version, publishedVersion: item.version, content: item.content, updatedAt: nil)
+    }
+}
+
+/// An item's identity and list, published or not: what access to it is decided on.
+struct ItemHeader: Sendable {
+    var id: UUID
+    var code: String
+    var departmentID: UUID
+    var jurisdictionID: UUID
+    var publishedVersion: Int?
 }

@@ -6,7 +6,8 @@ import Store
 import Tabular
 
 /// The service catalogue (事项清单): canonical items with published versions, their tier matrix and the
-/// materials they require. Read by everyone; kept by finance offices (who compile the district list).
+/// materials they require. Read by everyone; each jurisdiction's list is kept by its finance offices and
+/// those above it (see ServiceItemService+Jurisdictions); the shared materials registry by administrators.
 public struct ServiceItemService: Sendable {
     let database: Database
     let identity: IdentityService
@@ -36,7 +37,8 @@ public struct ServiceItemService: Sendable {
         }
         var search = search
         search.limit = min(max(search.limit, 1), 200)
-        return try await database.read { try await store($0).search(search) }
+        let path = try await jurisdiction(search.jurisdiction)?.path
+        return try await database.read { try await store($0).search(search, jurisdictions: path) }
     }
 
     public func item(id: UUID) async throws -> ServiceItem {
@@ -111,9 +113,10 @@ public struct ServiceItemService: Sendable {
         .init("issuer", zh: "出具单位", en: "Issuer"),
     ])
 
-    /// Adds and updates materials from a CSV or XLSX file; all or nothing.
+    /// Adds and updates materials from a CSV or XLSX file; all or nothing. The registry is shared by every
+    /// jurisdiction's items, so it is kept by the platform's administrators.
     public func importMaterials(by actor: Actor, _ data: Data) async throws -> ImportReport {
-        try Policy.authorize(actor, .manageCatalogue, .platform)
+        try Policy.authorize(actor, .manageReferenceLists, .platform)
         let rows = try Self.materialFormat.rows(of: try SpreadsheetFile.read(data))
         let now = clock.now()
         return try await database.transaction { connection in
@@ -145,7 +148,7 @@ public struct ServiceItemService: Sendable {
     /// Retires a material: from now on no item requires it. The published versions that listed it
     /// stay as they were; the item pages show it as no longer needed, with the reason.
     public func retireMaterial(by actor: Actor, code: String, reason: RetirementReason, note: String) async throws -> Material {
-        try Policy.authorize(actor, .manageCatalogue, .platform)
+        try Policy.authorize(actor, .manageReferenceLists, .platform)
         var check = Validator()
         let note = check.text(note, "note", max: 500)
         try check.finish()
@@ -186,6 +189,7 @@ public struct ServiceItemService: Sendable {
         .init("handleTier", zh: "经办层级", en: "Handled at"),
         .init("acceptDays", zh: "受理时限", en: "Days to accept"),
         .init("approveDays", zh: "审批时限", en: "Days to approve"),
+        .init("jurisdiction", zh: "所属清单", en: "List", required: false),
     ])
 
     static let channelWords: [String: Channel] = ["window": .window, "窗口": .window, "online": .online, "网上": .online,
@@ -195,27 +199,68 @@ public struct ServiceItemService: Sendable {
     static let no: Set<String> = ["否", "no", "false", "0", "n"]
 
     /// Adds items and publishes a new version of each changed one from a CSV or XLSX file; all or nothing.
+    /// Every row must be on a list the actor keeps: an existing item's own list, a new item's stated list
+    /// or its department's. Rows outside it refuse the whole file (403, naming them) before anything else is said.
     public func importItems(by actor: Actor, _ data: Data) async throws -> ImportReport {
-        try Policy.authorize(actor, .manageCatalogue, .platform)
+        try requireKeeper(actor)
         let rows = try Self.itemFormat.rows(of: try SpreadsheetFile.read(data))
         let departments = try await buyingOrganisations()
+        let jurisdictions = try await identity.jurisdictions()
+        let byID = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, $0) })
+        let byCode = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.code, $0) })
+        func department(_ row: TableFormat.Row) -> Organisation? { departments[row["department"]] ?? departments[row["department"].uppercased()] }
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
             try await store.lock()
+            // The list each row would change, and whether the actor keeps it.
+            var lists: [Int: UUID] = [:]
+            var refused = RowErrors()
+            for row in rows {
+                let code = row["code"].uppercased()
+                let listID: UUID?
+                if let existing = try await store.header(code: code) {
+                    listID = existing.jurisdictionID
+                } else if let department = department(row) {
+                    let stated = row["jurisdiction"].isEmpty ? nil : byCode[row["jurisdiction"]]
+                    listID = row["jurisdiction"].isEmpty || stated != nil ? listOfNewItem(department: department, stated: stated).jurisdictionID : nil
+                } else {
+                    listID = nil
+                }
+                guard let listID, let list = byID[listID] else { continue }  // reported with the other errors below
+                lists[row.number] = listID
+                if Policy.decide(actor, .manageCatalogue, Resource(jurisdictionPath: list.path)) != .allow {
+                    refused.add(row, "code", "\(code) is on the list of \(list.nameZh) (\(list.code)), which only its finance offices and those above it keep")
+                }
+            }
+            if !refused.errors.isEmpty {
+                throw DomainError(.forbidden, "The file changes items of lists you do not keep; nothing was changed.", fields: refused.errors)
+            }
+
             let registry = try await store.materials()
             let materials = Dictionary(uniqueKeysWithValues: registry.map { ($0.code, $0) })
             let materialsByID = Dictionary(uniqueKeysWithValues: registry.map { ($0.id, $0) })
             var errors = RowErrors()
-            var incoming: [(row: TableFormat.Row, code: String, department: UUID, content: ItemContent)] = []
+            var incoming: [(row: TableFormat.Row, code: String, department: UUID, list: UUID, content: ItemContent)] = []
             for row in rows {
                 let code = row["code"].uppercased()
                 if !Self.isItemCode(code) {
                     errors.add(row, "code", "\(code.isEmpty ? "is empty" : code + " is not an item code"); codes look like MZ-001")
                 }
                 errors.checkUnique(row, "code", code)
-                let department = departments[row["department"]] ?? departments[row["department"].uppercased()]
+                let department = department(row)
                 if department == nil { errors.add(row, "department", "\(row["department"]) is not a registered department or finance office (give its name or credit code)") }
+                if !row["jurisdiction"].isEmpty {
+                    if let stated = byCode[row["jurisdiction"]] {
+                        if let existing = try await store.header(code: code), existing.jurisdictionID != stated.id {
+                            errors.add(row, "jurisdiction", "\(code) is on the list of \(byID[existing.jurisdictionID]?.code ?? "another jurisdiction"); an item's list is fixed when it is created")
+                        } else if let department, let problem = listOfNewItem(department: department, stated: stated).problem {
+                            errors.add(row, "jurisdiction", problem)
+                        }
+                    } else {
+                        errors.add(row, "jurisdiction", "no jurisdiction has code \(row["jurisdiction"])")
+                    }
+                }
                 let steps = Self.steps(row["procedure"])
                 var materialIDs: [UUID] = []
                 for name in row["materials"].split(whereSeparator: { "、,，;； \n".contains($0) }).map({ String($0).uppercased() }) {
@@ -241,7 +286,7 @@ public struct ServiceItemService: Sendable {
                                           channel: channel ?? .window, fees: row["fees"].isEmpty ? "不收费" : row["fees"], authority: authority,
                                           materialIDs: materialIDs)
                 for problem in content.problems(materials: materialsByID) { errors.add(row, problem.field, problem.message) }
-                if let department { incoming.append((row, code, department, content)) }
+                if let department, let list = lists[row.number] { incoming.append((row, code, department.id, list, content)) }
             }
             for item in incoming where try await store.item(code: item.code) == nil {
                 if try await store.itemExists(code: item.code) {
@@ -251,7 +296,7 @@ public struct ServiceItemService: Sendable {
             try errors.finish()
 
             var report = ImportReport()
-            for (_, code, department, content) in incoming {
+            for (_, code, department, list, content) in incoming {
                 if let current = try await store.item(code: code, forUpdate: true) {
                     guard current.content != content else { report.unchanged += 1; continue }
                     try await store.publish(itemID: current.id, version: current.version + 1, content, by: actor.userID, at: now)
@@ -259,7 +304,7 @@ public struct ServiceItemService: Sendable {
                     report.updated += 1
                 } else {
                     let id = UUID.v7(at: now)
-                    try await store.insertItem(id: id, code: code, departmentID: department, at: now)
+                    try await store.insertItem(id: id, code: code, departmentID: department, jurisdictionID: list, at: now)
                     try await store.publish(itemID: id, version: 1, content, by: actor.userID, at: now)
                     try await audit(connection, actor, "item.published", AuditEntity("service_item", id), before: nil, after: content)
                     report.created += 1
@@ -275,15 +320,15 @@ public struct ServiceItemService: Sendable {
     }
 
     /// Departments and finance offices by Chinese name and by credit code.
-    private func buyingOrganisations() async throws -> [String: UUID] {
-        var result: [String: UUID] = [:]
+    private func buyingOrganisations() async throws -> [String: Organisation] {
+        var result: [String: Organisation] = [:]
         for kind in [OrganisationKind.department, .financeOffice] {
             var after: Organisation?
             repeat {
                 let page = try await identity.organisations(kind: kind, after: after, limit: 200)
                 for organisation in page {
-                    result[organisation.nameZh] = organisation.id
-                    if let code = organisation.creditCode { result[code] = organisation.id }
+                    result[organisation.nameZh] = organisation
+                    if let code = organisation.creditCode { result[code] = organisation }
                 }
                 after = page.count == 200 ? page.last : nil
             } while after != nil
@@ -291,19 +336,23 @@ public struct ServiceItemService: Sendable {
         return result
     }
 
-    /// Every published item in the import format: importing it back changes nothing.
-    public func exportItems(as kind: SpreadsheetFile.Kind) async throws -> Data {
+    /// Every published item, or one jurisdiction's own list (given by code), in the import format:
+    /// importing it back changes nothing.
+    public func exportItems(as kind: SpreadsheetFile.Kind, jurisdiction code: String? = nil) async throws -> Data {
         let materials = Dictionary(uniqueKeysWithValues: try await self.materials().map { ($0.id, $0.code) })
+        let jurisdictions = try await identity.jurisdictions()
+        let codes = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, $0.code) })
+        let list = try await jurisdiction(code, among: jurisdictions)
         var names: [UUID: String] = [:]
         var rows: [[String]] = []
-        for item in try await allItems() {
+        for item in try await database.read({ try await store($0).allPublished(jurisdictionID: list?.id) }) {
             if names[item.departmentID] == nil { names[item.departmentID] = try await identity.organisation(id: item.departmentID).nameZh }
             let c = item.content
             rows.append([item.code, names[item.departmentID]!, c.nameZh, c.nameEn, c.legalBasis, c.conditions, c.procedure.joined(separator: "\n"),
                          c.materialIDs.compactMap { materials[$0] }.joined(separator: "、"), c.result, String(c.timeLimitDays),
                          c.onTheSpot ? "是" : "否", Self.channelLabels[c.channel]!, c.fees, c.authority.accept.cellLabel,
                          c.authority.approve.cellLabel, c.authority.handle.cellLabel, String(c.authority.acceptDays),
-                         String(c.authority.approveDays)])
+                         String(c.authority.approveDays), codes[item.jurisdictionID] ?? ""])
         }
         return SpreadsheetFile.write(Table(header: Self.itemFormat.header, rows: rows), as: kind)
     }
@@ -311,10 +360,6 @@ public struct ServiceItemService: Sendable {
     public func exportMaterials(as kind: SpreadsheetFile.Kind) async throws -> Data {
         let rows = try await materials().map { [$0.code, $0.nameZh, $0.nameEn, $0.issuer] }
         return SpreadsheetFile.write(Table(header: Self.materialFormat.header, rows: rows), as: kind)
-    }
-
-    private func allItems() async throws -> [ServiceItem] {
-        try await database.read { try await store($0).allPublished() }
     }
 }
 

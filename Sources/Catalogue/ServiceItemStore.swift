@@ -60,7 +60,7 @@ struct ServiceItemStore {
     // MARK: Items
 
     private static let itemColumns = """
-        i.id, i.code, i.department_id, v.version, v.published_at, v.name_zh, v.name_en, v.legal_basis, v.conditions,
+        i.id, i.code, i.department_id, i.jurisdiction_id, v.version, v.published_at, v.name_zh, v.name_en, v.legal_basis, v.conditions,
         v.procedure, v.result, v.time_limit_days, v.on_the_spot, v.channel, v.fees, v.accept_tier, v.approve_tier,
         v.handle_tier, v.accept_days, v.approve_days, v.material_ids
         """
@@ -83,12 +83,15 @@ struct ServiceItemStore {
         return try await items(query).first
     }
 
-    /// Every item in its published version, in code order (for export).
-    func allPublished() async throws -> [ServiceItem] {
-        try await items(PostgresQuery(unsafeSQL: """
+    /// Every item in its published version, or those of one jurisdiction's own list, in code order (for export).
+    func allPublished(jurisdictionID: UUID? = nil) async throws -> [ServiceItem] {
+        var query = PostgresQuery(unsafeSQL: """
             SELECT \(Self.itemColumns) FROM catalogue.items i
-            JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version ORDER BY i.code
-            """))
+            JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version
+            WHERE ($1::uuid IS NULL OR i.jurisdiction_id = $1) ORDER BY i.code
+            """)
+        query.binds.append(jurisdictionID)
+        return try await items(query)
     }
 
     /// Every version of an item, newest first.
@@ -101,22 +104,24 @@ struct ServiceItemStore {
         return try await items(query)
     }
 
-    /// Published items matching the search. Names containing the text come first (shorter, more
+    /// Published items matching the search, on the lists of `jurisdictions` when given (a jurisdiction's
+    /// path: its own list and those above it). Names containing the text come first (shorter, more
     /// specific names before longer ones); only when no name contains it are names that look like it
     /// offered instead ("did you mean"), by trigram similarity. Without text, the filters alone, by code.
-    func search(_ search: ItemSearch) async throws -> [ServiceItem] {
+    func search(_ search: ItemSearch, jurisdictions: [UUID]?) async throws -> [ServiceItem] {
         let text = search.text.trimmingCharacters(in: .whitespaces)
-        if text.isEmpty { return try await items(filtered(search, text: text, sql: Self.byCode)) }
-        let contained = try await items(filtered(search, text: text, sql: Self.containing))
+        if text.isEmpty { return try await items(filtered(search, jurisdictions, text: text, sql: Self.byCode)) }
+        let contained = try await items(filtered(search, jurisdictions, text: text, sql: Self.containing))
         if !contained.isEmpty { return contained }
-        return try await items(filtered(search, text: text, sql: Self.similar))
+        return try await items(filtered(search, jurisdictions, text: text, sql: Self.similar))
     }
 
-    /// The published version of every item passing the filters ($3 department, $4 tier, $5 on the spot).
+    /// The published version of every item passing the filters ($3 department, $4 tier, $5 on the spot,
+    /// $7 the jurisdictions whose lists are wanted).
     private static let published = """
         catalogue.items i JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version
         WHERE ($3::uuid IS NULL OR i.department_id = $3) AND ($4::text IS NULL OR v.accept_tier = $4)
-          AND ($5::boolean IS NULL OR v.on_the_spot = $5)
+          AND ($5::boolean IS NULL OR v.on_the_spot = $5) AND ($7::uuid[] IS NULL OR i.jurisdiction_id = ANY($7))
         """
 
     private static let byCode = "SELECT \(itemColumns) FROM \(published) AND ($1 = $1) AND ($2 = $2) ORDER BY i.code LIMIT $6"
@@ -143,7 +148,7 @@ struct ServiceItemStore {
 
     /// One search query: the SQL is one of the fixed statements above, every value is bound.
     /// (`$n = $n` keeps each parameter referenced in every statement, so its type is known.)
-    private func filtered(_ search: ItemSearch, text: String, sql: String) -> PostgresQuery {
+    private func filtered(_ search: ItemSearch, _ jurisdictions: [UUID]?, text: String, sql: String) -> PostgresQuery {
         var query = PostgresQuery(unsafeSQL: sql)
         query.binds.append(text)
         query.binds.append(Self.likeEscaped(text))
@@ -151,6 +156,7 @@ struct ServiceItemStore {
         query.binds.append(search.tier?.rawValue)
         query.binds.append(search.onTheSpot)
         query.binds.append(search.limit)
+        query.binds.append(jurisdictions)
         return query
     }
 
@@ -162,13 +168,13 @@ struct ServiceItemStore {
     private func items(_ query: PostgresQuery) async throws -> [ServiceItem] {
         var result: [ServiceItem] = []
         for try await row in try await connection.query(query, logger: logger) {
-            let (id, code, department, version, publishedAt, nameZh, nameEn, legalBasis, conditions, procedure, resultText,
+            let (id, code, department, jurisdiction, version, publishedAt, nameZh, nameEn, legalBasis, conditions, procedure, resultText,
                  limit, onTheSpot, channel, fees, accept, approve, handle, acceptDays, approveDays, materials) =
-                try row.decode((UUID, String, UUID, Int, Date, String, String, String, String, [String], String, Int, Bool,
+                try row.decode((UUID, String, UUID, UUID, Int, Date, String, String, String, String, [String], String, Int, Bool,
                                 String, String, String, String, String, Int, Int, [UUID]).self)
             let authority = TierAuthority(accept: Tier(rawValue: accept) ?? .district, approve: Tier(rawValue: approve) ?? .district,
                                           handle: Tier(rawValue: handle) ?? .district, acceptDays: acceptDays, approveDays: approveDays)
-            result.append(ServiceItem(id: id, code: code, departmentID: department, version: version, content: ItemContent(
+            result.append(ServiceItem(id: id, code: code, departmentID: department, jurisdictionID: jurisdiction, version: version, content: ItemContent(
                 nameZh: nameZh, nameEn: nameEn, legalBasis: legalBasis, conditions: conditions, procedure: procedure, result: resultText,
                 timeLimitDays: limit, onTheSpot: onTheSpot, channel: Channel(rawValue: channel) ?? .window, fees: fees,
                 authority: authority, materialIDs: materials), publishedAt: publishedAt))
@@ -176,9 +182,10 @@ struct ServiceItemStore {
         return result
     }
 
-    func insertItem(id: UUID, code: String, departmentID: UUID, at date: Date) async throws {
+    func insertItem(id: UUID, code: String, departmentID: UUID, jurisdictionID: UUID, at date: Date) async throws {
         try await connection.query("""
-            INSERT INTO catalogue.items (id, code, department_id, created_at) VALUES (\(id), \(code), \(departmentID), \(date))
+            INSERT INTO catalogue.items (id, code, department_id, jurisdiction_id, created_at)
+            VALUES (\(id), \(code), \(departmentID), \(jurisdictionID), \(date))
             """, logger: logger)
     }
 
@@ -198,21 +205,42 @@ struct ServiceItemStore {
 
     // MARK: Drafts
 
-    /// The item's code, department and published version, locked until the transaction ends.
-    func lockItem(id: UUID) async throws -> (code: String, departmentID: UUID, publishedVersion: Int?)? {
-        for try await row in try await connection.query("""
-            SELECT code, department_id, published_version FROM catalogue.items WHERE id = \(id) FOR UPDATE
-            """, logger: logger).decode((String, UUID, Int?).self) {
-            return (row.0, row.1, row.2)
+    /// The item's code, department, list and published version, locked until the transaction ends.
+    func lockItem(id: UUID) async throws -> ItemHeader? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.headerColumns) FROM catalogue.items WHERE id = $1 FOR UPDATE")
+        query.binds.append(id)
+        return try await headers(query).first
+    }
+
+    /// The same, published or not, without a lock (an item's list never changes).
+    func header(id: UUID) async throws -> ItemHeader? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.headerColumns) FROM catalogue.items WHERE id = $1")
+        query.binds.append(id)
+        return try await headers(query).first
+    }
+
+    func header(code: String) async throws -> ItemHeader? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.headerColumns) FROM catalogue.items WHERE code = $1")
+        query.binds.append(code)
+        return try await headers(query).first
+    }
+
+    private static let headerColumns = "id, code, department_id, jurisdiction_id, published_version"
+
+    private func headers(_ query: PostgresQuery) async throws -> [ItemHeader] {
+        var result: [ItemHeader] = []
+        for try await (id, code, department, jurisdiction, version) in try await connection.query(query, logger: logger)
+            .decode((UUID, String, UUID, UUID, Int?).self) {
+            result.append(ItemHeader(id: id, code: code, departmentID: department, jurisdictionID: jurisdiction, publishedVersion: version))
         }
-        return nil
+        return result
     }
 
     func itemExists(code: String) async throws -> Bool {
         try await connection.query("SELECT 1 FROM catalogue.items WHERE code = \(code)", logger: logger).collect().count > 0
     }
 
-    private static let draftColumns = "d.item_id, i.code, i.department_id, d.based_on_version, i.published_version, d.content::text, d.updated_at"
+    private static let draftColumns = "d.item_id, i.code, i.department_id, i.jurisdiction_id, d.based_on_version, i.published_version, d.content::text, d.updated_at"
 
     func draft(itemID: UUID) async throws -> ItemDraft? {
         var query = PostgresQuery(unsafeSQL: """
@@ -231,10 +259,10 @@ struct ServiceItemStore {
 
     private func drafts(_ query: PostgresQuery) async throws -> [ItemDraft] {
         var result: [ItemDraft] = []
-        for try await (itemID, code, department, basedOn, published, json, updatedAt) in try await connection.query(query, logger: logger)
-            .decode((UUID, String, UUID, Int?, Int?, String, Date).self) {
+        for try await (itemID, code, department, jurisdiction, basedOn, published, json, updatedAt) in try await connection.query(query, logger: logger)
+            .decode((UUID, String, UUID, UUID, Int?, Int?, String, Date).self) {
             let content = try JSONDecoder().decode(ItemContent.self, from: Data(json.utf8))
-            result.append(ItemDraft(itemID: itemID, code: code, departmentID: department, basedOnVersion: basedOn,
+            result.append(ItemDraft(itemID: itemID, code: code, departmentID: department, jurisdictionID: jurisdiction, basedOnVersion: basedOn,
                                     publishedVersion: published, content: content, updatedAt: updatedAt))
         }
         return result

@@ -18,7 +18,12 @@ public enum Action: String, CaseIterable, Sendable {
     case recordStanding
     // Catalogue
     case readCatalogue
+    /// Keep a jurisdiction's catalogue (its service items and its own negative-list entries): finance
+    /// offices of that jurisdiction or one above it. Decided on the item's (or entry's) jurisdiction, never the platform.
     case manageCatalogue
+    /// Keep the national reference lists every jurisdiction shares (the guiding purchase catalogue with its
+    /// national negative list, the materials registry): platform administrators only.
+    case manageReferenceLists
     /// Record where and when a jurisdiction offers a service item.
     case manageLocalDetails
     // Tendering
@@ -201,10 +206,10 @@ public enum Policy {
             return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction
                 ? .allow : .deny("only the offices of this jurisdiction or one above it may do this")
         case .manageCatalogue:
-            // Finance offices keep the catalogues that decide what may be bought.
-            return actor.organisationKind == .financeOffice && actor.has(.buyer)
-                ? .allow : .deny("only finance offices keep the catalogue")
-        case .manageJurisdictions, .createOrganisation, .recordStanding:
+            // A jurisdiction's finance office keeps its list and those of the jurisdictions below it.
+            return actor.organisationKind == .financeOffice && actor.has(.buyer) && withinJurisdiction
+                ? .allow : .deny("only the finance offices of this jurisdiction or one above it keep its catalogue")
+        case .manageJurisdictions, .createOrganisation, .recordStanding, .manageReferenceLists:
             return .deny("only platform administrators may do this")
         case .updateOrganisation, .manageUsers:
             return actor.has(.orgAdmin) && ownOrganisation ? .allow : .deny("only this organisation's administrators may do this")

@@ -32,6 +32,8 @@ public enum DemoData {
         let items = ServiceItemService(database: database, identity: identity)
         say("Materials", try await items.importMaterials(by: .system, try file("materials.csv")))
         say("Service items", try await items.importItems(by: .system, try file("service-items.csv")))
+        for (what, name) in DemoCatalogue.itemFiles { say(what, try await items.importItems(by: .system, try file(name))) }
+        lines.append(try await DemoCatalogue.loadNegativeList(database: database, identity: identity, from: try file("negative-list.json")))
         guard let buyer = try await identity.organisation(creditCode: lixiaFinanceOffice) else {
             throw DomainError.notFound("the demo buyer \(lixiaFinanceOffice) is missing from identity.json")
         }

@@ -49,6 +49,10 @@ public struct IdentityService: Sendable {
         try await database.read { try await store($0).jurisdiction(code: code) }
     }
 
+    public func jurisdiction(id: UUID) async throws -> Jurisdiction? {
+        try await database.read { try await store($0).jurisdiction(id: id) }
+    }
+
     public func createJurisdiction(by actor: Actor, _ input: NewJurisdiction) async throws -> Jurisdiction {
         try Policy.authorize(actor, .manageJurisdictions, .platform)
         var check = Validator()

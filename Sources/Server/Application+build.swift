@@ -20,6 +20,7 @@ public struct AppDependencies: Sendable {
     public var identity: IdentityService
     public var purchaseCatalogue: PurchaseCatalogueService
     public var serviceItems: ServiceItemService
+    public var negativeList: NegativeListService
     public var purchaseLists: PurchaseListService
     public var tenders: TenderService
     public var bids: BidService
@@ -49,6 +50,7 @@ public struct AppDependencies: Sendable {
         self.identity = identity
         self.purchaseCatalogue = PurchaseCatalogueService(database: database, clock: clock)
         self.serviceItems = ServiceItemService(database: database, identity: identity, clock: clock)
+        self.negativeList = NegativeListService(database: database, identity: identity, clock: clock)
         self.purchaseLists = PurchaseListService(database: database, identity: identity, catalogue: purchaseCatalogue, clock: clock)
         self.tenders = TenderService(database: database, identity: identity, clock: clock)
         self.ledger = LedgerService(database: database, purchaseLists: purchaseLists, clock: clock)
@@ -118,7 +120,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
     AdminController(identity: dependencies.identity, views: views).register(on: router)
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
-                        identity: dependencies.identity, views: views).register(on: router)
+                        negativeList: dependencies.negativeList, identity: dependencies.identity, views: views).register(on: router)
     PurchaseListController(lists: dependencies.purchaseLists, identity: dependencies.identity, views: views).register(on: router)
     TenderController(tenders: dependencies.tenders, bids: dependencies.bids, suppliers: dependencies.suppliers, lists: dependencies.purchaseLists,
                      identity: dependencies.identity, views: views, publicBase: configuration.publicBase).register(on: router)
@@ -149,7 +151,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     }
     let api = router.group("/api/v1").add(middleware: JSONNullMiddleware()).add(middleware: OpenAPIContextMiddleware())
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
-                   serviceItems: dependencies.serviceItems, purchaseLists: dependencies.purchaseLists,
+                   serviceItems: dependencies.serviceItems, negativeList: dependencies.negativeList, purchaseLists: dependencies.purchaseLists,
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
                    awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
                    programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants,

@@ -59,7 +59,7 @@ public struct PurchaseListService: Sendable {
     /// Adds a line to the buyer's list.
     public func addLine(by actor: Actor, buyerID: UUID, _ content: PurchaseLineContent) async throws -> PurchaseLine {
         try await checkBuyer(actor, buyerID)
-        try await check(content)
+        try await check(content, buyerID: buyerID)
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
@@ -75,7 +75,7 @@ public struct PurchaseListService: Sendable {
     public func updateLine(by actor: Actor, id: UUID, _ content: PurchaseLineContent) async throws -> PurchaseLine {
         let before = try await line(id: id)
         try await checkBuyer(actor, before.buyerID)
-        try await check(content)
+        try await check(content, buyerID: before.buyerID)
         return try await database.transaction { connection in
             let store = store(connection)
             try await refuseTakenReference(store, buyerID: before.buyerID, content, except: id)
@@ -93,12 +93,18 @@ public struct PurchaseListService: Sendable {
         guard buyer.kind.isBuyer else { throw DomainError.invalid([FieldError("buyerId", "\(buyer.nameZh) is not a buying office")]) }
     }
 
-    private func check(_ content: PurchaseLineContent) async throws {
+    private func check(_ content: PurchaseLineContent, buyerID: UUID) async throws {
         var problems = content.problems
-        if let problem = try await catalogue.categories().purchaseProblem(content.catalogueCode) {
+        if let problem = try await catalogue(of: buyerID).purchaseProblem(content.catalogueCode) {
             problems.insert(FieldError("catalogueCode", problem), at: 0)
         }
         if !problems.isEmpty { throw DomainError.invalid(problems) }
+    }
+
+    /// The guiding catalogue as it holds where the buyer sits: the national negative list and those of its
+    /// jurisdiction and the jurisdictions above it.
+    private func catalogue(of buyerID: UUID) async throws -> [PurchaseCategory] {
+        try await catalogue.categories(in: try await identity.resource(of: buyerID).jurisdictionPath)
     }
 
     private func refuseTakenReference(_ store: PurchaseLineStore, buyerID: UUID, _ c: PurchaseLineContent, except id: UUID?) async throws {
@@ -138,7 +144,7 @@ public struct PurchaseListService: Sendable {
     public func importLines(by actor: Actor, buyerID: UUID, _ data: Data) async throws -> ImportReport {
         try await checkBuyer(actor, buyerID)
         let rows = try Self.format.rows(of: try SpreadsheetFile.read(data))
-        let categories = try await catalogue.categories()
+        let categories = try await catalogue(of: buyerID)
         // The rule once for the whole file; its reason only for the codes that fail it.
         let purchasable = categories.purchasableCodes
         let now = clock.now()

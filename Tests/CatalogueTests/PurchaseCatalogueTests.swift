@@ -66,8 +66,8 @@ struct PurchaseCatalogueTests {
     func inheritedNegative() async throws {
         try await TestDatabase.with { database in
             let service = PurchaseCatalogueService(database: database)
-            let finance = try await DemoWorld(database).actor("finance")
-            _ = try await service.importFile(by: finance, csv("N0299,某修缮工程,Some repairs,"))
+            let admin = try await DemoWorld(database).actor("admin")
+            _ = try await service.importFile(by: admin, csv("N0299,某修缮工程,Some repairs,"))
             await #expect(throws: DomainError.self) { _ = try await service.checkPurchasable(code: "N0299") }
         }
     }
@@ -76,7 +76,7 @@ struct PurchaseCatalogueTests {
     func allOrNothing() async throws {
         try await TestDatabase.with { database in
             let service = PurchaseCatalogueService(database: database)
-            let finance = try await DemoWorld(database).actor("finance")
+            let admin = try await DemoWorld(database).actor("admin")
             let before = try await service.categories()
             let file = csv(
                 "A0901,新服务,New service,",         // row 2: parent A09 missing
@@ -86,7 +86,7 @@ struct PurchaseCatalogueTests {
                 "A0103,重复,Duplicate,",              // row 6: duplicate of row 3
                 "A0105,好的一行,A good row,")           // row 7: fine, but must not be written
             do {
-                _ = try await service.importFile(by: finance, file)
+                _ = try await service.importFile(by: admin, file)
                 Issue.record("must be refused")
             } catch let error as DomainError {
                 #expect(error.kind == .invalid)
@@ -100,8 +100,8 @@ struct PurchaseCatalogueTests {
     func importAndExport() async throws {
         try await TestDatabase.with { database in
             let service = PurchaseCatalogueService(database: database)
-            let finance = try await DemoWorld(database).actor("finance")
-            let report = try await service.importFile(by: finance, csv(
+            let admin = try await DemoWorld(database).actor("admin")
+            let report = try await service.importFile(by: admin, csv(
                 "A09,助残服务,Disability services,", "A0901,助残就业服务,Employment for disabled people,",
                 "A0101,居家养老上门服务,Home care visits (renamed),"))
             #expect(report == ImportReport(created: 2, updated: 1, unchanged: 0))
@@ -109,17 +109,17 @@ struct PurchaseCatalogueTests {
 
             let export = try await service.export(as: .csv)
             let count = try await service.categories().count
-            #expect(try await service.importFile(by: finance, export) == ImportReport(unchanged: count))
+            #expect(try await service.importFile(by: admin, export) == ImportReport(unchanged: count))
             #expect(try await AuditVerifier(database: database).verify().isIntact)
         }
     }
 
-    @Test("only finance offices import; others are refused before the file is read")
+    @Test("the catalogue is national: only platform administrators import it; finance offices too are refused before the file is read")
     func refused() async throws {
         try await TestDatabase.with { database in
             let service = PurchaseCatalogueService(database: database)
             let world = DemoWorld(database)
-            for username in ["civil", "ngo", "overseer", "evaluator"] {
+            for username in ["finance", "fufeng", "yanshan", "civil", "ngo", "overseer", "evaluator"] {
                 do {
                     _ = try await service.importFile(by: try await world.actor(username), csv("A0901,x,y,"))
                     Issue.record("\(username) must be refused")

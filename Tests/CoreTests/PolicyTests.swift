@@ -168,13 +168,33 @@ struct PolicyTests {
         #expect(Policy.decide(actor([.overseer], organisation: otherOrganisation, path: [otherDistrict], kind: .overseer), .monitor, buyer) != .allow)
     }
 
-    @Test("finance offices keep the catalogue; departments, suppliers and overseers do not")
+    @Test("finance offices keep the catalogue of their jurisdiction and those below it; nobody else, and never on the platform")
     func catalogue() {
-        #expect(Policy.decide(actor([.buyer], kind: .financeOffice), .manageCatalogue, .platform) == .allow)
-        #expect(Policy.decide(actor([.buyer], kind: .department), .manageCatalogue, .platform) != .allow)
-        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .manageCatalogue, .platform) != .allow)
-        #expect(Policy.decide(actor([.overseer], kind: .overseer), .manageCatalogue, .platform) != .allow)
-        #expect(Policy.decide(actor([.orgAdmin], kind: .financeOffice), .manageCatalogue, .platform) != .allow)
+        let own = Resource(jurisdictionPath: [district])
+        let below = Resource(jurisdictionPath: [district, street])
+        let elsewhere = Resource(jurisdictionPath: [otherDistrict])
+        let finance = actor([.buyer], kind: .financeOffice)
+        #expect(Policy.decide(finance, .manageCatalogue, own) == .allow)
+        #expect(Policy.decide(finance, .manageCatalogue, below) == .allow)
+        #expect(Policy.decide(finance, .manageCatalogue, elsewhere) != .allow)
+        // An item's resource always names its jurisdiction: the platform (no path) is nobody's but the administrators'.
+        #expect(Policy.decide(finance, .manageCatalogue, .platform) != .allow)
+        let streetFinance = actor([.buyer], path: [district, street], kind: .financeOffice)
+        #expect(Policy.decide(streetFinance, .manageCatalogue, below) == .allow)
+        #expect(Policy.decide(streetFinance, .manageCatalogue, own) != .allow)
+        #expect(Policy.decide(actor([.buyer], kind: .department), .manageCatalogue, own) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .manageCatalogue, own) != .allow)
+        #expect(Policy.decide(actor([.overseer], kind: .overseer), .manageCatalogue, own) != .allow)
+        #expect(Policy.decide(actor([.orgAdmin], kind: .financeOffice), .manageCatalogue, own) != .allow)
+        #expect(Policy.decide(actor([.admin], kind: .platform), .manageCatalogue, elsewhere) == .allow)
+    }
+
+    @Test("the national reference lists are the platform administrators' alone")
+    func referenceLists() {
+        #expect(Policy.decide(actor([.admin], kind: .platform), .manageReferenceLists, .platform) == .allow)
+        #expect(Policy.decide(actor([.buyer, .orgAdmin], kind: .financeOffice), .manageReferenceLists, .platform) != .allow)
+        #expect(Policy.decide(actor([.buyer], kind: .financeOffice), .manageReferenceLists, Resource(jurisdictionPath: [district])) != .allow)
+        #expect(Policy.decide(nil, .manageReferenceLists, .platform) != .allow)
     }
 
     @Test("authorize throws unauthenticated for nobody and forbidden for the wrong actor")

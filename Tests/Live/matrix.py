@@ -120,7 +120,7 @@ PARAMETERS = {
     "claimId": "claim", "recoveryId": "recovery", "token": "survey", "stage": "=nursery",
     "organisationId": "ngo_org", "userId": "ngo_user", "tokenId": "spare_token",
     "engagementId": "engagement", "evaluatorId": "evaluator3_user", "caseId": "case", "needId": "need",
-    "ocid": "ocid", "chart": "=category",
+    "ocid": "ocid", "chart": "=category", "entryId": "negative_entry",
 }
 BY_OPERATION = {
     "getPurchaseCategory": {"code": "category"},
@@ -154,7 +154,7 @@ VARIANTS = {
 }
 
 # Operations that change what later ones act on run last, in this order.
-LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "cancelSeedGrant",
+LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "removeNegativeEntry", "cancelSeedGrant",
         "removeProgrammeReviewer", "assignEngagementEvaluator", "removeEngagementEvaluator", "endEngagement", "closeMonitoringCase",
         "terminateContract", "cancelTender", "revokeCurrentToken"]
 
@@ -190,6 +190,7 @@ FIELDS = {
     "postToMonitoringCase": {"text": "=The matrix writes back."},
     "closeMonitoringCase": {"outcome": "=Nothing further to ask: closed by the matrix."},
     "linkNeedToLine": {"purchaseLineId": "line"},
+    "addNegativeEntry": {"jurisdictionCode": "=370102"},
     "proposeNeed": {"jurisdictionId": "lixia", "title": "=The matrix proposes", "description": "=A need the matrix writes."},
 }
 
@@ -208,7 +209,7 @@ def content(f, item):
 HEADERS = {"downloadEvidence": {"Accept": "*/*"}, "getMyDocumentContent": {"Accept": "*/*"}}  # besides any whose answers are not JSON
 
 # Operations that use their resource up: after an allowed caller, the next may find it gone (404).
-CONSUMING = {"removeEvaluator", "withdrawBid", "retireDocument", "removeProgrammeReviewer", "removeEngagementEvaluator", "endEngagement"}
+CONSUMING = {"removeEvaluator", "withdrawBid", "retireDocument", "removeNegativeEntry", "removeProgrammeReviewer", "removeEngagementEvaluator", "endEngagement"}
 # Operations on an item's draft: a draft is saved again before every call, so that each caller meets one.
 ON_DRAFT = {"getServiceItemDraft", "publishServiceItemDraft", "discardServiceItemDraft"}
 
@@ -282,6 +283,7 @@ def fixtures(spokes, base, tokens):
         "engagement": of_contract("delivery.engagements", "HT-2026-0005", "AND x.ended_at IS NULL"),
         "need": "SELECT n.id FROM transparency.needs n JOIN identity.jurisdictions j ON j.id = n.jurisdiction_id WHERE j.code = '370102' ORDER BY n.proposed_at",
         "ocid": "SELECT ocid FROM transparency.releases ORDER BY seq",
+        "negative_entry": "SELECT e.id FROM catalogue.negative_entries e JOIN identity.jurisdictions j ON j.id = e.jurisdiction_id WHERE j.code = '370102' ORDER BY e.code",
     }.items():
         one(key, sql)
     one("line", f"SELECT id FROM tendering.purchase_lines WHERE buyer_id = '{f.get('finance_org')}' ORDER BY reference")

@@ -35,14 +35,18 @@ struct CatalogueAPITests {
         }
     }
 
-    @Test("a finance office imports; a bad file is a 422 naming rows and columns; others are forbidden")
+    @Test("a platform administrator imports; a bad file is a 422 naming rows and columns; finance offices and others are forbidden")
     func importing() async throws {
         try await TestApp.run { client, _ in
-            let finance = try await client.token("finance")
+            let finance = try await client.token("admin")
             let good = "编码,中文名称,英文名称\nA0901,社区助餐服务,Community meals\n"
             let bad = "Code,Name (Chinese),Name (English)\nA0902,,Missing Chinese\nQQ,坏,Bad\n"
-            let (refusedStatus, _) = try await importCSV(client, token: try await client.token("ngo"), good)
-            #expect(refusedStatus == .forbidden)
+            // The catalogue is national: no finance office rewrites it, nor learns what is wrong with a file.
+            for username in ["ngo", "finance", "fufeng", "yanshan"] {
+                let (refusedStatus, body) = try await importCSV(client, token: try await client.token(username), bad)
+                #expect(refusedStatus == .forbidden && body?["errors"] == nil, "\(username)")
+            }
+            #expect(try await client.json(.get, "/api/v1/catalogue/purchase-categories/A0902").status == .notFound)
 
             let (badStatus, badBody) = try await importCSV(client, token: finance, bad)
             #expect(badStatus == .unprocessableContent)
@@ -66,7 +70,7 @@ struct CatalogueAPITests {
             }
             #expect(export.0?.hasPrefix("text/csv") == true)
             #expect(export.1.contains("A0101,居家养老上门服务"))
-            let (status, report) = try await importCSV(client, token: try await client.token("fufeng"), export.1)
+            let (status, report) = try await importCSV(client, token: try await client.token("admin"), export.1)
             #expect(status == .ok)
             #expect(report?["created"] as? Int == 0 && report?["updated"] as? Int == 0)
             #expect((report?["unchanged"] as? Int ?? 0) > 40)
@@ -97,7 +101,7 @@ struct CatalogueExcelTests {
                 (response.headers[.contentType], response.body)
             }
             #expect(xlsx.0 == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            let token = try await client.token("finance")
+            let token = try await client.token("admin")
             let report = try await client.execute(uri: "/api/v1/catalogue/purchase-categories/import", method: .post, headers: [
                 .authorization: "Bearer \(token)", .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 .accept: "application/json",
@@ -140,15 +144,22 @@ struct ServiceItemsAPITests {
         }
     }
 
-    @Test("materials: list, report, retire by a finance office, refused for others and when retired already")
+    @Test("materials: list, report, retire by an administrator (the registry is every list's), refused for finance offices and others and when retired already")
     func materials() async throws {
         try await TestApp.run { client, _ in
             #expect(try await array(client, "/api/v1/catalogue/materials").count == 33)
             #expect(!(try await array(client, "/api/v1/catalogue/materials/report")).isEmpty)
             let body = #"{"reason":"commitment","note":"以个人承诺代替"}"#
-            let refused = try await client.json(.post, "/api/v1/catalogue/materials/M0033/retire", token: try await client.token("ngo"), body: body)
-            #expect(refused.status == .forbidden)
-            let finance = try await client.token("finance")
+            for username in ["ngo", "finance", "fufeng", "yanshan"] {
+                let refused = try await client.json(.post, "/api/v1/catalogue/materials/M0033/retire", token: try await client.token(username), body: body)
+                #expect(refused.status == .forbidden, "\(username)")
+                let imported = try await client.execute(uri: "/api/v1/catalogue/materials/import", method: .post,
+                    headers: [.authorization: "Bearer \(try await client.token(username))", .contentType: "text/csv", .accept: "application/json"],
+                    body: .init(string: "编码,中文名称,英文名称,出具单位\nM0033,改名,Renamed,申请人\n")) { $0.status }
+                #expect(imported == .forbidden, "\(username)")
+            }
+            #expect(try await array(client, "/api/v1/catalogue/materials").allSatisfy { $0["retired"] as? Bool == false && $0["nameZh"] as? String != "改名" })
+            let finance = try await client.token("admin")
             let retired = try await client.json(.post, "/api/v1/catalogue/materials/M0033/retire", token: finance, body: body)
             #expect(retired.status == .ok)
             #expect(retired.json?["retired"] as? Bool == true)
@@ -164,8 +175,9 @@ struct ServiceItemsAPITests {
     @Test("items export and import back unchanged over the API; a department is refused")
     func roundTrip() async throws {
         try await TestApp.run { client, _ in
-            let csv = try await client.execute(uri: "/api/v1/catalogue/items/export", method: .get, headers: [:]) { String(buffer: $0.body) }
-            #expect(csv.contains("MZ-001"))
+            // Lixia's own list: what its finance office keeps.
+            let csv = try await client.execute(uri: "/api/v1/catalogue/items/export?jurisdiction=370102", method: .get, headers: [:]) { String(buffer: $0.body) }
+            #expect(csv.contains("MZ-001") && !csv.contains("YS-001") && !csv.contains("FM-001"))
             for (username, expected) in [("civil", HTTPResponse.Status.forbidden), ("finance", .ok)] {
                 let token = try await client.token(username)
                 let response = try await client.execute(uri: "/api/v1/catalogue/items/import", method: .post,

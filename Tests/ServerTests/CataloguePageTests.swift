@@ -73,18 +73,28 @@ struct CataloguePageTests {
             let upload = try await department.upload("/catalogue/import", fields: [("kind", "items")], file: Data("x".utf8), filename: "a.csv")
             #expect(upload.status == .forbidden)
 
-            let finance = Browser(client)
-            _ = try await finance.signIn("finance")
-            let forged = try await finance.post("/catalogue/materials/M0001/retire", [("reason", "commitment"), ("note", "x")], csrf: "forged")
+            // An administrator may retire a material, but not with a forged token.
+            let admin = Browser(client)
+            _ = try await admin.signIn("admin")
+            let forged = try await admin.post("/catalogue/materials/M0001/retire", [("reason", "commitment"), ("note", "x")], csrf: "forged")
             #expect(forged.status == .forbidden)
+            #expect(try await admin.get("/catalogue/materials").html.contains("<s>居民身份证</s>") == false)
         }
     }
 
-    @Test("a finance office retires a material on the registry page; items stop requiring it")
+    @Test("an administrator retires a material on the registry page; items stop requiring it; a finance office has no form and is refused")
     func retire() async throws {
         try await TestApp.run { client, world in
+            let finance = Browser(client)
+            _ = try await finance.signIn("finance")
+            #expect(try await finance.get("/catalogue/materials").html.contains("/catalogue/materials/M0004/retire") == false)
+            let refused = try await finance.post("/catalogue/materials/M0004/retire", [("reason", "data_sharing"), ("note", "民政共享收入数据")])
+            #expect(refused.status == .forbidden)
+            #expect(try await finance.get("/catalogue/materials").html.contains("<s>家庭收入证明</s>") == false)
+
             let browser = Browser(client)
-            _ = try await browser.signIn("finance")
+            _ = try await browser.signIn("admin")
+            #expect(try await browser.get("/catalogue/materials").html.contains("/catalogue/materials/M0004/retire"))
             let done = try await browser.post("/catalogue/materials/M0004/retire", [("reason", "data_sharing"), ("note", "民政共享收入数据")])
             #expect(done.status == .seeOther)
             let registry = try await browser.get("/catalogue/materials")

@@ -22,7 +22,7 @@ struct OversightAccessTests {
     /// together above it: a split purchase of a street-level buyer.
     func splitPurchase(_ w: DeliveryWorld) async throws -> Actor {
         let yanshan = try #require(try await w.t.world.identity.organisations(kind: .department, limit: 200).first { $0.nameZh == "燕山街道办事处" })
-        let buyer = try await w.t.world.addMember("yanshan", of: yanshan.id, roles: [.buyer])
+        let buyer = try await w.t.world.addMember("yanshan-office", of: yanshan.id, roles: [.buyer])
         let code = try await w.t.lines(["LX2026-01"])[0].content.catalogueCode
         for (reference, yuan) in [("YS2026-01", 190_000), ("YS2026-02", 185_000)] {
             _ = try await w.t.lists.addLine(by: buyer, buyerID: yanshan.id, PurchaseLineContent(

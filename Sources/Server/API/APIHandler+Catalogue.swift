@@ -11,8 +11,30 @@ extension APIHandler {
 
     func listPurchaseCategories(_ input: Operations.ListPurchaseCategories.Input) async throws -> Operations.ListPurchaseCategories.Output {
         let categories = try await purchaseCatalogue.categories()
-        let purchasable = categories.purchasableCodes
+        // In a jurisdiction, what may be bought there; the national reason stays the one shown.
+        let binding = input.query.jurisdiction == nil ? categories
+            : try await negativeList.listing(jurisdictionCode: input.query.jurisdiction, for: actor).categories
+        let purchasable = binding.purchasableCodes
         return .ok(.init(body: .json(categories.map { .init($0, purchasable: purchasable.contains($0.code)) })))
+    }
+
+    func listNegativeEntries(_ input: Operations.ListNegativeEntries.Input) async throws -> Operations.ListNegativeEntries.Output {
+        .ok(.init(body: .json(try await negativeList.listing(jurisdictionCode: input.query.jurisdiction, for: actor).entries.map(Components.Schemas.NegativeEntry.init))))
+    }
+
+    func addNegativeEntry(_ input: Operations.AddNegativeEntry.Input) async throws -> Operations.AddNegativeEntry.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let actor = try signedIn()
+        let entry = try await negativeList.add(by: actor, jurisdictionCode: body.jurisdictionCode, code: body.code,
+                                               reason: NegativeReason(rawValue: body.reason.rawValue) ?? .governmentDuty, note: body.note)
+        let added = try await negativeList.listing(jurisdictionCode: body.jurisdictionCode, for: actor).entries.first { $0.entry?.id == entry.id }
+        guard let added else { throw DomainError.notFound("the entry was removed meanwhile") }
+        return .created(.init(body: .json(.init(added))))
+    }
+
+    func removeNegativeEntry(_ input: Operations.RemoveNegativeEntry.Input) async throws -> Operations.RemoveNegativeEntry.Output {
+        try await negativeList.remove(by: try signedIn(), id: try uuid(input.path.entryId, "entryId"))
+        return .noContent(.init())
     }
 
     func getPurchaseCategory(_ input: Operations.GetPurchaseCategory.Input) async throws -> Operations.GetPurchaseCategory.Output {
@@ -41,6 +63,14 @@ extension APIHandler {
         case .xlsx:
             .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await purchaseCatalogue.export(as: .xlsx)))))
         }
+    }
+}
+
+extension Components.Schemas.NegativeEntry {
+    init(_ e: ApplicableNegativeEntry) {
+        self.init(id: e.entry?.id.lowercased, code: e.category.code, nameZh: e.category.nameZh, nameEn: e.category.nameEn,
+                  reason: .init(rawValue: e.reason.rawValue) ?? .governmentDuty, note: e.entry?.note, jurisdictionId: e.listedBy?.id.lowercased,
+                  jurisdictionCode: e.listedBy?.code, inherited: e.inherited, createdAt: e.entry?.createdAt)
     }
 }
 

@@ -10,7 +10,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
         let actor = try signedIn()
         let draft = try await serviceItems.createItem(by: actor, code: body.code, departmentID: try uuid(body.departmentId, "departmentId"),
-                                                      content: try await content(body.content))
+                                                      jurisdictionCode: body.jurisdictionCode, content: try await content(body.content))
         return .created(.init(body: .json(try await draftSchema(draft))))
     }
 
@@ -66,7 +66,7 @@ extension APIHandler {
             timeLimitDays: c.timeLimitDays, onTheSpot: c.onTheSpot, channel: .init(rawValue: c.channel.rawValue) ?? .window, fees: c.fees,
             authority: .init(c.authority), materials: c.materialIDs.compactMap { codes[$0] })
         return .init(itemId: draft.itemID.lowercased, code: draft.code, departmentId: draft.departmentID.lowercased,
-                     basedOnVersion: draft.basedOnVersion, publishedVersion: draft.publishedVersion, stale: draft.isStale,
+                     jurisdictionId: draft.jurisdictionID.lowercased, basedOnVersion: draft.basedOnVersion, publishedVersion: draft.publishedVersion, stale: draft.isStale,
                      updatedAt: draft.updatedAt ?? Date(), content: content,
                      changes: try await serviceItems.changes(in: draft).map { .init(field: $0.field, before: $0.before, after: $0.after) })
     }

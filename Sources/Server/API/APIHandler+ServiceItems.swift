@@ -9,9 +9,13 @@ extension APIHandler {
     func searchServiceItems(_ input: Operations.SearchServiceItems.Input) async throws -> Operations.SearchServiceItems.Output {
         let limit = try pageSize(input.query.limit, default: 50, maximum: 200)
         let search = ItemSearch(text: input.query.q ?? "", departmentID: try input.query.department.map { try uuid($0, "department") },
-                                tier: input.query.tier.flatMap { Tier(rawValue: $0.rawValue) }, onTheSpot: input.query.onTheSpot, limit: limit)
+                                jurisdiction: input.query.jurisdiction, tier: input.query.tier.flatMap { Tier(rawValue: $0.rawValue) },
+                                onTheSpot: input.query.onTheSpot, limit: limit)
         let materials = try await materialCodes()
-        return .ok(.init(body: .json(try await serviceItems.search(search).map { .init($0, materials: materials) })))
+        let listing = try await serviceItems.listing(search)
+        return .ok(.init(body: .json(listing.entries.map {
+            .init($0.item, materials: materials, inherited: listing.jurisdiction == nil ? nil : $0.inherited)
+        })))
     }
 
     func getServiceItem(_ input: Operations.GetServiceItem.Input) async throws -> Operations.GetServiceItem.Output {
@@ -52,8 +56,9 @@ extension APIHandler {
 
     func exportServiceItems(_ input: Operations.ExportServiceItems.Input) async throws -> Operations.ExportServiceItems.Output {
         switch input.query.format ?? .csv {
-        case .csv: .ok(.init(body: .csv(HTTPBody(try await serviceItems.exportItems(as: .csv)))))
-        case .xlsx: .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await serviceItems.exportItems(as: .xlsx)))))
+        case .csv: .ok(.init(body: .csv(HTTPBody(try await serviceItems.exportItems(as: .csv, jurisdiction: input.query.jurisdiction)))))
+        case .xlsx: .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+            HTTPBody(try await serviceItems.exportItems(as: .xlsx, jurisdiction: input.query.jurisdiction)))))
         }
     }
 
@@ -109,9 +114,10 @@ extension Components.Schemas.ImportReport {
 }
 
 extension Components.Schemas.ServiceItem {
-    init(_ item: ServiceItem, materials: [UUID: Material]) {
+    init(_ item: ServiceItem, materials: [UUID: Material], inherited: Bool? = nil) {
         let c = item.content
-        self.init(id: item.id.lowercased, code: item.code, departmentId: item.departmentID.lowercased, version: item.version,
+        self.init(id: item.id.lowercased, code: item.code, departmentId: item.departmentID.lowercased,
+                  jurisdictionId: item.jurisdictionID.lowercased, inherited: inherited, version: item.version,
                   publishedAt: item.publishedAt, nameZh: c.nameZh, nameEn: c.nameEn, legalBasis: c.legalBasis, conditions: c.conditions,
                   procedure: c.procedure, result: c.result, timeLimitDays: c.timeLimitDays, onTheSpot: c.onTheSpot,
                   channel: .init(rawValue: c.channel.rawValue) ?? .window, fees: c.fees,

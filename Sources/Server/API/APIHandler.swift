@@ -14,6 +14,7 @@ struct APIHandler: APIProtocol {
     let identity: IdentityService
     let purchaseCatalogue: PurchaseCatalogueService
     let serviceItems: ServiceItemService
+    let negativeList: NegativeListService
     let purchaseLists: PurchaseListService
     let tenders: TenderService
     let bids: BidService

@@ -6,7 +6,8 @@ import Hummingbird
 import Identity
 
 /// The staff pages that change items: start one, edit its draft, see what publishing would change,
-/// publish or discard. A refused form comes back with what was typed and every error beside it.
+/// publish or discard. A refused form comes back with what was typed and every error beside it; the
+/// service decides who keeps which list, and a refusal (403) comes back the same way.
 struct CatalogueEditorController {
     let items: ServiceItemService
     let identity: IdentityService
@@ -42,8 +43,17 @@ struct CatalogueEditorController {
     }
 
     func newItemForm(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Policy.authorize(try context.signedIn(), .manageCatalogue, .platform)
+        try items.requireKeeper(try context.signedIn())
         return try await editor(request, context, draft: nil, form: EditorForm.blank, errors: [])
+    }
+
+    /// The form again, as typed, with the refusal: the user does not keep the list the item is on.
+    private func refused(_ request: Request, _ context: AppRequestContext, itemID: UUID?, form: EditorForm?) async throws -> Response {
+        let errors = [FieldError("draft", views.text("editor_refused", context))]
+        guard let itemID else { return try await editor(request, context, draft: nil, form: form ?? .blank, errors: errors, status: .forbidden) }
+        let subject = ItemDraft(editing: try await items.item(id: itemID))
+        let shown = if let form { form } else { EditorForm(subject, materialCodes: try await materialCodes()) }
+        return try await editor(request, context, draft: subject, form: shown, errors: errors, status: .forbidden)
     }
 
     func createItem(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -53,9 +63,12 @@ struct CatalogueEditorController {
             guard let department = UUID(uuidString: form.value("department")) else {
                 throw DomainError.invalid([FieldError("department", "choose the department that owns the item")])
             }
+            let list = form.value("jurisdictionCode")
             let draft = try await items.createItem(by: actor, code: form.value("code"), departmentID: department,
-                                                   content: try await form.content(items))
+                                                   jurisdictionCode: list.isEmpty ? nil : list, content: try await form.content(items))
             return .redirect(to: "/catalogue/items/\(draft.itemID.lowercased)/edit?saved=1")
+        } catch let error as DomainError where error.kind == .forbidden {
+            return try await refused(request, context, itemID: nil, form: form)
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
             return try await editor(request, context, draft: nil, form: form, errors: error.fields.isEmpty ? [FieldError("code", error.detail)] : error.fields,
                                     status: error.kind == .conflict ? .conflict : .unprocessableContent)
@@ -76,6 +89,8 @@ struct CatalogueEditorController {
         do {
             _ = try await items.saveDraft(by: actor, itemID: itemID, content: try await form.content(items))
             return .redirect(to: "/catalogue/items/\(itemID.lowercased)/edit?saved=1")
+        } catch let error as DomainError where error.kind == .forbidden {
+            return try await refused(request, context, itemID: itemID, form: form)
         } catch let error as DomainError where error.kind == .invalid {
             let draft = try await items.draftForEditing(by: actor, itemID: itemID)
             return try await editor(request, context, draft: draft, form: form, errors: error.fields, status: .unprocessableContent)
@@ -88,6 +103,8 @@ struct CatalogueEditorController {
         do {
             _ = try await items.publishDraft(by: actor, itemID: itemID)
             return .redirect(to: "/catalogue/items/\(itemID.lowercased)")
+        } catch let error as DomainError where error.kind == .forbidden {
+            return try await refused(request, context, itemID: itemID, form: nil)
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
             // Show the draft again with the reason it cannot be published.
             let draft = try await items.draftForEditing(by: actor, itemID: itemID)
@@ -98,7 +115,12 @@ struct CatalogueEditorController {
     }
 
     func discard(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await items.discardDraft(by: try context.signedIn(), itemID: try id(context))
+        let itemID = try id(context)
+        do {
+            try await items.discardDraft(by: try context.signedIn(), itemID: itemID)
+        } catch let error as DomainError where error.kind == .forbidden {
+            return try await refused(request, context, itemID: itemID, form: nil)
+        }
         return .redirect(to: "/catalogue/drafts")
     }
 
@@ -147,6 +169,11 @@ struct CatalogueEditorController {
                 + identity.organisations(kind: .financeOffice, limit: 200)
             data["departments"] = departments.map { ["id": $0.id.lowercased, "name": name($0.nameZh, $0.nameEn, context),
                                                      "selected": $0.id.lowercased == form.value("department")] }
+            // The lists the user keeps, for an item that goes on a list below its department's (a street's, say).
+            data["lists"] = try await items.jurisdictionsKept(by: context.actor).map {
+                ["code": $0.code, "name": String(repeating: "— ", count: $0.path.count - 1) + name($0.nameZh, $0.nameEn, context),
+                 "selected": $0.code == form.value("jurisdictionCode")]
+            }
         }
         let title = draft.map { "\(views.text("editor_edit", context)) \($0.code)" } ?? views.text("editor_new", context)
         return views.page("catalogue-edit", title: title, data: data, status: status, request: request, context: context)
@@ -170,7 +197,7 @@ struct EditorForm {
         var request = request
         let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
         var fields: [String: String] = [:]
-        for key in ["code", "department", "nameZh", "nameEn", "legalBasis", "conditions", "procedure", "result", "timeLimitDays", "onTheSpot",
+        for key in ["code", "department", "jurisdictionCode", "nameZh", "nameEn", "legalBasis", "conditions", "procedure", "result", "timeLimitDays", "onTheSpot",
                     "channel", "fees", "acceptTier", "approveTier", "handleTier", "acceptDays", "approveDays"] {
             fields[key] = form[key] ?? ""
         }

@@ -96,7 +96,8 @@ enum Navigation {
             if Policy.decide(actor, .manageSupplierProfile, Resource(organisationID: actor.organisationID)) == .allow {
                 items.append(("/supplier", "nav_supplier"))
             }
-            if Policy.decide(actor, .manageCatalogue, .platform) == .allow {
+            // Finance offices keep their own jurisdiction's list (and those below it).
+            if Policy.decide(actor, .manageCatalogue, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow {
                 items.append(("/catalogue/drafts", "nav_drafts"))
                 items.append(("/catalogue/import", "nav_import"))
             }
