@@ -16,6 +16,17 @@ extension ContractService {
                         assignees: try await store(connection).assignedEvaluators(ofContract: contract.id))
     }
 
+    /// Refused unless the actor is the contract's buyer's staff: a form asks this before it reads its fields.
+    public func authorizeManaging(by actor: Actor, contractID: UUID) async throws {
+        let contract = try await database.read { connection in
+            guard let contract = try await store(connection).contract(id: contractID), try await mayRead(contract, actor, connection) else {
+                throw DomainError.notFound("no contract has id \(contractID.lowercased)")
+            }
+            return contract
+        }
+        try Policy.authorize(actor, .manageContract, Resource(organisationID: contract.buyerID))
+    }
+
     /// The buyer engages an evaluation institution for a draft or running contract; one at a time.
     public func engage(by actor: Actor, contractID: UUID, _ input: EngagementInput) async throws -> Engagement {
         let now = clock.now()

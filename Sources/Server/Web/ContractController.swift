@@ -47,6 +47,7 @@ struct ContractController {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
         let id = try context.pathID()
+        try await contracts.authorizeManaging(by: actor, contractID: id)
         return try await act(request, context) {
             guard let institution = form["institutionId"].flatMap(UUID.init(uuidString:)) else {
                 throw DomainError.invalid([FieldError("institutionId", "choose an evaluation institution")])
