@@ -56,6 +56,11 @@ extension PSQLError {
     public var sqlState: String? { serverInfo?[.sqlState] }
     /// The constraint a violation names, when the server said.
     public var constraintName: String? { serverInfo?[.constraintName] }
+    /// The server's own sentence, and the column it names (a refusal raised by a migration's trigger says both).
+    public var serverMessage: String? { serverInfo?[.message] }
+    public var columnName: String? { serverInfo?[.columnName] }
+    /// A rule of the data refused the change (SQLSTATE SPK01, raised by the migrations' triggers).
+    public var isRuleRefusal: Bool { sqlState == "SPK01" }
 }
 
 extension Error {

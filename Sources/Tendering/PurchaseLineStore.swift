@@ -48,6 +48,22 @@ struct PurchaseLineStore {
         return try await lines(query).first
     }
 
+    func lineForUpdate(id: UUID) async throws -> PurchaseLine? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.purchase_lines WHERE id = $1 FOR UPDATE")
+        query.binds.append(id)
+        return try await lines(query).first
+    }
+
+    /// The lots that plan to spend the line: of tenders not cancelled or unsuccessful, lots still active or awarded.
+    func holdingLots(lineID: UUID) async throws -> (count: Int, budget: Money) {
+        let rows = try await connection.query("""
+            SELECT count(*)::int, coalesce(sum(l.budget_fen), 0)::bigint FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id
+            WHERE l.purchase_line_id = \(lineID) AND l.status IN ('active', 'awarded') AND t.status NOT IN ('cancelled', 'unsuccessful')
+            """, logger: logger).collect()
+        let (count, fen) = try rows[0].decode((Int, Int64).self)
+        return (count, Money(minorUnits: fen))
+    }
+
     /// The buyer's lines of every year, keyed by year and reference, locked for an import.
     func linesForUpdate(buyerID: UUID) async throws -> [PurchaseLine] {
         var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.purchase_lines WHERE buyer_id = $1 ORDER BY year, reference FOR UPDATE")

@@ -78,12 +78,35 @@ public struct PurchaseListService: Sendable {
         try await check(content, buyerID: before.buyerID)
         return try await database.transaction { connection in
             let store = store(connection)
+            let before = try await store.lineForUpdate(id: id) ?? before
             try await refuseTakenReference(store, buyerID: before.buyerID, content, except: id)
             let after = PurchaseLine(id: id, buyerID: before.buyerID, content: content)
             guard after != before else { return before }
-            try await store.update(after, at: clock.now())
+            try await change(store, from: before, to: after)
             try await audit(connection, actor, "purchase_line.updated", before: before, after: after)
             return after
+        }
+    }
+
+    /// Writes a changed line unless money depends on what changed: its budget not below what its lots plan to
+    /// spend (here) or what the ledger has committed (the database's trigger, migration 0031), its year and
+    /// catalogue code not once a lot or a commitment uses it.
+    private func change(_ store: PurchaseLineStore, from before: PurchaseLine, to after: PurchaseLine) async throws {
+        let lots = try await store.holdingLots(lineID: before.id)
+        let reference = before.content.reference
+        if after.content.budget < lots.budget {
+            throw DomainError(.conflict, "line \(reference) cannot budget \(after.content.budget.formatted): its tenders' lots plan \(lots.budget.formatted) on it",
+                              fields: [FieldError("budget", "must be at least the \(lots.budget.formatted) its tenders' lots plan")])
+        }
+        if lots.count > 0 && (after.content.year != before.content.year || after.content.catalogueCode != before.content.catalogueCode) {
+            throw DomainError(.conflict, "line \(reference) keeps its year and catalogue code: \(lots.count) lot(s) of its tenders use it",
+                              fields: [FieldError(after.content.year != before.content.year ? "year" : "catalogueCode", "is fixed once a tender uses the line")])
+        }
+        do {
+            try await store.update(after, at: clock.now())
+        } catch let error as PSQLError where error.isRuleRefusal {
+            let field = error.columnName == "year" ? "year" : error.columnName == "catalogueCode" ? "catalogueCode" : "budget"
+            throw DomainError(.conflict, error.serverMessage ?? "the line's money depends on it", fields: [FieldError(field, "is fixed by the money committed on the line")])
         }
     }
 
@@ -186,7 +209,7 @@ public struct PurchaseListService: Sendable {
             for line in incoming {
                 let before = byKey[key(line.content.year, line.content.reference)]
                 if before == line { report.unchanged += 1; continue }
-                if before == nil { try await store.insert(line, at: now); report.created += 1 } else { try await store.update(line, at: now); report.updated += 1 }
+                if let before { try await change(store, from: before, to: line); report.updated += 1 } else { try await store.insert(line, at: now); report.created += 1 }
                 try await audit(connection, actor, before == nil ? "purchase_line.created" : "purchase_line.updated", before: before, after: line)
             }
             return report

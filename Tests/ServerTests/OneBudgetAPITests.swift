@@ -1,0 +1,29 @@
+import Core
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Payments
+import TestSupport
+import Testing
+import Tendering
+
+/// Issue 21, finding 1, on the API: a purchase line edited below what depends on it is a 409 naming the figure.
+@Suite("One budget on the API")
+struct OneBudgetAPITests {
+    @Test("on the API: 409 naming the field, and the purchase line still agrees with its ledger line")
+    func api() async throws {
+        try await TestApp.runDelivery { client, w in
+            _ = try await w.signedContract()  // ¥380,000 committed on LX2026-01 (budget ¥400,000)
+            let line = try await w.t.lines(["LX2026-01"])[0]
+            let body = try String(decoding: JSONSerialization.data(withJSONObject: [
+                "year": 2026, "reference": line.content.reference, "catalogueCode": line.content.catalogueCode, "title": line.content.title,
+                "targetGroup": line.content.targetGroup, "quantity": line.content.quantity, "unit": line.content.unit, "budgetFen": 30_000_000,
+                "fundingSource": line.content.fundingSource.rawValue, "tier": line.content.tier.rawValue]), as: UTF8.self)
+            let refused = try await client.json(.put, "/api/v1/purchase-lines/\(line.id.lowercased)", token: try await client.token("finance"), body: body)
+            #expect(refused.status == .conflict, "\(refused.text)")
+            #expect(refused.text.contains("¥400,000.00"), "names what the lots plan: \(refused.text)")
+            #expect(try await w.t.lists.line(id: line.id).content.budget == .yuan(400_000))
+            #expect(try await w.ledger.balance(of: line.id).budget == .yuan(400_000))
+        }
+    }
+}
