@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Payments
 import TestSupport
 import Testing
+import Tabular
 import Tendering
 
 /// Issue 21, finding 1, on the API: a purchase line edited below what depends on it is a 409 naming the figure.
@@ -24,6 +25,16 @@ struct OneBudgetAPITests {
             #expect(refused.text.contains("¥400,000.00"), "names what the lots plan: \(refused.text)")
             #expect(try await w.t.lists.line(id: line.id).content.budget == .yuan(400_000))
             #expect(try await w.ledger.balance(of: line.id).budget == .yuan(400_000))
+
+            // The same change in the buyer's spreadsheet: the whole file is refused beside the upload form, nothing changes.
+            let browser = Browser(client, language: "en")
+            _ = try await browser.signIn("finance")
+            var table = try SpreadsheetFile.read(try TestDatabase.seedFile("purchase-lines.csv"))
+            let row = try #require(table.rows.firstIndex { $0.count > 7 && $0[1] == "LX2026-01" })
+            table.rows[row][7] = "300000"
+            let upload = try await browser.upload("/purchase-lists/import", fields: [], file: SpreadsheetFile.write(table, as: .xlsx), filename: "list.xlsx")
+            #expect(upload.status == .conflict && upload.html.contains("LX2026-01") && upload.html.contains("¥400,000.00"), "\(upload.status)")
+            #expect(try await w.t.lists.line(id: line.id).content.budget == .yuan(400_000))
         }
     }
 }

@@ -117,13 +117,15 @@ struct PurchaseListController {
             let report = try await lists.importLines(by: actor, buyerID: actor.organisationID, file.data)
             return try await render(request, context, form: [:], errors: [], importResult: [
                 "filename": file.filename ?? "", "created": report.created, "updated": report.updated, "unchanged": report.unchanged])
-        } catch let error as DomainError where error.kind == .invalid {
-            let rows = error.fields.map { field -> [String: String] in
-                let (row, column) = CatalogueController.split(field.field)
-                return ["row": row, "column": column, "message": field.message]
-            }
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            // A conflict (a line's money depends on what the file changes) names the line in its sentence.
+            let rows = error.kind == .conflict ? [["row": "", "column": error.fields.first?.field ?? "", "message": error.detail]]
+                : error.fields.map { field -> [String: String] in
+                    let (row, column) = CatalogueController.split(field.field)
+                    return ["row": row, "column": column, "message": field.message]
+                }
             return try await render(request, context, form: [:], errors: [], importResult: ["filename": file.filename ?? "", "refused": rows, "isRefused": true],
-                                    status: .unprocessableContent)
+                                    status: error.kind == .conflict ? .conflict : .unprocessableContent)
         }
     }
 }
