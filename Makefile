@@ -40,6 +40,7 @@ test-faults: build live-setup
 test-live: build live-setup
 	$(LIVE_PY) Tests/Live/fuzz.py
 	$(LIVE_PY) Tests/Live/matrix.py
+	$(LIVE_PY) Tests/Live/races.py
 	$(LIVE_PY) Tests/Live/journeys.py
 	$(LIVE_PY) Tests/Live/faults.py
 

@@ -1,0 +1,109 @@
+"""The same request twice at once (issue 21): every creating operation that names something unique is sent by
+two clients released together, against a real server on a fresh demo database. Each pair must answer as if the
+two had come one after the other: one creates (201, or 200 for a change that is its own idempotent result) and
+the other is told what holds now (409, or the same 200); never a 5xx, never two records. Afterwards the server
+must answer GET /health/live and its log hold no `Fatal error`.
+
+    .build/live-venv/bin/python Tests/Live/races.py
+"""
+import concurrent.futures
+import sys
+import threading
+
+import live
+
+FAILURES = []
+
+
+def both(base, method, path, token, body=None, headers=None):
+    """Sends the request from two threads released by one barrier; returns the two statuses and bodies."""
+    barrier = threading.Barrier(2)
+
+    def one(_):
+        barrier.wait()
+        return live.request(base, method, path, token=token, body=body, headers=headers, timeout=60)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        return [(status, answer) for status, _, answer in pool.map(one, range(2))]
+
+
+def check(name, answers, created, allowed):
+    statuses = sorted(status for status, _ in answers)
+    made = sum(1 for status, _ in answers if status == created)
+    ok = all(status in allowed for status in statuses) and (created is None or made >= 1) and (created != 201 or made == 1)
+    print(f"races: {'ok' if ok else 'FAILED'}: {name}: {statuses}", flush=True)
+    if not ok:
+        FAILURES.append(f"{name}: {statuses} {[str(answer)[:200] for _, answer in answers]}")
+
+
+def main():
+    spokes = live.Spokes("races").seed()
+    try:
+        _, base = spokes.serve()
+        finance = live.token(base, "finance")
+        office = spokes.psql("SELECT organisation_id FROM identity.users WHERE username = 'finance'")
+        code = spokes.psql(f"SELECT catalogue_code FROM tendering.purchase_lines WHERE buyer_id = '{office}' ORDER BY reference LIMIT 1")
+        for round in range(3):
+            reference = f"RC2026-{round:02d}"
+            line = {"year": 2026, "reference": reference, "catalogueCode": code, "title": "并发测试", "targetGroup": "老年人",
+                    "quantity": 10, "unit": "人", "budgetFen": 1_000_000, "fundingSource": "general_budget", "tier": "district"}
+            check(f"POST /purchase-lines {reference}", both(base, "POST", "/api/v1/purchase-lines", finance, line), 201, {201, 409})
+        csv = ("年度,编号,目录编码,项目名称,服务对象,数量,单位,预算金额（元）,资金来源,服务层级\n"
+               f"2026,RC2026-90,{code},并发导入,老年人,10,人,10000,一般公共预算,区县\n").encode()
+        check("POST /purchase-lines/import (the same new file)",
+              both(base, "POST", "/api/v1/purchase-lines/import", finance, csv, {"Content-Type": "text/csv"}), 200, {200, 409})
+        imported = spokes.psql("SELECT count(*) FROM tendering.purchase_lines WHERE reference = 'RC2026-90'")
+        if imported != "1":
+            FAILURES.append(f"the file imported twice at once made {imported} lines RC2026-90")
+
+        # One contract per award: the demo drafted a contract for every award it made, so the pair on an award
+        # with a contract must both be told so (409), neither make a second.
+        award = spokes.psql("SELECT award_id FROM delivery.contracts WHERE reference = 'HT-2026-0001'")
+        check("POST /contracts (an award with its contract)",
+              both(base, "POST", "/api/v1/contracts", finance, {"awardId": award, "startsOn": "2027-01-01", "endsOn": "2027-12-31", "terms": "服务内容见附件"}),
+              None, {409})
+        if spokes.psql(f"SELECT count(*) FROM delivery.contracts WHERE award_id = '{award}'") != "1":
+            FAILURES.append("two contracts for one award")
+        # One open engagement per contract: the draft HT-2026-0001's is ended, then two engage at once.
+        contract = spokes.psql("SELECT id FROM delivery.contracts WHERE reference = 'HT-2026-0001'")
+        engaged = spokes.psql(f"SELECT id FROM delivery.engagements WHERE contract_id = '{contract}' AND ended_at IS NULL")
+        if engaged:
+            live.request(base, "POST", f"/api/v1/engagements/{engaged}/end", token=finance)
+        institution = spokes.psql("SELECT id FROM identity.organisations WHERE credit_code = '523701026000000123'")
+        answers = both(base, "POST", f"/api/v1/contracts/{contract}/engagements", finance,
+                       {"institutionId": institution, "startsOn": "2026-12-01", "endsOn": "2027-12-31"})
+        check("POST /contracts/{id}/engagements (one open at a time)", answers, 201, {201, 409})
+        engagement = next((answer["id"] for status, answer in answers if status == 201), None)
+        if engagement:
+            evaluator = spokes.psql("SELECT id FROM identity.users WHERE username = 'evaluator'")
+            check("PUT /engagements/{id}/evaluators/{user}",
+                  both(base, "PUT", f"/api/v1/engagements/{engagement}/evaluators/{evaluator}", live.token(base, "evalcentre")), 200, {200, 409})
+
+        # One application per organisation and programme; a reviewer's seat is seated once.
+        status, _, programmes = live.request(base, "GET", "/api/v1/incubation/programmes")
+        open_programme = next((p for p in (programmes or []) if p.get("intakeCloses", "") >= "2026-12-05"), None)
+        if open_programme:
+            check("POST /incubation/programmes/{id}/applications",
+                  both(base, "POST", f"/api/v1/incubation/programmes/{open_programme['id']}/applications", live.token(base, "harmony"),
+                       {"idea": "并发申请：楼栋志愿者每日敲门问候独居老人", "teamSize": 3, "needs": "项目设计辅导"}), 201, {201, 409})
+            reviewer = spokes.psql("SELECT id FROM identity.users WHERE username = 'evaluator2'")
+            check("PUT /incubation/programmes/{id}/reviewers/{user}",
+                  both(base, "PUT", f"/api/v1/incubation/programmes/{open_programme['id']}/reviewers/{reviewer}", live.token(base, "incubator")),
+                  200, {200, 409})
+        else:
+            FAILURES.append(f"no programme of the demo takes applications ({status})")
+
+        try:
+            spokes.check_alive("the races")
+        except live.ServerDied as error:
+            FAILURES.append(str(error))
+    finally:
+        spokes.stop(keep=bool(FAILURES))
+    if FAILURES:
+        print("races: FAILED:\n  - " + "\n  - ".join(FAILURES), flush=True)
+        sys.exit(1)
+    print("races: every pair answered as if one after the other; the server still live, no fatal error logged", flush=True)
+
+
+if __name__ == "__main__":
+    main()
