@@ -91,7 +91,7 @@ enum DemoTenders {
                 let asker = try await actor(username, identity, password)
                 let question = try await tenders.ask(by: asker, tenderID: tender.id, lotID: nil, text: text)
                 if plan.phase != .enquiries {
-                    _ = try await tenders.answer(by: buyer, questionID: question.id, text: "请见采购文件第三部分；未尽事宜按合同约定执行。")
+                    _ = try await tenders.answer(by: buyer, tenderID: question.tenderID, questionID: question.id, text: "请见采购文件第三部分；未尽事宜按合同约定执行。")
                 }
             }
             if plan.phase == .cancelled {

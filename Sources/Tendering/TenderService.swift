@@ -262,18 +262,19 @@ public struct TenderService: Sendable {
     }
 
     /// The buyer answers publicly, once, until the tendering deadline.
-    public func answer(by actor: Actor, questionID: UUID, text: String) async throws -> Question {
-        var check = Validator()
-        let text = check.text(text, "answer", max: 10_000)
-        try check.finish()
+    /// The buyer answers a question of its tender; the question must be the tender's (the path names both).
+    public func answer(by actor: Actor, tenderID: UUID, questionID: UUID, text: String) async throws -> Question {
         let now = clock.now()
         return try await database.transaction { connection in
             let store = store(connection)
-            guard let before = try await store.question(id: questionID),
+            guard let before = try await store.question(id: questionID), before.tenderID == tenderID,
                   let tender = try await store.tender(id: before.tenderID, lock: .forShare) else {
-                throw DomainError.notFound("no question has id \(questionID.lowercased)")
+                throw DomainError.notFound("tender \(tenderID.lowercased) has no question \(questionID.lowercased)")
             }
             try authorizeBuyer(actor, tender.buyerID)
+            var check = Validator()
+            let text = check.text(text, "answer", max: 10_000)
+            try check.finish()
             guard before.answer == nil else { throw DomainError.conflict("this question was answered already") }
             guard tender.status == .enquiries || tender.status == .tendering, let periods = tender.periods, now < periods.tenderEnd else {
                 throw DomainError.conflict("answers are given until the tendering deadline")

@@ -112,12 +112,17 @@ struct TenderTests {
                 _ = try await t.tenders.ask(by: finance, tenderID: tender.id, lotID: nil, text: "测试")
             }
             await #expect(throws: DomainError.forbidden("only the buyer's own staff manage its tenders")) {
-                _ = try await t.tenders.answer(by: ngo, questionID: question.id, text: "自问自答")
+                _ = try await t.tenders.answer(by: ngo, tenderID: tender.id, questionID: question.id, text: "自问自答")
             }
-            let answered = try await t.tenders.answer(by: finance, questionID: question.id, text: "包含，按实际服务人数计。")
+            // The path names the tender: the question of another tender is not found there, and nothing is answered.
+            let other = try await t.publishedTender(["LX2026-03"])
+            await #expect(throws: DomainError.notFound("tender \(other.id.lowercased) has no question \(question.id.lowercased)")) {
+                _ = try await t.tenders.answer(by: finance, tenderID: other.id, questionID: question.id, text: "答非所问")
+            }
+            let answered = try await t.tenders.answer(by: finance, tenderID: tender.id, questionID: question.id, text: "包含，按实际服务人数计。")
             #expect(answered.answer == "包含，按实际服务人数计。")
             await #expect(throws: DomainError.conflict("this question was answered already")) {
-                _ = try await t.tenders.answer(by: finance, questionID: question.id, text: "改一下")
+                _ = try await t.tenders.answer(by: finance, tenderID: tender.id, questionID: question.id, text: "改一下")
             }
             // Anyone reads the questions and answers; nothing in them names the asker.
             let published = try await t.tenders.questions(tenderID: tender.id, by: nil)

@@ -67,7 +67,8 @@ extension APIHandler {
 
     func answerQuestion(_ input: Operations.AnswerQuestion.Input) async throws -> Operations.AnswerQuestion.Output {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
-        let question = try await tenders.answer(by: try signedIn(), questionID: try uuid(input.path.questionId, "questionId"), text: body.answer)
+        let question = try await tenders.answer(by: try signedIn(), tenderID: try uuid(input.path.tenderId, "tenderId"),
+                                                questionID: try uuid(input.path.questionId, "questionId"), text: body.answer)
         return .ok(.init(body: .json(.init(question))))
     }
 

@@ -212,6 +212,7 @@ struct ContractController {
     /// The supplier's report: results per metric (`result_<code>`), beneficiaries, narrative, and up to three files with how and when they were obtained.
     func report(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
+        let milestoneID = try await child("milestone", of: context)
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body))
@@ -233,7 +234,7 @@ struct ContractController {
                 return EvidenceUpload(filename: file.filename ?? "evidence", data: file.data, obtainedHow: form.text("how\(index)") ?? "",
                                       obtainedOn: form.text("on\(index)") ?? "")
             }
-            _ = try await contracts.report(by: actor, milestoneID: try context.pathID("milestone"),
+            _ = try await contracts.report(by: actor, milestoneID: milestoneID,
                                            ReportInput(results: results, beneficiaries: beneficiaries!, narrative: form.text("narrative") ?? "", evidence: evidence))
         }
     }
@@ -263,9 +264,25 @@ struct ContractController {
         }
     }
 
+    /// The child a path names (a sign-off, claim or recovery) must be the contract's of the same path: another
+    /// contract's is not found here, before anything acts on it.
+    private func child(_ key: String, of context: AppRequestContext) async throws -> UUID {
+        let contractID = try context.pathID(), id = try context.pathID(key)
+        let statement = try await payments.statement(of: contractID)
+        let children: [UUID] = switch key {
+        case "claim": statement.claims.map(\.id)
+        case "recovery": statement.recoveries.map(\.id)
+        case "milestone": try await contracts.file(id: contractID, by: context.actor).milestones.map(\.id)
+        default: try await contracts.file(id: contractID, by: context.actor).signOffs.map(\.id)
+        }
+        guard children.contains(id) else { throw DomainError.notFound("contract \(contractID.lowercased) has no \(key) \(id.lowercased)") }
+        return id
+    }
+
     func countersign(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        return try await act(request, context) { _ = try await contracts.countersign(by: actor, signOffID: try context.pathID("signoff")) }
+        let signOff = try await child("signoff", of: context)
+        return try await act(request, context) { _ = try await contracts.countersign(by: actor, signOffID: signOff) }
     }
 
     func claim(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -275,21 +292,24 @@ struct ContractController {
 
     func approve(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        return try await act(request, context) { _ = try await payments.approve(by: actor, claimID: try context.pathID("claim")) }
+        let claim = try await child("claim", of: context)
+        return try await act(request, context) { _ = try await payments.approve(by: actor, claimID: claim) }
     }
 
     func reject(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
-        return try await act(request, context) { _ = try await payments.reject(by: actor, claimID: try context.pathID("claim"), reason: form["reason"] ?? "") }
+        let claim = try await child("claim", of: context)
+        return try await act(request, context) { _ = try await payments.reject(by: actor, claimID: claim, reason: form["reason"] ?? "") }
     }
 
     /// The form carries a key made when the page was drawn, so a double submission records one payment.
     func pay(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
+        let claim = try await child("claim", of: context)
         return try await act(request, context) {
-            _ = try await payments.pay(by: actor, claimID: try context.pathID("claim"), treasuryReference: form["reference"] ?? "", paidOn: form["paidOn"] ?? "",
+            _ = try await payments.pay(by: actor, claimID: claim, treasuryReference: form["reference"] ?? "", paidOn: form["paidOn"] ?? "",
                                        idempotencyKey: form["key"].flatMap { $0.isEmpty ? nil : $0 })
         }
     }
@@ -297,8 +317,9 @@ struct ContractController {
     func repay(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
+        let recovery = try await child("recovery", of: context)
         return try await act(request, context) {
-            _ = try await payments.repay(by: actor, recoveryID: try context.pathID("recovery"), treasuryReference: form["reference"] ?? "",
+            _ = try await payments.repay(by: actor, recoveryID: recovery, treasuryReference: form["reference"] ?? "",
                                          receivedOn: form["receivedOn"] ?? "")
         }
     }

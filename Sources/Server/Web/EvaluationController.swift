@@ -287,6 +287,11 @@ struct EvaluationController {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
         let complaint = try context.pathID("complaint")
+        // The complaint must be the tender's of the same path: another tender's is not found here.
+        let tenderID = try context.pathID()
+        guard try await awards.complaints(tenderID: tenderID, by: actor).contains(where: { $0.id == complaint }) else {
+            throw DomainError.notFound("tender \(tenderID.lowercased) has no complaint \(complaint.lowercased)")
+        }
         let text = form["text"] ?? ""
         return try await act(request, context) {
             switch context.parameters.get("step") {

@@ -246,7 +246,7 @@ struct TenderController {
         let question = try context.pathID("question")
         let values = ["answer": form["answer"] ?? ""]
         return try await act(request, context, form: "answer-\(question.lowercased)", values: values) {
-            _ = try await tenders.answer(by: actor, questionID: question, text: values["answer"]!)
+            _ = try await tenders.answer(by: actor, tenderID: try context.pathID(), questionID: question, text: values["answer"]!)
         }
     }
 
