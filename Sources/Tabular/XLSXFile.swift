@@ -9,6 +9,16 @@ import ZIPFoundation
 /// Cells are read as the text Excel shows for strings, numbers and booleans; formulas by their last
 /// computed value. Written files hold one sheet of inline strings, which Excel, WPS and LibreOffice open.
 public enum XLSXFile {
+    /// A number cell as Excel shows it. Excel keeps 15 significant digits, so a computed cell stored as
+    /// 296294.39999999997 (240 × 1234.56) is the 296294.4 its user sees; a number with 15 significant digits or
+    /// fewer (anything typed) is left exactly as stored, and the import's own checks judge it.
+    static func asExcelShows(_ value: String) -> String {
+        let mantissa = value.prefix { $0 != "E" && $0 != "e" }
+        let significant = mantissa.filter(\.isNumber).drop { $0 == "0" }.count
+        guard significant > 15, let number = Double(value), number.isFinite else { return value }
+        return String(format: "%.15g", number)
+    }
+
     // MARK: Limits
     //
     // An .xlsx file is a zip archive: 11 MB uploaded (the body limit) can unpack to gigabytes, and the
@@ -316,6 +326,7 @@ private final class SheetParser: NSObject, XMLParserDelegate {
                 }
                 text = sharedStrings[index]
             case "b": text = value == "1" ? "TRUE" : "FALSE"
+            case "n": text = XLSXFile.asExcelShows(value)
             default: break
             }
             if !text.isEmpty {
