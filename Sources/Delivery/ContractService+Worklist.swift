@@ -47,4 +47,17 @@ extension ContractService {
         try Policy.authorize(actor, .assignEvaluators, Resource(organisationID: actor.organisationID))
         return try await identity.users(of: actor.organisationID, by: actor).filter { $0.roles.contains(.evaluator) && !$0.disabled }
     }
+
+    /// Of those, the ones the administrators may still assign to this engagement: not assigned yet and tied to
+    /// neither party of its contract (assigning one of them would be refused).
+    public func assignableEvaluators(by actor: Actor, to engagement: Engagement) async throws -> [User] {
+        let candidates = try await assignableEvaluators(by: actor)
+        guard let contract = try await database.read({ try await store($0).contract(id: engagement.contractID) }) else { return [] }
+        let assigned = Set(engagement.evaluators.map(\.userID))
+        var free: [User] = []
+        for user in candidates where !assigned.contains(user.id) {
+            if try await !identity.ties(of: user.id).contains(where: { contract.isParty($0.organisationID) }) { free.append(user) }
+        }
+        return free
+    }
 }

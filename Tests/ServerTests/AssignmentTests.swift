@@ -174,8 +174,12 @@ struct AssignmentTests {
             #expect(try await buyer.post("/contracts/\(id)/engagements", form + [("fee", "8000")]).status == .seeOther)
             let engaged = try await buyer.get("/contracts/\(id)")
             #expect(engaged.html.contains("¥8,000.00") && engaged.html.contains("结束委托"))
+            // 黄评审 declares a seat on the supplier's board: the drop-down no longer offers him for this contract.
+            try await w.t.world.identity.recordAffiliation(by: .system, Affiliation(userID: try await w.actor("evaluator3").userID,
+                                                                                    organisationID: contract.supplierID, relation: "理事"))
             let list = try await centre.get("/engagements")
             #expect(list.status == .ok && list.html.contains(contract.reference) && list.html.contains("刘评估"))
+            #expect(!list.html.contains("黄评审"), "a tied evaluator is not offered")
             let engagement = try #require(try await w.contracts.engagements(ofContract: contract.id, by: try await w.actor("finance")).last).id.lowercased
             let evaluator = try await w.actor("evaluator").userID.lowercased
             #expect(try await buyer.post("/engagements/\(engagement)/evaluators", [("userId", evaluator)]).status == .forbidden)

@@ -26,6 +26,11 @@ struct EngagementController {
         let work = try await contracts.engagements(of: actor)
         // Only administrators get the list of evaluators to choose from; for everyone else the service refuses.
         let evaluators = (try? await contracts.assignableEvaluators(by: actor)) ?? []
+        // For each open engagement, whom the administrators may still assign (untied, not yet assigned).
+        var choices: [UUID: [User]] = [:]
+        if !evaluators.isEmpty {
+            for w in work where w.engagement.isOpen { choices[w.engagement.id] = try await contracts.assignableEvaluators(by: actor, to: w.engagement) }
+        }
         let calendar = WorkingCalendar()
         var data: [String: Any] = [
             "engagements": work.map { w -> [String: Any] in
@@ -38,10 +43,8 @@ struct EngagementController {
                 ]
                 if let ended = e.endedAt { row["endedAt"] = calendar.describe(ended) }
                 row["hasEvaluators"] = !e.evaluators.isEmpty
-                if e.isOpen && !evaluators.isEmpty {
-                    let assigned = Set(e.evaluators.map(\.userID))
-                    let choices = evaluators.filter { !assigned.contains($0.id) }.map { ["id": $0.id.lowercased, "name": $0.displayName] }
-                    row["choices"] = choices
+                if let choices = choices[e.id] {
+                    row["choices"] = choices.map { ["id": $0.id.lowercased, "name": $0.displayName] }
                     row["hasChoices"] = !choices.isEmpty
                 }
                 return row
