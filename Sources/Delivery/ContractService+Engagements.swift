@@ -91,7 +91,7 @@ extension ContractService {
             }
             let store = store(connection)
             try await store.assign(evaluatorID, to: engagementID, by: actor.userID, at: now)
-            let after = try await store.engagement(id: engagementID)!
+            guard let after = try await store.engagement(id: engagementID) else { throw DomainError.notFound("no engagement has id \(engagementID.lowercased)") }
             try await audit(connection, actor, "contract.evaluator_assigned", contract.id, before: before, after: after)
             return after
         }
@@ -107,7 +107,7 @@ extension ContractService {
             }
             let store = store(connection)
             try await store.unassign(evaluatorID, from: engagementID)
-            let after = try await store.engagement(id: engagementID)!
+            guard let after = try await store.engagement(id: engagementID) else { throw DomainError.notFound("no engagement has id \(engagementID.lowercased)") }
             try await audit(connection, actor, "contract.evaluator_unassigned", contract.id, before: before, after: after)
             return after
         }

@@ -156,8 +156,9 @@ extension TransparencyService {
         var resources: [UUID: Resource] = [:]
         var visible: [RedFlag] = []
         for var flag in all {
-            if resources[flag.buyerID] == nil { resources[flag.buyerID] = try await identity.resource(of: flag.buyerID) }
-            let buyer = resources[flag.buyerID]!
+            let buyer: Resource
+            if let known = resources[flag.buyerID] { buyer = known } else { buyer = try await identity.resource(of: flag.buyerID) }
+            resources[flag.buyerID] = buyer
             guard Policy.decide(actor, .readRedFlags, buyer) == .allow else { continue }
             flag.mayOpenCase = Policy.decide(actor, .monitor, buyer) == .allow
             visible.append(flag)
