@@ -55,6 +55,11 @@ extension ContractService {
                 throw DomainError.conflict("milestone \(milestone.number)'s sign-off waits for a second evaluator's signature; report after it")
             }
             var problems = Validator()
+            // Evidence of this contract's delivery was obtained while it ran (the future was refused above).
+            for (index, upload) in input.evidence.enumerated() where WorkingCalendar.isDay(upload.obtainedOn) {
+                problems.check(contract.term.contains(upload.obtainedOn), "evidence[\(index)].obtainedOn",
+                               "must fall within the contract's term \(contract.startsOn)…\(contract.endsOn)")
+            }
             let codes = Set(milestone.metrics.map(\.code))
             for code in input.results.keys.sorted() where !codes.contains(code) {
                 problems.check(false, "results.\(code)", "is not a metric of milestone \(milestone.number)")
@@ -114,6 +119,11 @@ extension ContractService {
             check.check(input.verifiedBeneficiaries >= 0, "verifiedBeneficiaries", "must not be negative")
             try check.finish()
             guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): nothing is signed off on it") }
+            // Nothing is delivered before the term starts; after it ends the last milestone (due on its last day)
+            // is still signed off while the contract runs.
+            guard calendar.dayKey(now) >= contract.startsOn else {
+                throw DomainError.conflict("contract \(contract.reference) starts on \(contract.startsOn): milestones are signed off from that day")
+            }
             let signOffs = try await store.signOffs(of: contract.id)
             let current = Self.currentSignOff(of: milestoneID, in: signOffs)
             if let current, !current.isFinal, current.decision != .moreEvidence {

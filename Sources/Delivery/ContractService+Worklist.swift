@@ -19,9 +19,8 @@ extension ContractService {
         guard let actor else { return list }
         if (try? requireEvaluator(actor)) != nil { list.signOffs = try await awaitingSignOff(by: actor) }
         if Policy.decide(actor, .manageContract, Resource(organisationID: actor.organisationID)) == .allow {
-            for draft in try await awards.contractDrafts() where draft.buyerID == actor.organisationID {
-                if try await contract(awardID: draft.awardID) == nil { list.readyForDraft.append(draft) }
-            }
+            // The drafts list holds only awards without a contract.
+            list.readyForDraft = try await awards.contractDrafts(limit: 500).filter { $0.buyerID == actor.organisationID }
         }
         list.latePublications = try await latePublications(for: actor)
         return list

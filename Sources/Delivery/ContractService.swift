@@ -265,9 +265,24 @@ public struct ContractService: Sendable {
     }
 
     /// Contracts for a list: the actor's organisation's as buyer or supplier; for everybody else the published ones.
-    public func contracts(for actor: Actor?, after: UUID? = nil, limit: Int = 50) async throws -> [Contract] {
+    public func contracts(for actor: Actor?, after: UUID? = nil, limit: Int = 50, filter: ContractFilter = .init()) async throws -> [Contract] {
+        if let year = filter.year, !(2000...2100).contains(year) {
+            throw DomainError.invalid([FieldError("year", "must be a year from 2000 to 2100")])
+        }
         let own = actor.flatMap { $0.organisationKind.isBuyer || $0.organisationKind == .socialOrganisation ? $0.organisationID : nil }
-        return try await database.read { try await store($0).contracts(of: own, after: after, limit: min(max(limit, 1), 200)) }
+        return try await database.read { try await store($0).contracts(of: own, after: after, limit: min(max(limit, 1), 200), filter: filter) }
+    }
+
+    /// For each of these awards that has a contract the actor may read, the contract's id.
+    public func contractIDs(ofAwards awardIDs: [UUID], by actor: Actor?) async throws -> [UUID: UUID] {
+        guard !awardIDs.isEmpty else { return [:] }
+        return try await database.read { connection in
+            var result: [UUID: UUID] = [:]
+            for contract in try await store(connection).contracts(awardIDs: awardIDs) where try await mayRead(contract, actor, connection) {
+                result[contract.awardID] = contract.id
+            }
+            return result
+        }
     }
 
     /// The published contracts of many awards at once (what the public may read), with their agreed and

@@ -60,23 +60,37 @@ struct DeliveryStore {
         try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE award_id = \(awardID)").first
     }
 
-    /// Newest first, after the keyset cursor: the organisation's (as buyer or supplier), or published ones for everybody else.
-    func contracts(of organisationID: UUID?, after: UUID?, limit: Int) async throws -> [Contract] {
-        try await contracts(Self.listQuery(of: organisationID, after: after, limit: limit))
+    /// Newest first, after the keyset cursor: the organisation's (as buyer or supplier), or published ones for
+    /// everybody else; narrowed by the filters of `filter`.
+    func contracts(of organisationID: UUID?, after: UUID?, limit: Int, filter: ContractFilter = .init()) async throws -> [Contract] {
+        try await contracts(Self.listQuery(of: organisationID, after: after, limit: limit, filter: filter))
     }
 
-    /// The list's SQL, apart so that a test can EXPLAIN exactly what runs.
-    static func listQuery(of organisationID: UUID?, after: UUID?, limit: Int) -> PostgresQuery {
+    /// The list's SQL, apart so that a test can EXPLAIN exactly what runs. The year is the budget year: that of
+    /// the purchase line the contract spends.
+    static func listQuery(of organisationID: UUID?, after: UUID?, limit: Int, filter: ContractFilter = .init()) -> PostgresQuery {
+        // Two statements (the same filters) rather than one with a CASE, so that each keeps its own index plan.
         if let organisationID {
             return """
                 SELECT \(unescaped: contractColumns) FROM delivery.contracts
-                WHERE (buyer_id = \(organisationID) OR supplier_id = \(organisationID)) AND (\(after)::uuid IS NULL OR id < \(after))
+                WHERE (buyer_id = \(organisationID) OR supplier_id = \(organisationID))
+                  AND (\(after)::uuid IS NULL OR id < \(after))
+                  AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
+                  AND (\(filter.tenderID)::uuid IS NULL OR tender_id = \(filter.tenderID))
+                  AND (\(filter.supplierID)::uuid IS NULL OR supplier_id = \(filter.supplierID))
+                  AND (\(filter.year)::integer IS NULL OR purchase_line_id IN (SELECT id FROM tendering.purchase_lines WHERE year = \(filter.year)))
                 ORDER BY id DESC LIMIT \(limit)
                 """
         }
         return """
             SELECT \(unescaped: contractColumns) FROM delivery.contracts
-            WHERE published_at IS NOT NULL AND (\(after)::uuid IS NULL OR id < \(after)) ORDER BY id DESC LIMIT \(limit)
+            WHERE published_at IS NOT NULL
+              AND (\(after)::uuid IS NULL OR id < \(after))
+              AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
+              AND (\(filter.tenderID)::uuid IS NULL OR tender_id = \(filter.tenderID))
+              AND (\(filter.supplierID)::uuid IS NULL OR supplier_id = \(filter.supplierID))
+              AND (\(filter.year)::integer IS NULL OR purchase_line_id IN (SELECT id FROM tendering.purchase_lines WHERE year = \(filter.year)))
+            ORDER BY id DESC LIMIT \(limit)
             """
     }
 
@@ -84,6 +98,10 @@ struct DeliveryStore {
         try await contracts("""
             SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE award_id = ANY(\(awardIDs)) AND published_at IS NOT NULL ORDER BY id
             """)
+    }
+
+    func contracts(awardIDs: [UUID]) async throws -> [Contract] {
+        try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE award_id = ANY(\(awardIDs)) ORDER BY id")
     }
 
     func contracts(ids: [UUID]) async throws -> [Contract] {

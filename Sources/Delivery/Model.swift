@@ -49,6 +49,9 @@ public struct Contract: Codable, Sendable, Equatable {
     /// The random part of the survey link handed to the service users.
     public var surveyToken: String?
 
+    /// The days of the term, first and last included (days as `yyyy-MM-dd` compare as text).
+    public var term: ClosedRange<String> { startsOn...max(startsOn, endsOn) }
+
     /// The words every contract carries, whatever its terms say.
     public static let noSubcontractingClause = "The supplier shall deliver the services itself and shall not subcontract them, in whole or in part (no subcontracting)."
     /// Working days after signing by which the contract must be published.
@@ -380,4 +383,19 @@ public protocol ContractFunding: Sendable {
     func checkSettled(_ contract: Contract, on connection: PostgresConnection) async throws
     /// Gives back what the contract has not paid; returns what was paid.
     func release(_ contract: Contract, by actor: Actor, on connection: PostgresConnection) async throws -> Money
+}
+
+/// What a list of contracts may be narrowed to (every filter optional).
+public struct ContractFilter: Sendable, Equatable {
+    public var status: ContractStatus?
+    public var tenderID: UUID?
+    public var supplierID: UUID?
+    /// The budget year: the year of the purchase line the contract spends.
+    public var year: Int?
+    public init(status: ContractStatus? = nil, tenderID: UUID? = nil, supplierID: UUID? = nil, year: Int? = nil) {
+        self.status = status
+        self.tenderID = tenderID
+        self.supplierID = supplierID
+        self.year = year
+    }
 }

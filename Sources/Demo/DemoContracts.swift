@@ -29,7 +29,8 @@ enum DemoContracts {
         let ledger = LedgerService(database: database, purchaseLists: lists, clock: clock)
         let payments = ContractPaymentService(database: database, ledger: ledger, clock: clock)
         let contracts = ContractService(database: database, identity: identity, awards: awards, funding: payments, clock: clock)
-        guard try await contracts.contract(awardID: drafts.first?.awardID ?? UUID()) == nil else { return "Demo contracts: present already, left alone." }
+        // Drafts are the awards without a contract: none left means the demo drafted them all before.
+        guard !drafts.isEmpty else { return "Demo contracts: present already, left alone." }
         func actor(_ username: String) async throws -> Actor { try await identity.signIn(username: username, password: password) }
         let finance = try await actor("finance")
         let lines = try await lists.lines(PurchaseLineQuery(year: 2026, buyerID: buyerID, limit: 100))
@@ -97,17 +98,15 @@ enum DemoContracts {
                 decision: .partiallyMet, verified: ["served": verified], verifiedBeneficiaries: verified,
                 reasons: "抽样回访中3份签字无法核实，按可核实数量认定；服务质量符合合同约定。"))
             // A large amount waits for 马评审's signature too; then the supplier claims, the buyer approves and pays.
-            func countersignClaimAndPay(_ signOff: SignOff, reference: String, paidOn: String = today) async throws {
+            func countersignClaimAndPay(_ signOff: SignOff, reference: String) async throws {
                 if signOff.countersignRequired { _ = try await contracts.countersign(by: try await actor("evaluator2"), signOffID: signOff.id) }
                 let claim = try await payments.claim(by: supplier, contractID: contract.id)
                 _ = try await payments.approve(by: finance, claimID: claim.id)
                 step()
-                _ = try await payments.pay(by: finance, claimID: claim.id, treasuryReference: reference, paidOn: paidOn, idempotencyKey: nil)
+                _ = try await payments.pay(by: finance, claimID: claim.id, treasuryReference: reference, paidOn: WorkingCalendar().dayKey(clock.now()), idempotencyKey: nil)
             }
             let reference = "GK-LX-\(today.replacingOccurrences(of: "-", with: ""))-\(made)"
-            // The corrected contract's payment was also keyed in with the day before the claim: a red flag for overseers.
-            try await countersignClaimAndPay(signOff, reference: reference,
-                                             paidOn: stage == .recovered ? WorkingCalendar().dayKey(clock.now().addingTimeInterval(-86_400)) : today)
+            try await countersignClaimAndPay(signOff, reference: reference)
             if stage == .completed {
                 // The second half delivered in full and met; the last claim paid; graded after delivery; closed.
                 step()

@@ -272,6 +272,7 @@ public struct ContractPaymentService: ContractFunding {
                 throw DomainError(.conflict, "the Idempotency-Key was used for claim \(other.number)", fields: [FieldError("Idempotency-Key", "belongs to another payment")])
             }
             guard claim.status == .approved else { throw DomainError.conflict("claim \(claim.number) is \(claim.status.rawValue): the buyer approves it before paying") }
+            try Self.checkPaidOn(paidOn, of: claim, now: clock.now())
             guard let commitmentID = contract.commitmentID else { throw DomainError.conflict("contract \(contract.reference) has no commitment") }
             let (disbursement, _) = try await ledger.disburse(claim.amount, from: commitmentID, reference: reference, paidOn: paidOn, by: actor, on: connection)
             var after = claim
@@ -284,14 +285,48 @@ public struct ContractPaymentService: ContractFunding {
         }
     }
 
+    /// The buyer corrects the day a paid claim was keyed with, giving the reason: the claim and its ledger
+    /// payment both carry the corrected day (so do the red flags, read from it), and the trail keeps both days.
+    public func correctPaymentDate(by actor: Actor, claimID: UUID, paidOn: String, reason: String) async throws -> Claim {
+        var check = Validator()
+        let reason = check.text(reason, "reason", max: 2000)
+        check.check(reason.count >= 10 || reason.isEmpty, "reason", "must say why in at least 10 characters")
+        let checked = check
+        return try await decide(claimID, actor, as: .recordPayment) { claim, contract, connection in
+            try checked.finish()
+            guard claim.status == .paid, let disbursementID = claim.disbursementID else {
+                throw DomainError.conflict("claim \(claim.number) is \(claim.status.rawValue): only a paid claim has a payment date to correct")
+            }
+            try Self.checkPaidOn(paidOn, of: claim, now: clock.now())
+            guard paidOn != claim.paidOn else { return nil }
+            _ = try await ledger.redate(disbursementID, paidOn: paidOn, reason: reason, by: actor, on: connection)
+            var after = claim
+            after.paidOn = paidOn
+            return (after, "contract.payment_redated")
+        }
+    }
+
+    /// A payment is dated on a real day, not in the future, and not before the claim it pays was approved.
+    static func checkPaidOn(_ paidOn: String, of claim: Claim, now: Date) throws(DomainError) {
+        let calendar = WorkingCalendar()
+        var check = Validator()
+        check.check(WorkingCalendar.isDay(paidOn), "paidOn", "must be a day as yyyy-MM-dd")
+        if WorkingCalendar.isDay(paidOn) {
+            let approvedOn = calendar.dayKey(claim.decidedAt ?? claim.claimedAt)
+            check.check(paidOn <= calendar.dayKey(now), "paidOn", "cannot be in the future")
+            check.check(paidOn >= approvedOn, "paidOn", "cannot be before the claim was approved on \(approvedOn)")
+        }
+        try check.finish()
+    }
+
     /// Locks the claim's contract, checks the actor is its buyer's staff, and applies `change` (nil: nothing to do).
-    private func decide(_ claimID: UUID, _ actor: Actor,
+    private func decide(_ claimID: UUID, _ actor: Actor, as action: Action? = nil,
                         _ change: (Claim, Contract, PostgresConnection) async throws -> (Claim, String)?) async throws -> Claim {
         try await database.transaction { connection in
             let store = store(connection)
             guard let unlocked = try await store.claim(id: claimID) else { throw DomainError.notFound("no claim has id \(claimID.lowercased)") }
             let contract = try await records(connection).lock(unlocked.contractID)
-            try Policy.authorize(actor, unlocked.status == .approved ? .recordPayment : .manageContract, Resource(organisationID: contract.buyerID))
+            try Policy.authorize(actor, action ?? (unlocked.status == .approved ? .recordPayment : .manageContract), Resource(organisationID: contract.buyerID))
             let claim = try await store.claim(id: claimID)!
             guard let (after, action) = try await change(claim, contract, connection) else { return claim }
             try await store.update(after)
@@ -309,6 +344,10 @@ public struct ContractPaymentService: ContractFunding {
             try Policy.authorize(actor, .recordPayment, Resource(organisationID: contract.buyerID))
             let before = try await store.recovery(id: recoveryID)!
             guard before.status == .open else { throw DomainError.conflict("the recovery is \(before.status.rawValue) already") }
+            let openedOn = WorkingCalendar().dayKey(before.createdAt)
+            if WorkingCalendar.isDay(receivedOn), receivedOn < openedOn {
+                throw DomainError.invalid([FieldError("receivedOn", "cannot be before the recovery was opened on \(openedOn)")])
+            }
             guard let commitmentID = contract.commitmentID else { throw DomainError.conflict("contract \(contract.reference) has no commitment") }
             let refund = try await ledger.refund(before.amount, to: commitmentID, reference: treasuryReference, receivedOn: receivedOn, by: actor, on: connection)
             var after = before

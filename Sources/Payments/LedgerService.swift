@@ -99,6 +99,22 @@ public struct LedgerService: Sendable {
         return (disbursement, true)
     }
 
+    /// Corrects the day a payment was keyed with (the caller has checked the day against what the payment
+    /// pays for); the amount, reference and line stay. Audited on the line with the reason.
+    func redate(_ disbursementID: UUID, paidOn: String, reason: String, by actor: Actor, on connection: PostgresConnection) async throws -> Disbursement {
+        let store = store(connection)
+        guard let before = try await store.disbursement(id: disbursementID) else {
+            throw DomainError.notFound("no payment has id \(disbursementID.lowercased)")
+        }
+        var after = before
+        after.paidOn = paidOn
+        try await store.redate(disbursementID: disbursementID, paidOn: paidOn)
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "ledger.payment_redated",
+                                  entity: AuditEntity("budget_line", before.lineID), before: before,
+                                  after: PaymentDateCorrection(payment: after, reason: reason), at: clock.now())
+        return after
+    }
+
     /// Records money paid back into a commitment's line (a recovery repaid): the commitment and the
     /// line have that much less paid. Idempotent by the treasury's reference, like a payment.
     public func refund(_ amount: Money, to commitmentID: UUID, reference: String, receivedOn: String, by actor: Actor,

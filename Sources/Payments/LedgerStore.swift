@@ -111,6 +111,14 @@ struct LedgerStore {
         return result
     }
 
+    func disbursement(id: UUID) async throws -> Disbursement? {
+        try await disbursements("SELECT \(unescaped: Self.disbursementColumns) FROM payments.disbursements WHERE id = \(id)").first
+    }
+
+    func redate(disbursementID: UUID, paidOn: String) async throws {
+        try await connection.query("UPDATE payments.disbursements SET paid_on = \(paidOn)::date WHERE id = \(disbursementID)", logger: logger)
+    }
+
     func insert(_ d: Disbursement) async throws {
         try await connection.query("""
             INSERT INTO payments.disbursements (id, commitment_id, line_id, amount_fen, treasury_reference, paid_on, recorded_by, recorded_at)

@@ -105,3 +105,9 @@ public struct Refund: Codable, Sendable, Equatable {
     public var recordedBy: UUID
     public var recordedAt: Date
 }
+
+/// A payment's day as corrected, with the buyer's reason: what the audit trail keeps of a correction.
+public struct PaymentDateCorrection<Payment: Codable & Sendable>: Codable, Sendable {
+    public var payment: Payment
+    public var reason: String
+}

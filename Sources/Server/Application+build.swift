@@ -160,7 +160,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                                                 worklists: dependencies.paymentWorklists, insightRows: insightRows))
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.
         .registerHandlers(on: api, configuration: .init(dateTranscoder: FormatStyleDateTranscoder(), jsonEncodingOptions: []),
-                          middlewares: [ContractRangeMiddleware(ranges: try ContractRanges(yaml: String(decoding: specification, as: UTF8.self)))])
+                          middlewares: [ContractRangeMiddleware(ranges: try ContractRanges(yaml: String(decoding: specification, as: UTF8.self))),
+                                        ContentDispositionMiddleware()])
     return router
 }
 

@@ -70,13 +70,17 @@ struct AwardStore {
     }
 
     /// Awards ready for a contract, oldest first, after the cursor.
+    /// Awards ready for a contract. The list (no `awardID`) leaves out awards that have one already (Delivery's
+    /// table, read here so that a page of drafts is a page of work); one award by id is found either way.
     func contractDrafts(after: UUID?, limit: Int, awardID: UUID? = nil) async throws -> [ContractDraft] {
         var result: [ContractDraft] = []
         for try await (id, tender, reference, lot, number, title, line, buyer, supplier, value, standstill, ready) in try await connection.query("""
             SELECT a.id, a.tender_id, t.reference, a.lot_id, l.number, l.title, l.purchase_line_id, t.buyer_id, a.supplier_id, a.value_fen,
                    t.standstill_end, a.contract_ready_at
             FROM tendering.awards a JOIN tendering.tenders t ON t.id = a.tender_id JOIN tendering.lots l ON l.id = a.lot_id
-            WHERE a.contract_ready_at IS NOT NULL AND (\(after)::uuid IS NULL OR a.id > \(after)) AND (\(awardID)::uuid IS NULL OR a.id = \(awardID))
+            WHERE a.contract_ready_at IS NOT NULL AND (\(after)::uuid IS NULL OR a.id > \(after))
+              AND (\(awardID)::uuid IS NULL OR a.id = \(awardID))
+              AND (\(awardID)::uuid IS NOT NULL OR NOT EXISTS (SELECT 1 FROM delivery.contracts c WHERE c.award_id = a.id))
             ORDER BY a.id LIMIT \(limit)
             """, logger: logger).decode((UUID, UUID, String, UUID, Int, String, UUID, UUID, UUID, Int64, Date, Date).self) {
             result.append(ContractDraft(awardID: id, tenderID: tender, tenderReference: reference, lotID: lot, lotNumber: number, lotTitle: title,

@@ -36,6 +36,16 @@ struct PurchaseLineStore {
         return query
     }
 
+    /// How many lines match the list's filters and their budgets summed, over every line (not one page).
+    func totals(year: Int?, buyerID: UUID?) async throws -> (count: Int, budget: Money) {
+        let rows = try await connection.query("""
+            SELECT count(*)::int, coalesce(sum(budget_fen), 0)::bigint FROM tendering.purchase_lines
+            WHERE (\(year)::integer IS NULL OR year = \(year)) AND (\(buyerID)::uuid IS NULL OR buyer_id = \(buyerID))
+            """, logger: logger).collect()
+        let (count, fen) = try rows[0].decode((Int, Int64).self)
+        return (count, Money(minorUnits: fen))
+    }
+
     func lines(ids: [UUID]) async throws -> [PurchaseLine] {
         var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.purchase_lines WHERE id = ANY($1)")
         query.binds.append(ids)
@@ -52,6 +62,14 @@ struct PurchaseLineStore {
         var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.purchase_lines WHERE id = $1 FOR UPDATE")
         query.binds.append(id)
         return try await lines(query).first
+    }
+
+    /// These lines, locked in id order (so two transactions locking overlapping sets never deadlock): a lot
+    /// taking a line's budget and an edit of that budget then happen one after the other.
+    func linesForUpdate(ids: [UUID]) async throws -> [UUID: PurchaseLine] {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.purchase_lines WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        query.binds.append(Array(Set(ids)))
+        return Dictionary(try await lines(query).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The lots that plan to spend the line: of tenders not cancelled or unsuccessful, lots still active or awarded.

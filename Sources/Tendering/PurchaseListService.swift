@@ -42,6 +42,14 @@ public struct PurchaseListService: Sendable {
     }
 
     /// Many lines at once (purchase lists are public); missing ids are left out.
+    /// The number of lines a list's filters match and their budgets summed, however many pages they fill.
+    public func totals(year: Int?, buyerID: UUID?) async throws -> (count: Int, budget: Money) {
+        if let year, !PurchaseLineContent.years.contains(year) {
+            throw DomainError.invalid([FieldError("year", "must be a year from 2000 to 2100")])
+        }
+        return try await database.read { try await store($0).totals(year: year, buyerID: buyerID) }
+    }
+
     public func lines(ids: [UUID]) async throws -> [PurchaseLine] {
         guard !ids.isEmpty else { return [] }
         return try await database.read { try await store($0).lines(ids: ids) }

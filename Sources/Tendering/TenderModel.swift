@@ -298,11 +298,30 @@ public struct TenderQuery: Sendable {
     public var limit: Int
     /// Words to find in the reference, title or description (case-insensitive).
     public var text: String?
-    public init(status: TenderStatus? = nil, buyerID: UUID? = nil, before: UUID? = nil, limit: Int = 50, text: String? = nil) {
+    /// The budget year of a line one of its lots spends.
+    public var year: Int?
+    /// A purchase line one of its lots spends.
+    public var purchaseLineID: UUID?
+    public init(status: TenderStatus? = nil, buyerID: UUID? = nil, before: UUID? = nil, limit: Int = 50, text: String? = nil,
+                year: Int? = nil, purchaseLineID: UUID? = nil) {
+        self.year = year
+        self.purchaseLineID = purchaseLineID
         self.status = status
         self.buyerID = buyerID
         self.before = before
         self.limit = limit
         self.text = text
     }
+}
+
+/// A lot as a purchase line sees it: which tender takes the line up, in what state, for how much.
+public struct LineLot: Sendable, Equatable {
+    public var purchaseLineID: UUID
+    public var tenderID: UUID
+    public var tenderReference: String
+    public var tenderStatus: TenderStatus
+    public var lotID: UUID
+    public var number: Int
+    public var status: LotStatus
+    public var budget: Money
 }

@@ -40,6 +40,9 @@ public struct TenderService: Sendable {
         guard (query.text ?? "").count <= TenderQuery.maximumTextLength else {
             throw DomainError.invalid([FieldError("q", "must be at most \(TenderQuery.maximumTextLength) characters")])
         }
+        if let year = query.year, !(2000...2100).contains(year) {
+            throw DomainError.invalid([FieldError("year", "must be a year from 2000 to 2100")])
+        }
         var query = query
         query.limit = min(max(query.limit, 1), 200)
         let drafts = query.buyerID.map { Policy.decide(actor, .manageTender, Resource(organisationID: $0)) == .allow } ?? false
@@ -71,6 +74,14 @@ public struct TenderService: Sendable {
         // Ids are time-ordered: a later tender of the same line wins.
         for (line, tender) in pairs { if let found = tenders[tender] { result[line] = found } }
         return result
+    }
+
+    /// The lots taking up each of these lines; lots of draft tenders only for the buyer's own staff.
+    public func lots(takingUp lineIDs: [UUID], by actor: Actor?) async throws -> [UUID: [LineLot]] {
+        guard !lineIDs.isEmpty else { return [:] }
+        let buyer = actor.flatMap { Policy.decide($0, .manageTender, Resource(organisationID: $0.organisationID)) == .allow ? $0.organisationID : nil }
+        let lots = try await database.read { try await store($0).lotsTakingUp(lineIDs, includeDraftsOf: buyer) }
+        return Dictionary(grouping: lots, by: \.purchaseLineID)
     }
 
     /// The questions of a tender with their answers; never who asked.
@@ -318,13 +329,16 @@ public struct TenderService: Sendable {
     private func check(_ terms: TenderTerms, of tender: Tender, _ store: TenderStore) async throws -> [Lot] {
         var problems = terms.problems
         var lots: [Lot] = []
-        let lines = PurchaseLineStore(connection: store.connection, logger: database.logger)
+        // Locked before what other tenders hold is summed: two drafts taking the same line at once, or a lot
+        // and a budget cut, then see each other's work instead of both passing.
+        let lines = try await PurchaseLineStore(connection: store.connection, logger: database.logger)
+            .linesForUpdate(ids: terms.lots.map(\.purchaseLineID))
         let committed = try await store.committedBudgets(lineIDs: terms.lots.map(\.purchaseLineID), except: tender.id)
         for (index, lotTerms) in terms.lots.enumerated() {
             let existing = tender.lots.first { $0.purchaseLineID == lotTerms.purchaseLineID }
             lots.append(Lot(id: existing?.id ?? UUID.v7(at: clock.now()), number: index + 1, purchaseLineID: lotTerms.purchaseLineID,
                             title: lotTerms.title, budget: lotTerms.budget, status: existing?.status ?? .active))
-            guard let line = try await lines.line(id: lotTerms.purchaseLineID), line.buyerID == tender.buyerID else {
+            guard let line = lines[lotTerms.purchaseLineID], line.buyerID == tender.buyerID else {
                 problems.append(FieldError("lots[\(index)].purchaseLineId", "is not a line of this buyer's purchase list"))
                 continue
             }

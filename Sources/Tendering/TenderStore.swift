@@ -43,6 +43,9 @@ struct TenderStore {
               AND ($4 OR status <> 'draft')
               AND ($6::text IS NULL OR (search_grams @> catalogue.grams($7)
                    AND (reference ILIKE $6 OR (terms::jsonb ->> 'title') ILIKE $6 OR (terms::jsonb ->> 'description') ILIKE $6)))
+              AND ($8::integer IS NULL OR EXISTS (SELECT 1 FROM tendering.lots l JOIN tendering.purchase_lines p ON p.id = l.purchase_line_id
+                                                  WHERE l.tender_id = tenders.id AND p.year = $8))
+              AND ($9::uuid IS NULL OR EXISTS (SELECT 1 FROM tendering.lots l WHERE l.tender_id = tenders.id AND l.purchase_line_id = $9))
             ORDER BY id DESC LIMIT $5
             """)
         query.binds.append(q.status?.rawValue)
@@ -55,6 +58,8 @@ struct TenderStore {
         query.binds.append(words.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" })
         query.binds.append(words.flatMap { $0.isEmpty ? nil : $0 })
+        query.binds.append(q.year)
+        query.binds.append(q.purchaseLineID)
         return query
     }
 
@@ -162,6 +167,21 @@ struct TenderStore {
               AND t.status NOT IN ('cancelled', 'unsuccessful') AND l.status NOT IN ('cancelled', 'unsuccessful')
             GROUP BY l.purchase_line_id
             """, logger: logger).decode((UUID, Int64).self) { result[line] = fen }
+        return result
+    }
+
+    /// The lots that take up these lines, with their tenders' reference and status (drafts only when asked).
+    func lotsTakingUp(_ lineIDs: [UUID], includeDraftsOf buyerID: UUID?) async throws -> [LineLot] {
+        var result: [LineLot] = []
+        for try await (line, tender, reference, status, lot, number, lotStatus, budget) in try await connection.query("""
+            SELECT l.purchase_line_id, t.id, t.reference, t.status, l.id, l.number, l.status, l.budget_fen
+            FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id
+            WHERE l.purchase_line_id = ANY(\(lineIDs)) AND (t.status <> 'draft' OR t.buyer_id = \(buyerID))
+            ORDER BY t.id, l.number
+            """, logger: logger).decode((UUID, UUID, String, String, UUID, Int, String, Int64).self) {
+            result.append(LineLot(purchaseLineID: line, tenderID: tender, tenderReference: reference, tenderStatus: TenderStatus(rawValue: status) ?? .draft,
+                                  lotID: lot, number: number, status: LotStatus(rawValue: lotStatus) ?? .active, budget: Money(minorUnits: budget)))
+        }
         return result
     }
 

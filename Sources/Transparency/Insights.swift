@@ -19,7 +19,7 @@ public struct Insights: Sendable {
     public var spendByCategory: [Bar]
     /// Awarded value by the buyer's jurisdiction.
     public var spendByJurisdiction: [Bar]
-    /// Awarded value by year, with what was paid.
+    /// Awarded value by budget year (the year of the purchase line the lot spends), with what was paid from those lines.
     public var spendByYear: [Bar]
     /// Per published contract: outcomes verified (value) against their targets (secondary), in the metrics' units summed.
     public var outcomes: [Bar]
@@ -40,7 +40,6 @@ extension TransparencyService {
     }
 
     func computeInsights() async throws -> Insights {
-        let calendar = WorkingCalendar()
         var byCategory: [String: Int64] = [:], byJurisdiction: [UUID: Int64] = [:], byYear: [Int: (Int64, Int64)] = [:], bySupplier: [UUID: Int64] = [:]
         var outcomes: [Insights.Bar] = [], satisfaction: [Insights.Bar] = []
         var buyers: [UUID: Organisation] = [:]
@@ -60,13 +59,14 @@ extension TransparencyService {
                     let code = String(facts.lines[lot.purchaseLineID]?.content.catalogueCode.prefix(1) ?? "?")
                     byCategory[code, default: 0] += value
                     if let jurisdiction = buyers[tender.buyerID]?.jurisdictionID { byJurisdiction[jurisdiction, default: 0] += value }
-                    byYear[calendar.year(of: award.decidedAt), default: (0, 0)].0 += value
+                    // By budget year: the year of the purchase line the money is from, not the day it was awarded.
+                    if let year = facts.lines[lot.purchaseLineID]?.content.year { byYear[year, default: (0, 0)].0 += value }
                     bySupplier[supplier, default: 0] += value
                 }
                 for contract in facts.contracts {
                     let paid = contract.claims.filter { $0.status == .paid }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
                         - contract.recoveries.filter { $0.status == .repaid }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
-                    byYear[calendar.year(of: contract.contract.signedAt ?? contract.contract.createdAt), default: (0, 0)].1 += paid
+                    if let year = facts.lines[contract.contract.purchaseLineID]?.content.year { byYear[year, default: (0, 0)].1 += paid }
                     let measured = (measuredOutcomes[contract.contract.id] ?? []).filter { $0.decision != nil }
                     if !measured.isEmpty {
                         let target = measured.reduce(0) { $0 + $1.targets.values.reduce(0, +) }

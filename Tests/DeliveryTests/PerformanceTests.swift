@@ -180,21 +180,21 @@ struct PerformanceTests {
                 _ = try await w.contracts.proposeAmendment(by: try await w.actor("eldercare"), contractID: contract.id, reason: "延长服务期以覆盖春节后一月份的集中入户回访工作",
                                                            endsOn: "2028-01-31", terms: DeliveryWorld.terms, termJustification: nil)
             }
-            await #expect(throws: DomainError.invalid([FieldError("termJustification", "a term of 13 months (over 1 year) needs a written justification of at least 20 characters")])) {
+            await #expect(throws: DomainError.invalid([FieldError("termJustification", "a term of 15 months (over 1 year) needs a written justification of at least 20 characters")])) {
                 _ = try await w.contracts.proposeAmendment(by: ngo, contractID: contract.id, reason: "延长服务期以覆盖春节后一月份的集中入户回访工作",
                                                            endsOn: "2028-01-31", terms: DeliveryWorld.terms, termJustification: nil)
             }
-            await #expect(throws: DomainError.invalid([FieldError("endsOn", "must not fall before the last milestone, due 2027-12-31")])) {
+            await #expect(throws: DomainError.invalid([FieldError("endsOn", "must not fall before the last milestone, due 2027-11-18")])) {
                 _ = try await w.contracts.proposeAmendment(by: ngo, contractID: contract.id, reason: "提前结束服务，因本合同的服务对象已全部迁出辖区",
                                                            endsOn: "2027-10-31", terms: DeliveryWorld.terms, termJustification: nil)
             }
             let proposal = try await w.contracts.proposeAmendment(by: ngo, contractID: contract.id, reason: "延长服务期以覆盖春节后一月份的集中入户回访工作",
                                                                   endsOn: "2028-01-31", terms: DeliveryWorld.terms,
                                                                   termJustification: "春节前后为独居老人照护高峰，需连续服务至一月底。")
-            #expect(proposal.number == 1 && proposal.supplierSignedAt != nil && proposal.buyerSignedAt == nil && proposal.before.endsOn == "2027-12-31")
+            #expect(proposal.number == 1 && proposal.supplierSignedAt != nil && proposal.buyerSignedAt == nil && proposal.before.endsOn == "2027-11-18")
             await #expect(throws: DomainError.conflict("amendment 1 waits for signatures: one proposal at a time")) {
                 _ = try await w.contracts.proposeAmendment(by: finance, contractID: contract.id, reason: "调整服务内容表述，明确电话回访和入户回访的比例要求",
-                                                           endsOn: "2027-12-31", terms: DeliveryWorld.terms + "回访比例不低于10%。", termJustification: nil)
+                                                           endsOn: "2027-11-18", terms: DeliveryWorld.terms + "回访比例不低于10%。", termJustification: nil)
             }
             await #expect(throws: DomainError.conflict("your side has signed amendment 1 already; the other party signs it")) {
                 _ = try await w.contracts.decideAmendment(by: ngo, contractID: contract.id, agree: true)

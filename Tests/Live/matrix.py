@@ -153,6 +153,13 @@ VARIANTS = {
     ("signOffMilestone", "awaiting"): {"parameters": {"milestoneId": "awaiting"}},
 }
 
+# The "wrong parent" caller (issue 21): a child named in a path belongs to the parent in the path. Each of these is
+# also called once by an allowed caller with the parent swapped for another of its kind (another tender); the answer
+# must be 404, whatever state the other parent is in, and nothing may change.
+WRONG_PARENT = {operation: "tenderId" for operation in
+                ["answerQuestion", "submitBid", "withdrawBid", "confirmBid", "justifyPrice", "decideLot", "getCitedDocument"]}
+OTHER_PARENTS = {"tenderId": ["awarded", "enquiries", "tendering", "evaluation"]}
+
 # Operations that change what later ones act on run last, in this order.
 LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "removeNegativeEntry", "cancelSeedGrant",
         "removeProgrammeReviewer", "assignEngagementEvaluator", "removeEngagementEvaluator", "endEngagement", "closeMonitoringCase",
@@ -540,6 +547,20 @@ def check_views(base, contract, views, f, tokens, signed_in):
     return failures, waiting, reads
 
 
+def wrong_parent(base, contract, f, tokens, operation, variant, allowed):
+    """Calls the operation as its first allowed caller with the path's parent swapped for another of its kind:
+    (caller, status, detail)."""
+    parameter = WRONG_PARENT[operation]
+    method, path, body, headers, parameters = contract.request(operation, variant, f)
+    right = str(parameters[parameter])
+    other = next(f[key] for key in OTHER_PARENTS[parameter] if key in f and str(f[key]) != right)
+    caller = next((user for user in sorted(allowed) if user in tokens), None)
+    if caller is None:
+        return "nobody", 404, "no allowed caller signed in"
+    status, _, answer = live.request(base, method, path.replace(right, str(other), 1), token=tokens[caller], body=body, headers=headers)
+    return caller, status, answer.get("detail") if isinstance(answer, dict) else " ".join(str(answer)[:120].split())
+
+
 def main():
     try:
         callers, expected, views = read_table(TABLE)
@@ -592,6 +613,12 @@ def main():
             # Refused callers first, so that an allowed call changing the resource cannot hide a refusal; then the
             # parties, the administrator last (a consuming call by the administrator would leave the party nothing).
             row_mismatches, statuses = [], []
+            if operation in WRONG_PARENT:
+                wrong = wrong_parent(base, contract, f, tokens, operation, variant, allowed)
+                cells += 1
+                rows.append((name + " · wrong parent", wrong[0], "404", wrong[1]))
+                if wrong[1] != 404:
+                    row_mismatches.append(f"{name} under another tender as {wrong[0]}: expected 404, got {wrong[1]} ({wrong[2]})")
             for user in sorted(callers, key=lambda u: (u in allowed, u == "admin")):
                 if user not in signed_in:
                     skipped += 1

@@ -97,19 +97,19 @@ struct ContractPageTests {
             let award = try await w.completedAward()
             let finance = try await client.token("finance"), ngo = try await client.token("ngo")
             let long = try await client.json(.post, "/api/v1/contracts", token: finance,
-                                             body: #"{"awardId": "\#(award.awardID.uuidString.lowercased())", "startsOn": "2027-01-01", "endsOn": "2028-06-30", "terms": "服务内容见附件"}"#)
+                                             body: #"{"awardId": "\#(award.awardID.uuidString.lowercased())", "startsOn": "2026-11-19", "endsOn": "2028-06-30", "terms": "服务内容见附件"}"#)
             #expect(long.status == .unprocessableContent && long.text.contains("termJustification"))
             let created = try await client.json(.post, "/api/v1/contracts", token: finance,
-                                                body: #"{"awardId": "\#(award.awardID.uuidString.lowercased())", "startsOn": "2027-01-01", "endsOn": "2027-12-31", "terms": "服务内容见附件"}"#)
+                                                body: #"{"awardId": "\#(award.awardID.uuidString.lowercased())", "startsOn": "2026-11-19", "endsOn": "2027-11-18", "terms": "服务内容见附件"}"#)
             #expect(created.status == .created)
             let id = try #require(created.json?["id"] as? String)
             let uneven = try await client.json(.put, "/api/v1/contracts/\(id)/milestones", token: finance, body: """
-                [{"title": "全年", "dueOn": "2027-12-31", "deliverables": "总结", "sharePercent": 90, "metrics": [
+                [{"title": "全年", "dueOn": "2027-11-18", "deliverables": "总结", "sharePercent": 90, "metrics": [
                   {"code": "visits", "definition": "上门人次", "unit": "人次", "target": 100, "dataSource": "台账", "validationMethod": "回访"}]}]
                 """)
             #expect(uneven.status == .unprocessableContent && uneven.text.contains("must add up to 100 %"))
             let milestones = try await client.json(.put, "/api/v1/contracts/\(id)/milestones", token: finance, body: """
-                [{"title": "全年", "dueOn": "2027-12-31", "deliverables": "总结", "sharePercent": 100, "metrics": [
+                [{"title": "全年", "dueOn": "2027-11-18", "deliverables": "总结", "sharePercent": 100, "metrics": [
                   {"code": "visits", "definition": "上门人次", "unit": "人次", "target": 100, "dataSource": "台账", "validationMethod": "回访"}]}]
                 """)
             #expect(milestones.status == .ok)

@@ -42,13 +42,13 @@ public struct DeliveryWorld: Sendable {
 
     public static let terms = "服务内容：为辖区失能半失能老人提供居家上门服务；数量、质量标准、结算方式与违约责任见附件。"
 
-    /// Two milestones: 40 % (visits 2000, assessments 100) by 31 March 2027 and 60 % (visits 3000) by year end.
+    /// Two milestones: 40 % (visits 2000, assessments 100) by 31 March 2027 and 60 % (visits 3000) by the term's last day.
     public static let milestones: [MilestoneInput] = [
         MilestoneInput(title: "第一季度服务", dueOn: "2027-03-31", deliverables: "上门服务记录、评估报告", shareBasisPoints: 4000, metrics: [
             OutcomeMetric(code: "visits", definition: "完成的上门服务人次", unit: "人次", target: 2000, dataSource: "服务签到记录", validationMethod: "抽样电话回访"),
             OutcomeMetric(code: "assessments", definition: "完成的能力评估", unit: "份", target: 100, dataSource: "评估表", validationMethod: "逐份核对"),
         ]),
-        MilestoneInput(title: "全年服务", dueOn: "2027-12-31", deliverables: "全年服务总结", shareBasisPoints: 6000, metrics: [
+        MilestoneInput(title: "全年服务", dueOn: "2027-11-18", deliverables: "全年服务总结", shareBasisPoints: 6000, metrics: [
             OutcomeMetric(code: "visits", definition: "完成的上门服务人次", unit: "人次", target: 3000, dataSource: "服务签到记录", validationMethod: "抽样电话回访"),
         ]),
     ]
@@ -61,11 +61,12 @@ public struct DeliveryWorld: Sendable {
                                                 RateCard.Price(metric: "assessments", price: .yuan(300))])
     }
 
-    /// A draft with milestones and a rate card, unsigned.
+    /// A draft with milestones and a rate card, unsigned: a year from the day the standstill ended (so the
+    /// evidence of 19 November and sign-offs from then on fall within its term).
     public func draftedContract() async throws -> Contract {
         let award = try await completedAward()
         let contract = try await contracts.draft(by: try await actor("finance"),
-                                                 ContractInput(awardID: award.awardID, startsOn: "2027-01-01", endsOn: "2027-12-31", terms: Self.terms))
+                                                 ContractInput(awardID: award.awardID, startsOn: "2026-11-19", endsOn: "2027-11-18", terms: Self.terms))
         _ = try await contracts.setMilestones(by: try await actor("finance"), contractID: contract.id, Self.milestones)
         _ = try await priceOutcomes(contract)
         _ = try await engageInstitution(contract, assigning: assessors)

@@ -31,10 +31,10 @@ public struct TenderWorld: Sendable {
         lists = PurchaseListService(database: database, identity: world.identity, catalogue: PurchaseCatalogueService(database: database), clock: clock)
     }
 
-    /// The Lixia finance office's demo purchase lines with these references (e.g. "LX2026-01").
+    /// The Lixia finance office's demo purchase lines with these references (e.g. "LX2026-01"), of any budget year.
     public func lines(_ references: [String]) async throws -> [PurchaseLine] {
         let buyer = try await world.actor("finance")
-        let all = try await lists.lines(PurchaseLineQuery(year: 2026, buyerID: buyer.organisationID, limit: 100))
+        let all = try await lists.lines(PurchaseLineQuery(buyerID: buyer.organisationID, limit: 500))
         return references.map { reference in all.first { $0.content.reference == reference }! }
     }
 

@@ -1,6 +1,7 @@
 import Core
 import Delivery
 import Foundation
+import PostgresNIO
 import Identity
 import Payments
 import Store
@@ -99,7 +100,7 @@ struct RedFlagTests {
         }
     }
 
-    @Test("a contract published late, or not at all, and a payment dated before its claim are flagged")
+    @Test("a contract published late, or not at all, and a payment dated before its claim are flagged; the flag follows a corrected date")
     func lateAndEarly() async throws {
         try await TestDatabase.with { database in
             let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
@@ -114,9 +115,18 @@ struct RedFlagTests {
             #expect(published.count == 1 && !published[0].values[2].isEmpty && published[0].evidence == "/contracts/\(contract.id.lowercased)")
             let claim = try await w.approvedFirstClaim(contract)
             #expect(try await service(w).allRedFlags().filter { $0.kind == .paymentBeforeSignOff }.isEmpty)
-            _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-61", paidOn: "2026-11-20", idempotencyKey: nil)
+            _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-61", paidOn: "2026-11-25", idempotencyKey: nil)
+            #expect(try await service(w).allRedFlags().filter { $0.kind == .paymentBeforeSignOff }.isEmpty)
+            // Such a day is refused now; a record keyed before the rule (or loaded from another system) still carries one.
+            try await database.transaction { connection in
+                try await connection.query("UPDATE payments.claims SET paid_on = '2026-11-20' WHERE id = \(claim.id)", logger: database.logger)
+            }
             let early = try await service(w).allRedFlags().filter { $0.kind == .paymentBeforeSignOff }
             #expect(early.map(\.values) == [[contract.reference, "1", "2026-11-20", "2026-11-25"]])
+            // The buyer corrects the day with a reason: the flag goes with the wrong day.
+            _ = try await w.payments.correctPaymentDate(by: try await w.actor("finance"), claimID: claim.id, paidOn: "2026-11-25",
+                                                        reason: "经办人录入时误填为国库通知日期，按国库回单更正。")
+            #expect(try await service(w).allRedFlags().filter { $0.kind == .paymentBeforeSignOff }.isEmpty)
         }
     }
 }

@@ -72,7 +72,7 @@ struct ReleaseTests {
             latest = try await releases(s).last { $0.ocid == other }!
             #expect(latest.tag == ["contract"] && latest.contracts?.first?.status == "active" && latest.contracts?.first?.milestones.count == 2)
             let claim = try await w.approvedFirstClaim(contract)
-            _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-51", paidOn: "2026-11-19", idempotencyKey: nil)
+            _ = try await w.payments.pay(by: try await w.actor("finance"), claimID: claim.id, treasuryReference: "GK-2026-1120-51", paidOn: "2026-11-24", idempotencyKey: nil)
             _ = try await s.sync()
             latest = try await releases(s).last { $0.ocid == other }!
             #expect(latest.tag == ["implementation"])

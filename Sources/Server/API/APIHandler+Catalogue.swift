@@ -59,9 +59,9 @@ extension APIHandler {
     func exportPurchaseCategories(_ input: Operations.ExportPurchaseCategories.Input) async throws -> Operations.ExportPurchaseCategories.Output {
         switch input.query.format ?? .csv {
         case .csv:
-            .ok(.init(body: .csv(HTTPBody(try await purchaseCatalogue.export(as: .csv)))))
+            .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment("purchase-catalogue.csv")), body: .csv(HTTPBody(try await purchaseCatalogue.export(as: .csv)))))
         case .xlsx:
-            .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await purchaseCatalogue.export(as: .xlsx)))))
+            .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment("purchase-catalogue.xlsx")), body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await purchaseCatalogue.export(as: .xlsx)))))
         }
     }
 }

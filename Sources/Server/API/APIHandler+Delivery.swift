@@ -8,7 +8,11 @@ import SpokesAPI
 /// Contracts, milestones, reports, sign-offs, and their payments.
 extension APIHandler {
     func listContracts(_ input: Operations.ListContracts.Input) async throws -> Operations.ListContracts.Output {
-        let page = try await contracts.contracts(for: actor, after: try input.query.after.map { try uuid($0, "after") }, limit: try pageSize(input.query.limit, default: 50, maximum: 200))
+        let q = input.query
+        let filter = ContractFilter(status: q.status.flatMap { ContractStatus(rawValue: $0.rawValue) }, tenderID: try q.tender.map { try uuid($0, "tender") },
+                                    supplierID: try q.supplier.map { try uuid($0, "supplier") }, year: q.year)
+        let page = try await contracts.contracts(for: actor, after: try q.after.map { try uuid($0, "after") }, limit: try pageSize(q.limit, default: 50, maximum: 200),
+                                                 filter: filter)
         return .ok(.init(body: .json(page.map(Components.Schemas.Contract.init))))
     }
 
@@ -118,8 +122,8 @@ extension APIHandler {
     }
 
     func downloadEvidence(_ input: Operations.DownloadEvidence.Input) async throws -> Operations.DownloadEvidence.Output {
-        let (_, data) = try await contracts.evidenceFile(id: try uuid(input.path.evidenceId, "evidenceId"), by: actor)
-        return .ok(.init(body: .binary(HTTPBody(data))))
+        let (evidence, data) = try await contracts.evidenceFile(id: try uuid(input.path.evidenceId, "evidenceId"), by: actor)
+        return .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment(evidence.filename)), body: .binary(HTTPBody(data))))
     }
 
     func claimPayment(_ input: Operations.ClaimPayment.Input) async throws -> Operations.ClaimPayment.Output {
@@ -139,6 +143,13 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
         let claim = try await contractPayments.pay(by: try signedIn(), claimID: try uuid(input.path.claimId, "claimId"), treasuryReference: body.treasuryReference,
                                                    paidOn: body.paidOn, idempotencyKey: input.headers.idempotencyKey)
+        return .ok(.init(body: .json(.init(claim))))
+    }
+
+    func correctPaymentDate(_ input: Operations.CorrectPaymentDate.Input) async throws -> Operations.CorrectPaymentDate.Output {
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let claim = try await contractPayments.correctPaymentDate(by: try signedIn(), claimID: try uuid(input.path.claimId, "claimId"),
+                                                                  paidOn: body.paidOn, reason: body.reason)
         return .ok(.init(body: .json(.init(claim))))
     }
 

@@ -93,7 +93,13 @@ extension APIHandler {
     }
 
     func listAwards(_ input: Operations.ListAwards.Input) async throws -> Operations.ListAwards.Output {
-        .ok(.init(body: .json(try await awards.awards(tenderID: try uuid(input.path.tenderId, "tenderId"), by: actor).map(Components.Schemas.Award.init))))
+        let list = try await awards.awards(tenderID: try uuid(input.path.tenderId, "tenderId"), by: actor)
+        let contractIDs = try await contracts.contractIDs(ofAwards: list.map(\.id), by: actor)
+        return .ok(.init(body: .json(list.map {
+            var award = Components.Schemas.Award($0)
+            award.contractId = contractIDs[$0.id]?.lowercased
+            return award
+        })))
     }
 
     func listComplaints(_ input: Operations.ListComplaints.Input) async throws -> Operations.ListComplaints.Output {

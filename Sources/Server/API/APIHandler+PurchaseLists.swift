@@ -12,11 +12,27 @@ extension APIHandler {
         if let id = input.query.after { after = try await purchaseLists.line(id: try uuid(id, "after")) }
         let lines = try await purchaseLists.lines(PurchaseLineQuery(year: input.query.year, buyerID: try input.query.buyer.map { try uuid($0, "buyer") },
                                                                     after: after, limit: limit))
-        return .ok(.init(body: .json(lines.map(Components.Schemas.PurchaseLine.init))))
+        return .ok(.init(body: .json(try await withLotsAndLedger(lines))))
     }
 
     func getPurchaseLine(_ input: Operations.GetPurchaseLine.Input) async throws -> Operations.GetPurchaseLine.Output {
-        .ok(.init(body: .json(.init(try await purchaseLists.line(id: try uuid(input.path.lineId, "lineId"))))))
+        .ok(.init(body: .json(try await withLotsAndLedger([try await purchaseLists.line(id: try uuid(input.path.lineId, "lineId"))])[0])))
+    }
+
+    /// Lines as read: each with the lots taking it up and the ledger's committed and paid (one read of each for all).
+    private func withLotsAndLedger(_ lines: [PurchaseLine]) async throws -> [Components.Schemas.PurchaseLine] {
+        let lots = try await tenders.lots(takingUp: lines.map(\.id), by: actor)
+        let balances = try await ledger.balances(of: lines.map(\.id))
+        return lines.map { line in
+            var body = Components.Schemas.PurchaseLine(line)
+            body.lots = (lots[line.id] ?? []).map {
+                .init(tenderId: $0.tenderID.lowercased, tenderReference: $0.tenderReference, tenderStatus: .init(rawValue: $0.tenderStatus.rawValue) ?? .draft,
+                      lotId: $0.lotID.lowercased, number: $0.number, status: .init(rawValue: $0.status.rawValue) ?? .active, budgetFen: $0.budget.minorUnits)
+            }
+            body.committedFen = balances[line.id]?.committed.minorUnits ?? 0
+            body.paidFen = balances[line.id]?.paid.minorUnits ?? 0
+            return body
+        }
     }
 
     func addPurchaseLine(_ input: Operations.AddPurchaseLine.Input) async throws -> Operations.AddPurchaseLine.Output {
@@ -45,8 +61,8 @@ extension APIHandler {
     func exportPurchaseLines(_ input: Operations.ExportPurchaseLines.Input) async throws -> Operations.ExportPurchaseLines.Output {
         let buyer = try uuid(input.query.buyer, "buyer")
         return switch input.query.format ?? .csv {
-        case .csv: .ok(.init(body: .csv(HTTPBody(try await purchaseLists.exportLines(buyerID: buyer, year: input.query.year, as: .csv)))))
-        case .xlsx: .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+        case .csv: .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment("purchase-lines.csv")), body: .csv(HTTPBody(try await purchaseLists.exportLines(buyerID: buyer, year: input.query.year, as: .csv)))))
+        case .xlsx: .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment("purchase-lines.xlsx")), body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
             HTTPBody(try await purchaseLists.exportLines(buyerID: buyer, year: input.query.year, as: .xlsx)))))
         }
     }

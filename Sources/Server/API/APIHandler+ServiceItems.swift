@@ -56,8 +56,8 @@ extension APIHandler {
 
     func exportServiceItems(_ input: Operations.ExportServiceItems.Input) async throws -> Operations.ExportServiceItems.Output {
         switch input.query.format ?? .csv {
-        case .csv: .ok(.init(body: .csv(HTTPBody(try await serviceItems.exportItems(as: .csv, jurisdiction: input.query.jurisdiction)))))
-        case .xlsx: .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+        case .csv: .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment("service-items.csv")), body: .csv(HTTPBody(try await serviceItems.exportItems(as: .csv, jurisdiction: input.query.jurisdiction)))))
+        case .xlsx: .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment("service-items.xlsx")), body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
             HTTPBody(try await serviceItems.exportItems(as: .xlsx, jurisdiction: input.query.jurisdiction)))))
         }
     }
@@ -81,8 +81,8 @@ extension APIHandler {
 
     func exportMaterials(_ input: Operations.ExportMaterials.Input) async throws -> Operations.ExportMaterials.Output {
         switch input.query.format ?? .csv {
-        case .csv: .ok(.init(body: .csv(HTTPBody(try await serviceItems.exportMaterials(as: .csv)))))
-        case .xlsx: .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await serviceItems.exportMaterials(as: .xlsx)))))
+        case .csv: .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment("materials.csv")), body: .csv(HTTPBody(try await serviceItems.exportMaterials(as: .csv)))))
+        case .xlsx: .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment("materials.xlsx")), body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try await serviceItems.exportMaterials(as: .xlsx)))))
         }
     }
 

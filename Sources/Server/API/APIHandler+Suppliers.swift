@@ -44,13 +44,13 @@ extension APIHandler {
 
     func getMyDocumentContent(_ input: Operations.GetMyDocumentContent.Input) async throws -> Operations.GetMyDocumentContent.Output {
         let file = try await suppliers.file(by: try signedIn(), documentID: try uuid(input.path.documentId, "documentId"))
-        return .ok(.init(body: .binary(HTTPBody(file.data))))
+        return .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment(file.document.filename)), body: .binary(HTTPBody(file.data))))
     }
 
     func getCitedDocument(_ input: Operations.GetCitedDocument.Input) async throws -> Operations.GetCitedDocument.Output {
         let file = try await suppliers.citedFile(tenderID: try uuid(input.path.tenderId, "tenderId"), bidID: try uuid(input.path.bidId, "bidId"),
                                                  documentID: try uuid(input.path.documentId, "documentId"), bids: bids, by: actor)
-        return .ok(.init(body: .binary(HTTPBody(file.data))))
+        return .ok(.init(headers: .init(contentDisposition: ContentDisposition.attachment(file.document.filename)), body: .binary(HTTPBody(file.data))))
     }
 }
 

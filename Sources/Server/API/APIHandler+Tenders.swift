@@ -3,6 +3,7 @@ import Foundation
 import OpenAPIRuntime
 import SpokesAPI
 import Tendering
+import Transparency
 
 /// Tenders, questions and bids in the JSON API.
 extension APIHandler {
@@ -10,14 +11,15 @@ extension APIHandler {
         let q = input.query
         let limit = try pageSize(q.limit, default: 50, maximum: 200)
         let query = TenderQuery(status: q.status.flatMap { TenderStatus(rawValue: $0.rawValue) }, buyerID: try q.buyer.map { try uuid($0, "buyer") },
-                                before: try q.before.map { try uuid($0, "before") }, limit: limit, text: q.q)
-        return .ok(.init(body: .json(try await tenders.tenders(query, by: actor).map(Components.Schemas.Tender.init))))
+                                before: try q.before.map { try uuid($0, "before") }, limit: limit, text: q.q, year: q.year,
+                                purchaseLineID: try q.purchaseLine.map { try uuid($0, "purchaseLine") })
+        return .ok(.init(body: .json(try await tenders.tenders(query, by: actor).map { Components.Schemas.Tender($0, ocdsPrefix: oversight.transparency.prefix) })))
     }
 
     func getTender(_ input: Operations.GetTender.Input) async throws -> Operations.GetTender.Output {
         let tender = try await tenders.tender(id: try uuid(input.path.tenderId, "tenderId"), by: actor)
         let may = try await tenders.actions(on: tender, for: actor)
-        var body = Components.Schemas.Tender(tender)
+        var body = Components.Schemas.Tender(tender, ocdsPrefix: oversight.transparency.prefix)
         body.may = .init(manage: may.manage, bid: may.bid, decideComplaints: may.decideComplaints)
         return .ok(.init(body: .json(body)))
     }
@@ -151,10 +153,12 @@ extension APIHandler {
 }
 
 extension Components.Schemas.Tender {
-    init(_ t: Tender) {
+    /// With `ocdsPrefix`, a published tender names the ocid of its releases.
+    init(_ t: Tender, ocdsPrefix: String? = nil) {
         let terms = t.terms
         self.init(
-            id: t.id.lowercased, reference: t.reference, buyerId: t.buyerID.lowercased, status: .init(rawValue: t.status.rawValue) ?? .draft,
+            id: t.id.lowercased, reference: t.reference,
+            ocid: t.status == .draft ? nil : ocdsPrefix.map { ReleaseBuilder.ocid(prefix: $0, reference: t.reference) }, buyerId: t.buyerID.lowercased, status: .init(rawValue: t.status.rawValue) ?? .draft,
             termsVersion: t.termsVersion, title: terms.title, description: terms.description,
             procedure: .init(rawValue: terms.procedure.rawValue) ?? .open, justification: terms.justification,
             enquiryDays: terms.enquiryDays, tenderingDays: terms.tenderingDays, evaluationDays: terms.evaluationDays,

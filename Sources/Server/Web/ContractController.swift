@@ -31,6 +31,7 @@ struct ContractController {
         router.post("/contracts/:id/claims/:claim/approve", use: approve)
         router.post("/contracts/:id/claims/:claim/reject", use: reject)
         router.post("/contracts/:id/claims/:claim/pay", use: pay)
+        router.post("/contracts/:id/claims/:claim/payment-date", use: correctPaymentDate)
         router.post("/contracts/:id/recoveries/:recovery/repay", use: repay)
         router.get("/evidence/:evidence", use: evidence)
         router.post("/contracts/:id/evaluations", use: evaluate)
@@ -314,6 +315,15 @@ struct ContractController {
         }
     }
 
+    func correctPaymentDate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        let claim = try await child("claim", of: context)
+        return try await act(request, context) {
+            _ = try await payments.correctPaymentDate(by: actor, claimID: claim, paidOn: form["paidOn"] ?? "", reason: form["reason"] ?? "")
+        }
+    }
+
     func repay(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
@@ -326,8 +336,7 @@ struct ContractController {
 
     func evidence(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (evidence, data) = try await contracts.evidenceFile(id: try context.pathID("evidence"), by: context.actor)
-        let name = evidence.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "evidence"
-        return Response(status: .ok, headers: [.contentType: evidence.kind.mediaType, .contentDisposition: "attachment; filename*=UTF-8''\(name)",
+        return Response(status: .ok, headers: [.contentType: evidence.kind.mediaType, .contentDisposition: ContentDisposition.attachment(evidence.filename),
                                                .cacheControl: "private, no-store"],
                         body: .init(byteBuffer: ByteBuffer(data: data)))
     }

@@ -237,6 +237,7 @@ struct ContractPage {
         if let paidOn = c.paidOn { data["paidOn"] = paidOn }
         if let reason = c.rejectionReason { data["rejectionReason"] = reason }
         if isBuyer && c.status == .claimed { data["mayDecide"] = true }
+        if isBuyer && c.status == .paid { data["mayRedate"] = true }
         if isBuyer && c.status == .approved {
             data["mayPay"] = ["key": UUID().uuidString.lowercased()]
             data["mayReject"] = true

@@ -44,6 +44,7 @@ struct PurchaseListController {
         let year = query["year"].flatMap { Int(String($0)) }
         let buyerID = query["buyer"].flatMap { UUID(uuidString: String($0)) }
         let lines = try await lists.lines(PurchaseLineQuery(year: year, buyerID: buyerID, limit: 500))
+        let totals = try await lists.totals(year: year, buyerID: buyerID)
         let buyers = try await identity.organisations(kind: .financeOffice, limit: 200) + identity.organisations(kind: .department, limit: 200)
         let names = Dictionary(uniqueKeysWithValues: buyers.map { ($0.id, name($0.nameZh, $0.nameEn, context)) })
         var data: [String: Any] = [
@@ -55,10 +56,15 @@ struct PurchaseListController {
                         "targetGroup": c.targetGroup, "quantity": c.quantity, "unit": c.unit, "budget": c.budget.formatted,
                         "funding": views.text("funding_\(c.fundingSource.rawValue)", context), "tier": views.text("tier_\(c.tier.rawValue)", context)]
             },
-            "total": Money(minorUnits: lines.reduce(0) { $0 + $1.content.budget.minorUnits }).formatted,
+            // Over every matching line, not only the 500 shown.
+            "total": totals.budget.formatted,
+            "count": totals.count,
             "errors": errors,
             "form": form,
         ]
+        if lines.count < totals.count {
+            data["shown"] = Views.fill(views.text("purchaseLists_shown", context), [String(lines.count), String(totals.count)])
+        }
         if let buyerID { data["download"] = "buyer=\(buyerID.lowercased)" + (year.map { "&year=\($0)" } ?? "") }
         if let own = ownList(context) {
             data["own"] = ["id": own.lowercased, "name": names[own] ?? ""]

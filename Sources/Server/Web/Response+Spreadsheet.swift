@@ -8,7 +8,7 @@ extension Response {
     static func spreadsheet(_ data: Data, name: String, kind: SpreadsheetFile.Kind) -> Response {
         Response(status: .ok, headers: [
             .contentType: kind == .csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            .contentDisposition: "attachment; filename=\"\(name).\(kind.rawValue)\"",
+            .contentDisposition: ContentDisposition.attachment("\(name).\(kind.rawValue)"),
         ], body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 }

@@ -109,9 +109,8 @@ struct SupplierController {
 
     /// The file with its real type, as a download: never shown inline, so no uploaded file runs in Spokes' origin.
     private func file(_ file: DocumentFile) -> Response {
-        let name = file.document.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "document"
         return Response(status: .ok, headers: [.contentType: file.document.kind.mediaType,
-                                               .contentDisposition: "attachment; filename*=UTF-8''\(name)",
+                                               .contentDisposition: ContentDisposition.attachment(file.document.filename),
                                                .cacheControl: "private, no-store"],
                         body: .init(byteBuffer: ByteBuffer(data: file.data)))
     }
