@@ -55,6 +55,10 @@ def every_creating_operation(base, tokens, scenarios):
     results = os.path.join(live.RESULTS, "races")
     os.makedirs(results, exist_ok=True)
     for caller in CALLERS:
+        pairs_log = os.path.join(results, f"{caller}-pairs.log")
+        if os.path.exists(pairs_log):
+            os.remove(pairs_log)
+        environment.update(TWICE_LOG=pairs_log, TWICE_BASE=f"{base}/api/v1", TWICE_AUTH=f"Bearer {tokens[caller]}")
         command = [schemathesis, "--config-file", os.path.join(here, "schemathesis.toml"),
                    "run", f"{base}/api/v1/openapi.yaml", "--url", f"{base}/api/v1", "--phases", "stateful",
                    "--max-examples", str(scenarios), "--seed", "20261205", "--workers", "1",
@@ -66,9 +70,13 @@ def every_creating_operation(base, tokens, scenarios):
             log.write(run.stdout + run.stderr)
         steps = re.search(r"(\d+) generated", run.stdout)
         summary = re.search(r"=+ ([^=]*) in [\d.]+s =+\s*$", run.stdout)
-        ok = run.returncode == 0
+        pairs = open(pairs_log).read().splitlines() if os.path.exists(pairs_log) else []
+        twins = [pair for pair in pairs if "with its twin" in pair]
+        created = sum(1 for pair in twins if "201" in pair.rsplit("[", 1)[-1])
+        ok = run.returncode == 0 and len(twins) > 0
         print(f"races: {'ok' if ok else 'FAILED'}: every changing request of the stateful run as {caller}, twice at once: "
-              f"{steps.group(1) if steps else '?'} steps, {summary.group(1) if summary else 'no summary'}", flush=True)
+              f"{steps.group(1) if steps else '?'} steps, {len(twins)} raced by a twin ({created} creating), {len(pairs) - len(twins)} sent again twice, "
+              f"{summary.group(1) if summary else 'no summary'}", flush=True)
         if not ok:
             FAILURES.append(f"the twice-at-once run as {caller}: see {results}/{caller}.log")
 
