@@ -43,6 +43,9 @@ public struct AwardService: Sendable {
             let tenderStore = tenders.store(connection)
             let before = try await tenders.lockedTender(tenderID, tenderStore)
             try Policy.authorize(actor, .manageTender, Resource(organisationID: before.buyerID))
+            guard before.lots.contains(where: { $0.id == lotID }) else {
+                throw DomainError.notFound("tender \(before.reference) has no lot \(lotID.lowercased)")
+            }
             guard before.status == .evaluation else { throw DomainError.conflict("awards are made during evaluation; the tender is \(before.status.rawValue)") }
             guard evaluation.isComplete, let ranking = evaluation.rankings?.first(where: { $0.lotID == lotID }) else {
                 throw DomainError.conflict("the evaluation is not complete: every seated evaluator (at least \(Evaluation.minimumScorers)) must submit first")

@@ -162,10 +162,12 @@ public struct EvaluationService: Sendable {
         var check = Validator()
         let text = check.text(text, "text", max: 5000)
         check.check(text.count >= 20 || text.isEmpty, "text", "must be at least 20 characters: explain how the price covers the service")
-        try check.finish()
+        let checked = check
         let now = clock.now()
         try await database.transaction { connection in
-            let tender = try await evaluatedTender(tenderID, connection)
+            // The path first: a lot of another tender is not found here, whatever the text says.
+            let tender = try await evaluatedTender(tenderID, lot: lotID, connection)
+            try checked.finish()
             let lotBids = try await BidStore(connection: connection, logger: database.logger).openedBids(tenderID: tenderID).filter { $0.lotID == lotID }
             guard let own = lotBids.first(where: { $0.bidderID == actor.organisationID }) else {
                 throw DomainError.notFound("your organisation has no opened bid in this lot of \(tender.reference)")
@@ -273,10 +275,13 @@ public struct EvaluationService: Sendable {
     }
 
     /// The tender, locked for share (an award waits for a sheet being submitted), once its bids are open.
-    private func evaluatedTender(_ tenderID: UUID, _ connection: PostgresConnection) async throws -> Tender {
+    private func evaluatedTender(_ tenderID: UUID, lot lotID: UUID? = nil, _ connection: PostgresConnection) async throws -> Tender {
         guard let tender = try await TenderStore(connection: connection, logger: database.logger).tender(id: tenderID, lock: .forShare),
               tender.status != .draft else {
             throw DomainError.notFound("no tender has id \(tenderID.lowercased)")
+        }
+        if let lotID, !tender.lots.contains(where: { $0.id == lotID }) {
+            throw DomainError.notFound("tender \(tender.reference) has no lot \(lotID.lowercased)")
         }
         guard tender.status == .evaluation else {
             throw DomainError.conflict(tender.isOpened ? "the evaluation of \(tender.reference) is over"

@@ -295,6 +295,7 @@ def fixtures(spokes, base, tokens):
         one(key, sql)
     one("line", f"SELECT id FROM tendering.purchase_lines WHERE buyer_id = '{f.get('finance_org')}' ORDER BY reference")
     one("civil_line", f"SELECT id FROM tendering.purchase_lines WHERE buyer_id = '{f.get('civil_org')}' ORDER BY reference")
+    one("split_line", f"SELECT id FROM tendering.purchase_lines WHERE buyer_id = '{f.get('civil_org')}' AND reference = 'MZ2026-02'")
 
     # A document of the NGO's library, made through the API.
     if "ngo" in tokens:
