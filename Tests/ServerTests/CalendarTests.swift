@@ -96,6 +96,8 @@ struct CalendarWebTests {
             }
             let admin = Browser(client)
             _ = try await admin.signIn("admin")
+            let empty = try await admin.upload("/admin/calendar", fields: [], file: Data(), filename: "")
+            #expect(empty.status == .unprocessableContent && empty.html.contains("choose a CSV or Excel file to upload"))
             let bad = try await admin.upload("/admin/calendar", fields: [], file: Data("日期,是否上班,名称\n2027-01-04,是,元旦\n".utf8), filename: "2027.csv")
             #expect(bad.status == .unprocessableContent)
             #expect(bad.html.contains(#"role="alert""#) && bad.html.contains("<td>2</td><td>是否上班</td>"))

@@ -244,6 +244,9 @@ struct CalendarTests {
             // Until Monday 4 January, 17:00 (New Year's Day off). Records answered before a year went missing: the
             // worker neither fails nor lapses the complaint by a guess, and the tender waits.
             try await TestCalendar.forget(2027, database)
+            await #expect(throws: WorkingCalendar.YearNotHeld(year: 2027), "the window cannot be counted: escalating says why") {
+                _ = try await t.awards.escalate(by: harmony, complaintID: complaint.id, text: "不服，请监督部门处理。")
+            }
             try await t.move(to: beijing("2027-01-05 10:00"))
             #expect(try await t.awards.complaints(tenderID: tender.id, by: nil)[0].status == .answered)
             #expect(try await t.tenders.tender(id: tender.id, by: nil).status == .awarded)
