@@ -66,7 +66,8 @@ struct CalendarTests {
         try await TestDatabase.with(.empty) { database in
             let calendar = service(database)
             try await TestCalendar.load2027(database)
-            let file = "day,working,name\n2027-01-01,false,New Year\n2027/2/9,FALSE,Spring Festival\n"
+            // English headers, an Excel date cell (day 46388 is 2027-01-01), a date as Excel in Chinese writes it, TRUE/FALSE.
+            let file = "day,working,name\n46388,false,New Year\n2027/2/9,FALSE,Spring Festival\n"
             #expect(try await calendar.importFile(by: .system, Data(file.utf8)).years == [.init(year: 2027, days: 2, change: .replaced)])
             let years = try await calendar.years()
             #expect(years.map(\.year) == [2026, 2027])
