@@ -16,6 +16,9 @@ public enum Action: String, CaseIterable, Sendable {
     case readPublicRecord
     /// Record an organisation's rating or a violation (platform administrators until the incubation module).
     case recordStanding
+    /// Load the working calendar: a year's public holidays and adjusted working days (调休), which every
+    /// deadline is counted on. Platform administrators only.
+    case keepCalendar
     // Catalogue
     case readCatalogue
     /// Keep a jurisdiction's catalogue (its service items and its own negative-list entries): finance
@@ -211,6 +214,8 @@ public enum Policy {
                 ? .allow : .deny("only the finance offices of this jurisdiction or one above it keep its catalogue")
         case .manageJurisdictions, .createOrganisation, .recordStanding, .manageReferenceLists:
             return .deny("only platform administrators may do this")
+        case .keepCalendar:
+            return .deny("only the platform's administrators load the working calendar")
         case .updateOrganisation, .manageUsers:
             return actor.has(.orgAdmin) && ownOrganisation ? .allow : .deny("only this organisation's administrators may do this")
         case .readUsers:

@@ -3,6 +3,11 @@ import Foundation
 /// Working days in China: Monday to Friday, minus public holidays, plus the weekend days the State
 /// Council makes working days (调休). Periods of a tender are counted in these days, and every
 /// deadline falls at the close of a working day, in Beijing time.
+///
+/// The holidays are data that administrators load a year at a time (issue 21): a calendar knows the
+/// years it holds, and a period that would count through a year it does not hold is refused with
+/// `YearNotHeld` rather than counted as if every weekday worked (New Year's Day included). Formatting
+/// (`dayKey`, `describe`, `year(of:)`) needs no year held.
 public struct WorkingCalendar: Sendable, Equatable {
     /// A day that is not what its weekday says: a weekday holiday, or a weekend working day.
     public struct Exception: Sendable, Equatable, Codable {
@@ -17,13 +22,30 @@ public struct WorkingCalendar: Sendable, Equatable {
         }
     }
 
+    /// A period that would fall in, or count through, a year whose holidays have not been loaded.
+    public struct YearNotHeld: Error, Equatable, Sendable, CustomStringConvertible {
+        public var year: Int
+        public init(year: Int) { self.year = year }
+        public var description: String {
+            "the working calendar for \(year) has not been loaded; an administrator loads it at /admin/calendar"
+        }
+    }
+
     /// Deadlines fall at this hour of the day (17:00, when offices close).
     public static let closingHour = 17
+    /// The years a calendar may hold: beyond them a "year" in a file is a typing mistake.
+    public static let possibleYears = 2000...2100
+    /// From this month on, administrators are reminded to load next year (the State Council publishes
+    /// the coming year's schedule in the autumn).
+    public static let reminderMonth = 10
 
+    /// The years whose holidays and adjusted working days are known (a year may hold no exception at all).
+    public let years: Set<Int>
     private let exceptions: [String: Exception]
     private let calendar: Calendar
 
-    public init(exceptions: [Exception] = []) {
+    public init(exceptions: [Exception] = [], years: Set<Int> = []) {
+        self.years = years
         self.exceptions = Dictionary(exceptions.map { ($0.day, $0) }, uniquingKeysWith: { _, last in last })
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
@@ -64,32 +86,47 @@ public struct WorkingCalendar: Sendable, Equatable {
         return components.isValidDate(in: Calendar(identifier: .gregorian))
     }
 
-    public func isWorkingDay(_ date: Date) -> Bool {
+    public func holds(_ year: Int) -> Bool { years.contains(year) }
+
+    /// Whether the day of `date` is a working day; only a held year can say.
+    public func isWorkingDay(_ date: Date) throws(YearNotHeld) -> Bool {
+        let year = year(of: date)
+        guard holds(year) else { throw YearNotHeld(year: year) }
         if let exception = exceptions[dayKey(date)] { return exception.working }
         return !calendar.isDateInWeekend(date)
     }
 
     /// 17:00 Beijing time on the `days`-th working day after the day of `start` (the start day itself
-    /// never counts, so a period always holds `days` whole working days).
-    public func close(ofWorkingDay days: Int, after start: Date) -> Date {
+    /// never counts, so a period always holds `days` whole working days). Every day counted must be in
+    /// a held year.
+    public func close(ofWorkingDay days: Int, after start: Date) throws(YearNotHeld) -> Date {
         var day = calendar.startOfDay(for: start)
         var counted = 0
         while counted < max(days, 0) {
             day = calendar.date(byAdding: .day, value: 1, to: day)!
-            if isWorkingDay(day) { counted += 1 }
+            if try isWorkingDay(day) { counted += 1 }
         }
         return calendar.date(bySettingHour: Self.closingHour, minute: 0, second: 0, of: day)!
     }
 
     /// Whole working days after the day of `start` up to and including the day of `end`.
-    public func workingDays(from start: Date, to end: Date) -> Int {
+    public func workingDays(from start: Date, to end: Date) throws(YearNotHeld) -> Int {
         var day = calendar.startOfDay(for: start)
         let last = calendar.startOfDay(for: end)
         var counted = 0
         while day < last {
             day = calendar.date(byAdding: .day, value: 1, to: day)!
-            if isWorkingDay(day) { counted += 1 }
+            if try isWorkingDay(day) { counted += 1 }
         }
         return counted
+    }
+
+    /// The year an administrator should load at `now`: the current one when it is missing, otherwise
+    /// next year from 1 October (Beijing) when that is missing; nil when nothing is due.
+    public func yearToLoad(at now: Date) -> Int? {
+        let year = year(of: now)
+        if !holds(year) { return year }
+        let month = calendar.component(.month, from: now)
+        return month >= Self.reminderMonth && !holds(year + 1) ? year + 1 : nil
     }
 }

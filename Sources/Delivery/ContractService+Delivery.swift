@@ -27,7 +27,7 @@ extension ContractService {
             let how = check.text(upload.obtainedHow, "\(field).obtainedHow", max: 1000)
             check.check(WorkingCalendar.isDay(upload.obtainedOn), "\(field).obtainedOn", "must be a day as yyyy-MM-dd")
             if WorkingCalendar.isDay(upload.obtainedOn) {
-                check.check(upload.obtainedOn <= calendar.dayKey(now), "\(field).obtainedOn", "cannot be in the future")
+                check.check(upload.obtainedOn <= WorkingCalendar().dayKey(now), "\(field).obtainedOn", "cannot be in the future")
             }
             check.check(!upload.data.isEmpty, "\(field).file", "is empty")
             check.check(upload.data.count <= Evidence.maximumSize, "\(field).file",

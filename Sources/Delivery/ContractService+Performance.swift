@@ -98,7 +98,7 @@ extension ContractService {
         guard !organisationIDs.isEmpty else { return [:] }
         let rows = try await database.read { try await store($0).finalGrades(of: Array(organisationIDs)) }
         return Dictionary(grouping: rows, by: \.supplierID).mapValues { list in
-            list.map { PerformanceGrade(contractReference: $0.reference, grade: $0.grade, gradedOn: calendar.dayKey($0.at)) }
+            list.map { PerformanceGrade(contractReference: $0.reference, grade: $0.grade, gradedOn: WorkingCalendar().dayKey($0.at)) }
         }
     }
 

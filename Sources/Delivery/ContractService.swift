@@ -15,19 +15,17 @@ public struct ContractService: Sendable {
     let awards: AwardService
     let funding: any ContractFunding
     let clock: any SpokesClock
-    let calendar: WorkingCalendar
     /// A sign-off that makes more than this payable needs a second evaluator's signature.
     public let countersignThreshold: Money
 
     public init(database: Database, identity: IdentityService, awards: AwardService, funding: any ContractFunding,
-                clock: any SpokesClock = SystemClock(), calendar: WorkingCalendar = WorkingCalendar(),
+                clock: any SpokesClock = SystemClock(),
                 countersignThreshold: Money = .yuan(100_000)) {
         self.database = database
         self.identity = identity
         self.awards = awards
         self.funding = funding
         self.clock = clock
-        self.calendar = calendar
         self.countersignThreshold = countersignThreshold
     }
 
@@ -71,7 +69,7 @@ public struct ContractService: Sendable {
             if let existing = try await store.contract(awardID: award.awardID) {
                 throw DomainError.conflict("the award already has contract \(existing.reference)")
             }
-            let contract = Contract(id: UUID.v7(at: now), reference: try await store.nextReference(year: calendar.year(of: now)),
+            let contract = Contract(id: UUID.v7(at: now), reference: try await store.nextReference(year: WorkingCalendar().year(of: now)),
                                     awardID: award.awardID, tenderID: award.tenderID, lotID: award.lotID, buyerID: award.buyerID,
                                     supplierID: award.supplierID, purchaseLineID: award.purchaseLineID,
                                     title: "\(award.tenderReference) · \(award.lotTitle)", value: award.value, startsOn: input.startsOn,
@@ -163,6 +161,7 @@ public struct ContractService: Sendable {
     /// the same transaction: refused as a whole when the line has not enough left.
     public func sign(by actor: Actor, contractID: UUID) async throws -> Contract {
         let now = clock.now()
+        let calendar = try await calendar()
         return try await database.transaction { connection in
             let before = try await lockedContract(contractID, connection)
             var contract = before
@@ -186,6 +185,8 @@ public struct ContractService: Sendable {
             if contract.buyerSignedAt != nil && contract.supplierSignedAt != nil {
                 contract.status = .signed
                 contract.signedAt = now
+                // Signing starts the two working days to publish in: refused when the calendar cannot count them.
+                _ = try contract.publicationDeadline(calendar)
                 contract.commitmentID = try await funding.fund(contract, by: actor, on: connection)
             }
             try await store(connection).update(contract)
@@ -311,11 +312,18 @@ public struct ContractService: Sendable {
         try await database.read { try await store($0).signedContracts() }
     }
 
-    /// Signed contracts not published within two working days of signing.
+    /// The working calendar the contracts' deadlines are counted on (kept by the tendering module).
+    public func calendar() async throws -> WorkingCalendar {
+        try await CalendarService(database: database, clock: clock).calendar()
+    }
+
+    /// Signed contracts not published within two working days of signing (one whose deadline the calendar
+    /// cannot count yet is not called late).
     func latePublications() async throws -> [DeliveryAlert] {
         let now = clock.now()
+        let calendar = try await calendar()
         return try await database.read { try await store($0).unpublished() }.compactMap { contract in
-            guard let signedAt = contract.signedAt, let deadline = contract.missedPublicationDeadline(now: now, calendar: calendar) else { return nil }
+            guard let signedAt = contract.signedAt, let deadline = try? contract.missedPublicationDeadline(now: now, calendar: calendar) else { return nil }
             return DeliveryAlert(contractID: contract.id, reference: contract.reference, buyerID: contract.buyerID, signedAt: signedAt, deadline: deadline)
         }
     }

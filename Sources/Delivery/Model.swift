@@ -57,14 +57,15 @@ public struct Contract: Codable, Sendable, Equatable {
     /// Working days after signing by which the contract must be published.
     public static let publicationDays = 2
 
-    /// The moment after which an unpublished signed contract is late.
-    public func publicationDeadline(_ calendar: WorkingCalendar) -> Date? {
-        signedAt.map { calendar.close(ofWorkingDay: Self.publicationDays, after: $0) }
+    /// The moment after which an unpublished signed contract is late (nil: not signed).
+    public func publicationDeadline(_ calendar: WorkingCalendar) throws(WorkingCalendar.YearNotHeld) -> Date? {
+        guard let signedAt else { return nil }
+        return try calendar.close(ofWorkingDay: Self.publicationDays, after: signedAt)
     }
 
     /// The missed deadline when the contract was published after it, or is still unpublished past it at `now`; nil otherwise.
-    public func missedPublicationDeadline(now: Date, calendar: WorkingCalendar) -> Date? {
-        guard let deadline = publicationDeadline(calendar), (publishedAt ?? now) > deadline else { return nil }
+    public func missedPublicationDeadline(now: Date, calendar: WorkingCalendar) throws(WorkingCalendar.YearNotHeld) -> Date? {
+        guard let deadline = try publicationDeadline(calendar), (publishedAt ?? now) > deadline else { return nil }
         return deadline
     }
 

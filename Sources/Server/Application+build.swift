@@ -23,6 +23,8 @@ public struct AppDependencies: Sendable {
     public var negativeList: NegativeListService
     public var purchaseLists: PurchaseListService
     public var tenders: TenderService
+    /// The working calendar (holidays and 调休 a year at a time) every deadline is counted on.
+    public var calendar: CalendarService
     public var bids: BidService
     public var tenderWorker: TenderWorker
     public var evaluations: EvaluationService
@@ -53,6 +55,7 @@ public struct AppDependencies: Sendable {
         self.negativeList = NegativeListService(database: database, identity: identity, clock: clock)
         self.purchaseLists = PurchaseListService(database: database, identity: identity, catalogue: purchaseCatalogue, clock: clock)
         self.tenders = TenderService(database: database, identity: identity, clock: clock)
+        self.calendar = CalendarService(database: database, clock: clock)
         self.ledger = LedgerService(database: database, purchaseLists: purchaseLists, clock: clock)
         self.awards = AwardService(database: database, identity: identity, clock: clock)
         self.contractPayments = ContractPaymentService(database: database, ledger: ledger, clock: clock)
@@ -113,12 +116,12 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: StaticFilesMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
 
     HealthController(database: dependencies.database, health: dependencies.health, metrics: dependencies.metrics, metricsToken: configuration.metricsToken).register(on: router)
-    PublicController(identity: dependencies.identity,
+    PublicController(identity: dependencies.identity, calendar: dependencies.calendar,
                      journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers,
                                              contracts: dependencies.contracts, views: views),
                      views: views).register(on: router)
     AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
-    AdminController(identity: dependencies.identity, views: views).register(on: router)
+    AdminController(identity: dependencies.identity, calendar: dependencies.calendar, views: views).register(on: router)
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
                         negativeList: dependencies.negativeList, identity: dependencies.identity, views: views).register(on: router)
     PurchaseListController(lists: dependencies.purchaseLists, identity: dependencies.identity, views: views).register(on: router)
@@ -155,7 +158,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
                    awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
                    programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants,
-                   contracts: dependencies.contracts, contractPayments: dependencies.contractPayments,
+                   contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, calendar: dependencies.calendar,
                    oversight: OversightServices(transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
                                                 worklists: dependencies.paymentWorklists, insightRows: insightRows))
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.

@@ -37,6 +37,9 @@ struct Problem: Error, Encodable {
             return problem
         case let domain as DomainError:
             return Problem(domain)
+        case let missing as WorkingCalendar.YearNotHeld:
+            // A deadline the calendar cannot count: the platform is waiting for an administrator, not for the client.
+            return Problem(.conflict, status: .conflict, detail: missing.description + ".").with(type: "urn:spokes:problem:calendar-not-loaded")
         case let server as ServerError where "\(server.underlyingError)".hasPrefix("Response content type not acceptable"):
             // The operation answers in a type the request's Accept header does not take (a CSV export asked for as JSON).
             return Problem(.badRequest, status: .notAcceptable,

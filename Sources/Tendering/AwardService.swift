@@ -81,7 +81,7 @@ public struct AwardService: Sendable {
             if !after.lots.contains(where: { $0.status == .active }) {
                 if after.lots.contains(where: { $0.status == .awarded }) {
                     after.status = try before.status.transition(to: .awarded)
-                    let standstillEnd = calendar.close(ofWorkingDay: before.terms.standstillDays, after: now)
+                    let standstillEnd = try calendar.close(ofWorkingDay: before.terms.standstillDays, after: now)
                     after.periods?.awardedAt = now
                     after.periods?.standstillEnd = standstillEnd
                     next = standstillEnd
@@ -133,6 +133,7 @@ public struct AwardService: Sendable {
         var check = Validator()
         let text = check.text(text, "answer", max: 10_000)
         try check.finish()
+        let calendar = try await tenders.calendar()
         return try await changing(complaintID) { before, tender, now in
             try Policy.authorize(actor, .manageTender, Resource(organisationID: tender.buyerID))
             guard before.status == .claim else { throw DomainError.conflict("this complaint is \(before.status.rawValue); only a new claim is answered") }
@@ -140,6 +141,8 @@ public struct AwardService: Sendable {
             after.status = .answered
             after.answer = text
             after.answeredAt = now
+            // The answer opens the complainant's window to escalate: refused when the calendar cannot count it.
+            _ = try after.escalationDeadline(calendar)
             return (after, "complaint.answered", actor)
         }
     }
@@ -165,7 +168,7 @@ public struct AwardService: Sendable {
         let calendar = try await tenders.calendar()
         return try await changing(complaintID) { before, _, now in
             try authorizeComplainant(actor, before)
-            guard before.status == .answered, let deadline = before.escalationDeadline(calendar) else {
+            guard before.status == .answered, let deadline = try before.escalationDeadline(calendar) else {
                 throw DomainError.conflict("only an answered complaint can be escalated")
             }
             guard now < deadline else {
@@ -246,11 +249,17 @@ public struct AwardService: Sendable {
     /// the standstill is over, the tender completes and its awards become contract drafts.
     /// Returns the next time to look, and whether it completed.
     func settle(_ tender: Tender, at now: Date, on connection: PostgresConnection) async throws -> (next: Date?, completed: Bool) {
-        let calendar = WorkingCalendar(exceptions: try await tenders.store(connection).calendarExceptions())
+        let calendar = try await CalendarStore(connection: connection, logger: database.logger).calendar()
         let store = store(connection)
         var complaints = try await store.complaints(of: tender.id)
+        // A window the calendar cannot count (answered before the next year was loaded) does not lapse by a
+        // guess: the worker looks again in an hour, and the tender does not complete meanwhile.
+        var uncounted = false
+        func escalationDeadline(_ complaint: Complaint) -> Date? {
+            do { return try complaint.escalationDeadline(calendar) } catch { uncounted = true; return nil }
+        }
         for index in complaints.indices where complaints[index].status == .answered {
-            guard let deadline = complaints[index].escalationDeadline(calendar), deadline <= now else { continue }
+            guard let deadline = escalationDeadline(complaints[index]), deadline <= now else { continue }
             let before = complaints[index]
             complaints[index].status = .resolved
             complaints[index].outcome = .lapsed
@@ -259,7 +268,8 @@ public struct AwardService: Sendable {
             try await audit(connection, .system, "complaint.lapsed", before: before, after: complaints[index])
         }
         if complaints.contains(where: { $0.status.isOpen }) { return (nil, false) }
-        let waits = complaints.compactMap { $0.status == .answered ? $0.escalationDeadline(calendar) : nil } + [tender.periods?.standstillEnd ?? now]
+        let waits = complaints.compactMap { $0.status == .answered ? escalationDeadline($0) : nil } + [tender.periods?.standstillEnd ?? now]
+            + (uncounted ? [now.addingTimeInterval(3600)] : [])
         if let later = waits.filter({ $0 > now }).min() { return (later, false) }
         try await store.markContractReady(tenderID: tender.id, at: now)
         return (nil, true)

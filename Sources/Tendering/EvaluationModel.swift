@@ -168,9 +168,10 @@ public struct Complaint: Codable, Sendable, Equatable {
     /// Working days the complainant has after the answer to escalate it; then it lapses.
     public static let escalationDays = 3
 
-    /// Until when an answered complaint may be escalated.
-    public func escalationDeadline(_ calendar: WorkingCalendar) -> Date? {
-        answeredAt.map { calendar.close(ofWorkingDay: Self.escalationDays, after: $0) }
+    /// Until when an answered complaint may be escalated (nil: not answered).
+    public func escalationDeadline(_ calendar: WorkingCalendar) throws(WorkingCalendar.YearNotHeld) -> Date? {
+        guard let answeredAt else { return nil }
+        return try calendar.close(ofWorkingDay: Self.escalationDays, after: answeredAt)
     }
 }
 

@@ -29,8 +29,9 @@ public struct TenderService: Sendable {
     /// The service's clock: pages judge what is open now by the same time the rules do.
     public func now() -> Date { clock.now() }
 
+    /// The working calendar deadlines are counted on (a deadline in a year it does not hold is refused).
     public func calendar() async throws -> WorkingCalendar {
-        WorkingCalendar(exceptions: try await database.read { try await store($0).calendarExceptions() })
+        try await CalendarService(database: database, clock: clock).calendar()
     }
 
     // MARK: Reading
@@ -182,10 +183,10 @@ public struct TenderService: Sendable {
                 var periods = before.periods!
                 // Longer periods move the deadlines out; shorter ones never pull them in.
                 let minimums = terms.procedure.minimums
-                periods.enquiryEnd = max(periods.enquiryEnd, calendar.close(ofWorkingDay: terms.enquiryDays, after: periods.publishedAt))
-                periods.tenderEnd = max(periods.tenderEnd, calendar.close(ofWorkingDay: terms.tenderingDays, after: periods.enquiryEnd),
+                periods.enquiryEnd = try max(periods.enquiryEnd, calendar.close(ofWorkingDay: terms.enquiryDays, after: periods.publishedAt))
+                periods.tenderEnd = try max(periods.tenderEnd, calendar.close(ofWorkingDay: terms.tenderingDays, after: periods.enquiryEnd),
                                         calendar.close(ofWorkingDay: minimums.remainingAfterChange, after: now))
-                periods.evaluationEnd = calendar.close(ofWorkingDay: terms.evaluationDays, after: periods.tenderEnd)
+                periods.evaluationEnd = try calendar.close(ofWorkingDay: terms.evaluationDays, after: periods.tenderEnd)
                 after.periods = periods
                 for lot in after.lots { try await store.updateLot(lot) }
                 try await store.update(after, nextEventAt: after.status == .enquiries ? periods.enquiryEnd : periods.tenderEnd, at: now)
@@ -210,10 +211,10 @@ public struct TenderService: Sendable {
             after.status = try before.status.transition(to: .enquiries)
             _ = try await check(before.terms, of: before, store)
             try await checkInvited(before.terms)
-            let enquiryEnd = calendar.close(ofWorkingDay: before.terms.enquiryDays, after: now)
-            let tenderEnd = calendar.close(ofWorkingDay: before.terms.tenderingDays, after: enquiryEnd)
+            let enquiryEnd = try calendar.close(ofWorkingDay: before.terms.enquiryDays, after: now)
+            let tenderEnd = try calendar.close(ofWorkingDay: before.terms.tenderingDays, after: enquiryEnd)
             after.periods = TenderPeriods(publishedAt: now, enquiryEnd: enquiryEnd, tenderEnd: tenderEnd,
-                                          evaluationEnd: calendar.close(ofWorkingDay: before.terms.evaluationDays, after: tenderEnd))
+                                          evaluationEnd: try calendar.close(ofWorkingDay: before.terms.evaluationDays, after: tenderEnd))
             try await store.update(after, nextEventAt: enquiryEnd, at: now)
             try await audit(connection, actor, "tender.published", before: before, after: after)
             return after

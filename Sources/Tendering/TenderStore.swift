@@ -203,17 +203,6 @@ struct TenderStore {
             """).first
     }
 
-    // MARK: Calendar
-
-    func calendarExceptions() async throws -> [WorkingCalendar.Exception] {
-        var result: [WorkingCalendar.Exception] = []
-        for try await (day, working, name) in try await connection.query(
-            "SELECT day::text, working, name FROM tendering.calendar_days ORDER BY day", logger: logger).decode((String, Bool, String).self) {
-            result.append(WorkingCalendar.Exception(day: day, working: working, name: name))
-        }
-        return result
-    }
-
     // MARK: Questions
 
     func questions(of tenderID: UUID) async throws -> [Question] {

@@ -107,13 +107,23 @@ public enum RedFlagRulebook {
 
     /// Signed contracts published after the deadline, or still unpublished past it.
     static func latePublication(_ contract: Contract, now: Date, calendar: WorkingCalendar) -> RedFlag? {
-        guard let deadline = contract.missedPublicationDeadline(now: now, calendar: calendar) else { return nil }
-        let days = calendar.workingDays(from: deadline, to: contract.publishedAt ?? now)
+        // A deadline the calendar cannot count (its year not loaded) is not called missed.
+        guard let deadline = try? contract.missedPublicationDeadline(now: now, calendar: calendar) else { return nil }
+        let days = daysLate(calendar, from: deadline, to: contract.publishedAt ?? now)
         return RedFlag(kind: .latePublication, buyerID: contract.buyerID,
-                       values: [contract.reference, calendar.describe(deadline), contract.publishedAt.map(calendar.describe) ?? "", String(days)],
+                       values: [contract.reference, calendar.describe(deadline), contract.publishedAt.map(calendar.describe) ?? "", days],
                        english: "\(contract.reference) was due for publication by \(calendar.describe(deadline)) and "
                            + (contract.publishedAt.map { "was published \(calendar.describe($0))" } ?? "is not published"),
                        evidence: "/contracts/\(contract.id.lowercased)", subjectType: "contract", subjectID: contract.id)
+    }
+
+    /// Working days from the deadline to `end`. Where the count runs into a year the calendar does not hold,
+    /// the days it can count, as "≥n": the flag stands, its size is not guessed.
+    static func daysLate(_ calendar: WorkingCalendar, from deadline: Date, to end: Date) -> String {
+        if let days = try? calendar.workingDays(from: deadline, to: end) { return String(days) }
+        var counted = 0
+        while let next = try? calendar.close(ofWorkingDay: counted + 1, after: deadline), calendar.dayKey(next) <= calendar.dayKey(end) { counted += 1 }
+        return "≥\(counted)"
     }
 
     /// Payments dated before the claim they pay, and so before the sign-off the claim rests on.
@@ -169,7 +179,7 @@ extension TransparencyService {
     /// Every red flag in the record now, newest purchases first within each kind, for nobody in particular:
     /// `redFlags(for:)` decides who sees which.
     func allRedFlags(rules: RedFlagRules = RedFlagRules()) async throws -> [RedFlag] {
-        let calendar = WorkingCalendar()
+        let calendar = try await tenders.calendar()
         var flags: [RedFlag] = []
         var awardsByBuyer: [(award: Award, buyerID: UUID, year: Int)] = []
         var before: UUID?

@@ -224,7 +224,7 @@ struct AwardTests {
             _ = try await t.awards.answer(by: try await t.world.actor("finance"), complaintID: complaint.id, text: "已复核，评分无误。")
             try await t.move(to: tender.periods!.standstillEnd!)
             #expect(try await t.tenders.tender(id: tender.id, by: nil).status == .awarded)
-            let deadline = try #require(try await t.awards.complaints(tenderID: tender.id, by: nil)[0].escalationDeadline(WorkingCalendar()))
+            let deadline = try #require(try await t.awards.complaints(tenderID: tender.id, by: nil)[0].escalationDeadline(try await t.tenders.calendar()))
             #expect(WorkingCalendar().describe(deadline) == "2026-11-24 17:00")
             try await t.move(to: deadline)
             await #expect(throws: DomainError.self) { _ = try await t.awards.escalate(by: harmony, complaintID: complaint.id, text: "不服") }

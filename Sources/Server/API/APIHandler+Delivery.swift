@@ -13,14 +13,15 @@ extension APIHandler {
                                     supplierID: try q.supplier.map { try uuid($0, "supplier") }, year: q.year)
         let page = try await contracts.contracts(for: actor, after: try q.after.map { try uuid($0, "after") }, limit: try pageSize(q.limit, default: 50, maximum: 200),
                                                  filter: filter)
-        return .ok(.init(body: .json(page.map(Components.Schemas.Contract.init))))
+        let calendar = try await contracts.calendar()
+        return .ok(.init(body: .json(page.map { .init($0, calendar: calendar) })))
     }
 
     func draftContract(_ input: Operations.DraftContract.Input) async throws -> Operations.DraftContract.Output {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
         let contract = try await contracts.draft(by: try signedIn(), ContractInput(awardID: try uuid(body.awardId, "awardId"), startsOn: body.startsOn,
                                                                                   endsOn: body.endsOn, termJustification: body.termJustification, terms: body.terms))
-        return .created(.init(body: .json(.init(contract))))
+        return .created(.init(body: .json(try await contractBody(contract))))
     }
 
     func getContract(_ input: Operations.GetContract.Input) async throws -> Operations.GetContract.Output {
@@ -31,7 +32,7 @@ extension APIHandler {
         let evaluations = try await contracts.evaluations(of: id)
         let amendments = try await contracts.amendments(of: id)
         let detail = Components.Schemas.ContractDetail(
-            contract: .init(file.contract), milestones: file.milestones.map(Components.Schemas.Milestone.init),
+            contract: try await contractBody(file.contract), milestones: file.milestones.map(Components.Schemas.Milestone.init),
             reports: file.reports.map(Components.Schemas.Report.init), signOffs: file.signOffs.map(Components.Schemas.SignOff.init),
             rateCard: statement.rateCard.map(Components.Schemas.RateCard.init), calculation: statement.calculation.map(Components.Schemas.PaymentCalculation.init),
             claims: statement.claims.map(Components.Schemas.Claim.init), recoveries: statement.recoveries.map(Components.Schemas.Recovery.init),
@@ -73,17 +74,17 @@ extension APIHandler {
     }
 
     func signContract(_ input: Operations.SignContract.Input) async throws -> Operations.SignContract.Output {
-        .ok(.init(body: .json(.init(try await contracts.sign(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"))))))
+        .ok(.init(body: .json(try await contractBody(try await contracts.sign(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"))))))
     }
 
     func publishContract(_ input: Operations.PublishContract.Input) async throws -> Operations.PublishContract.Output {
-        .ok(.init(body: .json(.init(try await contracts.publish(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"))))))
+        .ok(.init(body: .json(try await contractBody(try await contracts.publish(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"))))))
     }
 
     func terminateContract(_ input: Operations.TerminateContract.Input) async throws -> Operations.TerminateContract.Output {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
         let (contract, _) = try await contracts.terminate(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"), reason: body.reason)
-        return .ok(.init(body: .json(.init(contract))))
+        return .ok(.init(body: .json(try await contractBody(contract))))
     }
 
     func submitReport(_ input: Operations.SubmitReport.Input) async throws -> Operations.SubmitReport.Output {
@@ -177,7 +178,7 @@ extension APIHandler {
     }
 
     func completeContract(_ input: Operations.CompleteContract.Input) async throws -> Operations.CompleteContract.Output {
-        .ok(.init(body: .json(.init(try await contracts.complete(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"))))))
+        .ok(.init(body: .json(try await contractBody(try await contracts.complete(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"))))))
     }
 
     func proposeAmendment(_ input: Operations.ProposeAmendment.Input) async throws -> Operations.ProposeAmendment.Output {
@@ -223,14 +224,22 @@ extension Components.Schemas.Amendment {
     }
 }
 
+extension APIHandler {
+    /// A contract as the API shows it, its publication deadline counted on the calendar held.
+    func contractBody(_ contract: Contract) async throws -> Components.Schemas.Contract {
+        .init(contract, calendar: contract.signedAt == nil ? WorkingCalendar() : try await contracts.calendar())
+    }
+}
+
 extension Components.Schemas.Contract {
-    init(_ c: Contract) {
+    /// A deadline the calendar cannot count yet (its year not loaded) is left out rather than guessed.
+    init(_ c: Contract, calendar: WorkingCalendar) {
         self.init(id: c.id.lowercased, reference: c.reference, awardId: c.awardID.lowercased, tenderId: c.tenderID.lowercased, lotId: c.lotID.lowercased,
                   buyerId: c.buyerID.lowercased, supplierId: c.supplierID.lowercased, purchaseLineId: c.purchaseLineID.lowercased, title: c.title,
                   valueFen: c.value.minorUnits, startsOn: c.startsOn, endsOn: c.endsOn, termJustification: c.termJustification, terms: c.terms,
                   noSubcontractingClause: Contract.noSubcontractingClause, status: .init(rawValue: c.status.rawValue)!, buyerSignedAt: c.buyerSignedAt,
                   supplierSignedAt: c.supplierSignedAt, signedAt: c.signedAt, publishedAt: c.publishedAt,
-                  publicationDeadline: c.publicationDeadline(WorkingCalendar()), commitmentId: c.commitmentID?.lowercased, closedAt: c.closedAt,
+                  publicationDeadline: try? c.publicationDeadline(calendar), commitmentId: c.commitmentID?.lowercased, closedAt: c.closedAt,
                   closingReason: c.closingReason, createdAt: c.createdAt)
     }
 }

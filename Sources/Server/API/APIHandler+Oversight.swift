@@ -129,19 +129,24 @@ extension APIHandler {
     // MARK: Worklists
 
     func listClaimsToApprove(_ input: Operations.ListClaimsToApprove.Input) async throws -> Operations.ListClaimsToApprove.Output {
-        .ok(.init(body: .json(try await oversight.worklists.claimsToApprove(for: actor).map(Components.Schemas.ClaimTask.init))))
+        let claims = try await oversight.worklists.claimsToApprove(for: actor)
+        let calendar = try await contracts.calendar()
+        return .ok(.init(body: .json(claims.map { .init($0, calendar: calendar) })))
     }
 
     func listPaymentsToMake(_ input: Operations.ListPaymentsToMake.Input) async throws -> Operations.ListPaymentsToMake.Output {
         // The worklist decides first (401, 403); the seed grants are Incubation's, read for the same buyer.
         let claims = try await oversight.worklists.paymentsToMake(for: actor)
         let grants = try await seedGrants.awaitingPayment(by: try signedIn())
-        return .ok(.init(body: .json(.init(claims: claims.map(Components.Schemas.ClaimTask.init), grants: grants.map(Components.Schemas.SeedGrant.init)))))
+        let calendar = try await contracts.calendar()
+        return .ok(.init(body: .json(.init(claims: claims.map { .init($0, calendar: calendar) }, grants: grants.map(Components.Schemas.SeedGrant.init)))))
     }
 
     func listOpenRecoveries(_ input: Operations.ListOpenRecoveries.Input) async throws -> Operations.ListOpenRecoveries.Output {
-        .ok(.init(body: .json(try await oversight.worklists.recoveriesOpen(for: actor).map {
-            .init(recovery: .init($0.recovery), contract: .init($0.contract), mayRepay: $0.mayRepay)
+        let recoveries = try await oversight.worklists.recoveriesOpen(for: actor)
+        let calendar = try await contracts.calendar()
+        return .ok(.init(body: .json(recoveries.map {
+            .init(recovery: .init($0.recovery), contract: .init($0.contract, calendar: calendar), mayRepay: $0.mayRepay)
         })))
     }
 }
@@ -183,5 +188,5 @@ extension Components.Schemas.Need {
 }
 
 extension Components.Schemas.ClaimTask {
-    init(_ t: ClaimTask) { self.init(claim: .init(t.claim), contract: .init(t.contract)) }
+    init(_ t: ClaimTask, calendar: WorkingCalendar) { self.init(claim: .init(t.claim), contract: .init(t.contract, calendar: calendar)) }
 }

@@ -27,6 +27,8 @@ struct APIHandler: APIProtocol {
     let seedGrants: SeedGrantService
     let contracts: ContractService
     let contractPayments: ContractPaymentService
+    /// The working calendar deadlines are counted on (APIHandler+Calendar).
+    let calendar: CalendarService
     /// Red flags, monitoring cases, dashboards, residents' voice and payment worklists (APIHandler+Oversight).
     let oversight: OversightServices
 

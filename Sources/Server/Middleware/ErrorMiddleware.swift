@@ -22,7 +22,12 @@ struct ErrorMiddleware: RouterMiddleware {
             if request.uri.path.hasPrefix("/api/") || !acceptsHTML(request) {
                 return problem.response()
             }
-            return errorPage(problem, request: request, context: context)
+            var page = problem
+            // Pages say it in the reader's language; the API keeps the contract's English.
+            if let missing = error as? WorkingCalendar.YearNotHeld ?? ((error as? ServerError)?.underlyingError as? WorkingCalendar.YearNotHeld) {
+                page.detail = Views.fill(views.text("calendar_missing", context), [String(missing.year)])
+            }
+            return errorPage(page, request: request, context: context)
         }
     }
 

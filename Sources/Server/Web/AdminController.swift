@@ -2,11 +2,14 @@ import Core
 import Foundation
 import Hummingbird
 import Identity
+import Tendering
 
-/// Forms that change organisations and users. Each calls the same service method as the API.
+/// Forms that change organisations and users, and the working calendar (AdminController+Calendar).
+/// Each calls the same service method as the API.
 /// A refused form is shown again with what was typed and every error, so nothing is lost.
 struct AdminController {
     let identity: IdentityService
+    let calendar: CalendarService
     let views: Views
 
     func register(on router: Router<AppRequestContext>) {
@@ -16,6 +19,8 @@ struct AdminController {
         router.post("/organisations/{id}/users", use: createUser)
         router.post("/users/{id}/disable", use: disableUser)
         router.post("/users/{id}/enable", use: enableUser)
+        router.get("/admin/calendar", use: calendarPage)
+        router.post("/admin/calendar", use: importCalendar)
     }
 
     private func signedIn(_ context: AppRequestContext) throws -> Actor {

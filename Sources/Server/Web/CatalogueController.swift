@@ -206,12 +206,7 @@ struct CatalogueController {
     func importFile(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         try items.requireKeeper(actor)
-        var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
-        guard let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body)),
-              let file = form["file"], !file.data.isEmpty else {
-            throw DomainError.invalid([FieldError("file", "choose a CSV or Excel file to upload")])
-        }
+        let (form, file) = try await MultipartForm.spreadsheet(request, context)
         let kind = form.text("kind") ?? "items"
         var data: [String: Any] = importKinds(context).merging(["filename": file.filename ?? "", "kind": views.text("import_kind_\(kind)", context)]) { $1 }
         do {

@@ -129,7 +129,8 @@ struct ContractController {
         let institutions = file.may.manage ? try await identity.organisations(kind: .evaluationInstitution, limit: 200) : []
         var data = ContractPage(file: file, statement: statement, evaluations: try await contracts.evaluations(of: id),
                                 satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
-                                names: names, institutions: institutions, actor: context.actor, say: { views.text($0, context) }).data()
+                                names: names, institutions: institutions, actor: context.actor, say: { views.text($0, context) },
+                                workingCalendar: try await contracts.calendar()).data()
         if let problem { data["problem"] = problem.pageData }
         return views.page("contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
     }

@@ -18,6 +18,8 @@ struct ContractPage {
     let institutions: [Organisation]
     let actor: Actor?
     let say: (String) -> String
+    /// The working calendar held, which the publication deadline is counted on.
+    let workingCalendar: WorkingCalendar
 
     private let calendar = WorkingCalendar()
 
@@ -45,7 +47,8 @@ struct ContractPage {
         if let at = c.supplierSignedAt { data["supplierSignedAt"] = calendar.describe(at) }
         if let at = c.signedAt { data["signedAt"] = calendar.describe(at) }
         if let at = c.publishedAt { data["publishedAt"] = calendar.describe(at) }
-        if let deadline = c.publicationDeadline(calendar), c.publishedAt == nil {
+        // A deadline the calendar cannot count yet is not shown rather than guessed.
+        if let deadline = try? c.publicationDeadline(workingCalendar), c.publishedAt == nil {
             data["publicationDeadline"] = calendar.describe(deadline)
             if deadline < Date() { data["publicationLate"] = true }
         }

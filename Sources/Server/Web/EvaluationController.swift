@@ -169,17 +169,19 @@ struct EvaluationController {
         let escalationCalendar = try await tenders.calendar()
         data["complaints"] = complaints.map { c -> [String: Any] in
             let own = actor?.organisationID == c.complainantID
+            // A window the calendar cannot count yet is shown as none; escalating then says why.
+            let escalationDeadline = try? c.escalationDeadline(escalationCalendar)
             var row: [String: Any] = [
                 "complaintId": c.id.lowercased, "complainant": name(names[c.complainantID], context), "text": c.text,
                 "filedAt": calendar.describe(c.filedAt), "status": views.text("complaintStatus_\(c.status.rawValue)", context),
                 "canAnswer": isBuyer && c.status == .claim,
                 "canAccept": own && c.status == .answered,
-                "canEscalate": own && c.status == .answered && now < (c.escalationDeadline(escalationCalendar) ?? now),
+                "canEscalate": own && c.status == .answered && now < (escalationDeadline ?? now),
                 "canDecide": mayDecide && c.status == .escalated,
             ]
             if let lot = c.lotID.flatMap({ lotNumbers[$0] }) { row["lot"] = lot }
             if let answer = c.answer { row["answer"] = answer }
-            if let deadline = c.escalationDeadline(escalationCalendar), c.status == .answered { row["escalateUntil"] = calendar.describe(deadline) }
+            if let deadline = escalationDeadline, c.status == .answered { row["escalateUntil"] = calendar.describe(deadline) }
             if let escalation = c.escalation { row["escalation"] = escalation }
             if let outcome = c.outcome { row["outcome"] = views.text("complaintOutcome_\(outcome.rawValue)", context) }
             if let decision = c.decision { row["decision"] = decision }

@@ -1,4 +1,6 @@
+import Core
 import Foundation
+import Hummingbird
 
 /// The parts of a `multipart/form-data` body (RFC 7578), as browsers send file uploads.
 struct MultipartForm: Sendable {
@@ -50,5 +52,18 @@ struct MultipartForm: Sendable {
             return value
         }
         return nil
+    }
+}
+
+extension MultipartForm {
+    /// A page's upload form and its `file` part, for the spreadsheet imports; refused (422 on `file`) when no file came.
+    static func spreadsheet(_ request: Request, _ context: AppRequestContext) async throws -> (form: MultipartForm, file: Part) {
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        guard let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body)),
+              let file = form["file"], !file.data.isEmpty else {
+            throw DomainError.invalid([FieldError("file", "choose a CSV or Excel file to upload")])
+        }
+        return (form, file)
     }
 }

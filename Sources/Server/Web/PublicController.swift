@@ -2,10 +2,12 @@ import Core
 import Foundation
 import Hummingbird
 import Identity
+import Tendering
 
 /// The pages everyone sees: the home page, organisations and jurisdictions.
 struct PublicController {
     let identity: IdentityService
+    let calendar: CalendarService
     let journey: JourneySection
     let views: Views
 
@@ -31,6 +33,10 @@ struct PublicController {
                 "isAdmin": may.createOrganisations,
                 "isOrgAdmin": may.manageUsers,
             ]
+            // Administrators hear in time that next year's holidays are missing (from 1 October, by the service's clock).
+            if let year = try await calendar.yearToLoad(for: actor) {
+                data["calendarWarning"] = Views.fill(views.text("calendar_warning", context), [String(year)])
+            }
         } else {
             let jurisdictions = try await identity.jurisdictions()
             let counts = try await identity.organisationCounts()

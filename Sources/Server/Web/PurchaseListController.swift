@@ -113,12 +113,7 @@ struct PurchaseListController {
 
     func importFile(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
-        guard let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body)),
-              let file = form["file"], !file.data.isEmpty else {
-            throw DomainError.invalid([FieldError("file", "choose a CSV or Excel file to upload")])
-        }
+        let file = try await MultipartForm.spreadsheet(request, context).file
         do {
             let report = try await lists.importLines(by: actor, buyerID: actor.organisationID, file.data)
             return try await render(request, context, form: [:], errors: [], importResult: [

@@ -12,7 +12,8 @@ struct Views: Sendable {
                            "organisation-new", "jurisdictions", "purchase-catalogue", "catalogue", "catalogue-item",
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
                            "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation", "programmes", "programme",
-                           "incubator-spaces", "payments", "contracts", "contract", "survey", "oversight", "insights", "voice", "cases", "case"]
+                           "incubator-spaces", "payments", "contracts", "contract", "survey", "oversight", "insights", "voice", "cases", "case",
+                           "admin-calendar"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -73,6 +74,23 @@ struct Views: Sendable {
                         body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
+    /// A page from a typed page model: its stored properties are the template's names (lists get their
+    /// `hasX` flags as with `data`; a nil optional is left out, so a section on it is skipped).
+    func page<Model>(_ name: String, title: String, model: Model, status: HTTPResponse.Status = .ok,
+                     request: Request, context: AppRequestContext) -> Response {
+        var data: [String: Any] = [:]
+        for child in Mirror(reflecting: model).children {
+            guard let label = child.label else { continue }
+            let value = Mirror(reflecting: child.value)
+            if value.displayStyle == .optional {
+                if let wrapped = value.children.first?.value { data[label] = wrapped }
+            } else {
+                data[label] = child.value
+            }
+        }
+        return page(name, title: title, data: data, status: status, request: request, context: context)
+    }
+
     func text(_ key: String, _ context: AppRequestContext) -> String {
         localisation.text(key, context.language)
     }
@@ -88,6 +106,7 @@ enum Navigation {
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
+            if Policy.decide(actor, .keepCalendar, .platform) == .allow { items.append(("/admin/calendar", "nav_calendar")) }
             if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }
             if actor.organisationKind == .evaluationInstitution { items.append(("/engagements", "nav_engagements")) }
             if actor.has(.overseer) || actor.has(.admin) { items.append(("/oversight", "nav_oversight")) }
