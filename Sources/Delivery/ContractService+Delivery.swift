@@ -121,7 +121,7 @@ extension ContractService {
             guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): nothing is signed off on it") }
             // Nothing is delivered before the term starts; after it ends the last milestone (due on its last day)
             // is still signed off while the contract runs.
-            guard calendar.dayKey(now) >= contract.startsOn else {
+            guard WorkingCalendar().dayKey(now) >= contract.startsOn else {
                 throw DomainError.conflict("contract \(contract.reference) starts on \(contract.startsOn): milestones are signed off from that day")
             }
             let signOffs = try await store.signOffs(of: contract.id)
