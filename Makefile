@@ -5,7 +5,7 @@ PORT ?= 8080
 
 LIVE_PY = .build/live-venv/bin/python
 
-.PHONY: run test test-live test-faults live-setup setup build seed db-stop clean bench bench-province bench-search bench-bids
+.PHONY: run test test-live test-faults test-mutations live-setup setup build seed db-stop clean bench bench-province bench-search bench-bids
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,12 @@ test: setup
 
 live-setup:
 	@scripts/live-setup.sh
+
+## Break each rule of Tests/Mutations/mutations.toml, one at a time, in a scratch copy (.build/mutation-scratch) and
+## check that its tests fail; fails on a survivor. Not part of `make test` (it takes hours on two cores).
+## ONLY="ledger- policy-" runs the mutations whose names start with those words.
+test-mutations: setup
+	SWIFT=$(SWIFT) python3 scripts/mutations.py $(if $(ONLY),--only $(ONLY))
 
 ## kill -9 during a bid burst and during payments, PostgreSQL restarted under load, two instances at a deadline
 test-faults: build live-setup

@@ -197,6 +197,58 @@ struct PolicyTests {
         #expect(Policy.decide(nil, .manageReferenceLists, .platform) != .allow)
     }
 
+    /// Every kind of organisation with every role its members may hold (alone, and with org_admin), in three
+    /// places: the resource's own jurisdiction, above it, and another county.
+    func everyActor() -> [Actor] {
+        var actors: [Actor] = []
+        for kind in OrganisationKind.allCases {
+            let roles = Role.allCases.filter { $0.isAllowed(in: kind) }
+            let roleSets = roles.map { Set([$0]) } + [Set(roles)]
+            for roleSet in roleSets {
+                for path in [[district, street], [district], [otherDistrict]] {
+                    for organisation in [ownOrganisation, otherOrganisation] {
+                        actors.append(actor(roleSet, organisation: organisation, path: path, kind: kind))
+                    }
+                }
+            }
+        }
+        return actors
+    }
+
+    /// The resource as an action meets it: owned by `ownOrganisation` in the street, and the same with the actor
+    /// named as a party and as an assignee (a contract's supplier, its evaluator), so no relation grants by accident.
+    func resources(seenBy actor: Actor) -> [Resource] {
+        [Resource(organisationID: ownOrganisation, jurisdictionPath: [district, street]),
+         Resource(organisationID: ownOrganisation, jurisdictionPath: [district, street], parties: [actor.organisationID], assignees: [actor.userID])]
+    }
+
+    @Test("contracts (draft, sign for the buyer, approve, pay, terminate) are managed by the buyer's own staff only: overseers of any jurisdiction, administrators and every other role are refused")
+    func manageContractOnlyByTheBuyer() {
+        var allowed = 0
+        for actor in everyActor() {
+            let buyerStaff = actor.organisationKind.isBuyer && actor.has(.buyer) && actor.organisationID == ownOrganisation
+            for resource in resources(seenBy: actor) {
+                let decision = Policy.decide(actor, .manageContract, resource)
+                #expect((decision == .allow) == buyerStaff, "\(actor.organisationKind) \(actor.roles.sorted()), \(actor.organisationID == ownOrganisation ? "the buyer" : "another organisation"): \(decision)")
+                if decision == .allow { allowed += 1 }
+            }
+        }
+        // The buyer's staff themselves are allowed (finance office and department, buyer alone and with org_admin, three places, two resources).
+        #expect(allowed == 2 * 2 * 3 * 2)
+        #expect(Policy.decide(nil, .manageContract, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow)
+    }
+
+    @Test("an organisation's standing (its ratings and violations) is recorded by platform administrators only: no other role, whatever its relation to the organisation")
+    func recordStandingOnlyByAdministrators() {
+        for actor in everyActor() {
+            for resource in resources(seenBy: actor) + [.platform] {
+                let decision = Policy.decide(actor, .recordStanding, resource)
+                #expect((decision == .allow) == actor.has(.admin), "\(actor.organisationKind) \(actor.roles.sorted()): \(decision)")
+            }
+        }
+        #expect(Policy.decide(nil, .recordStanding, Resource(organisationID: ownOrganisation)) != .allow)
+    }
+
     @Test("authorize throws unauthenticated for nobody and forbidden for the wrong actor")
     func authorize() {
         #expect(throws: DomainError.self) { try Policy.authorize(nil, .manageUsers, .platform) }

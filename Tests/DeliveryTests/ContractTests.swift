@@ -10,6 +10,13 @@ import Testing
 
 @Suite("Contracts: drafting, milestones, signing, publication")
 struct ContractTests {
+    /// The finance office's draft of the completed award for 2027, without milestones or a rate card yet.
+    func bareDraft(_ w: DeliveryWorld) async throws -> Contract {
+        let award = try await w.completedAward()
+        return try await w.contracts.draft(by: try await w.actor("finance"), ContractInput(awardID: award.awardID, startsOn: "2027-01-01", endsOn: "2027-12-31",
+                                                                                           terms: DeliveryWorld.terms))
+    }
+
     @Test("a contract is drafted only from a completed award, by its buyer, within the term rule, once")
     func drafting() async throws {
         try await TestDatabase.with { database in
@@ -57,10 +64,8 @@ struct ContractTests {
     func milestones() async throws {
         try await TestDatabase.with { database in
             let w = DeliveryWorld(database)
-            let award = try await w.completedAward()
+            let contract = try await bareDraft(w)
             let finance = try await w.actor("finance")
-            let contract = try await w.contracts.draft(by: finance, ContractInput(awardID: award.awardID, startsOn: "2027-01-01", endsOn: "2027-12-31",
-                                                                                  terms: DeliveryWorld.terms))
             var short = DeliveryWorld.milestones
             short[1].shareBasisPoints = 5000
             short[1].dueOn = "2028-01-15"
@@ -83,14 +88,30 @@ struct ContractTests {
         }
     }
 
+    @Test("payment shares add up to exactly 100 %: 99.99 % and 100.01 % are refused")
+    func sharesToTheBasisPoint() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database)
+            let contract = try await bareDraft(w)
+            let finance = try await w.actor("finance")
+            for (second, total) in [(5999, "99.99"), (6001, "100.01")] {
+                var milestones = DeliveryWorld.milestones
+                milestones[1].shareBasisPoints = second
+                await #expect(throws: DomainError.invalid([FieldError("milestones", "payment shares add up to \(total) %; they must add up to 100 %")])) {
+                    _ = try await w.contracts.setMilestones(by: finance, contractID: contract.id, milestones)
+                }
+            }
+            #expect(try await w.contracts.milestones(of: [contract.id]).isEmpty)
+            #expect(try await w.contracts.setMilestones(by: finance, contractID: contract.id, DeliveryWorld.milestones).map(\.shareBasisPoints) == [4000, 6000])
+        }
+    }
+
     @Test("signing: both parties, after the standstill, with a rate card that prices every metric; the second signature commits the line")
     func signing() async throws {
         try await TestDatabase.with { database in
             let w = DeliveryWorld(database)
-            let award = try await w.completedAward()
+            let contract = try await bareDraft(w)
             let finance = try await w.actor("finance"), ngo = try await w.actor("ngo")
-            let contract = try await w.contracts.draft(by: finance, ContractInput(awardID: award.awardID, startsOn: "2027-01-01", endsOn: "2027-12-31",
-                                                                                  terms: DeliveryWorld.terms))
             await #expect(throws: DomainError.conflict("contract \(contract.reference) has no milestones yet: the buyer writes them first")) {
                 _ = try await w.contracts.sign(by: finance, contractID: contract.id)
             }

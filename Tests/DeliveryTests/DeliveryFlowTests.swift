@@ -153,6 +153,33 @@ struct DeliveryFlowTests {
         }
     }
 
+    @Test("one Idempotency-Key pays one claim: the key that paid claim 1, sent to pay claim 2, is refused and pays nothing")
+    func idempotencyKeyPaysOneClaim() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
+            let contract = try await w.signedContract()
+            let finance = try await w.actor("finance"), ngo = try await w.actor("ngo")
+            let first = try await w.approvedFirstClaim(contract)
+            _ = try await w.payments.pay(by: finance, claimID: first.id, treasuryReference: "GK-2026-1120-41", paidOn: "2026-11-19", idempotencyKey: "pay-41")
+            // Milestone 2 delivered and met: a second claim, approved, for a different amount.
+            let milestone = try await w.contracts.milestones(of: [contract.id])[1]
+            _ = try await w.contracts.report(by: ngo, milestoneID: milestone.id, DeliveryWorld.report(visits: 3000, beneficiaries: 60))
+            _ = try await w.contracts.signOff(by: try await w.actor("evaluator"), milestoneID: milestone.id,
+                                              SignOffInput(decision: .met, verified: ["visits": 3000], verifiedBeneficiaries: 60,
+                                                           reasons: "逐份核对签到记录并抽样回访，全年目标均已达到。"))
+            let second = try await w.payments.approve(by: finance, claimID: try await w.payments.claim(by: ngo, contractID: contract.id).id)
+            #expect(second.number == 2 && second.amount != first.amount)
+            await #expect(throws: DomainError(.conflict, "the Idempotency-Key was used for claim 1", fields: [FieldError("Idempotency-Key", "belongs to another payment")])) {
+                _ = try await w.payments.pay(by: finance, claimID: second.id, treasuryReference: "GK-2026-1120-42", paidOn: "2026-11-19", idempotencyKey: "pay-41")
+            }
+            let commitment = try #require(try await w.payments.statement(of: contract.id).commitment)
+            #expect(try await w.ledger.disbursements(of: commitment.id).count == 1 && commitment.paid == first.amount)
+            // Under a key of its own the second claim is paid.
+            let paid = try await w.payments.pay(by: finance, claimID: second.id, treasuryReference: "GK-2026-1120-42", paidOn: "2026-11-19", idempotencyKey: "pay-42")
+            #expect(paid.status == .paid && paid.idempotencyKey == "pay-42")
+        }
+    }
+
     @Test("two approvals and two payments at once: approved once, paid once")
     func concurrentApprovals() async throws {
         try await TestDatabase.with { database in
@@ -211,7 +238,7 @@ struct DeliveryFlowTests {
         }
     }
 
-    @Test("refusals of the money flow: wrong state, wrong party, a short reason, a key reused for another claim, a recovery repaid twice")
+    @Test("refusals of the money flow: wrong state, wrong party, a short reason, a paid claim paid again under another key, a recovery repaid twice")
     func refusals() async throws {
         try await TestDatabase.with { database in
             let w = DeliveryWorld(database, countersignThreshold: .yuan(1_000_000))
@@ -237,7 +264,7 @@ struct DeliveryFlowTests {
             let rejected = try await w.payments.reject(by: finance, claimID: claim.id, reason: "请补充服务对象签字后重新请款。")
             #expect(rejected.status == .rejected)
             await #expect(throws: DomainError.conflict("claim 1 is rejected")) { _ = try await w.payments.approve(by: finance, claimID: claim.id) }
-            // Claimed again, approved and paid under a key; the same key may not pay another claim.
+            // Claimed again, approved and paid under a key; paid again under another key, it is refused.
             let second = try await w.payments.claim(by: ngo, contractID: contract.id)
             #expect(second.number == 2 && second.amount == .yuan(145_760))
             _ = try await w.payments.approve(by: finance, claimID: second.id)

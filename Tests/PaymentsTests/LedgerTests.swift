@@ -51,6 +51,27 @@ struct LedgerTests {
         }
     }
 
+    @Test("at the limit: exactly what a line has left may be committed; one fen more is refused as a conflict")
+    func commitLimitToTheFen() async throws {
+        try await TestDatabase.with { database in
+            let w = World(database)
+            let line = try await w.line()
+            let finance = try await w.t.world.actor("finance")
+            func commit(fen: Int64) async throws -> Commitment {
+                try await database.transaction { try await w.ledger.commit(Money(minorUnits: fen), on: line.id, for: .contract, source: UUID.v7(), by: finance, on: $0) }
+            }
+            _ = try await commit(fen: 21_999_999)  // ¥0.01 of the ¥220,000 left
+            await #expect(throws: DomainError(.conflict, "the purchase line LX2026-22 has ¥0.01 uncommitted; ¥0.02 would exceed its budget of ¥220,000.00",
+                                              fields: [FieldError("amount", "exceeds what remains of the budget line")])) {
+                _ = try await commit(fen: 2)
+            }
+            _ = try await commit(fen: 1)
+            let balance = try await w.ledger.balance(of: line.id)
+            #expect(balance.committed == .yuan(220_000) && balance.uncommitted == Money(minorUnits: 0))
+            await #expect(throws: DomainError.self) { _ = try await commit(fen: 1) }
+        }
+    }
+
     @Test("two commitments racing for the last of a line: exactly one is made")
     func race() async throws {
         try await TestDatabase.with { database in

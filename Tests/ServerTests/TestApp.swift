@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -24,15 +25,17 @@ enum TestApp {
         return configuration
     }
 
-    static func run(metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    /// `clock`: a `ManualClock` when a test reads time-dependent answers (a lock's Retry-After), so that a loaded
+    /// machine's slowness cannot change them.
+    static func run(metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clock: any SpokesClock = SystemClock(),
                     configure: @Sendable (inout AppConfiguration) -> Void = { _ in },
                     _ body: @Sendable @escaping (any TestClientProtocol, DemoWorld) async throws -> Void) async throws {
         var configuration = configuration
         configure(&configuration)
         try await TestDatabase.with { [configuration] database in
-            let world = DemoWorld(database)
+            let world = DemoWorld(database, clock: clock)
             let router = try await buildRouter(AppDependencies(
-                database: database, identity: world.identity, sealer: .random(), configuration: configuration, metrics: metrics))
+                database: database, identity: world.identity, clock: clock, sealer: .random(), configuration: configuration, metrics: metrics))
             try await Application(router: router).test(.router) { client in try await body(client, world) }
         }
     }

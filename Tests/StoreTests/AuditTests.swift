@@ -1,6 +1,6 @@
 import Foundation
 import PostgresNIO
-import Store
+@testable import Store
 import TestSupport
 import Testing
 
@@ -91,6 +91,40 @@ struct AuditTests {
                 """)
             let report = try await AuditVerifier(database: database).verify()
             #expect(report.failures.contains { $0.entity == tender && $0.seq == 3 && $0.reason.contains("state") })
+        }
+    }
+
+    @Test("an event's hash covers the hash of the event before it: the same event after another history hashes differently")
+    func hashCoversPrevious() {
+        let entity = AuditEntity("tender", UUID.v7())
+        let at = Date(timeIntervalSince1970: 1_793_581_200)
+        let afterGenesis = AuditLog.hash(after: AuditLog.genesisHash, entity: entity, seq: 2, at: at, actor: actor, action: "tender.changed")
+        let afterOther = AuditLog.hash(after: String(repeating: "f", count: 64), entity: entity, seq: 2, at: at, actor: actor, action: "tender.changed")
+        #expect(afterGenesis != afterOther)
+    }
+
+    @Test("an event rewritten with a correct hash and relinked to its successor is found: the successor's hash no longer matches")
+    func rewrittenAndRelinked() async throws {
+        try await TestDatabase.with(.empty) { database in
+            let (tender, contract) = try await record(database)
+            // What an attacker who knows the algorithm writes: event 2 with another action and its hash recomputed...
+            let rows = try await database.read { connection in
+                try await connection.query("""
+                    SELECT seq, occurred_at, actor_id, before_digest, after_digest, prev_hash FROM audit.events
+                    WHERE entity_type = \(tender.type) AND entity_id = \(tender.id) AND seq = 2
+                    """, logger: database.logger).collect()
+            }
+            let (seq, occurredAt, actorID, before, after, prevHash) = try #require(rows.first).decode((Int, Date, UUID, String?, String?, String).self)
+            let forged = ChainLink(entityType: tender.type, entityID: tender.id, seq: seq, occurredAt: occurredAt, actorID: actorID,
+                                   action: "tender.cancelled", beforeDigest: before, afterDigest: after, prevHash: prevHash).hash
+            // ...and event 3 pointed at the new hash, so every link and every hash but the successor's own agrees.
+            try await tamper(database, "UPDATE audit.events SET action = 'tender.cancelled', hash = '\(forged)' WHERE entity_id = '\(tender.id)' AND seq = 2")
+            try await tamper(database, "UPDATE audit.events SET prev_hash = '\(forged)' WHERE entity_id = '\(tender.id)' AND seq = 3")
+            let report = try await AuditVerifier(database: database).verify()
+            #expect(!report.isIntact)
+            #expect(!report.failures.contains { $0.seq == 2 }, "the forged event is consistent in itself: only the chain can give it away")
+            #expect(report.failures.contains { $0.entity == tender && $0.seq == 3 && $0.reason.contains("altered") }, "\(report.failures)")
+            #expect(!report.failures.contains { $0.entity == contract })
         }
     }
 

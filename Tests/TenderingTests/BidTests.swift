@@ -58,6 +58,8 @@ struct BidTests {
             var open = tender
             open.terms.eligibility.minimumRating = nil
             #expect(open.eligibilityProblem(fufengFacts, today: today)?.field == "eligibility.violations")
+            // Recorded on 2025-03-12: it bars to the last day of the three years, and not after.
+            #expect(open.eligibilityProblem(fufengFacts, today: "2028-03-11")?.field == "eligibility.violations")
             #expect(open.eligibilityProblem(fufengFacts, today: "2028-03-13") == nil)
             var invited = open
             invited.terms.procedure = .invited
@@ -98,13 +100,15 @@ struct BidTests {
         }
     }
 
-    @Test("over the lot's budget is refused unless the tender allows it")
+    @Test("over the lot's budget, by a fen or more, is refused unless the tender allows it")
     func budget() async throws {
         try await TestDatabase.with { database in
             let t = TenderWorld(database)
             let tender = try await tendering(t)
-            await #expect(throws: DomainError.invalid([FieldError("price", "is more than the lot's budget of ¥400,000.00")])) {
-                _ = try await t.bids.submit(by: try await t.world.actor("ngo"), tenderID: tender.id, lotID: tender.lots[0].id, bid(400_001))
+            for over in [bid(400_001), BidContent(price: Money(minorUnits: 40_000_001), proposal: proposal)] {
+                await #expect(throws: DomainError.invalid([FieldError("price", "is more than the lot's budget of ¥400,000.00")])) {
+                    _ = try await t.bids.submit(by: try await t.world.actor("ngo"), tenderID: tender.id, lotID: tender.lots[0].id, over)
+                }
             }
             _ = try await t.bids.submit(by: try await t.world.actor("ngo"), tenderID: tender.id, lotID: tender.lots[0].id, bid(400_000))
         }
