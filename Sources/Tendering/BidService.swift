@@ -249,7 +249,7 @@ public struct BidService: Sendable {
     private func closed(_ tender: Tender, at now: Date) -> DomainError {
         let calendar = WorkingCalendar()
         guard let periods = tender.periods, tender.status != .cancelled else {
-            return .conflict("the tender is \(tender.status.rawValue) and takes no bids")
+            return .conflict("the tender is \(tender.status) and takes no bids")
         }
         return now < periods.enquiryEnd
             ? .conflict("bids are taken from \(calendar.describe(periods.enquiryEnd)) (Beijing time), when the enquiry period ends")
@@ -258,7 +258,7 @@ public struct BidService: Sendable {
 
     private func checkOpenForBids(_ tender: Tender, _ lot: Lot, _ facts: SupplierFacts, _ content: BidContent, at now: Date) throws {
         guard tender.acceptsBids(at: now) else { throw closed(tender, at: now) }
-        guard lot.status == .active else { throw DomainError.conflict("lot \(lot.number) is \(lot.status.rawValue)") }
+        guard lot.status == .active else { throw DomainError.conflict("lot \(lot.number) is \(lot.status)") }
         if let problem = tender.eligibilityProblem(facts, today: WorkingCalendar().dayKey(now)) {
             throw DomainError(.forbidden, "\(facts.standing.organisation.nameZh) may not bid: \(problem.message)", fields: [problem])
         }
