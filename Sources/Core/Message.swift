@@ -74,6 +74,11 @@ public struct Message: Sendable, Hashable, ExpressibleByStringInterpolation, Cus
         Self.fill(translate(template) ?? template, with: arguments.map { $0.rendered(template: translate, word: word) })
     }
 
+    /// Messages one after the other with `separator` between them (a list of stages).
+    public static func joined(_ messages: [Message], separator: String) -> Message {
+        Message(template: messages.map { _ in "%@" }.joined(separator: escape(separator)), arguments: messages.map { .message($0) })
+    }
+
     /// Joins two messages, as `+` joins the halves of a long literal split over lines.
     public static func + (lhs: Message, rhs: Message) -> Message {
         Message(template: lhs.template + rhs.template, arguments: lhs.arguments + rhs.arguments)

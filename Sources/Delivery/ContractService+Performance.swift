@@ -247,7 +247,7 @@ extension ContractService {
     }
 
     /// The buyer's staff for the buyer, the supplier's for the supplier; nobody else (refused naming what they would `do`).
-    func authorizeParty(_ actor: Actor, _ contract: Contract, to do: String = "change it") throws {
+    func authorizeParty(_ actor: Actor, _ contract: Contract, to do: Message = "change it") throws {
         if actor.organisationID == contract.buyerID {
             try Policy.authorize(actor, .manageContract, Resource(organisationID: contract.buyerID))
         } else if actor.organisationID == contract.supplierID {

@@ -166,7 +166,7 @@ public struct ContractService: Sendable {
         return try await database.transaction { connection in
             let before = try await lockedContract(contractID, connection)
             var contract = before
-            try authorizeParty(actor, contract, to: "sign it")
+            try authorizeParty(actor, contract, to: Message("sign it"))
             guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status) already") }
             if actor.organisationID == contract.buyerID {
                 guard contract.buyerSignedAt == nil else { throw DomainError.conflict("the buyer has signed contract \(contract.reference) already") }

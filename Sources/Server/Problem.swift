@@ -38,8 +38,10 @@ struct Problem: Error {
             return Problem(domain)
         case let server as ServerError where "\(server.underlyingError)".hasPrefix("Response content type not acceptable"):
             // The operation answers in a type the request's Accept header does not take (a CSV export asked for as JSON).
+            // The runtime's sentence names the type: "…, content type: text/csv, accepted: application/json".
+            let type = server.causeDescription.components(separatedBy: "content type: ").last?.components(separatedBy: ",").first ?? "another type"
             return Problem(.badRequest, status: .notAcceptable,
-                           detail: "\(Message.verbatim(server.causeDescription)). Send an Accept header that allows it (or */*).")
+                           detail: "This operation answers in \(type), which the Accept header does not allow; send an Accept header that allows it (or */*).")
         case let server as ServerError:
             // The generated API layer wraps errors. With no decoded input, the request itself was bad.
             if server.operationInput == nil {

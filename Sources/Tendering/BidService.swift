@@ -184,8 +184,8 @@ public struct BidService: Sendable {
     public func openedBids(of tender: Tender, by actor: Actor?) async throws -> [OpenedBid] {
         let tenderID = tender.id
         guard tender.isOpened else {
-            throw DomainError.forbidden("bids are sealed until they are opened at the tendering deadline"
-                                        + (tender.periods.map { " (\(WorkingCalendar().describe($0.tenderEnd)), Beijing time)" } ?? ""))
+            throw DomainError.forbidden(tender.periods.map { "bids are sealed until they are opened at the tendering deadline (\(WorkingCalendar().describe($0.tenderEnd)), Beijing time)" }
+                                        ?? "bids are sealed until they are opened at the tendering deadline")
         }
         let policyAllows = Policy.decide(actor, .readOpenedProposals, try await identity.resource(of: tender.buyerID)) == .allow
         var (opened, mayReadProposals) = try await database.read { connection in

@@ -188,7 +188,7 @@ public struct TenderTerms: Codable, Sendable, Equatable {
         _ = check.text(title, "title", max: 200)
         _ = check.text(description, "description", max: 20_000)
         let minimums = procedure.minimums
-        let name = procedure.rawValue
+        let name = procedure
         check.check(enquiryDays >= minimums.enquiryDays, "enquiryDays", "must be at least \(minimums.enquiryDays) working days for \(name) tenders")
         check.check(tenderingDays >= minimums.tenderingDays, "tenderingDays", "must be at least \(minimums.tenderingDays) working days for \(name) tenders")
         check.check(evaluationDays >= minimums.evaluationDays, "evaluationDays", "must be at least \(minimums.evaluationDays) working day")

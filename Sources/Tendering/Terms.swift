@@ -4,3 +4,4 @@ import Core
 extension TenderStatus: Termed { public static var termKey: String { "tenderStatus_" } }
 extension LotStatus: Termed { public static var termKey: String { "lotStatus_" } }
 extension ComplaintStatus: Termed { public static var termKey: String { "complaintStatus_" } }
+extension Procedure: Termed { public static var termKey: String { "procedure_" } }
