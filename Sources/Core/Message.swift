@@ -190,7 +190,8 @@ public protocol Termed: RawRepresentable where RawValue == String {
 }
 
 extension Termed {
-    public var term: Term { Term(Self.termKey + rawValue, english: rawValue.replacingOccurrences(of: "_", with: " ")) }
+    /// In English the code itself, as the API spells it elsewhere (`ex_ante`, `industrial_park`).
+    public var term: Term { Term(Self.termKey + rawValue, english: rawValue) }
 }
 
 extension IncubationStage: Termed { public static var termKey: String { "stage_" } }

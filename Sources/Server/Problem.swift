@@ -85,7 +85,9 @@ struct Problem: Error {
             default: .badRequest
             }
             if http.status.code >= 500 { return .internal }
-            return Problem(kind, status: http.status, detail: .verbatim(http.body ?? http.status.reasonPhrase))
+            // Hummingbird's own refusals carry no words but an unknown path's 404: say that one in the reader's language.
+            let detail: Message = http.body.map(Message.verbatim) ?? (http.status.code == 404 ? "no such page" : .verbatim(http.status.reasonPhrase))
+            return Problem(kind, status: http.status, detail: detail)
         default:
             return .internal
         }
