@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Identity
 
@@ -51,11 +52,11 @@ extension Array where Element == PurchaseCategory {
     /// Why `code` may not be bought, or nil when it may: it must be in the catalogue, a third-level
     /// service, and neither on the negative list nor under an entry that is. The array must hold the
     /// code's lineage (or the whole catalogue).
-    public func purchaseProblem(_ code: String) -> String? {
+    public func purchaseProblem(_ code: String) -> Message? {
         Self.purchaseProblem(code, in: Dictionary(uniqueKeysWithValues: map { ($0.code, $0) }))
     }
 
-    private static func purchaseProblem(_ code: String, in byCode: [String: PurchaseCategory]) -> String? {
+    private static func purchaseProblem(_ code: String, in byCode: [String: PurchaseCategory]) -> Message? {
         guard let category = byCode[code] else { return "\(code) is not in the guiding purchase catalogue" }
         guard category.level == 3 else { return "\(code) is a heading; choose one of the services (third level) under it" }
         var current: String? = code

@@ -93,7 +93,7 @@ public struct PurchaseCatalogueService: Sendable {
             for row in rows {
                 let code = row["code"].uppercased()
                 guard let level = PurchaseCategory.level(of: code) else {
-                    errors.add(row, "code", "\(code.isEmpty ? "is empty" : "\(code) is not a catalogue code"); codes look like A, A01 or A0101")
+                    errors.add(row, "code", code.isEmpty ? "is empty; codes look like A, A01 or A0101" : "\(code) is not a catalogue code; codes look like A, A01 or A0101")
                     continue
                 }
                 errors.checkUnique(row, "code", code)

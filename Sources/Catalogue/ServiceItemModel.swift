@@ -28,7 +28,7 @@ public struct TierAuthority: Codable, Sendable, Equatable {
     public var problems: [FieldError] {
         var problems: [FieldError] = []
         if approve.depth > accept.depth {
-            problems.append(FieldError("approveTier", "approves at the \(approve.rawValue) tier, below the \(accept.rawValue) tier that accepts"))
+            problems.append(FieldError("approveTier", "approves at the \(approve) tier, below the \(accept) tier that accepts"))
         }
         return problems
     }

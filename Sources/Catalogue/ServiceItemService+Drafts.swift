@@ -47,7 +47,7 @@ extension ServiceItemService {
         try requireKeeper(actor)
         let code = code.trimmingCharacters(in: .whitespaces).uppercased()
         var errors: [FieldError] = []
-        if !Self.isItemCode(code) { errors.append(FieldError("code", "\(code.isEmpty ? "is required" : code + " is not an item code"); codes look like MZ-001")) }
+        if !Self.isItemCode(code) { errors.append(FieldError("code", code.isEmpty ? "is required; codes look like MZ-001" : "\(code) is not an item code; codes look like MZ-001")) }
         let department = (try? await identity.organisation(id: departmentID)).flatMap { [.department, .financeOffice].contains($0.kind) ? $0 : nil }
         if department == nil { errors.append(FieldError("department", "must be a registered department or finance office")) }
         let stated = try await jurisdiction(jurisdictionCode, field: "jurisdictionCode")

@@ -81,7 +81,7 @@ extension ServiceItemService {
 
     /// The list a new item goes on: the one stated, which must be the department's own jurisdiction or
     /// one below it, else the department's.
-    func listOfNewItem(department: Organisation, stated: Jurisdiction?) -> (jurisdictionID: UUID?, problem: String?) {
+    func listOfNewItem(department: Organisation, stated: Jurisdiction?) -> (jurisdictionID: UUID?, problem: Message?) {
         guard let stated else { return (department.jurisdictionID, nil) }
         guard stated.path.contains(department.jurisdictionID) else {
             return (nil, "\(stated.code) is not the department's jurisdiction nor one below it")

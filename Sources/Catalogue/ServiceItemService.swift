@@ -128,7 +128,7 @@ public struct ServiceItemService: Sendable {
             for row in rows {
                 let code = row["code"].uppercased()
                 if code.range(of: #"^M[0-9]{4}$"#, options: .regularExpression) == nil {
-                    errors.add(row, "code", "\(code.isEmpty ? "is empty" : code + " is not a material code"); codes look like M0001")
+                    errors.add(row, "code", code.isEmpty ? "is empty; codes look like M0001" : "\(code) is not a material code; codes look like M0001")
                 }
                 errors.checkUnique(row, "code", code)
                 for key in ["nameZh", "nameEn", "issuer"] where row[key].isEmpty { errors.add(row, key, "is required") }
@@ -245,7 +245,7 @@ public struct ServiceItemService: Sendable {
             for row in rows {
                 let code = row["code"].uppercased()
                 if !Self.isItemCode(code) {
-                    errors.add(row, "code", "\(code.isEmpty ? "is empty" : code + " is not an item code"); codes look like MZ-001")
+                    errors.add(row, "code", code.isEmpty ? "is empty; codes look like MZ-001" : "\(code) is not an item code; codes look like MZ-001")
                 }
                 errors.checkUnique(row, "code", code)
                 let department = department(row)

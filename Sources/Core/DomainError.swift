@@ -17,12 +17,13 @@ public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var kind: Kind
-    public var detail: String
+    /// What went wrong, in words rendered in the reader's language where it is shown.
+    public var detail: Message
     public var fields: [FieldError]
     /// Seconds after which a locked or rate-limited request may be tried again.
     public var retryAfter: Int?
 
-    public init(_ kind: Kind, _ detail: String, fields: [FieldError] = [], retryAfter: Int? = nil) {
+    public init(_ kind: Kind, _ detail: Message, fields: [FieldError] = [], retryAfter: Int? = nil) {
         self.kind = kind
         self.detail = detail
         self.fields = fields
@@ -30,23 +31,24 @@ public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        ([detail] + fields.map { "\($0.field): \($0.message)" }).joined(separator: "; ")
+        ([detail.english] + fields.map { "\($0.field): \($0.message.english)" }).joined(separator: "; ")
     }
 
-    public static func badRequest(_ detail: String) -> Self { .init(.badRequest, detail) }
-    public static func unauthenticated(_ detail: String) -> Self { .init(.unauthenticated, detail) }
-    public static func forbidden(_ detail: String) -> Self { .init(.forbidden, detail) }
-    public static func notFound(_ detail: String) -> Self { .init(.notFound, detail) }
-    public static func conflict(_ detail: String) -> Self { .init(.conflict, detail) }
+    public static func badRequest(_ detail: Message) -> Self { .init(.badRequest, detail) }
+    public static func unauthenticated(_ detail: Message) -> Self { .init(.unauthenticated, detail) }
+    public static func forbidden(_ detail: Message) -> Self { .init(.forbidden, detail) }
+    public static func notFound(_ detail: Message) -> Self { .init(.notFound, detail) }
+    public static func conflict(_ detail: Message) -> Self { .init(.conflict, detail) }
     public static func invalid(_ fields: [FieldError]) -> Self {
         .init(.invalid, "Some fields are not valid.", fields: fields)
     }
 }
 
-public struct FieldError: Equatable, Sendable, Codable {
+/// One field's problem: the field as the caller named it, and what is wrong with it.
+public struct FieldError: Equatable, Sendable {
     public var field: String
-    public var message: String
-    public init(_ field: String, _ message: String) {
+    public var message: Message
+    public init(_ field: String, _ message: Message) {
         self.field = field
         self.message = message
     }
@@ -57,7 +59,7 @@ public struct Validator: Sendable {
     public private(set) var errors: [FieldError] = []
     public init() {}
 
-    public mutating func check(_ condition: Bool, _ field: String, _ message: String) {
+    public mutating func check(_ condition: Bool, _ field: String, _ message: Message) {
         if !condition { errors.append(FieldError(field, message)) }
     }
 

@@ -113,7 +113,7 @@ public struct Resource: Sendable, Equatable {
 
 public enum Decision: Equatable, Sendable {
     case allow
-    case deny(String)
+    case deny(Message)
 }
 
 /// The one place that decides whether an actor may do an action to a resource. Default deny.

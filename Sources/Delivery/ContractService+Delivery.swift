@@ -46,9 +46,9 @@ extension ContractService {
             let (contract, milestone) = try await lockedMilestone(milestoneID, connection)
             try Policy.authorize(actor, .deliverContract, Resource(organisationID: contract.supplierID))
             try checked.finish()
-            guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): reports go on a running contract") }
+            guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status): reports go on a running contract") }
             guard [.pending, .reported, .moreEvidence].contains(milestone.status) else {
-                throw DomainError.conflict("milestone \(milestone.number) is signed off (\(milestone.status.rawValue)); ask the evaluator to correct it instead")
+                throw DomainError.conflict("milestone \(milestone.number) is signed off (\(milestone.status)); ask the evaluator to correct it instead")
             }
             if let current = Self.currentSignOff(of: milestoneID, in: try await store.signOffs(of: contract.id)), current.countersignRequired,
                current.countersignedAt == nil {
@@ -118,7 +118,7 @@ extension ContractService {
             check.check(reasons.count >= 10 || reasons.isEmpty, "reasons", "must explain the decision in at least 10 characters")
             check.check(input.verifiedBeneficiaries >= 0, "verifiedBeneficiaries", "must not be negative")
             try check.finish()
-            guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): nothing is signed off on it") }
+            guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status): nothing is signed off on it") }
             // Nothing is delivered before the term starts; after it ends the last milestone (due on its last day)
             // is still signed off while the contract runs.
             guard WorkingCalendar().dayKey(now) >= contract.startsOn else {
@@ -317,5 +317,32 @@ public struct ContractRecords: Sendable {
 
     public func outcomes(of contractID: UUID) async throws -> [MilestoneOutcome] {
         ContractService.outcomes(try await store.milestones(of: [contractID]), try await store.signOffs(of: contractID))
+    }
+
+    /// What the contract's milestones wait for before they count toward payment, milestone by milestone.
+    public func waits(of contractID: UUID) async throws -> [MilestoneWait] {
+        let signOffs = try await store.signOffs(of: contractID)
+        return try await store.milestones(of: [contractID]).sorted { $0.number < $1.number }.compactMap { milestone in
+            let latest = signOffs.last { $0.milestoneID == milestone.id }
+            if let latest, latest.decision != .moreEvidence, latest.countersignRequired, latest.countersignedAt == nil {
+                return .countersignature(milestone: milestone.number)
+            }
+            return milestone.status == .reported ? .signOff(milestone: milestone.number) : nil
+        }
+    }
+}
+
+/// Why a milestone does not count toward payment yet.
+public enum MilestoneWait: Sendable, Equatable {
+    /// Its sign-off makes a large amount payable and waits for a second evaluator's countersignature.
+    case countersignature(milestone: Int)
+    /// Its report waits for an independent evaluator's sign-off.
+    case signOff(milestone: Int)
+
+    public var message: Message {
+        switch self {
+        case .countersignature(let number): "the sign-off of milestone \(number) waits for a second evaluator's countersignature"
+        case .signOff(let number): "the report of milestone \(number) waits for an independent evaluator's sign-off"
+        }
     }
 }

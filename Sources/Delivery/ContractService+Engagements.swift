@@ -45,7 +45,7 @@ extension ContractService {
             if let fee = input.fee { check.money(fee, "fee", allowZero: true) }
             try check.finish()
             guard contract.status == .draft || contract.status == .signed else {
-                throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): no evaluation institution is engaged for it now")
+                throw DomainError.conflict("contract \(contract.reference) is \(contract.status): no evaluation institution is engaged for it now")
             }
             let store = store(connection)
             if let open = try await store.engagements(ofContract: contractID).last(where: \.isOpen) {

@@ -36,7 +36,7 @@ extension ContractService {
             let problems = PerformanceEvaluation.problems(of: indicators)
             if !check.errors.isEmpty || !problems.isEmpty { throw DomainError.invalid(check.errors + problems) }
             guard contract.signedAt != nil && contract.status != .terminated else {
-                throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): only a signed contract is evaluated")
+                throw DomainError.conflict("contract \(contract.reference) is \(contract.status): only a signed contract is evaluated")
             }
             let milestones = try await store.milestones(of: [contractID])
             let earlier = try await store.evaluations(of: [contractID])
@@ -56,7 +56,7 @@ extension ContractService {
                 }
             }
             if phase != .inProcess, earlier.contains(where: { $0.phase == phase }) {
-                throw DomainError.conflict("contract \(contract.reference) has its \(phase.rawValue) evaluation already")
+                throw DomainError.conflict("contract \(contract.reference) has its \(phase) evaluation already")
             }
             let score = indicators.reduce(Points.zero) { $0 + $1.score }
             let evaluation = PerformanceEvaluation(id: UUID.v7(at: now), contractID: contractID, phase: phase, indicators: indicators, score: score,
@@ -78,7 +78,7 @@ extension ContractService {
         try await database.transaction { connection in
             let before = try await lockedContract(contractID, connection)
             try Policy.authorize(actor, .manageContract, Resource(organisationID: before.buyerID))
-            guard before.status == .signed else { throw DomainError.conflict("contract \(before.reference) is \(before.status.rawValue)") }
+            guard before.status == .signed else { throw DomainError.conflict("contract \(before.reference) is \(before.status)") }
             guard try await store(connection).evaluations(of: [contractID], phase: .exPost).first != nil else {
                 throw DomainError.conflict("contract \(before.reference) has no final evaluation yet: an evaluator grades it first")
             }
@@ -183,7 +183,7 @@ extension ContractService {
             let contract = try await lockedContract(contractID, connection)
             try authorizeParty(actor, contract)
             try checked.finish()
-            guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): only a running contract is amended") }
+            guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status): only a running contract is amended") }
             var problems = Validator()
             ContractTerm.check(startsOn: contract.startsOn, endsOn: endsOn, justification: justification, into: &problems)
             let latestDue = try await store.milestones(of: [contractID]).map(\.dueOn).max() ?? contract.startsOn
@@ -247,7 +247,7 @@ extension ContractService {
     }
 
     /// The buyer's staff for the buyer, the supplier's for the supplier; nobody else (refused naming what they would `do`).
-    func authorizeParty(_ actor: Actor, _ contract: Contract, to do: String = "change it") throws {
+    func authorizeParty(_ actor: Actor, _ contract: Contract, to do: Message = "change it") throws {
         if actor.organisationID == contract.buyerID {
             try Policy.authorize(actor, .manageContract, Resource(organisationID: contract.buyerID))
         } else if actor.organisationID == contract.supplierID {

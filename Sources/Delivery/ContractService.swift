@@ -141,7 +141,7 @@ public struct ContractService: Sendable {
     }
 
     func requireUnsignedDraft(_ contract: Contract) throws(DomainError) {
-        guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): its terms are fixed") }
+        guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status): its terms are fixed") }
         guard contract.buyerSignedAt == nil && contract.supplierSignedAt == nil else {
             throw DomainError.conflict("contract \(contract.reference) has a signature: its terms cannot change (a signed contract changes by amendment)")
         }
@@ -165,8 +165,8 @@ public struct ContractService: Sendable {
         return try await database.transaction { connection in
             let before = try await lockedContract(contractID, connection)
             var contract = before
-            try authorizeParty(actor, contract, to: "sign it")
-            guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue) already") }
+            try authorizeParty(actor, contract, to: Message("sign it"))
+            guard contract.status == .draft else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status) already") }
             if actor.organisationID == contract.buyerID {
                 guard contract.buyerSignedAt == nil else { throw DomainError.conflict("the buyer has signed contract \(contract.reference) already") }
                 contract.buyerSignedBy = actor.userID
@@ -221,7 +221,7 @@ public struct ContractService: Sendable {
             let before = try await lockedContract(contractID, connection)
             try Policy.authorize(actor, .manageContract, Resource(organisationID: before.buyerID))
             try checked.finish()
-            guard before.status == .signed else { throw DomainError.conflict("contract \(before.reference) is \(before.status.rawValue): only a running contract is terminated") }
+            guard before.status == .signed else { throw DomainError.conflict("contract \(before.reference) is \(before.status): only a running contract is terminated") }
             let paid = try await funding.release(before, by: actor, on: connection)
             var contract = before
             contract.status = .terminated

@@ -60,7 +60,7 @@ public struct PerformanceEvaluation: Codable, Sendable, Equatable {
         let total = indicators.reduce(Points.zero) { $0 + $1.weight }
         check.check(total == Points(hundredths: 10_000), "indicators", "weights add up to \(total.formatted); they must add up to 100")
         for kind in IndicatorKind.allCases where !indicators.contains(where: { $0.kind == kind }) {
-            check.check(false, "indicators", "no \(kind.rawValue) indicator: output, outcome, cost and satisfaction are each judged")
+            check.check(false, "indicators", "no \(kind) indicator: output, outcome, cost and satisfaction are each judged")
         }
         for (index, indicator) in indicators.enumerated() {
             _ = check.text(indicator.name, "indicators[\(index)].name", max: 200)

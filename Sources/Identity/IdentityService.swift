@@ -68,10 +68,10 @@ public struct IdentityService: Sendable {
                 parent = try await store.jurisdiction(code: parentCode)
                 guard let parent else { throw DomainError.invalid([FieldError("parentCode", "no jurisdiction has code \(parentCode)")]) }
                 guard parent.tier.child == input.tier else {
-                    throw DomainError.invalid([FieldError("tier", "a \(parent.tier.rawValue) can only contain a \(parent.tier.child?.rawValue ?? "nothing")")])
+                    throw DomainError.invalid([FieldError("tier", "a \(parent.tier) can only contain a \(parent.tier.child?.rawValue ?? "nothing")")])
                 }
             } else if input.tier != .district {
-                throw DomainError.invalid([FieldError("parentCode", "a \(input.tier.rawValue) needs a parent jurisdiction")])
+                throw DomainError.invalid([FieldError("parentCode", "a \(input.tier) needs a parent jurisdiction")])
             }
             let id = UUID.v7(at: clock.now())
             let jurisdiction = Jurisdiction(id: id, parentID: parent?.id, tier: input.tier, code: code, nameZh: nameZh,
@@ -256,7 +256,7 @@ public struct IdentityService: Sendable {
                 check.check(false, "roles", "\(name) is not a role; roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
                 continue
             }
-            check.check(role.isAllowed(in: organisation.kind), "roles", "a \(organisation.kind.rawValue) cannot hold the role \(name)")
+            check.check(role.isAllowed(in: organisation.kind), "roles", "a \(organisation.kind) cannot hold the role \(name)")
             // Only the platform's administrators hand out the platform's role.
             check.check(role != .admin || actor.has(.admin), "roles", "only platform administrators may grant admin")
             roles.append(role)

@@ -180,12 +180,12 @@ public struct IncubationService: Sendable {
         let now = clock.now()
         let store = store(connection)
         let current = try await store.currentForUpdate(of: organisationID)
-        if current?.stage == stage { throw DomainError.conflict("the organisation is in the \(stage.rawValue) stage already") }
+        if current?.stage == stage { throw DomainError.conflict("the organisation is in the \(stage) stage already") }
         let failed = try await checks(organisationID, from: current, to: stage).filter { !$0.met }
         if !failed.isEmpty && !override {
-            throw DomainError(.conflict, "the move to \(stage.rawValue) fails \(failed.count) rule\(failed.count == 1 ? "" : "s"); "
+            throw DomainError(.conflict, "the move to \(stage) fails \(failed.count) rule\(failed.count == 1 ? "" : "s"); "
                               + "fix the record, or override with a written reason",
-                              fields: failed.map { FieldError("rules.\($0.side).\($0.rule.kind)", $0.detail) })
+                              fields: failed.map { FieldError("rules.\($0.side).\($0.rule.kind)", $0.finding.message) })
         }
         if let current { try await store.close(current.id, at: now) }
         let placement = Placement(id: UUID.v7(at: now), organisationID: organisationID, stage: stage, enteredAt: now, reason: reason,

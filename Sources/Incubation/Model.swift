@@ -116,6 +116,17 @@ public struct Finding: Sendable, Equatable {
         self.values = values
         self.english = english
     }
+
+    /// The finding as a message: `finding_<key>` of the page locales, in the reader's language.
+    public var message: Message {
+        let values: [Message.Argument] = values.map {
+            switch $0 {
+            case .text(let text): .text(text)
+            case .stage(let stage): .term(Term("stage_\(stage.rawValue)", english: stage.rawValue))
+            }
+        }
+        return Message(template: "%@", arguments: [.phrase(key: "finding_\(key)", values: values, english: english)])
+    }
 }
 
 /// Whether one rule holds for an organisation now, and why, in words staff and the organisation read.

@@ -64,7 +64,7 @@ public struct ProgrammeService: Sendable {
             let (before, programme) = try await store.lockedApplication(applicationID)
             try Policy.authorize(actor, .manageIncubation, try await identity.resource(of: before.organisationID))
             guard before.status == .submitted || before.status == .waitlisted else {
-                throw DomainError.conflict("the application is \(before.status.rawValue) already")
+                throw DomainError.conflict("the application is \(before.status) already")
             }
             guard before.reviews.count >= Self.minimumReviews else {
                 throw DomainError.conflict("a decision needs at least \(Self.minimumReviews) reviews; it has \(before.reviews.count)")
@@ -101,7 +101,7 @@ public struct ProgrammeService: Sendable {
                 try Policy.authorize(actor, .applyToProgramme, resource)
             }
             guard before.status == .admitted || before.status == .waitlisted else {
-                throw DomainError.conflict("only an admitted or waiting application may be withdrawn; this one is \(before.status.rawValue)")
+                throw DomainError.conflict("only an admitted or waiting application may be withdrawn; this one is \(before.status)")
             }
             var after = before
             after.status = .withdrawn
@@ -183,7 +183,7 @@ public struct ProgrammeService: Sendable {
                 throw DomainError.notFound("no application has id \(applicationID.lowercased)")
             }
             try Policy.authorize(actor, .reviewApplication, try await resource(of: programme.id, connection))
-            guard before.status == .submitted else { throw DomainError.conflict("the application is \(before.status.rawValue); reviews are closed") }
+            guard before.status == .submitted else { throw DomainError.conflict("the application is \(before.status); reviews are closed") }
             if before.organisationID == actor.organisationID { throw DomainError.forbidden("nobody reviews their own organisation's application") }
             if before.reviews.contains(where: { $0.reviewerID == actor.userID }) { throw DomainError.conflict("you reviewed this application already") }
             var check = Validator()

@@ -73,7 +73,7 @@ public struct SeedGrantService: Sendable {
             if before.status == .paid && before.treasuryReference == treasuryReference.trimmingCharacters(in: .whitespaces) {
                 return before
             }
-            guard before.status == .awarded else { throw DomainError.conflict("the seed grant is \(before.status.rawValue) already") }
+            guard before.status == .awarded else { throw DomainError.conflict("the seed grant is \(before.status) already") }
             let (disbursement, _) = try await ledger.disburse(before.amount, from: before.commitmentID, reference: treasuryReference, paidOn: paidOn,
                                                               by: actor, on: connection)
             var after = before
@@ -95,7 +95,7 @@ public struct SeedGrantService: Sendable {
             let store = store(connection)
             guard let before = try await store.grant(id: grantID) else { throw DomainError.notFound("no seed grant has id \(grantID.lowercased)") }
             try Policy.authorize(actor, .manageIncubation, try await identity.resource(of: before.organisationID))
-            guard before.status == .awarded else { throw DomainError.conflict("only an unpaid grant may be cancelled; this one is \(before.status.rawValue)") }
+            guard before.status == .awarded else { throw DomainError.conflict("only an unpaid grant may be cancelled; this one is \(before.status)") }
             _ = try await ledger.release(before.commitmentID, by: actor, on: connection)
             var after = before
             after.status = .cancelled

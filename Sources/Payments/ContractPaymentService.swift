@@ -103,7 +103,7 @@ public struct ContractPaymentService: ContractFunding {
     public func checkSettled(_ contract: Contract, on connection: PostgresConnection) async throws {
         let store = store(connection)
         if let open = try await store.claims(of: contract.id).first(where: { $0.status == .claimed || $0.status == .approved }) {
-            throw DomainError.conflict("claim \(open.number) is \(open.status.rawValue): settle it before completing the contract")
+            throw DomainError.conflict("claim \(open.number) is \(open.status): settle it before completing the contract")
         }
         if let recovery = try await store.recoveries(of: contract.id).first(where: { $0.status == .open }) {
             throw DomainError.conflict("\(recovery.amount.formatted) is still to be recovered: record its repayment before completing the contract")
@@ -195,13 +195,17 @@ public struct ContractPaymentService: ContractFunding {
         try await database.transaction { connection in
             let contract = try await records(connection).lock(contractID)
             try Policy.authorize(actor, .deliverContract, Resource(organisationID: contract.supplierID))
-            guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status.rawValue): claims go on a running contract") }
+            guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status): claims go on a running contract") }
             let store = store(connection)
             let claims = try await store.claims(of: contractID)
             if let open = claims.first(where: { $0.status == .claimed || $0.status == .approved }) {
-                throw DomainError.conflict("claim \(open.number) is \(open.status.rawValue) and not yet paid: one claim at a time")
+                throw DomainError.conflict("claim \(open.number) is \(open.status) and not yet paid: one claim at a time")
             }
             guard let calculation = try await calculate(contractID, connection), calculation.payable.minorUnits > 0 else {
+                // Say what the money waits for, when a milestone's sign-off is still on its way.
+                if let wait = try await records(connection).waits(of: contractID).first {
+                    throw DomainError.conflict("nothing is payable yet: \(wait.message)")
+                }
                 throw DomainError.conflict("nothing is payable now: verified outcomes earn no more than has been claimed")
             }
             var recoveries = try await store.recoveries(of: contractID)
@@ -220,7 +224,7 @@ public struct ContractPaymentService: ContractFunding {
     public func approve(by actor: Actor, claimID: UUID) async throws -> Claim {
         try await decide(claimID, actor) { claim, contract, connection in
             if claim.status == .approved || claim.status == .paid { return nil }
-            guard claim.status == .claimed else { throw DomainError.conflict("claim \(claim.number) is \(claim.status.rawValue)") }
+            guard claim.status == .claimed else { throw DomainError.conflict("claim \(claim.number) is \(claim.status)") }
             let calculation = try await calculate(contract.id, connection)!
             guard calculation.overpaid.minorUnits == 0 else {
                 throw DomainError.conflict("a correction since claim \(claim.number) lowered what the outcomes earn to \(calculation.earned.formatted): "
@@ -242,7 +246,7 @@ public struct ContractPaymentService: ContractFunding {
         return try await decide(claimID, actor) { claim, _, _ in
             try checked.finish()
             guard claim.status == .claimed || claim.status == .approved else {
-                throw DomainError.conflict("claim \(claim.number) is \(claim.status.rawValue): only an unpaid claim is rejected")
+                throw DomainError.conflict("claim \(claim.number) is \(claim.status): only an unpaid claim is rejected")
             }
             var after = claim
             after.status = .rejected
@@ -271,7 +275,7 @@ public struct ContractPaymentService: ContractFunding {
             if let key = idempotencyKey, let other = try await store(connection).claim(contractID: contract.id, idempotencyKey: key), other.id != claim.id {
                 throw DomainError(.conflict, "the Idempotency-Key was used for claim \(other.number)", fields: [FieldError("Idempotency-Key", "belongs to another payment")])
             }
-            guard claim.status == .approved else { throw DomainError.conflict("claim \(claim.number) is \(claim.status.rawValue): the buyer approves it before paying") }
+            guard claim.status == .approved else { throw DomainError.conflict("claim \(claim.number) is \(claim.status): the buyer approves it before paying") }
             try Self.checkPaidOn(paidOn, of: claim, now: clock.now())
             guard let commitmentID = contract.commitmentID else { throw DomainError.conflict("contract \(contract.reference) has no commitment") }
             let (disbursement, _) = try await ledger.disburse(claim.amount, from: commitmentID, reference: reference, paidOn: paidOn, by: actor, on: connection)
@@ -343,7 +347,7 @@ public struct ContractPaymentService: ContractFunding {
             let contract = try await records(connection).lock(unlocked.contractID)
             try Policy.authorize(actor, .recordPayment, Resource(organisationID: contract.buyerID))
             let before = try await store.recovery(id: recoveryID)!
-            guard before.status == .open else { throw DomainError.conflict("the recovery is \(before.status.rawValue) already") }
+            guard before.status == .open else { throw DomainError.conflict("the recovery is \(before.status) already") }
             let openedOn = WorkingCalendar().dayKey(before.createdAt)
             if WorkingCalendar.isDay(receivedOn), receivedOn < openedOn {
                 throw DomainError.invalid([FieldError("receivedOn", "cannot be before the recovery was opened on \(openedOn)")])

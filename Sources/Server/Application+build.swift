@@ -106,7 +106,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
     router.add(middleware: LanguageMiddleware())
-    router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity))
+    router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity, localisation: views.localisation))
     router.add(middleware: CSRFTokenMiddleware(secureCookies: configuration.secureCookies))
     router.add(middleware: ErrorMiddleware(views: views))
     router.add(middleware: DatabaseUnavailableMiddleware(health: dependencies.health))
@@ -152,7 +152,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.get("/api/v1/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
     }
-    let api = router.group("/api/v1").add(middleware: JSONNullMiddleware()).add(middleware: OpenAPIContextMiddleware())
+    let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
                    serviceItems: dependencies.serviceItems, negativeList: dependencies.negativeList, purchaseLists: dependencies.purchaseLists,
                    tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations,
@@ -163,7 +163,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                                                 worklists: dependencies.paymentWorklists, insightRows: insightRows))
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.
         .registerHandlers(on: api, configuration: .init(dateTranscoder: FormatStyleDateTranscoder(), jsonEncodingOptions: []),
-                          middlewares: [ContractRangeMiddleware(ranges: try ContractRanges(yaml: String(decoding: specification, as: UTF8.self))),
+                          middlewares: [APIContractMiddleware(contract: try APIContract(yaml: String(decoding: specification, as: UTF8.self))),
                                         ContentDispositionMiddleware()])
     return router
 }

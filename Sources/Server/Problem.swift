@@ -5,20 +5,19 @@ import Hummingbird
 import OpenAPIRuntime
 import PostgresNIO
 
-/// An error as the user sees it: an HTTP status, a stable type and a human explanation.
-struct Problem: Error, Encodable {
+/// An error as the user sees it: an HTTP status, a stable type and a human explanation. Its words stay
+/// messages until the response is written, in the language the request asked for.
+struct Problem: Error {
     var type: String
     var title: String
     var status: Int
-    var detail: String
+    var detail: Message
     var errors: [FieldError]?
     var retryAfter: Int?
     /// The methods a path takes, sent as `Allow` with a 405.
     var allow: [String]?
 
-    private enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
-
-    init(_ kind: DomainError.Kind, status: HTTPResponse.Status, detail: String, errors: [FieldError]? = nil, retryAfter: Int? = nil) {
+    init(_ kind: DomainError.Kind, status: HTTPResponse.Status, detail: Message, errors: [FieldError]? = nil, retryAfter: Int? = nil) {
         self.type = "urn:spokes:problem:\(kind.rawValue)"
         self.title = status.reasonPhrase
         self.status = status.code
@@ -42,14 +41,16 @@ struct Problem: Error, Encodable {
             return Problem(.conflict, status: .conflict, detail: missing.description + ".").with(type: "urn:spokes:problem:calendar-not-loaded")
         case let server as ServerError where "\(server.underlyingError)".hasPrefix("Response content type not acceptable"):
             // The operation answers in a type the request's Accept header does not take (a CSV export asked for as JSON).
+            // The runtime's sentence names the type: "…, content type: text/csv, accepted: application/json".
+            let type = server.causeDescription.components(separatedBy: "content type: ").last?.components(separatedBy: ",").first ?? "another type"
             return Problem(.badRequest, status: .notAcceptable,
-                           detail: "\(server.causeDescription). Send an Accept header that allows it (or */*).")
+                           detail: "This operation answers in \(type), which the Accept header does not allow; send an Accept header that allows it (or */*).")
         case let server as ServerError:
             // The generated API layer wraps errors. With no decoded input, the request itself was bad.
             if server.operationInput == nil {
                 if let decoding = server.underlyingError as? DecodingError { return Problem(decoding) }
                 if server.underlyingError is DomainError || server.underlyingError is Problem { return from(server.underlyingError) }
-                return Problem(.badRequest, status: .badRequest, detail: server.causeDescription)
+                return Problem(.badRequest, status: .badRequest, detail: .verbatim(server.causeDescription))
             }
             return from(server.underlyingError)
         case let decoding as DecodingError:
@@ -70,7 +71,7 @@ struct Problem: Error, Encodable {
         case let psql as PSQLError where psql.sqlState?.hasPrefix("22") == true:
             // A data exception: a value PostgreSQL cannot hold (a NUL character, a number out of range).
             // Whatever the transaction wrote is rolled back; the request is what was wrong.
-            let detail = switch psql.sqlState {
+            let detail: Message = switch psql.sqlState {
             case "22021": "Text may not contain NUL characters or invalid UTF-8."
             case "22003": "A number is out of range."
             default: "A value cannot be stored as sent."
@@ -87,7 +88,9 @@ struct Problem: Error, Encodable {
             default: .badRequest
             }
             if http.status.code >= 500 { return .internal }
-            return Problem(kind, status: http.status, detail: http.body ?? http.status.reasonPhrase)
+            // Hummingbird's own refusals carry no words but an unknown path's 404: say that one in the reader's language.
+            let detail: Message = http.body.map(Message.verbatim) ?? (http.status.code == 404 ? "no such page" : .verbatim(http.status.reasonPhrase))
+            return Problem(kind, status: http.status, detail: detail)
         default:
             return .internal
         }
@@ -142,44 +145,65 @@ struct Problem: Error, Encodable {
     /// Unreadable JSON is a bad request (400); readable JSON with a missing or mistyped field is a
     /// validation problem (422) that names the field.
     init(_ error: DecodingError) {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.",
-                      errors: [FieldError(path(context.codingPath + [key]), "is required")])
-        case .typeMismatch(let type, let context):
-            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.",
-                      errors: [FieldError(path(context.codingPath), "must be \(Self.describe(type))")])
-        case .valueNotFound(let type, let context):
-            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.",
-                      errors: [FieldError(path(context.codingPath), "must be \(Self.describe(type)), not null")])
-        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
-            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.",
-                      errors: [FieldError(path(context.codingPath), "has a value that is not allowed")])
-        default:
+        if let field = Self.field(error, root: "body") {
+            self.init(.invalid, status: .unprocessableContent, detail: "Some fields are not valid.", errors: [field])
+        } else {
             self.init(.badRequest, status: .badRequest, detail: "The request body is not valid JSON.")
         }
     }
 
-    private static func describe(_ type: Any.Type) -> String {
-        switch "\(type)" {
-        case let name where name.contains("String"): "a string"
-        case let name where name.contains("Int"): "an integer"
-        case let name where name.contains("Bool"): "true or false"
-        case let name where name.contains("Array"): "an array"
-        case let name where name.contains("Dictionary"), let name where name.contains("Schemas"): "an object"
-        default: "a \(type)"
+    /// The field a decoding error is about, named as the contract names it (`prices[2].priceFen`; items of a
+    /// list body after `root`), with what was expected; nil when the JSON itself could not be read.
+    static func field(_ error: DecodingError, root: String) -> FieldError? {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce("") { path, key in
+                if let index = key.intValue { return "\(path.isEmpty ? root : path)[\(index)]" }
+                return path.isEmpty ? key.stringValue : "\(path).\(key.stringValue)"
+            }
+        }
+        func named(_ keys: [any CodingKey]) -> String { keys.isEmpty ? root : path(keys) }
+        return switch error {
+        case .keyNotFound(let key, let context): FieldError(path(context.codingPath + [key]), "is required")
+        case .typeMismatch(let type, let context): FieldError(named(context.codingPath), expected(type))
+        case .valueNotFound(let type, let context): FieldError(named(context.codingPath), expected(type))
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            FieldError(path(context.codingPath), "has a value that is not allowed")
+        default: nil
         }
     }
 
-    /// The problem as an `application/problem+json` response.
-    func response() -> Response {
+    private static func expected(_ type: Any.Type) -> Message {
+        switch "\(type)" {
+        case let name where name.contains("String"): "must be text"
+        case let name where name.contains("Int"): "must be a whole number"
+        case let name where name.contains("Double") || name.contains("Float"): "must be a number"
+        case let name where name.contains("Bool"): "must be true or false"
+        case let name where name.contains("Array"): "must be a list"
+        default: "must be an object"
+        }
+    }
+
+    /// What a problem+json body holds, its words in one language.
+    private struct Body: Encodable {
+        struct Field: Encodable {
+            var field: String
+            var message: String
+        }
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var errors: [Field]?
+    }
+
+    /// The problem as an `application/problem+json` response, its detail and field messages in `language`.
+    func response(in language: Language, _ localisation: Localisation) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        let body = Body(type: type, title: title, status: status, detail: localisation.say(detail, language),
+                        errors: errors?.map { Body.Field(field: $0.field, message: localisation.say($0.message, language)) })
+        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
+        var headers: HTTPFields = [.contentType: "application/problem+json", .contentLanguage: language.rawValue]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if status == 401 { headers[.wwwAuthenticate] = "Bearer" }
         if let allow { headers[.allow] = allow.joined(separator: ", ") }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Logging
 import PostgresNIO
@@ -61,6 +62,27 @@ extension PSQLError {
     public var columnName: String? { serverInfo?[.columnName] }
     /// A rule of the data refused the change (SQLSTATE SPK01, raised by the migrations' triggers).
     public var isRuleRefusal: Bool { sqlState == "SPK01" }
+
+    /// A trigger's refusal as a message: its words the template (the `RAISE` format with `%@` for each `%`),
+    /// its figures and references (the words holding a digit) the values, so the reader's language applies.
+    public var refusal: Message? {
+        guard isRuleRefusal, let sentence = serverMessage else { return nil }
+        var template = ""
+        var values: [Message.Argument] = []
+        for (index, word) in sentence.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { template += " " }
+            // A figure keeps its currency sign and trailing punctuation in the template: "¥1,000.00:" is "¥%@:".
+            let core = word.drop { $0 == "¥" || $0 == "(" }
+            let value = core.reversed().drop { ":;,.)".contains($0) }.reversed()
+            if value.contains(where: \.isNumber) {
+                template += word.prefix(word.count - core.count) + "%@" + core.suffix(core.count - value.count)
+                values.append(.text(String(value)))
+            } else {
+                template += word.replacingOccurrences(of: "%", with: "%%")
+            }
+        }
+        return Message(template: template, arguments: values)
+    }
 }
 
 extension Error {

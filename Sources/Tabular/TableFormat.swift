@@ -72,7 +72,7 @@ public struct RowErrors: Sendable {
         }
     }
 
-    public mutating func add(_ row: TableFormat.Row, _ column: String, _ message: String) {
+    public mutating func add(_ row: TableFormat.Row, _ column: String, _ message: Message) {
         errors.append(FieldError("rows[\(row.number)].\(column)", message))
     }
 

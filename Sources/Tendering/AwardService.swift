@@ -46,7 +46,7 @@ public struct AwardService: Sendable {
             guard before.lots.contains(where: { $0.id == lotID }) else {
                 throw DomainError.notFound("tender \(before.reference) has no lot \(lotID.lowercased)")
             }
-            guard before.status == .evaluation else { throw DomainError.conflict("awards are made during evaluation; the tender is \(before.status.rawValue)") }
+            guard before.status == .evaluation else { throw DomainError.conflict("awards are made during evaluation; the tender is \(before.status)") }
             guard evaluation.isComplete, let ranking = evaluation.rankings?.first(where: { $0.lotID == lotID }) else {
                 throw DomainError.conflict("the evaluation is not complete: every seated evaluator (at least \(Evaluation.minimumScorers)) must submit first")
             }
@@ -136,7 +136,7 @@ public struct AwardService: Sendable {
         let calendar = try await tenders.calendar()
         return try await changing(complaintID) { before, tender, now in
             try Policy.authorize(actor, .manageTender, Resource(organisationID: tender.buyerID))
-            guard before.status == .claim else { throw DomainError.conflict("this complaint is \(before.status.rawValue); only a new claim is answered") }
+            guard before.status == .claim else { throw DomainError.conflict("this complaint is \(before.status); only a new claim is answered") }
             var after = before
             after.status = .answered
             after.answer = text

@@ -184,8 +184,8 @@ public struct BidService: Sendable {
     public func openedBids(of tender: Tender, by actor: Actor?) async throws -> [OpenedBid] {
         let tenderID = tender.id
         guard tender.isOpened else {
-            throw DomainError.forbidden("bids are sealed until they are opened at the tendering deadline"
-                                        + (tender.periods.map { " (\(WorkingCalendar().describe($0.tenderEnd)), Beijing time)" } ?? ""))
+            throw DomainError.forbidden(tender.periods.map { "bids are sealed until they are opened at the tendering deadline (\(WorkingCalendar().describe($0.tenderEnd)), Beijing time)" }
+                                        ?? "bids are sealed until they are opened at the tendering deadline")
         }
         let policyAllows = Policy.decide(actor, .readOpenedProposals, try await identity.resource(of: tender.buyerID)) == .allow
         var (opened, mayReadProposals) = try await database.read { connection in
@@ -249,7 +249,7 @@ public struct BidService: Sendable {
     private func closed(_ tender: Tender, at now: Date) -> DomainError {
         let calendar = WorkingCalendar()
         guard let periods = tender.periods, tender.status != .cancelled else {
-            return .conflict("the tender is \(tender.status.rawValue) and takes no bids")
+            return .conflict("the tender is \(tender.status) and takes no bids")
         }
         return now < periods.enquiryEnd
             ? .conflict("bids are taken from \(calendar.describe(periods.enquiryEnd)) (Beijing time), when the enquiry period ends")
@@ -258,7 +258,7 @@ public struct BidService: Sendable {
 
     private func checkOpenForBids(_ tender: Tender, _ lot: Lot, _ facts: SupplierFacts, _ content: BidContent, at now: Date) throws {
         guard tender.acceptsBids(at: now) else { throw closed(tender, at: now) }
-        guard lot.status == .active else { throw DomainError.conflict("lot \(lot.number) is \(lot.status.rawValue)") }
+        guard lot.status == .active else { throw DomainError.conflict("lot \(lot.number) is \(lot.status)") }
         if let problem = tender.eligibilityProblem(facts, today: WorkingCalendar().dayKey(now)) {
             throw DomainError(.forbidden, "\(facts.standing.organisation.nameZh) may not bid: \(problem.message)", fields: [problem])
         }

@@ -57,8 +57,9 @@ extension Tender {
         }
         let stages = terms.eligibility.reservedForStages
         if !stages.isEmpty && !(facts.stage.map(stages.contains) ?? false) {
-            return FieldError("eligibility.reservedForStages",
-                              "this tender is reserved for organisations at the \(stages.map(\.rawValue).joined(separator: "/")) stage; \(name) is at \(facts.stage?.rawValue ?? "no") stage")
+            let reserved = Message.joined(stages.map { Message("\($0)") }, separator: "/")
+            return FieldError("eligibility.reservedForStages", facts.stage.map { "this tender is reserved for organisations at the \(reserved) stage; \(name) is at the \($0) stage" }
+                              ?? "this tender is reserved for organisations at the \(reserved) stage; \(name) is at no stage")
         }
         return nil
     }

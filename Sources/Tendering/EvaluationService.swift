@@ -48,7 +48,7 @@ public struct EvaluationService: Sendable {
                 throw DomainError.invalid([FieldError("userId", "is not an evaluator's account")])
             }
             guard [.draft, .enquiries, .tendering, .evaluation].contains(tender.status) else {
-                throw DomainError.conflict("the panel is fixed once the tender is \(tender.status.rawValue)")
+                throw DomainError.conflict("the panel is fixed once the tender is \(tender.status)")
             }
             let store = store(connection)
             let panel = try await store.panel(of: tenderID)
@@ -72,7 +72,7 @@ public struct EvaluationService: Sendable {
             let tender = try await tenders.lockedTender(tenderID, tenders.store(connection))
             try Policy.authorize(actor, .manageTender, Resource(organisationID: tender.buyerID))
             guard [.draft, .enquiries, .tendering, .evaluation].contains(tender.status) else {
-                throw DomainError.conflict("the panel is fixed once the tender is \(tender.status.rawValue)")
+                throw DomainError.conflict("the panel is fixed once the tender is \(tender.status)")
             }
             let store = store(connection)
             guard let member = try await store.member(tenderID: tenderID, userID: userID) else {

@@ -114,7 +114,7 @@ public struct PurchaseListService: Sendable {
             try await store.update(after, at: clock.now())
         } catch let error as PSQLError where error.isRuleRefusal {
             let field = error.columnName == "year" ? "year" : error.columnName == "catalogueCode" ? "catalogueCode" : "budget"
-            throw DomainError(.conflict, error.serverMessage ?? "the line's money depends on it", fields: [FieldError(field, "is fixed by the money committed on the line")])
+            throw DomainError(.conflict, error.refusal ?? "the line's money depends on it", fields: [FieldError(field, "is fixed by the money committed on the line")])
         }
     }
 

@@ -53,10 +53,38 @@ public enum TenderStatus: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// The next status, or a conflict naming both when the lifecycle does not allow the move.
+    /// The next status, or a conflict saying what the tender is now and what it waits for.
     public func transition(to next: TenderStatus) throws(DomainError) -> TenderStatus {
-        guard allows(next) else { throw DomainError.conflict("a tender cannot go from \(rawValue) to \(next.rawValue)") }
+        guard allows(next) else { throw DomainError.conflict("the tender cannot be \(next.reached) now: \(situation)") }
         return next
+    }
+
+    /// What moving into this status does to a tender, as in "the tender cannot be … now".
+    var reached: Message {
+        switch self {
+        case .draft: "made a draft again"
+        case .enquiries: "published"
+        case .tendering: "opened for bids"
+        case .evaluation: "opened for evaluation"
+        case .awarded: "awarded"
+        case .complete: "completed"
+        case .cancelled: "cancelled"
+        case .unsuccessful: "declared unsuccessful"
+        }
+    }
+
+    /// Where a tender in this status stands, and what it waits for.
+    public var situation: Message {
+        switch self {
+        case .draft: "it is a draft, waiting to be published"
+        case .enquiries: "it is published already and in its enquiry period, waiting for tendering to open"
+        case .tendering: "it is open for bids, waiting for the tendering deadline and the opening of bids"
+        case .evaluation: "its bids are opened and wait for the panel's evaluation and the buyer's award"
+        case .awarded: "it is awarded and in its standstill period, waiting to complete"
+        case .complete: "it is complete; nothing more happens to it"
+        case .cancelled: "it is cancelled; nothing more happens to it"
+        case .unsuccessful: "it was unsuccessful; nothing more happens to it"
+        }
     }
 }
 
@@ -160,7 +188,7 @@ public struct TenderTerms: Codable, Sendable, Equatable {
         _ = check.text(title, "title", max: 200)
         _ = check.text(description, "description", max: 20_000)
         let minimums = procedure.minimums
-        let name = procedure.rawValue
+        let name = procedure
         check.check(enquiryDays >= minimums.enquiryDays, "enquiryDays", "must be at least \(minimums.enquiryDays) working days for \(name) tenders")
         check.check(tenderingDays >= minimums.tenderingDays, "tenderingDays", "must be at least \(minimums.tenderingDays) working days for \(name) tenders")
         check.check(evaluationDays >= minimums.evaluationDays, "evaluationDays", "must be at least \(minimums.evaluationDays) working day")

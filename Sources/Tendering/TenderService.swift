@@ -196,7 +196,7 @@ public struct TenderService: Sendable {
                 // deadline, that anyone has bid.
                 try await audit(connection, actor, "tender.terms_changed", before: before, after: after)
             default:
-                throw DomainError.conflict("the terms of a tender in \(before.status.rawValue) can no longer change")
+                throw DomainError.conflict("the terms of a tender in \(before.status) can no longer change")
             }
             return after
         }

@@ -300,7 +300,7 @@ struct NegativeListTests {
             // The purchase catalogue gives buyers the same answer from a path.
             let catalogue = PurchaseCatalogueService(database: database)
             let yanshan = try #require(try await world.identity.jurisdiction(code: "370102010"))
-            #expect(try await catalogue.categories(in: yanshan.path).purchaseProblem("A0602")?.contains("negative list") == true)
+            #expect(try await catalogue.categories(in: yanshan.path).purchaseProblem("A0602")?.english.contains("negative list") == true)
             #expect(try await catalogue.categories().purchaseProblem("A0602") == nil)
         }
     }

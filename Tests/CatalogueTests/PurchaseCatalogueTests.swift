@@ -42,7 +42,7 @@ struct PurchaseCatalogueTests {
                     _ = try await service.checkPurchasable(code: code)
                     Issue.record("\(code) must be refused")
                 } catch let error as DomainError {
-                    #expect(error.fields.first?.message.contains(words) == true, "\(code): \(error)")
+                    #expect(error.fields.first?.message.english.contains(words) == true, "\(code): \(error)")
                 }
             }
         }

@@ -86,7 +86,7 @@ struct ServiceItemTests {
                 Issue.record("must be refused")
             } catch let error as DomainError {
                 #expect(error.fields.map(\.field) == ["rows[64].approveTier"])
-                #expect(error.fields[0].message.contains("below"))
+                #expect(error.fields[0].message.english.contains("below"))
             }
         }
     }

@@ -58,7 +58,7 @@ struct SignInLimitServiceTests {
                 Issue.record("a locked pair must be refused")
             } catch let error as DomainError {
                 // The failures were 4, 3, 2, 1 and 0 minutes ago: the 5th-newest (4 minutes ago) leaves in 11 minutes.
-                #expect(error.kind == .locked && error.retryAfter == 11 * 60 && error.detail.contains("Try again in 11 minutes"))
+                #expect(error.kind == .locked && error.retryAfter == 11 * 60 && error.detail.english.contains("Try again in 11 minutes"))
             }
             clock.advance(by: 11 * 60 + 1)
             #expect(try await world.identity.signIn(username: "civil", password: world.password, client: "198.51.100.7").username == "civil")
@@ -111,7 +111,7 @@ struct SignInLimitServiceTests {
                 _ = try await world.identity.signIn(username: "civil", password: world.password, client: "198.51.100.7")
                 Issue.record("an address over its ceiling must be refused")
             } catch let error as DomainError {
-                #expect(error.kind == .locked && error.detail.hasPrefix("Too many failed sign-ins from this network address") && error.retryAfter == 15 * 60)
+                #expect(error.kind == .locked && error.detail.english.hasPrefix("Too many failed sign-ins from this network address") && error.retryAfter == 15 * 60)
             }
             #expect(try await world.identity.signIn(username: "civil", password: world.password, client: "203.0.113.9").username == "civil")
         }
@@ -239,7 +239,7 @@ struct AnonymousTokenServiceTests {
             #expect(try await world.identity.purgeExpired() == 1)
             // Replaying it now is refused as expired, without the use on record.
             let expired = #expect(throws: DomainError.self) { try tokens.verify(issued.token, scope: "voice", at: clock.now()) }
-            #expect(expired?.fields.first?.message.hasPrefix("has expired") == true)
+            #expect(expired?.fields.first?.message.english.hasPrefix("has expired") == true)
         }
     }
 }

@@ -51,7 +51,7 @@ struct AnonymousTokenTests {
             }
             #expect(Self.statuses(pages) == [200: 10, 429: 15])
             #expect(pages.filter { $0.status == .ok }.allSatisfy { $0.html.contains("感谢您的反馈") })
-            #expect(pages.filter { $0.status == .tooManyRequests }.allSatisfy { $0.headers[.retryAfter] == "3600" && $0.html.contains("too many answers from this address") })
+            #expect(pages.filter { $0.status == .tooManyRequests }.allSatisfy { $0.headers[.retryAfter] == "3600" && $0.html.contains("该地址过去一小时内提交的答卷过多") })
             #expect(try await w.contracts.satisfaction(of: contract.id).answers == 30)
         }
     }

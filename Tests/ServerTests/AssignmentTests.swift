@@ -184,7 +184,7 @@ struct AssignmentTests {
             let evaluator = try await w.actor("evaluator").userID.lowercased
             #expect(try await buyer.post("/engagements/\(engagement)/evaluators", [("userId", evaluator)]).status == .forbidden)
             let foreign = try await centre.post("/engagements/\(engagement)/evaluators", [("userId", try await w.actor("evaluator4").userID.lowercased)])
-            #expect(foreign.status == .unprocessableContent && foreign.html.contains("is not an evaluator of this institution"))
+            #expect(foreign.status == .unprocessableContent && foreign.html.contains("不是本机构的评审专家"))
             #expect(try await centre.post("/engagements/\(engagement)/evaluators", [("userId", evaluator)]).status == .seeOther)
             #expect(try await buyer.get("/contracts/\(id)").html.contains("刘评估"))
             #expect(try await centre.post("/engagements/\(engagement)/evaluators/\(evaluator)/remove", []).status == .seeOther)

@@ -30,7 +30,7 @@ struct ContractPageTests {
             #expect(!(try await supplier.get("/contracts/\(id)").html.contains("保存里程碑与定价")))
             #expect(try await buyer.post("/contracts/\(id)/sign", []).status == .seeOther)
             let again = try await buyer.post("/contracts/\(id)/sign", [])
-            #expect(again.status == .conflict && again.html.contains("the buyer has signed contract \(contract.reference) already"))
+            #expect(again.status == .conflict && again.html.contains("采购人已签署合同\(contract.reference)"))
             #expect(try await supplier.post("/contracts/\(id)/sign", []).status == .seeOther)
             #expect(try await outsider.post("/contracts/\(id)/publish", []).status == .forbidden)
             #expect(try await buyer.post("/contracts/\(id)/publish", []).status == .seeOther)
@@ -41,7 +41,7 @@ struct ContractPageTests {
                           ("how0", "签到表扫描"), ("on0", "2026-11-19")]
             let renamed = try await supplier.upload("/contracts/\(id)/milestones/\(milestone)/report", fields: fields, file: Data("not a pdf".utf8),
                                                     filename: "签到.pdf", fileField: "file0")
-            #expect(renamed.status == .unprocessableContent && renamed.html.contains("judged by its content, not its name"))
+            #expect(renamed.status == .unprocessableContent && renamed.html.contains("按文件内容而非文件名判断"))
             #expect(try await buyer.upload("/contracts/\(id)/milestones/\(milestone)/report", fields: fields, file: DeliveryWorld.pdf,
                                            filename: "签到.pdf", fileField: "file0").status == .forbidden)
             #expect(try await supplier.upload("/contracts/\(id)/milestones/\(milestone)/report", fields: fields, file: DeliveryWorld.pdf,
@@ -58,7 +58,7 @@ struct ContractPageTests {
                            ("reasons", "抽样回访发现部分签到记录无法核实，按可核实数量认定。")]
             let tooMany = try await evaluator.post("/contracts/\(id)/milestones/\(milestone)/sign-off",
                                                    [("verified_visits", "1900")] + signOff.dropFirst())
-            #expect(tooMany.status == .unprocessableContent && tooMany.html.contains("must be from 0 to the 1800 reported in version 1"))
+            #expect(tooMany.status == .unprocessableContent && tooMany.html.contains("应在0至第1版报告的1800之间"))
             #expect(try await supplier.post("/contracts/\(id)/milestones/\(milestone)/sign-off", signOff).status == .forbidden)
             #expect(try await evaluator.post("/contracts/\(id)/milestones/\(milestone)/sign-off", signOff).status == .seeOther)
             let second = Browser(client)
@@ -161,7 +161,7 @@ struct ContractPageTests {
             #expect(form.status == .ok && form.html.contains("服务满意度调查") && form.html.contains(contract.reference) && device != nil)
             #expect(try await Browser(client).get("/survey/not-a-real-token-000000").status == .notFound)
             let bad = try await resident.post("/survey/\(token)", [("rating", "7")])
-            #expect(bad.status == .unprocessableContent && bad.html.contains("choose 1 to 5"))
+            #expect(bad.status == .unprocessableContent && bad.html.contains("请选择1至5"))
             // Each form carries its own single-use token (AnonymousTokenTests covers the refusals).
             #expect(try await resident.post("/survey/\(token)", [("rating", "5"), ("comment", "社工很耐心"), ("deviceToken", try #require(bad.deviceToken))]).html.contains("感谢您的反馈"))
             let again = try await resident.get("/survey/\(token)")
@@ -213,7 +213,7 @@ struct ContractPageTests {
                 ("kind_2", "cost"), ("name_2", "成本"), ("weight_2", "10"), ("score_2", "9"),
                 ("kind_3", "satisfaction"), ("name_3", "满意度"), ("weight_3", "20"), ("score_3", "19"), ("summary", "绩效目标明确可衡量。")]
             let over = try await evaluator.post("/contracts/\(id)/evaluations", grid.map { $0.0 == "score_2" ? ($0.0, "11") : $0 })
-            #expect(over.status == .unprocessableContent && over.html.contains("must be from 0 to its weight, 10"))
+            #expect(over.status == .unprocessableContent && over.html.contains("应在0至其权重10之间"))
             #expect(try await supplier.post("/contracts/\(id)/evaluations", grid).status == .forbidden)
             #expect(try await evaluator.post("/contracts/\(id)/evaluations", grid).status == .seeOther)
             #expect(try await supplier.get("/contracts/\(id)").html.contains("事前评价"))
@@ -228,7 +228,7 @@ struct ContractPageTests {
             #expect((amended.json?["amendments"] as? [[String: Any]])?.first?["status"] as? String == "agreed")
             // Completion is refused until the final evaluation.
             let early = try await buyer.post("/contracts/\(id)/complete", [])
-            #expect(early.status == .conflict && early.html.contains("has no final evaluation yet"))
+            #expect(early.status == .conflict && early.html.contains("尚无事后评价"))
             let api = try await client.json(.post, "/api/v1/contracts/\(id)/evaluations", token: try await client.token("evaluator"), body: """
                 {"phase": "ex_post", "summary": "期末", "indicators": [{"kind": "output", "name": "数量", "weight": 30, "score": 30},
                  {"kind": "outcome", "name": "效果", "weight": 40, "score": 40}, {"kind": "cost", "name": "成本", "weight": 10, "score": 10},
@@ -288,7 +288,7 @@ struct ContractPageTests {
             #expect(await resident.cookie("spokes_device") != nil)
             let lixia = try #require(try await w.t.world.identity.jurisdiction(code: "370102")).id.lowercased
             let empty = try await resident.post("/voice", [("area", lixia), ("title", ""), ("description", "")])
-            #expect(empty.status == .unprocessableContent && empty.html.contains("is required"))
+            #expect(empty.status == .unprocessableContent && empty.html.contains("为必填项"))
             let proposed = try await resident.post("/voice", [("area", lixia), ("title", "老年人能力评估"), ("description", "希望评估更及时，方便申请补贴。"),
                                                                ("deviceToken", try #require(empty.deviceToken))])
             #expect(proposed.status == .ok && proposed.html.contains("感谢，您的需求已发布") && proposed.html.contains("老年人能力评估"))

@@ -7,8 +7,8 @@ import Testing
 /// The contract is the one place a caller's number gets its range, and the API refuses what it refuses.
 @Suite("Contract ranges")
 struct ContractRangeTests {
-    static func contract() throws -> ContractRanges {
-        try ContractRanges(yaml: String(contentsOfFile: TestDatabase.packageRoot + "/Contracts/openapi.yaml", encoding: .utf8))
+    static func contract() throws -> APIContract {
+        try APIContract(yaml: String(contentsOfFile: TestDatabase.packageRoot + "/Contracts/openapi.yaml", encoding: .utf8))
     }
 
     @Test("every number a caller sends, in a body or a parameter, has both a minimum and a maximum in the contract")
@@ -21,10 +21,10 @@ struct ContractRangeTests {
     @Test("out-of-range and non-finite numbers are named, field by field; numbers within range and other fields pass")
     func problems() throws {
         let ranges = try Self.contract()
-        let body = #"{"title": "t", "priceWeight": 101, "criteria": [{"name": "a", "weight": 9223372036854775807}], "lots": [{"purchaseLineId": "x", "budgetFen": 1e300}]}"#
+        let body = #"{"title": "t", "description": "d", "priceWeight": 101, "criteria": [{"name": "a", "weight": 9223372036854775807}], "lots": [{"purchaseLineId": "x", "budgetFen": 1e300}]}"#
         let fields = ranges.problems(operationID: "createTender", query: nil, pathParameters: [:], body: Data(body.utf8)).map(\.field)
-        #expect(fields == ["criteria.0.weight", "lots.0.budgetFen", "priceWeight"], "\(fields)")
-        let fine = #"{"title": "t", "priceWeight": 30, "criteria": [{"name": "a", "weight": 70}]}"#
+        #expect(fields == ["criteria[0].weight", "lots[0].budgetFen", "priceWeight"], "\(fields)")
+        let fine = #"{"title": "t", "description": "d", "priceWeight": 30, "criteria": [{"name": "a", "weight": 70}], "lots": []}"#
         #expect(ranges.problems(operationID: "createTender", query: nil, pathParameters: [:], body: Data(fine.utf8)).isEmpty)
         #expect(ranges.problems(operationID: "listTenders", query: "limit=1e300", pathParameters: [:], body: nil).map(\.field) == ["limit"])
         #expect(ranges.problems(operationID: "listTenders", query: "limit=nan", pathParameters: [:], body: nil).map(\.field) == ["limit"])

@@ -48,7 +48,7 @@ struct EvaluationPageTests {
                 if username == "evaluator" {
                     let tooHigh = try await evaluator.post("/tenders/\(id)/evaluation/scores",
                                                            [("score-\(opened[0].id.lowercased)-0", "60"), ("action", "save")], csrf: sheet.csrf)
-                    #expect(tooHigh.status == .unprocessableContent && tooHigh.html.contains("must be 0 to 50 points for 服务方案"))
+                    #expect(tooHigh.status == .unprocessableContent && tooHigh.html.contains("“服务方案”的得分应为0至50分"))
                     #expect(try await evaluator.post("/tenders/\(id)/evaluation/scores", Array(fields.prefix(2)) + [("action", "save")],
                                                      csrf: sheet.csrf).status == .seeOther)
                     #expect(try await evaluator.get("/tenders/\(id)/evaluation").html.contains(#"value="40""#), "the draft comes back")
@@ -72,7 +72,7 @@ struct EvaluationPageTests {
             #expect(ranking.html.contains("异常低价：低于其他均价 48%，低于次低价 47%") && ranking.html.contains("推荐"))
             let second = try #require(opened.first { $0.price == .yuan(380_000) }).id.lowercased
             let noReason = try await finance.post("/tenders/\(id)/evaluation/lots/\(lot)/award", [("bid", second), ("reason", "")], csrf: ranking.csrf)
-            #expect(noReason.status == .unprocessableContent && noReason.html.contains("why the recommended bid is not awarded"))
+            #expect(noReason.status == .unprocessableContent && noReason.html.contains("不选择推荐投标的理由"))
             #expect(try await finance.post("/tenders/\(id)/evaluation/lots/\(lot)/award",
                                            [("bid", second), ("reason", "第一名报价异常低且未作书面说明，授予第二名。")], csrf: ranking.csrf).status == .seeOther)
             let publicPage = try await Browser(client).get("/tenders/\(id)/evaluation")

@@ -233,12 +233,7 @@ struct OversightAPITests {
     func worklists() async throws {
         try await TestApp.runDelivery { client, w in
             let contract = try await w.signedContract()
-            let milestone = try await w.contracts.milestones(of: [contract.id])[0]
-            _ = try await w.contracts.report(by: try await w.actor("ngo"), milestoneID: milestone.id,
-                                             DeliveryWorld.report(visits: 1800, assessments: 100, beneficiaries: 120))
-            let signOff = try await w.contracts.signOff(by: try await w.actor("evaluator"), milestoneID: milestone.id,
-                                                        SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
-                                                                     reasons: "抽样回访发现部分签到记录无法核实，按可核实数量认定。"))
+            let signOff = try await w.signedOffFirstMilestone(contract)
             if signOff.countersignRequired { _ = try await w.contracts.countersign(by: try await w.actor("evaluator2"), signOffID: signOff.id) }
             let claim = try await w.payments.claim(by: try await w.actor("ngo"), contractID: contract.id)
             let finance = try await client.token("finance"), civil = try await client.token("civil")
@@ -270,7 +265,7 @@ struct OversightAPITests {
             #expect(try await client.list("/api/v1/worklists/recoveries-open", token: finance).isEmpty)
 
             // Later checks find 200 of the verified visits double-counted: ¥12,280 was overpaid and is to be recovered.
-            let correction = try await w.contracts.signOff(by: try await w.actor("evaluator2"), milestoneID: milestone.id,
+            let correction = try await w.contracts.signOff(by: try await w.actor("evaluator2"), milestoneID: signOff.milestoneID,
                                                            SignOffInput(decision: .partiallyMet, verified: ["visits": 1400, "assessments": 90], verifiedBeneficiaries: 110,
                                                                         reasons: "复核发现200人次重复签到，更正核定数量。"))
             if correction.countersignRequired { _ = try await w.contracts.countersign(by: try await w.actor("evaluator"), signOffID: correction.id) }

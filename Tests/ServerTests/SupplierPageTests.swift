@@ -23,10 +23,10 @@ struct SupplierPageTests {
             #expect(saved.status == .seeOther)
             let wrongCount = try await ngo.post("/supplier/profile", [("summary", "x"), ("staffCount", "四十"), ("socialWorkers", ""),
                                                                       ("serviceAreas", ""), ("contact", "")])
-            #expect(wrongCount.status == .unprocessableContent && wrongCount.html.contains("is not a whole number") && wrongCount.html.contains("四十"))
+            #expect(wrongCount.status == .unprocessableContent && wrongCount.html.contains("不是整数") && wrongCount.html.contains("四十"))
             let program = try await ngo.upload("/supplier/documents", fields: [("title", "方案"), ("category", "proposal")],
                                                file: Data([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1]), filename: "方案.pdf")
-            #expect(program.status == .unprocessableContent && program.html.contains("judged by its content"))
+            #expect(program.status == .unprocessableContent && program.html.contains("按文件内容而非文件名判断"))
             #expect(try await ngo.upload("/supplier/documents", fields: [("title", "服务方案"), ("category", "proposal")], file: Self.pdf,
                                          filename: "方案.pdf").status == .seeOther)
             let library = try await ngo.get("/supplier")

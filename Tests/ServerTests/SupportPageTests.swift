@@ -20,7 +20,7 @@ struct SupportPageTests {
             let page = try await staff.get("/incubator/organisations/\(youth)")
             #expect(page.html.contains("批准种子资金") && page.html.contains("MZ2026-01") && page.html.contains("¥300,000.00"))
             let tooMuch = try await staff.post("/incubator/organisations/\(youth)/grants", [("line", line), ("amount", "150000"), ("purpose", "启动")])
-            #expect(tooMuch.status == .unprocessableContent && tooMuch.html.contains("at most ¥100,000.00"))
+            #expect(tooMuch.status == .unprocessableContent && tooMuch.html.contains("不超过¥100,000.00"))
             #expect(try await staff.post("/incubator/organisations/\(youth)/grants", [("line", line), ("amount", "50,000"), ("purpose", "办公设备与首期活动")]).status == .seeOther)
             #expect(try await staff.get("/incubator/organisations/\(youth)").html.contains("已批准，待支付"))
             // The bureau sees it among its payments to make; the finance office and a supplier do not.
@@ -81,11 +81,11 @@ struct SupportPageTests {
             }
             #expect(try await staff.post("/incubator/spaces", [("name", "孵化室A-201"), ("kind", "room")]).status == .seeOther)
             let duplicate = try await staff.post("/incubator/spaces", [("name", "孵化室A-201"), ("kind", "desk")])
-            #expect(duplicate.status == .conflict && duplicate.html.contains("a space is called 孵化室A-201 already"))
+            #expect(duplicate.status == .conflict && duplicate.html.contains("已有名为孵化室A-201的场地"))
             let space = try #require(try await client.list("/api/v1/incubation/spaces").first.flatMap { ($0["space"] as? [String: Any])?["id"] as? String })
             #expect(try await staff.post("/incubator/spaces/\(space)/allocate", [("organisation", youth), ("from", "2026-11-02"), ("to", "2026-12-31")]).status == .seeOther)
             let clash = try await staff.post("/incubator/spaces/\(space)/allocate", [("organisation", harmony), ("from", "2026-12-01"), ("to", "2027-01-31")])
-            #expect(clash.status == .conflict && clash.html.contains("孵化室A-201 is lent from 2026-11-02 to 2026-12-31 already"))
+            #expect(clash.status == .conflict && clash.html.contains("孵化室A-201在2026-11-02至2026-12-31期间已被借用"))
             let listed = try await Browser(client).get("/incubator/spaces")
             #expect(listed.html.contains("孵化室A-201") && listed.html.contains("2026-12-31") && !listed.html.contains("登记归还"))
             let allocation = try #require(try await client.list("/api/v1/incubation/spaces").first.flatMap { ($0["allocations"] as? [[String: Any]])?.first?["id"] as? String })

@@ -113,7 +113,7 @@ struct ZipBombTests {
         } catch {
             #expect(error.kind == .invalid)
             #expect(error.fields.map(\.field) == ["file"])
-            message = error.fields.first?.message ?? ""
+            message = error.fields.first?.message.english ?? ""
         }
         let elapsed = ContinuousClock.now - started
         let growth = max(0, peakMemory() - before)

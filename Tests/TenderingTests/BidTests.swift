@@ -53,7 +53,7 @@ struct BidTests {
             // 扶风暖心港湾: its 3A rating of 2019 expired on 2024-11-01.
             let fufeng = try #require(try await t.world.identity.organisation(creditCode: "5261032450000004X0"))
             let fufengFacts = SupplierFacts(standing: try await t.world.identity.standing(of: fufeng.id), stage: nil)
-            #expect(tender.eligibilityProblem(fufengFacts, today: today)?.message.contains("expired on 2024-11-01") == true)
+            #expect(tender.eligibilityProblem(fufengFacts, today: today)?.message.english.contains("expired on 2024-11-01") == true)
             // Without a rating rule, its major violation of 2025 still bars it.
             var open = tender
             open.terms.eligibility.minimumRating = nil

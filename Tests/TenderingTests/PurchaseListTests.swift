@@ -66,7 +66,7 @@ struct PurchaseListTests {
                     _ = try await lists.addLine(by: finance, buyerID: finance.organisationID, content(code: code))
                     Issue.record("\(code) was accepted")
                 } catch let error as DomainError {
-                    #expect(error.kind == .invalid && error.fields.first?.field == "catalogueCode" && error.fields.first!.message.contains(words), "\(code)")
+                    #expect(error.kind == .invalid && error.fields.first?.field == "catalogueCode" && error.fields.first!.message.english.contains(words), "\(code)")
                 }
             }
         }

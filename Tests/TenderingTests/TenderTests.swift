@@ -73,7 +73,7 @@ struct TenderTests {
             await #expect(throws: DomainError.forbidden("only the buyer's own staff manage its tenders")) {
                 _ = try await t.tenders.cancel(by: try await t.world.actor("ngo"), tenderID: first.id, reason: .noLongerNeeded, note: "不需要了")
             }
-            await #expect(throws: DomainError.conflict("a tender cannot go from enquiries to enquiries")) {
+            await #expect(throws: DomainError.conflict("the tender cannot be published now: it is published already and in its enquiry period, waiting for tendering to open")) {
                 _ = try await t.tenders.publish(by: finance, tenderID: first.id)
             }
         }
@@ -89,7 +89,7 @@ struct TenderTests {
             #expect(cancelled.status == .cancelled)
             #expect(cancelled.cancellation?.reason == .budgetWithdrawn)
             #expect(cancelled.lots.map(\.status) == [.cancelled])
-            await #expect(throws: DomainError.conflict("a tender cannot go from cancelled to cancelled")) {
+            await #expect(throws: DomainError.conflict("the tender cannot be cancelled now: it is cancelled; nothing more happens to it")) {
                 _ = try await t.tenders.cancel(by: finance, tenderID: tender.id, reason: .noLongerNeeded, note: "再次取消")
             }
             await #expect(throws: DomainError.conflict("the terms of a tender in cancelled can no longer change")) {

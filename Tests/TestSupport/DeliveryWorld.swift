@@ -100,15 +100,21 @@ public struct DeliveryWorld: Sendable {
     /// Milestone 1 reported (1,800 visits, 100 assessments) and signed off partially met (1,600 and 90
     /// verified, 110 beneficiaries: ¥145,760 payable), claimed and approved; the claim, unpaid.
     public func approvedFirstClaim(_ contract: Contract) async throws -> Claim {
-        let milestone = try await contracts.milestones(of: [contract.id])[0]
-        _ = try await contracts.report(by: try await actor("ngo"), milestoneID: milestone.id, Self.report(visits: 1800, assessments: 100, beneficiaries: 120))
-        let signOff = try await contracts.signOff(by: try await actor("evaluator"), milestoneID: milestone.id,
-                                                  SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
-                                                               reasons: "抽样回访发现部分签到记录无法核实，按可核实数量认定。"))
+        let signOff = try await signedOffFirstMilestone(contract)
         // Above the countersign threshold, 马评审 signs too.
         if signOff.countersignRequired { _ = try await contracts.countersign(by: try await actor("evaluator2"), signOffID: signOff.id) }
         let claim = try await payments.claim(by: try await actor("ngo"), contractID: contract.id)
         return try await payments.approve(by: try await actor("finance"), claimID: claim.id)
+    }
+
+    /// Milestone 1 reported (1,800 visits, 100 assessments) and signed off partially met by 刘评审 (1,600 and 90 verified,
+    /// 110 beneficiaries: ¥145,760 payable, so above the default threshold the sign-off waits for a countersignature).
+    public func signedOffFirstMilestone(_ contract: Contract) async throws -> SignOff {
+        let milestone = try await contracts.milestones(of: [contract.id])[0]
+        _ = try await contracts.report(by: try await actor("ngo"), milestoneID: milestone.id, Self.report(visits: 1800, assessments: 100, beneficiaries: 120))
+        return try await contracts.signOff(by: try await actor("evaluator"), milestoneID: milestone.id,
+                                           SignOffInput(decision: .partiallyMet, verified: ["visits": 1600, "assessments": 90], verifiedBeneficiaries: 110,
+                                                        reasons: "抽样回访发现部分签到记录无法核实，按可核实数量认定。"))
     }
 
     /// A minimal PDF: its first bytes are what makes it one.

@@ -10,6 +10,8 @@ import Identity
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let identity: IdentityService
+    /// The words of its own refusals, in the request's language.
+    let localisation: Localisation
 
     static let sessionCookie = "spokes_session"
 
@@ -27,7 +29,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 } catch {
                     let problem = Problem.from(error)
                     if problem.status >= 500 { context.logger.error("authentication failed", metadata: ["error": "\(error)"]) }
-                    return problem.response()
+                    return problem.response(in: context.language, localisation)
                 }
             }
         } else if let secret = request.cookies[Self.sessionCookie]?.value, !secret.isEmpty {

@@ -20,7 +20,7 @@ struct ErrorMiddleware: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["error": "\(cause)"])
             }
             if request.uri.path.hasPrefix("/api/") || !acceptsHTML(request) {
-                return problem.response()
+                return problem.response(in: context.language, views.localisation)
             }
             var page = problem
             // Pages say it in the reader's language; the API keeps the contract's English.
@@ -44,11 +44,11 @@ struct ErrorMiddleware: RouterMiddleware {
         }
         let headline = views.text("error_\(problem.status)", context)
         var fields: [[String: String]] = []
-        for field in problem.errors ?? [] { fields.append(["field": field.field, "message": field.message]) }
+        for field in problem.errors ?? [] { fields.append(["field": field.field, "message": views.say(field.message, context)]) }
         return views.page("error", title: headline.hasPrefix("error_") ? problem.title : headline, data: [
             "status": problem.status,
             "headline": headline.hasPrefix("error_") ? problem.title : headline,
-            "detail": problem.detail,
+            "detail": views.say(problem.detail, context),
             "fields": fields,
             "requestID": context.id,
         ], status: problem.httpStatus, request: request, context: context)

@@ -43,7 +43,7 @@ struct AdminController {
         let jurisdictions = try await identity.jurisdictions()
         let data: [String: Any] = [
             "form": values,
-            "errors": errors.map { ["field": views.text("field_\($0.field)", context), "message": $0.message] },
+            "errors": errors.map { ["field": views.text("field_\($0.field)", context), "message": views.say($0.message, context)] },
             "kinds": OrganisationKind.allCases.map { k in
                 ["value": k.rawValue, "label": views.text("kind_\(k.rawValue)", context), "selected": values["kind"] == k.rawValue]
             },

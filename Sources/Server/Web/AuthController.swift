@@ -40,7 +40,7 @@ struct AuthController {
             // another address does not lock the user out here.
             actor = try await identity.signIn(username: username, password: form["password"] ?? "", client: context.remoteAddress ?? "unknown")
         } catch let error as DomainError where error.kind == .unauthenticated || error.kind == .locked {
-            let message = error.kind == .locked ? error.detail : views.text("login_failed", context)
+            let message = error.kind == .locked ? views.say(error.detail, context) : views.text("login_failed", context)
             var response = self.form(request, context, next: next, username: username, error: message,
                                      status: error.kind == .locked ? .tooManyRequests : .unauthorized)
             if let retry = error.retryAfter { response.headers[.retryAfter] = String(retry) }

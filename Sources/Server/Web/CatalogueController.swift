@@ -221,7 +221,7 @@ struct CatalogueController {
             // Rows of lists the user does not keep (403), or rows that are wrong (422): each named, nothing changed.
             data["errors"] = error.fields.map { field -> [String: String] in
                 let (row, column) = Self.split(field.field)
-                return ["row": row, "column": column, "message": field.message]
+                return ["row": row, "column": column, "message": views.say(field.message, context)]
             }
             data["refusedLists"] = error.kind == .forbidden
             return views.page("catalogue-import", title: views.text("import_title", context), data: data,
@@ -267,7 +267,7 @@ struct CatalogueController {
         var data: [String: Any] = [
             "categories": rows, "entries": entries, "canImport": purchaseCatalogue.mayImport(context.actor),
             "jurisdictions": jurisdictionChoices(try await identity.jurisdictions(), selected: listing.jurisdiction?.code, context),
-            "errors": errors.map { ["field": views.text("negativeField_\($0.field)", context), "message": $0.message] },
+            "errors": errors.map { ["field": views.text("negativeField_\($0.field)", context), "message": views.say($0.message, context)] },
             "form": form,
             "reasons": NegativeReason.allCases.map { ["value": $0.rawValue, "label": views.text("negative_\($0.rawValue)", context),
                                                       "selected": form["reason"] == $0.rawValue] },
@@ -302,7 +302,7 @@ struct CatalogueController {
             case .conflict: .conflict
             default: .unprocessableContent
             }
-            let errors = error.kind == .forbidden ? [FieldError("jurisdictionCode", views.text("negativeList_refused", context))]
+            let errors = error.kind == .forbidden ? [FieldError("jurisdictionCode", .verbatim(views.text("negativeList_refused", context)))]
                 : error.fields.isEmpty ? [FieldError("code", error.detail)] : error.fields
             return try await purchasePage(request, context, jurisdiction: nil, form: typed, errors: errors, status: status)
         }

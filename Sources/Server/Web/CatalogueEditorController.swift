@@ -49,7 +49,7 @@ struct CatalogueEditorController {
 
     /// The form again, as typed, with the refusal: the user does not keep the list the item is on.
     private func refused(_ request: Request, _ context: AppRequestContext, itemID: UUID?, form: EditorForm?) async throws -> Response {
-        let errors = [FieldError("draft", views.text("editor_refused", context))]
+        let errors = [FieldError("draft", .verbatim(views.text("editor_refused", context)))]
         guard let itemID else { return try await editor(request, context, draft: nil, form: form ?? .blank, errors: errors, status: .forbidden) }
         let subject = ItemDraft(editing: try await items.item(id: itemID))
         let shown = if let form { form } else { EditorForm(subject, materialCodes: try await materialCodes()) }
@@ -139,7 +139,7 @@ struct CatalogueEditorController {
             "form": form.fields,
             "isNew": draft == nil,
             "action": draft.map { "/catalogue/items/\($0.itemID.lowercased)/edit" } ?? "/catalogue/new",
-            "errors": errors.map { ["field": views.text("itemField_\($0.field)", context), "message": $0.message] },
+            "errors": errors.map { ["field": views.text("itemField_\($0.field)", context), "message": views.say($0.message, context)] },
             "onTheSpot": form.value("onTheSpot") == "on",
             "channels": Channel.allCases.map { ["value": $0.rawValue, "label": views.text("channel_\($0.rawValue)", context),
                                                 "selected": form.value("channel") == $0.rawValue] },

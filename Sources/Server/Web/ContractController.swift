@@ -98,7 +98,7 @@ struct ContractController {
         }
         data["ready"] = work.readyForDraft.map { ["awardId": $0.awardID.lowercased, "label": "\($0.tenderReference) · \($0.lotTitle) · \($0.value.formatted)"] }
         data["late"] = work.latePublications.map { ["contractId": $0.contractID.lowercased, "reference": $0.reference, "deadline": WorkingCalendar().describe($0.deadline)] }
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("contracts", title: views.text("contracts_title", context), data: data, status: status, request: request, context: context)
     }
 
@@ -131,7 +131,7 @@ struct ContractController {
                                 satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
                                 names: names, institutions: institutions, actor: context.actor, say: { views.text($0, context) },
                                 workingCalendar: try await contracts.calendar()).data()
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
     }
 

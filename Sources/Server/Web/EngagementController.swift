@@ -50,7 +50,7 @@ struct EngagementController {
                 return row
             },
         ]
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("engagements", title: views.text("engagements_title", context), data: data, status: status, request: request, context: context)
     }
 

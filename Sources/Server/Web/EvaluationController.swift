@@ -82,7 +82,7 @@ struct EvaluationController {
                 return row
             },
         ]
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         if isBuyer && [.draft, .enquiries, .tendering, .evaluation].contains(tender.status) {
             let seated = Set(evaluation.panel.map(\.userID))
             data["candidates"] = try await identity.evaluators().filter { !seated.contains($0.id) }.map { ["userId": $0.id.lowercased, "name": $0.displayName] }

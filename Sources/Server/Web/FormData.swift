@@ -42,8 +42,8 @@ extension AppRequestContext {
 }
 
 extension DomainError {
-    /// A refusal as the pages' templates show it: `{{#problem}}` with its detail and field messages.
-    var pageData: [String: Any] {
-        ["detail": detail, "fields": fields.map { ["field": $0.field, "message": $0.message] }]
+    /// A refusal as the pages' templates show it: `{{#problem}}` with its detail and field messages, in the page's language.
+    func pageData(_ views: Views, _ context: AppRequestContext) -> [String: Any] {
+        ["detail": views.say(detail, context), "fields": fields.map { ["field": $0.field, "message": views.say($0.message, context)] }]
     }
 }

@@ -134,7 +134,7 @@ struct IncubatorController {
         data["today"] = calendar.dayKey(Date())
         if let current = journey.current { data["current"] = stageName(current.stage, context) }
         if let next = journey.nextStage { data["nextStage"] = stageName(next, context) }
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         try await addSupport(to: &data, of: id, context)
         return views.page("incubator-organisation", title: data["name"] as? String ?? "", data: data, status: status, request: request, context: context)
     }
@@ -206,7 +206,7 @@ struct IncubatorController {
             "organisations": board.flatMap(\.placements).map { ["id": $0.organisationID.lowercased, "name": names[$0.organisationID]?.nameZh ?? ""] },
             "today": calendar.dayKey(Date()),
         ]
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("incubator-spaces", title: views.text("space_title", context), data: data, status: status, request: request, context: context)
     }
 

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPTypes
 
@@ -6,9 +7,9 @@ public enum Language: String, CaseIterable, Sendable {
     case zh = "zh-CN"
     case en
 
-    /// The language the browser prefers, by the q-values of Accept-Language; Chinese otherwise.
-    static func preferred(by acceptLanguage: String?) -> Language {
-        guard let acceptLanguage else { return .zh }
+    /// The language the browser prefers, by the q-values of Accept-Language; `otherwise` (Chinese) when it names neither.
+    static func preferred(by acceptLanguage: String?, otherwise: Language = .zh) -> Language {
+        guard let acceptLanguage else { return otherwise }
         let ranked = acceptLanguage.split(separator: ",").compactMap { part -> (String, Double)? in
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let tag = pieces.first?.lowercased(), !tag.isEmpty else { return nil }
@@ -19,7 +20,7 @@ public enum Language: String, CaseIterable, Sendable {
             if tag.hasPrefix("zh") { return .zh }
             if tag.hasPrefix("en") { return .en }
         }
-        return .zh
+        return otherwise
     }
 
     /// The other language, offered by the switch on every page.
@@ -28,9 +29,12 @@ public enum Language: String, CaseIterable, Sendable {
     var nativeName: String { self == .zh ? "中文" : "English" }
 }
 
-/// The strings of the pages, one JSON file per language under Web/locales.
+/// The strings of the pages, one JSON file per language under Web/locales, and the Chinese of the
+/// messages the code says (`messages.zh-CN.json`: English template → Chinese template, see `Core.Message`).
 struct Localisation: Sendable {
     private let tables: [Language: [String: String]]
+    /// Chinese templates by their English template.
+    let messages: [String: String]
 
     /// Loads every language and refuses to start when one lacks a key that Chinese has (or has one
     /// Chinese lacks), so a page can never show a blank where a word should be.
@@ -55,6 +59,32 @@ struct Localisation: Sendable {
             }
         }
         self.tables = tables
+        messages = try Self.messages(at: "\(directory)/messages.zh-CN.json")
+    }
+
+    /// Reads the message catalogue and refuses to start when a translation names a value its English
+    /// template does not have: the reader would see a blank, or the wrong figure.
+    static func messages(at path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw StartupError(description: "missing message catalogue \(path)") }
+        let messages: [String: String]
+        do {
+            messages = try JSONDecoder().decode([String: String].self, from: data)
+        } catch {
+            throw StartupError(description: "message catalogue \(path) is not a flat JSON object of strings: \(error)")
+        }
+        let wrong = messages.filter { english, chinese in
+            !Set(Message.placeholders(in: chinese)).isSubset(of: Set(Message.placeholders(in: english)))
+        }.keys.sorted()
+        if !wrong.isEmpty { throw StartupError(description: "message catalogue \(path) names values its English lacks: \(wrong)") }
+        return messages
+    }
+
+    /// A message in a language: Chinese from the catalogue (its terms and findings from the locales), English as said.
+    func say(_ message: Message, _ language: Language) -> String {
+        switch language {
+        case .en: message.english
+        case .zh: message.rendered(template: { messages[$0] }, word: { tables[.zh]?[$0] })
+        }
     }
 
     /// The strings of a language, for templates as `{{t.key}}`.

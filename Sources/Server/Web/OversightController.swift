@@ -80,7 +80,7 @@ struct OversightController {
             "mayPost": found.may.contains(.post), "mayClose": found.may.contains(.close),
         ]
         if let outcome = found.outcome { data["outcome"] = outcome }
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("case", title: found.title, data: data, status: status, request: request, context: context)
     }
 

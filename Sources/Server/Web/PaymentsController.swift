@@ -41,7 +41,7 @@ struct PaymentsController {
             },
             "today": WorkingCalendar().dayKey(Date()),
         ]
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("payments", title: views.text("payments_title", context), data: data, status: status, request: request, context: context)
     }
 

@@ -56,7 +56,7 @@ struct ProgrammeController {
             "isStaff": try await programmes.actions(for: context.actor).manage,
             "stages": IncubationStage.allCases.map { ["value": $0.rawValue, "label": views.text("stage_\($0.rawValue)", context)] },
         ]
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("programmes", title: views.text("programmes_title", context), data: data, status: status, request: request, context: context)
     }
 
@@ -95,7 +95,7 @@ struct ProgrammeController {
             "rubric": programme.rubric.map { ["name": $0.name, "weight": $0.weight] },
             "canApply": may.apply && programme.intakeOpens <= today && today <= programme.intakeCloses,
         ]
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         data["cohort"] = try await cohort(programme, context)
         let reviewers = try await programmes.reviewers(of: id)
         data["reviewers"] = reviewers.map { ["userId": $0.userID.lowercased, "name": $0.displayName, "mayUnseat": may.manage] as [String: Any] }

@@ -122,7 +122,7 @@ struct OrganisationPage {
         if may.update { data["canEdit"] = true }
         if let journey = try await journey?.data(for: organisation, context) { data["journey"] = journey }
         data["form"] = form
-        data["errors"] = errors.map { ["field": views.text("field_\($0.field)", context), "message": $0.message] }
+        data["errors"] = errors.map { ["field": views.text("field_\($0.field)", context), "message": views.say($0.message, context)] }
         return views.page("organisation", title: context.language == .zh ? organisation.nameZh : organisation.nameEn,
                           data: data, status: status, request: request, context: context)
     }

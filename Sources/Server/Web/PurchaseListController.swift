@@ -105,7 +105,7 @@ struct PurchaseListController {
             return .redirect(to: "/purchase-lists?buyer=\(actor.organisationID.lowercased)&year=\(year!)")
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
             let errors = (error.fields.isEmpty ? [FieldError("reference", error.detail)] : error.fields)
-                .map { ["field": views.text("lineField_\($0.field)", context), "message": $0.message] }
+                .map { ["field": views.text("lineField_\($0.field)", context), "message": views.say($0.message, context)] }
             return try await render(request, context, form: values, errors: errors, importResult: nil,
                                     status: error.kind == .conflict ? .conflict : .unprocessableContent)
         }
@@ -120,10 +120,10 @@ struct PurchaseListController {
                 "filename": file.filename ?? "", "created": report.created, "updated": report.updated, "unchanged": report.unchanged])
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
             // A conflict (a line's money depends on what the file changes) names the line in its sentence.
-            let rows = error.kind == .conflict ? [["row": "", "column": error.fields.first?.field ?? "", "message": error.detail]]
+            let rows = error.kind == .conflict ? [["row": "", "column": error.fields.first?.field ?? "", "message": views.say(error.detail, context)]]
                 : error.fields.map { field -> [String: String] in
                     let (row, column) = CatalogueController.split(field.field)
-                    return ["row": row, "column": column, "message": field.message]
+                    return ["row": row, "column": column, "message": views.say(field.message, context)]
                 }
             return try await render(request, context, form: [:], errors: [], importResult: ["filename": file.filename ?? "", "refused": rows, "isRefused": true],
                                     status: error.kind == .conflict ? .conflict : .unprocessableContent)

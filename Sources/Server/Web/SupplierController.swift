@@ -43,7 +43,7 @@ struct SupplierController {
             "accepted": FileKind.accepted, "maximumMB": SupplierDocument.maximumSize / 1024 / 1024,
         ]
         if let updated = profile.updatedAt { data["updatedAt"] = calendar.describe(updated) }
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("supplier", title: views.text("supplier_title", context), data: data, status: status, request: request, context: context)
     }
 

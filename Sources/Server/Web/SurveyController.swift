@@ -70,7 +70,7 @@ struct SurveyController {
 
     /// A refusal beside an anonymous form: a refused form token is said in the page's language.
     static func problemData(_ error: DomainError, views: Views, context: AppRequestContext) -> [String: Any] {
-        guard AnonymousTokens.isTokenRefusal(error) else { return error.pageData }
+        guard AnonymousTokens.isTokenRefusal(error) else { return error.pageData(views, context) }
         return ["detail": views.text(error.kind == .conflict ? "anonymous_token_used" : "anonymous_token_invalid", context),
                 "fields": [[String: Any]]()]
     }

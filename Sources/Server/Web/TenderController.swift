@@ -135,7 +135,7 @@ struct TenderController {
             "reasons": CancellationReason.allCases.map { ["value": $0.rawValue, "label": views.text("cancel_\($0.rawValue)", context)] },
         ]
         // Mustache shows a section for any value it is given, even nil or "": set these only when present.
-        if let problem { data["problem"] = problem.pageData }
+        if let problem { data["problem"] = problem.pageData(views, context) }
         if !tender.terms.justification.isEmpty { data["justification"] = tender.terms.justification }
         if let cancellation = tender.cancellation {
             data["cancellation"] = ["reason": views.text("cancel_\(cancellation.reason.rawValue)", context), "note": cancellation.note,
@@ -389,7 +389,7 @@ struct TenderController {
             "action": tender.map { "/tenders/\($0.id.lowercased)/edit" } ?? "/tenders",
             "reference": tender?.reference ?? "", "isNew": tender == nil, "published": published,
             "form": fields,
-            "errors": errors.map { ["field": views.text("tenderField_\($0.field.split(separator: "[").first ?? "")", context), "message": $0.message] },
+            "errors": errors.map { ["field": views.text("tenderField_\($0.field.split(separator: "[").first ?? "")", context), "message": views.say($0.message, context)] },
             "procedures": Procedure.allCases.map { ["value": $0.rawValue, "label": views.text("procedure_\($0.rawValue)", context),
                                                     "selected": $0.rawValue == fields["procedure"], "minimums": minimums($0, context)] },
             "ratings": (1...5).map { ["value": String($0), "label": "\($0)A", "selected": String($0) == fields["minimumRating"]] },

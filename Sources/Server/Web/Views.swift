@@ -94,6 +94,11 @@ struct Views: Sendable {
     func text(_ key: String, _ context: AppRequestContext) -> String {
         localisation.text(key, context.language)
     }
+
+    /// A message (a refusal, a field's problem) in the page's language.
+    func say(_ message: Message, _ context: AppRequestContext) -> String {
+        localisation.say(message, context.language)
+    }
 }
 
 /// The menu each role sees. Modules add their entries here as they arrive.
