@@ -38,7 +38,8 @@ struct Problem: Error {
             return Problem(domain)
         case let missing as WorkingCalendar.YearNotHeld:
             // A deadline the calendar cannot count: the platform is waiting for an administrator, not for the client.
-            return Problem(.conflict, status: .conflict, detail: missing.description + ".").with(type: "urn:spokes:problem:calendar-not-loaded")
+            return Problem(.conflict, status: .conflict, detail: "the working calendar for \(missing.year) has not been loaded; an administrator loads it at /admin/calendar.")
+                .with(type: "urn:spokes:problem:calendar-not-loaded")
         case let server as ServerError where "\(server.underlyingError)".hasPrefix("Response content type not acceptable"):
             // The operation answers in a type the request's Accept header does not take (a CSV export asked for as JSON).
             // The runtime's sentence names the type: "…, content type: text/csv, accepted: application/json".

@@ -97,7 +97,7 @@ struct CalendarWebTests {
             let admin = Browser(client)
             _ = try await admin.signIn("admin")
             let empty = try await admin.upload("/admin/calendar", fields: [], file: Data(), filename: "")
-            #expect(empty.status == .unprocessableContent && empty.html.contains("choose a CSV or Excel file to upload"))
+            #expect(empty.status == .unprocessableContent && empty.html.contains("请选择要上传的CSV或Excel文件"))
             let bad = try await admin.upload("/admin/calendar", fields: [], file: Data("日期,是否上班,名称\n2027-01-04,是,元旦\n".utf8), filename: "2027.csv")
             #expect(bad.status == .unprocessableContent)
             #expect(bad.html.contains(#"role="alert""#) && bad.html.contains("<td>2</td><td>是否上班</td>"))

@@ -25,7 +25,7 @@ struct ErrorMiddleware: RouterMiddleware {
             var page = problem
             // Pages say it in the reader's language; the API keeps the contract's English.
             if let missing = error as? WorkingCalendar.YearNotHeld ?? ((error as? ServerError)?.underlyingError as? WorkingCalendar.YearNotHeld) {
-                page.detail = Views.fill(views.text("calendar_missing", context), [String(missing.year)])
+                page.detail = .verbatim(Views.fill(views.text("calendar_missing", context), [String(missing.year)]))
             }
             return errorPage(page, request: request, context: context)
         }

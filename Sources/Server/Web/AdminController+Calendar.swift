@@ -29,7 +29,8 @@ extension AdminController {
     private func renderCalendar(_ request: Request, _ context: AppRequestContext, outcome: CalendarPage.Outcome,
                                 status: HTTPResponse.Status = .ok) async throws -> Response {
         let model = CalendarPage.model(years: try await calendar.years(), yearToLoad: try await calendar.yearToLoad(for: context.actor),
-                                       outcome: outcome, language: context.language, say: { views.text($0, context) })
+                                       outcome: outcome, language: context.language, say: { views.text($0, context) },
+                                       message: { views.say($0, context) })
         return views.page("admin-calendar", title: views.text("calendar_title", context), model: model, status: status, request: request, context: context)
     }
 }
@@ -76,7 +77,8 @@ struct CalendarPage {
     let report: [Loaded]
     let errors: [RowError]
 
-    static func model(years: [CalendarYear], yearToLoad: Int?, outcome: Outcome, language: Language, say: (String) -> String) -> CalendarPage {
+    static func model(years: [CalendarYear], yearToLoad: Int?, outcome: Outcome, language: Language, say: (String) -> String,
+                      message: (Message) -> String) -> CalendarPage {
         let format = WorkingCalendar()
         let rows = years.reversed().map { year in
             Year(year: year.year, loadedAt: format.describe(year.loadedAt), dayCount: year.days.count, days: year.days.map { day in
@@ -97,7 +99,7 @@ struct CalendarPage {
                 let (row, key) = CatalogueController.split(field.field)
                 // The column as the reader's language names it in the file.
                 let column = CalendarService.format.columns.first { $0.key == key }.map { language == .zh ? $0.zh : $0.en } ?? key
-                return RowError(row: row, column: column, message: field.message)
+                return RowError(row: row, column: column, message: message(field.message))
             })
         }
     }
