@@ -66,7 +66,7 @@ extension APIHandler {
         case .noMajorViolation: return .noMajorViolation(years: try need(r.years, "years"))
         case .contractsDelivered:
             guard let grade = r.minimumGrade else { throw DomainError.invalid([FieldError("\(field).minimumGrade", "is required for a contracts_delivered rule")]) }
-            return .contractsDelivered(count: try need(r.count, "count"), minimumGrade: grade)
+            return .contractsDelivered(count: try need(r.count, "count"), minimumGrade: grade.rawValue)
         case .monthsInStage: return .monthsInStage(try need(r.months, "months"))
         }
     }
@@ -78,7 +78,7 @@ extension Components.Schemas.StageRule {
         case .registered: self.init(kind: .registered)
         case .minimumRating(let level): self.init(kind: .minimumRating, level: level)
         case .noMajorViolation(let years): self.init(kind: .noMajorViolation, years: years)
-        case .contractsDelivered(let count, let grade): self.init(kind: .contractsDelivered, count: count, minimumGrade: grade)
+        case .contractsDelivered(let count, let grade): self.init(kind: .contractsDelivered, count: count, minimumGrade: .init(rawValue: grade))
         case .monthsInStage(let months): self.init(kind: .monthsInStage, months: months)
         }
     }
