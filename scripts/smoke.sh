@@ -60,8 +60,10 @@ check "the awarded demo tender's ranking and award are public" sh -c "id=\$(curl
     | python3 -c 'import json,sys; e=json.load(sys.stdin); assert e[\"isComplete\"] and len(e[\"awards\"]) == 3 and len(e[\"rankings\"]) == 3'"
 check "the evaluation page shows the panel and the complaint" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=awarded' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && curl -fs http://127.0.0.1:$port/tenders/\$id/evaluation | grep -q '评分依据为采购文件'"
-check "the completed demo tenders hand 5 contract drafts on" sh -c "curl -fs http://127.0.0.1:$port/api/v1/contract-drafts \
-    | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 5'"
+check "the completed demo tenders' 5 awards are all under contract, so the buyer has no drafts left" sh -c "tok=\$(curl -fs -X POST http://127.0.0.1:$port/api/v1/auth/token \
+    -H 'content-type: application/json' -d '{\"username\":\"finance\",\"password\":\"$password\"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])') \
+    && curl -fs -H \"Authorization: Bearer \$tok\" http://127.0.0.1:$port/api/v1/contract-drafts | python3 -c 'import json,sys; assert json.load(sys.stdin) == []' \
+    && curl -fs -H \"Authorization: Bearer \$tok\" http://127.0.0.1:$port/api/v1/contracts | python3 -c 'import json,sys; l=json.load(sys.stdin); assert len(l) == 5 and \"draft\" in [c[\"status\"] for c in l], l'"
 check "the incubator board shows the four brand agencies in the park" sh -c "curl -fs http://127.0.0.1:$port/api/v1/incubation/board \
     | python3 -c 'import json,sys; b=json.load(sys.stdin); assert [len(c[\"placements\"]) for c in b] == [1, 1, 0, 4], b'"
 check "the incubator page draws the funnel" sh -c "curl -fs http://127.0.0.1:$port/incubator | grep -q '<svg'"
@@ -95,10 +97,10 @@ check "the OCDS API's bulk download, a page of releases and a record validate to
     curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 > '$work/api-record.json' && scripts/ocds-check.sh '$work/api-record.json'"
 check "an OCDS record has its releases and a compiled release" sh -c "curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 \
     | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"records\"][0]; assert len(r[\"releases\"]) >= 2 and r[\"compiledRelease\"][\"tag\"] == [\"compiled\"], r[\"ocid\"]'"
-check "the overseer's oversight page lists the red flags with their evidence" sh -c "jar='$work/jar-oversight'; \
+check "the overseer's oversight page counts the red flags: the split line, and no payment before sign-off (the demo pays after it)" sh -c "jar='$work/jar-oversight'; \
     csrf=\$(curl -fs -c \$jar http://127.0.0.1:$port/login | grep -o 'name=\"_csrf\" value=\"[0-9a-f]*\"' | head -1 | sed 's/.*value=\"//; s/\"//'); \
     curl -s -o /dev/null -b \$jar -c \$jar -X POST http://127.0.0.1:$port/login --data-urlencode _csrf=\$csrf --data-urlencode username=overseer --data-urlencode password=$password; \
-    curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '验收前付款 (1)' && curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '化整为零规避限额 (1)'"
+    curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '验收前付款 (0)' && curl -fs -b \$jar http://127.0.0.1:$port/oversight | grep -q '化整为零规避限额 (1)'"
 check "residents' voice lists the demo needs with the lines that answer them" sh -c "curl -fs http://127.0.0.1:$port/voice | grep -q '独居老人需要定期上门探访' && curl -fs http://127.0.0.1:$port/voice | grep -q 'LX2026-01'"
 check "the insights page draws its charts and serves their CSV" sh -c "curl -fs http://127.0.0.1:$port/insights | grep -q '<svg' && curl -fs http://127.0.0.1:$port/insights/suppliers.csv | grep -q '情系桑榆'"
 for user in $users; do
