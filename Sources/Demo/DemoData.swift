@@ -46,6 +46,13 @@ public enum DemoData {
         say("Purchase list of \(civilAffairs.nameZh)",
             try await lists.importLines(by: .system, buyerID: civilAffairs.id, try file("purchase-lines-civil-affairs.csv")))
         if let sealer {
+            // Tenders count their periods on the working calendar; a demo run late in the year (or in 2027)
+            // needs next year's. Until the State Council's schedule is imported, a provisional one stands in.
+            let calendar = try await CalendarService(database: database).importFile(by: .system, try file("calendar-provisional.csv"), keepingHeld: true)
+            let provisional = calendar.years.filter { $0.change == .added }.map { String($0.year) }
+            if !provisional.isEmpty {
+                lines.append("Working calendar: provisional \(provisional.joined(separator: ", ")) loaded (statutory holidays only); import the State Council's schedule over it (spokes calendar import FILE).")
+            }
             let password = try IdentitySeed.load(from: directory + "/identity.json").demoPassword
             lines.append(try await DemoTenders.load(database: database, identity: identity, buyerID: buyer.id, sealer: sealer, password: password))
             // What is public so far goes out as OCDS releases; the contracts that follow make later ones.

@@ -78,8 +78,9 @@ public struct CalendarService: Sendable {
     }
 
     /// Loads a CSV or XLSX file (Contracts/imports/calendar.md). Every year in the file replaces what was held
-    /// for it; any error in any row and nothing changes (422 naming each row and column).
-    public func importFile(by actor: Actor, _ data: Data) async throws -> CalendarImportReport {
+    /// for it; any error in any row and nothing changes (422 naming each row and column). With `keepingHeld`,
+    /// years already held are left as they are (the demo's provisional year never replaces a loaded one).
+    public func importFile(by actor: Actor, _ data: Data, keepingHeld: Bool = false) async throws -> CalendarImportReport {
         try Policy.authorize(actor, .keepCalendar, .platform)
         let years = try CalendarFile.years(of: try Self.format.rows(of: try SpreadsheetFile.read(data)))
         let now = clock.now()
@@ -90,7 +91,7 @@ public struct CalendarService: Sendable {
             var report = CalendarImportReport(years: [])
             for (year, days) in years.sorted(by: { $0.key < $1.key }) {
                 let before = held[year]
-                guard before?.days != days else {
+                guard before?.days != days, !(keepingHeld && before != nil) else {
                     report.years.append(.init(year: year, days: days.count, change: .unchanged))
                     continue
                 }
