@@ -77,7 +77,7 @@ check "the seed-grant line has ¥60,000 committed and ¥50,000 paid" sh -c "line
 check "the tendering demo tender's bids stay sealed" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=tendering' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && [ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/api/v1/tenders/\$id/bids) = 403 ]"
 check "the public sees the 3 published demo contracts" sh -c "curl -fs http://127.0.0.1:$port/api/v1/contracts \
-    | python3 -c 'import json,sys; c=json.load(sys.stdin); assert len(c) == 3, c' && curl -fs http://127.0.0.1:$port/contracts | grep -q 'HT-2026-'"
+    | python3 -c 'import json,sys; c=json.load(sys.stdin); assert len(c) == 3, c' && curl -fs http://127.0.0.1:$port/contracts | grep -q 'HT-20[0-9][0-9]-'"
 check "a demo contract shows its calculation and the recovery a correction opened" sh -c "for id in \$(curl -fs http://127.0.0.1:$port/api/v1/contracts \
     | python3 -c 'import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin)]'); do curl -fs http://127.0.0.1:$port/api/v1/contracts/\$id \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r[\"status\"] for r in d[\"recoveries\"]] == [\"open\"]' 2>/dev/null \
@@ -94,8 +94,8 @@ assert len(plans) >= 20 and linked and linked <= plans, (len(plans), len(linked)
 check "the OCDS API's bulk download, a page of releases and a record validate too" sh -c "
     curl -fs http://127.0.0.1:$port/api/v1/ocds/export.json > '$work/api-export.json' && scripts/ocds-check.sh '$work/api-export.json' &&
     curl -fs 'http://127.0.0.1:$port/api/v1/ocds/releases?limit=5' > '$work/api-page.json' && scripts/ocds-check.sh '$work/api-page.json' &&
-    curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 > '$work/api-record.json' && scripts/ocds-check.sh '$work/api-record.json'"
-check "an OCDS record has its releases and a compiled release" sh -c "curl -fs http://127.0.0.1:$port/api/v1/ocds/records/ocds-spokes-ZB-2026-0002 \
+    curl -fs http://127.0.0.1:$port/api/v1/ocds/records/\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=complete' | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"ocid\"])') > '$work/api-record.json' && scripts/ocds-check.sh '$work/api-record.json'"
+check "an OCDS record has its releases and a compiled release" sh -c "curl -fs http://127.0.0.1:$port/api/v1/ocds/records/\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=complete' | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"ocid\"])') \
     | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"records\"][0]; assert len(r[\"releases\"]) >= 2 and r[\"compiledRelease\"][\"tag\"] == [\"compiled\"], r[\"ocid\"]'"
 check "the overseer's oversight page counts the red flags: the split line, and no payment before sign-off (the demo pays after it)" sh -c "jar='$work/jar-oversight'; \
     csrf=\$(curl -fs -c \$jar http://127.0.0.1:$port/login | grep -o 'name=\"_csrf\" value=\"[0-9a-f]*\"' | head -1 | sed 's/.*value=\"//; s/\"//'); \

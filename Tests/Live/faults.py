@@ -109,9 +109,9 @@ def clone_tenders(spokes, count, seconds, prefix):
             SELECT '{tender}', '{prefix}-{n:03d}', buyer_id, status, terms, terms_version, published_at, enquiry_end,
                    now() + interval '{seconds} seconds', now() + interval '{seconds} seconds' + interval '10 days',
                    now() + interval '{seconds} seconds', created_at, updated_at
-            FROM tendering.tenders WHERE reference = 'ZB-2026-0005';
+            FROM tendering.tenders WHERE reference LIKE 'ZB-%-0005';
             INSERT INTO tendering.lots SELECT gen_random_uuid(), '{tender}', number, purchase_line_id, title, budget_fen, status
-            FROM tendering.lots WHERE tender_id = (SELECT id FROM tendering.tenders WHERE reference = 'ZB-2026-0005');
+            FROM tendering.lots WHERE tender_id = (SELECT id FROM tendering.tenders WHERE reference LIKE 'ZB-%-0005');
         """)
     lots = {}
     for row in spokes.psql(f"SELECT tender_id, id FROM tendering.lots WHERE tender_id IN ({','.join(repr(i) for i in ids)})").splitlines():
