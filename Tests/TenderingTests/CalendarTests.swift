@@ -78,6 +78,28 @@ struct CalendarTests {
         }
     }
 
+    @Test("the demo's provisional year stands in only while a year is missing: it never replaces a year an administrator loaded")
+    func provisional() async throws {
+        try await TestDatabase.with(.empty) { database in
+            let calendar = service(database)
+            let provisional = try Data(contentsOf: URL(fileURLWithPath: TestDatabase.packageRoot + "/seed/calendar-provisional.csv"))
+            try await TestCalendar.load2027(database)
+            let loaded = try await calendar.years()
+            #expect(try await calendar.importFile(by: .system, provisional, keepingHeld: true).years.map(\.change) == [.unchanged])
+            #expect(try await calendar.years() == loaded)
+            #expect(try await trail(database, year: loaded[1]) == ["calendar_year.loaded"])
+        }
+        try await TestDatabase.with(.empty) { database in
+            let calendar = service(database)
+            let provisional = try Data(contentsOf: URL(fileURLWithPath: TestDatabase.packageRoot + "/seed/calendar-provisional.csv"))
+            #expect(try await calendar.importFile(by: .system, provisional, keepingHeld: true).years == [.init(year: 2027, days: 13, change: .added)])
+            // New Year's Day off; the Spring Festival's weekend days made up on the Tuesday and Wednesday after it.
+            let held = try await calendar.calendar()
+            #expect(try !held.isWorkingDay(beijing("2027-01-01 12:00")) && !held.isWorkingDay(beijing("2027-02-10 12:00")))
+            #expect(try held.isWorkingDay(beijing("2027-02-11 12:00")))
+        }
+    }
+
     @Test("a file with bad rows is refused whole, each problem by row and column, and nothing changes")
     func badRows() async throws {
         try await TestDatabase.with(.empty) { database in

@@ -18,6 +18,7 @@ struct DemoTenderTests {
             let sealer = BidSealer.random()
             let said = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
             #expect(said.contains { $0.hasPrefix("Demo tenders: 9 drafted") }, "\(said)")
+            #expect(said.contains { $0.hasPrefix("Working calendar: provisional 2027 loaded") }, "the test database holds 2026 only")
             #expect(said.last == "OCDS releases: 34 published after tendering, 2 after delivery.")
             #expect(said.dropLast().last == "Demo residents' voice: 4 needs, 123 supports, 2 answered by purchase lines.")
             #expect(said.dropLast(2).last == "Demo contracts: 5 drafted from the completed awards, at every stage of delivery.")
@@ -47,6 +48,7 @@ struct DemoTenderTests {
             await #expect(throws: DomainError.self) { _ = try await bids.openedBids(tenderID: tendering.id, by: finance) }
             #expect(try await bids.ownBids(by: try await world.actor("ngo"), tenderID: tendering.id).count == 2)
             let again = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
+            #expect(!again.contains { $0.hasPrefix("Working calendar") }, "the provisional year is loaded once")
             #expect(again.suffix(5) == ["Demo tenders: 9 present already, left alone.", "Demo incubation: present already, left alone.",
                                         "Demo contracts: present already, left alone.", "Demo residents' voice: present already, left alone.",
                                         "OCDS releases: 0 published after tendering, 0 after delivery."])
