@@ -41,6 +41,8 @@ public struct AppDependencies: Sendable {
     public var monitoring: MonitoringService
     public var paymentWorklists: PaymentWorklists
     public var configuration: AppConfiguration
+    /// The one clock every service reads (the home page's budget year too).
+    public var clock: any SpokesClock
     public var metrics: PrometheusCollectorRegistry
     /// Whether the database answers (probed by `PeriodicService.databaseProbe` when serving).
     public var health = DatabaseHealth()
@@ -76,6 +78,7 @@ public struct AppDependencies: Sendable {
         self.monitoring = MonitoringService(database: database, identity: identity, clock: clock)
         self.paymentWorklists = PaymentWorklists(contracts: contracts, payments: contractPayments)
         self.configuration = configuration
+        self.clock = clock
         self.metrics = metrics
     }
 }
@@ -117,6 +120,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
 
     HealthController(database: dependencies.database, health: dependencies.health, metrics: dependencies.metrics, metricsToken: configuration.metricsToken).register(on: router)
     PublicController(identity: dependencies.identity, calendar: dependencies.calendar,
+                     worklist: HomeWorklist(tenders: dependencies.tenders, lists: dependencies.purchaseLists, contracts: dependencies.contracts,
+                                            payments: dependencies.paymentWorklists, seedGrants: dependencies.seedGrants,
+                                            evaluations: dependencies.evaluations, incubation: dependencies.incubation,
+                                            transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
+                                            clock: dependencies.clock),
                      journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers,
                                              contracts: dependencies.contracts, views: views),
                      views: views).register(on: router)

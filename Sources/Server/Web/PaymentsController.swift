@@ -28,7 +28,10 @@ struct PaymentsController {
         // The worklists decide who has payments to make (a buyer's own staff) and which claims wait for them.
         let claims = try await worklists.claimsToApprove(for: context.actor) + worklists.paymentsToMake(for: context.actor)
         let grants = try await seedGrants.awaitingPayment(by: try context.signedIn())
-        let names = try await identity.organisations(ids: Set(grants.map(\.organisationID) + claims.map(\.contract.supplierID)))
+        // Overpayments whose repayment the buyer's staff record (the contract page holds the form).
+        let recoveries = try await worklists.recoveriesOpen(for: context.actor).filter(\.mayRepay)
+        let names = try await identity.organisations(ids: Set(grants.map(\.organisationID) + claims.map(\.contract.supplierID)
+                                                                + recoveries.map(\.contract.supplierID)))
         var data: [String: Any] = [
             "grants": grants.map { g -> [String: Any] in
                 ["id": g.id.lowercased, "organisation": names[g.organisationID]?.nameZh ?? "", "organisationId": g.organisationID.lowercased,
@@ -38,6 +41,11 @@ struct PaymentsController {
                 let (c, contract) = (task.claim, task.contract)
                 return ["contractId": contract.id.lowercased, "reference": contract.reference, "supplier": names[contract.supplierID]?.nameZh ?? "",
                         "number": c.number, "amount": c.amount.formatted, "status": views.text("claim_status_\(c.status.rawValue)", context)]
+            },
+            "recoveries": recoveries.map { task -> [String: Any] in
+                ["contractId": task.contract.id.lowercased, "reference": task.contract.reference,
+                 "supplier": names[task.contract.supplierID]?.nameZh ?? "", "amount": task.recovery.amount.formatted,
+                 "openedOn": WorkingCalendar().dayKey(task.recovery.createdAt)]
             },
             "today": WorkingCalendar().dayKey(Date()),
         ]

@@ -8,6 +8,7 @@ import Tendering
 struct PublicController {
     let identity: IdentityService
     let calendar: CalendarService
+    let worklist: HomeWorklist
     let journey: JourneySection
     let views: Views
 
@@ -33,6 +34,7 @@ struct PublicController {
                 "isAdmin": may.createOrganisations,
                 "isOrgAdmin": may.manageUsers,
             ]
+            data["waiting"] = waiting(try await worklist.items(for: actor), context)
             // Administrators hear in time that next year's holidays are missing (from 1 October, by the service's clock).
             if let year = try await calendar.yearToLoad(for: actor) {
                 data["calendarWarning"] = Views.fill(views.text("calendar_warning", context), [String(year)])
@@ -47,7 +49,16 @@ struct PublicController {
                 "buyers": counts.filter { $0.key.isBuyer }.values.reduce(0, +),
             ]
         }
+        data["open"] = waiting(try await worklist.open(), context)
         return views.page("home", title: views.text("home_title", context), data: data, request: request, context: context)
+    }
+
+    /// The lines of "waiting for you" (or "open now") as the home template shows them.
+    private func waiting(_ items: [WorkItem], _ context: AppRequestContext) -> [WorkLine] {
+        items.map { item in
+            WorkLine(key: item.key, label: views.text("work_\(item.key)", context), count: item.more ? "\(item.count)+" : String(item.count),
+                     href: item.href, entries: item.entries)
+        }
     }
 
     func organisations(_ request: Request, context: AppRequestContext) async throws -> Response {
