@@ -184,7 +184,8 @@ public func buildApplication(_ dependencies: AppDependencies, services: [any Ser
     let router = try await buildRouter(dependencies)
     // Every request answers within its deadline, whatever the handler is waiting for (RequestDeadline).
     var application = Application(
-        responder: RequestDeadline(base: router.buildResponder(), limit: dependencies.configuration.requestDeadline),
+        responder: RequestDeadline(base: router.buildResponder(), limit: dependencies.configuration.requestDeadline,
+                                   localisation: try Localisation(directory: dependencies.configuration.webDirectory + "/locales")),
         configuration: .init(address: .hostname(dependencies.configuration.host, port: dependencies.configuration.port),
                              serverName: "Spokes"),
         logger: logger)

@@ -201,7 +201,9 @@ struct Problem: Error {
     func response(in language: Language, _ localisation: Localisation) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = Body(type: type, title: title, status: status, detail: localisation.say(detail, language),
+        // The title is the status's short name: the HTTP reason phrase in English, the error pages' own words in Chinese.
+        let said = localisation.text("error_\(status)", language)
+        let body = Body(type: type, title: language == .en || said == "error_\(status)" ? title : said, status: status, detail: localisation.say(detail, language),
                         errors: errors?.map { Body.Field(field: $0.field, message: localisation.say($0.message, language)) })
         let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
         var headers: HTTPFields = [.contentType: "application/problem+json", .contentLanguage: language.rawValue]

@@ -186,15 +186,29 @@ struct ResilienceTests {
             return "late"
         }
         router.get("/quick") { _, _ in "quick" }
-        let responder = RequestDeadline(base: router.buildResponder(), limit: .milliseconds(300))
+        router.get("/api/v1/stuck") { _, _ -> String in
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().asyncAfter(deadline: .now() + 60) { continuation.resume() }
+            }
+            return "late"
+        }
+        let localisation = try Localisation(directory: TestDatabase.packageRoot + "/Web/locales")
+        let responder = RequestDeadline(base: router.buildResponder(), limit: .milliseconds(300), localisation: localisation)
         try await Application(responder: responder).test(.router) { client in
             let started = ContinuousClock.now
-            let late = try await client.execute(uri: "/stuck", method: .get) { $0 }
+            let late = try await client.execute(uri: "/api/v1/stuck", method: .get) { $0 }
             // Answered at the deadline, long before the handler ends (60 s); the bound is loose for a loaded machine.
             #expect(ContinuousClock.now - started < .seconds(45), "answered at the deadline, not when the handler finished")
             #expect(late.status == .serviceUnavailable)
             #expect(late.headers[.retryAfter] == "5")
             #expect(String(buffer: late.body).contains("urn:spokes:problem:unavailable"))
+            #expect(String(buffer: late.body).contains("took longer than the time a request may take"), "the API speaks English by default")
+            // The API in Chinese when asked; a page reader gets a page in Chinese (the pages' default), with its title.
+            let chinese = try await client.execute(uri: "/api/v1/stuck", method: .get, headers: [.acceptLanguage: "zh-CN"]) { $0 }
+            #expect(String(buffer: chinese.body).contains("处理时间超过单次请求的时限") && String(buffer: chinese.body).contains("服务暂时不可用"))
+            let page = try await client.execute(uri: "/stuck", method: .get) { $0 }
+            #expect(page.status == .serviceUnavailable && page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(String(buffer: page.body).contains("<html lang=\"zh-CN\">") && String(buffer: page.body).contains("处理时间超过单次请求的时限"))
             #expect(try await client.execute(uri: "/quick", method: .get) { String(buffer: $0.body) } == "quick")
         }
     }

@@ -9,12 +9,14 @@ struct LanguageMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if request.uri.path.hasPrefix("/api/") {
-            context.language = Language.preferred(by: request.headers[.acceptLanguage], otherwise: .en)
-        } else {
-            context.language = request.cookies[Self.cookie].flatMap { Language(rawValue: $0.value) }
-                ?? Language.preferred(by: request.headers[.acceptLanguage])
-        }
+        context.language = Self.language(of: request)
         return try await next(request, context)
+    }
+
+    static func language(of request: Request) -> Language {
+        if request.uri.path.hasPrefix("/api/") {
+            return Language.preferred(by: request.headers[.acceptLanguage], otherwise: .en)
+        }
+        return request.cookies[cookie].flatMap { Language(rawValue: $0.value) } ?? Language.preferred(by: request.headers[.acceptLanguage])
     }
 }

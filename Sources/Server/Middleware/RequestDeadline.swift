@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Hummingbird
 import Synchronization
@@ -14,6 +15,9 @@ struct RequestDeadline<Base: HTTPResponder>: HTTPResponder where Base.Context: S
     typealias Context = Base.Context
     let base: Base
     let limit: Duration
+    /// The words of the late answer, in the request's language (read from its headers: the router's
+    /// language middleware has not run for a request answered from out here).
+    let localisation: Localisation
 
     /// Resumes a continuation once, with whichever outcome comes first.
     private final class First: Sendable {
@@ -43,7 +47,7 @@ struct RequestDeadline<Base: HTTPResponder>: HTTPResponder where Base.Context: S
             let first = First(continuation)
             timer.set(Task {
                 guard (try? await Task.sleep(for: limit)) != nil else { return }
-                if first.resume(with: .success(Self.late())) { handler.cancel() }
+                if first.resume(with: .success(Self.late(request, localisation))) { handler.cancel() }
             })
             handler.set(Task {
                 let result = await Result(catching: { try await base.respond(to: request, context: context) })
@@ -57,11 +61,25 @@ struct RequestDeadline<Base: HTTPResponder>: HTTPResponder where Base.Context: S
         }
     }
 
-    /// 503 as problem+json: the request took longer than a request may.
-    static func late() -> Response {
-        let body = #"{"type":"urn:spokes:problem:unavailable","title":"Service Unavailable","status":503,"detail":"This took longer than the time a request may take; nothing more will be done for it. Try again in a moment."}"#
-        return Response(status: .serviceUnavailable, headers: [.contentType: "application/problem+json", .retryAfter: "5", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    /// 503: the request took longer than a request may. The API hears problem+json, a page reader a page, each
+    /// in the language the language middleware would have picked.
+    static func late(_ request: Request, _ localisation: Localisation) -> Response {
+        let detail: Message = "This took longer than the time a request may take; nothing more will be done for it. Try again in a moment."
+        let language = LanguageMiddleware.language(of: request)
+        var response: Response
+        if request.uri.path.hasPrefix("/api/") {
+            response = Problem(.unavailable, status: .serviceUnavailable, detail: detail).response(in: language, localisation)
+        } else {
+            let title = localisation.text("error_503", language), text = localisation.say(detail, language)
+            let html = "<!doctype html><html lang=\"\(language.rawValue)\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                + "content=\"width=device-width, initial-scale=1\"><title>\(title) · Spokes</title></head><body><main><h1>\(title)</h1><p>\(text)</p>"
+                + "<p><a href=\"/\">\(localisation.text("error_back", language))</a></p></main></body></html>"
+            response = Response(status: .serviceUnavailable, headers: [.contentType: "text/html; charset=utf-8", .contentLanguage: language.rawValue],
+                                body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+        response.headers[.retryAfter] = "5"
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 }
 
