@@ -28,6 +28,9 @@ struct PurchaseListController {
         }
     }
 
+    /// Lines per page (the API's default page too).
+    static let pageSize = 100
+
     private func name(_ zh: String, _ en: String, _ context: AppRequestContext) -> String { context.language == .zh ? zh : en }
 
     /// The actor's own organisation when they may keep its list.
@@ -43,7 +46,10 @@ struct PurchaseListController {
         let query = request.uri.queryParameters
         let year = query["year"].flatMap { Int(String($0)) }
         let buyerID = query["buyer"].flatMap { UUID(uuidString: String($0)) }
-        let lines = try await lists.lines(PurchaseLineQuery(year: year, buyerID: buyerID, limit: 500))
+        var after: PurchaseLine?
+        if let cursor = query["after"].flatMap({ UUID(uuidString: String($0)) }) { after = try await lists.lines(ids: [cursor]).first }
+        let fetched = try await lists.lines(PurchaseLineQuery(year: year, buyerID: buyerID, after: after, limit: Self.pageSize + 1))
+        let lines = Array(fetched.prefix(Self.pageSize))
         let totals = try await lists.totals(year: year, buyerID: buyerID)
         let buyers = try await identity.organisations(kind: .financeOffice, limit: 200) + identity.organisations(kind: .department, limit: 200)
         let names = Dictionary(uniqueKeysWithValues: buyers.map { ($0.id, name($0.nameZh, $0.nameEn, context)) })
@@ -56,15 +62,13 @@ struct PurchaseListController {
                         "targetGroup": c.targetGroup, "quantity": c.quantity, "unit": c.unit, "budget": c.budget.formatted,
                         "funding": views.text("funding_\(c.fundingSource.rawValue)", context), "tier": views.text("tier_\(c.tier.rawValue)", context)]
             },
-            // Over every matching line, not only the 500 shown.
+            // Over every matching line, not only the page shown.
             "total": totals.budget.formatted,
             "count": totals.count,
             "errors": errors,
             "form": form,
         ]
-        if lines.count < totals.count {
-            data["shown"] = Views.fill(views.text("purchaseLists_shown", context), [String(lines.count), String(totals.count)])
-        }
+        data["pager"] = Pager(request, cursor: "after", fetched: fetched.count, size: Self.pageSize, last: lines.last?.id.lowercased)
         if let buyerID { data["download"] = "buyer=\(buyerID.lowercased)" + (year.map { "&year=\($0)" } ?? "") }
         if let own = ownList(context) {
             data["own"] = ["id": own.lowercased, "name": names[own] ?? ""]

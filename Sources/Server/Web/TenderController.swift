@@ -9,6 +9,8 @@ import Tendering
 /// everyone else what each may do now; the buyer's editor. Refused forms come back filled in, with
 /// every error beside them.
 struct TenderController {
+    /// Tenders per page of the list.
+    static let pageSize = 50
     let tenders: TenderService
     let bids: BidService
     let suppliers: SupplierService
@@ -76,7 +78,10 @@ struct TenderController {
         let status = query["status"].flatMap { TenderStatus(rawValue: String($0)) }
         let buyer = query["buyer"].flatMap { UUID(uuidString: String($0)) }
         let text = query["q"].map(String.init)
-        let found = try await tenders.tenders(TenderQuery(status: status, buyerID: buyer, limit: 200, text: text), by: context.actor)
+        let before = query["before"].flatMap { UUID(uuidString: String($0)) }
+        let fetched = try await tenders.tenders(TenderQuery(status: status, buyerID: buyer, before: before, limit: Self.pageSize + 1, text: text),
+                                                by: context.actor)
+        let found = Array(fetched.prefix(Self.pageSize))
         let buyers = try await identity.organisations(ids: Set(found.map(\.buyerID)))
         let mayDraft = try await tenders.actions(for: context.actor).draft
         let data: [String: Any] = [
@@ -90,6 +95,7 @@ struct TenderController {
                  "deadline": t.periods.map { calendar.describe($0.tenderEnd) } ?? "—"]
             },
             "mayDraft": mayDraft,
+            "pager": Pager(request, cursor: "before", fetched: fetched.count, size: Self.pageSize, last: found.last?.id.lowercased),
             "q": text ?? "",
             "myDrafts": mayDraft ? "/tenders?status=draft&buyer=\(context.actor!.organisationID.lowercased)" : "",
         ]

@@ -125,7 +125,7 @@ struct HomeWorklist: Sendable {
                 .filter { $0.tender.status == .evaluation && $0.seat.status != .refused && $0.seat.submittedAt == nil }
             items.append(item("panelsToScore", seats.count, href: "/panels"))
             let signOffs = try await contracts.awaitingSignOff(by: actor)
-            var line = item("signOffsAwaiting", signOffs.count, href: signOffs.first.map { "/contracts/\($0.contractID.lowercased)" } ?? "/engagements")
+            var line = item("signOffsAwaiting", signOffs.count, href: "/contracts")
             line.entries = signOffs.prefix(Self.shown).map {
                 WorkEntry(label: "\($0.contractReference) · \($0.milestoneNumber). \($0.milestoneTitle)", href: "/contracts/\($0.contractID.lowercased)")
             }
