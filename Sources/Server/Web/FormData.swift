@@ -43,7 +43,14 @@ extension AppRequestContext {
 
 extension DomainError {
     /// A refusal as the pages' templates show it: `{{#problem}}` with its detail and field messages, in the page's language.
-    func pageData(_ views: Views, _ context: AppRequestContext) -> [String: Any] {
-        ["detail": views.say(detail, context), "fields": fields.map { ["field": $0.field, "message": views.say($0.message, context)] }]
+    /// `label` names a field as its form does (its locale key), `anchor` the id of its input, so the summary links to it.
+    func pageData(_ views: Views, _ context: AppRequestContext, label: ((String) -> String)? = nil,
+                  anchor: ((String) -> String?)? = nil) -> [String: Any] {
+        ["detail": views.say(detail, context), "hasFields": !fields.isEmpty,
+         "fields": fields.map { field -> [String: Any] in
+             var row: [String: Any] = ["field": label?(field.field) ?? field.field, "message": views.say(field.message, context)]
+             if let id = anchor?(field.field) { row["href"] = "#" + id }
+             return row
+         }]
     }
 }
