@@ -11,7 +11,7 @@ import Testing
 
 /// Issue 19 through HTTP: parallel wrong passwords on the sign-in page and the token API are counted
 /// before they are checked, and a stranger's failures from one address do not lock the user out at another.
-@Suite("Sign-in limits over HTTP")
+@Suite("Sign-in limits over HTTP", .timeLimit(.minutes(10)))
 struct SignInLimitTests {
     /// Fifteen minutes to the second: the tests' clock stands still, so a loaded machine cannot shorten the wait it reports.
     static func fifteenMinutes(_ header: String?) -> Bool { header == "900" }
@@ -73,9 +73,18 @@ struct SignInLimitTests {
             let (ports, listening) = AsyncStream.makeStream(of: Int.self)
             let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                   onServerRunning: { listening.yield($0.localAddress?.port ?? 0) })
-            let server = Task { try await app.run() }
-            let client = TestClient(host: "127.0.0.1", port: await ports.first { _ in true } ?? 0,
-                                    configuration: .init(timeout: configuration.requestDeadline))
+            // A server that ends before it listens (or never starts) ends the stream, so the wait for its port
+            // ends too: a whole-suite run once hung here for 25 minutes on a loaded machine (issue 29).
+            let server = Task {
+                defer { listening.finish() }
+                try await app.run()
+            }
+            let port = await ports.first { _ in true }
+            guard let port, port > 0 else {
+                server.cancel()
+                throw TestFailure("the test server did not start: \(String(describing: await server.result))")
+            }
+            let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: configuration.requestDeadline))
             client.connect()
             var failure: (any Error)?
             do { try await body(client, world) } catch { failure = error }

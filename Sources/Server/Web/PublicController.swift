@@ -19,38 +19,30 @@ struct PublicController {
         router.get("/jurisdictions", use: jurisdictions)
     }
 
-    /// Logged out: what Spokes is and who is on it. Logged in: the user's own work.
+    /// Logged out: what Spokes is and who is on it. Logged in: the user's own work and what waits for it.
     func home(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var data: [String: Any] = [:]
+        var model = HomePage(open: waiting(try await worklist.open(), context))
         if let actor = context.actor {
             let organisation = try await identity.organisation(id: actor.organisationID)
             let may = try await identity.actions(on: actor.organisationID, for: actor)
-            data["signedIn"] = [
-                "displayName": actor.displayName,
-                "organisation": OrganisationView(organisation, context.language).fields,
-                "roles": actor.roles.sorted().map { role in
-                    ["name": views.text("role_\(role.rawValue)", context), "work": views.text("work_\(role.rawValue)", context)]
-                },
-                "isAdmin": may.createOrganisations,
-                "isOrgAdmin": may.manageUsers,
-            ]
-            data["waiting"] = waiting(try await worklist.items(for: actor), context)
+            model.signedIn = HomePage.Welcome(
+                displayName: actor.displayName, organisation: OrganisationView(organisation, context.language).fields,
+                roles: actor.roles.sorted().map { .init(name: views.text("role_\($0.rawValue)", context), work: views.text("work_\($0.rawValue)", context)) },
+                isAdmin: may.createOrganisations, isOrgAdmin: may.manageUsers)
+            model.waiting = waiting(try await worklist.items(for: actor), context)
             // Administrators hear in time that next year's holidays are missing (from 1 October, by the service's clock).
             if let year = try await calendar.yearToLoad(for: actor) {
-                data["calendarWarning"] = Views.fill(views.text("calendar_warning", context), [String(year)])
+                model.calendarWarning = Views.fill(views.text("calendar_warning", context), [String(year)])
             }
         } else {
             let jurisdictions = try await identity.jurisdictions()
             let counts = try await identity.organisationCounts()
-            data["public"] = [
-                "jurisdictions": jurisdictions.count,
-                "districts": jurisdictions.filter { $0.tier == .district }.map { context.language == .zh ? $0.nameZh : $0.nameEn },
-                "suppliers": counts[.socialOrganisation, default: 0],
-                "buyers": counts.filter { $0.key.isBuyer }.values.reduce(0, +),
-            ]
+            model.overview = HomePage.Overview(
+                jurisdictions: jurisdictions.count,
+                districts: jurisdictions.filter { $0.tier == .district }.map { context.language == .zh ? $0.nameZh : $0.nameEn },
+                suppliers: counts[.socialOrganisation, default: 0], buyers: counts.filter { $0.key.isBuyer }.values.reduce(0, +))
         }
-        data["open"] = waiting(try await worklist.open(), context)
-        return views.page("home", title: views.text("home_title", context), data: data, request: request, context: context)
+        return views.page("home", title: views.text("home_title", context), model: model, request: request, context: context)
     }
 
     /// The lines of "waiting for you" (or "open now") as the home template shows them.
