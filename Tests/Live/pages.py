@@ -43,8 +43,8 @@ import live
 MAX_PAGES = 60
 WIDTHS = (1366, 390)
 HEIGHT = 844
-# One user of each role (the demo's first of each), and the anonymous visitor.
-PERSONAS = ["anon", "admin", "finance", "ngo", "evaluator", "evalcentre", "incubator", "overseer"]
+# One user of each role, and the anonymous visitor; evaluator2 holds the demo's open scoring sheet (an independent seat).
+PERSONAS = ["anon", "admin", "finance", "ngo", "evaluator2", "evalcentre", "incubator", "overseer"]
 # Never followed: links that change state or leave the HTML pages.
 SKIP = re.compile(r"^/(logout|lang|api/|static/|metrics|health|evidence/|supplier/documents/)|\.(csv|xlsx|json|atom|svg|pdf|yaml)$"
                   r"|/documents/")
@@ -282,7 +282,8 @@ def examples(spokes):
         return tendering + rows(
             "SELECT '/tenders/' || pm.tender_id || '/evaluation' FROM tendering.panel_members pm "
             "JOIN identity.users u ON u.id = pm.user_id JOIN tendering.tenders t ON t.id = pm.tender_id "
-            f"WHERE u.username = '{user}' AND t.status = 'evaluation' AND pm.submitted_at IS NULL ORDER BY t.reference LIMIT 1") + rows(
+            f"WHERE u.username = '{user}' AND t.status = 'evaluation' AND pm.submitted_at IS NULL "
+            "ORDER BY pm.status = 'independent' DESC, t.reference LIMIT 1") + rows(
             "SELECT '/contracts/' || c.id FROM delivery.contracts c JOIN identity.users u ON u.organisation_id = c.supplier_id "
             f"WHERE u.username = '{user}' ORDER BY c.reference DESC LIMIT 1")
     return chosen
@@ -346,7 +347,7 @@ def main():
                     findings.append(f"{persona} {language}: the walk broke: {error!r}")
                     counts[(persona, language)] = 0
                 state = "ok" if len(findings) == before else f"{len(findings) - before} finding(s)"
-                print(f"pages: {state}: {persona} {language}: {counts[(persona, language)]} pages × {len(WIDTHS)} widths "
+                print(f"pages: {state}: {persona} {language}: {counts[(persona, language)]} pages, each at {len(WIDTHS)} widths "
                       f"({time.time() - t0:.1f} s)", flush=True)
                 for finding in findings[before:]:
                     print(f"  - {finding}", flush=True)
@@ -359,7 +360,7 @@ def main():
         failed = bool(findings)
         spokes.stop(keep=failed)
     total = sum(counts.values())
-    print(f"pages: {total} page loads ({len(personas)} users × 2 languages, each page at {' and '.join(map(str, WIDTHS))} px), "
+    print(f"pages: {total} pages loaded ({len(personas)} users × 2 languages), each measured at {' and '.join(map(str, WIDTHS))} px, "
           f"{len(findings)} finding(s), {time.time() - started:.0f} s")
     sys.exit(1 if findings else 0)
 
