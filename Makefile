@@ -42,12 +42,13 @@ test-faults: build live-setup
 	$(LIVE_PY) Tests/Live/faults.py
 
 ## Against real servers on fresh demo databases: contract fuzzing as every role, the permissions matrix, the
-## browser journeys in Chinese and English (screenshots), the fault scripts (results in .build/live-results)
+## browser journeys in Chinese and English (screenshots), every page at 390 and 1366 px, the fault scripts (results in .build/live-results)
 test-live: build live-setup
 	$(LIVE_PY) Tests/Live/fuzz.py
 	$(LIVE_PY) Tests/Live/matrix.py
 	$(LIVE_PY) Tests/Live/races.py
 	$(LIVE_PY) Tests/Live/journeys.py
+	$(LIVE_PY) Tests/Live/pages.py
 	$(LIVE_PY) Tests/Live/faults.py
 
 ## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), the bid burst and

@@ -19,6 +19,6 @@ stamp=$venv/.requirements
 if ! cmp -s Tests/Live/requirements.txt "$stamp" 2>/dev/null; then
     echo "live-setup: installing Tests/Live/requirements.txt into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Live/requirements.txt
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r Tests/Live/requirements.txt
     cp Tests/Live/requirements.txt "$stamp"
 fi

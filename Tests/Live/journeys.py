@@ -1,11 +1,17 @@
-"""The three journeys through the HTML pages in a real browser (Debian's chromium, headless, driven by
-Selenium), in Chinese and in English, with a screenshot of every step in
-.build/live-results/journeys/<language>/:
+"""The journeys through the HTML pages in a real browser (Debian's chromium, headless, driven by
+Selenium), in Chinese and in English, each at a laptop's width (1280 px) and a phone's (390 px), with a
+screenshot of every step in .build/live-results/journeys/<language>-<width>/:
 
 1. a finance office drafts a tender from its purchase list and publishes it;
 2. a social organisation bids for a lot of the tender open for bids;
 3. an evaluator signs off a reported milestone, the supplier claims the payment, and the buyer
-   approves and pays it.
+   approves and pays it;
+4. a service user answers the satisfaction survey of a contract (opened from its QR code, so on a phone),
+   choosing a rating by its label;
+5. a resident proposes a need on the residents' voice page.
+
+At 390 px every screenshot also checks that the page is no wider than the window (the width check of
+every page is Tests/Live/pages.py). JOURNEYS_WIDTHS=390 runs one width only.
 
 Each step checks what the page shows (and no error page or refused form); each journey ends by
 checking through the API that the change is really stored. After each language's journeys the server
@@ -31,14 +37,14 @@ import live
 class Journey:
     """One browser session in one language, signing in as one user after another."""
 
-    def __init__(self, base, language, folder):
+    def __init__(self, base, language, folder, width=1280):
         options = webdriver.ChromeOptions()
         options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1600"):
+        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},1600"):
             options.add_argument(flag)
         self.driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
         self.driver.set_page_load_timeout(60)
-        self.base, self.language, self.folder = base, language, folder
+        self.base, self.language, self.folder, self.width = base, language, folder, width
         self.steps = 0
         os.makedirs(folder, exist_ok=True)
 
@@ -52,10 +58,15 @@ class Journey:
             raise AssertionError(f"{where}: the page shows an error: {refused[0].text[:300]}")
 
     def shot(self, name):
-        """A screenshot of the whole page, not just the window's height of it."""
+        """A screenshot of the whole page, not just the window's height of it; on a phone, the page must not be wider
+        than the window."""
         self.steps += 1
+        if self.width < 600:
+            self.driver.set_window_size(self.width, 844)
+            wide = self.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert wide[0] <= wide[1], f"{name}: the page is {wide[0]} px wide in a {wide[1]} px window"
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1280, max(800, min(height, 8000)))
+        self.driver.set_window_size(self.width, max(800, min(height, 8000)))
         self.driver.save_screenshot(os.path.join(self.folder, f"{self.steps:02d}-{name}.png"))
 
     def sign_in(self, username):
@@ -179,40 +190,81 @@ def sign_off_and_pay(journey, base, marker, spokes):
     return f"milestone signed off, claim {paid[0]['number']} of ¥{paid[0]['amountFen'] / 100:,.2f} approved and paid"
 
 
-JOURNEYS = [("tender", post_tender), ("bid", bid), ("sign-off-and-payment", sign_off_and_pay)]
+def survey(journey, base, marker, spokes):
+    contract, token = spokes.psql("SELECT id, survey_token FROM delivery.contracts WHERE survey_token IS NOT NULL AND status = 'signed' "
+                                  "ORDER BY reference LIMIT 1").split("|")
+    before = int(spokes.psql(f"SELECT count(*) FROM delivery.survey_answers WHERE contract_id = '{contract}'"))
+    journey.driver.delete_all_cookies()
+    journey.open(f"/lang?to={'en' if journey.language == 'en' else 'zh'}&back=/survey/{token}")
+    journey.shot("survey")
+    form = journey.form(f"/survey/{token}")
+    # The rating is chosen by its words, as a thumb does: the label must carry its radio button.
+    label = [l for l in form.find_elements(By.CSS_SELECTOR, "label") if l.find_elements(By.CSS_SELECTOR, "input[type=radio][value='4']")][0]
+    label.click()
+    assert form.find_element(By.CSS_SELECTOR, "input[type=radio][value='4']").is_selected(), "a click on the label does not choose the rating"
+    form.find_element(By.NAME, "comment").send_keys(f"{marker}：社工很耐心。")
+    journey.shot("survey-filled")
+    journey.submit(form)
+    assert journey.driver.find_elements(By.CSS_SELECTOR, "[role=status]"), "no thanks after the answer"
+    journey.shot("survey-thanks")
+    after = int(spokes.psql(f"SELECT count(*) FROM delivery.survey_answers WHERE contract_id = '{contract}'"))
+    assert after == before + 1, (before, after)
+    return f"survey answered (rating 4), {after} answers on the contract"
+
+
+def voice(journey, base, marker, spokes):
+    journey.driver.delete_all_cookies()
+    journey.open(f"/lang?to={'en' if journey.language == 'en' else 'zh'}&back=/voice")
+    journey.shot("voice")
+    form = [f for f in journey.driver.find_elements(By.TAG_NAME, "form")
+            if (f.get_attribute("action") or "").endswith("/voice") and f.get_attribute("method") == "post"][0]
+    form.find_element(By.NAME, "title").send_keys(f"{marker} 老旧小区加装扶手")
+    form.find_element(By.NAME, "description").send_keys("楼道台阶陡，高龄老人上下楼不便，希望加装扶手并定期探访。")
+    journey.shot("voice-filled")
+    journey.submit(form)
+    assert marker in journey.driver.page_source, "the proposed need is not listed"
+    journey.shot("voice-proposed")
+    count = spokes.psql(f"SELECT count(*) FROM transparency.needs WHERE title LIKE '{marker}%'")
+    assert count == "1", count
+    return "a need proposed on the residents' voice page"
+
+
+JOURNEYS = [("tender", post_tender), ("bid", bid), ("sign-off-and-payment", sign_off_and_pay), ("survey", survey), ("voice", voice)]
+WIDTHS = [int(w) for w in os.environ.get("JOURNEYS_WIDTHS", "1280,390").split(",")]
 
 
 def main():
     failures, done = [], 0
     shutil.rmtree(os.path.join(live.RESULTS, "journeys"), ignore_errors=True)
-    for language in ("zh", "en"):
-        spokes = live.Spokes(f"journeys-{language}").seed()
+    for language, width in [(language, width) for language in ("zh", "en") for width in WIDTHS]:
+        spokes = live.Spokes(f"journeys-{language}-{width}").seed()
         try:
             _, base = spokes.serve()
             for name, walk in JOURNEYS:
-                folder = os.path.join(live.RESULTS, "journeys", language, name)
-                journey = Journey(base, language, folder)
+                folder = os.path.join(live.RESULTS, "journeys", f"{language}-{width}", name)
+                journey = Journey(base, language, folder, width)
                 marker = f"J{uuid.uuid4().hex[:10]}"
                 started = time.time()
                 try:
                     outcome = walk(journey, base, marker, spokes)
                     done += 1
-                    print(f"journeys: ok: {language}: {name}: {outcome} ({journey.steps} screenshots, {time.time() - started:.1f} s)", flush=True)
+                    print(f"journeys: ok: {language} {width}px: {name}: {outcome} ({journey.steps} screenshots, {time.time() - started:.1f} s)", flush=True)
                 except Exception as error:
                     journey.shot("failed")
-                    failures.append(f"{language} {name}")
-                    print(f"journeys: FAILED: {language}: {name}: {error!r} {getattr(error, 'msg', '')} (screenshots in {folder})", flush=True)
+                    failures.append(f"{language} {width}px {name}")
+                    print(f"journeys: FAILED: {language} {width}px: {name}: {error!r} {getattr(error, 'msg', '')} (screenshots in {folder})", flush=True)
                 finally:
                     journey.close()
             try:
-                spokes.check_alive(f"the journeys in {language}")
-                print(f"journeys: ok: {language}: the server still live, no fatal error logged", flush=True)
+                spokes.check_alive(f"the journeys in {language} at {width} px")
+                print(f"journeys: ok: {language} {width}px: the server still live, no fatal error logged", flush=True)
             except live.ServerDied as died:
                 failures.append(f"{language} server")
                 print(f"journeys: FAILED: {language}: {died}", flush=True)
         finally:
             spokes.stop(keep=bool(failures))
-    print(f"journeys: {done} of {len(JOURNEYS) * 2} journeys passed, in Chinese and in English; screenshots in {live.RESULTS}/journeys")
+    print(f"journeys: {done} of {len(JOURNEYS) * 2 * len(WIDTHS)} journeys passed, in Chinese and in English at "
+          f"{' and '.join(f'{w} px' for w in WIDTHS)}; screenshots in {live.RESULTS}/journeys")
     sys.exit(1 if failures else 0)
 
 

@@ -49,6 +49,8 @@ struct MessageCatalogueTests {
         #expect(templates.count > 500, "the sources were read: \(templates.count) messages")
         let missing = templates.filter { catalogue[$0.key] == nil }.map { "\($0.value): \($0.key)" }.sorted()
         #expect(missing.isEmpty, "no Chinese for \(missing.count) messages:\n\(missing.joined(separator: "\n"))")
+        let stored = Localisation.storedTemplates.filter { catalogue[$0] == nil }
+        #expect(stored.isEmpty, "no Chinese for the sentences rows keep: \(stored)")
         let refusals = try Self.databaseRefusals()
         #expect(!refusals.isEmpty)
         #expect(refusals.filter { catalogue[$0] == nil }.isEmpty, "no Chinese for the database's \(refusals.filter { catalogue[$0] == nil })")
@@ -57,7 +59,7 @@ struct MessageCatalogueTests {
     @Test("the catalogue holds no wording the code no longer says, and no English left untranslated")
     func noStaleEntries() throws {
         let catalogue = try Self.catalogue()
-        let said = Set(try Self.templates().keys).union(try Self.databaseRefusals())
+        let said = Set(try Self.templates().keys).union(try Self.databaseRefusals()).union(Localisation.storedTemplates)
         let stale = catalogue.keys.filter { !said.contains($0) }.sorted()
         #expect(stale.isEmpty, "stale: \(stale)")
         let english = catalogue.filter { !$0.value.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) } }.keys.sorted()
@@ -80,6 +82,16 @@ struct MessageCatalogueTests {
         """#
         let found = MessageLiterals.scan(source).map(\.template)
         #expect(found == ["change it", "must be more than %@", "is more than the budget", "line %@ is taken", "two is %@", "big", "small 100 %%"], "\(found)")
+    }
+
+    @Test("a sentence a row keeps in English is shown in Chinese by its template, with its values; other words as they are")
+    func storedSentences() throws {
+        let localisation = try Localisation(directory: Self.root + "/Web/locales")
+        #expect(localisation.sayStored("tied to a bidder (某机构: 理事)", .zh) == "与投标人存在关联（某机构: 理事）")
+        #expect(localisation.sayStored("a corrected sign-off lowered what verified outcomes earn to ¥52,740.00, below the ¥66,802.31 paid", .zh)
+                == "更正后的验收结论使核实成果应得金额降至¥52,740.00，低于已支付的¥66,802.31")
+        #expect(localisation.sayStored("tied to a bidder (x)", .en) == "tied to a bidder (x)")
+        #expect(localisation.sayStored("服务对象搬离辖区", .zh) == "服务对象搬离辖区")
     }
 
     @Test("a translation may reorder or leave out values, and the start-up check refuses one naming a value the English lacks")

@@ -22,19 +22,19 @@ struct BarChart {
         for (index, row) in rows.enumerated() {
             let y = index * rowHeight + 4
             let width = Int(Double(row.value) / Double(largest) * Double(barWidth))
-            body += "<text x=\"0\" y=\"\(y + 17)\" font-size=\"12\">\(escape(String(row.label.prefix(16))))</text>"
+            body += "<text x=\"0\" y=\"\(y + 17)\" font-size=\"12\">\(Self.escape(String(row.label.prefix(16))))</text>"
             if let secondary = row.secondary {
                 let outline = Int(Double(secondary) / Double(largest) * Double(barWidth))
                 body += "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(outline)\" height=\"20\" fill=\"none\" stroke=\"#8a8a8a\" stroke-dasharray=\"3 2\"/>"
             }
             body += "<rect x=\"\(labelWidth)\" y=\"\(y + 5)\" width=\"\(max(width, 1))\" height=\"14\" fill=\"#2f6f9f\"/>"
-            body += "<text x=\"\(labelWidth + max(width, 1) + 6)\" y=\"\(y + 17)\" font-size=\"12\">\(escape(row.valueText))</text>"
+            body += "<text x=\"\(labelWidth + max(width, 1) + 6)\" y=\"\(y + 17)\" font-size=\"12\">\(Self.escape(row.valueText))</text>"
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(labelWidth + barWidth + 140)\" height=\"\(height)\" role=\"img\" aria-label=\"\(escape(title))\">"
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(labelWidth + barWidth + 140)\" height=\"\(height)\" role=\"img\" aria-label=\"\(Self.escape(title))\">"
             + body + "</svg>"
     }
 
-    private func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
             .replacingOccurrences(of: "\"", with: "&quot;")
     }

@@ -130,7 +130,7 @@ struct ContractController {
         var data = ContractPage(file: file, statement: statement, evaluations: try await contracts.evaluations(of: id),
                                 satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
                                 names: names, institutions: institutions, actor: context.actor, say: { views.text($0, context) },
-                                workingCalendar: try await contracts.calendar()).data()
+                                workingCalendar: try await contracts.calendar(), stored: { views.stored($0, context) }).data()
         if let problem { data["problem"] = problem.pageData(views, context) }
         return views.page("contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
     }

@@ -20,6 +20,8 @@ struct ContractPage {
     let say: (String) -> String
     /// The working calendar held, which the publication deadline is counted on.
     let workingCalendar: WorkingCalendar
+    /// A sentence the code said in English and a row keeps (a recovery's reason), in the reader's language.
+    var stored: (String) -> String = { $0 }
 
     private let calendar = WorkingCalendar()
 
@@ -176,15 +178,15 @@ struct ContractPage {
             },
             "reports": reports.map { r -> [String: Any] in
                 ["version": r.version, "submittedAt": calendar.describe(r.submittedAt), "beneficiaries": r.beneficiaries, "narrative": r.narrative,
-                 "results": r.results.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: " · "),
+                 "results": results(r.results),
                  "evidence": r.evidence.map { ["id": $0.id.lowercased, "filename": $0.filename, "kind": $0.kind.rawValue.uppercased(),
-                                               "size": ByteCountFormatter.string(fromByteCount: Int64($0.size), countStyle: .file),
+                                               "size": Self.size($0.size),
                                                "sha256": String($0.sha256.prefix(16)), "obtainedHow": $0.obtainedHow, "obtainedOn": $0.obtainedOn] }]
             },
             "signOffs": signOffs.map { s -> [String: Any] in
                 var row: [String: Any] = ["decision": say("decision_\(s.decision.rawValue)"), "evaluator": s.evaluatorName,
                                           "signedAt": calendar.describe(s.signedAt), "reasons": s.reasons,
-                                          "verified": s.verified.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: " · "),
+                                          "verified": results(s.verified),
                                           "beneficiaries": s.verifiedBeneficiaries]
                 if s.supersedes != nil { row["correction"] = true }
                 if let name = s.countersignerName { row["countersigner"] = name }
@@ -200,7 +202,8 @@ struct ContractPage {
         if isEvaluator && signed && !waiting && (m.status == .reported || m.status.isFinal), let report = reports.first {
             data["maySignOff"] = ["correction": m.status.isFinal, "version": report.version, "reportedBeneficiaries": report.beneficiaries,
                                   "rows": m.metrics.map { metric -> [String: Any] in
-                                      var row: [String: Any] = ["code": metric.code, "unit": metric.unit, "reported": report.results[metric.code] ?? 0]
+                                      var row: [String: Any] = ["code": metric.code, "definition": metric.definition, "unit": metric.unit,
+                                                                "reported": report.results[metric.code] ?? 0]
                                       // A `satisfaction` metric is verified against the survey's share of 4–5 ratings.
                                       if metric.code == "satisfaction", let satisfied = satisfaction.satisfied {
                                           row["survey"] = "\(satisfied.formatted) % (\(satisfaction.answers))"
@@ -223,14 +226,36 @@ struct ContractPage {
         return data
     }
 
-    /// A calculation line in the reader's language: `calc_<key>` (for fees `calc_fee_<state>`) with {0}, {1}… filled.
+    /// Results by metric, named as the contract defines them (服务困境儿童: 22), not by their codes.
+    private func results(_ values: [String: Int]) -> String {
+        values.sorted { $0.key < $1.key }.map { "\(metricNames[$0.key] ?? $0.key): \($0.value)" }.joined(separator: " · ")
+    }
+
+    /// The contract's metrics' definitions by code.
+    private var metricNames: [String: String] {
+        Dictionary(file.milestones.flatMap(\.metrics).map { ($0.code, $0.definition) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A file's size in B, KB or MB (units the same in both languages).
+    static func size(_ bytes: Int) -> String {
+        switch bytes {
+        case ..<1024: "\(bytes) B"
+        case ..<(1024 * 1024): String(format: "%.1f KB", Double(bytes) / 1024)
+        default: String(format: "%.1f MB", Double(bytes) / 1024 / 1024)
+        }
+    }
+
+    /// A calculation line in the reader's language: `calc_<key>` (for fees `calc_fee_<state>`) with {0}, {1}… filled;
+    /// an outcome line names its metric by the contract's definition.
     func line(_ line: CalculationLine) -> [String: Any] {
+        var values = line.values
+        if line.key == "outcome", let code = values.first, let name = metricNames[code] { values[0] = name }
         let key = switch line.key {
         case "fee" where line.values.count > 3: "calc_fee_\(line.values[3])"
         case "outcome" where line.values.count > 3 && !line.values[3].isEmpty: "calc_outcome_capped"
         default: "calc_\(line.key)"
         }
-        return ["text": Views.fill(say(key), line.values), "amount": line.amount.formatted, "total": ["earned", "payable"].contains(line.key)]
+        return ["text": Views.fill(say(key), values), "amount": line.amount.formatted, "total": ["earned", "payable"].contains(line.key)]
     }
 
     private func claim(_ c: Claim) -> [String: Any] {
@@ -249,7 +274,7 @@ struct ContractPage {
     }
 
     private func recovery(_ r: Recovery) -> [String: Any] {
-        var data: [String: Any] = ["id": r.id.lowercased, "amount": r.amount.formatted, "reason": r.reason, "status": say("recovery_status_\(r.status.rawValue)"),
+        var data: [String: Any] = ["id": r.id.lowercased, "amount": r.amount.formatted, "reason": stored(r.reason), "status": say("recovery_status_\(r.status.rawValue)"),
                                    "createdAt": calendar.describe(r.createdAt),
                                    "claimNumber": statement.claims.first { $0.id == r.claimID }?.number ?? 0]
         if isBuyer && r.status == .open { data["mayRepay"] = true }

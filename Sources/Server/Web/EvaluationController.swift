@@ -78,7 +78,7 @@ struct EvaluationController {
                                           "statusLabel": views.text("panelStatus_\(m.status.rawValue)", context),
                                           "submitted": m.submittedAt.map { calendar.describe($0) } ?? "",
                                           "canRemove": isBuyer && m.submittedAt == nil && [.draft, .enquiries, .tendering, .evaluation].contains(tender.status)]
-                if let refusal = m.refusal { row["refusal"] = refusal }
+                if let refusal = m.refusal { row["refusal"] = views.stored(refusal, context) }
                 return row
             },
         ]

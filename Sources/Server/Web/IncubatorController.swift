@@ -49,7 +49,7 @@ struct IncubatorController {
                  }]
             },
             "funnel": funnel.map { ["year": $0.year, "stage": stageName($0.stage, context), "entered": $0.entered, "graduated": $0.graduated] },
-            "chart": Self.funnelChart(funnel, label: { stageName($0, context) }),
+            "chart": Self.funnelChart(funnel, title: views.text("insights_funnel", context), label: { stageName($0, context) }),
             "elements": CapacityElement.allCases.map { views.text("element_\($0.rawValue)", context) },
             "cohorts": try await incubation.cohortAverages().filter { $0.organisations > 0 }.map { c -> [String: Any] in
                 ["stage": stageName(c.stage, context), "organisations": c.organisations,
@@ -67,7 +67,8 @@ struct IncubatorController {
     }
 
     /// Entered (dark) and moved on (light) per stage, one group of bars per year, with its numbers written on.
-    static func funnelChart(_ rows: [(year: Int, stage: IncubationStage, entered: Int, graduated: Int)], label: (IncubationStage) -> String) -> String {
+    static func funnelChart(_ rows: [(year: Int, stage: IncubationStage, entered: Int, graduated: Int)], title: String,
+                            label: (IncubationStage) -> String) -> String {
         let years = Array(Set(rows.map(\.year))).sorted()
         guard !years.isEmpty else { return "" }
         let top = max(rows.map(\.entered).max() ?? 1, 1)
@@ -88,7 +89,7 @@ struct IncubatorController {
             }
             y += groupGap
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(y)\" viewBox=\"0 0 \(width) \(y)\" font-size=\"12\" role=\"img\" aria-labelledby=\"funnel-title\"><title id=\"funnel-title\">funnel</title>\(svg)</svg>"
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(y)\" viewBox=\"0 0 \(width) \(y)\" font-size=\"12\" role=\"img\" aria-labelledby=\"funnel-title\"><title id=\"funnel-title\">\(BarChart.escape(title))</title>\(svg)</svg>"
     }
 
     func journey(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -121,7 +122,7 @@ struct IncubatorController {
             ["on": a.assessedOn, "scores": CapacityElement.allCases.map { a.scores[$0] ?? 0 }, "average": Points(hundredths: a.average).formatted,
              "note": a.note]
         }
-        data["trend"] = Self.trendChart(assessments)
+        data["trend"] = Self.trendChart(assessments, title: views.text("incubator_trend", context))
         let mentors = try await incubation.mentors()
         let sessions = try await incubation.sessions(of: id)
         data["sessions"] = sessions.reversed().map { s -> [String: Any] in
@@ -246,7 +247,7 @@ struct IncubatorController {
     }
 
     /// The average of each assessment over time, on the 1–4 scale, with its value written at each point.
-    static func trendChart(_ assessments: [CapacityAssessment]) -> String {
+    static func trendChart(_ assessments: [CapacityAssessment], title: String) -> String {
         guard !assessments.isEmpty else { return "" }
         let width = 480, height = 160, left = 40, right = 50, top = 10, bottom = 30
         func x(_ index: Int) -> Int { assessments.count == 1 ? left + (width - left - right) / 2 : left + index * (width - left - right) / (assessments.count - 1) }
@@ -259,7 +260,7 @@ struct IncubatorController {
             svg += "<text x=\"\(x(index) - 12)\" y=\"\(y(a.average) - 6)\">\(Points(hundredths: a.average).formatted)</text>"
             svg += "<text x=\"\(x(index) - 30)\" y=\"\(height - 8)\">\(a.assessedOn)</text>"
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-size=\"11\" role=\"img\" aria-label=\"trend\">\(svg)</svg>"
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-size=\"11\" role=\"img\" aria-label=\"\(BarChart.escape(title))\">\(svg)</svg>"
     }
 
     func assess(_ request: Request, context: AppRequestContext) async throws -> Response {

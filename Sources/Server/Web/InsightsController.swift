@@ -31,7 +31,7 @@ struct InsightsController {
             let title = views.text("insights_\(chart)", context)
             // The incubation funnel is drawn as on the incubator's board.
             let svg = chart == "funnel"
-                ? IncubatorController.funnelChart(try await incubation.funnel(), label: { views.text("stage_\($0.rawValue)", context) })
+                ? IncubatorController.funnelChart(try await incubation.funnel(), title: title, label: { views.text("stage_\($0.rawValue)", context) })
                 : BarChart(rows: shown.map { BarChart.Row(label: $0.label, value: $0.value, valueText: $0.figure, secondary: chart == "satisfaction" ? nil : $0.second) },
                            title: title).svg()
             sections.append(["key": chart, "title": title, "about": views.text("insights_\(chart)_about", context), "empty": shown.isEmpty,

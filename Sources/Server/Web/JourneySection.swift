@@ -43,7 +43,8 @@ struct JourneySection {
         var data: [String: Any] = [
             "events": events.sorted { $0.date < $1.date }.reversed().map { ["date": $0.date, "text": $0.text, "flag": $0.flag] },
             "checklist": journey.checklist.map { ["met": $0.met, "kind": views.text("rule_\($0.rule.kind)", context), "detail": views.say($0.finding, context)] },
-            "trend": IncubatorController.trendChart(try await incubation.assessments(of: organisation.id)),
+            "trend": IncubatorController.trendChart(try await incubation.assessments(of: organisation.id),
+                                                    title: views.text("incubator_trend", context)),
         ]
         if let current = journey.current { data["stage"] = views.text("stage_\(current.stage.rawValue)", context) }
         if let next = journey.nextStage { data["nextStage"] = views.text("stage_\(next.rawValue)", context) }

@@ -87,6 +87,28 @@ struct Localisation: Sendable {
         }
     }
 
+    /// The sentences domain modules say in English and keep in a row as text, not as a `Message` (a recovery's reason,
+    /// a panel seat's refusal); their Chinese is in the message catalogue like any message's.
+    static let storedTemplates = [
+        "a corrected sign-off lowered what verified outcomes earn to %@, below the %@ paid",
+        "tied to a bidder (%@)",
+        "tied to a party of the tender (%@)",
+    ]
+
+    /// A sentence a row keeps (see `storedTemplates`) in a language: in Chinese by the template it was made from, its
+    /// values as they were; as it is when no template matches (words someone wrote).
+    func sayStored(_ text: String, _ language: Language) -> String {
+        guard language == .zh else { return text }
+        for english in Self.storedTemplates {
+            let pattern = "^" + english.components(separatedBy: "%@").map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "(.+)") + "$"
+            guard let expression = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]),
+                  let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { continue }
+            let values = (1..<match.numberOfRanges).compactMap { Range(match.range(at: $0), in: text).map { String(text[$0]) } }
+            return say(Message(template: english, arguments: values.map { .text($0) }), .zh)
+        }
+        return text
+    }
+
     /// The strings of a language, for templates as `{{t.key}}`.
     func strings(_ language: Language) -> [String: String] { tables[language] ?? [:] }
 

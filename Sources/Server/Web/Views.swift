@@ -95,6 +95,11 @@ struct Views: Sendable {
         localisation.text(key, context.language)
     }
 
+    /// A sentence the code said in English and a row keeps (a recovery's reason), in the page's language.
+    func stored(_ text: String, _ context: AppRequestContext) -> String {
+        localisation.sayStored(text, context.language)
+    }
+
     /// A message (a refusal, a field's problem) in the page's language.
     func say(_ message: Message, _ context: AppRequestContext) -> String {
         localisation.say(message, context.language)
