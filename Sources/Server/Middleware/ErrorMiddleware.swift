@@ -45,7 +45,7 @@ struct ErrorMiddleware: RouterMiddleware {
         let headline = views.text("error_\(problem.status)", context)
         var fields: [[String: String]] = []
         for field in problem.errors ?? [] { fields.append(["field": field.field, "message": views.say(field.message, context)]) }
-        return views.page("error", title: headline.hasPrefix("error_") ? problem.title : headline, data: [
+        return views.page("shared/error", title: headline.hasPrefix("error_") ? problem.title : headline, data: [
             "status": problem.status,
             "headline": headline.hasPrefix("error_") ? problem.title : headline,
             "detail": views.say(problem.detail, context),

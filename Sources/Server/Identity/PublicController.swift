@@ -1,0 +1,155 @@
+import Core
+import Foundation
+import Hummingbird
+import Identity
+import Tendering
+
+/// The pages everyone sees: the home page, organisations and jurisdictions.
+struct PublicController {
+    let identity: IdentityService
+    let calendar: CalendarService
+    let worklist: HomeWorklist
+    let journey: JourneySection
+    let views: Views
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/", use: home)
+        router.get("/organisations", use: organisations)
+        router.get("/organisations/{id}", use: organisation)
+        router.get("/jurisdictions", use: jurisdictions)
+    }
+
+    /// Logged out: what Spokes is and who is on it. Logged in: the user's own work and what waits for it.
+    func home(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var model = HomePage(open: waiting(try await worklist.open(), context))
+        if let actor = context.actor {
+            let organisation = try await identity.organisation(id: actor.organisationID)
+            let may = try await identity.actions(on: actor.organisationID, for: actor)
+            model.signedIn = HomePage.Welcome(
+                displayName: actor.displayName, organisation: OrganisationView(organisation, context.language).fields,
+                roles: actor.roles.sorted().map { .init(name: views.text("role_\($0.rawValue)", context), work: views.text("work_\($0.rawValue)", context)) },
+                isAdmin: may.createOrganisations, isOrgAdmin: may.manageUsers)
+            model.waiting = waiting(try await worklist.items(for: actor), context)
+            // Administrators hear in time that next year's holidays are missing (from 1 October, by the service's clock).
+            if let year = try await calendar.yearToLoad(for: actor) {
+                model.calendarWarning = Views.fill(views.text("calendar_warning", context), [String(year)])
+            }
+        } else {
+            let jurisdictions = try await identity.jurisdictions()
+            let counts = try await identity.organisationCounts()
+            model.overview = HomePage.Overview(
+                jurisdictions: jurisdictions.count,
+                districts: jurisdictions.filter { $0.tier == .district }.map { context.language == .zh ? $0.nameZh : $0.nameEn },
+                suppliers: counts[.socialOrganisation, default: 0], buyers: counts.filter { $0.key.isBuyer }.values.reduce(0, +))
+        }
+        return views.page("identity/home", title: views.text("home_title", context), model: model, request: request, context: context)
+    }
+
+    /// The lines of "waiting for you" (or "open now") as the home template shows them.
+    private func waiting(_ items: [WorkItem], _ context: AppRequestContext) -> [WorkLine] {
+        items.map { item in
+            WorkLine(key: item.key, label: views.text("work_\(item.key)", context), count: item.more ? "\(item.count)+" : String(item.count),
+                     href: item.href, entries: item.entries)
+        }
+    }
+
+    func organisations(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let kind = request.uri.queryParameters["kind"].flatMap { OrganisationKind(rawValue: String($0)) }
+        var after: Organisation?
+        if let cursor = request.uri.queryParameters["after"].flatMap({ UUID(uuidString: String($0)) }) {
+            after = try await identity.organisation(id: cursor)
+        }
+        let pageSize = 50
+        let page = try await identity.organisations(kind: kind, after: after, limit: pageSize + 1)
+        let kinds = OrganisationKind.allCases.map { k in
+            ["value": k.rawValue, "label": views.text("kind_\(k.rawValue)", context), "selected": k == kind]
+        }
+        var data: [String: Any] = [
+            "organisations": page.prefix(pageSize).map { OrganisationView($0, context.language).fields(views, context) },
+            "kinds": kinds,
+            "empty": page.isEmpty,
+        ]
+        if page.count > pageSize {
+            data["next"] = "/organisations?after=\(page[pageSize - 1].id.lowercased)" + (kind.map { "&kind=\($0.rawValue)" } ?? "")
+        }
+        return views.page("identity/organisations", title: views.text("organisations_title", context), data: data, request: request, context: context)
+    }
+
+    func organisation(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            throw DomainError.notFound("There is no such organisation.")
+        }
+        return try await OrganisationPage(identity: identity, views: views, journey: journey)
+            .render(id: id, request: request, context: context)
+    }
+
+    func jurisdictions(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let all = try await identity.jurisdictions()
+        let byParent = Dictionary(grouping: all, by: \.parentID)
+        func node(_ j: Jurisdiction) -> [String: Any] {
+            ["name": context.language == .zh ? j.nameZh : j.nameEn, "code": j.code,
+             "tier": views.text("tier_\(j.tier.rawValue)", context),
+             "children": (byParent[j.id] ?? []).map(node)]
+        }
+        return views.page("identity/jurisdictions", title: views.text("jurisdictions_title", context),
+                          data: ["roots": (byParent[nil] ?? []).map(node)], request: request, context: context)
+    }
+}
+
+/// An organisation's page: its facts for everyone; its users and forms for those allowed.
+struct OrganisationPage {
+    let identity: IdentityService
+    let views: Views
+    /// The journey of a social organisation (the public page shows it; the admin forms do not need it).
+    var journey: JourneySection? = nil
+
+    func render(id: UUID, request: Request, context: AppRequestContext, errors: [FieldError] = [],
+                form: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+        let organisation = try await identity.organisation(id: id)
+        let may = try await identity.actions(on: id, for: context.actor)
+        var data: [String: Any] = ["organisation": OrganisationView(organisation, context.language).fields(views, context)]
+        if may.readUsers {
+            let users = try await identity.users(of: id, by: context.actor)
+            data["users"] = users.map { user in
+                ["id": user.id.lowercased, "username": user.username, "displayName": user.displayName,
+                 "roles": user.roles.map { views.text("role_\($0.rawValue)", context) }.joined(separator: "、"),
+                 "disabled": user.disabled, "isSelf": user.id == context.actor?.userID] as [String: Any]
+            }
+        }
+        if may.manageUsers {
+            data["canManage"] = true
+            data["roleChoices"] = may.assignableRoles
+                .map { role in ["value": role.rawValue, "label": views.text("role_\(role.rawValue)", context),
+                                "checked": form["role_\(role.rawValue)"] != nil] as [String: Any] }
+        }
+        if may.update { data["canEdit"] = true }
+        if let journey = try await journey?.data(for: organisation, context) { data["journey"] = journey }
+        data["form"] = form
+        data["errors"] = errors.map { ["field": views.text("field_\($0.field)", context), "message": views.say($0.message, context)] }
+        return views.page("identity/organisation", title: context.language == .zh ? organisation.nameZh : organisation.nameEn,
+                          data: data, status: status, request: request, context: context)
+    }
+}
+
+struct OrganisationView {
+    let organisation: Organisation
+    let language: Language
+
+    init(_ organisation: Organisation, _ language: Language) {
+        self.organisation = organisation
+        self.language = language
+    }
+
+    var fields: [String: Any] {
+        ["id": organisation.id.lowercased, "reference": organisation.reference,
+         "name": language == .zh ? organisation.nameZh : organisation.nameEn,
+         "nameZh": organisation.nameZh, "nameEn": organisation.nameEn,
+         "creditCode": organisation.creditCode ?? "", "kind": organisation.kind.rawValue]
+    }
+
+    func fields(_ views: Views, _ context: AppRequestContext) -> [String: Any] {
+        var fields = self.fields
+        fields["kindLabel"] = views.text("kind_\(organisation.kind.rawValue)", context)
+        return fields
+    }
+}

@@ -1,0 +1,117 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Tendering
+
+/// A supplier's own page: its profile and its document library, kept once and cited by its bids;
+/// and the downloads of documents, its own and those cited by opened bids.
+struct SupplierController {
+    let suppliers: SupplierService
+    let bids: BidService
+    let views: Views
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/supplier", use: show)
+        router.post("/supplier/profile", use: updateProfile)
+        router.post("/supplier/documents", use: upload)
+        router.post("/supplier/documents/:document/retire", use: retire)
+        router.get("/supplier/documents/:document", use: download)
+        router.get("/tenders/:id/bids/:bid/documents/:document", use: downloadCited)
+    }
+
+    func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await render(request, context)
+    }
+
+    private func render(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, form: [String: String] = [:],
+                        status: HTTPResponse.Status = .ok) async throws -> Response {
+        let actor = try context.signedIn()
+        let profile = try await suppliers.ownProfile(by: actor)
+        let calendar = WorkingCalendar()
+        var data: [String: Any] = [
+            "summary": form["summary"] ?? profile.summary, "staffCount": form["staffCount"] ?? String(profile.staffCount),
+            "socialWorkers": form["socialWorkers"] ?? String(profile.socialWorkers),
+            "serviceAreas": form["serviceAreas"] ?? profile.serviceAreas.joined(separator: "\n"), "contact": form["contact"] ?? profile.contact,
+            "categories": DocumentCategory.allCases.map { ["value": $0.rawValue, "label": views.text("documentCategory_\($0.rawValue)", context)] },
+            "documents": try await suppliers.library(by: actor).map { d -> [String: Any] in
+                ["documentId": d.id.lowercased, "title": d.title, "category": views.text("documentCategory_\(d.category.rawValue)", context),
+                 "filename": d.filename, "kind": d.kind.rawValue.uppercased(), "size": ByteCountFormatter.string(fromByteCount: Int64(d.size), countStyle: .file),
+                 "sha256": String(d.sha256.prefix(16)), "uploadedAt": calendar.describe(d.uploadedAt)]
+            },
+            "accepted": FileKind.accepted, "maximumMB": SupplierDocument.maximumSize / 1024 / 1024,
+        ]
+        if let updated = profile.updatedAt { data["updatedAt"] = calendar.describe(updated) }
+        if let problem { data["problem"] = problem.pageData(views, context) }
+        return views.page("suppliers/supplier", title: views.text("supplier_title", context), data: data, status: status, request: request, context: context)
+    }
+
+    /// Runs a form's action; a refusal the user can fix re-renders the page with the problem and the form as sent.
+    private func act(_ request: Request, _ context: AppRequestContext, form: [String: String] = [:], _ action: () async throws -> Void) async throws -> Response {
+        do {
+            try await action()
+            return .redirect(to: "/supplier")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await render(request, context, problem: error, form: form, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
+    }
+
+    func updateProfile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        let values = ["summary": form["summary"] ?? "", "staffCount": form["staffCount"] ?? "", "socialWorkers": form["socialWorkers"] ?? "",
+                      "serviceAreas": form["serviceAreas"] ?? "", "contact": form["contact"] ?? ""]
+        return try await act(request, context, form: values) {
+            var problems: [FieldError] = []
+            func count(_ key: String) -> Int {
+                let text = values[key]!.trimmingCharacters(in: .whitespaces)
+                if text.isEmpty { return 0 }
+                guard let number = Int(text) else { problems.append(FieldError(key, "is not a whole number")); return 0 }
+                return number
+            }
+            let profile = SupplierProfile(organisationID: actor.organisationID, summary: values["summary"]!, staffCount: count("staffCount"),
+                                          socialWorkers: count("socialWorkers"),
+                                          serviceAreas: values["serviceAreas"]!.split(whereSeparator: { $0.isNewline || $0 == "," || $0 == "，" }).map(String.init),
+                                          contact: values["contact"]!)
+            if !problems.isEmpty { throw DomainError.invalid(problems) }
+            _ = try await suppliers.updateProfile(by: actor, profile)
+        }
+    }
+
+    func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body))
+        return try await act(request, context) {
+            guard let form, let file = form["file"], !file.data.isEmpty else {
+                throw DomainError.invalid([FieldError("file", "choose a file to upload")])
+            }
+            _ = try await suppliers.upload(by: actor, title: form.text("title") ?? "", category: DocumentCategory(rawValue: form.text("category") ?? "") ?? .other,
+                                           filename: file.filename ?? "document", data: file.data)
+        }
+    }
+
+    func retire(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        return try await act(request, context) { try await suppliers.retire(by: actor, documentID: try context.pathID("document")) }
+    }
+
+    func download(_ request: Request, context: AppRequestContext) async throws -> Response {
+        file(try await suppliers.file(by: try context.signedIn(), documentID: try context.pathID("document")))
+    }
+
+    func downloadCited(_ request: Request, context: AppRequestContext) async throws -> Response {
+        file(try await suppliers.citedFile(tenderID: try context.pathID("id"), bidID: try context.pathID("bid"), documentID: try context.pathID("document"),
+                                           bids: bids, by: context.actor))
+    }
+
+    /// The file with its real type, as a download: never shown inline, so no uploaded file runs in Spokes' origin.
+    private func file(_ file: DocumentFile) -> Response {
+        return Response(status: .ok, headers: [.contentType: file.document.kind.mediaType,
+                                               .contentDisposition: ContentDisposition.attachment(file.document.filename),
+                                               .cacheControl: "private, no-store"],
+                        body: .init(byteBuffer: ByteBuffer(data: file.data)))
+    }
+}

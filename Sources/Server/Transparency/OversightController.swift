@@ -1,0 +1,107 @@
+import Core
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Identity
+import Transparency
+
+/// The overseers' workspace: the red flags of the purchases in their jurisdiction, each explained and
+/// linked to its evidence.
+struct OversightController {
+    let transparency: TransparencyService
+    let monitoring: MonitoringService
+    let identity: IdentityService
+    let views: Views
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/oversight", use: show)
+        router.get("/oversight/cases", use: cases)
+        router.post("/oversight/cases", use: open)
+        router.get("/oversight/cases/:id") { request, context in try await showCase(request, context: context) }
+        router.post("/oversight/cases/:id/posts", use: post)
+        router.post("/oversight/cases/:id/close", use: close)
+    }
+
+    func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // The service decides: overseers see the buyers of their jurisdiction and below, administrators every one.
+        let flags = try await transparency.redFlags(for: context.actor)
+        let names = try await identity.organisations(ids: Set(flags.map(\.buyerID)))
+        let groups = RedFlag.Kind.allCases.map { kind -> [String: Any] in
+            let ofKind = flags.filter { $0.kind == kind }
+            return ["title": views.text("flag_title_\(kind.rawValue)", context), "explanation": views.text("flag_about_\(kind.rawValue)", context),
+                    "count": ofKind.count, "none": ofKind.isEmpty,
+                    "flags": ofKind.map { flag -> [String: Any] in
+                        let unpublished = flag.kind == .latePublication && flag.values[2].isEmpty
+                        let sentence = Views.fill(views.text("flag_\(flag.kind.rawValue)\(unpublished ? "_unpublished" : "")", context), flag.values)
+                        return ["sentence": sentence, "buyer": names[flag.buyerID]?.nameZh ?? "", "evidence": flag.evidence,
+                                "buyerId": flag.buyerID.lowercased, "subjectType": flag.subjectType, "subjectId": flag.subjectID.lowercased,
+                                "mayOpenCase": flag.mayOpenCase]
+                    }]
+        }
+        return views.page("transparency/oversight", title: views.text("oversight_title", context),
+                          data: ["groups": groups, "total": flags.count, "cases": try await caseRows(context.actor, context)], request: request, context: context)
+    }
+
+    // MARK: Monitoring cases
+
+    private func caseRows(_ actor: Actor?, _ context: AppRequestContext) async throws -> [[String: Any]] {
+        let found = try await monitoring.cases(for: actor)
+        let names = try await identity.organisations(ids: Set(found.map(\.buyerID)))
+        return found.map { ["id": $0.id.lowercased, "title": $0.title, "buyer": names[$0.buyerID]?.nameZh ?? "",
+                            "status": views.text("case_status_\($0.status.rawValue)", context), "openedAt": WorkingCalendar().describe($0.openedAt)] }
+    }
+
+    func cases(_ request: Request, context: AppRequestContext) async throws -> Response {
+        views.page("transparency/cases", title: views.text("cases_title", context), data: ["cases": try await caseRows(context.actor, context)], request: request, context: context)
+    }
+
+    func open(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        guard let buyer = form["buyer"].flatMap(UUID.init(uuidString:)), let subject = form["subjectId"].flatMap(UUID.init(uuidString:)) else {
+            throw DomainError.badRequest("the form names no buyer or subject")
+        }
+        let opened = try await monitoring.open(by: actor, buyerID: buyer, subjectType: form["subjectType"] ?? "", subjectID: subject,
+                                               evidence: form["evidence"] ?? "", title: form["title"] ?? "", question: form["question"] ?? "")
+        return .redirect(to: "/oversight/cases/\(opened.id.lowercased)")
+    }
+
+    func showCase(_ request: Request, context: AppRequestContext, problem: DomainError? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        // The case and its subject's audit trail, with its hash chain checked now.
+        let trail = try await monitoring.trail(ofCase: try context.pathID(), by: context.actor)
+        let found = trail.monitoringCase
+        let calendar = WorkingCalendar()
+        var data: [String: Any] = [
+            "id": found.id.lowercased, "title": found.title, "status": views.text("case_status_\(found.status.rawValue)", context), "evidence": found.evidence,
+            "buyer": try await identity.organisation(id: found.buyerID).nameZh,
+            "posts": found.posts.map { ["author": $0.authorName, "side": views.text("case_side_\($0.side)", context), "text": $0.text, "at": calendar.describe($0.postedAt)] },
+            "trail": trail.entries.map { ["seq": $0.seq, "at": calendar.describe($0.occurredAt), "action": $0.action] },
+            "intact": trail.report.isIntact, "failures": trail.report.failures.map(\.description),
+            "mayPost": found.may.contains(.post), "mayClose": found.may.contains(.close),
+        ]
+        if let outcome = found.outcome { data["outcome"] = outcome }
+        if let problem { data["problem"] = problem.pageData(views, context) }
+        return views.page("transparency/case", title: found.title, data: data, status: status, request: request, context: context)
+    }
+
+    private func act(_ request: Request, _ context: AppRequestContext, _ action: () async throws -> Void) async throws -> Response {
+        do {
+            try await action()
+            return .redirect(to: "/oversight/cases/\(try context.pathID().lowercased)")
+        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+            return try await showCase(request, context: context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        }
+    }
+
+    func post(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) { _ = try await monitoring.post(by: actor, caseID: try context.pathID(), text: form["text"] ?? "") }
+    }
+
+    func close(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        return try await act(request, context) { _ = try await monitoring.close(by: actor, caseID: try context.pathID(), outcome: form["outcome"] ?? "") }
+    }
+}
