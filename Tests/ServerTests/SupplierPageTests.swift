@@ -27,6 +27,14 @@ struct SupplierPageTests {
             let program = try await ngo.upload("/supplier/documents", fields: [("title", "方案"), ("category", "proposal")],
                                                file: Data([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1]), filename: "方案.pdf")
             #expect(program.status == .unprocessableContent && program.html.contains("按文件内容而非文件名判断"))
+            // A refused upload keeps what was typed, and names the field by its label with a link to it.
+            #expect(program.html.contains(#"value="方案""#) && program.html.contains(#"<option value="proposal" selected>"#))
+            #expect(program.html.contains(##"<a href="#f-file"><strong>文件</strong></a>"##), "\(program.html)")
+            // Nothing chosen and no title: both problems at once, at the top of the page.
+            let empty = try await ngo.upload("/supplier/documents", fields: [("title", " "), ("category", "audit")], file: Data(), filename: "")
+            #expect(empty.status == .unprocessableContent)
+            #expect(empty.html.contains(##"<a href="#f-file">"##) && empty.html.contains(##"<a href="#f-title">"##) && empty.html.contains("为必填项"))
+            #expect(empty.html.range(of: #"id="problem""#)!.lowerBound < empty.html.range(of: "<h2")!.lowerBound, "the summary comes before the forms")
             #expect(try await ngo.upload("/supplier/documents", fields: [("title", "服务方案"), ("category", "proposal")], file: Self.pdf,
                                          filename: "方案.pdf").status == .seeOther)
             let library = try await ngo.get("/supplier")

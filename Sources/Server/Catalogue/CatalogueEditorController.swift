@@ -69,9 +69,9 @@ struct CatalogueEditorController {
             return .redirect(to: "/catalogue/items/\(draft.itemID.lowercased)/edit?saved=1")
         } catch let error as DomainError where error.kind == .forbidden {
             return try await refused(request, context, itemID: nil, form: form)
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.refusesForm {
             return try await editor(request, context, draft: nil, form: form, errors: error.fields.isEmpty ? [FieldError("code", error.detail)] : error.fields,
-                                    status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                                    status: error.formStatus)
         }
     }
 
@@ -105,12 +105,12 @@ struct CatalogueEditorController {
             return .redirect(to: "/catalogue/items/\(itemID.lowercased)")
         } catch let error as DomainError where error.kind == .forbidden {
             return try await refused(request, context, itemID: itemID, form: nil)
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.refusesForm {
             // Show the draft again with the reason it cannot be published.
             let draft = try await items.draftForEditing(by: actor, itemID: itemID)
             return try await editor(request, context, draft: draft, form: EditorForm(draft, materialCodes: try await materialCodes()),
                                     errors: error.fields.isEmpty ? [FieldError("draft", error.detail)] : error.fields,
-                                    status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                                    status: error.formStatus)
         }
     }
 

@@ -110,8 +110,8 @@ struct ContractController {
             let contract = try await contracts.draft(by: actor, ContractInput(awardID: award, startsOn: form["startsOn"] ?? "", endsOn: form["endsOn"] ?? "",
                                                                               termJustification: form["termJustification"], terms: form["terms"] ?? ""))
             return .redirect(to: "/contracts/\(contract.id.lowercased)")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await renderList(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        } catch let error as DomainError where error.refusesForm {
+            return try await renderList(request, context, problem: error, status: error.formStatus)
         }
     }
 
@@ -141,8 +141,8 @@ struct ContractController {
         do {
             try await action()
             return .redirect(to: "/contracts/\(id.lowercased)")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await render(request, context, id: id, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        } catch let error as DomainError where error.refusesForm {
+            return try await render(request, context, id: id, problem: error, status: error.formStatus)
         }
     }
 

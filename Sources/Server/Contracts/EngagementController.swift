@@ -78,8 +78,8 @@ struct EngagementController {
         do {
             try await action()
             return .redirect(to: "/engagements")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await render(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        } catch let error as DomainError where error.refusesForm {
+            return try await render(request, context, problem: error, status: error.formStatus)
         }
     }
 }

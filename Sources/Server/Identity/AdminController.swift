@@ -65,10 +65,10 @@ struct AdminController {
                 kind: values["kind"]!, nameZh: values["nameZh"]!, nameEn: values["nameEn"]!,
                 creditCode: values["creditCode"], jurisdictionCode: values["jurisdictionCode"]!))
             return .redirect(to: "/organisations/\(organisation.id.lowercased)")
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.refusesForm {
             let errors = error.fields.isEmpty ? [FieldError("creditCode", error.detail)] : error.fields
             return try await organisationForm(request, context, values: values, errors: errors,
-                                              status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                                              status: error.formStatus)
         }
     }
 
@@ -80,11 +80,11 @@ struct AdminController {
             _ = try await identity.updateOrganisation(by: actor, id: id, nameZh: form["nameZh"], nameEn: form["nameEn"],
                                                       creditCode: form["creditCode"])
             return .redirect(to: "/organisations/\(id.lowercased)")
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.refusesForm {
             return try await OrganisationPage(identity: identity, views: views).render(
                 id: id, request: request, context: context,
                 errors: error.fields.isEmpty ? [FieldError("creditCode", error.detail)] : error.fields,
-                status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                status: error.formStatus)
         }
     }
 
@@ -98,14 +98,14 @@ struct AdminController {
                 username: form["username"] ?? "", displayName: form["displayName"] ?? "", email: form["email"],
                 password: form["password"] ?? "", organisationID: id, roles: roles))
             return .redirect(to: "/organisations/\(id.lowercased)")
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.refusesForm {
             // Everything typed comes back, except the password.
             var values = ["username": form["username"] ?? "", "displayName": form["displayName"] ?? "", "email": form["email"] ?? ""]
             for role in roles { values["role_\(role)"] = "on" }
             return try await OrganisationPage(identity: identity, views: views).render(
                 id: id, request: request, context: context,
                 errors: error.fields.isEmpty ? [FieldError("username", error.detail)] : error.fields,
-                form: values, status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                form: values, status: error.formStatus)
         }
     }
 

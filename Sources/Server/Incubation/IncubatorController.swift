@@ -218,8 +218,8 @@ struct IncubatorController {
         do {
             try await action(actor, form)
             return .redirect(to: "/incubator/spaces")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await renderSpaces(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        } catch let error as DomainError where error.refusesForm {
+            return try await renderSpaces(request, context, problem: error, status: error.formStatus)
         }
     }
 
@@ -299,9 +299,9 @@ struct IncubatorController {
         do {
             try await action(actor, id, form)
             return .redirect(to: "/incubator/organisations/\(id.lowercased)")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
+        } catch let error as DomainError where error.refusesForm {
             return try await renderJourney(request, context, problem: error, form: Dictionary(uniqueKeysWithValues: keeping.map { ($0, form[$0] ?? "") }),
-                                           status: error.kind == .invalid ? .unprocessableContent : .conflict)
+                                           status: error.formStatus)
         }
     }
 }

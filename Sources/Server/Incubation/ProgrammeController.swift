@@ -145,8 +145,8 @@ struct ProgrammeController {
         do {
             try await action()
             return .redirect(to: "/incubator/programmes/\(id.lowercased)")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await render(request, context, id: id, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        } catch let error as DomainError where error.refusesForm {
+            return try await render(request, context, id: id, problem: error, status: error.formStatus)
         }
     }
 

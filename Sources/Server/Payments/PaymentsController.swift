@@ -60,8 +60,8 @@ struct PaymentsController {
         do {
             _ = try await seedGrants.pay(by: actor, grantID: grant, treasuryReference: form["reference"] ?? "", paidOn: form["paidOn"] ?? "")
             return .redirect(to: "/payments")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await render(request, context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        } catch let error as DomainError where error.refusesForm {
+            return try await render(request, context, problem: error, status: error.formStatus)
         }
     }
 }

@@ -107,11 +107,11 @@ struct PurchaseListController {
                 year: year!, reference: values["reference"]!, catalogueCode: values["catalogueCode"]!.uppercased(), title: values["title"]!,
                 targetGroup: values["targetGroup"]!, quantity: quantity!, unit: values["unit"]!, budget: budget!, fundingSource: funding!, tier: tier!))
             return .redirect(to: "/purchase-lists?buyer=\(actor.organisationID.lowercased)&year=\(year!)")
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.refusesForm {
             let errors = (error.fields.isEmpty ? [FieldError("reference", error.detail)] : error.fields)
                 .map { ["field": views.text("lineField_\($0.field)", context), "message": views.say($0.message, context)] }
             return try await render(request, context, form: values, errors: errors, importResult: nil,
-                                    status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                                    status: error.formStatus)
         }
     }
 
@@ -122,7 +122,7 @@ struct PurchaseListController {
             let report = try await lists.importLines(by: actor, buyerID: actor.organisationID, file.data)
             return try await render(request, context, form: [:], errors: [], importResult: [
                 "filename": file.filename ?? "", "created": report.created, "updated": report.updated, "unchanged": report.unchanged])
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.refusesForm {
             // A conflict (a line's money depends on what the file changes) names the line in its sentence.
             let rows = error.kind == .conflict ? [["row": "", "column": error.fields.first?.field ?? "", "message": views.say(error.detail, context)]]
                 : error.fields.map { field -> [String: String] in
@@ -130,7 +130,7 @@ struct PurchaseListController {
                     return ["row": row, "column": column, "message": views.say(field.message, context)]
                 }
             return try await render(request, context, form: [:], errors: [], importResult: ["filename": file.filename ?? "", "refused": rows, "isRefused": true],
-                                    status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                                    status: error.formStatus)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The fields of an `application/x-www-form-urlencoded` body, as browsers send forms.
@@ -43,14 +44,20 @@ extension AppRequestContext {
 
 extension DomainError {
     /// A refusal as the pages' templates show it: `{{#problem}}` with its detail and field messages, in the page's language.
-    /// `label` names a field as its form does (its locale key), `anchor` the id of its input, so the summary links to it.
-    func pageData(_ views: Views, _ context: AppRequestContext, label: ((String) -> String)? = nil,
-                  anchor: ((String) -> String?)? = nil) -> [String: Any] {
+    /// A form's fields by their locale label keys: each field the refusal names is then said by its label and
+    /// linked to its input, whose id is `f-<field>` (the summary at the top of the page leads to the field).
+    func pageData(_ views: Views, _ context: AppRequestContext, labels: [String: String] = [:]) -> [String: Any] {
         ["detail": views.say(detail, context), "hasFields": !fields.isEmpty,
          "fields": fields.map { field -> [String: Any] in
-             var row: [String: Any] = ["field": label?(field.field) ?? field.field, "message": views.say(field.message, context)]
-             if let id = anchor?(field.field) { row["href"] = "#" + id }
+             var row: [String: Any] = ["field": labels[field.field].map { views.text($0, context) } ?? field.field,
+                                       "message": views.say(field.message, context)]
+             if labels[field.field] != nil { row["href"] = "#f-" + field.field }
              return row
          }]
     }
+
+    /// Whether a form answers this refusal by drawing itself again with what was typed (a 422 or a 409), rather
+    /// than the error page; and the status it answers with.
+    var refusesForm: Bool { [.invalid, .conflict].contains(kind) }
+    var formStatus: HTTPResponse.Status { kind == .invalid ? .unprocessableContent : .conflict }
 }

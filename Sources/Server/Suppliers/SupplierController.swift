@@ -34,7 +34,6 @@ struct SupplierController {
             "summary": form["summary"] ?? profile.summary, "staffCount": form["staffCount"] ?? String(profile.staffCount),
             "socialWorkers": form["socialWorkers"] ?? String(profile.socialWorkers),
             "serviceAreas": form["serviceAreas"] ?? profile.serviceAreas.joined(separator: "\n"), "contact": form["contact"] ?? profile.contact,
-            "categories": DocumentCategory.allCases.map { ["value": $0.rawValue, "label": views.text("documentCategory_\($0.rawValue)", context)] },
             "documents": try await suppliers.library(by: actor).map { d -> [String: Any] in
                 ["documentId": d.id.lowercased, "title": d.title, "category": views.text("documentCategory_\(d.category.rawValue)", context),
                  "filename": d.filename, "kind": d.kind.rawValue.uppercased(), "size": ByteCountFormatter.string(fromByteCount: Int64(d.size), countStyle: .file),
@@ -43,17 +42,27 @@ struct SupplierController {
             "accepted": FileKind.accepted, "maximumMB": SupplierDocument.maximumSize / 1024 / 1024,
         ]
         if let updated = profile.updatedAt { data["updatedAt"] = calendar.describe(updated) }
-        if let problem { data["problem"] = problem.pageData(views, context) }
+        // What was typed into the upload form comes back with its refusal (the file itself cannot).
+        data["documentTitle"] = form["title"] ?? ""
+        data["categories"] = DocumentCategory.allCases.map {
+            ["value": $0.rawValue, "label": views.text("documentCategory_\($0.rawValue)", context), "selected": form["category"] == $0.rawValue]
+        }
+        if let problem { data["problem"] = problem.pageData(views, context, labels: Self.labels) }
         return views.page("suppliers/supplier", title: views.text("supplier_title", context), data: data, status: status, request: request, context: context)
     }
+
+    /// The forms' fields by their labels, so a refusal names and links each as the page shows it.
+    static let labels = ["summary": "supplier_summary", "staffCount": "supplier_staffCount", "socialWorkers": "supplier_socialWorkers",
+                         "serviceAreas": "supplier_serviceAreas", "contact": "supplier_contact", "title": "supplier_documentTitle",
+                         "category": "supplier_category", "file": "supplier_file"]
 
     /// Runs a form's action; a refusal the user can fix re-renders the page with the problem and the form as sent.
     private func act(_ request: Request, _ context: AppRequestContext, form: [String: String] = [:], _ action: () async throws -> Void) async throws -> Response {
         do {
             try await action()
             return .redirect(to: "/supplier")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await render(request, context, problem: error, form: form, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        } catch let error as DomainError where error.refusesForm {
+            return try await render(request, context, problem: error, form: form, status: error.formStatus)
         }
     }
 
@@ -84,11 +93,15 @@ struct SupplierController {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body))
-        return try await act(request, context) {
+        let typed = ["title": form?.text("title") ?? "", "category": form?.text("category") ?? ""]
+        return try await act(request, context, form: typed) {
+            // Every problem at once: a missing file and a missing title are both said.
             guard let form, let file = form["file"], !file.data.isEmpty else {
-                throw DomainError.invalid([FieldError("file", "choose a file to upload")])
+                var problems = [FieldError("file", "choose a file to upload")]
+                if typed["title"]!.trimmingCharacters(in: .whitespaces).isEmpty { problems.append(FieldError("title", "is required")) }
+                throw DomainError.invalid(problems)
             }
-            _ = try await suppliers.upload(by: actor, title: form.text("title") ?? "", category: DocumentCategory(rawValue: form.text("category") ?? "") ?? .other,
+            _ = try await suppliers.upload(by: actor, title: typed["title"]!, category: DocumentCategory(rawValue: typed["category"]!) ?? .other,
                                            filename: file.filename ?? "document", data: file.data)
         }
     }

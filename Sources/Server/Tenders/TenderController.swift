@@ -318,10 +318,10 @@ struct TenderController {
         do {
             _ = try await tenders.updateTerms(by: actor, tenderID: tender.id, try await terms(values, tenderID: tender.id))
             return .redirect(to: "/tenders/\(tender.id.lowercased)")
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.refusesForm {
             let errors = error.fields.isEmpty ? [FieldError("tender", error.detail)] : error.fields
             return try await renderEditor(request, context, tender: tender, values: values, errors: errors,
-                                          status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                                          status: error.formStatus)
         }
     }
 

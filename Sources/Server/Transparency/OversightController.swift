@@ -88,8 +88,8 @@ struct OversightController {
         do {
             try await action()
             return .redirect(to: "/oversight/cases/\(try context.pathID().lowercased)")
-        } catch let error as DomainError where [.invalid, .conflict].contains(error.kind) {
-            return try await showCase(request, context: context, problem: error, status: error.kind == .invalid ? .unprocessableContent : .conflict)
+        } catch let error as DomainError where error.refusesForm {
+            return try await showCase(request, context: context, problem: error, status: error.formStatus)
         }
     }
 
