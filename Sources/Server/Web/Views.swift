@@ -13,7 +13,7 @@ struct Views: Sendable {
                            "catalogue-history", "catalogue-materials", "catalogue-import", "catalogue-drafts", "catalogue-edit", "purchase-lists",
                            "tenders", "tender", "tender-edit", "evaluation", "panels", "supplier", "incubator", "incubator-organisation", "programmes", "programme",
                            "incubator-spaces", "payments", "contracts", "contract", "survey", "oversight", "insights", "voice", "cases", "case",
-                           "admin-calendar"]
+                           "admin-calendar", "grassroots/sites", "grassroots/site", "grassroots/site-form", "grassroots/site-import"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -107,7 +107,8 @@ enum Navigation {
         var items: [(String, String)] = [("/", "nav_home"), ("/organisations", "nav_organisations"),
                                          ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
                                          ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
-                                         ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator")]
+                                         ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator"),
+                                         ("/sites", "nav_sites")]
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
