@@ -99,9 +99,14 @@ let package = Package(
             name: "Incubation",
             dependencies: ["Core", "Store", "Identity", "Tendering", "Payments", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
+        // The three-tier service network (DOMAIN §6): service sites (issue 23).
+        .target(
+            name: "Grassroots",
+            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .target(
             name: "Demo",
-            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Transparency",
+            dependencies: ["Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Transparency", "Grassroots",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         // Generated from Contracts/openapi.yaml (symlinked); never edited by hand.
@@ -114,7 +119,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Transparency", "Tabular", "SpokesAPI",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Incubation", "Delivery", "Payments", "Transparency", "Grassroots", "Tabular", "SpokesAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -165,11 +170,12 @@ let package = Package(
         .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Delivery", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Payments", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Delivery", "Payments", "Tendering", "Identity", "Demo", "TestSupport"]),
+        .testTarget(name: "GrassrootsTests", dependencies: ["Grassroots", "Catalogue", "Identity", "Tabular", "Demo", "TestSupport"]),
         .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Payments", "Catalogue", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TestSupport", "Incubation", "Tendering", "Delivery", "Payments", "Transparency", "Identity", "Core",
+                "Server", "TestSupport", "Incubation", "Tendering", "Delivery", "Payments", "Transparency", "Grassroots", "Identity", "Core",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -48,6 +48,13 @@ public struct ServiceItemService: Sendable {
         return item
     }
 
+    /// The published items among these ids or codes, in code order; unknown and unpublished ones are left out
+    /// (other modules refer to items by id: a site's items served).
+    public func items(ids: [UUID] = [], codes: [String] = []) async throws -> [ServiceItem] {
+        guard !ids.isEmpty || !codes.isEmpty else { return [] }
+        return try await database.read { try await store($0).published(ids: ids, codes: codes) }
+    }
+
     /// Every published version, newest first, each with what changed from the one before it.
     public func history(id: UUID) async throws -> [(item: ServiceItem, changes: [FieldChange])] {
         let versions = try await database.read { try await store($0).versions(itemID: id) }

@@ -83,6 +83,18 @@ struct ServiceItemStore {
         return try await items(query).first
     }
 
+    /// The published items among `ids` or `codes` (unpublished and unknown ones are left out), in code order.
+    func published(ids: [UUID] = [], codes: [String] = []) async throws -> [ServiceItem] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.itemColumns) FROM catalogue.items i
+            JOIN catalogue.item_versions v ON v.item_id = i.id AND v.version = i.published_version
+            WHERE i.id = ANY($1) OR i.code = ANY($2) ORDER BY i.code
+            """)
+        query.binds.append(ids)
+        query.binds.append(codes)
+        return try await items(query)
+    }
+
     /// Every item in its published version, or those of one jurisdiction's own list, in code order (for export).
     func allPublished(jurisdictionID: UUID? = nil) async throws -> [ServiceItem] {
         var query = PostgresQuery(unsafeSQL: """

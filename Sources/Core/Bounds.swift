@@ -16,6 +16,13 @@ public enum Bounds {
     public static let hundredths: ClosedRange<Int> = 0...10_000
     /// A support session, in minutes: at most a day.
     public static let sessionMinutes: ClosedRange<Int> = 1...1_440
+    /// A service site's floor area in tenths of a square metre (0.1 to 10,000.0 m²; Fufeng's largest town
+    /// centre has 55 m², seed 004).
+    public static let siteFloorAreaTenths: ClosedRange<Int> = 1...100_000
+    /// The public space a site serves in, in tenths of a square metre (0 to 100,000.0 m²; seed 004: 9 to 1,500 m²).
+    public static let siteHallAreaTenths: ClosedRange<Int> = 0...1_000_000
+    /// A site's service windows.
+    public static let siteWindows: ClosedRange<Int> = 0...100
 }
 
 /// Numbers as people type them into forms, read without floating point: nothing here traps, and

@@ -83,6 +83,13 @@ public enum Action: String, CaseIterable, Sendable {
     // Payments
     /// Record money the treasury paid from a budget line: its buyer's own staff (专款专用).
     case recordPayment
+    // Grassroots
+    /// Register and edit the service sites (服务中心/站) of a jurisdiction: the buying offices (finance office,
+    /// civil-affairs bureau and other departments) of that jurisdiction or one above it.
+    case manageSites
+    /// Read the names of a site's staff (personal data): the buying offices and overseers of the site's
+    /// jurisdiction or one above it. Everyone else sees how many staff a site has, by post type.
+    case readSiteStaff
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
@@ -208,6 +215,13 @@ public enum Policy {
             // Buying offices of the jurisdiction or one above it keep its local details.
             return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction
                 ? .allow : .deny("only the offices of this jurisdiction or one above it may do this")
+        case .manageSites:
+            // The county's (or street's) own offices keep the sites of their jurisdiction and below it.
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction
+                ? .allow : .deny("only the offices of the site's jurisdiction or one above it register and edit its sites")
+        case .readSiteStaff:
+            return (actor.organisationKind.isBuyer && actor.has(.buyer) || actor.has(.overseer)) && withinJurisdiction
+                ? .allow : .deny("a site's staff are named only to the offices and overseers of its jurisdiction")
         case .manageCatalogue:
             // A jurisdiction's finance office keeps its list and those of the jurisdictions below it.
             return actor.organisationKind == .financeOffice && actor.has(.buyer) && withinJurisdiction

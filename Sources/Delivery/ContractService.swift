@@ -298,6 +298,16 @@ public struct ContractService: Sendable {
         }
     }
 
+    /// The contract with this id or reference (HT-2026-0005), whatever its state: for other modules that name a
+    /// contract (a service site run under it), which show only its reference.
+    public func contract(id: UUID) async throws -> Contract? {
+        try await database.read { try await store($0).contract(id: id) }
+    }
+
+    public func contract(reference: String) async throws -> Contract? {
+        try await database.read { try await store($0).contract(reference: reference) }
+    }
+
     public func contract(awardID: UUID) async throws -> Contract? {
         try await database.read { try await store($0).contract(awardID: awardID) }
     }

@@ -56,6 +56,10 @@ struct DeliveryStore {
         try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE survey_token = \(surveyToken)").first
     }
 
+    func contract(reference: String) async throws -> Contract? {
+        try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE reference = \(reference)").first
+    }
+
     func contract(awardID: UUID) async throws -> Contract? {
         try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE award_id = \(awardID)").first
     }

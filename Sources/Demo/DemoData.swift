@@ -2,6 +2,7 @@ import Catalogue
 import Core
 import Delivery
 import Foundation
+import Grassroots
 import Identity
 import Payments
 import Store
@@ -34,6 +35,12 @@ public enum DemoData {
         say("Service items", try await items.importItems(by: .system, try file("service-items.csv")))
         for (what, name) in DemoCatalogue.itemFiles { say(what, try await items.importItems(by: .system, try file(name))) }
         lines.append(try await DemoCatalogue.loadNegativeList(database: database, identity: identity, from: try file("negative-list.json")))
+        // The service sites of the three-tier network (issue 23): Fufeng's 183 and Lixia's 14 street centres.
+        let sites = SiteService(database: database, identity: identity, catalogue: items)
+        for (what, name) in [("Service sites of Fufeng county", "service-sites-fufeng.csv"), ("Service sites of Lixia district", "service-sites-lixia.csv")] {
+            let report = try await sites.importFile(by: .system, try file(name))
+            lines.append("\(what): \(report.created) added, \(report.updated) updated, \(report.unchanged) unchanged.")
+        }
         guard let buyer = try await identity.organisation(creditCode: lixiaFinanceOffice) else {
             throw DomainError.notFound("the demo buyer \(lixiaFinanceOffice) is missing from identity.json")
         }

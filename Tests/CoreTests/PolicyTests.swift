@@ -264,4 +264,39 @@ struct PolicyTests {
             #expect(error.kind == .forbidden)
         }
     }
+
+    @Test("a jurisdiction's offices keep its sites and those below it; another county, a supplier, an overseer, a visitor do not (issue 23)")
+    func manageSites() {
+        let own = Resource(jurisdictionPath: [district])
+        let below = Resource(jurisdictionPath: [district, street])
+        let elsewhere = Resource(jurisdictionPath: [otherDistrict])
+        for kind in [OrganisationKind.financeOffice, .department] {
+            #expect(Policy.decide(actor([.buyer], kind: kind), .manageSites, own) == .allow, "\(kind)")
+            #expect(Policy.decide(actor([.buyer], kind: kind), .manageSites, below) == .allow, "\(kind)")
+            #expect(Policy.decide(actor([.buyer], kind: kind), .manageSites, elsewhere) != .allow, "\(kind)")
+        }
+        #expect(Policy.decide(actor([.buyer], path: [district, street]), .manageSites, own) != .allow, "a street office does not keep the district's sites")
+        #expect(Policy.decide(actor([.buyer], path: [district, street]), .manageSites, below) == .allow)
+        #expect(Policy.decide(actor([.orgAdmin]), .manageSites, own) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .manageSites, own) != .allow)
+        #expect(Policy.decide(actor([.overseer], kind: .overseer), .manageSites, own) != .allow)
+        #expect(Policy.decide(actor([.incubator], kind: .incubatorOperator), .manageSites, own) != .allow)
+        #expect(Policy.decide(nil, .manageSites, own) == .deny("sign in first"))
+    }
+
+    @Test("a site's staff are named to the offices and overseers of its jurisdiction or above it, to no one else (personal data, issue 23)")
+    func readSiteStaff() {
+        let below = Resource(jurisdictionPath: [district, street])
+        let elsewhere = Resource(jurisdictionPath: [otherDistrict])
+        #expect(Policy.decide(actor([.buyer]), .readSiteStaff, below) == .allow)
+        #expect(Policy.decide(actor([.buyer], kind: .department), .readSiteStaff, below) == .allow)
+        #expect(Policy.decide(actor([.overseer], kind: .overseer), .readSiteStaff, below) == .allow)
+        #expect(Policy.decide(actor([.buyer]), .readSiteStaff, elsewhere) != .allow)
+        #expect(Policy.decide(actor([.overseer], kind: .overseer), .readSiteStaff, elsewhere) != .allow)
+        #expect(Policy.decide(actor([.buyer], path: [otherDistrict, street]), .readSiteStaff, Resource(jurisdictionPath: [district])) != .allow)
+        #expect(Policy.decide(actor([.supplier], kind: .socialOrganisation), .readSiteStaff, below) != .allow)
+        #expect(Policy.decide(actor([.evaluator], kind: .evaluationInstitution), .readSiteStaff, below) != .allow)
+        #expect(Policy.decide(actor([.incubator], kind: .incubatorOperator), .readSiteStaff, below) != .allow)
+        #expect(Policy.decide(nil, .readSiteStaff, below) != .allow)
+    }
 }

@@ -120,7 +120,7 @@ PARAMETERS = {
     "claimId": "claim", "recoveryId": "recovery", "token": "survey", "stage": "=nursery",
     "organisationId": "ngo_org", "userId": "ngo_user", "tokenId": "spare_token",
     "engagementId": "engagement", "evaluatorId": "evaluator3_user", "caseId": "case", "needId": "need",
-    "ocid": "ocid", "chart": "=category", "entryId": "negative_entry",
+    "ocid": "ocid", "chart": "=category", "entryId": "negative_entry", "siteId": "site",
 }
 BY_OPERATION = {
     "getPurchaseCategory": {"code": "category"},
@@ -198,6 +198,10 @@ FIELDS = {
     "closeMonitoringCase": {"outcome": "=Nothing further to ask: closed by the matrix."},
     "linkNeedToLine": {"purchaseLineId": "line"},
     "addNegativeEntry": {"jurisdictionCode": "=370102"},
+    "createServiceSite": {"code": "=ZZ-SITE-1", "tier": "=county_centre", "jurisdictionCode": "=370102", "operatorKind": "=government_office",
+                          "floorAreaTenths": lambda f: 1000, "hallAreaTenths": lambda f: 500, "windows": lambda f: 4},
+    "updateServiceSite": {"code": "=370102010-T", "tier": "=town_centre", "jurisdictionCode": "=370102010", "operatorKind": "=government_office",
+                          "floorAreaTenths": lambda f: 3000, "hallAreaTenths": lambda f: 300, "windows": lambda f: 8},
     "proposeNeed": {"jurisdictionId": "lixia", "title": "=The matrix proposes", "description": "=A need the matrix writes."},
 }
 
@@ -290,6 +294,8 @@ def fixtures(spokes, base, tokens):
         "engagement": of_contract("delivery.engagements", "HT-%-0005", "AND x.ended_at IS NULL"),
         "need": "SELECT n.id FROM transparency.needs n JOIN identity.jurisdictions j ON j.id = n.jurisdiction_id WHERE j.code = '370102' ORDER BY n.proposed_at",
         "ocid": "SELECT ocid FROM transparency.releases ORDER BY seq",
+        "site": "SELECT id FROM grassroots.sites WHERE code = '370102010-T'",
+        "site_staff": "SELECT staff->0->>'name' FROM grassroots.sites WHERE code = '370102010-T'",
         "negative_entry": "SELECT e.id FROM catalogue.negative_entries e JOIN identity.jurisdictions j ON j.id = e.jurisdiction_id WHERE j.code = '370102' ORDER BY e.code",
     }.items():
         one(key, sql)

@@ -2,6 +2,7 @@ import Catalogue
 import Core
 import Delivery
 import Foundation
+import Grassroots
 import Identity
 import Incubation
 import Payments
@@ -29,6 +30,8 @@ struct APIHandler: APIProtocol {
     let contractPayments: ContractPaymentService
     /// The working calendar deadlines are counted on (APIHandler+Calendar).
     let calendar: CalendarService
+    /// The service sites of the three-tier network (Server/Grassroots/APIHandler+Sites).
+    let sites: SiteService
     /// Red flags, monitoring cases, dashboards, residents' voice and payment worklists (APIHandler+Oversight).
     let oversight: OversightServices
 

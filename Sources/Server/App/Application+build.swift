@@ -2,6 +2,7 @@ import Catalogue
 import Core
 import Delivery
 import Foundation
+import Grassroots
 import Hummingbird
 import Identity
 import Incubation
@@ -40,6 +41,8 @@ public struct AppDependencies: Sendable {
     public var voice: VoiceService
     public var monitoring: MonitoringService
     public var paymentWorklists: PaymentWorklists
+    /// The service sites of the three-tier network (issue 23).
+    public var sites: SiteService
     public var configuration: AppConfiguration
     /// The one clock every service reads (the home page's budget year too).
     public var clock: any SpokesClock
@@ -77,6 +80,8 @@ public struct AppDependencies: Sendable {
         self.voice = VoiceService(database: database, identity: identity, lists: purchaseLists, tenders: tenders, clock: clock)
         self.monitoring = MonitoringService(database: database, identity: identity, clock: clock)
         self.paymentWorklists = PaymentWorklists(contracts: contracts, payments: contractPayments)
+        self.sites = SiteService(database: database, identity: identity, catalogue: serviceItems, contracts: DeliverySiteContracts(contracts: contracts),
+                                 clock: clock)
         self.configuration = configuration
         self.clock = clock
         self.metrics = metrics
@@ -156,6 +161,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies, publicBase: configuration.publicBase).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
+    SiteController(sites: dependencies.sites, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
 
     router.get("/api/v1/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
@@ -167,6 +173,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
                    programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants,
                    contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, calendar: dependencies.calendar,
+                   sites: dependencies.sites,
                    oversight: OversightServices(transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
                                                 worklists: dependencies.paymentWorklists, insightRows: insightRows))
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.

@@ -13,7 +13,8 @@ struct Views: Sendable {
                            "catalogue/catalogue-history", "catalogue/catalogue-materials", "catalogue/catalogue-import", "catalogue/catalogue-drafts", "catalogue/catalogue-edit", "purchase-lists/purchase-lists",
                            "tenders/tenders", "tenders/tender", "tenders/tender-edit", "evaluation/evaluation", "evaluation/panels", "suppliers/supplier", "incubation/incubator", "incubation/incubator-organisation", "incubation/programmes", "incubation/programme",
                            "incubation/incubator-spaces", "payments/payments", "contracts/contracts", "contracts/contract", "contracts/survey", "transparency/oversight", "transparency/insights", "transparency/voice", "transparency/cases", "transparency/case",
-                           "tenders/admin-calendar"]
+                           "tenders/admin-calendar", "grassroots/sites", "grassroots/site", "grassroots/site-form",
+                           "grassroots/site-import"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -112,7 +113,8 @@ enum Navigation {
         var items: [(String, String)] = [("/", "nav_home"), ("/organisations", "nav_organisations"),
                                          ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
                                          ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
-                                         ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator")]
+                                         ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator"),
+                                         ("/sites", "nav_sites")]
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
