@@ -86,6 +86,19 @@ public struct SiteService: Sendable {
         try Policy.authorize(actor, .manageSites, Resource(jurisdictionPath: actor.jurisdictionPath))
     }
 
+    /// The site, for its edit form: refused to those who may not keep it (the page asks before it shows the form).
+    public func siteToEdit(id: UUID, by actor: Actor?) async throws -> ServiceSite {
+        guard let actor else { throw DomainError.unauthenticated("sign in first") }
+        let site = try await site(id: id)
+        try Policy.authorize(actor, .manageSites, site.resource)
+        return site
+    }
+
+    /// Of these jurisdictions, those whose sites the actor keeps (a form offers only these).
+    public func kept(_ jurisdictions: [Jurisdiction], by actor: Actor?) -> [Jurisdiction] {
+        jurisdictions.filter { Policy.decide(actor, .manageSites, Resource(jurisdictionPath: $0.path)) == .allow }
+    }
+
     /// The published catalogue items the site serves, in code order.
     public func items(of site: ServiceSite) async throws -> [ServiceItem] {
         try await catalogue.items(ids: site.content.itemIDs)

@@ -74,6 +74,14 @@ struct SiteWebTests {
                 #expect(try await client.json(.get, "/api/v1/service-sites?limit=\(limit)").status.code / 100 == 4, "limit \(limit)")
             }
             #expect(try await client.json(.get, "/api/v1/service-sites?jurisdiction=999999").status == .unprocessableContent)
+            // Not a division code at all (the fuzzer found the empty one read as "no filter"): refused, naming the parameter.
+            for code in ["", "61032", "6103240000000", "61032a", "６１０３２４"] {
+                let encoded = code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                for path in ["/api/v1/service-sites", "/api/v1/service-sites/export"] {
+                    let refused = try await client.json(.get, "\(path)?jurisdiction=\(encoded)")
+                    #expect(refused.status == .unprocessableContent && refused.text.contains("jurisdiction"), "\(path) \(code): \(refused.text)")
+                }
+            }
             #expect(try await client.json(.get, "/api/v1/service-sites?tier=hamlet").status.code / 100 == 4)
         }
     }

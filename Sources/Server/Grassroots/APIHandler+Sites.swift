@@ -11,8 +11,9 @@ extension APIHandler {
     func listServiceSites(_ input: Operations.ListServiceSites.Input) async throws -> Operations.ListServiceSites.Output {
         let limit = try pageSize(input.query.limit, default: 50, maximum: SiteService.pageSizes.upperBound)
         let tier = input.query.tier.flatMap { SiteTier(rawValue: $0.rawValue) }
-        let page = try await sites.sites(SiteQuery(tier: tier, jurisdictionCode: input.query.jurisdiction, after: input.query.after, limit: limit))
-        let counts = try await sites.counts(jurisdictionCode: input.query.jurisdiction)
+        let jurisdiction = try Self.jurisdictionFilter(input.query.jurisdiction)
+        let page = try await sites.sites(SiteQuery(tier: tier, jurisdictionCode: jurisdiction, after: input.query.after, limit: limit))
+        let counts = try await sites.counts(jurisdictionCode: jurisdiction)
         let actor = self.actor
         return .ok(.init(body: .json(.init(
             items: page.sites.map { Components.Schemas.ServiceSite(sites.view($0, for: actor)) },
@@ -51,13 +52,24 @@ extension APIHandler {
     }
 
     func exportServiceSites(_ input: Operations.ExportServiceSites.Input) async throws -> Operations.ExportServiceSites.Output {
+        let jurisdiction = try Self.jurisdictionFilter(input.query.jurisdiction)
         switch input.query.format ?? .csv {
         case .csv:
-            .ok(.init(body: .csv(HTTPBody(try await sites.export(for: actor, jurisdictionCode: input.query.jurisdiction, as: .csv)))))
+            return .ok(.init(body: .csv(HTTPBody(try await sites.export(for: actor, jurisdictionCode: jurisdiction, as: .csv)))))
         case .xlsx:
-            .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
-                HTTPBody(try await sites.export(for: actor, jurisdictionCode: input.query.jurisdiction, as: .xlsx)))))
+            return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+                HTTPBody(try await sites.export(for: actor, jurisdictionCode: jurisdiction, as: .xlsx)))))
         }
+    }
+
+    /// The `jurisdiction` filter as the contract spells it (6 to 12 digits). The pages send an empty one for "all";
+    /// the API refuses it rather than reading it as no filter (the contract's check leaves patterns to the handlers).
+    static func jurisdictionFilter(_ code: String?) throws -> String? {
+        guard let code else { return nil }
+        guard (6...12).contains(code.count), code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw DomainError.invalid([FieldError("jurisdiction", "must be a division code of 6 to 12 digits, e.g. 610324")])
+        }
+        return code
     }
 
     private func content(_ body: Components.Schemas.ServiceSiteInput) throws -> SiteContent {

@@ -81,16 +81,14 @@ struct SiteController {
     }
 
     func editForm(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let site = try await sites.site(id: try context.pathID())
-        guard let actor = context.actor else { throw DomainError.unauthenticated("sign in first") }
-        try Policy.authorize(actor, .manageSites, site.resource)
+        let site = try await sites.siteToEdit(id: try context.pathID(), by: context.actor)
         return try await renderForm(request, context, siteID: site.id, form: try await sites.form(of: site), problem: nil)
     }
 
     func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let id = try context.pathID()
-        try Policy.authorize(actor, .manageSites, try await sites.site(id: id).resource)
+        _ = try await sites.siteToEdit(id: id, by: actor)
         let form = try await Self.fields(request, context)
         do {
             let site = try await sites.update(by: actor, id: id, try await sites.content(form: form))
@@ -108,7 +106,7 @@ struct SiteController {
     private func renderForm(_ request: Request, _ context: AppRequestContext, siteID: UUID?, form: [String: String], problem: DomainError?,
                             status: HTTPResponse.Status = .ok) async throws -> Response {
         // The jurisdictions the actor's office keeps: its own and those below it (every one for administrators).
-        let kept = try await identity.jurisdictions().filter { Policy.decide(context.actor, .manageSites, Resource(jurisdictionPath: $0.path)) == .allow }
+        let kept = sites.kept(try await identity.jurisdictions(), by: context.actor)
         let model = SiteFormPage.model(siteID: siteID, form: form, jurisdictions: kept, problem: problem, language: context.language,
                                        say: { views.text($0, context) }, message: { views.say($0, context) })
         let title = views.text(siteID == nil ? "sites_new" : "sites_edit", context)
