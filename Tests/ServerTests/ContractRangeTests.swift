@@ -31,6 +31,26 @@ struct ContractRangeTests {
         #expect(ranges.problems(operationID: "listTenders", query: "limit=20", pathParameters: [:], body: nil).isEmpty)
     }
 
+    @Test("a parameter with a pattern takes only what matches it: empty, short, long or wrong text is named; a match passes")
+    func patterns() throws {
+        let contract = try Self.contract()
+        func fields(_ operation: String, _ query: String) -> [String] {
+            contract.problems(operationID: operation, query: query, pathParameters: [:], body: nil).map(\.field)
+        }
+        // The fuzzer's findings: an empty cursor and an empty filter were read as none.
+        #expect(fields("listServiceSites", "after=") == ["after"])
+        #expect(fields("listServiceSites", "jurisdiction=") == ["jurisdiction"])
+        for bad in ["61032", "6103240000000", "61032a", "%EF%BC%96%EF%BC%91%EF%BC%90%EF%BC%93%EF%BC%92%EF%BC%94", "610324%0A"] {
+            #expect(fields("listServiceSites", "jurisdiction=\(bad)") == ["jurisdiction"], "\(bad)")
+            #expect(fields("searchServiceItems", "jurisdiction=\(bad)") == ["jurisdiction"], "\(bad)")
+        }
+        #expect(fields("listServiceSites", "after=" + String(repeating: "A", count: 41)) == ["after"])
+        #expect(fields("listServiceSites", "after=610324001-T&jurisdiction=610324").isEmpty)
+        #expect(fields("searchServiceItems", "jurisdiction=370102010").isEmpty)
+        let said = contract.problems(operationID: "listServiceSites", query: "after=%24", pathParameters: [:], body: nil)
+        #expect(said.first?.message.english == "does not have the form the contract gives it: ^[A-Za-z0-9-]{1,40}$")
+    }
+
     @Test("over HTTP: a signed-in caller hears 422 naming the field; a visitor hears 401 first (authorisation before parsing)")
     func overHTTP() async throws {
         try await TestApp.run { client, _ in

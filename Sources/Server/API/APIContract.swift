@@ -48,6 +48,12 @@ struct APIContract: Sendable {
         var location: String
         var required: Bool
         var shape: Shape
+        /// A string parameter's `pattern` (ECMA, anchored as written) and length bounds: checked here, since a query
+        /// parameter left empty or malformed was otherwise read by handlers as no filter at all (the fuzzer found
+        /// `?jurisdiction=` and `?after=` taken on the service-site list).
+        var pattern: String? = nil
+        var minLength: Int? = nil
+        var maxLength: Int? = nil
     }
 
     struct Operation: Sendable {
@@ -82,8 +88,14 @@ struct APIContract: Sendable {
                 for parameter in shared + (operation["parameters"] as? [Any] ?? []) {
                     guard let parameter = resolver.resolve(parameter), let name = parameter["name"] as? String,
                           let location = parameter["in"] as? String, ["query", "path"].contains(location) else { continue }
+                    let schema = resolver.resolve(parameter["schema"]) ?? [:]
+                    let pattern = schema["pattern"] as? String
+                    if let pattern, (try? Regex(pattern)) == nil {
+                        throw StartupError(description: "operation \(id): the pattern of parameter \(name) does not compile: \(pattern)")
+                    }
                     result.parameters.append(Parameter(name: name, location: location, required: parameter["required"] as? Bool ?? false,
-                                                       shape: resolver.shape(parameter["schema"])))
+                                                       shape: resolver.shape(parameter["schema"]), pattern: pattern,
+                                                       minLength: schema["minLength"] as? Int, maxLength: schema["maxLength"] as? Int))
                 }
                 if let body = resolver.resolve(operation["requestBody"]),
                    let json = (body["content"] as? [String: Any])?["application/json"] as? [String: Any] {
@@ -142,12 +154,30 @@ struct APIContract: Sendable {
             for text in texts where !Self.accepts(text, parameter.shape) {
                 errors.append(FieldError(parameter.name, Self.expected(parameter.shape, name: parameter.name)))
             }
+            for text in texts where Self.accepts(text, parameter.shape) && !Self.fits(text, parameter) {
+                if text.isEmpty {
+                    errors.append(FieldError(parameter.name, "is empty"))
+                } else if let pattern = parameter.pattern {
+                    errors.append(FieldError(parameter.name, "does not have the form the contract gives it: \(pattern)"))
+                } else {
+                    errors.append(FieldError(parameter.name, "must be from \(parameter.minLength ?? 0) to \(parameter.maxLength ?? Int.max) characters"))
+                }
+            }
         }
         // A body that is not JSON at all is the decoder's to report (400).
         if let shape = operation.body, let body, !body.isEmpty, let value = try? JSONDecoder().decode(JSONValue.self, from: body) {
             Self.check(value, against: shape, at: "", name: nil, root: operation.bodyName, into: &errors)
         }
         return Array(errors.prefix(20))
+    }
+
+    /// Whether a string parameter's text has the length and the pattern the contract gives it.
+    private static func fits(_ text: String, _ parameter: Parameter) -> Bool {
+        if let minimum = parameter.minLength, text.count < minimum { return false }
+        if let maximum = parameter.maxLength, text.count > maximum { return false }
+        guard let pattern = parameter.pattern, let regex = try? Regex(pattern) else { return true }
+        // ECMA patterns match anywhere unless anchored; the contract's are anchored where they mean the whole value.
+        return (try? regex.firstMatch(in: text)) != nil
     }
 
     /// Whether a parameter's text is what its schema takes, as the generated layer would read it.
