@@ -51,6 +51,20 @@ struct ContractRangeTests {
         #expect(said.first?.message.english == "does not have the form the contract gives it: ^[A-Za-z0-9-]{1,40}$")
     }
 
+    @Test("a stage rule: a grade outside 优/良/中/差 (or empty) is named; a rule that takes no grade needs none")
+    func stageRules() throws {
+        let contract = try Self.contract()
+        func fields(_ body: String) -> [String] {
+            contract.problems(operationID: "updateStagePolicy", query: nil, pathParameters: ["stage": "nursery"], body: Data(body.utf8)).map(\.field)
+        }
+        // What the fuzzer's negative mutation called schema-violating: a `registered` rule without a grade. It is not.
+        #expect(fields(#"{"entryRules": [], "graduationRules": [{"kind": "registered", "level": 1}], "maximumStayMonths": 12}"#).isEmpty)
+        for grade in ["", "A", "优秀"] {
+            let body = #"{"entryRules": [{"kind": "contracts_delivered", "count": 1, "minimumGrade": "\#(grade)"}], "graduationRules": [], "maximumStayMonths": 12}"#
+            #expect(fields(body) == ["entryRules[0].minimumGrade"], "\(grade)")
+        }
+    }
+
     @Test("over HTTP: a signed-in caller hears 422 naming the field; a visitor hears 401 first (authorisation before parsing)")
     func overHTTP() async throws {
         try await TestApp.run { client, _ in
