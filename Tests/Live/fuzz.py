@@ -46,6 +46,26 @@ def count(pattern, text):
     return int(found.group(1)) if found else None
 
 
+# Schemathesis 4.32.5's negative mutation adds an optional property to `required` and reports a body lacking it as
+# "schema-violating request accepted": for a stage rule (`registered` takes no `count` or `minimumGrade`) the body is
+# valid by the contract. Only this exact report on this operation is set aside; ContractRangeTests.stageRules holds
+# both sides of that line in Swift, and any other failure on the operation still fails the run.
+KNOWN_FALSE_POSITIVES = [("PUT /incubation/stages/{stage}", "Missing required property")]
+
+
+def false_positives_only(output):
+    """True when every failure the run reports is a known false positive of the tool (never when none are)."""
+    blocks = re.split(r"^_{3,} ([A-Z]+ \S+) _{3,}$", output, flags=re.M)
+    failures = list(zip(blocks[1::2], blocks[2::2]))
+    if not failures:
+        return False
+    def known(operation, text):
+        checks = set(re.findall(r"^- (ST\d+|[A-Z][^\n]*)$", text, flags=re.M))
+        return any(operation == op and phrase in text for op, phrase in KNOWN_FALSE_POSITIVES) and \
+            all(c.startswith("ST201") for c in checks) and text.count("Invalid component:") == text.count(KNOWN_FALSE_POSITIVES[0][1])
+    return all(known(op, text.split("=====")[0]) for op, text in failures)
+
+
 def tool_error_only(output):
     """The tool's own crash ("Runtime Error" while generating), when the run found no failure; else None."""
     summary = re.search(r"=+ ([^=]*) in [\d.]+s =+\s*$", output)
@@ -113,7 +133,10 @@ def main():
                               f"{links.group(1) + ' of ' + links.group(2) if links else '?'} links followed")
                 print(f"fuzz: {label}: {generated if generated is not None else '?'} cases{detail}, "
                       f"{summary.group(1) if summary else 'no summary'} ({seconds:.0f} s){retried}", flush=True)
-                if run.returncode != 0:
+                if run.returncode != 0 and false_positives_only(run.stdout):
+                    print(f"fuzz: {label}: only the known false positive of Schemathesis' negative mutation on the stage rules; set aside",
+                          flush=True)
+                elif run.returncode != 0:
                     failed.append(label)
                 # Nothing a caller sends may stop the server: it answers and has logged no fatal error.
                 try:
