@@ -102,7 +102,8 @@ let package = Package(
         // The three-tier service network (DOMAIN §6): service sites (issue 23).
         .target(
             name: "Grassroots",
-            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Demo",
@@ -170,7 +171,7 @@ let package = Package(
         .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Delivery", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Payments", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Delivery", "Payments", "Tendering", "Identity", "Demo", "TestSupport"]),
-        .testTarget(name: "GrassrootsTests", dependencies: ["Grassroots", "Catalogue", "Identity", "Tabular", "Demo", "TestSupport"]),
+        .testTarget(name: "GrassrootsTests", dependencies: ["Grassroots", "Catalogue", "Identity", "Tabular", "Tendering", "Demo", "TestSupport"]),
         .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Payments", "Catalogue", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

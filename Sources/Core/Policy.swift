@@ -90,11 +90,22 @@ public enum Action: String, CaseIterable, Sendable {
     /// Read the names of a site's staff (personal data): the buying offices and overseers of the site's
     /// jurisdiction or one above it. Everyone else sees how many staff a site has, by post type.
     case readSiteStaff
+    /// Act on a service request (办件) at its current step: register it and take its materials at the window, forward,
+    /// approve, refuse, handle, hand the result over. Only the staff on duty at the site where the case waits (the
+    /// service names them as the resource's assignees); never an administrator (a party's act).
+    case workServiceRequest
+    /// Read a service request with the applicant masked: the staff of its chain, and the offices and overseers of
+    /// the accepting site's jurisdiction or one above it.
+    case readServiceRequest
+    /// Read an applicant's name, ID number and phone in full (PIPL): only the staff on duty at a site of the case's
+    /// chain, never an administrator or an overseer.
+    case readApplicant
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
     public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment,
-                                                  .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .answerMonitoring].contains(self) }
+                                                  .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .answerMonitoring,
+                                                  .workServiceRequest, .readApplicant].contains(self) }
 }
 
 /// What an action is done to: its owning organisation, where it sits in the jurisdiction tree, the
@@ -222,6 +233,14 @@ public enum Policy {
         case .readSiteStaff:
             return (actor.organisationKind.isBuyer && actor.has(.buyer) || actor.has(.overseer)) && withinJurisdiction
                 ? .allow : .deny("a site's staff are named only to the offices and overseers of its jurisdiction")
+        case .workServiceRequest:
+            return assigned ? .allow : .deny("only the staff on duty at the site where the case waits act on it")
+        case .readServiceRequest:
+            if assigned { return .allow }
+            return (actor.organisationKind.isBuyer && actor.has(.buyer) || actor.has(.overseer)) && withinJurisdiction
+                ? .allow : .deny("a case is read by the staff of its sites and the offices and overseers of its jurisdiction")
+        case .readApplicant:
+            return assigned ? .allow : .deny("an applicant's personal data is shown only to the staff of the case's sites")
         case .manageCatalogue:
             // A jurisdiction's finance office keeps its list and those of the jurisdictions below it.
             return actor.organisationKind == .financeOffice && actor.has(.buyer) && withinJurisdiction

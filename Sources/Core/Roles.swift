@@ -13,8 +13,8 @@ public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
     /// The functional roles a member of this kind of organisation may hold.
     public var functionalRoles: Set<Role> {
         switch self {
-        case .financeOffice, .department: [.buyer]
-        case .socialOrganisation: [.supplier]
+        case .financeOffice, .department: [.buyer, .caseworker]
+        case .socialOrganisation: [.supplier, .caseworker]
         case .evaluationInstitution: [.evaluator]
         case .incubatorOperator: [.incubator]
         case .overseer: [.overseer]
@@ -36,6 +36,10 @@ public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
     case evaluator
     case incubator
     case overseer
+    /// Works service requests at the sites where the county names them on duty (window clerk, approver, handler),
+    /// and nothing else: a government office's or a site-running social organisation's staff without buying or
+    /// bidding powers (DOMAIN §6).
+    case caseworker
 
     public static func < (lhs: Role, rhs: Role) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

@@ -231,6 +231,12 @@ public struct IdentityService: Sendable {
 
     // MARK: Users
 
+    /// The enabled users with these ids or user names, as the policy sees them (who is on duty at a site).
+    public func actors(ids: [UUID] = [], usernames: [String] = []) async throws -> [Actor] {
+        guard !ids.isEmpty || !usernames.isEmpty else { return [] }
+        return try await database.read { try await store($0).actors(ids: ids, usernames: usernames) }
+    }
+
     public func users(of organisationID: UUID, by actor: Actor?) async throws -> [User] {
         try Policy.authorize(actor, .readUsers, try await resource(of: organisationID))
         return try await database.read { try await store($0).users(organisationID: organisationID) }

@@ -193,18 +193,24 @@ struct IdentityStore {
 
     /// Everything the policy needs about a user, in one query.
     func actor(userID: UUID) async throws -> Actor? {
+        try await actors(ids: [userID], usernames: []).first
+    }
+
+    /// The enabled users with these ids or user names, as actors.
+    func actors(ids: [UUID], usernames: [String]) async throws -> [Actor] {
+        var result: [Actor] = []
         for try await (id, username, displayName, organisationID, kind, path, roles) in try await connection.query("""
             SELECT u.id, u.username, u.display_name, o.id, o.kind, j.path, u.roles
             FROM identity.users u
             JOIN identity.organisations o ON o.id = u.organisation_id
             JOIN identity.jurisdictions j ON j.id = o.jurisdiction_id
-            WHERE u.id = \(userID) AND u.disabled_at IS NULL
+            WHERE (u.id = ANY(\(ids)) OR u.username = ANY(\(usernames))) AND u.disabled_at IS NULL
             """, logger: logger).decode((UUID, String, String, UUID, String, [UUID], [String]).self) {
-            return Actor(userID: id, username: username, displayName: displayName, organisationID: organisationID,
-                         organisationKind: OrganisationKind(rawValue: kind) ?? .department, jurisdictionPath: path,
-                         roles: Set(roles.compactMap(Role.init(rawValue:))))
+            result.append(Actor(userID: id, username: username, displayName: displayName, organisationID: organisationID,
+                                organisationKind: OrganisationKind(rawValue: kind) ?? .department, jurisdictionPath: path,
+                                roles: Set(roles.compactMap(Role.init(rawValue:)))))
         }
-        return nil
+        return result
     }
 
     // MARK: Sign-in attempts

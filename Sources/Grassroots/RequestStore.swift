@@ -1,0 +1,208 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of the service requests and of who is on duty at each site, and nothing else.
+struct RequestStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    // MARK: Duties
+
+    func duties(siteIDs: [UUID]) async throws -> [UUID: [DutyHolder]] {
+        var result: [UUID: [DutyHolder]] = [:]
+        let rows = try await connection.query("""
+            SELECT site_id, user_id, duty FROM grassroots.site_duties WHERE site_id = ANY(\(siteIDs)) ORDER BY site_id, duty, user_id
+            """, logger: logger)
+        for try await (site, user, duty) in rows.decode((UUID, UUID, String).self) {
+            if let duty = SiteDuty(rawValue: duty) { result[site, default: []].append(DutyHolder(userID: user, duty: duty)) }
+        }
+        return result
+    }
+
+    /// The sites where the user holds a duty, with the duties.
+    func duties(of userID: UUID) async throws -> [(siteID: UUID, duty: SiteDuty)] {
+        var result: [(UUID, SiteDuty)] = []
+        let rows = try await connection.query("SELECT site_id, duty FROM grassroots.site_duties WHERE user_id = \(userID) ORDER BY site_id, duty", logger: logger)
+        for try await (site, duty) in rows.decode((UUID, String).self) {
+            if let duty = SiteDuty(rawValue: duty) { result.append((site, duty)) }
+        }
+        return result
+    }
+
+    func replaceDuties(siteID: UUID, _ holders: [DutyHolder]) async throws {
+        try await connection.query("DELETE FROM grassroots.site_duties WHERE site_id = \(siteID)", logger: logger)
+        for holder in holders {
+            try await connection.query("""
+                INSERT INTO grassroots.site_duties (site_id, user_id, duty) VALUES (\(siteID), \(holder.userID), \(holder.duty.rawValue))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    /// The nearest site of a tier on a jurisdiction path (a village station's town centre, its county centre).
+    func site(tier: SiteTier, on path: [UUID]) async throws -> UUID? {
+        let rows = try await connection.query("""
+            SELECT id FROM grassroots.sites WHERE tier = \(tier.rawValue) AND jurisdiction_id = ANY(\(path))
+            ORDER BY array_length(jurisdiction_path, 1) DESC, code LIMIT 1
+            """, logger: logger)
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
+    }
+
+    // MARK: Cases
+
+    private static let columns = """
+        id, tracking_code, item_id, item_code, accepting_site_id, approving_site_id, handling_site_id, jurisdiction_path, owner_id,
+        applicant_masked, id_number_masked, phone_masked, state, outcome, presented, missing, reason, result, site_id, registered_at,
+        accepted_at, due_at, head_alert_at, above_alert_at, final_due_at, decided_at, closed_at, on_time, updated_at
+        """
+
+    func insert(_ r: ServiceRequest, sealed: Data) async throws {
+        try await connection.query("""
+            INSERT INTO grassroots.service_requests (id, tracking_code, item_id, item_code, accepting_site_id, approving_site_id, handling_site_id,
+                jurisdiction_path, owner_id, applicant_sealed, applicant_masked, id_number_masked, phone_masked, state, outcome, presented, missing,
+                reason, result, site_id, registered_at, accepted_at, due_at, head_alert_at, above_alert_at, final_due_at, decided_at, closed_at,
+                on_time, updated_at)
+            VALUES (\(r.id), \(r.trackingCode), \(r.itemID), \(r.itemCode), \(r.acceptingSiteID), \(r.approvingSiteID), \(r.handlingSiteID),
+                \(r.jurisdictionPath), \(r.ownerID), \(ByteBuffer(bytes: sealed)), \(r.applicantMasked), \(r.idNumberMasked), \(r.phoneMasked),
+                \(r.state.rawValue), \(r.outcome?.rawValue), \(r.presented), \(r.missing), \(r.reason), \(r.result), \(r.siteID), \(r.registeredAt),
+                \(r.acceptedAt), \(r.dueAt), \(r.headAlertAt), \(r.aboveAlertAt), \(r.finalDueAt), \(r.decidedAt), \(r.closedAt), \(r.onTime),
+                \(r.updatedAt))
+            """, logger: logger)
+    }
+
+    /// Writes what a step changes (never the applicant, the item or the chain).
+    func update(_ r: ServiceRequest) async throws {
+        try await connection.query("""
+            UPDATE grassroots.service_requests SET owner_id = \(r.ownerID), state = \(r.state.rawValue), outcome = \(r.outcome?.rawValue),
+                presented = \(r.presented), missing = \(r.missing), reason = \(r.reason), result = \(r.result), site_id = \(r.siteID),
+                accepted_at = \(r.acceptedAt), due_at = \(r.dueAt), head_alert_at = \(r.headAlertAt), above_alert_at = \(r.aboveAlertAt),
+                final_due_at = \(r.finalDueAt), decided_at = \(r.decidedAt), closed_at = \(r.closedAt), on_time = \(r.onTime), updated_at = \(r.updatedAt)
+            WHERE id = \(r.id)
+            """, logger: logger)
+    }
+
+    func request(id: UUID, forUpdate: Bool = false) async throws -> ServiceRequest? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.service_requests WHERE id = $1" + (forUpdate ? " FOR UPDATE" : ""))
+        query.binds.append(id)
+        return try await requests(query).first
+    }
+
+    /// The case with this tracking code, its sealed applicant and its tracking lock, locked for the guess count.
+    func tracked(code: String) async throws -> (request: ServiceRequest, sealed: Data, failures: Int, lockedUntil: Date?)? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.service_requests WHERE tracking_code = $1 FOR UPDATE")
+        query.binds.append(code)
+        guard let request = try await requests(query).first else { return nil }
+        let rows = try await connection.query("""
+            SELECT applicant_sealed, track_failures, track_locked_until FROM grassroots.service_requests WHERE id = \(request.id)
+            """, logger: logger)
+        for try await (sealed, failures, locked) in rows.decode((ByteBuffer, Int, Date?).self) {
+            return (request, Data(buffer: sealed), failures, locked)
+        }
+        return nil
+    }
+
+    func sealedApplicant(of id: UUID) async throws -> Data? {
+        let rows = try await connection.query("SELECT applicant_sealed FROM grassroots.service_requests WHERE id = \(id)", logger: logger)
+        for try await sealed in rows.decode(ByteBuffer.self) { return Data(buffer: sealed) }
+        return nil
+    }
+
+    func setTracking(_ id: UUID, failures: Int, lockedUntil: Date?) async throws {
+        try await connection.query("""
+            UPDATE grassroots.service_requests SET track_failures = \(failures), track_locked_until = \(lockedUntil) WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    func trackingCodeTaken(_ code: String) async throws -> Bool {
+        let rows = try await connection.query("SELECT 1 FROM grassroots.service_requests WHERE tracking_code = \(code)", logger: logger)
+        for try await _ in rows.decode(Int.self) { return true }
+        return false
+    }
+
+    /// A page of a site's queue, oldest case first. `waiting`: cases at the site now; `accepted`: the cases it
+    /// accepted; `overdue`: late cases at the site, and those below it once they reach the tier above.
+    func queue(_ q: RequestQuery, site: ServiceSite, now: Date) async throws -> [ServiceRequest] {
+        let sql: String
+        switch q.scope {
+        case .waiting:
+            sql = "site_id = $1 AND state IN ('awaiting_materials', 'accepted', 'approving', 'handling', 'returned')"
+        case .accepted:
+            sql = "accepting_site_id = $1"
+        case .overdue:
+            sql = """
+                state IN ('accepted', 'approving', 'handling') AND (
+                  (site_id = $1 AND due_at < $2)
+                  OR (above_alert_at < $2 AND site_id IN (SELECT id FROM grassroots.sites s WHERE s.jurisdiction_path @> ARRAY[$3::uuid]
+                        AND s.id <> $1 AND \(Self.rank("s.tier")) > \(Self.rank("$4::text")))))
+                """
+        }
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.columns) FROM grassroots.service_requests WHERE \(sql) AND ($5::uuid IS NULL OR id > $5) ORDER BY id LIMIT $6
+            """)
+        query.binds.append(q.siteID)
+        query.binds.append(now)
+        query.binds.append(site.jurisdictionID)
+        query.binds.append(site.content.tier.rawValue)
+        query.binds.append(q.after)
+        query.binds.append(q.limit)
+        return try await requests(query)
+    }
+
+    /// How many cases a site's queues hold (the home page's and the queue page's counts).
+    func counts(site: ServiceSite, now: Date) async throws -> (waiting: Int, overdue: Int, returned: Int, awaitingMaterials: Int) {
+        let rows = try await connection.query("""
+            SELECT count(*) FILTER (WHERE state IN ('accepted', 'approving', 'handling'))::integer,
+                   count(*) FILTER (WHERE state IN ('accepted', 'approving', 'handling') AND due_at < \(now))::integer,
+                   count(*) FILTER (WHERE state = 'returned')::integer,
+                   count(*) FILTER (WHERE state = 'awaiting_materials')::integer
+            FROM grassroots.service_requests WHERE site_id = \(site.id)
+            """, logger: logger)
+        for try await row in rows.decode((Int, Int, Int, Int).self) { return row }
+        return (0, 0, 0, 0)
+    }
+
+    private static func rank(_ tier: String) -> String {
+        "(CASE \(tier) WHEN 'county_centre' THEN 0 WHEN 'town_centre' THEN 1 ELSE 2 END)"
+    }
+
+    // MARK: Ratings
+
+    func rating(of id: UUID) async throws -> Satisfaction? {
+        let rows = try await connection.query("SELECT rating FROM grassroots.request_ratings WHERE request_id = \(id)", logger: logger)
+        for try await rating in rows.decode(String.self) { return Satisfaction(rawValue: rating) }
+        return nil
+    }
+
+    /// Inserts the rating unless the case has one; says whether it was the first.
+    func rate(_ id: UUID, _ rating: Satisfaction, comment: String, at: Date) async throws -> Bool {
+        let rows = try await connection.query("""
+            INSERT INTO grassroots.request_ratings (request_id, rating, comment, rated_at) VALUES (\(id), \(rating.rawValue), \(comment), \(at))
+            ON CONFLICT DO NOTHING RETURNING 1
+            """, logger: logger)
+        for try await _ in rows.decode(Int.self) { return true }
+        return false
+    }
+
+    private func requests(_ query: PostgresQuery) async throws -> [ServiceRequest] {
+        var result: [ServiceRequest] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            let c = row.makeRandomAccess()
+            func value<T: PostgresDecodable>(_ column: String, _ type: T.Type = T.self) throws -> T { try c[column].decode(T.self) }
+            result.append(ServiceRequest(
+                id: try value("id"), trackingCode: try value("tracking_code"), itemID: try value("item_id"), itemCode: try value("item_code"),
+                acceptingSiteID: try value("accepting_site_id"), approvingSiteID: try value("approving_site_id"),
+                handlingSiteID: try value("handling_site_id"), jurisdictionPath: try value("jurisdiction_path"), ownerID: try value("owner_id"),
+                applicantMasked: try value("applicant_masked"), idNumberMasked: try value("id_number_masked"), phoneMasked: try value("phone_masked"),
+                state: RequestState(rawValue: try value("state", String.self)) ?? .closed,
+                outcome: try value("outcome", String?.self).flatMap(RequestOutcome.init(rawValue:)), presented: try value("presented"),
+                missing: try value("missing"), reason: try value("reason"), result: try value("result"), siteID: try value("site_id"),
+                registeredAt: try value("registered_at"), acceptedAt: try value("accepted_at"), dueAt: try value("due_at"),
+                headAlertAt: try value("head_alert_at"), aboveAlertAt: try value("above_alert_at"), finalDueAt: try value("final_due_at"),
+                decidedAt: try value("decided_at"), closedAt: try value("closed_at"), onTime: try value("on_time"), updatedAt: try value("updated_at")))
+        }
+        return result
+    }
+}
