@@ -48,7 +48,7 @@ public enum Satisfaction: String, CaseIterable, Codable, Sendable, Termed {
     case satisfied
     case basicallySatisfied = "basically_satisfied"
     case dissatisfied
-    public static var termKey: String { "satisfaction_" }
+    public static var termKey: String { "caseRating_" }
 }
 
 /// Who is told of a late case (DOMAIN §6: the clerk, then the site head, then the tier above): the clerk and the

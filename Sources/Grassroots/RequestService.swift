@@ -61,15 +61,22 @@ public struct RequestService: Sendable {
 
     // MARK: Duties
 
-    /// Who is on duty at a site, as actors (display names for the site page).
-    public func duties(at siteID: UUID) async throws -> [(holder: DutyHolder, name: String)] {
+    /// Who is on duty at a site, with their user names and names: for the site's own staff and the offices and
+    /// overseers of its jurisdiction (names of staff are personal data, as on the site's page).
+    public func duties(at siteID: UUID, by actor: Actor?) async throws -> [(holder: DutyHolder, username: String, name: String)] {
+        let site = try await sites.site(id: siteID)
         let holders = try await database.read { try await store($0).duties(siteIDs: [siteID])[siteID] ?? [] }
+        try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: site.jurisdictionPath, assignees: Set(holders.map(\.userID))))
         let actors = try await identity.actors(ids: holders.map(\.userID))
-        return holders.map { holder in (holder, actors.first { $0.userID == holder.userID }?.displayName ?? "—") }
+        return holders.map { holder in
+            let person = actors.first { $0.userID == holder.userID }
+            return (holder, person?.username ?? "", person?.displayName ?? "—")
+        }
     }
 
     /// Names who is on duty at a site (user names with their duties), replacing the list: the offices that keep the
-    /// site (`.manageSites`). Approvers and handlers must be staff of a government office; every problem is refused together.
+    /// site (`.manageSites`). Everyone named works in the site's jurisdiction tree; approvers and handlers are staff of a
+    /// government office; every problem is refused together.
     public func setDuties(by actor: Actor, siteID: UUID, _ duties: [(username: String, duty: SiteDuty)]) async throws -> [DutyHolder] {
         let site = try await sites.site(id: siteID)
         try Policy.authorize(actor, .manageSites, site.resource)
@@ -81,6 +88,13 @@ public struct RequestService: Sendable {
             guard let person = people.first(where: { $0.username == entry.username }) else {
                 errors.append(FieldError("duties[\(index)].username", "no enabled user is called \(entry.username)"))
                 continue
+            }
+            // Staff of the site's own jurisdiction tree: an office above it, at it or below it (a village committee, a
+            // social organisation of the county); never another county's.
+            let related = person.jurisdictionID.map { site.jurisdictionPath.contains($0) } == true
+                || person.jurisdictionPath.contains(site.jurisdictionID)
+            if !related {
+                errors.append(FieldError("duties[\(index)].username", "\(entry.username) works outside the jurisdiction of \(site.content.nameZh)"))
             }
             if [.approver, .handler].contains(entry.duty) && !person.organisationKind.isBuyer {
                 errors.append(FieldError("duties[\(index)].duty", "\(entry.username) is not on the staff of a government office, so may not approve or handle cases"))
@@ -307,6 +321,9 @@ public struct RequestService: Sendable {
             return RequestPage(requests: Array(rows.prefix(query.limit)), next: rows.count > query.limit ? rows[query.limit - 1].id : nil)
         }
     }
+
+    /// Who is told of the case now, on the service's clock.
+    public func alert(of request: ServiceRequest) -> AlertLevel { request.alert(at: clock.now()) }
 
     /// The counts of a site's queue (no access check: numbers only, for those the page already let in).
     public func counts(at site: ServiceSite) async throws -> QueueCounts {

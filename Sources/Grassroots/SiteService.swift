@@ -66,6 +66,13 @@ public struct SiteService: Sendable {
         return site
     }
 
+    public func site(code: String) async throws -> ServiceSite {
+        guard let site = try await database.read({ try await store($0).site(code: code) }) else {
+            throw DomainError.notFound("no service site has code \(code)")
+        }
+        return site
+    }
+
     /// The site as the reader may see it: staff names only for the offices and overseers of its jurisdiction.
     public func view(_ site: ServiceSite, for actor: Actor?) -> SiteView {
         SiteView(site: site, staff: mayReadStaff(actor, site) ? site.content.staff : nil, mayEdit: mayManage(actor, site))

@@ -319,8 +319,13 @@ struct RequestServiceTests {
             }
             let wrong: [(username: String, duty: SiteDuty)] = [("nobody", .clerk), ("ngo", .approver)]
             let bad = await failure { _ = try await w.requests.setDuties(by: fufeng, siteID: station.id, wrong) }
-            #expect(fields(bad) == ["duties[0].username", "duties[1].duty"])
-            #expect(try await w.requests.duties(at: station.id).count == 3)
+            #expect(fields(bad) == ["duties[0].username", "duties[1].username", "duties[1].duty"])
+            // Lixia's finance office names Lixia's staff at its own sites, not Fufeng's clerk.
+            let yanshan = try await w.site("370102010-T")
+            let foreign = await failure { _ = try await w.requests.setDuties(by: finance, siteID: yanshan.id, clerkDuty) }
+            #expect(fields(foreign) == ["duties[0].username"])
+            #expect(try await w.requests.duties(at: station.id, by: s.clerk).count == 3)
+            #expect(await failure { _ = try await w.requests.duties(at: station.id, by: s.otherClerk) }?.kind == .forbidden)
             #expect(try await w.requests.posts(of: s.clerk).map(\.site.id) == [station.id])
         }
     }

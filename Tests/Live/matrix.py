@@ -120,7 +120,7 @@ PARAMETERS = {
     "claimId": "claim", "recoveryId": "recovery", "token": "survey", "stage": "=nursery",
     "organisationId": "ngo_org", "userId": "ngo_user", "tokenId": "spare_token",
     "engagementId": "engagement", "evaluatorId": "evaluator3_user", "caseId": "case", "needId": "need",
-    "ocid": "ocid", "chart": "=category", "entryId": "negative_entry", "siteId": "site",
+    "ocid": "ocid", "chart": "=category", "entryId": "negative_entry", "siteId": "site", "requestId": "request_accepted",
 }
 BY_OPERATION = {
     "getPurchaseCategory": {"code": "category"},
@@ -141,6 +141,13 @@ BY_OPERATION = {
     "withdrawApplication": {"applicationId": "admitted"}, "discardServiceItemDraft": {"itemId": "item2"},
     "assignEngagementEvaluator": {"userId": "evaluator3_user"}, "removeEngagementEvaluator": {"userId": "evaluator3_user"},
     "seatProgrammeReviewer": {"userId": "evaluator_user"}, "removeProgrammeReviewer": {"userId": "evaluator_user"},
+    # Service requests at 永平村's station (issue 23): one demo case per state, each row on its own.
+    "listSiteDuties": {"siteId": "station"}, "setSiteDuties": {"siteId": "station"}, "listSiteRequests": {"siteId": "station"},
+    "registerServiceRequest": {"siteId": "station"},
+    "supplyRequestMaterials": {"requestId": "request_awaiting"}, "withdrawServiceRequest": {"requestId": "request_awaiting2"},
+    "approveServiceRequest": {"requestId": "request_approving"}, "refuseServiceRequest": {"requestId": "request_approving2"},
+    "takeOverServiceRequest": {"requestId": "request_approving"},
+    "completeServiceRequest": {"requestId": "request_handling"}, "handOverServiceRequest": {"requestId": "request_returned"},
 }
 # Variants of §3 (`operation` · variant): other path parameters and body fields.
 VARIANTS = {
@@ -169,6 +176,8 @@ LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemD
 BODIES = {
     "createToken": lambda f, p: {"username": "civil", "password": live.PASSWORD},
     "updateUser": lambda f, p: {"disabled": False},
+    # The station's clerk named again: the duties stay as the demo made them for the rows that follow.
+    "setSiteDuties": lambda f, p: {"duties": [{"username": "fuclerk", "duty": "clerk"}]},
     "saveServiceItemDraft": lambda f, p: content(f, p["itemId"]),
     "signOffMilestone": lambda f, p: f["signoff_body"].get(p["milestoneId"]) or missing(f"a sign-off body for milestone {p['milestoneId']}"),
 }
@@ -248,6 +257,8 @@ def fixtures(spokes, base, tokens):
     tender = lambda ref: f"SELECT id FROM tendering.tenders WHERE reference LIKE '{ref}'"
     lot = lambda ref: f"SELECT l.id FROM tendering.lots l JOIN tendering.tenders t ON t.id = l.tender_id WHERE t.reference LIKE '{ref}' ORDER BY l.number"
     contract = lambda ref: f"SELECT id FROM delivery.contracts WHERE reference LIKE '{ref}'"
+    requests = lambda state, site, order="", more="": (f"SELECT r.id FROM grassroots.service_requests r JOIN grassroots.sites s ON s.id = r.site_id "
+                                                       f"WHERE r.state = '{state}' AND s.code = '{site}' {more} ORDER BY r.id {order}")
     of_contract = lambda table, ref, more="": (f"SELECT x.id FROM {table} x JOIN delivery.contracts c ON c.id = x.contract_id "
                                                f"WHERE c.reference LIKE '{ref}' {more}")
     in_yanshan = ("SELECT o.id FROM identity.organisations o JOIN identity.jurisdictions j ON j.id = o.jurisdiction_id "
@@ -295,6 +306,14 @@ def fixtures(spokes, base, tokens):
         "need": "SELECT n.id FROM transparency.needs n JOIN identity.jurisdictions j ON j.id = n.jurisdiction_id WHERE j.code = '370102' ORDER BY n.proposed_at",
         "ocid": "SELECT ocid FROM transparency.releases ORDER BY seq",
         "site": "SELECT id FROM grassroots.sites WHERE code = '370102010-T'",
+        "station": "SELECT id FROM grassroots.sites WHERE code = '610324002-V001'",
+        "request_accepted": requests("accepted", "610324002-V001"),
+        "request_awaiting": requests("awaiting_materials", "610324002-V001"),
+        "request_awaiting2": requests("awaiting_materials", "610324002-V001", "DESC"),
+        "request_approving": requests("approving", "610324002-T"),
+        "request_approving2": requests("approving", "610324002-T", "DESC"),
+        "request_handling": requests("handling", "610324002-T"),
+        "request_returned": requests("returned", "610324002-V001", more="AND r.outcome = 'granted'"),
         "site_staff": "SELECT staff->0->>'name' FROM grassroots.sites WHERE code = '370102010-T'",
         "negative_entry": "SELECT e.id FROM catalogue.negative_entries e JOIN identity.jurisdictions j ON j.id = e.jurisdiction_id WHERE j.code = '370102' ORDER BY e.code",
     }.items():

@@ -32,6 +32,8 @@ struct APIHandler: APIProtocol {
     let calendar: CalendarService
     /// The service sites of the three-tier network (Server/Grassroots/APIHandler+Sites).
     let sites: SiteService
+    /// Service requests at the sites (Server/Grassroots/APIHandler+Requests).
+    let requests: RequestService
     /// Red flags, monitoring cases, dashboards, residents' voice and payment worklists (APIHandler+Oversight).
     let oversight: OversightServices
 

@@ -43,6 +43,8 @@ public struct AppDependencies: Sendable {
     public var paymentWorklists: PaymentWorklists
     /// The service sites of the three-tier network (issue 23).
     public var sites: SiteService
+    /// Service requests (办件) at the sites, across the tiers (issue 23).
+    public var requests: RequestService
     public var configuration: AppConfiguration
     /// The one clock every service reads (the home page's budget year too).
     public var clock: any SpokesClock
@@ -82,6 +84,10 @@ public struct AppDependencies: Sendable {
         self.paymentWorklists = PaymentWorklists(contracts: contracts, payments: contractPayments)
         self.sites = SiteService(database: database, identity: identity, catalogue: serviceItems, contracts: DeliverySiteContracts(contracts: contracts),
                                  clock: clock)
+        let calendar = self.calendar
+        self.requests = RequestService(database: database, identity: identity, catalogue: serviceItems, sites: sites,
+                                       sealer: ApplicantSealer(key: sealer.derivedKey(for: "spokes applicants v1")),
+                                       calendar: { try await calendar.calendar() }, clock: clock)
         self.configuration = configuration
         self.clock = clock
         self.metrics = metrics
@@ -162,6 +168,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
     SiteController(sites: dependencies.sites, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
+    RequestController(requests: dependencies.requests, sites: dependencies.sites, items: dependencies.serviceItems, views: views).register(on: router)
 
     router.get("/api/v1/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
@@ -173,7 +180,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    awards: dependencies.awards, suppliers: dependencies.suppliers, incubation: dependencies.incubation,
                    programmes: dependencies.programmes, ledger: dependencies.ledger, seedGrants: dependencies.seedGrants,
                    contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, calendar: dependencies.calendar,
-                   sites: dependencies.sites,
+                   sites: dependencies.sites, requests: dependencies.requests,
                    oversight: OversightServices(transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
                                                 worklists: dependencies.paymentWorklists, insightRows: insightRows))
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.

@@ -14,7 +14,8 @@ struct Views: Sendable {
                            "tenders/tenders", "tenders/tender", "tenders/tender-edit", "evaluation/evaluation", "evaluation/panels", "suppliers/supplier", "incubation/incubator", "incubation/incubator-organisation", "incubation/programmes", "incubation/programme",
                            "incubation/incubator-spaces", "payments/payments", "contracts/contracts", "contracts/contract", "contracts/survey", "transparency/oversight", "transparency/insights", "transparency/voice", "transparency/cases", "transparency/case",
                            "tenders/admin-calendar", "grassroots/sites", "grassroots/site", "grassroots/site-form",
-                           "grassroots/site-import"]
+                           "grassroots/site-import", "grassroots/requests", "grassroots/request-queue", "grassroots/request-form", "grassroots/request",
+                           "grassroots/request-notice", "grassroots/track"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -114,11 +115,12 @@ enum Navigation {
                                          ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
                                          ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
                                          ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator"),
-                                         ("/sites", "nav_sites")]
+                                         ("/sites", "nav_sites"), ("/track", "nav_track")]
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if Policy.decide(actor, .keepCalendar, .platform) == .allow { items.append(("/admin/calendar", "nav_calendar")) }
+            if actor.has(.caseworker) { items.append(("/requests", "nav_requests")) }
             if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }
             if actor.organisationKind == .evaluationInstitution { items.append(("/engagements", "nav_engagements")) }
             if actor.has(.overseer) || actor.has(.admin) { items.append(("/oversight", "nav_oversight")) }
