@@ -263,7 +263,10 @@ public struct RequestService: Sendable {
             request.state = .withdrawn
             request.reason = text
             request.closedAt = now
+            request.siteID = request.acceptingSiteID
             request.dueAt = nil
+            request.headAlertAt = nil
+            request.aboveAlertAt = nil
         }
     }
 

@@ -137,6 +137,23 @@ struct RequestServiceTests {
         }
     }
 
+    @Test("A case waiting for materials, and one being approved, are withdrawn at the resident's word by the window only; a reason is required")
+    func withdraw() async throws {
+        try await TestDatabase.with { database in
+            let w = World(database)
+            let s = try await w.staff()
+            let waiting = try await w.register(s.clerk, presented: ["M0001"])
+            #expect(fields(await failure { _ = try await w.requests.withdraw(by: s.clerk, id: waiting.id, reason: "") }) == ["reason"])
+            #expect(await failure { _ = try await w.requests.withdraw(by: s.townApprover, id: waiting.id, reason: "不办了") }?.kind == .forbidden)
+            let withdrawn = try await w.requests.withdraw(by: s.clerk, id: waiting.id, reason: "申请人表示暂不申请")
+            #expect(withdrawn.state == .withdrawn && withdrawn.acceptedAt == nil && withdrawn.dueAt == nil)
+            let approving = try await w.requests.forward(by: s.clerk, id: try await w.register(s.clerk).id)
+            #expect(try await w.requests.withdraw(by: s.backup, id: approving.id, reason: "申请人已迁出本村").state == .withdrawn)
+            #expect(await failure { _ = try await w.requests.approve(by: s.townApprover, id: approving.id) }?.kind == .forbidden)
+            #expect(await failure { _ = try await w.requests.withdraw(by: s.clerk, id: approving.id, reason: "again") }?.kind == .conflict)
+        }
+    }
+
     @Test("FM-002 goes to the county centre to approve and back to the town to handle; a refusal returns to the window with its reason")
     func countyApproval() async throws {
         try await TestDatabase.with { database in

@@ -127,7 +127,8 @@ struct RequestFormPage {
             problem: block,
             items: items.map { item, materials in
                 Item(code: item.code, name: language == .zh ? item.content.nameZh : item.content.nameEn, selected: form["itemCode"] == item.code,
-                     materials: materials.map { Material(code: $0.code, name: language == .zh ? $0.nameZh : $0.nameEn, checked: presented.contains($0.code)) },
+                     materials: materials.map { Material(code: $0.code, name: language == .zh ? $0.nameZh : $0.nameEn,
+                                                        checked: form["itemCode"] == item.code && presented.contains($0.code)) },
                      limit: item.content.onTheSpot ? say("requests_onTheSpot") : "\(item.content.timeLimitDays) \(say("requests_workingDays"))")
             },
             itemError: errors["itemCode"].map { $0.joined(separator: "; ") }, presentedError: errors["presented"].map { $0.joined(separator: "; ") },

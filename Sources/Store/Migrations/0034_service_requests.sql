@@ -58,7 +58,9 @@ CREATE TABLE grassroots.service_requests (
     track_failures     integer NOT NULL DEFAULT 0 CHECK (track_failures >= 0),
     track_locked_until timestamptz,
     updated_at         timestamptz NOT NULL,
-    CHECK ((state = 'awaiting_materials') = (accepted_at IS NULL)),
+    -- accepted once every material is in: a case waiting for materials (or withdrawn while waiting) has no deadlines
+    CHECK (state <> 'awaiting_materials' OR accepted_at IS NULL),
+    CHECK (state IN ('awaiting_materials', 'withdrawn') OR accepted_at IS NOT NULL),
     CHECK (state NOT IN ('returned', 'closed') OR outcome IS NOT NULL)
 );
 -- a site's queue and overdue list, oldest deadline first
