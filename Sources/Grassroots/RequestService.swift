@@ -23,6 +23,10 @@ public struct QueueCounts: Sendable, Equatable {
     public var overdue: Int
     public var returned: Int
     public var awaitingMaterials: Int
+
+    public init(waiting: Int = 0, overdue: Int = 0, returned: Int = 0, awaitingMaterials: Int = 0) {
+        (self.waiting, self.overdue, self.returned, self.awaitingMaterials) = (waiting, overdue, returned, awaitingMaterials)
+    }
 }
 
 /// Service requests (办件) across the three tiers (DOMAIN §6, issue 23): a window clerk registers a resident's

@@ -135,7 +135,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                                             payments: dependencies.paymentWorklists, seedGrants: dependencies.seedGrants,
                                             evaluations: dependencies.evaluations, incubation: dependencies.incubation,
                                             transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
-                                            clock: dependencies.clock),
+                                            requests: dependencies.requests, clock: dependencies.clock),
                      journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers,
                                              contracts: dependencies.contracts, views: views),
                      views: views).register(on: router)

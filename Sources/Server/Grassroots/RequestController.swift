@@ -208,7 +208,7 @@ struct RequestController {
                                         say: { views.text($0, context) })
             if let refusal { model.problem = block(refusal) }
             return views.page("grassroots/track", title: views.text("track_title", context), model: model,
-                              status: refusal == nil ? .ok : .unprocessableContent, request: request, context: context)
+                              status: refusal.map { $0.kind == .conflict ? .conflict : .unprocessableContent } ?? .ok, request: request, context: context)
         } catch let error as DomainError where [.invalid, .notFound, .rateLimited].contains(error.kind) {
             let status: HTTPResponse.Status = error.kind == .rateLimited ? .tooManyRequests : error.kind == .notFound ? .notFound : .unprocessableContent
             return views.page("grassroots/track", title: views.text("track_title", context),

@@ -1,6 +1,7 @@
 import Core
 import Delivery
 import Foundation
+import Grassroots
 import Incubation
 import Payments
 import Tendering
@@ -36,6 +37,7 @@ struct HomeWorklist: Sendable {
     let transparency: TransparencyService
     let monitoring: MonitoringService
     let voice: VoiceService
+    let requests: RequestService
     let clock: any SpokesClock
 
     /// At most this many of a kind are read for a count; beyond it the page says "100 or more".
@@ -53,6 +55,7 @@ struct HomeWorklist: Sendable {
                 .compactMap { $0 }
         }
         if actor.roles.contains(.overseer) { items += try await overseer(actor) }
+        items += try await caseworker(actor)
         return items.filter { $0.count > 0 }
     }
 
@@ -143,6 +146,22 @@ struct HomeWorklist: Sendable {
         let cases = try await monitoring.cases(for: actor)
         return [item("redFlags", flags.count, href: "/oversight"),
                 item("casesOpen", cases.filter { $0.status != .closed }.count, href: "/oversight/cases")]
+    }
+
+    /// The cases at the sites where the actor is on duty (the counts of `/requests`, from the queue's own counts).
+    private func caseworker(_ actor: Actor) async throws -> [WorkItem] {
+        let posts = try await requests.posts(of: actor)
+        guard !posts.isEmpty else { return [] }
+        var total = QueueCounts(waiting: 0, overdue: 0, returned: 0, awaitingMaterials: 0)
+        for post in posts {
+            let counts = try await requests.counts(at: post.site)
+            total.waiting += counts.waiting
+            total.overdue += counts.overdue
+            total.returned += counts.returned
+            total.awaitingMaterials += counts.awaitingMaterials
+        }
+        return [item("requestsWaiting", total.waiting, href: "/requests"), item("requestsOverdue", total.overdue, href: "/requests"),
+                item("resultsToHandOver", total.returned, href: "/requests"), item("requestsAwaitingMaterials", total.awaitingMaterials, href: "/requests")]
     }
 
     private func item(_ key: String, _ count: Int, href: String) -> WorkItem {
