@@ -116,6 +116,25 @@ public struct RequestService: Sendable {
         }
     }
 
+    /// The duties form's text read as a list, one person per line written `user name|duty` with the duty by its code
+    /// (clerk) or its Chinese name (窗口受理员); every unreadable line refused together.
+    public static func duties(text: String) throws -> [(username: String, duty: SiteDuty)] {
+        let words: [String: SiteDuty] = ["受理员": .clerk, "窗口受理员": .clerk, "AB岗": .backup, "AB岗替补": .backup, "替补": .backup,
+                                         "负责人": .head, "站点负责人": .head, "审批人": .approver, "经办人": .handler]
+        var duties: [(String, SiteDuty)] = []
+        var errors: [FieldError] = []
+        for line in text.split(whereSeparator: \.isNewline).map({ $0.trimmingSpaces }) where !line.isEmpty {
+            let parts = line.split(separator: "|").map { String($0).trimmingSpaces }
+            guard parts.count == 2, !parts[0].isEmpty, let duty = SiteDuty(rawValue: parts[1]) ?? words[parts[1]] else {
+                errors.append(FieldError("duties", "\(line) is not written user name|duty with a duty of clerk, backup, head, approver, handler"))
+                continue
+            }
+            duties.append((parts[0], duty))
+        }
+        if !errors.isEmpty { throw DomainError.invalid(errors) }
+        return duties
+    }
+
     /// The sites where the actor is on duty (a clerk's choice of queue; the home page's worklist).
     public func posts(of actor: Actor?) async throws -> [DutyPost] {
         guard let actor else { return [] }

@@ -234,6 +234,14 @@ CONSUMING = {"removeEvaluator", "withdrawBid", "retireDocument", "removeNegative
 ON_DRAFT = {"getServiceItemDraft", "publishServiceItemDraft", "discardServiceItemDraft"}
 
 
+def demo_applicant(index):
+    """The ID number and phone of DemoRequests.applicant(index) (GB 11643 check character)."""
+    digits = "6103241948%02d%02d0%02d" % (1 + index % 12, 1 + index % 28, 10 + index)
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(digits, weights)) % 11]
+    return digits + check, "139%08d" % (10_000_000 + index * 7_919)
+
+
 def fixtures(spokes, base, tokens):
     """The demo's resources each operation acts on, found by SQL; a fixture the demo lacks is left out
     with the reason, and the rows that need it fail."""
@@ -318,6 +326,9 @@ def fixtures(spokes, base, tokens):
         "negative_entry": "SELECT e.id FROM catalogue.negative_entries e JOIN identity.jurisdictions j ON j.id = e.jurisdiction_id WHERE j.code = '370102' ORDER BY e.code",
     }.items():
         one(key, sql)
+    # The demo's applicants are sealed in the database; their ID numbers and phones are made by Sources/Demo/DemoRequests.swift
+    # (`applicant(index)`): the case accepted at the window is the third registered.
+    f["applicant_id"], f["applicant_phone"] = demo_applicant(3)
     one("line", f"SELECT id FROM tendering.purchase_lines WHERE buyer_id = '{f.get('finance_org')}' ORDER BY reference")
     one("civil_line", f"SELECT id FROM tendering.purchase_lines WHERE buyer_id = '{f.get('civil_org')}' ORDER BY reference")
     one("split_line", f"SELECT id FROM tendering.purchase_lines WHERE buyer_id = '{f.get('civil_org')}' AND reference = 'MZ2026-02'")

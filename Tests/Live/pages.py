@@ -15,6 +15,7 @@ reloading, at 390 px. A page fails where
 - on an en page, Chinese appears in the page's chrome: <nav>, <th>, <button>, <legend>, <summary> and the labels
   of form fields (a label that names data, e.g. a check box carrying an organisation's name, is marked `data`);
 - it is an error page (`data-error`), or a signed-in user is sent to the login page;
+- it shows a demo applicant's ID number or phone in full to a caller who is not on the case's chain (PIPL);
 - axe-core (axe-selenium-python's bundled axe.min.js) reports a critical or serious violation (run once per page
   and role, in Chinese at 390 px: the markup is the same in English).
 
@@ -44,7 +45,9 @@ MAX_PAGES = 60
 WIDTHS = (1366, 390)
 HEIGHT = 844
 # One user of each role, and the anonymous visitor; evaluator2 holds the demo's open scoring sheet (an independent seat).
-PERSONAS = ["anon", "admin", "finance", "ngo", "evaluator2", "evalcentre", "incubator", "overseer"]
+PERSONAS = ["anon", "admin", "finance", "ngo", "evaluator2", "evalcentre", "incubator", "overseer", "fuclerk", "futown"]
+# Staff on duty at the demo cases' sites (issue 23): the only callers who may see an applicant's ID number or phone.
+CHAIN = {"fuclerk", "futown"}
 # Never followed: links that change state or leave the HTML pages.
 SKIP = re.compile(r"^/(logout|lang|api/|static/|metrics|health|evidence/|supplier/documents/)|\.(csv|xlsx|json|atom|svg|pdf|yaml)$"
                   r"|/documents/")
@@ -194,6 +197,17 @@ class Browser:
         self.driver.quit()
 
 
+def demo_applicant(index):
+    """The ID number and phone of DemoRequests.applicant(index) (Sources/Demo/DemoRequests.swift)."""
+    digits = "6103241948%02d%02d0%02d" % (1 + index % 12, 1 + index % 28, 10 + index)
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(digits, [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])) % 11]
+    return digits + check, "139%08d" % (10_000_000 + index * 7_919)
+
+
+# Every demo applicant's ID number and phone (the demo registers a dozen cases at 永平村).
+PERSONAL = [secret for index in range(1, 16) for secret in demo_applicant(index)]
+
+
 def walk(base, persona, language, extra, findings, axe_seen, shots):
     """Crawls as one persona in one language; returns the number of pages walked."""
     browser = Browser(base, language)
@@ -228,6 +242,11 @@ def walk(base, persona, language, extra, findings, axe_seen, shots):
                 findings.append(f"{who} {path}: signed out (the login page is shown)")
                 continue
             queue.extend((link, False) for link in browser.links() if shape(link) not in seen_shapes)
+            if persona not in CHAIN:
+                source = browser.driver.page_source
+                leaked = [secret for secret in PERSONAL if secret in source]
+                if leaked:
+                    findings.append(f"{who} {path}: personal data in full to a caller off the case's chain: {', '.join(leaked[:3])}")
             for width in WIDTHS:
                 if width != WIDTHS[0]:
                     browser.width(width)
@@ -275,9 +294,19 @@ def examples(spokes):
     tendering = rows("SELECT '/tenders/' || id FROM tendering.tenders WHERE status = 'tendering' ORDER BY reference LIMIT 1")
     survey = rows("SELECT '/survey/' || survey_token FROM delivery.contracts WHERE survey_token IS NOT NULL AND status = 'signed' ORDER BY reference LIMIT 1")
 
+    case = lambda state, more="": rows("SELECT '/requests/' || r.id FROM grassroots.service_requests r JOIN grassroots.sites s ON s.id = r.site_id "
+                                       f"WHERE r.state = '{state}' {more} ORDER BY r.id LIMIT 1")
+
     def chosen(persona):
         if persona == "anon":
             return tendering + survey
+        if persona == "fuclerk":
+            waiting = case("awaiting_materials")
+            return ["/requests"] + waiting + [path + "/notice" for path in waiting] + case("accepted") + case("returned")
+        if persona == "futown":
+            return case("approving", "AND s.code = '610324002-T'") + case("handling")
+        if persona == "admin":
+            return case("accepted") + case("closed")
         user = persona.replace("'", "")
         return tendering + rows(
             "SELECT '/tenders/' || pm.tender_id || '/evaluation' FROM tendering.panel_members pm "

@@ -146,4 +146,30 @@ struct RequestWebTests {
             #expect(early.status == .conflict && early.html.contains("rated once it has a result"))
         }
     }
+
+    @Test("the site page: its offices name who is on duty (a bad line refused with the text kept); the staff and offices see them and the queue link, a supplier neither")
+    func dutiesOnTheSitePage() async throws {
+        try await TestApp.run { client, _ in
+            let station = try await siteID(client, Self.station)
+            let county = Browser(client)
+            _ = try await county.signIn("fufeng")
+            let refused = try await county.post("/sites/\(station)/duties", [("duties", "fuclerk|clerk\nfutown 审批")])
+            #expect(refused.status == .unprocessableContent && refused.html.contains("futown 审批") && refused.html.contains("格式不对"))
+            let foreign = try await county.post("/sites/\(station)/duties", [("duties", "ngo|clerk")])
+            #expect(foreign.status == .unprocessableContent && foreign.html.contains("不在"))
+            let saved = try await county.post("/sites/\(station)/duties", [("duties", "fuclerk|窗口受理员\nfutown|head")])
+            #expect(saved.status == .seeOther || saved.status == .found)
+            let page = try await county.get("/sites/\(station)")
+            #expect(page.html.contains("<code>fuclerk</code>") && page.html.contains("站点负责人") && page.html.contains("/sites/\(station)/requests"))
+            let clerk = Browser(client)
+            _ = try await clerk.signIn("fuclerk")
+            let own = try await clerk.get("/sites/\(station)")
+            #expect(own.html.contains("/sites/\(station)/requests") && !own.html.contains("action=\"/sites/\(station)/duties\""))
+            #expect(try await clerk.post("/sites/\(station)/duties", [("duties", "fuclerk|clerk")]).status == .forbidden)
+            let ngo = Browser(client)
+            _ = try await ngo.signIn("ngo")
+            let outside = try await ngo.get("/sites/\(station)")
+            #expect(outside.status == .ok && !outside.html.contains("<code>fuclerk</code>") && !outside.html.contains("/sites/\(station)/requests"))
+        }
+    }
 }

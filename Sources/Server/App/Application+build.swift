@@ -167,7 +167,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies, publicBase: configuration.publicBase).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
-    SiteController(sites: dependencies.sites, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
+    SiteController(sites: dependencies.sites, requests: dependencies.requests, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
     RequestController(requests: dependencies.requests, sites: dependencies.sites, items: dependencies.serviceItems, views: views).register(on: router)
 
     router.get("/api/v1/openapi.yaml") { _, _ in

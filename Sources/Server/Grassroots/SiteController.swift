@@ -12,6 +12,7 @@ import Tabular
 /// with every error beside its field and what was typed kept; a refused file lists every bad row.
 struct SiteController {
     let sites: SiteService
+    let requests: RequestService
     let identity: IdentityService
     let items: ServiceItemService
     let views: Views
@@ -34,6 +35,7 @@ struct SiteController {
         router.get("/sites/{id}", use: detail)
         router.get("/sites/{id}/edit", use: editForm)
         router.post("/sites/{id}", use: update)
+        router.post("/sites/{id}/duties", use: setDuties)
     }
 
     // MARK: Reading
@@ -53,12 +55,34 @@ struct SiteController {
     }
 
     func detail(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let site = try await sites.site(id: try context.pathID())
         let notice = request.uri.queryParameters["saved"] != nil ? views.text("sites_saved", context) : nil
+        return try await renderDetail(request, context, id: try context.pathID(), notice: notice, dutiesText: nil, problem: nil)
+    }
+
+    private func renderDetail(_ request: Request, _ context: AppRequestContext, id: UUID, notice: String?, dutiesText: String?, problem: DomainError?,
+                              status: HTTPResponse.Status = .ok) async throws -> Response {
+        let site = try await sites.site(id: id)
+        // Who is on duty: for the site's own staff and the offices and overseers of its jurisdiction (then its queue too).
+        var duties: [(holder: DutyHolder, username: String, name: String)]?
+        do { duties = try await requests.duties(at: site.id, by: context.actor) } catch let error as DomainError where [.forbidden, .unauthenticated].contains(error.kind) {}
         let model = SiteDetailPage.model(view: sites.view(site, for: context.actor), jurisdiction: try await identity.jurisdiction(id: site.jurisdictionID),
                                          items: try await sites.items(of: site), contract: try await sites.contractReference(of: site),
-                                         notice: notice, language: context.language, say: { views.text($0, context) })
-        return views.page("grassroots/site", title: model.name, model: model, request: request, context: context)
+                                         notice: notice, duties: duties, dutiesText: dutiesText, problem: problem, language: context.language,
+                                         say: { views.text($0, context) }, message: { views.say($0, context) })
+        return views.page("grassroots/site", title: model.name, model: model, status: status, request: request, context: context)
+    }
+
+    /// Names who is on duty at the site (the offices that keep it); a refused list comes back with its text.
+    func setDuties(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let id = try context.pathID()
+        let text = try await FormData.read(request, context)["duties"] ?? ""
+        do {
+            _ = try await requests.setDuties(by: actor, siteID: id, try RequestService.duties(text: text))
+            return .redirect(to: "/sites/\(id.lowercased)?saved=1#duties")
+        } catch let error as DomainError where error.kind == .invalid {
+            return try await renderDetail(request, context, id: id, notice: nil, dutiesText: text, problem: error, status: .unprocessableContent)
+        }
     }
 
     // MARK: Registering and editing

@@ -121,9 +121,23 @@ struct SiteDetailPage {
     let items: [Item]
     let mayEdit: Bool
     let notice: String?
+    /// Who is on duty, for those who may read it (then the queue is theirs to read too); nil for everyone else.
+    let duties: [Duty]?
+    /// Whether the reader reads the site's queue (those who may see who is on duty).
+    let mayReadQueue: Bool
+    /// The duties form's text (the list as it stands, or as typed when refused).
+    let dutiesText: String
+    let problem: ProblemBlock?
+
+    struct Duty {
+        let name: String
+        let username: String
+        let duty: String
+    }
 
     static func model(view: SiteView, jurisdiction: Jurisdiction?, items: [ServiceItem], contract: String?, notice: String?,
-                      language: Language, say: (String) -> String) -> SiteDetailPage {
+                      duties: [(holder: DutyHolder, username: String, name: String)]?, dutiesText: String?, problem: DomainError?,
+                      language: Language, say: (String) -> String, message: (Message) -> String) -> SiteDetailPage {
         let site = view.site
         let c = site.content
         let english = !c.nameEn.isEmpty && language == .en
@@ -140,7 +154,14 @@ struct SiteDetailPage {
             staffHidden: view.staff == nil,
             postCounts: site.staffCounts.filter { $0.count > 0 }.map { PostCount(post: say("postType_\($0.post.rawValue)"), count: $0.count) },
             items: items.map { Item(id: $0.id.lowercased, code: $0.code, name: language == .zh ? $0.content.nameZh : $0.content.nameEn) },
-            mayEdit: view.mayEdit, notice: notice)
+            mayEdit: view.mayEdit, notice: notice,
+            duties: duties?.map { Duty(name: $0.name, username: $0.username, duty: say("siteDuty_\($0.holder.duty.rawValue)")) },
+            mayReadQueue: duties != nil,
+            dutiesText: dutiesText ?? (duties ?? []).map { "\($0.username)|\($0.holder.duty.rawValue)" }.joined(separator: "\n"),
+            problem: problem.map { p in
+                ProblemBlock(detail: message(p.detail), hasFields: !p.fields.isEmpty,
+                             fields: p.fields.map { ProblemBlock.Field(field: say("sites_duties"), message: message($0.message), href: "#site-duties") })
+            })
     }
 }
 
