@@ -106,6 +106,7 @@ struct RequestWebTests {
             _ = try await clerk.signIn("fuclerk")
             let form = try await clerk.get("/sites/\(sites.station)/requests/new")
             #expect(form.status == .ok && form.html.contains("FM-001") && form.html.contains("居民户口簿"))
+            #expect(form.html.contains(#"name="presented-FM-001" value="M0002""#), "each item's materials are posted under its own name")
             let refused = try await clerk.post("/sites/\(sites.station)/requests",
                                                [("itemCode", "FM-001"), ("name", "郑大爷"), ("idNumber", "12345"), ("phone", ""), ("presented-FM-001", "M0001")])
             #expect(refused.status == .unprocessableContent)

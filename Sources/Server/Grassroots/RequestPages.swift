@@ -74,6 +74,8 @@ struct RequestQueuePage {
 /// check boxes; every error beside its field and summarised at the top; what was typed kept.
 struct RequestFormPage {
     struct Material {
+        /// The check box's name: each item's materials are posted apart (`presented-FM-001`).
+        let field: String
         let code: String
         let name: String
         let checked: Bool
@@ -127,7 +129,7 @@ struct RequestFormPage {
             problem: block,
             items: items.map { item, materials in
                 Item(code: item.code, name: language == .zh ? item.content.nameZh : item.content.nameEn, selected: form["itemCode"] == item.code,
-                     materials: materials.map { Material(code: $0.code, name: language == .zh ? $0.nameZh : $0.nameEn,
+                     materials: materials.map { Material(field: "presented-\(item.code)", code: $0.code, name: language == .zh ? $0.nameZh : $0.nameEn,
                                                         checked: form["itemCode"] == item.code && presented.contains($0.code)) },
                      limit: item.content.onTheSpot ? say("requests_onTheSpot") : "\(item.content.timeLimitDays) \(say("requests_workingDays"))")
             },

@@ -157,7 +157,10 @@ struct SiteDetailPage {
             mayEdit: view.mayEdit, notice: notice,
             duties: duties?.map { Duty(name: $0.name, username: $0.username, duty: say("siteDuty_\($0.holder.duty.rawValue)")) },
             mayReadQueue: duties != nil,
-            dutiesText: dutiesText ?? (duties ?? []).map { "\($0.username)|\($0.holder.duty.rawValue)" }.joined(separator: "\n"),
+            // The list as the form reads it back: duties by their Chinese names on Chinese pages, by their codes in English.
+            dutiesText: dutiesText ?? (duties ?? []).map {
+                "\($0.username)|\(language == .zh ? say("siteDuty_\($0.holder.duty.rawValue)") : $0.holder.duty.rawValue)"
+            }.joined(separator: "\n"),
             problem: problem.map { p in
                 ProblemBlock(detail: message(p.detail), hasFields: !p.fields.isEmpty,
                              fields: p.fields.map { ProblemBlock.Field(field: say("sites_duties"), message: message($0.message), href: "#site-duties") })
