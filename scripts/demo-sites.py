@@ -54,7 +54,7 @@ def fufeng():
     rows = []
     rows.append(["610324-C", "扶风县社会公共服务中心", "Fufeng County Public Service Centre", "县级服务中心", "610324", "政府机构",
                  "扶风县人力资源和社会保障局", "", "扶风县城关街道县府街", "600", "1500", FULL_KIT + "、叫号机、评价器、电子显示屏", "20",
-                 "；".join(person("编制") for _ in range(18)), TOWN_HOURS, "FM-001；FM-002；FM-003"])
+                 "；".join(person("编制") for _ in range(18)), TOWN_HOURS, "FM-001；FM-002；FM-003；FM-004；FM-005"])
     towns = [("001", "城关街道", "Chengguan", 15), ("002", "天度镇", "Tiandu", 21), ("003", "午井镇", "Wujing", 20), ("004", "绛帐镇", "Jiangzhang", 24),
              ("005", "段家镇", "Duanjia", 19), ("006", "杏林镇", "Xinglin", 20), ("007", "召公镇", "Zhaogong", 22), ("008", "法门镇", "Famen", 28)]
     town_areas = [550, 360, 402, 415, 420, 431, 440, 390]  # 城关 largest, 天度 smallest, average 42.6
@@ -95,7 +95,7 @@ def fufeng():
         staff = [person("编制") for _ in range(10)] + [person("协理员") for _ in range(assistant)]
         rows.append([f"610324{code}-T", f"{name}社会公共服务中心", f"{english} Public Service Centre", "镇（街道）服务中心", f"610324{code}", "政府机构",
                      f"{name}人民政府", "", f"扶风县{name}政府街", area(town_area), str(rng.randint(30, 80)), FULL_KIT, str(rng.randint(4, 6)),
-                     "；".join(staff), TOWN_HOURS, "FM-001；FM-002；FM-003"])
+                     "；".join(staff), TOWN_HOURS, "FM-001；FM-002；FM-003；FM-004；FM-005"])
     town_names = {code: name for code, name, *_ in towns}
     counters = {}
     for index, (code, name) in enumerate(stations):
@@ -108,7 +108,7 @@ def fufeng():
                      operator[0], operator[1], "", f"扶风县{town_names[code]}{name}", area(tenths),
                      str(rng.randint(20, 40) if is_community else rng.randint(9, 20)),
                      FULL_KIT if is_community else "计算机、打印机、电话", "2" if is_community else "1", "；".join(staff),
-                     TOWN_HOURS if is_community else VILLAGE_HOURS, "FM-001；FM-002；FM-003"])
+                     TOWN_HOURS if is_community else VILLAGE_HOURS, "FM-001；FM-002；FM-003；FM-004；FM-005"])
     return rows
 
 

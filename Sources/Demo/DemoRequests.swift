@@ -40,6 +40,7 @@ enum DemoRequests {
             _ = try await requests.setDuties(by: .system, siteID: try await site(code).id,
                                              duties.filter { $0.site == code }.map { ($0.username, $0.duty) })
         }
+        let history = try await loadHistory(requests: requests, sites: sites, identity: identity, password: password)
         let clerk = try await identity.signIn(username: "fuclerk", password: password)
         let town = try await identity.signIn(username: "futown", password: password)
         let county = try await identity.signIn(username: "fucounty", password: password)
@@ -71,6 +72,52 @@ enum DemoRequests {
         _ = try await requests.forward(by: clerk, id: try await register("FM-002", ["M0001", "M0002", "M0007"]).id)
         _ = try await requests.approve(by: county, id: county002.id)
         _ = try await requests.refuse(by: town, id: county002.id, reason: "经入户核查，申请人有法定赡养人且具备赡养能力，不符合特困人员认定条件（《社会救助暂行办法》第十四条）")
-        return "Demo service requests: \(duties.count) duties at 3 Fufeng sites; \(index) cases at 永平村 in every state (fuclerk, futown, fucounty)."
+        return "Demo service requests: \(duties.count) duties at 3 Fufeng sites; \(history) settled cases of 2026 at Fufeng's 174 stations; "
+            + "\(index) cases at 永平村 in every state (fuclerk, futown, fucounty)."
+    }
+
+    /// Each town's share of cases settled within the limit (illustrative: the supervision page's figures differ by town).
+    static let onTimeByTown = [0.97, 0.93, 0.88, 0.95, 0.82, 0.90, 0.86, 0.94]
+    /// The items residents apply for at the village windows, with their weights: on-the-spot cards settled at the
+    /// village, care registration and subsidies handled at the town, temporary assistance at the county.
+    static let mix: [(code: String, weight: Int)] = [("FM-004", 35), ("FM-001", 25), ("FM-003", 15), ("FM-002", 10), ("FM-005", 15)]
+
+    /// A year of settled cases at every village station of Fufeng (2026, January to November), written as the county's
+    /// earlier records through `RequestService.importPast`: the supervision page has something to show.
+    static func loadHistory(requests: RequestService, sites: SiteService, identity: IdentityService, password: String) async throws -> Int {
+        var random = SeededRandom(seed: 610_324)
+        let stations = try await sites.sites(SiteQuery(tier: .villageStation, jurisdictionCode: "610324", limit: 200)).sites
+        let clerk = try await identity.signIn(username: "fuclerk", password: password)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
+        let start = calendar.date(from: DateComponents(year: 2026, month: 1, day: 5, hour: 9))!
+        var past: [PastRequest] = []
+        var serial = 100
+        for station in stations {
+            let town = Int(station.content.jurisdictionCode.dropFirst(6).prefix(3)).map { max(0, min($0 - 1, 7)) } ?? 0
+            for _ in 0..<Int.random(in: 6...14, using: &random) {
+                serial += 1
+                var pick = Int.random(in: 0..<100, using: &random)
+                let code = mix.first { pick -= $0.weight; return pick < 0 }?.code ?? "FM-001"
+                let limit = ["FM-001": 10, "FM-002": 20, "FM-003": 15, "FM-004": 0, "FM-005": 15][code] ?? 10
+                // A weekday morning or afternoon between January and late November.
+                var day = calendar.date(byAdding: .day, value: Int.random(in: 0..<320, using: &random), to: start)!
+                while calendar.isDateInWeekend(day) { day = calendar.date(byAdding: .day, value: 1, to: day)! }
+                let registered = day.addingTimeInterval(Double(Int.random(in: 0..<7, using: &random)) * 3_600)
+                let onTime = code == "FM-004" || Double.random(in: 0..<1, using: &random) < onTimeByTown[town]
+                let took = code == "FM-004" ? 0 : onTime ? Int.random(in: 1...limit, using: &random) : limit + Int.random(in: 1...6, using: &random)
+                let refused = code != "FM-004" && Double.random(in: 0..<1, using: &random) < (["FM-002", "FM-005"].contains(code) ? 0.15 : 0.06)
+                let roll = Double.random(in: 0..<1, using: &random)
+                let rating: Satisfaction? = Double.random(in: 0..<1, using: &random) < 0.6
+                    ? (onTime ? (roll < 0.8 ? .satisfied : roll < 0.96 ? .basicallySatisfied : .dissatisfied)
+                              : (roll < 0.3 ? .satisfied : roll < 0.7 ? .basicallySatisfied : .dissatisfied)) : nil
+                past.append(PastRequest(
+                    itemCode: code, siteID: station.id, ownerID: station.content.code == "610324002-V001" ? clerk.userID : Actor.systemID,
+                    applicant: applicant(serial), registeredAt: registered, tookDays: took, outcome: refused ? .refused : .granted,
+                    text: refused ? "经核查不符合申请条件（依《社会救助暂行办法》）" : "已按规定办结", handedOver: Double.random(in: 0..<1, using: &random) < 0.95,
+                    rating: rating))
+            }
+        }
+        return try await requests.importPast(by: .system, past)
     }
 }

@@ -260,3 +260,100 @@ public struct RequestQuery: Sendable, Equatable {
         self.limit = limit
     }
 }
+
+/// A settled case from the county's records before the platform (the demo's year, a scale seed): the service routes
+/// it as it would a new one, counts its deadlines on the calendar and writes it as the platform would have left it.
+public struct PastRequest: Sendable {
+    public var itemCode: String
+    public var siteID: UUID
+    /// The clerk who accepted it.
+    public var ownerID: UUID
+    public var applicant: Applicant
+    public var registeredAt: Date
+    /// Working days from acceptance to the result.
+    public var tookDays: Int
+    public var outcome: RequestOutcome
+    /// The result or the refusal's reason.
+    public var text: String
+    public var handedOver: Bool
+    public var rating: Satisfaction?
+
+    public init(itemCode: String, siteID: UUID, ownerID: UUID, applicant: Applicant, registeredAt: Date, tookDays: Int, outcome: RequestOutcome,
+                text: String, handedOver: Bool, rating: Satisfaction?) {
+        self.itemCode = itemCode
+        self.siteID = siteID
+        self.ownerID = ownerID
+        self.applicant = applicant
+        self.registeredAt = registeredAt
+        self.tookDays = tookDays
+        self.outcome = outcome
+        self.text = text
+        self.handedOver = handedOver
+        self.rating = rating
+    }
+}
+
+/// The figures of one area, item or site in the supervision report (cases registered in the period).
+public struct SupervisionFigures: Sendable, Equatable {
+    public var registered = 0
+    /// With a result (granted or refused), handed over or not.
+    public var settled = 0
+    public var onTime = 0
+    public var refused = 0
+    /// Still open (accepted, being approved or handled).
+    public var open = 0
+    /// Open and past the step's deadline now.
+    public var late = 0
+    public var rated = 0
+    /// Rated 满意 or 基本满意.
+    public var satisfied = 0
+    /// Settled cases by the tier of the site that handles the item (小事不出村、大事不出镇).
+    public var settledAt: [SiteTier: Int] = [:]
+
+    public init() {}
+
+    /// Percent of settled cases settled within the limit; nil when none is settled.
+    public var onTimeRate: Int? { settled == 0 ? nil : Int((Double(onTime) * 100 / Double(settled)).rounded()) }
+    public var satisfactionRate: Int? { rated == 0 ? nil : Int((Double(satisfied) * 100 / Double(rated)).rounded()) }
+    public func settledShare(_ tier: SiteTier) -> Int? {
+        settled == 0 ? nil : Int((Double(settledAt[tier] ?? 0) * 100 / Double(settled)).rounded())
+    }
+
+    mutating func add(_ other: SupervisionFigures) {
+        registered += other.registered
+        settled += other.settled
+        onTime += other.onTime
+        refused += other.refused
+        open += other.open
+        late += other.late
+        rated += other.rated
+        satisfied += other.satisfied
+        for (tier, count) in other.settledAt { settledAt[tier, default: 0] += count }
+    }
+}
+
+/// What the tier above watches (DOMAIN §6): per area below the jurisdiction, per item, and the sites with the most
+/// late cases, for the cases registered in a year.
+public struct SupervisionReport: Sendable {
+    public struct Area: Sendable {
+        /// The jurisdiction below (a town), or nil for the sites of the jurisdiction itself (the county centre).
+        public var jurisdictionID: UUID?
+        public var figures: SupervisionFigures
+    }
+    public struct Item: Sendable {
+        public var itemID: UUID
+        public var code: String
+        public var figures: SupervisionFigures
+    }
+    public struct Site: Sendable {
+        public var siteID: UUID
+        public var figures: SupervisionFigures
+    }
+    public var jurisdictionID: UUID
+    public var year: Int
+    public var total: SupervisionFigures
+    public var areas: [Area]
+    public var items: [Item]
+    /// The sites with late or refused cases, the most late first (at most 20).
+    public var sites: [Site]
+}

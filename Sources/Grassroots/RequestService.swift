@@ -358,6 +358,101 @@ public struct RequestService: Sendable {
         return QueueCounts(waiting: waiting, overdue: overdue, returned: returned, awaitingMaterials: awaiting)
     }
 
+    // MARK: Supervision
+
+    /// What the tier above watches, for the cases registered in a year at the sites of a jurisdiction and below it:
+    /// the offices and overseers of the jurisdiction or above, and the staff on duty at the jurisdiction's own sites
+    /// (the town centre's head for its stations, the county centre's for the county).
+    public func supervision(jurisdictionCode: String, year: Int, by actor: Actor?) async throws -> SupervisionReport {
+        guard let jurisdiction = try await identity.jurisdiction(code: jurisdictionCode) else {
+            throw DomainError.invalid([FieldError("jurisdiction", "no jurisdiction has code \(jurisdictionCode)")])
+        }
+        guard WorkingCalendar.possibleYears.contains(year) else {
+            throw DomainError.invalid([FieldError("year", "must be from \(WorkingCalendar.possibleYears.lowerBound) to \(WorkingCalendar.possibleYears.upperBound)")])
+        }
+        let calendar = WorkingCalendar()
+        let from = calendar.moment(hour: 0, on: Self.firstOfJanuary(year))
+        let to = calendar.moment(hour: 0, on: Self.firstOfJanuary(year + 1))
+        let now = clock.now()
+        return try await database.read { connection in
+            let store = store(connection)
+            let holders = try await store.holders(ofSitesIn: jurisdiction.id)
+            try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: jurisdiction.path, assignees: Set(holders.map(\.userID))))
+            let areas = try await store.figures(jurisdictionID: jurisdiction.id, from: from, to: to, now: now, by: .area)
+            let items = try await store.figures(jurisdictionID: jurisdiction.id, from: from, to: to, now: now, by: .item)
+            let sites = try await store.figures(jurisdictionID: jurisdiction.id, from: from, to: to, now: now, by: .site)
+            var total = SupervisionFigures()
+            for area in areas { total.add(area.figures) }
+            return SupervisionReport(
+                jurisdictionID: jurisdiction.id, year: year, total: total,
+                areas: areas.map { .init(jurisdictionID: $0.key, figures: $0.figures) },
+                items: items.compactMap { row in row.key.map { .init(itemID: $0, code: row.code, figures: row.figures) } }.sorted { $0.code < $1.code },
+                sites: sites.compactMap { row in row.key.map { .init(siteID: $0, figures: row.figures) } }
+                    .filter { $0.figures.late > 0 || $0.figures.settled > $0.figures.onTime || $0.figures.refused > 0 }
+                    .sorted { ($0.figures.late, $0.figures.settled - $0.figures.onTime, $0.figures.refused) > ($1.figures.late, $1.figures.settled - $1.figures.onTime, $1.figures.refused) }
+                    .prefix(20).map { $0 })
+        }
+    }
+
+    private static func firstOfJanuary(_ year: Int) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
+        return calendar.date(from: DateComponents(year: year, month: 1, day: 1, hour: 12)) ?? Date(timeIntervalSince1970: 0)
+    }
+
+    /// Writes settled cases from the county's earlier records (the demo's year): routed, counted on the calendar and
+    /// sealed as new ones are; platform administrators only. Their trail starts on the platform: one event per import
+    /// on each accepting site's chain, none per case.
+    public func importPast(by actor: Actor, _ cases: [PastRequest]) async throws -> Int {
+        guard actor.has(.admin) else { throw DomainError.forbidden("only platform administrators import earlier records") }
+        let calendar = try await calendar()
+        var items: [String: ServiceItem] = [:]
+        var sites: [UUID: ServiceSite] = [:]
+        var routes: [String: (approving: UUID, handling: UUID)] = [:]
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            var counts: [UUID: Int] = [:]
+            for past in cases {
+                if items[past.itemCode] == nil {
+                    guard let item = try await catalogue.items(codes: [past.itemCode]).first else {
+                        throw DomainError.invalid([FieldError("itemCode", "the catalogue has no published item \(past.itemCode)")])
+                    }
+                    items[past.itemCode] = item
+                }
+                let item = items[past.itemCode]!
+                if sites[past.siteID] == nil { sites[past.siteID] = try await self.sites.site(id: past.siteID) }
+                let site = sites[past.siteID]!
+                let key = "\(item.code)@\(site.id)"
+                if routes[key] == nil {
+                    let route = try await route(item, from: site, store)
+                    guard let chain = route.chain else { throw DomainError.invalid([route.problem!]) }
+                    routes[key] = chain
+                }
+                let chain = routes[key]!
+                let decided = try calendar.close(ofWorkingDay: past.tookDays, after: past.registeredAt)
+                let final = try calendar.close(ofWorkingDay: item.content.timeLimitDays, after: past.registeredAt)
+                let id = UUID.v7(at: past.registeredAt)
+                let applicant = past.applicant.trimmed
+                let request = ServiceRequest(
+                    id: id, trackingCode: try await trackingCode(store), itemID: item.id, itemCode: item.code, acceptingSiteID: site.id,
+                    approvingSiteID: chain.approving, handlingSiteID: chain.handling, jurisdictionPath: site.jurisdictionPath, ownerID: past.ownerID,
+                    applicantMasked: applicant.maskedName, idNumberMasked: applicant.maskedIDNumber, phoneMasked: applicant.maskedPhone,
+                    state: past.handedOver ? .closed : .returned, outcome: past.outcome, presented: [], missing: [],
+                    reason: past.outcome == .refused ? past.text : nil, result: past.outcome == .granted ? past.text : nil, siteID: site.id,
+                    registeredAt: past.registeredAt, acceptedAt: past.registeredAt, finalDueAt: final, decidedAt: decided,
+                    closedAt: past.handedOver ? decided : nil, onTime: decided <= final, updatedAt: now)
+                try await store.insertPast(request, sealed: try sealer.seal(applicant, request: id), rating: past.rating)
+                counts[site.id, default: 0] += 1
+            }
+            for (siteID, count) in counts {
+                try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "site.requests_imported",
+                                          entity: AuditEntity("site", siteID), before: Optional<Int>.none, after: count, at: now)
+            }
+            return cases.count
+        }
+    }
+
     // MARK: The resident (no account)
 
     /// The case behind a tracking code, for whoever also knows the last four digits of the applicant's phone. A

@@ -168,6 +168,69 @@ struct RequestStore {
         "(CASE \(tier) WHEN 'county_centre' THEN 0 WHEN 'town_centre' THEN 1 ELSE 2 END)"
     }
 
+    /// Figures of the cases registered in [from, to) whose accepting site lies in the jurisdiction, grouped by `group`:
+    /// the jurisdiction just below it on the case's path (nil for its own sites), the item, or the accepting site.
+    func figures(jurisdictionID: UUID, from: Date, to: Date, now: Date, by group: FigureGroup) async throws -> [(key: UUID?, code: String, tier: SiteTier?, figures: SupervisionFigures)] {
+        let key: String
+        switch group {
+        case .area: key = "r.jurisdiction_path[array_position(r.jurisdiction_path, $1) + 1]"
+        case .item: key = "r.item_id"
+        case .site: key = "r.accepting_site_id"
+        }
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(key) AS key, min(r.item_code), h.tier,
+                   count(*)::integer,
+                   count(*) FILTER (WHERE r.state IN ('returned', 'closed'))::integer,
+                   count(*) FILTER (WHERE r.state IN ('returned', 'closed') AND r.on_time)::integer,
+                   count(*) FILTER (WHERE r.outcome = 'refused')::integer,
+                   count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling'))::integer,
+                   count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling') AND r.due_at < $4)::integer,
+                   count(g.request_id)::integer,
+                   count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer
+            FROM grassroots.service_requests r
+            JOIN grassroots.sites h ON h.id = r.handling_site_id
+            LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
+            WHERE r.jurisdiction_path @> ARRAY[$1::uuid] AND r.registered_at >= $2 AND r.registered_at < $3
+              AND r.state <> 'withdrawn'
+            GROUP BY 1, h.tier
+            """)
+        query.binds.append(jurisdictionID)
+        query.binds.append(from)
+        query.binds.append(to)
+        query.binds.append(now)
+        var rows: [UUID?: (code: String, figures: SupervisionFigures)] = [:]
+        var order: [UUID?] = []
+        for try await (id, code, tier, registered, settled, onTime, refused, open, late, rated, satisfied) in try await connection.query(query, logger: logger)
+            .decode((UUID?, String, String, Int, Int, Int, Int, Int, Int, Int, Int).self) {
+            var f = SupervisionFigures()
+            (f.registered, f.settled, f.onTime, f.refused, f.open, f.late, f.rated, f.satisfied) = (registered, settled, onTime, refused, open, late, rated, satisfied)
+            if let tier = SiteTier(rawValue: tier) { f.settledAt[tier] = settled }
+            if rows[id] == nil { order.append(id); rows[id] = (code, SupervisionFigures()) }
+            rows[id]?.figures.add(f)
+        }
+        return order.map { (key: $0, code: rows[$0]!.code, tier: nil, figures: rows[$0]!.figures) }
+    }
+
+    enum FigureGroup { case area, item, site }
+
+    /// The duty holders of the sites that sit in the jurisdiction itself (the tier above's own staff).
+    func holders(ofSitesIn jurisdictionID: UUID) async throws -> [DutyHolder] {
+        var result: [DutyHolder] = []
+        let rows = try await connection.query("""
+            SELECT d.user_id, d.duty FROM grassroots.site_duties d JOIN grassroots.sites s ON s.id = d.site_id WHERE s.jurisdiction_id = \(jurisdictionID)
+            """, logger: logger)
+        for try await (user, duty) in rows.decode((UUID, String).self) {
+            if let duty = SiteDuty(rawValue: duty) { result.append(DutyHolder(userID: user, duty: duty)) }
+        }
+        return result
+    }
+
+    /// Writes a case from earlier records with its sealed applicant (and its rating), as `insert` does a new one.
+    func insertPast(_ r: ServiceRequest, sealed: Data, rating: Satisfaction?) async throws {
+        try await insert(r, sealed: sealed)
+        if let rating, let at = r.closedAt ?? r.decidedAt { _ = try await rate(r.id, rating, comment: "", at: at) }
+    }
+
     // MARK: Ratings
 
     func rating(of id: UUID) async throws -> Satisfaction? {

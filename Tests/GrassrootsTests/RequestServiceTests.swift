@@ -346,4 +346,50 @@ struct RequestServiceTests {
             #expect(try await w.requests.posts(of: s.clerk).map(\.site.id) == [station.id])
         }
     }
+
+    @Test("Supervision: per town and item, cases settled within the limit, refused, late, satisfaction and the tier that settled them; for the county's offices and the town centre's staff, not another county or a village clerk")
+    func supervision() async throws {
+        try await TestDatabase.with { database in
+            let w = World(database)
+            let s = try await w.staff()
+            let yongping = try await w.site("610324002-V001"), nanzhang = try await w.site("610324002-V002")
+            let chengguan = try await w.site("610324001-V001")
+            func past(_ item: String, _ site: ServiceSite, took: Int, _ outcome: RequestOutcome = .granted, _ rating: Satisfaction? = nil) -> PastRequest {
+                PastRequest(itemCode: item, siteID: site.id, ownerID: s.clerk.userID, applicant: w.applicant(), registeredAt: RequestServiceTests.monday,
+                            tookDays: took, outcome: outcome, text: "已办结", handedOver: true, rating: rating)
+            }
+            // Tiandu: FM-001 (10 days, handled at the town) on time and late; FM-004 on the spot at the village; FM-005 (county) refused.
+            // Chengguan: one FM-001 on time.
+            let cases = [past("FM-001", yongping, took: 4, .granted, .satisfied), past("FM-001", nanzhang, took: 12, .granted, .dissatisfied),
+                         past("FM-004", yongping, took: 0, .granted, .basicallySatisfied), past("FM-005", nanzhang, took: 9, .refused),
+                         past("FM-001", chengguan, took: 3)]
+            #expect(await failure { _ = try await w.requests.importPast(by: try await w.world.actor("fufeng"), cases) }?.kind == .forbidden)
+            #expect(try await w.requests.importPast(by: .system, cases) == 5)
+            _ = try await w.register(s.clerk)  // open, not late yet
+
+            let fufeng = try await w.world.actor("fufeng")
+            let report = try await w.requests.supervision(jurisdictionCode: "610324", year: 2026, by: fufeng)
+            #expect(report.total.registered == 6 && report.total.settled == 5 && report.total.open == 1 && report.total.late == 0)
+            #expect(report.total.onTime == 4 && report.total.refused == 1)
+            let tiandu = try #require(try await w.world.identity.jurisdiction(code: "610324002"))
+            let town = try #require(report.areas.first { $0.jurisdictionID == tiandu.id }?.figures)
+            #expect(town.registered == 5 && town.settled == 4 && town.onTime == 3 && town.onTimeRate == 75)
+            #expect(town.settledAt[.villageStation] == 1 && town.settledAt[.townCentre] == 2 && town.settledAt[.countyCentre] == 1)
+            #expect(town.settledShare(.townCentre) == 50)
+            #expect(town.rated == 3 && town.satisfied == 2 && town.satisfactionRate == 67)
+            #expect(report.items.map(\.code) == ["FM-001", "FM-004", "FM-005"])
+            #expect(report.items.first { $0.code == "FM-001" }?.figures.registered == 4)
+            #expect(report.sites.first?.siteID == nanzhang.id, "the late and the refused case were at 南张村")
+            #expect(try await w.requests.supervision(jurisdictionCode: "610324", year: 2025, by: fufeng).total.registered == 0)
+
+            // The town centre's staff watch their town; a village clerk, Lixia's office and a visitor do not watch the county.
+            #expect(try await w.requests.supervision(jurisdictionCode: "610324002", year: 2026, by: s.townApprover).total.registered == 5)
+            for outsider in [s.clerk, try await w.world.actor("finance")] {
+                #expect(await failure { _ = try await w.requests.supervision(jurisdictionCode: "610324", year: 2026, by: outsider) }?.kind == .forbidden)
+            }
+            #expect(await failure { _ = try await w.requests.supervision(jurisdictionCode: "610324", year: 2026, by: nil) }?.kind == .unauthenticated)
+            #expect(fields(await failure { _ = try await w.requests.supervision(jurisdictionCode: "999999", year: 2026, by: fufeng) }) == ["jurisdiction"])
+            #expect(fields(await failure { _ = try await w.requests.supervision(jurisdictionCode: "610324", year: 99_999, by: fufeng) }) == ["year"])
+        }
+    }
 }

@@ -10,7 +10,7 @@ import Testing
 /// Catalogues by jurisdiction through the API and the pages (issue 20). Expectations come from the rule:
 /// a finance office keeps the lists (items and negative-list entries) of its own jurisdiction and of those
 /// below it. Demo: `finance` keeps Lixia (370102), `yanshan` its Yanshan street (370102010), `fufeng`
-/// Fufeng county (610324). Lixia's items are MZ-…, Yanshan's YS-001…004, Fufeng's FM-001…003.
+/// Fufeng county (610324). Lixia's items are MZ-…, Yanshan's YS-001…004, Fufeng's FM-001…005.
 @Suite("Catalogues by jurisdiction: API")
 struct CatalogueJurisdictionAPITests {
     static func itemID(_ world: DemoWorld, _ code: String) async throws -> String {
@@ -134,7 +134,7 @@ struct CatalogueJurisdictionAPITests {
             #expect(district.count == 62 && district.allSatisfy { $0["inherited"] as? Bool == false && $0["jurisdictionId"] as? String == lixia })
             #expect(!district.contains { ($0["code"] as? String)?.hasPrefix("YS-") == true })
             let county = try await client.list("/api/v1/catalogue/items?jurisdiction=610324&limit=200")
-            #expect(Set(county.compactMap { $0["code"] as? String }) == ["FM-001", "FM-002", "FM-003"])
+            #expect(Set(county.compactMap { $0["code"] as? String }) == ["FM-001", "FM-002", "FM-003", "FM-004", "FM-005"])
             #expect(try await client.list("/api/v1/catalogue/items?limit=200").allSatisfy { $0["inherited"] == nil })
             let unknown = try await client.json(.get, "/api/v1/catalogue/items?jurisdiction=999999")
             #expect(unknown.status == .unprocessableContent)
