@@ -102,7 +102,9 @@ let package = Package(
         // The three-tier service network (DOMAIN §6): service sites (issue 23).
         .target(
             name: "Grassroots",
-            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           // Grassroots: standards (the SHA-256 of inspection evidence)
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Demo",
