@@ -162,6 +162,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
     SiteController(sites: dependencies.sites, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
+    // Grassroots: standards (issue 23 item 2)
+    StandardsController(standards: dependencies.sites.standards, sites: dependencies.sites, identity: dependencies.identity, views: views).register(on: router)
 
     router.get("/api/v1/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
