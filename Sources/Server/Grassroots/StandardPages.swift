@@ -37,6 +37,23 @@ func scorePercent(_ hundredths: Int) -> String {
     "\(hundredths / 100).\(String(format: "%02d", hundredths % 100))"
 }
 
+/// A refusal's field messages by the form field each belongs to, said in the page's language.
+struct FormErrors {
+    private var messages: [String: [String]] = [:]
+
+    init(_ problem: DomainError?, formField: (String) -> String, message: (Message) -> String) {
+        for field in problem?.fields ?? [] { messages[formField(field.field), default: []].append(message(field.message)) }
+    }
+
+    /// The field's messages joined, or nil when it has none.
+    subscript(_ name: String) -> String? { messages[name].map { $0.joined(separator: "; ") } }
+
+    /// A form field with its typed value and its error; its id is `prefix-name`.
+    func field(_ name: String, prefix: String, form: [String: String]) -> StandardFormPage.Field {
+        StandardFormPage.Field(id: "\(prefix)-\(name)", value: form[name] ?? "", error: self[name])
+    }
+}
+
 /// `/standards`: the county's summary per tier (share of sites meeting the standard, share below) and the standards.
 struct StandardListPage {
     struct Standing {
@@ -180,11 +197,8 @@ struct StandardFormPage {
 
     static func model(standardID: UUID?, form: [String: String], lines: Int, jurisdictions: [Jurisdiction], problem: DomainError?, language: Language,
                       say: (String) -> String, message: (Message) -> String) -> StandardFormPage {
-        var errors: [String: [String]] = [:]
-        for field in problem?.fields ?? [] { errors[formField(of: field.field), default: []].append(message(field.message)) }
-        func field(_ name: String) -> Field {
-            Field(id: "standard-\(name)", value: form[name] ?? "", error: errors[name].map { $0.joined(separator: "; ") })
-        }
+        let errors = FormErrors(problem, formField: formField(of:), message: message)
+        func field(_ name: String) -> Field { errors.field(name, prefix: "standard", form: form) }
         let names = Set(fieldNames(lines: lines))
         let block = problem.map { problem in
             ProblemBlock(detail: message(problem.detail), hasFields: !problem.fields.isEmpty, fields: problem.fields.map { f in
@@ -363,21 +377,12 @@ struct InspectionFormPage {
 
     static func model(site: ServiceSite, standard: SiteStandard, form: [String: String], problem: DomainError?, language: Language,
                       say: (String) -> String, message: (Message) -> String) -> InspectionFormPage {
-        var errors: [String: [String]] = [:]
-        for field in problem?.fields ?? [] {
-            let name: String
-            if field.field.hasPrefix("confirmations.") {
-                name = "confirm_" + field.field.dropFirst("confirmations.".count)
-            } else if field.field.hasPrefix("evidence[") {
-                name = "file" + field.field.dropFirst("evidence[".count).prefix { $0 != "]" }
-            } else {
-                name = field.field
-            }
-            errors[name, default: []].append(message(field.message))
-        }
-        func field(_ name: String) -> StandardFormPage.Field {
-            StandardFormPage.Field(id: "inspection-\(name)", value: form[name] ?? "", error: errors[name].map { $0.joined(separator: "; ") })
-        }
+        let errors = FormErrors(problem, formField: { field in
+            if field.hasPrefix("confirmations.") { return "confirm_" + field.dropFirst("confirmations.".count) }
+            if field.hasPrefix("evidence[") { return "file" + field.dropFirst("evidence[".count).prefix { $0 != "]" } }
+            return field
+        }, message: message)
+        func field(_ name: String) -> StandardFormPage.Field { errors.field(name, prefix: "inspection", form: form) }
         let c = standard.content
         let block = problem.map { problem in
             ProblemBlock(detail: message(problem.detail), hasFields: !problem.fields.isEmpty, fields: problem.fields.map {
@@ -392,7 +397,7 @@ struct InspectionFormPage {
             confirms: c.requirements.filter { !$0.kind.isMeasured }.map { r in
                 let name = "confirm_\(r.code)"
                 return Confirm(code: r.code, kind: say("requirementKind_\(r.kind.rawValue)"), points: r.points, field: name, yes: form[name] == "yes",
-                               no: form[name] == "no", error: errors[name].map { $0.joined(separator: "; ") })
+                               no: form[name] == "no", error: errors[name])
             },
             measured: c.requirements.compactMap { r in
                 guard let found = r.check(site.content) else { return nil }
@@ -402,7 +407,7 @@ struct InspectionFormPage {
             uploads: (0..<uploadCount).map { index in
                 Upload(index: index, options: c.requirements.map {
                     SiteOption(value: $0.code, label: "\($0.code) \(say("requirementKind_\($0.kind.rawValue)"))", selected: form["fileReq\(index)"] == $0.code)
-                }, error: errors["file\(index)"].map { $0.joined(separator: "; ") })
+                }, error: errors["file\(index)"])
             })
     }
 }
