@@ -117,15 +117,7 @@ struct StandardServiceTests {
             standards = sites.standards
         }
 
-        func site(_ code: String) async throws -> ServiceSite {
-            var after: String?
-            repeat {
-                let page = try await sites.sites(SiteQuery(after: after, limit: 200))
-                if let site = page.sites.first(where: { $0.content.code == code }) { return site }
-                after = page.next
-            } while after != nil
-            throw DomainError.notFound("no site \(code)")
-        }
+        func site(_ code: String) async throws -> ServiceSite { try await SiteServiceTests.World(database).site(code) }
 
         /// Lixia's town-centre standard: windows ≥ 11 (30), staff ≥ 9 (20), a 无人机 (10), five disclosures (30), A/B posts (10).
         static let lixiaTown = StandardContent(jurisdictionCode: "370102", tier: .townCentre, titleZh: "历下区街道便民服务中心建设标准", requirements: [
