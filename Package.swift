@@ -103,6 +103,7 @@ let package = Package(
         .target(
             name: "Grassroots",
             dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           // Sealing applicants' data (AES-GCM) and the SHA-256 of inspection evidence
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(

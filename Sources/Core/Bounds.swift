@@ -23,6 +23,13 @@ public enum Bounds {
     public static let siteHallAreaTenths: ClosedRange<Int> = 0...1_000_000
     /// A site's service windows.
     public static let siteWindows: ClosedRange<Int> = 0...100
+    // Grassroots: standards
+    /// The points one requirement of a site standard is worth (a standard holds at most 50, so 5,000 in all).
+    public static let requirementPoints: ClosedRange<Int> = 1...100
+    /// The least score of a grade, in per cent of a standard's points.
+    public static let gradeMark: ClosedRange<Int> = 1...100
+    /// The least number of staff a standard asks of a site (a site lists at most 200).
+    public static let requiredStaff: ClosedRange<Int> = 1...200
 }
 
 /// Numbers as people type them into forms, read without floating point: nothing here traps, and

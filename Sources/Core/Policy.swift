@@ -100,6 +100,13 @@ public enum Action: String, CaseIterable, Sendable {
     /// Read an applicant's name, ID number and phone in full (PIPL): only the staff on duty at a site of the case's
     /// chain, never an administrator or an overseer.
     case readApplicant
+    // Grassroots: standards
+    /// Keep a jurisdiction's site standards (the requirements per site tier and the marks of the grades): the
+    /// buying offices of that jurisdiction (a county) or one above it.
+    case keepSiteStandards
+    /// Inspect a site against the standard in force for it and record the grade: the buying offices of the
+    /// jurisdiction whose standard it is (the county above the towns and villages) or one above it.
+    case inspectSites
 
     /// Actions only a party may take, which an administrator's role does not reach: a platform
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
@@ -241,6 +248,13 @@ public enum Policy {
                 ? .allow : .deny("a case is read by the staff of its sites and the offices and overseers of its jurisdiction")
         case .readApplicant:
             return assigned ? .allow : .deny("an applicant's personal data is shown only to the staff of the case's sites")
+        // Grassroots: standards
+        case .keepSiteStandards:
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction
+                ? .allow : .deny("only the offices of the standard's jurisdiction or one above it keep its site standards")
+        case .inspectSites:
+            return actor.organisationKind.isBuyer && actor.has(.buyer) && withinJurisdiction
+                ? .allow : .deny("only the offices of the jurisdiction whose standard grades the site, or one above it, inspect it")
         case .manageCatalogue:
             // A jurisdiction's finance office keeps its list and those of the jurisdictions below it.
             return actor.organisationKind == .financeOffice && actor.has(.buyer) && withinJurisdiction

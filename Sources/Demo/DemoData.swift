@@ -41,6 +41,9 @@ public enum DemoData {
             let report = try await sites.importFile(by: .system, try file(name))
             lines.append("\(what): \(report.created) added, \(report.updated) updated, \(report.unchanged) unchanged.")
         }
+        // Grassroots: standards. Fufeng's standards per tier and an inspection of each of its sites (issue 23 item 2).
+        lines.append(try await DemoStandards.load(database: database, identity: identity, sites: sites,
+                                                  password: try IdentitySeed.load(from: directory + "/identity.json").demoPassword))
         guard let buyer = try await identity.organisation(creditCode: lixiaFinanceOffice) else {
             throw DomainError.notFound("the demo buyer \(lixiaFinanceOffice) is missing from identity.json")
         }

@@ -109,7 +109,8 @@ struct SiteServiceTests {
             #expect(throws: DomainError.self) { try w.sites.authorizeRegistrar(nil) }
             do { try w.sites.authorizeRegistrar(nil) } catch let error as DomainError { #expect(error.kind == .unauthenticated) }
             #expect(try await w.site("610324002-T").content == tiandu.content)
-            #expect(try await w.auditCount(tiandu.id) == 1, "only the seed's registration")
+            // Grassroots: standards. The demo also inspects every Fufeng site, on the same chain.
+            #expect(try await w.auditCount(tiandu.id) == 2, "only the seed's registration and the demo's inspection")
         }
     }
 

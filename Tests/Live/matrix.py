@@ -121,6 +121,8 @@ PARAMETERS = {
     "organisationId": "ngo_org", "userId": "ngo_user", "tokenId": "spare_token",
     "engagementId": "engagement", "evaluatorId": "evaluator3_user", "caseId": "case", "needId": "need",
     "ocid": "ocid", "chart": "=category", "entryId": "negative_entry", "siteId": "site", "requestId": "request_accepted",
+    # Grassroots: standards
+    "standardId": "standard", "inspectionId": "inspection", "fileId": "inspection_evidence",
 }
 BY_OPERATION = {
     "getPurchaseCategory": {"code": "category"},
@@ -148,6 +150,9 @@ BY_OPERATION = {
     "approveServiceRequest": {"requestId": "request_approving"}, "refuseServiceRequest": {"requestId": "request_approving2"},
     "takeOverServiceRequest": {"requestId": "request_approving"},
     "completeServiceRequest": {"requestId": "request_handling"}, "handOverServiceRequest": {"requestId": "request_returned"},
+    # Grassroots: standards. Inspections act on Fufeng's county centre (graded by Fufeng's standard; the demo's evidence is its).
+    "listSiteInspections": {"siteId": "fufeng_centre"}, "createSiteInspection": {"siteId": "fufeng_centre"},
+    "getSiteInspection": {"siteId": "fufeng_centre"}, "downloadInspectionEvidence": {"siteId": "fufeng_centre"},
 }
 # Variants of §3 (`operation` · variant): other path parameters and body fields.
 VARIANTS = {
@@ -212,6 +217,16 @@ FIELDS = {
     "updateServiceSite": {"code": "=370102010-T", "tier": "=town_centre", "jurisdictionCode": "=370102010", "operatorKind": "=government_office",
                           "floorAreaTenths": lambda f: 3000, "hallAreaTenths": lambda f: 300, "windows": lambda f: 8},
     "proposeNeed": {"jurisdictionId": "lixia", "title": "=The matrix proposes", "description": "=A need the matrix writes."},
+    # Grassroots: standards
+    "createSiteStandard": {"jurisdictionCode": "=370102", "tier": "=town_centre", "titleZh": "=矩阵的街道中心标准", "meetsMark": lambda f: 85,
+                           "basicMark": lambda f: 60, "requirements": lambda f: [{"code": "R1", "kind": "min_windows", "threshold": 4, "points": 50},
+                                                                                 {"code": "R2", "kind": "five_disclosures", "points": 50}]},
+    "updateSiteStandard": {"jurisdictionCode": "=610324", "tier": "=village_station", "titleZh": "=扶风县村（社区）公共服务站建设标准（矩阵修订）",
+                           "meetsMark": lambda f: 85, "basicMark": lambda f: 60,
+                           "requirements": lambda f: [{"code": "R1", "kind": "min_floor_area", "threshold": 150, "points": 50},
+                                                      {"code": "R2", "kind": "five_disclosures", "points": 50}]},
+    "createSiteInspection": {"inspectedOn": lambda f: __import__("datetime").date.today().isoformat(),
+                             "confirmations": lambda f: [{"code": code, "met": True} for code in ("R7", "R8", "R9", "R10")]},
 }
 
 
@@ -323,6 +338,12 @@ def fixtures(spokes, base, tokens):
         "request_handling": requests("handling", "610324002-T"),
         "request_returned": requests("returned", "610324002-V001", more="AND r.outcome = 'granted'"),
         "site_staff": "SELECT staff->0->>'name' FROM grassroots.sites WHERE code = '370102010-T'",
+        # Grassroots: standards
+        "standard": "SELECT s.id FROM grassroots.standards s WHERE s.jurisdiction_code = '610324' AND s.tier = 'village_station'",
+        "fufeng_centre": "SELECT id FROM grassroots.sites WHERE code = '610324-C'",
+        "inspection": "SELECT i.id FROM grassroots.inspections i JOIN grassroots.sites s ON s.id = i.site_id WHERE s.code = '610324-C' ORDER BY i.recorded_at",
+        "inspection_evidence": "SELECT e.id FROM grassroots.inspection_evidence e JOIN grassroots.inspections i ON i.id = e.inspection_id "
+                               "JOIN grassroots.sites s ON s.id = i.site_id WHERE s.code = '610324-C' ORDER BY i.recorded_at",
         "negative_entry": "SELECT e.id FROM catalogue.negative_entries e JOIN identity.jurisdictions j ON j.id = e.jurisdiction_id WHERE j.code = '370102' ORDER BY e.code",
     }.items():
         one(key, sql)

@@ -169,6 +169,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
     SiteController(sites: dependencies.sites, requests: dependencies.requests, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
     RequestController(requests: dependencies.requests, sites: dependencies.sites, items: dependencies.serviceItems, views: views).register(on: router)
+    // Grassroots: standards (issue 23 item 2)
+    StandardsController(standards: dependencies.sites.standards, sites: dependencies.sites, identity: dependencies.identity, views: views).register(on: router)
 
     router.get("/api/v1/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))

@@ -15,7 +15,10 @@ struct Views: Sendable {
                            "incubation/incubator-spaces", "payments/payments", "contracts/contracts", "contracts/contract", "contracts/survey", "transparency/oversight", "transparency/insights", "transparency/voice", "transparency/cases", "transparency/case",
                            "tenders/admin-calendar", "grassroots/sites", "grassroots/site", "grassroots/site-form",
                            "grassroots/site-import", "grassroots/requests", "grassroots/request-queue", "grassroots/request-form", "grassroots/request",
-                           "grassroots/request-notice", "grassroots/track"]
+                           "grassroots/request-notice", "grassroots/track",
+                           // Grassroots: standards
+                           "grassroots/standards", "grassroots/standard", "grassroots/standard-form", "grassroots/site-grades",
+                           "grassroots/inspection", "grassroots/inspection-form"]
 
     let library: MustacheLibrary
     let localisation: Localisation
@@ -115,7 +118,7 @@ enum Navigation {
                                          ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
                                          ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
                                          ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator"),
-                                         ("/sites", "nav_sites"), ("/track", "nav_track")]
+                                         ("/sites", "nav_sites"), ("/standards", "nav_standards"), ("/track", "nav_track")]
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
