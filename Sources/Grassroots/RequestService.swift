@@ -348,6 +348,9 @@ public struct RequestService: Sendable {
         }
     }
 
+    /// The year of today in Beijing, on the service's clock (the supervision page's default).
+    public func currentYear() -> Int { WorkingCalendar().year(of: clock.now()) }
+
     /// Who is told of the case now, on the service's clock.
     public func alert(of request: ServiceRequest) -> AlertLevel { request.alert(at: clock.now()) }
 

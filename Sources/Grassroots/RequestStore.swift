@@ -125,23 +125,15 @@ struct RequestStore {
     /// A page of a site's queue, oldest case first. `waiting`: cases at the site now; `accepted`: the cases it
     /// accepted; `overdue`: late cases at the site, and those below it once they reach the tier above.
     func queue(_ q: RequestQuery, site: ServiceSite, now: Date) async throws -> [ServiceRequest] {
-        let sql: String
+        var query: PostgresQuery
         switch q.scope {
         case .waiting:
-            sql = "site_id = $1 AND state IN ('awaiting_materials', 'accepted', 'approving', 'handling', 'returned')"
+            query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.service_requests WHERE \(Self.waitingHere) \(Self.queuePage)")
         case .accepted:
-            sql = "accepting_site_id = $1"
+            query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.service_requests WHERE \(Self.acceptedHere) \(Self.queuePage)")
         case .overdue:
-            sql = """
-                state IN ('accepted', 'approving', 'handling') AND (
-                  (site_id = $1 AND due_at < $2)
-                  OR (above_alert_at < $2 AND site_id IN (SELECT id FROM grassroots.sites s WHERE s.jurisdiction_path @> ARRAY[$3::uuid]
-                        AND s.id <> $1 AND \(Self.rank("s.tier")) > \(Self.rank("$4::text")))))
-                """
+            query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.service_requests WHERE \(Self.lateHereOrBelow) \(Self.queuePage)")
         }
-        var query = PostgresQuery(unsafeSQL: """
-            SELECT \(Self.columns) FROM grassroots.service_requests WHERE \(sql) AND ($5::uuid IS NULL OR id > $5) ORDER BY id LIMIT $6
-            """)
         query.binds.append(q.siteID)
         query.binds.append(now)
         query.binds.append(site.jurisdictionID)
@@ -150,6 +142,20 @@ struct RequestStore {
         query.binds.append(q.limit)
         return try await requests(query)
     }
+
+    // The queues' conditions on $1 the site, $2 now, $3 its jurisdiction, $4 its tier; then the page after $5, $6 long. A query
+    // that needs no $2–$4 still names them (IS NOT NULL): PostgreSQL must know the type of every parameter bound.
+    private static let waitingHere = "site_id = $1 AND state IN ('awaiting_materials', 'accepted', 'approving', 'handling', 'returned') AND $2::timestamptz IS NOT NULL AND $3::uuid IS NOT NULL AND $4::text IS NOT NULL"
+    private static let acceptedHere = "accepting_site_id = $1 AND $2::timestamptz IS NOT NULL AND $3::uuid IS NOT NULL AND $4::text IS NOT NULL"
+    /// Late at the site, or late below it (a site of a lower tier inside its jurisdiction) once the tier above is told.
+    private static let lateHereOrBelow = """
+        state IN ('accepted', 'approving', 'handling') AND (
+          (site_id = $1 AND due_at < $2)
+          OR (above_alert_at < $2 AND site_id IN (SELECT id FROM grassroots.sites s WHERE s.jurisdiction_path @> ARRAY[$3::uuid] AND s.id <> $1
+                AND (CASE s.tier WHEN 'county_centre' THEN 0 WHEN 'town_centre' THEN 1 ELSE 2 END)
+                  > (CASE $4::text WHEN 'county_centre' THEN 0 WHEN 'town_centre' THEN 1 ELSE 2 END))))
+        """
+    private static let queuePage = "AND ($5::uuid IS NULL OR id > $5) ORDER BY id LIMIT $6"
 
     /// How many cases a site's queues hold (the home page's and the queue page's counts).
     func counts(site: ServiceSite, now: Date) async throws -> (waiting: Int, overdue: Int, returned: Int, awaitingMaterials: Int) {
@@ -164,36 +170,16 @@ struct RequestStore {
         return (0, 0, 0, 0)
     }
 
-    private static func rank(_ tier: String) -> String {
-        "(CASE \(tier) WHEN 'county_centre' THEN 0 WHEN 'town_centre' THEN 1 ELSE 2 END)"
-    }
 
     /// Figures of the cases registered in [from, to) whose accepting site lies in the jurisdiction, grouped by `group`:
     /// the jurisdiction just below it on the case's path (nil for its own sites), the item, or the accepting site.
     func figures(jurisdictionID: UUID, from: Date, to: Date, now: Date, by group: FigureGroup) async throws -> [(key: UUID?, code: String, tier: SiteTier?, figures: SupervisionFigures)] {
-        let key: String
+        var query: PostgresQuery
         switch group {
-        case .area: key = "r.jurisdiction_path[array_position(r.jurisdiction_path, $1) + 1]"
-        case .item: key = "r.item_id"
-        case .site: key = "r.accepting_site_id"
+        case .area: query = PostgresQuery(unsafeSQL: "SELECT \(Self.byArea) AS key, \(Self.figuresOfGroup)")
+        case .item: query = PostgresQuery(unsafeSQL: "SELECT \(Self.byItem) AS key, \(Self.figuresOfGroup)")
+        case .site: query = PostgresQuery(unsafeSQL: "SELECT \(Self.bySite) AS key, \(Self.figuresOfGroup)")
         }
-        var query = PostgresQuery(unsafeSQL: """
-            SELECT \(key) AS key, min(r.item_code), h.tier,
-                   count(*)::integer,
-                   count(*) FILTER (WHERE r.state IN ('returned', 'closed'))::integer,
-                   count(*) FILTER (WHERE r.state IN ('returned', 'closed') AND r.on_time)::integer,
-                   count(*) FILTER (WHERE r.outcome = 'refused')::integer,
-                   count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling'))::integer,
-                   count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling') AND r.due_at < $4)::integer,
-                   count(g.request_id)::integer,
-                   count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer
-            FROM grassroots.service_requests r
-            JOIN grassroots.sites h ON h.id = r.handling_site_id
-            LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
-            WHERE r.jurisdiction_path @> ARRAY[$1::uuid] AND r.registered_at >= $2 AND r.registered_at < $3
-              AND r.state <> 'withdrawn'
-            GROUP BY 1, h.tier
-            """)
         query.binds.append(jurisdictionID)
         query.binds.append(from)
         query.binds.append(to)
@@ -213,11 +199,35 @@ struct RequestStore {
 
     enum FigureGroup { case area, item, site }
 
-    /// The duty holders of the sites that sit in the jurisdiction itself (the tier above's own staff).
+    // The groups of the figures: the jurisdiction just below $1 on the case's path, the item, the accepting site.
+    private static let byArea = "r.jurisdiction_path[array_position(r.jurisdiction_path, $1) + 1]"
+    private static let byItem = "r.item_id"
+    private static let bySite = "r.accepting_site_id"
+    /// The figures of a group ($1 the jurisdiction, [$2, $3) the registration period, $4 now), per handling tier.
+    private static let figuresOfGroup = """
+        min(r.item_code), h.tier,
+               count(*)::integer,
+               count(*) FILTER (WHERE r.state IN ('returned', 'closed'))::integer,
+               count(*) FILTER (WHERE r.state IN ('returned', 'closed') AND r.on_time)::integer,
+               count(*) FILTER (WHERE r.outcome = 'refused')::integer,
+               count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling'))::integer,
+               count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling') AND r.due_at < $4)::integer,
+               count(g.request_id)::integer,
+               count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer
+        FROM grassroots.service_requests r
+        JOIN grassroots.sites h ON h.id = r.handling_site_id
+        LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
+        WHERE r.jurisdiction_path @> ARRAY[$1::uuid] AND r.registered_at >= $2 AND r.registered_at < $3 AND r.state <> 'withdrawn'
+        GROUP BY 1, h.tier
+        """
+
+    /// The heads, approvers and handlers of the centres that sit in the jurisdiction itself (the tier above's own
+    /// staff: a town centre's for its town; a station's clerks, though in the town, are not).
     func holders(ofSitesIn jurisdictionID: UUID) async throws -> [DutyHolder] {
         var result: [DutyHolder] = []
         let rows = try await connection.query("""
-            SELECT d.user_id, d.duty FROM grassroots.site_duties d JOIN grassroots.sites s ON s.id = d.site_id WHERE s.jurisdiction_id = \(jurisdictionID)
+            SELECT d.user_id, d.duty FROM grassroots.site_duties d JOIN grassroots.sites s ON s.id = d.site_id
+            WHERE s.jurisdiction_id = \(jurisdictionID) AND s.tier <> 'village_station' AND d.duty IN ('head', 'approver', 'handler')
             """, logger: logger)
         for try await (user, duty) in rows.decode((UUID, String).self) {
             if let duty = SiteDuty(rawValue: duty) { result.append(DutyHolder(userID: user, duty: duty)) }

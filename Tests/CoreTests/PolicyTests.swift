@@ -57,7 +57,9 @@ struct PolicyTests {
             #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
         #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication,
-                                                            .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .answerMonitoring, .recordPayment])
+                                                            .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .answerMonitoring, .recordPayment,
+                                                            // A resident's case is worked by the staff on duty, and their personal data read by them only (issue 23).
+                                                            .workServiceRequest, .readApplicant])
     }
 
     @Test("only a social organisation's supplier staff bid for it, and only it reads its sealed bid")

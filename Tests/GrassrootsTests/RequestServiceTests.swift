@@ -384,6 +384,8 @@ struct RequestServiceTests {
 
             // The town centre's staff watch their town; a village clerk, Lixia's office and a visitor do not watch the county.
             #expect(try await w.requests.supervision(jurisdictionCode: "610324002", year: 2026, by: s.townApprover).total.registered == 5)
+            #expect(await failure { _ = try await w.requests.supervision(jurisdictionCode: "610324002", year: 2026, by: s.clerk) }?.kind == .forbidden,
+                    "a station's clerk sits in the town but does not watch it")
             for outsider in [s.clerk, try await w.world.actor("finance")] {
                 #expect(await failure { _ = try await w.requests.supervision(jurisdictionCode: "610324", year: 2026, by: outsider) }?.kind == .forbidden)
             }

@@ -177,6 +177,9 @@ LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemD
         "removeProgrammeReviewer", "assignEngagementEvaluator", "removeEngagementEvaluator", "endEngagement", "closeMonitoringCase",
         "terminateContract", "cancelTender", "revokeCurrentToken"]
 
+# Required query parameters where the smallest value would not do (fixture keys or "=literal").
+QUERIES = {"getRequestSupervision": {"jurisdiction": "=610324", "year": "=2026"}}
+
 # Whole bodies (f, path parameters) where the smallest would not do.
 BODIES = {
     "createToken": lambda f, p: {"username": "civil", "password": live.PASSWORD},
@@ -509,6 +512,8 @@ class Contract:
             parameter = self.resolve(parameter, spec)
             if parameter.get("in") == "query" and (parameter.get("required") or parameter["name"] == "buyer"):
                 value = f["finance_org"] if parameter["name"] == "buyer" else self.example(parameter["schema"], spec)
+                if parameter["name"] in QUERIES.get(operation_id, {}):
+                    value = f[QUERIES[operation_id][parameter["name"]]]
                 query.append(f"{parameter['name']}={urllib.parse.quote(str(value))}")
         if query:
             path += "?" + "&".join(query)

@@ -173,4 +173,36 @@ struct RequestWebTests {
             #expect(outside.status == .ok && !outside.html.contains("<code>fuclerk</code>") && !outside.html.contains("/sites/\(station)/requests"))
         }
     }
+
+    @Test("supervision: the county's office reads the API, the page and its CSV; the town's staff their town; a clerk and another county are refused")
+    func supervision() async throws {
+        try await TestApp.run { client, _ in
+            let sites = try await duties(client)
+            let clerk = try await client.token("fuclerk")
+            #expect(try await client.json(.post, "/api/v1/service-sites/\(sites.station)/requests", token: clerk, body: Self.application()).status == .created)
+            let year = Calendar(identifier: .gregorian).component(.year, from: Date().addingTimeInterval(8 * 3_600))
+            let uri = "/api/v1/service-requests/supervision?jurisdiction=610324&year=\(year)"
+            let county = try await client.json(.get, uri, token: try await client.token("fufeng"))
+            #expect(county.status == .ok)
+            #expect((county.json?["total"] as? [String: Any])?["registered"] as? Int == 1)
+            #expect((county.json?["areas"] as? [[String: Any]])?.first?["code"] as? String == "610324002")
+            #expect(try await client.json(.get, uri, token: clerk).status == .forbidden)
+            #expect(try await client.json(.get, uri, token: try await client.token("finance")).status == .forbidden)
+            #expect(try await client.json(.get, uri).status == .unauthorized)
+            let town = "/api/v1/service-requests/supervision?jurisdiction=610324002&year=\(year)"
+            #expect(try await client.json(.get, town, token: try await client.token("futown")).status == .ok)
+            #expect(try await client.json(.get, "/api/v1/service-requests/supervision?jurisdiction=x&year=\(year)", token: clerk).status == .unprocessableContent)
+
+            let office = Browser(client)
+            _ = try await office.signIn("fufeng")
+            let page = try await office.get("/requests/supervision")
+            #expect(page.status == .ok && page.html.contains("办件督查") && page.html.contains("<svg") && page.html.contains("天度镇"))
+            let csv = try await office.get("/requests/supervision.csv?jurisdiction=610324&year=\(year)")
+            #expect(csv.status == .ok && csv.html.contains("FM-001") && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let english = Browser(client, language: "en")
+            _ = try await english.signIn("futown")
+            let own = try await english.get("/requests/supervision")
+            #expect(own.status == .ok && own.html.contains("Supervision of service requests") && own.html.contains("Tiandu"))
+        }
+    }
 }

@@ -112,6 +112,18 @@ extension APIHandler {
         return .noContent(.init())
     }
 
+    func getRequestSupervision(_ input: Operations.GetRequestSupervision.Input) async throws -> Operations.GetRequestSupervision.Output {
+        let code = try Self.jurisdictionFilter(input.query.jurisdiction) ?? ""
+        let report = try await requests.supervision(jurisdictionCode: code, year: input.query.year, by: actor)
+        guard let jurisdiction = try await identity.jurisdiction(id: report.jurisdictionID) else { throw DomainError.notFound("no such page") }
+        let tables = try await SupervisionTables.build(report, jurisdiction: jurisdiction, identity: identity, catalogue: serviceItems, sites: sites)
+        func row(_ r: SupervisionTables.Row) -> Components.Schemas.SupervisionRow {
+            .init(code: r.code, nameZh: r.nameZh, nameEn: r.nameEn, siteId: r.siteID?.lowercased, figures: .init(r.figures))
+        }
+        return .ok(.init(body: .json(.init(jurisdictionCode: jurisdiction.code, year: report.year, total: .init(report.total),
+                                           areas: tables.areas.map(row), items: tables.items.map(row), sites: tables.sites.map(row)))))
+    }
+
     private func stepBody(_ request: ServiceRequest) async throws -> Components.Responses.ServiceRequestStep {
         .init(body: .json(.init(request, codes: try await materialCodes(), alert: requests.alert(of: request))))
     }
@@ -138,5 +150,14 @@ extension Components.Schemas.ServiceRequest {
                   missing: r.missing.map { codes[$0] ?? $0.lowercased }, reason: r.reason, result: r.result, registeredAt: r.registeredAt,
                   acceptedAt: r.acceptedAt, dueAt: r.dueAt, finalDueAt: r.finalDueAt, decidedAt: r.decidedAt, closedAt: r.closedAt,
                   onTime: r.onTime, alert: Components.Schemas.ServiceRequest.AlertPayload(rawValue: alert.rawValue) ?? .clerk)
+    }
+}
+
+extension Components.Schemas.SupervisionFigures {
+    init(_ f: SupervisionFigures) {
+        self.init(registered: f.registered, settled: f.settled, onTime: f.onTime, refused: f.refused, open: f.open, late: f.late, rated: f.rated,
+                  satisfied: f.satisfied, onTimeRate: f.onTimeRate, satisfactionRate: f.satisfactionRate,
+                  settledAtVillage: f.settledAt[.villageStation] ?? 0, settledAtTown: f.settledAt[.townCentre] ?? 0,
+                  settledAtCounty: f.settledAt[.countyCentre] ?? 0)
     }
 }

@@ -4,6 +4,8 @@ import Foundation
 import Grassroots
 import HTTPTypes
 import Hummingbird
+import Identity
+import Tabular
 
 /// The service-request pages: a caseworker's windows and queues, the window's registration form, a case with the
 /// forms of its next steps, the printable receipt and one-time notice, and the residents' tracking and rating page.
@@ -12,12 +14,15 @@ struct RequestController {
     let requests: RequestService
     let sites: SiteService
     let items: ServiceItemService
+    let identity: IdentityService
     let views: Views
 
     static let pageSize = 50
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/requests", use: posts)
+        router.get("/requests/supervision", use: supervision)
+        router.get("/requests/supervision.csv", use: supervisionCSV)
         router.get("/sites/{id}/requests", use: queue)
         router.get("/sites/{id}/requests/new", use: newForm)
         router.post("/sites/{id}/requests", use: create)
@@ -166,6 +171,43 @@ struct RequestController {
             accepted: r.state != .awaitingMaterials)
         return views.page("grassroots/request-notice", title: views.text(model.accepted ? "requests_receipt" : "requests_notice", context),
                           model: model, request: request, context: context)
+    }
+
+    // MARK: Supervision
+
+    func supervision(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tables = try await supervisionTables(request, context)
+        let model = SupervisionPage.model(tables, jurisdictions: try await identity.jurisdictions(), years: (tables.year - 4)...(requests.currentYear()),
+                                          language: context.language, say: { views.text($0, context) })
+        return views.page("grassroots/supervision", title: views.text("supervision_title", context), model: model, request: request, context: context)
+    }
+
+    func supervisionCSV(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tables = try await supervisionTables(request, context)
+        return Response.spreadsheet(tables.csv(language: context.language, say: { views.text($0, context) }),
+                                    name: "supervision-\(tables.jurisdiction.code)-\(tables.year)", kind: .csv)
+    }
+
+    /// The report the query asks for: by default the caller's own place (the jurisdiction of the site where they head,
+    /// approve or handle, else their office's) and this year.
+    private func supervisionTables(_ request: Request, _ context: AppRequestContext) async throws -> SupervisionTables {
+        let actor = try context.signedIn()
+        let query = request.uri.queryParameters
+        var code = query["jurisdiction"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        if code == nil, let post = try await requests.posts(of: actor).first(where: { !$0.duties.isDisjoint(with: [.head, .approver, .handler]) }) {
+            code = post.site.content.jurisdictionCode
+        }
+        if code == nil, let own = actor.jurisdictionID { code = try await identity.jurisdiction(id: own)?.code }
+        let year: Int
+        if let text = query["year"] {
+            guard let number = Int(String(text)) else { throw DomainError.invalid([FieldError("year", "must be a year, e.g. 2026")]) }
+            year = number
+        } else {
+            year = requests.currentYear()
+        }
+        let report = try await requests.supervision(jurisdictionCode: code ?? "", year: year, by: actor)
+        guard let jurisdiction = try await identity.jurisdiction(id: report.jurisdictionID) else { throw DomainError.notFound("no such page") }
+        return try await SupervisionTables.build(report, jurisdiction: jurisdiction, identity: identity, catalogue: items, sites: sites)
     }
 
     // MARK: Residents

@@ -15,7 +15,7 @@ struct Views: Sendable {
                            "incubation/incubator-spaces", "payments/payments", "contracts/contracts", "contracts/contract", "contracts/survey", "transparency/oversight", "transparency/insights", "transparency/voice", "transparency/cases", "transparency/case",
                            "tenders/admin-calendar", "grassroots/sites", "grassroots/site", "grassroots/site-form",
                            "grassroots/site-import", "grassroots/requests", "grassroots/request-queue", "grassroots/request-form", "grassroots/request",
-                           "grassroots/request-notice", "grassroots/track",
+                           "grassroots/request-notice", "grassroots/track", "grassroots/supervision",
                            // Grassroots: standards
                            "grassroots/standards", "grassroots/standard", "grassroots/standard-form", "grassroots/site-grades",
                            "grassroots/inspection", "grassroots/inspection-form"]
@@ -124,6 +124,9 @@ enum Navigation {
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if Policy.decide(actor, .keepCalendar, .platform) == .allow { items.append(("/admin/calendar", "nav_calendar")) }
             if actor.has(.caseworker) { items.append(("/requests", "nav_requests")) }
+            if actor.has(.caseworker) || actor.has(.overseer) || actor.organisationKind.isBuyer && actor.has(.buyer) {
+                items.append(("/requests/supervision", "nav_supervision"))
+            }
             if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }
             if actor.organisationKind == .evaluationInstitution { items.append(("/engagements", "nav_engagements")) }
             if actor.has(.overseer) || actor.has(.admin) { items.append(("/oversight", "nav_oversight")) }
