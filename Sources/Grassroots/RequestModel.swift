@@ -319,7 +319,7 @@ public struct SupervisionFigures: Sendable, Equatable {
         settled == 0 ? nil : Int((Double(settledAt[tier] ?? 0) * 100 / Double(settled)).rounded())
     }
 
-    mutating func add(_ other: SupervisionFigures) {
+    public mutating func add(_ other: SupervisionFigures) {
         registered += other.registered
         settled += other.settled
         onTime += other.onTime

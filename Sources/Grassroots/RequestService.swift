@@ -397,6 +397,27 @@ public struct RequestService: Sendable {
         }
     }
 
+    /// What everyone may see of the service network (DOMAIN §6: the public sees aggregates only): per town of every
+    /// county with a county centre, the figures of the cases registered in the year. No case, no name.
+    public func publicFigures(year: Int) async throws -> [(jurisdictionID: UUID, figures: SupervisionFigures)] {
+        guard WorkingCalendar.possibleYears.contains(year) else {
+            throw DomainError.invalid([FieldError("year", "must be from \(WorkingCalendar.possibleYears.lowerBound) to \(WorkingCalendar.possibleYears.upperBound)")])
+        }
+        let calendar = WorkingCalendar()
+        let from = calendar.moment(hour: 0, on: Self.firstOfJanuary(year)), to = calendar.moment(hour: 0, on: Self.firstOfJanuary(year + 1))
+        let now = clock.now()
+        let counties = try await sites.sites(SiteQuery(tier: .countyCentre, limit: 200)).sites.map(\.jurisdictionID)
+        return try await database.read { connection in
+            var result: [(jurisdictionID: UUID, figures: SupervisionFigures)] = []
+            for county in Set(counties) {
+                for area in try await store(connection).figures(jurisdictionID: county, from: from, to: to, now: now, by: .area) {
+                    result.append((area.key ?? county, area.figures))
+                }
+            }
+            return result
+        }
+    }
+
     private static func firstOfJanuary(_ year: Int) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current

@@ -229,7 +229,80 @@ def voice(journey, base, marker, spokes):
     return "a need proposed on the residents' voice page"
 
 
-JOURNEYS = [("tender", post_tender), ("bid", bid), ("sign-off-and-payment", sign_off_and_pay), ("survey", survey), ("voice", voice)]
+def service_request(journey, base, marker, spokes):
+    """Issue 23's journey: 永平村's clerk accepts an application for temporary assistance (FM-005) with a material
+    missing and prints the one-time notice; the resident brings it; the clerk forwards; the Tiandu centre approves; the
+    county centre pays it out (handles); the window hands it over; the resident follows it with the tracking code and
+    the phone's last four digits, and rates it."""
+    station = spokes.psql("SELECT id FROM grassroots.sites WHERE code = '610324002-V001'")
+    phone = "1390000" + marker[-4:].translate(str.maketrans("abcdef", "123456"))
+    journey.sign_in("fuclerk")
+    journey.open("/requests")
+    journey.shot("clerk-windows")
+    journey.open(f"/sites/{station}/requests/new")
+    form = journey.form(f"/sites/{station}/requests")
+    form.find_element(By.CSS_SELECTOR, "input[name=itemCode][value='FM-005']").click()
+    for material in ("M0001", "M0002", "M0004"):  # the household-assets declaration (M0005) is not brought
+        form.find_element(By.CSS_SELECTOR, f"input[name='presented-FM-005'][value='{material}']").click()
+    form.find_element(By.NAME, "name").send_keys(f"{marker}赵")
+    form.find_element(By.NAME, "idNumber").send_keys("610324195001010029")
+    form.find_element(By.NAME, "phone").send_keys(phone)
+    journey.shot("application-filled")
+    journey.submit(form)
+    case = journey.driver.current_url.split("?")[0]
+    path = case[len(base):]
+    page = journey.driver.page_source
+    assert "M0005" in page, "the missing material is not named"
+    code = __import__("re").search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", page).group(0)
+    journey.shot("awaiting-materials")
+    journey.open(path + "/notice")
+    assert "M0005" in journey.driver.page_source and code in journey.driver.page_source
+    journey.shot("one-time-notice")
+    journey.open(path)
+    supply = journey.form(path + "/materials")
+    supply.find_element(By.CSS_SELECTOR, "input[name=presented][value='M0005']").click()
+    journey.submit(supply)
+    journey.shot("accepted")
+    journey.submit(journey.form(path + "/forward"))
+    journey.shot("forwarded")
+    journey.sign_in("futown")
+    journey.open(path)
+    journey.submit(journey.form(path + "/approve"))
+    journey.shot("approved-by-the-town")
+    journey.sign_in("fucounty")
+    journey.open(path)
+    complete = journey.form(path + "/complete")
+    complete.find_element(By.NAME, "text").send_keys(f"{marker}：核发临时救助金1500元")
+    journey.submit(complete)
+    journey.shot("handled-by-the-county")
+    journey.sign_in("fuclerk")
+    journey.open(path)
+    journey.submit(journey.form(path + "/hand-over"))
+    journey.shot("handed-over")
+    # The resident, no account: the code and the four digits.
+    journey.driver.delete_all_cookies()
+    journey.open(f"/lang?to={'en' if journey.language == 'en' else 'zh'}&back=/track")
+    track = journey.form("/track")
+    track.find_element(By.NAME, "code").send_keys(code.lower())
+    track.find_element(By.NAME, "tail").send_keys(phone[-4:])
+    journey.submit(track)
+    assert marker in journey.driver.page_source, "the resident does not see the result"
+    assert f"{marker}赵" not in journey.driver.page_source, "the tracking page shows the applicant's name"
+    journey.shot("tracked")
+    rate = journey.form("/track/rate")
+    label = [l for l in rate.find_elements(By.CSS_SELECTOR, "label") if l.find_elements(By.CSS_SELECTOR, "input[value='satisfied']")][0]
+    label.click()
+    journey.submit(rate)
+    assert journey.driver.find_elements(By.CSS_SELECTOR, "[role=status]"), "no thanks after the rating"
+    journey.shot("rated")
+    row = spokes.psql(f"SELECT r.state, r.outcome, g.rating FROM grassroots.service_requests r JOIN grassroots.request_ratings g "
+                      f"ON g.request_id = r.id WHERE r.tracking_code = '{code}'")
+    assert row == "closed|granted|satisfied", row
+    return f"case {code}: accepted at 永平村 with M0005 missing, approved by the town, handled by the county, rated satisfied"
+
+
+JOURNEYS = [("tender", post_tender), ("bid", bid), ("sign-off-and-payment", sign_off_and_pay), ("survey", survey), ("voice", voice),
+            ("service-request", service_request)]
 WIDTHS = [int(w) for w in os.environ.get("JOURNEYS_WIDTHS", "1280,390").split(",")]
 
 

@@ -301,12 +301,14 @@ def examples(spokes):
         if persona == "anon":
             return tendering + survey
         if persona == "fuclerk":
-            waiting = case("awaiting_materials")
-            return ["/requests"] + waiting + [path + "/notice" for path in waiting] + case("accepted") + case("returned")
+            # The cases of the clerk's own station (a year of other stations' cases is not theirs to read).
+            own = "AND r.accepting_site_id = (SELECT id FROM grassroots.sites WHERE code = '610324002-V001')"
+            waiting = case("awaiting_materials", own)
+            return ["/requests"] + waiting + [path + "/notice" for path in waiting] + case("accepted", own) + case("returned", own)
         if persona == "futown":
-            return case("approving", "AND s.code = '610324002-T'") + case("handling")
+            return case("approving", "AND s.code = '610324002-T'") + case("handling", "AND s.code = '610324002-T'") + ["/requests/supervision"]
         if persona == "admin":
-            return case("accepted") + case("closed")
+            return case("accepted") + case("closed") + ["/requests/supervision?jurisdiction=610324"]
         user = persona.replace("'", "")
         return tendering + rows(
             "SELECT '/tenders/' || pm.tender_id || '/evaluation' FROM tendering.panel_members pm "

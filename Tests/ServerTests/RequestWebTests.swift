@@ -91,6 +91,14 @@ struct RequestWebTests {
             #expect(try await client.json(.post, "/api/v1/service-requests/rate", body: rate).status == .noContent)
             #expect(try await client.json(.post, "/api/v1/service-requests/rate", body: rate).status == .conflict)
 
+            // The public sees aggregates only: this year's share settled within the limit per town, where cases were settled.
+            let onTime = try await client.json(.get, "/api/v1/insights/requestsOnTime")
+            #expect(onTime.status == .ok && !onTime.text.contains(Self.idNumber) && !onTime.text.contains("郑"))
+            let rows = onTime.json?["rows"] as? [[String: Any]] ?? []
+            #expect(rows.count == 1 && rows.first?["value"] as? Int == 100 && (rows.first?["label"] as? String)?.contains("Tiandu") == true)
+            let settledAt = try await client.json(.get, "/api/v1/insights/requestsSettledAt")
+            #expect((settledAt.json?["rows"] as? [[String: Any]])?.map { $0["value"] as? Int } == [0, 100, 0], "FM-001 is handled at the town")
+
             let queue = try await client.json(.get, "\(uri)?scope=accepted", token: clerk)
             #expect((queue.json?["items"] as? [[String: Any]])?.count == 1)
             #expect(try await client.json(.get, "\(uri)?limit=0", token: clerk).status.code / 100 == 4)

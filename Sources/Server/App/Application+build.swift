@@ -159,6 +159,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     OCDSController(transparency: dependencies.transparency, publicBase: configuration.publicBase).register(on: router)
     // The dashboards' rows, shared by the page, its CSV and the API.
     let insightRows = InsightRows(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation,
+                                  requests: dependencies.requests, standards: dependencies.sites.standards, identity: dependencies.identity,
                                   localisation: views.localisation)
     InsightsController(rows: insightRows, incubation: dependencies.incubation, views: views).register(on: router)
     VoiceController(voice: dependencies.voice, identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)

@@ -45,7 +45,9 @@ struct RequestController {
                                duties: SiteDuty.allCases.filter(post.duties.contains).map { views.text("siteDuty_\($0.rawValue)", context) }
                                 .joined(separator: context.language == .zh ? "、" : ", "),
                                waiting: counts.waiting, overdue: counts.overdue, returned: counts.returned, awaitingMaterials: counts.awaitingMaterials,
-                               window: !post.duties.isDisjoint(with: [.clerk, .backup, .head])))
+                               window: !post.duties.isDisjoint(with: [.clerk, .backup, .head]),
+                               supervises: post.site.content.tier != .villageStation && !post.duties.isDisjoint(with: [.head, .approver, .handler]),
+                               jurisdictionCode: post.site.content.jurisdictionCode))
         }
         return views.page("grassroots/requests", title: views.text("requests_title", context), model: RequestPostsPage(posts: posts),
                           request: request, context: context)

@@ -49,6 +49,9 @@ struct RequestPostsPage {
         let returned: Int
         let awaitingMaterials: Int
         let window: Bool
+        /// The centre's heads, approvers and handlers watch the cases of its jurisdiction (the supervision page).
+        let supervises: Bool
+        let jurisdictionCode: String
     }
     let posts: [Post]
 }

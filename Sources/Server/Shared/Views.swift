@@ -124,7 +124,8 @@ enum Navigation {
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if Policy.decide(actor, .keepCalendar, .platform) == .allow { items.append(("/admin/calendar", "nav_calendar")) }
             if actor.has(.caseworker) { items.append(("/requests", "nav_requests")) }
-            if actor.has(.caseworker) || actor.has(.overseer) || actor.organisationKind.isBuyer && actor.has(.buyer) {
+            // Offices and overseers watch their jurisdiction's cases; a centre's own staff reach theirs from /requests.
+            if actor.has(.overseer) || actor.organisationKind.isBuyer && actor.has(.buyer) {
                 items.append(("/requests/supervision", "nav_supervision"))
             }
             if actor.has(.evaluator) { items.append(("/panels", "nav_panels")) }

@@ -1,6 +1,8 @@
 import Catalogue
 import Core
 import Foundation
+import Grassroots
+import Identity
 import Incubation
 import Transparency
 
@@ -12,9 +14,14 @@ struct InsightRows: Sendable {
     let transparency: TransparencyService
     let catalogue: PurchaseCatalogueService
     let incubation: IncubationService
+    /// The grassroots network's aggregates (issue 23): this year's cases per town, where they were settled, site grades.
+    let requests: RequestService
+    let standards: StandardService
+    let identity: IdentityService
     let localisation: Localisation
 
-    static let charts = ["category", "jurisdiction", "year", "outcomes", "satisfaction", "suppliers", "funnel"]
+    static let charts = ["category", "jurisdiction", "year", "outcomes", "satisfaction", "suppliers", "funnel",
+                         "requestsOnTime", "requestsSettledAt", "requestsSatisfaction", "siteGrades"]
 
     struct Row: Sendable, Equatable {
         /// What the row is: a category code, a jurisdiction id, a year, a contract reference, a supplier id or "others", "<year> <stage>".
@@ -61,6 +68,29 @@ struct InsightRows: Sendable {
                 let share = insights.awarded > 0 ? Points(hundredths: Int(clamping: Int128(bar.value) * 10_000 / Int128(insights.awarded))).formatted : "0"
                 return .init(key: bar.key, label: bar.key == "others" ? localisation.text("insights_others", language) : bar.label, value: bar.value,
                              figure: "\(money(bar.value)) · \(share) %")
+            }
+        case "requestsOnTime", "requestsSatisfaction":
+            let names = Dictionary(try await identity.jurisdictions().map { ($0.id, language == .zh ? $0.nameZh : $0.nameEn) }, uniquingKeysWith: { a, _ in a })
+            return try await requests.publicFigures(year: requests.currentYear()).compactMap { area in
+                let f = area.figures
+                let rate = chart == "requestsOnTime" ? f.onTimeRate : f.satisfactionRate
+                guard let rate else { return nil }
+                return .init(key: area.jurisdictionID.lowercased, label: names[area.jurisdictionID] ?? "", value: Int64(rate),
+                             figure: "\(rate) % (\(chart == "requestsOnTime" ? f.settled : f.rated))")
+            }.sorted { $0.label < $1.label }
+        case "requestsSettledAt":
+            var total = SupervisionFigures()
+            for area in try await requests.publicFigures(year: requests.currentYear()) { total.add(area.figures) }
+            guard total.settled > 0 else { return [] }
+            return [SiteTier.villageStation, .townCentre, .countyCentre].map { tier in
+                .init(key: tier.rawValue, label: localisation.text("siteTier_\(tier.rawValue)", language), value: Int64(total.settledShare(tier) ?? 0),
+                      figure: "\(total.settledShare(tier) ?? 0) % (\(total.settledAt[tier] ?? 0))")
+            }
+        case "siteGrades":
+            return try await standards.summary(jurisdictionCode: nil).filter { $0.inspected > 0 }.map { standing in
+                let share = standing.meets * 100 / standing.inspected
+                return .init(key: standing.tier.rawValue, label: localisation.text("siteTier_\(standing.tier.rawValue)", language), value: Int64(share),
+                             figure: "\(share) % (\(standing.meets) / \(standing.inspected))")
             }
         default:
             throw DomainError.notFound("no chart is called \(chart)")
