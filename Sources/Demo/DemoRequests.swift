@@ -19,7 +19,7 @@ enum DemoRequests {
     /// Residents of 永平村 (illustrative names; ID numbers with valid check characters that belong to nobody).
     static func applicant(_ index: Int) -> Applicant {
         let names = ["李秀兰", "王建国", "张桂芳", "刘振华", "陈玉梅", "杨德胜", "赵淑珍", "黄志强", "周凤英", "吴永福"]
-        let digits = String(format: "6103241948%02d%02d0%02d", 1 + index % 12, 1 + index % 28, 10 + index)
+        let digits = String(format: "6103241948%02d%02d%03d", 1 + index % 12, 1 + index % 28, (10 + index) % 1000)
         return Applicant(name: names[index % names.count], idNumber: digits + String(Applicant.checkCharacter(digits) ?? "0"),
                          phone: String(format: "139%08d", 10_000_000 + index * 7_919))
     }
@@ -67,6 +67,13 @@ enum DemoRequests {
         _ = try await requests.complete(by: town, id: rated.id, result: "已登记，纳入关爱名单")
         let closed = try await requests.handOver(by: clerk, id: rated.id)
         try await requests.rate(code: closed.trackingCode, phoneTail: applicant(index).phoneTail, .satisfied, comment: "村里就能办，不用跑镇上")
+        // Temporary assistance (FM-005) is graded high-risk: the county re-checks a fifth of the towns' approvals. The demo's
+        // first approval is drawn for certain (the grade is set at 100 % for it), and waits for the county centre's re-check.
+        let office = try await identity.signIn(username: "fufeng", password: password)
+        _ = try await requests.setRisk(by: office, itemCode: "FM-005", jurisdictionCode: "610324", grade: .high, samplePercent: 100)
+        let assistance = try await requests.forward(by: clerk, id: try await register("FM-005", ["M0001", "M0002", "M0004", "M0005"]).id)
+        _ = try await requests.approve(by: town, id: assistance.id)
+        _ = try await requests.setRisk(by: office, itemCode: "FM-005", jurisdictionCode: "610324", grade: .high, samplePercent: 20)
         // FM-002: approved at the county, then refused at the town with its legal reason.
         let county002 = try await requests.forward(by: clerk, id: try await register("FM-002", ["M0001", "M0002", "M0007"]).id)
         _ = try await requests.forward(by: clerk, id: try await register("FM-002", ["M0001", "M0002", "M0007"]).id)

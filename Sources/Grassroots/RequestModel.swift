@@ -218,11 +218,13 @@ public struct RequestView: Sendable {
     public var rating: Satisfaction?
     /// What the reader may do now.
     public var actions: Set<RequestAction>
+    /// The re-check by the tier above, when the approval was drawn for one.
+    public var recheck: Recheck?
 }
 
 /// The things a member of staff may do to a case, offered on its page when the policy and the state allow them.
 public enum RequestAction: String, CaseIterable, Sendable {
-    case supplyMaterials, forward, refuseAtWindow, approve, refuse, complete, handOver, withdraw, takeOver
+    case supplyMaterials, forward, refuseAtWindow, approve, refuse, complete, handOver, withdraw, takeOver, recheck
 }
 
 /// What the public tracking page shows: the steps and deadlines, no personal data.
@@ -356,4 +358,39 @@ public struct SupervisionReport: Sendable {
     public var items: [Item]
     /// The sites with late or refused cases, the most late first (at most 20).
     public var sites: [Site]
+}
+
+/// How much an item's approvals are trusted (DOMAIN §6): a high-risk item's approvals (fund disbursements, social
+/// insurance, eligibility checks) are re-checked on a sample by the tier above.
+public enum RiskGrade: String, CaseIterable, Codable, Sendable, Termed {
+    case high, normal
+    public static var termKey: String { "riskGrade_" }
+}
+
+/// An item's risk grade in a county, with the share of its approvals drawn for a re-check.
+public struct ItemRisk: Sendable, Equatable {
+    public var itemID: UUID
+    public var itemCode: String
+    public var jurisdictionID: UUID
+    public var grade: RiskGrade
+    public var samplePercent: Int
+}
+
+public enum RecheckOutcome: String, CaseIterable, Codable, Sendable, Termed {
+    case confirmed
+    case errorFound = "error_found"
+    public static var termKey: String { "recheckOutcome_" }
+}
+
+/// A sampled re-check of an approval by the tier above (抽查复核).
+public struct Recheck: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var requestID: UUID
+    /// The site whose heads and approvers re-check it.
+    public var siteID: UUID
+    public var sampledAt: Date
+    public var outcome: RecheckOutcome?
+    public var finding: String?
+    public var checkedBy: UUID?
+    public var checkedAt: Date?
 }

@@ -235,9 +235,12 @@ public struct RequestService: Sendable {
         }
     }
 
-    /// The approving tier grants the case, which moves to the handling tier's queue.
+    /// The approving tier grants the case, which moves to the handling tier's queue. A high-risk item's approval is
+    /// drawn for a re-check by the tier above at the item's sampling rate (the draw is random: nobody knows which).
     public func approve(by actor: Actor, id: UUID) async throws -> ServiceRequest {
-        try await step(actor, id, "request.approved", duties: [.approver, .head], states: [.approving]) { request, _ in
+        try await step(actor, id, "request.approved", duties: [.approver, .head], states: [.approving], then: { request, store, connection in
+            try await sample(request, store, connection, actor: actor)
+        }) { request, _ in
             let calendar = try await calendar()
             request.state = .handling
             request.siteID = request.handlingSiteID
@@ -317,7 +320,9 @@ public struct RequestService: Sendable {
         let request = try await request(id: id)
         return try await database.read { connection in
             let store = store(connection)
-            let duties = try await store.duties(siteIDs: request.chain)
+            // The case's chain, and the tier above when it re-checks the approval.
+            let recheckSite = try await store.recheck(requestID: id)?.siteID
+            let duties = try await store.duties(siteIDs: request.chain + (recheckSite.map { [$0] } ?? []))
             let everyone = Set(duties.values.flatMap { $0.map(\.userID) })
             try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: request.jurisdictionPath, assignees: everyone))
             var applicant: Applicant?
@@ -327,12 +332,22 @@ public struct RequestService: Sendable {
             }
             let steps = try await AuditLog.trail(of: AuditEntity("request", id), on: connection, logger: database.logger)
                 .map { RequestStep(at: $0.occurredAt, action: $0.action) }
-            return RequestView(request: request, applicant: applicant, steps: steps, rating: try await store.rating(of: id),
-                               actions: actions(for: actor, request, duties))
+            let recheck = try await store.recheck(requestID: id)
+            var actions = actions(for: actor, request, duties)
+            if let recheck, recheck.outcome == nil, let actor {
+                let checkers = try await store.duties(siteIDs: [recheck.siteID])[recheck.siteID] ?? []
+                if Policy.decide(actor, .workServiceRequest, Resource(jurisdictionPath: request.jurisdictionPath,
+                                                                       assignees: Set(checkers.filter { [.head, .approver].contains($0.duty) }.map(\.userID)))) == .allow {
+                    actions.insert(.recheck)
+                }
+            }
+            return RequestView(request: request, applicant: applicant, steps: steps, rating: try await store.rating(of: id), actions: actions,
+                               recheck: recheck)
         }
     }
 
-    /// A page of a site's queue: for the staff on duty there, and the offices and overseers of its jurisdiction.
+    /// A page of a site's queue (applicants masked): for the staff on duty there, the centres above it (the tier above
+    /// watches the tier below), and the offices and overseers of its jurisdiction.
     public func queue(_ query: RequestQuery, by actor: Actor?) async throws -> RequestPage {
         guard Self.pageSizes.contains(query.limit) else {
             throw DomainError.invalid([FieldError("limit", "must be between 1 and \(Self.pageSizes.upperBound)")])
@@ -341,8 +356,10 @@ public struct RequestService: Sendable {
         let now = clock.now()
         return try await database.read { connection in
             let store = store(connection)
-            let holders = try await store.duties(siteIDs: [site.id])[site.id] ?? []
-            try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: site.jurisdictionPath, assignees: Set(holders.map(\.userID))))
+            // The site's own staff, and the tier above: the heads, approvers and handlers of the centres whose jurisdiction holds it.
+            var holders = Set((try await store.duties(siteIDs: [site.id])[site.id] ?? []).map(\.userID))
+            for jurisdiction in site.jurisdictionPath { holders.formUnion(try await store.holders(ofSitesIn: jurisdiction).map(\.userID)) }
+            try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: site.jurisdictionPath, assignees: holders))
             let rows = try await store.queue(RequestQuery(siteID: site.id, scope: query.scope, after: query.after, limit: query.limit + 1), site: site, now: now)
             return RequestPage(requests: Array(rows.prefix(query.limit)), next: rows.count > query.limit ? rows[query.limit - 1].id : nil)
         }
@@ -359,6 +376,99 @@ public struct RequestService: Sendable {
         let now = clock.now()
         let (waiting, overdue, returned, awaiting) = try await database.read { try await store($0).counts(site: site, now: now) }
         return QueueCounts(waiting: waiting, overdue: overdue, returned: returned, awaitingMaterials: awaiting)
+    }
+
+    // MARK: Risks and re-checks
+
+    /// Grades an item's risk for a jurisdiction's cases and sets the share of approvals re-checked: the offices that
+    /// keep the jurisdiction's sites.
+    public func setRisk(by actor: Actor, itemCode: String, jurisdictionCode: String, grade: RiskGrade, samplePercent: Int) async throws -> ItemRisk {
+        var errors: [FieldError] = []
+        let item = try await catalogue.items(codes: [itemCode.trimmingSpaces]).first
+        if item == nil { errors.append(FieldError("itemCode", "the catalogue has no published item \(itemCode)")) }
+        let jurisdiction = try await identity.jurisdiction(code: jurisdictionCode)
+        if jurisdiction == nil { errors.append(FieldError("jurisdictionCode", "no jurisdiction has code \(jurisdictionCode)")) }
+        if !(0...100).contains(samplePercent) { errors.append(FieldError("samplePercent", "must be from 0 to 100")) }
+        guard errors.isEmpty, let item, let jurisdiction else { throw DomainError.invalid(errors) }
+        try Policy.authorize(actor, .manageSites, Resource(jurisdictionPath: jurisdiction.path))
+        let now = clock.now()
+        return try await database.transaction { connection in
+            try await store(connection).setRisk(itemID: item.id, jurisdictionID: jurisdiction.id, grade: grade, samplePercent: samplePercent, by: actor.userID, at: now)
+            let risk = ItemRisk(itemID: item.id, itemCode: item.code, jurisdictionID: jurisdiction.id, grade: grade, samplePercent: samplePercent)
+            try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "item.risk", entity: AuditEntity("item_risk", item.id),
+                                      before: Optional<String>.none, after: ["jurisdiction": jurisdiction.code, "grade": grade.rawValue,
+                                                                             "samplePercent": String(samplePercent)], at: now)
+            return risk
+        }
+    }
+
+    /// Whether the actor grades the items' risks for a jurisdiction (the supervision page offers the form).
+    public func mayGradeRisks(_ actor: Actor?, in jurisdiction: Jurisdiction) -> Bool {
+        Policy.decide(actor, .manageSites, Resource(jurisdictionPath: jurisdiction.path)) == .allow
+    }
+
+    /// The risks graded for a jurisdiction's cases (public: how much is re-checked is no secret, which case is).
+    public func risks(jurisdictionCode: String) async throws -> [ItemRisk] {
+        guard let jurisdiction = try await identity.jurisdiction(code: jurisdictionCode) else {
+            throw DomainError.invalid([FieldError("jurisdiction", "no jurisdiction has code \(jurisdictionCode)")])
+        }
+        let rows = try await database.read { try await store($0).risks(jurisdictionID: jurisdiction.id) }
+        let items = try await catalogue.items(ids: rows.map(\.itemID))
+        return rows.map { row in
+            ItemRisk(itemID: row.itemID, itemCode: items.first { $0.id == row.itemID }?.code ?? "", jurisdictionID: jurisdiction.id, grade: row.grade,
+                     samplePercent: row.samplePercent)
+        }.sorted { $0.itemCode < $1.itemCode }
+    }
+
+    /// Draws an approved case for a re-check when its item is graded high-risk on the case's path.
+    private func sample(_ request: ServiceRequest, _ store: RequestStore, _ connection: PostgresConnection, actor: Actor) async throws {
+        guard let risk = try await store.risk(itemID: request.itemID, on: request.jurisdictionPath), risk.grade == .high, risk.samplePercent > 0,
+              Int.random(in: 0..<100) < risk.samplePercent else { return }
+        let approving = try await sites.site(id: request.approvingSiteID)
+        guard let above = try await store.siteAbove(tier: approving.content.tier, on: approving.jurisdictionPath) else { return }
+        let now = clock.now()
+        let recheck = Recheck(id: UUID.v7(at: now), requestID: request.id, siteID: above, sampledAt: now)
+        try await store.insert(recheck)
+        try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "request.sampled",
+                                  entity: AuditEntity("request", request.id), before: Optional<Recheck>.none, after: recheck, at: now)
+    }
+
+    /// The tier above records its re-check of a sampled approval: confirmed, or an error found with what it was.
+    public func recheck(by actor: Actor, requestID: UUID, outcome: RecheckOutcome, finding: String) async throws -> Recheck {
+        let finding = finding.trimmingSpaces
+        var v = Validator()
+        v.check(finding.count <= Self.maximumText, "finding", "must be at most \(Self.maximumText) characters")
+        v.check(outcome == .confirmed || !finding.isEmpty, "finding", "say what was found wrong")
+        try v.finish()
+        let now = clock.now()
+        return try await database.transaction { connection in
+            let store = store(connection)
+            guard let before = try await store.recheck(requestID: requestID, forUpdate: true) else {
+                throw DomainError.notFound("this case was not drawn for a re-check")
+            }
+            try await authorize(actor, site: try await sites.site(id: before.siteID), duties: [.head, .approver], store)
+            guard before.outcome == nil else { throw DomainError.conflict("this re-check is recorded already") }
+            var after = before
+            after.outcome = outcome
+            after.finding = finding.isEmpty ? nil : finding
+            after.checkedBy = actor.userID
+            after.checkedAt = now
+            try await store.update(after)
+            try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "request.rechecked",
+                                      entity: AuditEntity("request", requestID), before: before, after: after, at: now)
+            return after
+        }
+    }
+
+    /// A site's re-checks, those to do first: for its staff on duty and the offices and overseers of its jurisdiction.
+    public func rechecks(at siteID: UUID, by actor: Actor?) async throws -> [Recheck] {
+        let site = try await sites.site(id: siteID)
+        return try await database.read { connection in
+            let store = store(connection)
+            let holders = try await store.duties(siteIDs: [site.id])[site.id] ?? []
+            try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: site.jurisdictionPath, assignees: Set(holders.map(\.userID))))
+            return try await store.rechecks(siteID: site.id, limit: 200)
+        }
     }
 
     // MARK: Supervision
@@ -458,6 +568,8 @@ public struct RequestService: Sendable {
                 let final = try calendar.close(ofWorkingDay: item.content.timeLimitDays, after: past.registeredAt)
                 let id = UUID.v7(at: past.registeredAt)
                 let applicant = past.applicant.trimmed
+                let problems = applicant.problems
+                if !problems.isEmpty { throw DomainError.invalid(problems) }
                 let request = ServiceRequest(
                     id: id, trackingCode: try await trackingCode(store), itemID: item.id, itemCode: item.code, acceptingSiteID: site.id,
                     approvingSiteID: chain.approving, handlingSiteID: chain.handling, jurisdictionPath: site.jurisdictionPath, ownerID: past.ownerID,
@@ -547,6 +659,7 @@ public struct RequestService: Sendable {
     /// waits (or at `site` when given), and the case in one of `states`; the change is audited.
     private func step(_ actor: Actor, _ id: UUID, _ action: String, duties: Set<SiteDuty>, states: Set<RequestState>,
                       at site: ((ServiceRequest) -> UUID)? = nil,
+                      then followUp: ((ServiceRequest, RequestStore, PostgresConnection) async throws -> Void)? = nil,
                       _ change: (inout ServiceRequest, Date) async throws -> Void) async throws -> ServiceRequest {
         let now = clock.now()
         return try await database.transaction { connection in
@@ -564,6 +677,7 @@ public struct RequestService: Sendable {
             request.updatedAt = now
             try await store.update(request)
             try await audit(connection, actor, action, before: before, after: request)
+            try await followUp?(request, store, connection)
             return request
         }
     }

@@ -241,6 +241,90 @@ struct RequestStore {
         if let rating, let at = r.closedAt ?? r.decidedAt { _ = try await rate(r.id, rating, comment: "", at: at) }
     }
 
+    // MARK: Risks and re-checks
+
+    func setRisk(itemID: UUID, jurisdictionID: UUID, grade: RiskGrade, samplePercent: Int, by user: UUID, at: Date) async throws {
+        try await connection.query("""
+            INSERT INTO grassroots.item_risks (item_id, jurisdiction_id, grade, sample_percent, set_by, set_at)
+            VALUES (\(itemID), \(jurisdictionID), \(grade.rawValue), \(samplePercent), \(user), \(at))
+            ON CONFLICT (item_id, jurisdiction_id) DO UPDATE SET grade = EXCLUDED.grade, sample_percent = EXCLUDED.sample_percent,
+                set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at
+            """, logger: logger)
+    }
+
+    /// The risk set for the item by the nearest jurisdiction on the path that graded it.
+    func risk(itemID: UUID, on path: [UUID]) async throws -> (grade: RiskGrade, samplePercent: Int)? {
+        let rows = try await connection.query("""
+            SELECT grade, sample_percent FROM grassroots.item_risks
+            WHERE item_id = \(itemID) AND jurisdiction_id = ANY(\(path)) ORDER BY array_position(\(path), jurisdiction_id) DESC LIMIT 1
+            """, logger: logger)
+        for try await (grade, percent) in rows.decode((String, Int).self) {
+            if let grade = RiskGrade(rawValue: grade) { return (grade, percent) }
+        }
+        return nil
+    }
+
+    func risks(jurisdictionID: UUID) async throws -> [(itemID: UUID, grade: RiskGrade, samplePercent: Int)] {
+        var result: [(UUID, RiskGrade, Int)] = []
+        let rows = try await connection.query("""
+            SELECT item_id, grade, sample_percent FROM grassroots.item_risks WHERE jurisdiction_id = \(jurisdictionID) ORDER BY item_id
+            """, logger: logger)
+        for try await (item, grade, percent) in rows.decode((UUID, String, Int).self) {
+            if let grade = RiskGrade(rawValue: grade) { result.append((item, grade, percent)) }
+        }
+        return result
+    }
+
+    /// The nearest site of a higher tier than `tier` on the path (a town's approvals are re-checked by the county centre).
+    func siteAbove(tier: SiteTier, on path: [UUID]) async throws -> UUID? {
+        let rank = SiteTier.allCases.firstIndex(of: tier)!
+        for higher in SiteTier.allCases.prefix(rank).reversed() {
+            if let id = try await site(tier: higher, on: path) { return id }
+        }
+        return nil
+    }
+
+    func insert(_ r: Recheck) async throws {
+        try await connection.query("""
+            INSERT INTO grassroots.rechecks (id, request_id, site_id, sampled_at) VALUES (\(r.id), \(r.requestID), \(r.siteID), \(r.sampledAt))
+            """, logger: logger)
+    }
+
+    func recheck(requestID: UUID, forUpdate: Bool = false) async throws -> Recheck? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.recheckColumns) FROM grassroots.rechecks WHERE request_id = $1" + (forUpdate ? " FOR UPDATE" : ""))
+        query.binds.append(requestID)
+        return try await rechecks(query).first
+    }
+
+    /// A site's re-checks, those still to do first, then the latest done.
+    func rechecks(siteID: UUID, limit: Int) async throws -> [Recheck] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.recheckColumns) FROM grassroots.rechecks WHERE site_id = $1 ORDER BY outcome IS NOT NULL, sampled_at DESC LIMIT $2
+            """)
+        query.binds.append(siteID)
+        query.binds.append(limit)
+        return try await rechecks(query)
+    }
+
+    func update(_ r: Recheck) async throws {
+        try await connection.query("""
+            UPDATE grassroots.rechecks SET outcome = \(r.outcome?.rawValue), finding = \(r.finding), checked_by = \(r.checkedBy), checked_at = \(r.checkedAt)
+            WHERE id = \(r.id)
+            """, logger: logger)
+    }
+
+    private static let recheckColumns = "id, request_id, site_id, sampled_at, outcome, finding, checked_by, checked_at"
+
+    private func rechecks(_ query: PostgresQuery) async throws -> [Recheck] {
+        var result: [Recheck] = []
+        for try await (id, request, site, sampled, outcome, finding, by, at) in try await connection.query(query, logger: logger)
+            .decode((UUID, UUID, UUID, Date, String?, String?, UUID?, Date?).self) {
+            result.append(Recheck(id: id, requestID: request, siteID: site, sampledAt: sampled, outcome: outcome.flatMap(RecheckOutcome.init(rawValue:)),
+                                  finding: finding, checkedBy: by, checkedAt: at))
+        }
+        return result
+    }
+
     // MARK: Ratings
 
     func rating(of id: UUID) async throws -> Satisfaction? {

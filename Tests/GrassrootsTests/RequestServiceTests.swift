@@ -394,4 +394,44 @@ struct RequestServiceTests {
             #expect(fields(await failure { _ = try await w.requests.supervision(jurisdictionCode: "610324", year: 99_999, by: fufeng) }) == ["year"])
         }
     }
+
+    @Test("Sampled re-checks: a high-risk item's approvals are drawn at its rate for the tier above, who records the outcome once; a normal item's never")
+    func rechecks() async throws {
+        try await TestDatabase.with { database in
+            let w = World(database)
+            let s = try await w.staff()
+            let fufeng = try await w.world.actor("fufeng")
+            // FM-001 graded high with every approval drawn; FM-002 normal.
+            #expect(await failure { _ = try await w.requests.setRisk(by: try await w.world.actor("finance"), itemCode: "FM-001", jurisdictionCode: "610324",
+                                                                    grade: .high, samplePercent: 100) }?.kind == .forbidden)
+            #expect(fields(await failure { _ = try await w.requests.setRisk(by: fufeng, itemCode: "NO", jurisdictionCode: "610324", grade: .high,
+                                                                            samplePercent: 101) }) == ["itemCode", "samplePercent"])
+            _ = try await w.requests.setRisk(by: fufeng, itemCode: "FM-001", jurisdictionCode: "610324", grade: .high, samplePercent: 100)
+            _ = try await w.requests.setRisk(by: fufeng, itemCode: "FM-003", jurisdictionCode: "610324", grade: .normal, samplePercent: 0)
+            #expect(try await w.requests.risks(jurisdictionCode: "610324").map(\.itemCode) == ["FM-001", "FM-003"])
+
+            let sampled = try await w.requests.forward(by: s.clerk, id: try await w.register(s.clerk).id)
+            _ = try await w.requests.approve(by: s.townApprover, id: sampled.id)
+            let county = try await w.site("610324-C")
+            // The town's approval is re-checked by the county centre, whose approver may then read the case.
+            let view = try await w.requests.view(id: sampled.id, by: s.countyApprover)
+            #expect(view.recheck?.siteID == county.id && view.recheck?.outcome == nil && view.actions.contains(.recheck))
+            #expect(try await w.requests.rechecks(at: county.id, by: s.countyApprover).map(\.requestID) == [sampled.id])
+            #expect(await failure { _ = try await w.requests.recheck(by: s.townApprover, requestID: sampled.id, outcome: .confirmed, finding: "") }?.kind == .forbidden,
+                    "the approver does not re-check their own approval")
+            #expect(fields(await failure { _ = try await w.requests.recheck(by: s.countyApprover, requestID: sampled.id, outcome: .errorFound, finding: " ") })
+                    == ["finding"])
+            let done = try await w.requests.recheck(by: s.countyApprover, requestID: sampled.id, outcome: .errorFound, finding: "申请人子女有赡养能力，应复核")
+            #expect(done.outcome == .errorFound && done.checkedBy == s.countyApprover.userID)
+            #expect(await failure { _ = try await w.requests.recheck(by: s.countyApprover, requestID: sampled.id, outcome: .confirmed, finding: "") }?.kind == .conflict)
+            #expect(try await w.trail(sampled.id).suffix(2) == ["request.sampled", "request.rechecked"])
+
+            // Graded normal again: never drawn, whatever its rate.
+            _ = try await w.requests.setRisk(by: fufeng, itemCode: "FM-001", jurisdictionCode: "610324", grade: .normal, samplePercent: 100)
+            let normal = try await w.requests.forward(by: s.clerk, id: try await w.register(s.clerk).id)
+            _ = try await w.requests.approve(by: s.townApprover, id: normal.id)
+            #expect(try await w.requests.view(id: normal.id, by: s.clerk).recheck == nil)
+            #expect(await failure { _ = try await w.requests.recheck(by: s.countyApprover, requestID: normal.id, outcome: .confirmed, finding: "") }?.kind == .notFound)
+        }
+    }
 }

@@ -150,6 +150,7 @@ BY_OPERATION = {
     "approveServiceRequest": {"requestId": "request_approving"}, "refuseServiceRequest": {"requestId": "request_approving2"},
     "takeOverServiceRequest": {"requestId": "request_approving"},
     "completeServiceRequest": {"requestId": "request_handling"}, "handOverServiceRequest": {"requestId": "request_returned"},
+    "listSiteRechecks": {"siteId": "fufeng_centre"}, "recheckServiceRequest": {"requestId": "request_sampled"},
     # Grassroots: standards. Inspections act on Fufeng's county centre (graded by Fufeng's standard; the demo's evidence is its).
     "listSiteInspections": {"siteId": "fufeng_centre"}, "createSiteInspection": {"siteId": "fufeng_centre"},
     "getSiteInspection": {"siteId": "fufeng_centre"}, "downloadInspectionEvidence": {"siteId": "fufeng_centre"},
@@ -178,12 +179,14 @@ LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemD
         "terminateContract", "cancelTender", "revokeCurrentToken"]
 
 # Required query parameters where the smallest value would not do (fixture keys or "=literal").
-QUERIES = {"getRequestSupervision": {"jurisdiction": "=610324", "year": "=2026"}}
+QUERIES = {"getRequestSupervision": {"jurisdiction": "=610324", "year": "=2026"}, "listRequestRisks": {"jurisdiction": "=610324"}}
 
 # Whole bodies (f, path parameters) where the smallest would not do.
 BODIES = {
     "createToken": lambda f, p: {"username": "civil", "password": live.PASSWORD},
     "updateUser": lambda f, p: {"disabled": False},
+    "setRequestRisk": lambda f, p: {"itemCode": "FM-005", "jurisdictionCode": "610324", "grade": "high", "samplePercent": 20},
+    "recheckServiceRequest": lambda f, p: {"outcome": "confirmed"},
     # The station's clerk named again: the duties stay as the demo made them for the rows that follow.
     "setSiteDuties": lambda f, p: {"duties": [{"username": "fuclerk", "duty": "clerk"}]},
     "saveServiceItemDraft": lambda f, p: content(f, p["itemId"]),
@@ -254,7 +257,7 @@ ON_DRAFT = {"getServiceItemDraft", "publishServiceItemDraft", "discardServiceIte
 
 def demo_applicant(index):
     """The ID number and phone of DemoRequests.applicant(index) (GB 11643 check character)."""
-    digits = "6103241948%02d%02d0%02d" % (1 + index % 12, 1 + index % 28, 10 + index)
+    digits = "6103241948%02d%02d%03d" % (1 + index % 12, 1 + index % 28, (10 + index) % 1000)
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(d) * w for d, w in zip(digits, weights)) % 11]
     return digits + check, "139%08d" % (10_000_000 + index * 7_919)
@@ -340,6 +343,7 @@ def fixtures(spokes, base, tokens):
         "request_approving2": requests("approving", "610324002-T", "DESC"),
         "request_handling": requests("handling", "610324002-T"),
         "request_returned": requests("returned", "610324002-V001", more="AND r.outcome = 'granted'"),
+        "request_sampled": "SELECT request_id FROM grassroots.rechecks WHERE outcome IS NULL ORDER BY sampled_at",
         "site_staff": "SELECT staff->0->>'name' FROM grassroots.sites WHERE code = '370102010-T'",
         # Grassroots: standards
         "standard": "SELECT s.id FROM grassroots.standards s WHERE s.jurisdiction_code = '610324' AND s.tier = 'village_station'",

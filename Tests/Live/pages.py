@@ -199,13 +199,13 @@ class Browser:
 
 def demo_applicant(index):
     """The ID number and phone of DemoRequests.applicant(index) (Sources/Demo/DemoRequests.swift)."""
-    digits = "6103241948%02d%02d0%02d" % (1 + index % 12, 1 + index % 28, 10 + index)
+    digits = "6103241948%02d%02d%03d" % (1 + index % 12, 1 + index % 28, (10 + index) % 1000)
     check = "10X98765432"[sum(int(d) * w for d, w in zip(digits, [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])) % 11]
     return digits + check, "139%08d" % (10_000_000 + index * 7_919)
 
 
-# Every demo applicant's ID number and phone (the demo registers a dozen cases at 永平村).
-PERSONAL = [secret for index in range(1, 16) for secret in demo_applicant(index)]
+# Every demo applicant's ID number and phone (a dozen live cases at 永平村, then the year's history from 101 on).
+PERSONAL = [secret for index in range(1, 2500) for secret in demo_applicant(index)]
 
 
 def walk(base, persona, language, extra, findings, axe_seen, shots):

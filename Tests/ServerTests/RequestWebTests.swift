@@ -102,7 +102,8 @@ struct RequestWebTests {
             let queue = try await client.json(.get, "\(uri)?scope=accepted", token: clerk)
             #expect((queue.json?["items"] as? [[String: Any]])?.count == 1)
             #expect(try await client.json(.get, "\(uri)?limit=0", token: clerk).status.code / 100 == 4)
-            #expect(try await client.json(.get, uri, token: town).status == .forbidden, "the town approves, it does not read the village's queue")
+            #expect(try await client.json(.get, uri, token: town).status == .ok, "the tier above watches the queues below it")
+            #expect(try await client.json(.get, uri, token: try await client.token("ngo")).status == .forbidden)
         }
     }
 
@@ -211,6 +212,44 @@ struct RequestWebTests {
             _ = try await english.signIn("futown")
             let own = try await english.get("/requests/supervision")
             #expect(own.status == .ok && own.html.contains("Supervision of service requests") && own.html.contains("Tiandu"))
+        }
+    }
+
+    @Test("re-checks on the pages: the county's office grades FM-001 high at 100 % on the supervision page; the town's approval is drawn; the county centre records its finding on the case page")
+    func recheckPages() async throws {
+        try await TestApp.run { client, _ in
+            let sites = try await duties(client)
+            let countyCentre = try await client.json(.get, "/api/v1/service-sites?jurisdiction=610324&tier=county_centre").json?["items"] as? [[String: Any]]
+            let county = try #require(countyCentre?.first?["id"] as? String)
+            #expect(try await client.json(.put, "/api/v1/service-sites/\(county)/duties", token: try await client.token("fufeng"),
+                                          body: #"{"duties":[{"username":"fucounty","duty":"approver"}]}"#).status == .ok)
+            let office = Browser(client)
+            _ = try await office.signIn("fufeng")
+            let year = Calendar(identifier: .gregorian).component(.year, from: Date().addingTimeInterval(8 * 3_600))
+            let clerk = try await client.token("fuclerk"), town = try await client.token("futown")
+            let made = try await client.json(.post, "/api/v1/service-sites/\(sites.station)/requests", token: clerk,
+                                             body: Self.application(presented: ["M0001", "M0002"]))
+            let id = try #require(made.json?["id"] as? String)
+            let page = try await office.get("/requests/supervision?jurisdiction=610324&year=\(year)")
+            #expect(page.html.contains(#"action="/requests/risks""#))
+            let graded = try await office.post("/requests/risks", [("itemCode", "FM-001"), ("jurisdiction", "610324"), ("grade", "high"), ("samplePercent", "100")])
+            #expect(graded.status == .seeOther || graded.status == .found)
+            #expect(try await client.json(.get, "/api/v1/service-request-risks?jurisdiction=610324").text.contains(#""samplePercent":100"#))
+            #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/forward", token: clerk).status == .ok)
+            #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/approve", token: town).status == .ok)
+
+            let checker = Browser(client)
+            _ = try await checker.signIn("fucounty")
+            let queue = try await checker.get("/sites/\(county)/requests")
+            #expect(queue.html.contains("/requests/\(id)"), "the drawn approval is listed for the county centre")
+            let caseURI = "/requests/\(id)"
+            #expect(try await checker.get(caseURI).html.contains(#"action="/requests/\#(id)/recheck""#))
+            let missing = try await checker.post(caseURI + "/recheck", [("outcome", "error_found"), ("text", "")])
+            #expect(missing.status == .unprocessableContent && missing.html.contains("请说明发现的问题"))
+            let done = try await checker.post(caseURI + "/recheck", [("outcome", "error_found"), ("text", "家庭财产申报与不动产登记不符")])
+            #expect(done.status == .seeOther || done.status == .found)
+            #expect(try await checker.get(caseURI).html.contains("家庭财产申报与不动产登记不符"))
+            #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/recheck", token: town, body: #"{"outcome":"confirmed"}"#).status == .forbidden)
         }
     }
 }

@@ -21,7 +21,7 @@ struct DemoTenderTests {
             #expect(said.contains { $0.hasPrefix("Working calendar: provisional 2027 loaded") }, "the test database holds 2026 only")
             #expect(said.last == "OCDS releases: 34 published after tendering, 2 after delivery.")
             #expect(said.dropLast().last == "Demo service requests: 7 duties at 3 Fufeng sites; 1693 settled cases of 2026 at Fufeng's 174 stations; "
-                    + "10 cases at 永平村 in every state (fuclerk, futown, fucounty).")
+                    + "11 cases at 永平村 in every state (fuclerk, futown, fucounty).")
             #expect(said.dropLast(2).last == "Demo residents' voice: 4 needs, 123 supports, 2 answered by purchase lines.")
             #expect(said.dropLast(3).last == "Demo contracts: 5 drafted from the completed awards, at every stage of delivery.")
             #expect(said.dropLast(4).last == "Demo incubation: 10 moves of 6 organisations, a nursery intake with 2 applications, 11 assessments, 2 mentors, 6 sessions, "

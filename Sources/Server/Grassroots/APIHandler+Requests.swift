@@ -48,6 +48,7 @@ extension APIHandler {
             value2: .init(applicant: view.applicant.map { .init(name: $0.name, idNumber: $0.idNumber, phone: $0.phone) },
                           steps: view.steps.map { .init(at: $0.at, action: $0.action) },
                           rating: view.rating.flatMap { .init(rawValue: $0.rawValue) },
+                          recheck: view.recheck.map(Components.Schemas.Recheck.init),
                           actions: view.actions.map(\.rawValue).sorted())))))
     }
 
@@ -124,6 +125,32 @@ extension APIHandler {
                                            areas: tables.areas.map(row), items: tables.items.map(row), sites: tables.sites.map(row)))))
     }
 
+    func listRequestRisks(_ input: Operations.ListRequestRisks.Input) async throws -> Operations.ListRequestRisks.Output {
+        let risks = try await requests.risks(jurisdictionCode: try Self.jurisdictionFilter(input.query.jurisdiction) ?? "")
+        return .ok(.init(body: .json(risks.map(Components.Schemas.ItemRisk.init))))
+    }
+
+    func setRequestRisk(_ input: Operations.SetRequestRisk.Input) async throws -> Operations.SetRequestRisk.Output {
+        let actor = try signedIn()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let risk = try await requests.setRisk(by: actor, itemCode: body.itemCode, jurisdictionCode: body.jurisdictionCode,
+                                              grade: RiskGrade(rawValue: body.grade.rawValue) ?? .normal, samplePercent: body.samplePercent)
+        return .ok(.init(body: .json(.init(risk))))
+    }
+
+    func listSiteRechecks(_ input: Operations.ListSiteRechecks.Input) async throws -> Operations.ListSiteRechecks.Output {
+        let rechecks = try await requests.rechecks(at: try uuid(input.path.siteId, "siteId"), by: actor)
+        return .ok(.init(body: .json(rechecks.map(Components.Schemas.Recheck.init))))
+    }
+
+    func recheckServiceRequest(_ input: Operations.RecheckServiceRequest.Input) async throws -> Operations.RecheckServiceRequest.Output {
+        let actor = try signedIn()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
+        let recheck = try await requests.recheck(by: actor, requestID: try uuid(input.path.requestId, "requestId"),
+                                                 outcome: RecheckOutcome(rawValue: body.outcome.rawValue) ?? .confirmed, finding: body.finding ?? "")
+        return .ok(.init(body: .json(.init(recheck))))
+    }
+
     private func stepBody(_ request: ServiceRequest) async throws -> Components.Responses.ServiceRequestStep {
         .init(body: .json(.init(request, codes: try await materialCodes(), alert: requests.alert(of: request))))
     }
@@ -159,5 +186,19 @@ extension Components.Schemas.SupervisionFigures {
                   satisfied: f.satisfied, onTimeRate: f.onTimeRate, satisfactionRate: f.satisfactionRate,
                   settledAtVillage: f.settledAt[.villageStation] ?? 0, settledAtTown: f.settledAt[.townCentre] ?? 0,
                   settledAtCounty: f.settledAt[.countyCentre] ?? 0)
+    }
+}
+
+extension Components.Schemas.ItemRisk {
+    init(_ r: ItemRisk) {
+        self.init(itemCode: r.itemCode, jurisdictionId: r.jurisdictionID.lowercased, grade: .init(rawValue: r.grade.rawValue) ?? .normal,
+                  samplePercent: r.samplePercent)
+    }
+}
+
+extension Components.Schemas.Recheck {
+    init(_ r: Grassroots.Recheck) {
+        self.init(id: r.id.lowercased, requestId: r.requestID.lowercased, siteId: r.siteID.lowercased, sampledAt: r.sampledAt,
+                  outcome: r.outcome.flatMap { .init(rawValue: $0.rawValue) }, finding: r.finding, checkedAt: r.checkedAt)
     }
 }

@@ -23,6 +23,7 @@ struct RequestController {
         router.get("/requests", use: posts)
         router.get("/requests/supervision", use: supervision)
         router.get("/requests/supervision.csv", use: supervisionCSV)
+        router.post("/requests/risks", use: setRisk)
         router.get("/sites/{id}/requests", use: queue)
         router.get("/sites/{id}/requests/new", use: newForm)
         router.post("/sites/{id}/requests", use: create)
@@ -75,7 +76,11 @@ struct RequestController {
             rows: page.requests.map { CaseRow($0, items: byID, alert: requests.alert(of: $0), language: context.language, say: { views.text($0, context) }) },
             pager: Pager(request, cursor: "after", fetched: page.requests.count + (page.next == nil ? 0 : 1), size: Self.pageSize,
                          last: page.next?.lowercased),
-            mayRegister: mayRegister, notice: nil)
+            mayRegister: mayRegister, notice: nil,
+            rechecks: try await requests.rechecks(at: site.id, by: context.actor).map {
+                .init(href: "/requests/\($0.requestID.lowercased)", sampledAt: CaseDate.text($0.sampledAt) ?? "",
+                      state: views.text($0.outcome.map { "recheckOutcome_\($0.rawValue)" } ?? "requests_recheckOpen", context), open: $0.outcome == nil)
+            })
         return views.page("grassroots/request-queue", title: model.site, model: model, request: request, context: context)
     }
 
@@ -125,7 +130,7 @@ struct RequestController {
                               status: HTTPResponse.Status = .ok) async throws -> Response {
         let view = try await requests.view(id: id, by: context.actor)
         var chain: [UUID: ServiceSite] = [:]
-        for siteID in view.request.chain { chain[siteID] = try await sites.site(id: siteID) }
+        for siteID in view.request.chain + (view.recheck.map { [$0.siteID] } ?? []) { chain[siteID] = try await sites.site(id: siteID) }
         let materials = Dictionary(try await items.materials().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let model = RequestDetailPage.model(view: view, item: try? await items.item(id: view.request.itemID), sites: chain, materials: materials,
                                             alert: requests.alert(of: view.request), problem: problem, notice: notice, language: context.language,
@@ -149,6 +154,11 @@ struct RequestController {
             case "hand-over": _ = try await requests.handOver(by: actor, id: id)
             case "withdraw": _ = try await requests.withdraw(by: actor, id: id, reason: text)
             case "take-over": _ = try await requests.takeOver(by: actor, id: id)
+            case "recheck":
+                guard let outcome = RecheckOutcome(rawValue: data["outcome"] ?? "") else {
+                    throw DomainError.invalid([FieldError("outcome", "choose whether the approval stands or an error was found")])
+                }
+                _ = try await requests.recheck(by: actor, requestID: id, outcome: outcome, finding: text)
             default: throw DomainError.notFound("no such page")
             }
             return .redirect(to: "/requests/\(id.lowercased)?done=1")
@@ -180,6 +190,8 @@ struct RequestController {
     func supervision(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tables = try await supervisionTables(request, context)
         let model = SupervisionPage.model(tables, jurisdictions: try await identity.jurisdictions(), years: (tables.year - 4)...(requests.currentYear()),
+                                          risks: try await requests.risks(jurisdictionCode: tables.jurisdiction.code),
+                                          mayGradeRisks: requests.mayGradeRisks(context.actor, in: tables.jurisdiction),
                                           language: context.language, say: { views.text($0, context) })
         return views.page("grassroots/supervision", title: views.text("supervision_title", context), model: model, request: request, context: context)
     }
@@ -188,6 +200,18 @@ struct RequestController {
         let tables = try await supervisionTables(request, context)
         return Response.spreadsheet(tables.csv(language: context.language, say: { views.text($0, context) }),
                                     name: "supervision-\(tables.jurisdiction.code)-\(tables.year)", kind: .csv)
+    }
+
+    /// Grades an item's risk from the supervision page; a refusal comes back as the page's problem.
+    func setRisk(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        let data = try await FormData.read(request, context)
+        let code = data["jurisdiction"] ?? ""
+        guard let grade = RiskGrade(rawValue: data["grade"] ?? ""), let percent = Int(data["samplePercent"] ?? "") else {
+            throw DomainError.invalid([FieldError("samplePercent", "must be from 0 to 100")])
+        }
+        _ = try await requests.setRisk(by: actor, itemCode: data["itemCode"] ?? "", jurisdictionCode: code, grade: grade, samplePercent: percent)
+        return .redirect(to: "/requests/supervision?jurisdiction=\(code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")#risks")
     }
 
     /// The report the query asks for: by default the caller's own place (the jurisdiction of the site where they head,

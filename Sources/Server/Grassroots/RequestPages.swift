@@ -71,6 +71,15 @@ struct RequestQueuePage {
     let pager: Pager
     let mayRegister: Bool
     let notice: String?
+    /// Approvals drawn for this site to re-check, those to do first.
+    let rechecks: [Recheck]
+
+    struct Recheck {
+        let href: String
+        let sampledAt: String
+        let state: String
+        let open: Bool
+    }
 }
 
 /// The window's registration form (`/sites/{id}/requests/new`): the items the site serves, each with its materials as
@@ -190,6 +199,9 @@ struct RequestDetailPage {
     let mayWithdraw: Bool
     let mayTakeOver: Bool
     let hasActions: Bool
+    /// The tier above's re-check of the approval, when it was drawn for one: where, and what it found.
+    let recheck: String?
+    let mayRecheck: Bool
 
     static func model(view: RequestView, item: ServiceItem?, sites: [UUID: ServiceSite], materials: [UUID: Catalogue.Material], alert: AlertLevel,
                       problem: DomainError?, notice: String?, language: Language, say: (String) -> String, message: (Message) -> String) -> RequestDetailPage {
@@ -221,7 +233,13 @@ struct RequestDetailPage {
             notice: notice,
             maySupply: a.contains(.supplyMaterials), mayForward: a.contains(.forward), mayRefuseAtWindow: a.contains(.refuseAtWindow),
             mayApprove: a.contains(.approve), mayRefuse: a.contains(.refuse), mayComplete: a.contains(.complete), mayHandOver: a.contains(.handOver),
-            mayWithdraw: a.contains(.withdraw), mayTakeOver: a.contains(.takeOver), hasActions: !a.isEmpty)
+            mayWithdraw: a.contains(.withdraw), mayTakeOver: a.contains(.takeOver), hasActions: !a.isEmpty,
+            recheck: view.recheck.map { check in
+                let place = sites[check.siteID].map { language == .zh || $0.content.nameEn.isEmpty ? $0.content.nameZh : $0.content.nameEn } ?? ""
+                guard let outcome = check.outcome else { return say("requests_recheckOpen") + " · " + place }
+                return say("recheckOutcome_\(outcome.rawValue)") + " · " + place + (check.finding.map { "：" + $0 } ?? "")
+            },
+            mayRecheck: a.contains(.recheck))
     }
 }
 

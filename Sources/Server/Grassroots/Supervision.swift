@@ -88,6 +88,10 @@ struct SupervisionPage {
         let atVillage: String
         let atTown: String
         let atCounty: String
+        /// Items only: the risk grade and the share of approvals re-checked, with the form's choices.
+        let risk: String?
+        let grades: [Option]
+        let samplePercent: Int
     }
     let jurisdictions: [Option]
     let years: [Option]
@@ -99,16 +103,22 @@ struct SupervisionPage {
     let items: [Line]
     let sites: [Line]
     let csvQuery: String
+    let jurisdictionCode: String
+    let mayGradeRisks: Bool
 
-    static func model(_ tables: SupervisionTables, jurisdictions: [Jurisdiction], years: ClosedRange<Int>, language: Language,
-                      say: (String) -> String) -> SupervisionPage {
+    static func model(_ tables: SupervisionTables, jurisdictions: [Jurisdiction], years: ClosedRange<Int>, risks: [ItemRisk], mayGradeRisks: Bool,
+                      language: Language, say: (String) -> String) -> SupervisionPage {
         func percent(_ value: Int?) -> String { value.map { "\($0)%" } ?? "—" }
-        func line(_ row: SupervisionTables.Row, href: String?) -> Line {
+        func line(_ row: SupervisionTables.Row, href: String?, item: Bool = false) -> Line {
             let f = row.figures
+            let risk = item ? risks.first { $0.itemCode == row.code } : nil
             return Line(code: row.code, name: row.name(language), href: href, registered: f.registered, settled: f.settled, onTimeRate: percent(f.onTimeRate),
                         refused: f.refused, open: f.open, late: f.late, satisfactionRate: percent(f.satisfactionRate),
                         atVillage: percent(f.settledShare(.villageStation)), atTown: percent(f.settledShare(.townCentre)),
-                        atCounty: percent(f.settledShare(.countyCentre)))
+                        atCounty: percent(f.settledShare(.countyCentre)),
+                        risk: risk.map { say("riskGrade_\($0.grade.rawValue)") + ($0.grade == .high ? " · \($0.samplePercent)%" : "") },
+                        grades: RiskGrade.allCases.map { Option(value: $0.rawValue, label: say("riskGrade_\($0.rawValue)"), selected: $0 == (risk?.grade ?? .normal)) },
+                        samplePercent: risk?.samplePercent ?? 0)
         }
         let place = language == .zh ? tables.jurisdiction.nameZh : tables.jurisdiction.nameEn
         let chart = BarChart(rows: tables.areas.map {
@@ -125,8 +135,9 @@ struct SupervisionPage {
                                               siteID: nil, figures: tables.total), href: nil),
             chart: chart,
             areas: tables.areas.map { line($0, href: $0.code == tables.jurisdiction.code ? nil : "/requests/supervision?jurisdiction=\($0.code)&year=\(tables.year)") },
-            items: tables.items.map { line($0, href: nil) },
+            items: tables.items.map { line($0, href: nil, item: true) },
             sites: tables.sites.map { line($0, href: $0.siteID.map { "/sites/\($0.lowercased)/requests?scope=overdue" }) },
-            csvQuery: "jurisdiction=\(tables.jurisdiction.code)&year=\(tables.year)")
+            csvQuery: "jurisdiction=\(tables.jurisdiction.code)&year=\(tables.year)", jurisdictionCode: tables.jurisdiction.code,
+            mayGradeRisks: mayGradeRisks)
     }
 }
