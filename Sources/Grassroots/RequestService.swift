@@ -203,7 +203,7 @@ public struct RequestService: Sendable {
 
     /// The applicant brought more of the missing materials; with all of them the case is accepted.
     public func supplyMaterials(by actor: Actor, id: UUID, _ codes: [String]) async throws -> ServiceRequest {
-        try await step(actor, id, "request.materials", duties: SiteDuty.window, states: [.awaitingMaterials]) { request, _ in
+        try await step(actor, id, "request.materials", duties: SiteDuty.window, states: [.awaitingMaterials], at: { $0.acceptingSiteID }) { request, _ in
             guard codes.count <= NewRequest.maximumMaterials else {
                 throw DomainError.invalid([FieldError("presented", "may list at most \(NewRequest.maximumMaterials) materials")])
             }
@@ -225,7 +225,7 @@ public struct RequestService: Sendable {
 
     /// The window pre-checked the case and sends it on to the approving tier.
     public func forward(by actor: Actor, id: UUID) async throws -> ServiceRequest {
-        try await step(actor, id, "request.forwarded", duties: SiteDuty.window, states: [.accepted]) { request, _ in
+        try await step(actor, id, "request.forwarded", duties: SiteDuty.window, states: [.accepted], at: { $0.acceptingSiteID }) { request, _ in
             let item = try await catalogue.item(id: request.itemID)
             let calendar = try await calendar()
             request.state = .approving
@@ -238,7 +238,8 @@ public struct RequestService: Sendable {
     /// The approving tier grants the case, which moves to the handling tier's queue. A high-risk item's approval is
     /// drawn for a re-check by the tier above at the item's sampling rate (the draw is random: nobody knows which).
     public func approve(by actor: Actor, id: UUID) async throws -> ServiceRequest {
-        try await step(actor, id, "request.approved", duties: [.approver, .head], states: [.approving], then: { request, store, connection in
+        try await step(actor, id, "request.approved", duties: [.approver, .head], states: [.approving], at: { $0.approvingSiteID },
+                       then: { request, store, connection in
             try await sample(request, store, connection, actor: actor)
         }) { request, _ in
             let calendar = try await calendar()
@@ -251,7 +252,7 @@ public struct RequestService: Sendable {
     /// The handling tier has done it: the result returns to the accepting window.
     public func complete(by actor: Actor, id: UUID, result: String) async throws -> ServiceRequest {
         let text = try Self.text(result, "result")
-        return try await step(actor, id, "request.completed", duties: [.handler, .head], states: [.handling]) { request, now in
+        return try await step(actor, id, "request.completed", duties: [.handler, .head], states: [.handling], at: { $0.handlingSiteID }) { request, now in
             request.result = text
             decide(&request, .granted, at: now)
         }
@@ -261,13 +262,15 @@ public struct RequestService: Sendable {
     /// the handling tier. The refusal returns to the accepting window like any result.
     public func refuse(by actor: Actor, id: UUID, reason: String) async throws -> ServiceRequest {
         let text = try Self.text(reason, "reason")
+        // The step the refusal was asked at (read before the lock): a second refusal of the same step is told the case has
+        // moved on (409), not that the refuser is off duty where it went.
         let current = try await request(id: id)
-        let duties: Set<SiteDuty> = switch current.state {
-        case .approving: [.approver, .head]
-        case .handling: [.handler, .head]
-        default: SiteDuty.window
+        let (duties, site): (Set<SiteDuty>, UUID) = switch current.state {
+        case .approving: ([.approver, .head], current.approvingSiteID)
+        case .handling: ([.handler, .head], current.handlingSiteID)
+        default: (SiteDuty.window, current.acceptingSiteID)
         }
-        return try await step(actor, id, "request.refused", duties: duties, states: [.accepted, .approving, .handling]) { request, now in
+        return try await step(actor, id, "request.refused", duties: duties, states: [.accepted, .approving, .handling], at: { _ in site }) { request, now in
             request.reason = text
             decide(&request, .refused, at: now)
         }
@@ -275,7 +278,7 @@ public struct RequestService: Sendable {
 
     /// The window hands the result to the resident.
     public func handOver(by actor: Actor, id: UUID) async throws -> ServiceRequest {
-        try await step(actor, id, "request.handed_over", duties: SiteDuty.window, states: [.returned]) { request, now in
+        try await step(actor, id, "request.handed_over", duties: SiteDuty.window, states: [.returned], at: { $0.acceptingSiteID }) { request, now in
             request.state = .closed
             request.closedAt = now
         }
@@ -356,10 +359,7 @@ public struct RequestService: Sendable {
         let now = clock.now()
         return try await database.read { connection in
             let store = store(connection)
-            // The site's own staff, and the tier above: the heads, approvers and handlers of the centres whose jurisdiction holds it.
-            var holders = Set((try await store.duties(siteIDs: [site.id])[site.id] ?? []).map(\.userID))
-            for jurisdiction in site.jurisdictionPath { holders.formUnion(try await store.holders(ofSitesIn: jurisdiction).map(\.userID)) }
-            try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: site.jurisdictionPath, assignees: holders))
+            try Policy.authorize(actor, .readServiceRequest, try await queueReaders(site, store))
             let rows = try await store.queue(RequestQuery(siteID: site.id, scope: query.scope, after: query.after, limit: query.limit + 1), site: site, now: now)
             return RequestPage(requests: Array(rows.prefix(query.limit)), next: rows.count > query.limit ? rows[query.limit - 1].id : nil)
         }
@@ -370,6 +370,14 @@ public struct RequestService: Sendable {
 
     /// Who is told of the case now, on the service's clock.
     public func alert(of request: ServiceRequest) -> AlertLevel { request.alert(at: clock.now()) }
+
+    /// Who reads a site's queue and re-checks besides its jurisdiction's offices and overseers: its own staff on duty, and
+    /// the tier above (the heads, approvers and handlers of the centres whose jurisdiction holds it).
+    private func queueReaders(_ site: ServiceSite, _ store: RequestStore) async throws -> Resource {
+        var holders = Set((try await store.duties(siteIDs: [site.id])[site.id] ?? []).map(\.userID))
+        for jurisdiction in site.jurisdictionPath { holders.formUnion(try await store.holders(ofSitesIn: jurisdiction).map(\.userID)) }
+        return Resource(jurisdictionPath: site.jurisdictionPath, assignees: holders)
+    }
 
     /// The counts of a site's queue (no access check: numbers only, for those the page already let in).
     public func counts(at site: ServiceSite) async throws -> QueueCounts {
@@ -465,8 +473,7 @@ public struct RequestService: Sendable {
         let site = try await sites.site(id: siteID)
         return try await database.read { connection in
             let store = store(connection)
-            let holders = try await store.duties(siteIDs: [site.id])[site.id] ?? []
-            try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: site.jurisdictionPath, assignees: Set(holders.map(\.userID))))
+            try Policy.authorize(actor, .readServiceRequest, try await queueReaders(site, store))
             return try await store.rechecks(siteID: site.id, limit: 200)
         }
     }
@@ -629,9 +636,10 @@ public struct RequestService: Sendable {
     private func verify(code: String, phoneTail: String) async throws -> ServiceRequest {
         let code = code.trimmingSpaces.uppercased()
         let unknown = DomainError.notFound("no case matches this tracking code and these four digits")
-        guard code.count <= 20, phoneTail.count == 4, phoneTail.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw DomainError.invalid([FieldError("phoneTail", "must be the last four digits of the phone given at the window")])
-        }
+        var v = Validator()
+        v.check(!code.isEmpty && code.count <= 20, "trackingCode", "is the code on the receipt, e.g. 7K3M-9QX2-ABCD")
+        v.check(phoneTail.count == 4 && phoneTail.allSatisfy({ $0.isASCII && $0.isNumber }), "phoneTail", "must be the last four digits of the phone given at the window")
+        try v.finish()
         let now = clock.now()
         let outcome: Result<ServiceRequest, DomainError> = try await database.transaction { connection in
             let store = store(connection)
@@ -655,8 +663,9 @@ public struct RequestService: Sendable {
 
     // MARK: Steps
 
-    /// One step of a case, under its row lock: the actor must be on one of `duties` at the site where the case
-    /// waits (or at `site` when given), and the case in one of `states`; the change is audited.
+    /// One step of a case, under its row lock: the actor must be on one of `duties` at the site that takes the step
+    /// (`site`; where the case waits when not given), and the case in one of `states` (409 otherwise: a double click's
+    /// second request, or a step asked before the case reached that site); the change is audited.
     private func step(_ actor: Actor, _ id: UUID, _ action: String, duties: Set<SiteDuty>, states: Set<RequestState>,
                       at site: ((ServiceRequest) -> UUID)? = nil,
                       then followUp: ((ServiceRequest, RequestStore, PostgresConnection) async throws -> Void)? = nil,

@@ -149,7 +149,7 @@ struct RequestServiceTests {
             #expect(withdrawn.state == .withdrawn && withdrawn.acceptedAt == nil && withdrawn.dueAt == nil)
             let approving = try await w.requests.forward(by: s.clerk, id: try await w.register(s.clerk).id)
             #expect(try await w.requests.withdraw(by: s.backup, id: approving.id, reason: "申请人已迁出本村").state == .withdrawn)
-            #expect(await failure { _ = try await w.requests.approve(by: s.townApprover, id: approving.id) }?.kind == .forbidden)
+            #expect(await failure { _ = try await w.requests.approve(by: s.townApprover, id: approving.id) }?.kind == .conflict)
             #expect(await failure { _ = try await w.requests.withdraw(by: s.clerk, id: approving.id, reason: "again") }?.kind == .conflict)
         }
     }
@@ -190,10 +190,11 @@ struct RequestServiceTests {
             for outsider in [s.otherClerk, s.townApprover, fufeng, Actor.system] {
                 #expect(await failure { _ = try await w.requests.forward(by: outsider, id: request.id) }?.kind == .forbidden, "\(outsider.username)")
             }
-            // The approver may not approve before the window forwards it.
-            #expect(await failure { _ = try await w.requests.approve(by: s.townApprover, id: request.id) }?.kind == .forbidden)
+            // The approver may not approve before the window forwards it: the case is not there yet (409).
+            #expect(await failure { _ = try await w.requests.approve(by: s.townApprover, id: request.id) }?.kind == .conflict)
             let forwarded = try await w.requests.forward(by: s.clerk, id: request.id)
-            #expect(await failure { _ = try await w.requests.forward(by: s.clerk, id: forwarded.id) }?.kind == .forbidden)
+            // Forwarding twice (a double click) is told the case has moved on.
+            #expect(await failure { _ = try await w.requests.forward(by: s.clerk, id: forwarded.id) }?.kind == .conflict)
             // The window's staff no longer act where the case is now, except to withdraw it at the resident's word.
             #expect(await failure { _ = try await w.requests.approve(by: s.clerk, id: request.id) }?.kind == .forbidden)
             // A backup takes the case over (AB岗); the owner cannot take over their own case.
@@ -309,6 +310,8 @@ struct RequestServiceTests {
             let request = try await w.register(s.clerk)
             #expect(await failure { _ = try await w.requests.track(code: "AAAA-AAAA-AAAA", phoneTail: "5678") }?.kind == .notFound)
             #expect(fields(await failure { _ = try await w.requests.track(code: request.trackingCode, phoneTail: "56a8") }) == ["phoneTail"])
+            #expect(fields(await failure { _ = try await w.requests.track(code: String(repeating: "A", count: 21), phoneTail: "") })
+                    == ["trackingCode", "phoneTail"])
             for _ in 0..<RequestService.trackingAttempts {
                 #expect(await failure { _ = try await w.requests.track(code: request.trackingCode, phoneTail: "0000") }?.kind == .notFound)
             }

@@ -146,6 +146,36 @@ def main():
         else:
             FAILURES.append(f"no programme of the demo takes applications ({status})")
 
+        # Service requests (issue 23): each step of a case is taken once, whoever clicks twice; a resident rates once;
+        # a re-check is recorded once.
+        clerk, town = live.token(base, "fuclerk"), live.token(base, "futown")
+        station = spokes.psql("SELECT id FROM grassroots.sites WHERE code = '610324002-V001'")
+        status, _, case = live.request(base, "POST", f"/api/v1/service-sites/{station}/requests", token=clerk, body={
+            "itemCode": "FM-001", "applicant": {"name": "并发", "idNumber": "610324195001010029", "phone": "13900004321"},
+            "presented": ["M0001", "M0002"]})
+        if status != 201:
+            FAILURES.append(f"registering a case for the races: {status} {case}")
+        else:
+            steps = f"/api/v1/service-requests/{case['id']}"
+            check("POST /service-requests/{id}/forward", both(base, "POST", steps + "/forward", clerk), 200, {200, 409})
+            check("POST /service-requests/{id}/approve", both(base, "POST", steps + "/approve", town), 200, {200, 409})
+            check("POST /service-requests/{id}/complete", both(base, "POST", steps + "/complete", town, {"result": "已登记"}), 200, {200, 409})
+            check("POST /service-requests/{id}/hand-over", both(base, "POST", steps + "/hand-over", clerk), 200, {200, 409})
+            check("POST /service-requests/rate (the same case)", both(base, "POST", "/api/v1/service-requests/rate", None, {
+                "trackingCode": case["trackingCode"], "phoneTail": "4321", "rating": "satisfied"}), 204, {204, 409})
+            if spokes.psql(f"SELECT count(*) FROM grassroots.request_ratings WHERE request_id = '{case['id']}'") != "1":
+                FAILURES.append("a case rated twice")
+            steps_taken = spokes.psql(f"SELECT count(*) FROM audit.events WHERE entity_type = 'request' AND entity_id = '{case['id']}' "
+                                      "AND action <> 'request.rated'")
+            if steps_taken != "6":  # registered, accepted, forwarded, approved, completed, handed over: each once
+                FAILURES.append(f"the case's trail holds {steps_taken} steps, not 6")
+        drawn = spokes.psql("SELECT request_id FROM grassroots.rechecks WHERE outcome IS NULL ORDER BY sampled_at LIMIT 1")
+        if drawn:
+            check("POST /service-requests/{id}/recheck", both(base, "POST", f"/api/v1/service-requests/{drawn}/recheck", live.token(base, "fucounty"),
+                                                                {"outcome": "confirmed"}), 200, {200, 409})
+        else:
+            FAILURES.append("the demo drew no approval for a re-check")
+
         every_creating_operation(base, {caller: live.token(base, caller) for caller in CALLERS},
                                  int(os.environ.get("RACE_SCENARIOS", "15")))
 

@@ -72,7 +72,7 @@ struct RequestWebTests {
 
             #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/forward", token: clerk).status == .conflict, "materials missing")
             #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/materials", token: clerk, body: #"{"presented":["M0002"]}"#).status == .ok)
-            #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/approve", token: town).status == .forbidden, "still at the window")
+            #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/approve", token: town).status == .conflict, "still at the window")
             #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/forward", token: clerk).status == .ok)
             #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/approve", token: clerk).status == .forbidden)
             #expect(try await client.json(.post, "/api/v1/service-requests/\(id)/approve", token: town).status == .ok)
