@@ -266,8 +266,7 @@ struct RequestController {
     private func renderTracked(_ request: Request, _ context: AppRequestContext, code: String, tail: String, notice: String?,
                                refusal: DomainError? = nil) async throws -> Response {
         func block(_ error: DomainError) -> ProblemBlock {
-            ProblemBlock(detail: views.say(error.detail, context), hasFields: !error.fields.isEmpty,
-                         fields: error.fields.map { .init(field: views.text("trackField_\($0.field)", context), message: views.say($0.message, context), href: nil) })
+            ProblemBlock(error, message: { views.say($0, context) }) { (views.text("trackField_\($0.field)", context), nil) }
         }
         do {
             let tracked = try await requests.track(code: code, phoneTail: tail)

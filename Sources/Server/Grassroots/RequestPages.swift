@@ -99,11 +99,7 @@ struct RequestFormPage {
         let materials: [Material]
         let limit: String
     }
-    struct Field {
-        let id: String
-        let value: String
-        let error: String?
-    }
+    typealias Field = FormField
     let siteID: String
     let site: String
     let problem: ProblemBlock?
@@ -123,18 +119,13 @@ struct RequestFormPage {
 
     static func model(site: ServiceSite, items: [(ServiceItem, [Catalogue.Material])], form: [String: String], presented: Set<String>,
                       problem: DomainError?, language: Language, say: (String) -> String, message: (Message) -> String) -> RequestFormPage {
-        var errors: [String: [String]] = [:]
-        for field in problem?.fields ?? [] { errors[formField(of: field.field), default: []].append(message(field.message)) }
-        func field(_ name: String) -> Field {
-            Field(id: "f-\(name)", value: form[name] ?? "", error: errors[name].map { $0.joined(separator: "; ") })
-        }
+        let errors = FormErrors(problem, formField: formField(of:), message: message)
+        func field(_ name: String) -> Field { errors.field(name, prefix: "f", form: form) }
         let block = problem.map { problem in
-            ProblemBlock(detail: message(problem.detail), hasFields: !problem.fields.isEmpty, fields: problem.fields.map { f in
+            ProblemBlock(problem, message: message) { f in
                 let name = formField(of: f.field)
-                let known = fieldNames.contains(name)
-                return ProblemBlock.Field(field: known ? say("requestField_\(name)") : f.field, message: message(f.message),
-                                          href: known ? "#f-\(name)" : nil)
-            })
+                return fieldNames.contains(name) ? (say("requestField_\(name)"), "#f-\(name)") : (f.field, nil)
+            }
         }
         return RequestFormPage(
             siteID: site.id.lowercased, site: language == .zh || site.content.nameEn.isEmpty ? site.content.nameZh : site.content.nameEn,
@@ -145,7 +136,7 @@ struct RequestFormPage {
                                                         checked: form["itemCode"] == item.code && presented.contains($0.code)) },
                      limit: item.content.onTheSpot ? say("requests_onTheSpot") : "\(item.content.timeLimitDays) \(say("requests_workingDays"))")
             },
-            itemError: errors["itemCode"].map { $0.joined(separator: "; ") }, presentedError: errors["presented"].map { $0.joined(separator: "; ") },
+            itemError: errors["itemCode"], presentedError: errors["presented"],
             name: field("name"), idNumber: field("idNumber"), phone: field("phone"))
     }
 }
@@ -226,10 +217,7 @@ struct RequestDetailPage {
             missing: r.missing.compactMap { materials[$0] }.map { Material(code: $0.code, name: language == .zh ? $0.nameZh : $0.nameEn) },
             steps: view.steps.map { Step(at: CaseDate.text($0.at) ?? "", action: say("requestStep_" + $0.action.replacingOccurrences(of: "request.", with: ""))) },
             rating: view.rating.map { say("caseRating_\($0.rawValue)") },
-            problem: problem.map { p in
-                ProblemBlock(detail: message(p.detail), hasFields: !p.fields.isEmpty,
-                             fields: p.fields.map { ProblemBlock.Field(field: say("requestField_\($0.field)"), message: message($0.message), href: nil) })
-            },
+            problem: problem.map { ProblemBlock($0, message: message) { (say("requestField_\($0.field)"), nil) } },
             notice: notice,
             maySupply: a.contains(.supplyMaterials), mayForward: a.contains(.forward), mayRefuseAtWindow: a.contains(.refuseAtWindow),
             mayApprove: a.contains(.approve), mayRefuse: a.contains(.refuse), mayComplete: a.contains(.complete), mayHandOver: a.contains(.handOver),

@@ -22,6 +22,40 @@ struct ProblemBlock {
     let detail: String
     let hasFields: Bool
     let fields: [Field]
+
+    /// The refusal in the page's words; `describe` names each field's label and the input it links to (nil: no link).
+    init(_ error: DomainError, message: (Message) -> String, describe: (FieldError) -> (label: String, href: String?)) {
+        detail = message(error.detail)
+        hasFields = !error.fields.isEmpty
+        fields = error.fields.map { field in
+            let (label, href) = describe(field)
+            return Field(field: label, message: message(field.message), href: href)
+        }
+    }
+}
+
+/// A form's input with what was typed and its own error, `id` naming it for the label and the summary's link.
+struct FormField {
+    let id: String
+    let value: String
+    let error: String?
+}
+
+/// A refusal's field messages by the form field each belongs to, said in the page's language.
+struct FormErrors {
+    private var messages: [String: [String]] = [:]
+
+    init(_ problem: DomainError?, formField: (String) -> String, message: (Message) -> String) {
+        for field in problem?.fields ?? [] { messages[formField(field.field), default: []].append(message(field.message)) }
+    }
+
+    /// The field's messages joined, or nil when it has none.
+    subscript(_ name: String) -> String? { messages[name].map { $0.joined(separator: "; ") } }
+
+    /// A form field with its typed value and its error; its id is `prefix-name`.
+    func field(_ name: String, prefix: String, form: [String: String]) -> FormField {
+        FormField(id: "\(prefix)-\(name)", value: form[name] ?? "", error: self[name])
+    }
 }
 
 /// The list of sites (`/sites`): the filters, the counts per tier of everything the jurisdiction holds, one page of sites.
@@ -161,20 +195,13 @@ struct SiteDetailPage {
             dutiesText: dutiesText ?? (duties ?? []).map {
                 "\($0.username)|\(language == .zh ? say("siteDuty_\($0.holder.duty.rawValue)") : $0.holder.duty.rawValue)"
             }.joined(separator: "\n"),
-            problem: problem.map { p in
-                ProblemBlock(detail: message(p.detail), hasFields: !p.fields.isEmpty,
-                             fields: p.fields.map { ProblemBlock.Field(field: say("sites_duties"), message: message($0.message), href: "#site-duties") })
-            })
+            problem: problem.map { ProblemBlock($0, message: message) { _ in (say("sites_duties"), "#site-duties") } })
     }
 }
 
 /// The register and edit form: every field with its typed value and its own error, the errors summarised above.
 struct SiteFormPage {
-    struct Field {
-        let id: String
-        let value: String
-        let error: String?
-    }
+    typealias Field = FormField
 
     let isNew: Bool
     let action: String
@@ -211,17 +238,13 @@ struct SiteFormPage {
 
     static func model(siteID: UUID?, form: [String: String], jurisdictions: [Jurisdiction], problem: DomainError?, language: Language,
                       say: (String) -> String, message: (Message) -> String) -> SiteFormPage {
-        var errors: [String: [String]] = [:]
-        for field in problem?.fields ?? [] { errors[formField(of: field.field), default: []].append(message(field.message)) }
-        func field(_ name: String) -> Field {
-            Field(id: "site-\(name)", value: form[name] ?? "", error: errors[name].map { $0.joined(separator: "; ") })
-        }
+        let errors = FormErrors(problem, formField: formField(of:), message: message)
+        func field(_ name: String) -> Field { errors.field(name, prefix: "site", form: form) }
         let block = problem.map { problem in
-            ProblemBlock(detail: message(problem.detail), hasFields: !problem.fields.isEmpty, fields: problem.fields.map { f in
+            ProblemBlock(problem, message: message) { f in
                 let name = formField(of: f.field)
-                let known = fieldNames.contains(name)
-                return ProblemBlock.Field(field: known ? say("siteField_\(name)") : f.field, message: message(f.message), href: known ? "#site-\(name)" : nil)
-            })
+                return fieldNames.contains(name) ? (say("siteField_\(name)"), "#site-\(name)") : (f.field, nil)
+            }
         }
         return SiteFormPage(
             isNew: siteID == nil, action: siteID.map { "/sites/\($0.lowercased)" } ?? "/sites", siteID: siteID?.lowercased, problem: block,

@@ -37,23 +37,6 @@ func scorePercent(_ hundredths: Int) -> String {
     "\(hundredths / 100).\(String(format: "%02d", hundredths % 100))"
 }
 
-/// A refusal's field messages by the form field each belongs to, said in the page's language.
-struct FormErrors {
-    private var messages: [String: [String]] = [:]
-
-    init(_ problem: DomainError?, formField: (String) -> String, message: (Message) -> String) {
-        for field in problem?.fields ?? [] { messages[formField(field.field), default: []].append(message(field.message)) }
-    }
-
-    /// The field's messages joined, or nil when it has none.
-    subscript(_ name: String) -> String? { messages[name].map { $0.joined(separator: "; ") } }
-
-    /// A form field with its typed value and its error; its id is `prefix-name`.
-    func field(_ name: String, prefix: String, form: [String: String]) -> StandardFormPage.Field {
-        StandardFormPage.Field(id: "\(prefix)-\(name)", value: form[name] ?? "", error: self[name])
-    }
-}
-
 /// `/standards`: the county's summary per tier (share of sites meeting the standard, share below) and the standards.
 struct StandardListPage {
     struct Standing {
@@ -150,11 +133,7 @@ struct StandardDetailPage {
 
 /// The standard's form: the head fields and one line per requirement, each field with its value and its own error.
 struct StandardFormPage {
-    struct Field {
-        let id: String
-        let value: String
-        let error: String?
-    }
+    typealias Field = FormField
 
     struct Line {
         /// The line's number as shown (from 1).
@@ -201,7 +180,7 @@ struct StandardFormPage {
         func field(_ name: String) -> Field { errors.field(name, prefix: "standard", form: form) }
         let names = Set(fieldNames(lines: lines))
         let block = problem.map { problem in
-            ProblemBlock(detail: message(problem.detail), hasFields: !problem.fields.isEmpty, fields: problem.fields.map { f in
+            ProblemBlock(problem, message: message) { f in
                 let name = formField(of: f.field)
                 let known = names.contains(name)
                 let label: String
@@ -211,8 +190,8 @@ struct StandardFormPage {
                 } else {
                     label = known ? say("standardField_\(name)") : f.field
                 }
-                return ProblemBlock.Field(field: label, message: message(f.message), href: known ? "#standard-\(name)" : nil)
-            })
+                return (label, known ? "#standard-\(name)" : nil)
+            }
         }
         return StandardFormPage(
             isNew: standardID == nil, action: standardID.map { "/standards/\($0.lowercased)" } ?? "/standards", standardID: standardID?.lowercased,
@@ -385,9 +364,7 @@ struct InspectionFormPage {
         func field(_ name: String) -> StandardFormPage.Field { errors.field(name, prefix: "inspection", form: form) }
         let c = standard.content
         let block = problem.map { problem in
-            ProblemBlock(detail: message(problem.detail), hasFields: !problem.fields.isEmpty, fields: problem.fields.map {
-                ProblemBlock.Field(field: $0.field, message: message($0.message), href: nil)
-            })
+            ProblemBlock(problem, message: message) { ($0.field, nil) }
         }
         return InspectionFormPage(
             siteID: site.id.lowercased, code: site.content.code,
