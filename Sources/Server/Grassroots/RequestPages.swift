@@ -124,7 +124,7 @@ struct RequestFormPage {
         let block = problem.map { problem in
             ProblemBlock(problem, message: message) { f in
                 let name = formField(of: f.field)
-                return fieldNames.contains(name) ? (say("requestField_\(name)"), "#f-\(name)") : (f.field, nil)
+                return fieldNames.contains(name) ? (say("requestField_\(name)"), "#" + FormField.id("f", name)) : (f.field, nil)
             }
         }
         return RequestFormPage(

@@ -39,6 +39,9 @@ struct FormField {
     let id: String
     let value: String
     let error: String?
+
+    /// The id of form field `name` on a form whose ids start with `prefix`.
+    static func id(_ prefix: String, _ name: String) -> String { prefix + "-" + name }
 }
 
 /// A refusal's field messages by the form field each belongs to, said in the page's language.
@@ -54,7 +57,7 @@ struct FormErrors {
 
     /// A form field with its typed value and its error; its id is `prefix-name`.
     func field(_ name: String, prefix: String, form: [String: String]) -> FormField {
-        FormField(id: "\(prefix)-\(name)", value: form[name] ?? "", error: self[name])
+        FormField(id: FormField.id(prefix, name), value: form[name] ?? "", error: self[name])
     }
 }
 
@@ -243,7 +246,7 @@ struct SiteFormPage {
         let block = problem.map { problem in
             ProblemBlock(problem, message: message) { f in
                 let name = formField(of: f.field)
-                return fieldNames.contains(name) ? (say("siteField_\(name)"), "#site-\(name)") : (f.field, nil)
+                return fieldNames.contains(name) ? (say("siteField_\(name)"), "#" + FormField.id("site", name)) : (f.field, nil)
             }
         }
         return SiteFormPage(

@@ -190,7 +190,7 @@ struct StandardFormPage {
                 } else {
                     label = known ? say("standardField_\(name)") : f.field
                 }
-                return (label, known ? "#standard-\(name)" : nil)
+                return (label, known ? "#" + FormField.id("standard", name) : nil)
             }
         }
         return StandardFormPage(
