@@ -85,6 +85,11 @@ public struct ItemListing: Sendable {
     /// The jurisdiction asked for; nil for every list at once.
     public var jurisdiction: Jurisdiction?
     public var entries: [ListedItem]
+    /// Over every item the search matches, not only this page: all of them, and those on the jurisdiction's own list.
+    public var total = 0
+    public var own = 0
+    /// The entries are "did you mean" suggestions (no name contains the text): one page, never more.
+    public var suggested = false
 }
 
 /// One item of a listing, with the list it is on.
@@ -137,9 +142,13 @@ public struct ItemSearch: Sendable {
     public var tier: Tier?
     public var onTheSpot: Bool?
     public var limit: Int
+    /// Keyset paging: only items after this one in the search's own order (names containing the text, or codes).
+    /// "Did you mean" suggestions are one page: after a cursor there are none.
+    public var after: ServiceItem?
 
     public init(text: String = "", departmentID: UUID? = nil, jurisdiction: String? = nil, tier: Tier? = nil, onTheSpot: Bool? = nil,
-                limit: Int = 50) {
+                limit: Int = 50, after: ServiceItem? = nil) {
+        self.after = after
         self.text = text
         self.departmentID = departmentID
         self.jurisdiction = jurisdiction

@@ -15,9 +15,16 @@ extension ServiceItemService {
         let byID = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, $0) })
         let wanted = try await jurisdiction(search.jurisdiction, among: jurisdictions)
         let items = try await self.search(search)
-        return ItemListing(jurisdiction: wanted, entries: items.map { item in
+        var listing = ItemListing(jurisdiction: wanted, entries: items.map { item in
             ListedItem(item: item, list: byID[item.jurisdictionID], inherited: wanted.map { $0.id != item.jurisdictionID } ?? false)
         })
+        (listing.total, listing.own) = try await database.read { try await store($0).count(search, jurisdictions: wanted?.path, own: wanted?.id) }
+        if listing.total == 0, !items.isEmpty {
+            // Suggestions: the counts are the page's.
+            listing.suggested = true
+            (listing.total, listing.own) = (items.count, listing.entries.filter { !$0.inherited }.count)
+        }
+        return listing
     }
 
     /// The jurisdiction a search or export names by code (nil: none named); an unknown code, an empty one

@@ -124,8 +124,20 @@ struct ServiceItemStore {
         let text = search.text.trimmingCharacters(in: .whitespaces)
         if text.isEmpty { return try await items(filtered(search, jurisdictions, text: text, sql: Self.byCode)) }
         let contained = try await items(filtered(search, jurisdictions, text: text, sql: Self.containing))
-        if !contained.isEmpty { return contained }
+        if !contained.isEmpty || search.after != nil { return contained }
         return try await items(filtered(search, jurisdictions, text: text, sql: Self.similar))
+    }
+
+    /// How many items the search matches on every page (by the containing names, or the filters alone), and how
+    /// many of them are on the list of `own`; (0, 0) when only suggestions would be offered.
+    func count(_ search: ItemSearch, jurisdictions: [UUID]?, own: UUID?) async throws -> (total: Int, own: Int) {
+        let text = search.text.trimmingCharacters(in: .whitespaces)
+        var unpaged = search
+        unpaged.after = nil
+        var query = filtered(unpaged, jurisdictions, text: text, sql: text.isEmpty ? Self.countByCode : Self.countContaining)
+        query.binds.append(own)
+        for try await (total, ownCount) in try await connection.query(query, logger: logger).decode((Int, Int).self) { return (total, ownCount) }
+        return (0, 0)
     }
 
     /// The published version of every item passing the filters ($3 department, $4 tier, $5 on the spot,
@@ -136,7 +148,23 @@ struct ServiceItemStore {
           AND ($5::boolean IS NULL OR v.on_the_spot = $5) AND ($7::uuid[] IS NULL OR i.jurisdiction_id = ANY($7))
         """
 
-    private static let byCode = "SELECT \(itemColumns) FROM \(published) AND ($1 = $1) AND ($2 = $2) ORDER BY i.code LIMIT $6"
+    /// The keyset clauses ($8 the cursor's code, $9 the length of its Chinese name): after it in each order.
+    private static let afterCode = "AND ($8::text IS NULL OR i.code > $8) AND ($9::int4 IS NULL OR $9 = $9)"
+    private static let afterName = "AND ($8::text IS NULL OR (length(v.name_zh), i.code) > ($9::int4, $8))"
+    private static let noCursor = "AND ($8::text IS NULL OR $8 = $8) AND ($9::int4 IS NULL OR $9 = $9)"
+
+    private static let byCode = "SELECT \(itemColumns) FROM \(published) AND ($1 = $1) AND ($2 = $2) \(afterCode) ORDER BY i.code LIMIT $6"
+
+    /// The counts beside a page ($10 the jurisdiction whose own list is counted apart).
+    private static let countByCode = """
+        SELECT count(*)::int8, (count(*) FILTER (WHERE i.jurisdiction_id = $10::uuid))::int8 FROM \(published)
+          AND ($1 = $1) AND ($2 = $2) AND ($6::int8 IS NULL OR $6 = $6) \(noCursor)
+        """
+    private static let countContaining = """
+        SELECT count(*)::int8, (count(*) FILTER (WHERE i.jurisdiction_id = $10::uuid))::int8 FROM \(published)
+          AND v.search_grams @> catalogue.query_grams($1) AND (v.name_zh || ' ' || v.name_en) ILIKE '%' || $2 || '%'
+          AND ($6::int8 IS NULL OR $6 = $6) \(noCursor)
+        """
 
     /// The character pairs narrow the names through their index; ILIKE confirms the substring, on
     /// the very text the grams were made of (so that no trigram index is tried for it: a two-character
@@ -144,6 +172,7 @@ struct ServiceItemStore {
     private static let containing = """
         SELECT \(itemColumns) FROM \(published)
           AND v.search_grams @> catalogue.query_grams($1) AND (v.name_zh || ' ' || v.name_en) ILIKE '%' || $2 || '%'
+          \(afterName)
         ORDER BY length(v.name_zh), i.code LIMIT $6
         """
 
@@ -154,7 +183,7 @@ struct ServiceItemStore {
             (SELECT i.id FROM \(published) AND v.name_zh % $1 ORDER BY v.name_zh <-> $1 LIMIT $6)
             UNION
             (SELECT i.id FROM \(published) AND $1 <% v.name_en ORDER BY $1 <<-> v.name_en LIMIT $6))
-        SELECT \(itemColumns) FROM near, \(published) AND i.id = near.id AND ($2 = $2)
+        SELECT \(itemColumns) FROM near, \(published) AND i.id = near.id AND ($2 = $2) \(noCursor)
         ORDER BY greatest(similarity(v.name_zh, $1), word_similarity($1, v.name_en)) DESC, i.code LIMIT $6
         """
 
@@ -169,6 +198,9 @@ struct ServiceItemStore {
         query.binds.append(search.onTheSpot)
         query.binds.append(search.limit)
         query.binds.append(jurisdictions)
+        query.binds.append(search.after?.code)
+        // PostgreSQL's length counts code points.
+        query.binds.append(search.after.map { $0.content.nameZh.unicodeScalars.count })
         return query
     }
 

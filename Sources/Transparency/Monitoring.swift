@@ -143,17 +143,27 @@ public struct MonitoringService: Sendable {
 
     /// The cases an actor takes part in: a buyer's own, or those of the buyers an overseer monitors (all for
     /// administrators), newest first. Refused to a visitor (401) and to anyone who can take part in none (403).
-    public func cases(for actor: Actor?) async throws -> [MonitoringCase] {
+    /// Keyset paging: at most `limit`, those opened `before` a case (a case that does not exist is no cursor).
+    public func cases(for actor: Actor?, before: UUID? = nil, limit: Int = .max) async throws -> [MonitoringCase] {
         guard let actor else { throw DomainError.unauthenticated("sign in first") }
         let mayMonitor = Policy.decide(actor, .monitor, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow
         let mayAnswer = Policy.decide(actor, .answerMonitoring, Resource(organisationID: actor.organisationID)) == .allow
         guard mayMonitor || mayAnswer else { throw DomainError.forbidden("only buyers' staff and overseers take part in monitoring cases") }
         var resources: [UUID: Resource] = [:]
         var result: [MonitoringCase] = []
-        for found in try await database.read({ try await store($0).cases() }) {
-            if resources[found.buyerID] == nil { resources[found.buyerID] = try await identity.resource(of: found.buyerID) }
-            guard Self.side(of: actor, buyer: resources[found.buyerID]!) != nil else { continue }
-            result.append(Self.withSteps(found, actor: actor, buyer: resources[found.buyerID]!))
+        var cursor: MonitoringCase?
+        if let before { cursor = try await database.read { try await store($0).monitoringCase(before) } }
+        // Who sees a case is the policy's, case by case: read in batches until the page is full.
+        let batch = min(limit, 200)
+        while result.count < limit {
+            let read = try await database.read { [cursor] in try await store($0).cases(before: cursor, limit: batch) }
+            for found in read where result.count < limit {
+                if resources[found.buyerID] == nil { resources[found.buyerID] = try await identity.resource(of: found.buyerID) }
+                guard Self.side(of: actor, buyer: resources[found.buyerID]!) != nil else { continue }
+                result.append(Self.withSteps(found, actor: actor, buyer: resources[found.buyerID]!))
+            }
+            guard read.count == batch, let last = read.last else { break }
+            cursor = last
         }
         return result
     }
@@ -241,13 +251,18 @@ struct MonitoringStore {
 
     func lockedCase(_ id: UUID) async throws -> MonitoringCase? { try await cases(id: id, lock: true).first }
     func monitoringCase(_ id: UUID) async throws -> MonitoringCase? { try await cases(id: id, lock: false).first }
-    func cases() async throws -> [MonitoringCase] { try await cases(id: nil, lock: false) }
+    /// Newest first, those opened before the cursor when given.
+    func cases(before cursor: MonitoringCase?, limit: Int) async throws -> [MonitoringCase] {
+        try await cases(id: nil, lock: false, before: cursor, limit: limit)
+    }
 
-    private func cases(id: UUID?, lock: Bool) async throws -> [MonitoringCase] {
+    private func cases(id: UUID?, lock: Bool, before cursor: MonitoringCase? = nil, limit: Int? = nil) async throws -> [MonitoringCase] {
         var result: [MonitoringCase] = []
         for try await row in try await connection.query("""
             SELECT id, buyer_id, subject_type, subject_id, evidence, title, status, opened_by, opened_at, closed_at, outcome
-            FROM transparency.cases WHERE (\(id)::uuid IS NULL OR id = \(id)) ORDER BY opened_at DESC, id \(unescaped: lock ? "FOR UPDATE" : "")
+            FROM transparency.cases WHERE (\(id)::uuid IS NULL OR id = \(id))
+              AND (\(cursor?.id)::uuid IS NULL OR (opened_at, id) < (\(cursor?.openedAt)::timestamptz, \(cursor?.id)::uuid))
+            ORDER BY opened_at DESC, id DESC LIMIT \(limit) \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger) {
             let (caseID, buyer, type, subject, evidence, title, status, by, at, closed, outcome) =
                 try row.decode((UUID, UUID, String, UUID, String, String, String, UUID, Date, Date?, String?).self)

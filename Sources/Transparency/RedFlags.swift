@@ -30,6 +30,8 @@ public struct RedFlag: Sendable, Equatable {
     public var subjectID: UUID
     /// Whether the reader may open a monitoring case on it (set for the actor by `redFlags(for:)`).
     public var mayOpenCase = false
+    /// Names the flag in a reading, for paging: its kind and subject (and its place among the subject's flags of that kind).
+    public var key = ""
 
     /// Where the same evidence is in the JSON API.
     public var evidenceAPI: String {
@@ -208,7 +210,23 @@ extension TransparencyService {
             }
         }
         flags += RedFlagRulebook.splitPurchases(try await allLines(), rules: rules)
+        var seen: [String: Int] = [:]
+        for index in flags.indices {
+            let base = "\(flags[index].kind.rawValue)-\(flags[index].subjectID.lowercased)"
+            let earlier = seen[base, default: 0]
+            seen[base] = earlier + 1
+            flags[index].key = earlier == 0 ? base : "\(base)-\(earlier)"
+        }
         return flags
+    }
+
+    /// A page of the red flags the actor may read (as `redFlags(for:)`), kind by kind: at most `limit` after the flag
+    /// whose key is `after` (a key naming none starts again from the first), with how many there are of each kind in all.
+    public func redFlags(for actor: Actor?, after: String?, limit: Int) async throws -> (page: [RedFlag], counts: [RedFlag.Kind: Int]) {
+        let order = Dictionary(uniqueKeysWithValues: RedFlag.Kind.allCases.enumerated().map { ($1, $0) })
+        let all = try await redFlags(for: actor).enumerated().sorted { (order[$0.element.kind]!, $0.offset) < (order[$1.element.kind]!, $1.offset) }.map(\.element)
+        let start = after.flatMap { key in all.firstIndex { $0.key == key }.map { $0 + 1 } } ?? 0
+        return (Array(all[start...].prefix(limit)), Dictionary(grouping: all, by: \.kind).mapValues(\.count))
     }
 
     private func allLines() async throws -> [PurchaseLine] {

@@ -125,12 +125,30 @@ public struct VoiceService: Sendable {
 
     /// Needs, most supported first; of a jurisdiction and those below it when given. Public (the policy allows
     /// every reader); each answer names its purchase line and the published tender that took the line up.
-    public func needs(in jurisdictionID: UUID? = nil, by actor: Actor?, limit: Int = 100) async throws -> [Need] {
+    /// Keyset paging: `after` a need, those that follow it in this order now; a need that does not exist is no cursor.
+    public func needs(in jurisdictionID: UUID? = nil, by actor: Actor?, limit: Int = 100, after: UUID? = nil) async throws -> [Need] {
         try Policy.authorize(actor, .readPublicRecord, .platform)
-        let all = try await database.read { try await store($0).needs(limit: 2000) }
-        guard let jurisdictionID else { return try await explained(Array(all.prefix(limit))) }
+        let area = try await area(jurisdictionID)
+        return try await explained(try await database.read { connection in
+            let store = store(connection)
+            var cursor: Need?
+            if let after { cursor = try await store.need(id: after) }
+            return try await store.needs(jurisdictions: area, after: cursor, limit: limit)
+        })
+    }
+
+    /// How many needs there are, of a jurisdiction and those below it when given.
+    public func needCount(in jurisdictionID: UUID? = nil, by actor: Actor?) async throws -> Int {
+        try Policy.authorize(actor, .readPublicRecord, .platform)
+        let area = try await area(jurisdictionID)
+        return try await database.read { try await store($0).needCount(jurisdictions: area) }
+    }
+
+    /// The jurisdiction and every one below it (nil: all of them).
+    private func area(_ jurisdictionID: UUID?) async throws -> [UUID]? {
+        guard let jurisdictionID else { return nil }
         let jurisdictions = try await jurisdictionTree()
-        return try await explained(Array(all.filter { Self.path(of: $0.jurisdictionID, in: jurisdictions).contains(jurisdictionID) }.prefix(limit)))
+        return jurisdictions.keys.filter { Self.path(of: $0, in: jurisdictions).contains(jurisdictionID) }
     }
 
     /// One need, as `needs` shows it.
@@ -239,13 +257,24 @@ struct VoiceStore {
             """).first
     }
 
-    /// Most supported first, then oldest first.
-    func needs(limit: Int) async throws -> [Need] {
+    /// Most supported first, then oldest first, in the jurisdictions when given, after the cursor's place when given.
+    func needs(jurisdictions: [UUID]?, after cursor: Need?, limit: Int) async throws -> [Need] {
         try await needs("""
-            SELECT n.id, n.jurisdiction_id, n.title, n.description, n.proposed_at,
-                   (SELECT count(*) FROM transparency.need_supports s WHERE s.need_id = n.id) AS supports
-            FROM transparency.needs n ORDER BY supports DESC, n.proposed_at, n.id LIMIT \(limit)
+            SELECT id, jurisdiction_id, title, description, proposed_at, supports FROM (
+                SELECT n.id, n.jurisdiction_id, n.title, n.description, n.proposed_at,
+                       (SELECT count(*) FROM transparency.need_supports s WHERE s.need_id = n.id) AS supports
+                FROM transparency.needs n WHERE (\(jurisdictions)::uuid[] IS NULL OR n.jurisdiction_id = ANY(\(jurisdictions)))) n
+            WHERE \(cursor?.id)::uuid IS NULL OR supports < \(cursor?.supports)
+               OR (supports = \(cursor?.supports) AND (proposed_at, id) > (\(cursor?.proposedAt)::timestamptz, \(cursor?.id)::uuid))
+            ORDER BY supports DESC, proposed_at, id LIMIT \(limit)
             """)
+    }
+
+    func needCount(jurisdictions: [UUID]?) async throws -> Int {
+        for try await count in try await connection.query("""
+            SELECT count(*) FROM transparency.needs WHERE \(jurisdictions)::uuid[] IS NULL OR jurisdiction_id = ANY(\(jurisdictions))
+            """, logger: logger).decode(Int.self) { return count }
+        return 0
     }
 
     private func needs(_ query: PostgresQuery) async throws -> [Need] {

@@ -55,6 +55,9 @@ struct CatalogueController {
 
     // MARK: The public list
 
+    /// Items per page.
+    static let pageSize = 100
+
     func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         let text = query["q"].map(String.init) ?? ""
@@ -62,13 +65,17 @@ struct CatalogueController {
         let tier = query["tier"].flatMap { Tier(rawValue: String($0)) }
         let onTheSpot: Bool? = query["spot"] == "yes" ? true : query["spot"] == "no" ? false : nil
         let jurisdiction = query["jurisdiction"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        // A cursor naming no published item starts again from the first page.
+        var after: ServiceItem?
+        if let cursor = query["after"].map(String.init), !cursor.isEmpty { after = try await items.items(codes: [cursor]).first }
         let listing = try await items.listing(ItemSearch(text: text, departmentID: departmentID, jurisdiction: jurisdiction, tier: tier,
-                                                         onTheSpot: onTheSpot, limit: 100))
+                                                         onTheSpot: onTheSpot, limit: Self.pageSize + 1, after: after))
+        let entries = Array(listing.entries.prefix(Self.pageSize))
         let departments = try await departments()
         let names = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, name($0.nameZh, $0.nameEn, context)) })
         var data: [String: Any] = [
             "q": text,
-            "items": listing.entries.map { entry in
+            "items": entries.map { entry in
                 let item = entry.item
                 return ["id": item.id.lowercased, "code": item.code, "name": name(item.content.nameZh, item.content.nameEn, context),
                         "department": names[item.departmentID] ?? "", "onTheSpot": item.content.onTheSpot,
@@ -79,10 +86,14 @@ struct CatalogueController {
             "departments": departments.map { ["id": $0.id.lowercased, "name": name($0.nameZh, $0.nameEn, context), "selected": $0.id == departmentID] },
             "tiers": Tier.allCases.map { ["value": $0.rawValue, "label": views.text("tier_\($0.rawValue)", context), "selected": $0 == tier] },
             "spotYes": onTheSpot == true, "spotNo": onTheSpot == false,
+            // Over every matching item, not only the page shown.
+            "total": listing.total,
+            "pager": Pager(request, cursor: "after", fetched: listing.suggested ? entries.count : listing.entries.count, size: Self.pageSize,
+                           last: entries.last?.item.code),
         ]
         if let list = listing.jurisdiction {
             data["chosen"] = ["name": name(list.nameZh, list.nameEn, context), "code": list.code,
-                              "own": listing.entries.filter { !$0.inherited }.count, "inherited": listing.entries.filter(\.inherited).count]
+                              "own": listing.own, "inherited": listing.total - listing.own]
         }
         return views.page("catalogue/catalogue", title: views.text("catalogue_title", context), data: data, request: request, context: context)
     }

@@ -11,9 +11,10 @@ struct Pager: Sendable, Equatable {
     var first: String?
 
     /// The links for a page whose last row is `last`, read with one row more than `size` to know whether more follow.
-    init(_ request: Request, cursor: String, fetched: Int, size: Int, last: String?) {
+    /// `path`: the list's own address when the page answers a form posted elsewhere (the request's path otherwise).
+    init(_ request: Request, cursor: String, fetched: Int, size: Int, last: String?, path: String? = nil) {
         let query = Self.query(of: request, without: cursor)
-        let path = request.uri.path
+        let path = path ?? request.uri.path
         if fetched > size, let last {
             next = path + "?" + (query + [(cursor, last)]).map { "\($0)=\(Self.encode($1))" }.joined(separator: "&")
         }

@@ -22,37 +22,53 @@ struct OversightController {
         router.post("/oversight/cases/:id/close", use: close)
     }
 
+    /// Flags per page (across the kinds), and cases per page.
+    static let pageSize = 50
+
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         // The service decides: overseers see the buyers of their jurisdiction and below, administrators every one.
-        let flags = try await transparency.redFlags(for: context.actor)
+        let (fetched, counts) = try await transparency.redFlags(for: context.actor, after: request.uri.queryParameters.get("after"),
+                                                                limit: Self.pageSize + 1)
+        let flags = Array(fetched.prefix(Self.pageSize))
         let names = try await identity.organisations(ids: Set(flags.map(\.buyerID)))
+        // Every kind with its count over all pages; its flags on this page.
         let groups = RedFlag.Kind.allCases.map { kind -> [String: Any] in
             let ofKind = flags.filter { $0.kind == kind }
             return ["title": views.text("flag_title_\(kind.rawValue)", context), "explanation": views.text("flag_about_\(kind.rawValue)", context),
-                    "count": ofKind.count, "none": ofKind.isEmpty,
+                    "count": counts[kind] ?? 0, "none": counts[kind] == nil,
                     "flags": ofKind.map { flag -> [String: Any] in
                         let unpublished = flag.kind == .latePublication && flag.values[2].isEmpty
                         let sentence = Views.fill(views.text("flag_\(flag.kind.rawValue)\(unpublished ? "_unpublished" : "")", context), flag.values)
                         return ["sentence": sentence, "buyer": names[flag.buyerID]?.nameZh ?? "", "evidence": flag.evidence,
                                 "buyerId": flag.buyerID.lowercased, "subjectType": flag.subjectType, "subjectId": flag.subjectID.lowercased,
-                                "mayOpenCase": flag.mayOpenCase]
+                                "mayOpenCase": flag.mayOpenCase, "key": flag.key]
                     }]
         }
+        let cases = try await monitoring.cases(for: context.actor, limit: Self.pageSize + 1)
         return views.page("transparency/oversight", title: views.text("oversight_title", context),
-                          data: ["groups": groups, "total": flags.count, "cases": try await caseRows(context.actor, context)], request: request, context: context)
+                          data: ["groups": groups, "total": counts.values.reduce(0, +), "cases": try await caseRows(Array(cases.prefix(Self.pageSize)), context),
+                                 "moreCases": cases.count > Self.pageSize,
+                                 "pager": Pager(request, cursor: "after", fetched: fetched.count, size: Self.pageSize, last: flags.last?.key)],
+                          request: request, context: context)
     }
 
     // MARK: Monitoring cases
 
-    private func caseRows(_ actor: Actor?, _ context: AppRequestContext) async throws -> [[String: Any]] {
-        let found = try await monitoring.cases(for: actor)
+    private func caseRows(_ found: [MonitoringCase], _ context: AppRequestContext) async throws -> [[String: Any]] {
         let names = try await identity.organisations(ids: Set(found.map(\.buyerID)))
         return found.map { ["id": $0.id.lowercased, "title": $0.title, "buyer": names[$0.buyerID]?.nameZh ?? "",
                             "status": views.text("case_status_\($0.status.rawValue)", context), "openedAt": WorkingCalendar().describe($0.openedAt)] }
     }
 
     func cases(_ request: Request, context: AppRequestContext) async throws -> Response {
-        views.page("transparency/cases", title: views.text("cases_title", context), data: ["cases": try await caseRows(context.actor, context)], request: request, context: context)
+        // Newest first, paged by the last case shown; a cursor naming no case starts again. The count is over every case.
+        let before = request.uri.queryParameters.get("before").flatMap(UUID.init(uuidString:))
+        let fetched = try await monitoring.cases(for: context.actor, before: before, limit: Self.pageSize + 1)
+        let page = Array(fetched.prefix(Self.pageSize))
+        return views.page("transparency/cases", title: views.text("cases_title", context), data: [
+            "cases": try await caseRows(page, context), "total": try await monitoring.cases(for: context.actor).count,
+            "pager": Pager(request, cursor: "before", fetched: fetched.count, size: Self.pageSize, last: page.last?.id.lowercased),
+        ], request: request, context: context)
     }
 
     func open(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -22,6 +22,9 @@ struct VoiceController {
         router.post("/voice/:need/answer", use: answer)
     }
 
+    /// Needs per page.
+    static let pageSize = 50
+
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await render(request, context)
     }
@@ -31,7 +34,10 @@ struct VoiceController {
         let jurisdictions = try await identity.jurisdictions()
         let names = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, $0.nameZh) })
         let area = request.uri.queryParameters.get("area").flatMap(UUID.init(uuidString:))
-        let needs = try await voice.needs(in: area, by: context.actor)
+        // Paged as the other lists (a cursor naming no need starts again); the count is over every need of the area.
+        let after = request.uri.queryParameters.get("after").flatMap(UUID.init(uuidString:))
+        let fetched = try await voice.needs(in: area, by: context.actor, limit: Self.pageSize + 1, after: after)
+        let needs = Array(fetched.prefix(Self.pageSize))
         // The purchase lines the reader may link to a need (a buyer's staff: their own lines); the service decides.
         let ownLines: [[String: Any]] = try await voice.linkableLines(for: context.actor).map {
             ["id": $0.id.lowercased, "label": "\($0.content.year) \($0.content.reference) \($0.content.title)"]
@@ -51,6 +57,8 @@ struct VoiceController {
                 return row
             },
             "areas": jurisdictions.map { ["id": $0.id.lowercased, "name": $0.nameZh, "selected": $0.id == area] },
+            "total": try await voice.needCount(in: area, by: context.actor),
+            "pager": Pager(request, cursor: "after", fetched: fetched.count, size: Self.pageSize, last: needs.last?.id.lowercased, path: "/voice"),
         ]
         // Every rendering carries a fresh single-use token for the device of the cookie (all the page's resident forms share it).
         let device = SurveyController.device(of: request)
