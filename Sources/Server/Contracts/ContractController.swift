@@ -121,7 +121,29 @@ struct ContractController {
         try await render(request, context, id: try context.pathID())
     }
 
-    private func render(_ request: Request, _ context: AppRequestContext, id: UUID, problem: DomainError? = nil,
+    /// A refused report: the milestone it was for and what was typed (files cannot come back; their rows' words do).
+    struct RefusedReport {
+        let milestoneID: UUID
+        let values: [String: String]
+        /// The file rows that carried a file: the report's n-th evidence is row `fileRows[n]`.
+        let fileRows: [Int]
+    }
+
+    /// The report form's rows of evidence.
+    static let evidenceRows = 0..<2
+
+    /// The report form's input a field of the report belongs to (`results.served` → `result_served`, `evidence[1].obtainedOn` → the row's date).
+    static func reportField(_ field: String, fileRows: [Int]) -> String {
+        if field.hasPrefix("results.") { return "result_" + field.dropFirst("results.".count) }
+        guard field.hasPrefix("evidence") else { return field }
+        guard field.hasPrefix("evidence["), let index = Int(field.dropFirst("evidence[".count).prefix { $0.isNumber }) else { return "file0" }
+        let row = index < fileRows.count ? fileRows[index] : 0
+        if field.hasSuffix(".obtainedHow") { return "how\(row)" }
+        if field.hasSuffix(".obtainedOn") { return "on\(row)" }
+        return "file\(row)"
+    }
+
+    private func render(_ request: Request, _ context: AppRequestContext, id: UUID, problem: DomainError? = nil, report: RefusedReport? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let file = try await contracts.file(id: id, by: context.actor)
         let statement = try await payments.statement(of: id)
@@ -132,17 +154,39 @@ struct ContractController {
                                 names: names, institutions: institutions, actor: context.actor, say: { views.text($0, context) },
                                 workingCalendar: try await contracts.calendar(), stored: { views.stored($0, context) }).data()
         if let problem { data["problem"] = problem.pageData(views, context) }
+        if let report, let problem, var milestones = data["milestones"] as? [[String: Any]],
+           let index = milestones.firstIndex(where: { $0["id"] as? String == report.milestoneID.lowercased }) {
+            // The refused report's form: each field by its words on the page, linked to the milestone's inputs.
+            var metrics = milestones[index]["metrics"] as? [[String: Any]] ?? []
+            let definitions = Dictionary(metrics.compactMap { row in (row["code"] as? String).map { ("result_" + $0, row["definition"] as? String ?? $0) } },
+                                         uniquingKeysWith: { a, _ in a })
+            let names = definitions.keys.sorted() + ["beneficiaries", "narrative"] + Self.evidenceRows.flatMap { ["file\($0)", "how\($0)", "on\($0)"] }
+            let refused = RefusedForm(problem, prefix: "report-\(report.milestoneID.lowercased)", names: names, form: report.values,
+                                      formField: { Self.reportField($0, fileRows: report.fileRows) }, label: { name in
+                                          if let definition = definitions[name] { return definition }
+                                          guard let row = Int(name.filter(\.isNumber)) else { return views.text("report_\(name)", context) }
+                                          let key = name.hasPrefix("how") ? "report_obtainedHow" : name.hasPrefix("on") ? "report_obtainedOn" : "report_file"
+                                          return views.text(key, context) + " \(row + 1)"
+                                      }, message: { views.say($0, context) })
+            for m in metrics.indices { metrics[m]["input"] = (metrics[m]["code"] as? String).flatMap { refused.fields["result_" + $0] } }
+            milestones[index]["metrics"] = metrics
+            milestones[index]["f"] = refused.fields
+            data["milestones"] = milestones
+            if let summary = refused.problem { data["problem"] = summary }
+        }
         return views.page("contracts/contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
     }
 
-    /// Runs a change and goes back to the contract; a refusal shows the contract again with the reason.
-    private func act(_ request: Request, _ context: AppRequestContext, _ action: () async throws -> Void) async throws -> Response {
+    /// Runs a change and goes back to the contract; a refusal shows the contract again with the reason (and a refused
+    /// report with what was typed).
+    private func act(_ request: Request, _ context: AppRequestContext, report: (DomainError) -> RefusedReport? = { _ in nil },
+                     _ action: () async throws -> Void) async throws -> Response {
         let id = try context.pathID()
         do {
             try await action()
             return .redirect(to: "/contracts/\(id.lowercased)")
         } catch let error as DomainError where error.refusesForm {
-            return try await render(request, context, id: id, problem: error, status: error.formStatus)
+            return try await render(request, context, id: id, problem: error, report: report(error), status: error.formStatus)
         }
     }
 
@@ -218,7 +262,11 @@ struct ContractController {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body))
-        return try await act(request, context) {
+        let fileRows = Self.evidenceRows.filter { !(form?["file\($0)"]?.data.isEmpty ?? true) }
+        var typed: [String: String] = [:]
+        for part in form?.parts ?? [] where part.filename == nil { typed[part.name] = String(decoding: part.data, as: UTF8.self) }
+        let refused = RefusedReport(milestoneID: milestoneID, values: typed, fileRows: fileRows)
+        return try await act(request, context, report: { _ in refused }) {
             guard let form else { throw DomainError.badRequest("Send the report form as multipart/form-data.") }
             var check = Validator()
             var results: [String: Int] = [:]

@@ -11,56 +11,6 @@ struct SiteOption: Equatable {
     let selected: Bool
 }
 
-/// A refusal as the pages show it (`{{> shared/problem}}`): the detail and every field's message, linked to its input.
-struct ProblemBlock {
-    struct Field {
-        let field: String
-        let message: String
-        let href: String?
-    }
-
-    let detail: String
-    let hasFields: Bool
-    let fields: [Field]
-
-    /// The refusal in the page's words; `describe` names each field's label and the input it links to (nil: no link).
-    init(_ error: DomainError, message: (Message) -> String, describe: (FieldError) -> (label: String, href: String?)) {
-        detail = message(error.detail)
-        hasFields = !error.fields.isEmpty
-        fields = error.fields.map { field in
-            let (label, href) = describe(field)
-            return Field(field: label, message: message(field.message), href: href)
-        }
-    }
-}
-
-/// A form's input with what was typed and its own error, `id` naming it for the label and the summary's link.
-struct FormField {
-    let id: String
-    let value: String
-    let error: String?
-
-    /// The id of form field `name` on a form whose ids start with `prefix`.
-    static func id(_ prefix: String, _ name: String) -> String { prefix + "-" + name }
-}
-
-/// A refusal's field messages by the form field each belongs to, said in the page's language.
-struct FormErrors {
-    private var messages: [String: [String]] = [:]
-
-    init(_ problem: DomainError?, formField: (String) -> String, message: (Message) -> String) {
-        for field in problem?.fields ?? [] { messages[formField(field.field), default: []].append(message(field.message)) }
-    }
-
-    /// The field's messages joined, or nil when it has none.
-    subscript(_ name: String) -> String? { messages[name].map { $0.joined(separator: "; ") } }
-
-    /// A form field with its typed value and its error; its id is `prefix-name`.
-    func field(_ name: String, prefix: String, form: [String: String]) -> FormField {
-        FormField(id: FormField.id(prefix, name), value: form[name] ?? "", error: self[name])
-    }
-}
-
 /// The list of sites (`/sites`): the filters, the counts per tier of everything the jurisdiction holds, one page of sites.
 struct SiteListPage {
     struct Count {

@@ -37,11 +37,14 @@ struct PurchaseListController {
     private func ownList(_ context: AppRequestContext) -> UUID? { lists.ownList(of: context.actor) }
 
     func page(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await render(request, context, form: [:], errors: [], importResult: nil)
+        try await render(request, context, form: [:], importResult: nil)
     }
 
-    /// The list with its filters, and for a buyer's staff the forms; `form` refills a refused line.
-    private func render(_ request: Request, _ context: AppRequestContext, form: [String: String], errors: [[String: String]],
+    /// The line form's inputs, in the order the form shows them (ids `line-<name>`, labels `lineField_<name>`).
+    static let lineFields = ["year", "reference", "catalogueCode", "title", "targetGroup", "quantity", "unit", "budget", "fundingSource", "tier"]
+
+    /// The list with its filters, and for a buyer's staff the forms; `form` refills a refused line, `refusal` says why.
+    private func render(_ request: Request, _ context: AppRequestContext, form: [String: String], refusal: DomainError? = nil,
                         importResult: [String: Any]?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let query = request.uri.queryParameters
         let year = query["year"].flatMap { Int(String($0)) }
@@ -65,10 +68,13 @@ struct PurchaseListController {
             // Over every matching line, not only the page shown.
             "total": totals.budget.formatted,
             "count": totals.count,
-            "errors": errors,
-            "form": form,
         ]
-        data["pager"] = Pager(request, cursor: "after", fetched: fetched.count, size: Self.pageSize, last: lines.last?.id.lowercased)
+        let refused = RefusedForm(refusal, prefix: "line", names: Self.lineFields, form: form, label: { views.text("lineField_\($0)", context) },
+                                  message: { views.say($0, context) })
+        data["line"] = refused.fields
+        if let problem = refused.problem { data["problem"] = problem }
+        data["pager"] = Pager(request, cursor: "after", fetched: fetched.count, size: Self.pageSize, last: lines.last?.id.lowercased,
+                              path: "/purchase-lists")
         if let buyerID { data["download"] = "buyer=\(buyerID.lowercased)" + (year.map { "&year=\($0)" } ?? "") }
         if let own = ownList(context) {
             data["own"] = ["id": own.lowercased, "name": names[own] ?? ""]
@@ -87,9 +93,7 @@ struct PurchaseListController {
         var request = request
         let form = FormData(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
         var values: [String: String] = [:]
-        for key in ["year", "reference", "catalogueCode", "title", "targetGroup", "quantity", "unit", "budget", "fundingSource", "tier"] {
-            values[key] = form[key] ?? ""
-        }
+        for key in Self.lineFields { values[key] = form[key] ?? "" }
         do {
             var check = Validator()
             let year = Int(values["year"]!)
@@ -102,16 +106,21 @@ struct PurchaseListController {
             check.check(funding != nil, "fundingSource", "choose where the money comes from")
             let tier = Tier(rawValue: values["tier"]!)
             check.check(tier != nil, "tier", "choose a tier")
-            try check.finish()
-            _ = try await lists.addLine(by: actor, buyerID: actor.organisationID, PurchaseLineContent(
-                year: year!, reference: values["reference"]!, catalogueCode: values["catalogueCode"]!.uppercased(), title: values["title"]!,
-                targetGroup: values["targetGroup"]!, quantity: quantity!, unit: values["unit"]!, budget: budget!, fundingSource: funding!, tier: tier!))
-            return .redirect(to: "/purchase-lists?buyer=\(actor.organisationID.lowercased)&year=\(year!)")
+            // Stand-ins where the typed text was no value, so the line's own rules still speak about the other fields.
+            let content = PurchaseLineContent(
+                year: year ?? PurchaseLineContent.years.lowerBound, reference: values["reference"]!, catalogueCode: values["catalogueCode"]!.uppercased(),
+                title: values["title"]!, targetGroup: values["targetGroup"]!, quantity: quantity ?? 1, unit: values["unit"]!,
+                budget: budget ?? .yuan(1), fundingSource: funding ?? .generalBudget, tier: tier ?? .street)
+            if !check.errors.isEmpty {
+                // Every problem at once, in the form's order.
+                let unread = Set(check.errors.map(\.field))
+                let all = check.errors + content.problems.filter { !unread.contains($0.field) }
+                throw DomainError.invalid(all.sorted { (Self.lineFields.firstIndex(of: $0.field) ?? 99) < (Self.lineFields.firstIndex(of: $1.field) ?? 99) })
+            }
+            _ = try await lists.addLine(by: actor, buyerID: actor.organisationID, content)
+            return .redirect(to: "/purchase-lists?buyer=\(actor.organisationID.lowercased)&year=\(content.year)")
         } catch let error as DomainError where error.refusesForm {
-            let errors = (error.fields.isEmpty ? [FieldError("reference", error.detail)] : error.fields)
-                .map { ["field": views.text("lineField_\($0.field)", context), "message": views.say($0.message, context)] }
-            return try await render(request, context, form: values, errors: errors, importResult: nil,
-                                    status: error.formStatus)
+            return try await render(request, context, form: values, refusal: error, importResult: nil, status: error.formStatus)
         }
     }
 
@@ -120,7 +129,7 @@ struct PurchaseListController {
         let file = try await MultipartForm.spreadsheet(request, context).file
         do {
             let report = try await lists.importLines(by: actor, buyerID: actor.organisationID, file.data)
-            return try await render(request, context, form: [:], errors: [], importResult: [
+            return try await render(request, context, form: [:], importResult: [
                 "filename": file.filename ?? "", "created": report.created, "updated": report.updated, "unchanged": report.unchanged])
         } catch let error as DomainError where error.refusesForm {
             // A conflict (a line's money depends on what the file changes) names the line in its sentence.
@@ -129,7 +138,7 @@ struct PurchaseListController {
                     let (row, column) = CatalogueController.split(field.field)
                     return ["row": row, "column": column, "message": views.say(field.message, context)]
                 }
-            return try await render(request, context, form: [:], errors: [], importResult: ["filename": file.filename ?? "", "refused": rows, "isRefused": true],
+            return try await render(request, context, form: [:], importResult: ["filename": file.filename ?? "", "refused": rows, "isRefused": true],
                                     status: error.formStatus)
         }
     }

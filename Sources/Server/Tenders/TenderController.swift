@@ -140,8 +140,12 @@ struct TenderController {
             "formName": formName, "form": form,
             "reasons": CancellationReason.allCases.map { ["value": $0.rawValue, "label": views.text("cancel_\($0.rawValue)", context)] },
         ]
+        // A refused bid names its fields by their labels and links to the lot's inputs (ids `bid-<lot>-<field>`).
+        let refusedBid = formName.hasPrefix("bid-") ? RefusedForm(problem, prefix: formName, names: Self.bidFields, form: form,
+                                                                  formField: { String($0.prefix { $0 != "[" }) }, label: { views.text("bid_\($0)", context) },
+                                                                  message: { views.say($0, context) }) : nil
         // Mustache shows a section for any value it is given, even nil or "": set these only when present.
-        if let problem { data["problem"] = problem.pageData(views, context) }
+        if let problem { data["problem"] = refusedBid?.problem ?? problem.pageData(views, context) }
         if !tender.terms.justification.isEmpty { data["justification"] = tender.terms.justification }
         if let cancellation = tender.cancellation {
             data["cancellation"] = ["reason": views.text("cancel_\(cancellation.reason.rawValue)", context), "note": cancellation.note,
@@ -181,7 +185,10 @@ struct TenderController {
                                    "commitment": mine.receipt.commitment, "version": mine.receipt.version,
                                    "at": calendar.describeExactly(mine.receipt.submittedAt)]
                 }
-                if formName == "bid-\(lot.id.lowercased)" { row["form"] = form }
+                if formName == "bid-\(lot.id.lowercased)" {
+                    row["form"] = form
+                    if let refusedBid { row["f"] = refusedBid.fields }
+                }
                 let cited = Set(mine?.content?.documents ?? [])
                 row["library"] = library.map { ["documentId": $0.id.lowercased, "title": $0.title, "checked": cited.contains($0.id)] }
                 return row
@@ -262,11 +269,13 @@ struct TenderController {
         let lot = try context.pathID("lot")
         let values = ["price": form["price"] ?? "", "proposal": form["proposal"] ?? "", "key": form["key"] ?? ""]
         return try await act(request, context, form: "bid-\(lot.lowercased)", values: values) {
+            let documents = form.values("documents").compactMap(UUID.init(uuidString:))
             guard let price = Money.parse(yuan: values["price"]!) else {
-                throw DomainError.invalid([FieldError("price", "is not an amount in yuan, e.g. 380000 or 380,000.00")])
+                // With the bid's own rules on the rest, so an empty proposal is told at the same time.
+                let rest = BidContent(price: .yuan(1), proposal: values["proposal"]!, documents: documents).problems
+                throw DomainError.invalid([FieldError("price", "is not an amount in yuan, e.g. 380000 or 380,000.00")] + rest.filter { $0.field != "price" })
             }
             // The form carries a key made when the page was drawn: a double click or a resent form bids once.
-            let documents = form.values("documents").compactMap(UUID.init(uuidString:))
             _ = try await bids.submit(by: actor, tenderID: try context.pathID(), lotID: lot, BidContent(price: price, proposal: values["proposal"]!, documents: documents),
                                       idempotencyKey: values["key"]!.isEmpty ? nil : values["key"])
         }
@@ -290,14 +299,14 @@ struct TenderController {
         let actor = try context.signedIn()
         try tenders.authorizeEditor(by: actor)
         let defaults = TenderTerms(title: "", description: "", lots: [])
-        return try await renderEditor(request, context, tender: nil, values: EditorValues(defaults), errors: [])
+        return try await renderEditor(request, context, tender: nil, values: EditorValues(defaults))
     }
 
     func edit(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let tender = try await tenders.tender(id: try context.pathID(), by: actor)
         try tenders.authorizeEditor(by: actor, tender: tender)
-        return try await renderEditor(request, context, tender: tender, values: EditorValues(tender.terms), errors: [])
+        return try await renderEditor(request, context, tender: tender, values: EditorValues(tender.terms))
     }
 
     func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -306,8 +315,8 @@ struct TenderController {
         do {
             let tender = try await tenders.createDraft(by: actor, buyerID: actor.organisationID, try await terms(values, tenderID: nil))
             return .redirect(to: "/tenders/\(tender.id.lowercased)")
-        } catch let error as DomainError where error.kind == .invalid {
-            return try await renderEditor(request, context, tender: nil, values: values, errors: error.fields, status: .unprocessableContent)
+        } catch let error as DomainError where error.refusesForm {
+            return try await renderEditor(request, context, tender: nil, values: values, refusal: error, status: error.formStatus)
         }
     }
 
@@ -319,9 +328,7 @@ struct TenderController {
             _ = try await tenders.updateTerms(by: actor, tenderID: tender.id, try await terms(values, tenderID: tender.id))
             return .redirect(to: "/tenders/\(tender.id.lowercased)")
         } catch let error as DomainError where error.refusesForm {
-            let errors = error.fields.isEmpty ? [FieldError("tender", error.detail)] : error.fields
-            return try await renderEditor(request, context, tender: tender, values: values, errors: errors,
-                                          status: error.formStatus)
+            return try await renderEditor(request, context, tender: tender, values: values, refusal: error, status: error.formStatus)
         }
     }
 
@@ -355,6 +362,9 @@ struct TenderController {
             lines = form.values("lines")
             invited = form.values("invited")
         }
+
+        /// The criterion rows typed in (a row without a name is no criterion): the terms' n-th criterion is row `criterionRows[n]`.
+        var criterionRows: [Int] { (0..<3).filter { !(fields["criterion\($0)"] ?? "").isEmpty } }
     }
 
     private func terms(_ v: EditorValues, tenderID: UUID?) async throws -> TenderTerms {
@@ -367,21 +377,71 @@ struct TenderController {
         let procedure = Procedure(rawValue: v.fields["procedure"] ?? "") ?? .open
         let days = ["enquiryDays", "tenderingDays", "evaluationDays", "standstillDays", "minimumBids", "priceWeight"].map(number)
         var criteria: [Criterion] = []
-        for index in 0..<3 where !(v.fields["criterion\(index)"] ?? "").isEmpty {
-            criteria.append(Criterion(name: v.fields["criterion\(index)"]!, weight: number("weight\(index)") ?? 0))
+        for index in v.criterionRows {
+            criteria.append(Criterion(name: v.fields["criterion\(index)"]!, weight: number("weight\(index)") ?? 1))
         }
         let rating = v.fields["minimumRating"].flatMap { Int($0) }
         let lines = v.lines.compactMap(UUID.init(uuidString:))
-        try check.finish()
-        return TenderTerms(title: v.fields["title"] ?? "", description: v.fields["description"] ?? "", procedure: procedure,
-                           justification: v.fields["justification"] ?? "", enquiryDays: days[0], tenderingDays: days[1], evaluationDays: days[2],
-                           standstillDays: days[3], minimumBids: days[4], bidsMayExceedBudget: v.fields["bidsMayExceedBudget"] == "on",
-                           priceWeight: days[5] ?? 0, criteria: criteria, eligibility: Eligibility(minimumRating: rating),
-                           invitedSuppliers: v.invited.compactMap(UUID.init(uuidString:)),
-                           lots: try await tenders.lots(forLines: lines, tenderID: tenderID))
+        // Where the typed text was no number, the procedure's minimum stands in (and price's 0 weight leaves the sum
+        // unchecked), so the terms' own rules still speak about every other field in the same answer; the weights' sum
+        // is not told while a weight is unread.
+        let minimums = procedure.minimums
+        let terms = TenderTerms(title: v.fields["title"] ?? "", description: v.fields["description"] ?? "", procedure: procedure,
+                                justification: v.fields["justification"] ?? "", enquiryDays: days[0] ?? minimums.enquiryDays,
+                                tenderingDays: days[1] ?? minimums.tenderingDays, evaluationDays: days[2] ?? minimums.evaluationDays,
+                                standstillDays: days[3] ?? minimums.standstillDays, minimumBids: days[4], bidsMayExceedBudget: v.fields["bidsMayExceedBudget"] == "on",
+                                priceWeight: days[5] ?? 0, criteria: criteria, eligibility: Eligibility(minimumRating: rating),
+                                invitedSuppliers: v.invited.compactMap(UUID.init(uuidString:)),
+                                lots: try await tenders.lots(forLines: lines, tenderID: tenderID))
+        if !check.errors.isEmpty {
+            let unread = Set(check.errors.map(\.field))
+            let all = check.errors + terms.problems.filter {
+                !unread.contains($0.field) && !($0.field == "criteria" && unread.contains { $0 == "priceWeight" || $0.hasPrefix("weight") })
+            }
+            // In the form's order, as the summary lists them.
+            func place(_ error: FieldError) -> Int { Self.editorFields.firstIndex(of: Self.editorField(error.field, criterionRows: v.criterionRows)) ?? 99 }
+            throw DomainError.invalid(all.sorted { place($0) < place($1) })
+        }
+        return terms
     }
 
-    private func renderEditor(_ request: Request, _ context: AppRequestContext, tender: Tender?, values: EditorValues, errors: [FieldError],
+    /// The bid form's inputs, named as the bid's rules name them.
+    static let bidFields = ["price", "proposal", "documents"]
+
+    /// The editor's inputs (ids `tender-<name>`), with `criteria`, `lines` and `invited` naming their fieldsets.
+    static let editorFields = ["title", "description", "procedure", "justification", "enquiryDays", "tenderingDays", "evaluationDays",
+                               "standstillDays", "criteria", "priceWeight", "criterion0", "weight0", "criterion1", "weight1", "criterion2", "weight2",
+                               "minimumRating", "minimumBids", "invited", "lines"]
+
+    /// The editor's input a field of the terms belongs to: the n-th criterion is the row it was typed in.
+    static func editorField(_ field: String, criterionRows: [Int]) -> String {
+        let head = String(field.prefix { $0 != "[" && $0 != "." })
+        switch head {
+        case "criteria" where field != head:
+            let index = Int(field.dropFirst(head.count + 1).prefix { $0.isNumber }) ?? 0
+            let row = index < criterionRows.count ? criterionRows[index] : 0
+            return (field.hasSuffix(".weight") ? "weight" : "criterion") + String(row)
+        case "eligibility": return "minimumRating"
+        case "invitedSuppliers": return "invited"
+        case "lots": return "lines"
+        default: return head
+        }
+    }
+
+    /// An editor input's words on the page, as the summary names it.
+    private func editorLabel(_ name: String, _ context: AppRequestContext) -> String {
+        if let row = Int(name.filter(\.isNumber)), name.hasPrefix("criterion") || name.hasPrefix("weight") {
+            let criterion = views.text("tenderEdit_criterion", context) + " \(row + 1)"
+            return name.hasPrefix("weight") ? criterion + " · " + views.text("tender_points", context) : criterion
+        }
+        let keys = ["title": "tender_title", "description": "tenderEdit_description", "procedure": "tender_procedure",
+                    "justification": "tender_justification", "criteria": "tender_criteria", "priceWeight": "tender_price",
+                    "minimumRating": "tender_minimumRating", "minimumBids": "tender_minimumBids", "invited": "tenderEdit_invited",
+                    "lines": "tenderEdit_lines"]
+        return views.text(keys[name] ?? "tenderField_\(name)", context)
+    }
+
+    private func renderEditor(_ request: Request, _ context: AppRequestContext, tender: Tender?, values: EditorValues, refusal: DomainError? = nil,
                               status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.signedIn()
         let buyerID = tender?.buyerID ?? actor.organisationID
@@ -391,11 +451,15 @@ struct TenderController {
         let published = tender.map { $0.status != .draft } ?? false
         var fields = values.fields
         fields["bidsMayExceedBudget"] = fields["bidsMayExceedBudget"] == "on" ? "checked" : ""
-        let data: [String: Any] = [
+        let rows = values.criterionRows
+        let refused = RefusedForm(refusal, prefix: "tender", names: Self.editorFields, form: values.fields,
+                                  formField: { Self.editorField($0, criterionRows: rows) }, label: { editorLabel($0, context) },
+                                  message: { views.say($0, context) })
+        var data: [String: Any] = [
             "action": tender.map { "/tenders/\($0.id.lowercased)/edit" } ?? "/tenders",
             "reference": tender?.reference ?? "", "isNew": tender == nil, "published": published,
             "form": fields,
-            "errors": errors.map { ["field": views.text("tenderField_\($0.field.split(separator: "[").first ?? "")", context), "message": views.say($0.message, context)] },
+            "f": refused.fields,
             "procedures": Procedure.allCases.map { ["value": $0.rawValue, "label": views.text("procedure_\($0.rawValue)", context),
                                                     "selected": $0.rawValue == fields["procedure"], "minimums": minimums($0, context)] },
             "ratings": (1...5).map { ["value": String($0), "label": "\($0)A", "selected": String($0) == fields["minimumRating"]] },
@@ -408,6 +472,7 @@ struct TenderController {
             },
             "suppliers": suppliers.map { ["id": $0.id.lowercased, "name": name($0, context), "checked": values.invited.contains($0.id.lowercased)] },
         ]
+        if let problem = refused.problem { data["problem"] = problem }
         return views.page("tenders/tender-edit", title: views.text(tender == nil ? "tenderEdit_new" : "tenderEdit_edit", context), data: data,
                           status: status, request: request, context: context)
     }
