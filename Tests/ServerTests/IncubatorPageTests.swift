@@ -60,13 +60,19 @@ struct IncubatorPageTests {
         }
     }
 
+    /// A new team, “邻里守望”, whose member `linli` (password `teamPassword`) may apply to programmes.
+    static let teamPassword = "a long team password"
+    static func newTeam(_ world: DemoWorld) async throws {
+        let team = try await world.identity.createOrganisation(by: .system, NewOrganisation(
+            kind: "social_organisation", nameZh: "“邻里守望”公益团队", nameEn: "Neighbourhood Watch team", creditCode: nil, jurisdictionCode: "370102"))
+        _ = try await world.identity.createUser(by: .system, NewUser(username: "linli", displayName: "林丽", password: teamPassword,
+                                                                      organisationID: team.id, roles: ["supplier", "org_admin"]))
+    }
+
     @Test("staff open an intake; a team applies through the page; two reviewers score it; staff admit it into the nursery")
     func programme() async throws {
         try await TestApp.run { client, world in
-            let team = try await world.identity.createOrganisation(by: .system, NewOrganisation(
-                kind: "social_organisation", nameZh: "“邻里守望”公益团队", nameEn: "Neighbourhood Watch team", creditCode: nil, jurisdictionCode: "370102"))
-            _ = try await world.identity.createUser(by: .system, NewUser(username: "linli", displayName: "林丽", password: "a long team password",
-                                                                          organisationID: team.id, roles: ["supplier", "org_admin"]))
+            try await Self.newTeam(world)
             let staff = Browser(client)
             _ = try await staff.signIn("incubator")
             let calendar = WorkingCalendar()
@@ -80,7 +86,7 @@ struct IncubatorPageTests {
             #expect(created.status == .seeOther)
             let path = try #require(created.location)
             let member = Browser(client)
-            _ = try await member.signIn("linli", password: "a long team password")
+            _ = try await member.signIn("linli", password: Self.teamPassword)
             #expect(try await member.get(path).html.contains("提交申请"))
             #expect(try await member.post(path + "/apply", [("idea", "楼栋志愿者每日敲门问候独居老人"), ("teamSize", "3"), ("needs", "项目设计辅导")]).status == .seeOther)
             let twice = try await member.post(path + "/apply", [("idea", "再次申请"), ("teamSize", "3"), ("needs", "x")])

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -124,6 +125,27 @@ struct RefusedFormTests {
             #expect(besideField("report-\(milestone)-on1", refused.html) == "must be a day as yyyy-MM-dd")
             #expect(refused.html.contains(#"value="next week""#) && refused.html.contains("本季度完成上门服务。</textarea>")
                     && refused.html.contains(#"name="result_visits" value="1800""#))
+        }
+    }
+
+    @Test("an incubation application with no idea and a team size that is no number: both at once, by label, the typed needs kept")
+    func application() async throws {
+        try await TestApp.run { client, world in
+            try await IncubatorPageTests.newTeam(world)
+            let staff = try await signedIn(client, "incubator")
+            let calendar = WorkingCalendar()
+            let created = try await staff.post("/incubator/programmes", [
+                ("name", "苗圃计划"), ("stage", "nursery"), ("opens", calendar.dayKey(Date())), ("closes", calendar.dayKey(Date().addingTimeInterval(30 * 86_400))),
+                ("capacity", "10"), ("rubric0", "公益创意"), ("weight0", "40"), ("rubric1", "团队"), ("weight1", "30"), ("rubric2", "社区需求"), ("weight2", "30")])
+            let path = try #require(created.location)
+            let member = Browser(client, language: "en")
+            _ = try await member.signIn("linli", password: IncubatorPageTests.teamPassword)
+            let refused = try await member.post(path + "/apply", [("idea", ""), ("teamSize", "three"), ("needs", "项目设计辅导")])
+            #expect(refused.status == .unprocessableContent)
+            #expect(summary(refused.html).map(\.href) == ["#apply-idea", "#apply-teamSize"])
+            #expect(summary(refused.html).map(\.label) == ["Your idea or service", "People in the team"])
+            #expect(besideField("apply-idea", refused.html) == "is required" && besideField("apply-teamSize", refused.html) == "must be 1 to 500 people")
+            #expect(refused.html.contains(#"value="three""#) && refused.html.contains("项目设计辅导</textarea>"))
         }
     }
 }

@@ -83,7 +83,11 @@ struct ProgrammeController {
         return try await render(request, context, id: id)
     }
 
-    private func render(_ request: Request, _ context: AppRequestContext, id: UUID, problem: DomainError? = nil,
+    /// The application form's inputs (ids `apply-<name>`, labels `programmes_<name>`).
+    static let applicationFields = ["idea", "teamSize", "needs"]
+
+    /// `applied`: what a refused application said, to show again with each field's problem.
+    private func render(_ request: Request, _ context: AppRequestContext, id: UUID, problem: DomainError? = nil, applied: [String: String]? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let programme = try await programmes.programmes().first(where: { $0.id == id }) else { throw DomainError.notFound("no such programme") }
         let actor = context.actor
@@ -96,6 +100,12 @@ struct ProgrammeController {
             "canApply": may.apply && programme.intakeOpens <= today && today <= programme.intakeCloses,
         ]
         if let problem { data["problem"] = problem.pageData(views, context) }
+        if let applied {
+            let refused = RefusedForm(problem, prefix: "apply", names: Self.applicationFields, form: applied,
+                                      label: { views.text("programmes_\($0)", context) }, message: { views.say($0, context) })
+            data["apply"] = refused.fields
+            if let summary = refused.problem { data["problem"] = summary }
+        }
         data["cohort"] = try await cohort(programme, context)
         let reviewers = try await programmes.reviewers(of: id)
         data["reviewers"] = reviewers.map { ["userId": $0.userID.lowercased, "name": $0.displayName, "mayUnseat": may.manage] as [String: Any] }
@@ -139,14 +149,14 @@ struct ProgrammeController {
     }
 
     /// Runs a form's action for the programme page; a refusal the user can fix re-renders it with the problem.
-    private func act(_ request: Request, _ context: AppRequestContext, programmeID: () async throws -> UUID,
+    private func act(_ request: Request, _ context: AppRequestContext, programmeID: () async throws -> UUID, applied: [String: String]? = nil,
                      _ action: () async throws -> Void) async throws -> Response {
         let id = try await programmeID()
         do {
             try await action()
             return .redirect(to: "/incubator/programmes/\(id.lowercased)")
         } catch let error as DomainError where error.refusesForm {
-            return try await render(request, context, id: id, problem: error, status: error.formStatus)
+            return try await render(request, context, id: id, problem: error, applied: applied, status: error.formStatus)
         }
     }
 
@@ -158,7 +168,9 @@ struct ProgrammeController {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
         let id = try context.pathID()
-        return try await act(request, context, programmeID: { id }) {
+        let typed = Dictionary(uniqueKeysWithValues: Self.applicationFields.map { ($0, form[$0] ?? "") })
+        // A team size that is no number is 0, which the application's rules refuse with the rest.
+        return try await act(request, context, programmeID: { id }, applied: typed) {
             _ = try await programmes.apply(by: actor, programmeID: id, ApplicationForm(
                 idea: form["idea"] ?? "", teamSize: Int(form["teamSize"] ?? "") ?? 0, needs: form["needs"] ?? ""))
         }
