@@ -1,4 +1,5 @@
 import Core
+import Delivery
 import Foundation
 import Logging
 import PostgresNIO
@@ -7,6 +8,28 @@ import PostgresNIO
 struct RequestStore {
     let connection: PostgresConnection
     let logger: Logger
+
+    // MARK: Contracts' records
+
+    /// The cases of the sites operated under a contract whose result came back to the window on the days
+    /// `from`…`through` (Beijing), settled, on time, rated and rated satisfied; and how many sites there are.
+    func contractFigures(contractID: UUID, from: String, through: String) async throws -> PlatformFigures {
+        let rows = try await connection.query("""
+            SELECT (SELECT count(*) FROM grassroots.sites WHERE contract_id = \(contractID))::integer,
+                   count(r.id)::integer, count(*) FILTER (WHERE r.on_time)::integer, count(g.request_id)::integer,
+                   count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer
+            FROM grassroots.sites s
+            JOIN grassroots.service_requests r ON r.accepting_site_id = s.id
+            LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
+            WHERE s.contract_id = \(contractID) AND r.state IN ('returned', 'closed')
+              AND r.decided_at >= (\(from)::date)::timestamp AT TIME ZONE 'Asia/Shanghai'
+              AND r.decided_at < (\(through)::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+            """, logger: logger)
+        for try await (sites, settled, onTime, rated, satisfied) in rows.decode((Int, Int, Int, Int, Int).self) {
+            return PlatformFigures(from: from, through: through, sites: sites, settled: settled, onTime: onTime, rated: rated, satisfied: satisfied)
+        }
+        return PlatformFigures(from: from, through: through, sites: 0, settled: 0, onTime: 0, rated: 0, satisfied: 0)
+    }
 
     // MARK: Duties
 

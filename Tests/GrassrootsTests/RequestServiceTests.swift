@@ -31,12 +31,12 @@ struct RequestServiceTests {
         let sites: SiteService
         let requests: RequestService
 
-        init(_ database: Database) {
+        init(_ database: Database, contracts: (any SiteContracts)? = nil) {
             self.database = database
             clock = ManualClock(RequestServiceTests.monday)
             world = DemoWorld(database, clock: clock)
             items = ServiceItemService(database: database, identity: world.identity)
-            sites = SiteService(database: database, identity: world.identity, catalogue: items, clock: clock)
+            sites = SiteService(database: database, identity: world.identity, catalogue: items, contracts: contracts, clock: clock)
             requests = RequestService(database: database, identity: world.identity, catalogue: items, sites: sites, sealer: .random(),
                                       calendar: { try await CalendarService(database: database).calendar() }, clock: clock)
         }
