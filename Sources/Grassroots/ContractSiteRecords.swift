@@ -19,3 +19,11 @@ public struct ContractSiteRecords: PlatformRecords {
         return try await RequestStore(connection: connection, logger: logger).contractFigures(contractID: contractID, from: from, through: through)
     }
 }
+
+/// Delivery's contracts as the sites name them (a site run by a social organisation names the contract it runs under).
+public struct DeliverySiteContracts: SiteContracts {
+    let contracts: ContractService
+    public init(contracts: ContractService) { self.contracts = contracts }
+    public func reference(of contractID: UUID) async throws -> String? { try await contracts.contract(id: contractID)?.reference }
+    public func contractID(reference: String) async throws -> UUID? { try await contracts.contract(reference: reference)?.id }
+}
