@@ -102,7 +102,8 @@ let package = Package(
         // The three-tier service network (DOMAIN §6): service sites (issue 23).
         .target(
             name: "Grassroots",
-            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", .product(name: "PostgresNIO", package: "postgres-nio"),
+            // Delivery: the contracts' metrics verified against the sites' records (ContractSiteRecords)
+            dependencies: ["Core", "Store", "Tabular", "Identity", "Catalogue", "Delivery", .product(name: "PostgresNIO", package: "postgres-nio"),
                            // Sealing applicants' data (AES-GCM) and the SHA-256 of inspection evidence
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
@@ -172,7 +173,7 @@ let package = Package(
         .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Delivery", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Payments", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Delivery", "Payments", "Tendering", "Identity", "Demo", "TestSupport"]),
-        .testTarget(name: "GrassrootsTests", dependencies: ["Grassroots", "Catalogue", "Identity", "Tabular", "Tendering", "Demo", "TestSupport"]),
+        .testTarget(name: "GrassrootsTests", dependencies: ["Grassroots", "Delivery", "Catalogue", "Identity", "Tabular", "Tendering", "Demo", "TestSupport"]),
         .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Payments", "Catalogue", "Tendering", "Identity", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -86,6 +86,18 @@ public struct WorkingCalendar: Sendable, Equatable {
         return components.isValidDate(in: Calendar(identifier: .gregorian))
     }
 
+    /// The day after a day written `yyyy-MM-dd` (2026-12-31 → 2027-01-01), or nil for a text that is no day.
+    public static func dayAfter(_ text: String) -> String? {
+        guard isDay(text) else { return nil }
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = TimeZone(identifier: "UTC")!
+        guard let day = gregorian.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
+              let next = gregorian.date(byAdding: .day, value: 1, to: day) else { return nil }
+        let c = gregorian.dateComponents([.year, .month, .day], from: next)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
     public func holds(_ year: Int) -> Bool { years.contains(year) }
 
     /// Whether the day of `date` is a working day; only a held year can say.

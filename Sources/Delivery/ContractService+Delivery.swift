@@ -147,6 +147,20 @@ extension ContractService {
                 problems.check((quantity ?? 0) >= 0 && (quantity ?? 0) <= reported, "verified.\(metric.code)",
                                "must be from 0 to the \(reported) reported in version \(report.version)")
             }
+            // A metric whose figure the platform records is verified against it: never more than the sites' own cases show.
+            var platformFigures: [String: Int] = [:]
+            if milestone.metrics.contains(where: { $0.platformRecord != nil }) {
+                guard let records else { throw DomainError.conflict("milestone \(milestone.number) is verified against the platform's records, which cannot be read here") }
+                let period = Self.period(of: milestone, in: try await store.milestones(of: [contract.id]), contract: contract)
+                let figures = try await records.figures(contractID: contract.id, from: period.from, through: period.through, on: connection)
+                for metric in milestone.metrics {
+                    guard let record = metric.platformRecord else { continue }
+                    let figure = figures.value(of: record)
+                    platformFigures[metric.code] = figure
+                    problems.check((input.verified[metric.code] ?? 0) <= figure, "verified.\(metric.code)",
+                                   "must be no more than the platform's record of \(figure) for \(period.from)…\(period.through)")
+                }
+            }
             problems.check(input.verifiedBeneficiaries <= report.beneficiaries, "verifiedBeneficiaries",
                            "must be no more than the \(report.beneficiaries) reported")
             if input.decision == .met {
@@ -159,7 +173,7 @@ extension ContractService {
             var signOff = SignOff(id: UUID.v7(at: now), milestoneID: milestoneID, reportID: report.id, contractID: contract.id, decision: input.decision,
                                   verified: input.verified, verifiedBeneficiaries: input.verifiedBeneficiaries, reasons: reasons,
                                   evaluatorID: actor.userID, evaluatorName: actor.displayName, signedAt: now, countersignRequired: false,
-                                  supersedes: isCorrection ? current?.id : nil)
+                                  supersedes: isCorrection ? current?.id : nil, platformFigures: platformFigures)
             if input.decision != .moreEvidence {
                 let milestones = try await store.milestones(of: [contract.id])
                 let outcomes = Self.outcomes(milestones, signOffs + [signOff])
@@ -244,8 +258,16 @@ extension ContractService {
             let final = signOffs.last { $0.milestoneID == milestone.id && $0.isFinal }
             return MilestoneOutcome(number: milestone.number, shareBasisPoints: milestone.shareBasisPoints, decision: final?.decision,
                                     targets: Dictionary(milestone.metrics.map { ($0.code, $0.target) }, uniquingKeysWith: { a, _ in a }),
-                                    verified: final?.verified ?? [:], verifiedBeneficiaries: final?.verifiedBeneficiaries ?? 0)
+                                    verified: final?.verified ?? [:], verifiedBeneficiaries: final?.verifiedBeneficiaries ?? 0,
+                                    platformFigures: final?.platformFigures ?? [:])
         }
+    }
+
+    /// The days a milestone's platform figures count: from the day after the previous milestone was due (the contract's
+    /// first day for the first) to its own due day, both included.
+    static func period(of milestone: Milestone, in milestones: [Milestone], contract: Contract) -> (from: String, through: String) {
+        let previous = milestones.filter { $0.number < milestone.number }.map(\.dueOn).max()
+        return (previous.flatMap(WorkingCalendar.dayAfter) ?? contract.startsOn, milestone.dueOn)
     }
 
     /// The contract's milestones as payment sees them now, read on the caller's connection.

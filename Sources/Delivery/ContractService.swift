@@ -14,17 +14,20 @@ public struct ContractService: Sendable {
     let identity: IdentityService
     let awards: AwardService
     let funding: any ContractFunding
+    /// The service network's records, for metrics that take their figure from them (nil: none can be verified).
+    let records: (any PlatformRecords)?
     let clock: any SpokesClock
     /// A sign-off that makes more than this payable needs a second evaluator's signature.
     public let countersignThreshold: Money
 
     public init(database: Database, identity: IdentityService, awards: AwardService, funding: any ContractFunding,
-                clock: any SpokesClock = SystemClock(),
+                records: (any PlatformRecords)? = nil, clock: any SpokesClock = SystemClock(),
                 countersignThreshold: Money = .yuan(100_000)) {
         self.database = database
         self.identity = identity
         self.awards = awards
         self.funding = funding
+        self.records = records
         self.clock = clock
         self.countersignThreshold = countersignThreshold
     }
@@ -123,7 +126,11 @@ public struct ContractService: Sendable {
                 metrics.append(OutcomeMetric(code: metric.code, definition: check.text(metric.definition, "\(at).definition", max: 1000),
                                              unit: check.text(metric.unit, "\(at).unit", max: 40), target: metric.target,
                                              dataSource: check.text(metric.dataSource, "\(at).dataSource", max: 500),
-                                             validationMethod: check.text(metric.validationMethod, "\(at).validationMethod", max: 500)))
+                                             validationMethod: check.text(metric.validationMethod, "\(at).validationMethod", max: 500),
+                                             platformRecord: metric.platformRecord))
+                if metric.platformRecord?.isPercent == true {
+                    check.check(metric.target <= 100, "\(at).target", "is a share in per cent: from 0 to 100")
+                }
             }
             milestones.append(Milestone(id: UUID.v7(at: date), contractID: contract.id, number: index + 1, title: title, dueOn: input.dueOn,
                                         deliverables: deliverables, shareBasisPoints: input.shareBasisPoints, metrics: metrics, status: .pending))
@@ -244,9 +251,17 @@ public struct ContractService: Sendable {
                 throw DomainError.notFound("no contract has id \(id.lowercased)")
             }
             let may = try await actions(on: contract, for: actor, connection)
-            return ContractFile(contract: contract, milestones: try await store.milestones(of: [id]),
-                                reports: may.readRecords ? try await store.reports(of: id) : [], signOffs: may.readRecords ? try await store.signOffs(of: id) : [],
-                                engagements: try await store.engagements(ofContract: id), may: may)
+            let milestones = try await store.milestones(of: [id])
+            var file = ContractFile(contract: contract, milestones: milestones,
+                                    reports: may.readRecords ? try await store.reports(of: id) : [], signOffs: may.readRecords ? try await store.signOffs(of: id) : [],
+                                    engagements: try await store.engagements(ofContract: id), may: may)
+            if may.readRecords, let records {
+                for milestone in milestones where milestone.metrics.contains(where: { $0.platformRecord != nil }) {
+                    let period = Self.period(of: milestone, in: milestones, contract: contract)
+                    file.platformFigures[milestone.id] = try await records.figures(contractID: id, from: period.from, through: period.through, on: connection)
+                }
+            }
+            return file
         }
     }
 

@@ -222,9 +222,10 @@ struct DeliveryStore {
     func insert(_ s: SignOff) async throws {
         try await connection.query("""
             INSERT INTO delivery.signoffs (id, milestone_id, report_id, contract_id, decision, verified, verified_beneficiaries, reasons, evaluator_id,
-                evaluator_name, signed_at, countersign_required, supersedes)
+                evaluator_name, signed_at, countersign_required, supersedes, platform_figures)
             VALUES (\(s.id), \(s.milestoneID), \(s.reportID), \(s.contractID), \(s.decision.rawValue), \(try json(s.verified))::jsonb,
-                \(s.verifiedBeneficiaries), \(s.reasons), \(s.evaluatorID), \(s.evaluatorName), \(s.signedAt), \(s.countersignRequired), \(s.supersedes))
+                \(s.verifiedBeneficiaries), \(s.reasons), \(s.evaluatorID), \(s.evaluatorName), \(s.signedAt), \(s.countersignRequired), \(s.supersedes),
+                \(try json(s.platformFigures))::jsonb)
             """, logger: logger)
     }
 
@@ -241,15 +242,16 @@ struct DeliveryStore {
         var result: [SignOff] = []
         for try await row in try await connection.query("""
             SELECT id, milestone_id, report_id, decision, verified::text, verified_beneficiaries, reasons, evaluator_id, evaluator_name, signed_at,
-                   countersign_required, countersigned_by, countersigner_name, countersigned_at, supersedes, contract_id
+                   countersign_required, countersigned_by, countersigner_name, countersigned_at, supersedes, contract_id, platform_figures::text
             FROM delivery.signoffs WHERE contract_id = ANY(\(contractIDs)) ORDER BY seq
             """, logger: logger) {
-            let (id, milestone, report, decision, verified, beneficiaries, reasons, evaluator, name, at, required, by, byName, byAt, supersedes, contractID) =
-                try row.decode((UUID, UUID, UUID, String, String, Int, String, UUID, String, Date, Bool, UUID?, String?, Date?, UUID?, UUID).self)
+            let (id, milestone, report, decision, verified, beneficiaries, reasons, evaluator, name, at, required, by, byName, byAt, supersedes, contractID, figures) =
+                try row.decode((UUID, UUID, UUID, String, String, Int, String, UUID, String, Date, Bool, UUID?, String?, Date?, UUID?, UUID, String).self)
             result.append(SignOff(id: id, milestoneID: milestone, reportID: report, contractID: contractID, decision: SignOffDecision(rawValue: decision)!,
                                   verified: try decoder.decode([String: Int].self, from: Data(verified.utf8)), verifiedBeneficiaries: beneficiaries,
                                   reasons: reasons, evaluatorID: evaluator, evaluatorName: name, signedAt: at, countersignRequired: required,
-                                  countersignedBy: by, countersignerName: byName, countersignedAt: byAt, supersedes: supersedes))
+                                  countersignedBy: by, countersignerName: byName, countersignedAt: byAt, supersedes: supersedes,
+                                  platformFigures: try decoder.decode([String: Int].self, from: Data(figures.utf8))))
         }
         return result
     }

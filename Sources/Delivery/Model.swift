@@ -139,18 +139,76 @@ public struct OutcomeMetric: Codable, Sendable, Equatable {
     public var target: Int
     public var dataSource: String
     public var validationMethod: String
-    public init(code: String, definition: String, unit: String, target: Int, dataSource: String, validationMethod: String) {
+    /// When set, the figure comes from the platform's own records of the sites operated under the contract: the
+    /// evaluator verifies no more than it, and the payment calculation names it.
+    public var platformRecord: PlatformRecord?
+    public init(code: String, definition: String, unit: String, target: Int, dataSource: String, validationMethod: String,
+                platformRecord: PlatformRecord? = nil) {
         self.code = code
         self.definition = definition
         self.unit = unit
         self.target = target
         self.dataSource = dataSource
         self.validationMethod = validationMethod
+        self.platformRecord = platformRecord
     }
 
     public static func isCode(_ text: String) -> Bool {
         (1...32).contains(text.count) && text.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "_" }
     }
+}
+
+/// A figure the platform itself records about the service sites a contract's supplier operates under it
+/// (`grassroots.sites.contract_id`), counted over a milestone's period from the cases whose result came back to the
+/// window in it. Percentages are whole per cent, rounded down; with nothing to count they are 0.
+public enum PlatformRecord: String, Codable, Sendable, CaseIterable {
+    /// Cases settled within their promised limit.
+    case casesOnTime = "cases_on_time"
+    /// Of the cases settled, the share settled within their limit.
+    case onTimePercent = "on_time_percent"
+    /// Of the settled cases that residents rated, the share rated satisfied or basically satisfied.
+    case satisfiedPercent = "satisfied_percent"
+
+    public var isPercent: Bool { self != .casesOnTime }
+}
+
+/// The platform's counts for the sites operated under a contract over a period (first and last day included).
+public struct PlatformFigures: Sendable, Equatable, Codable {
+    /// yyyy-MM-dd
+    public var from: String
+    public var through: String
+    /// Sites operated under the contract.
+    public var sites: Int
+    public var settled: Int
+    public var onTime: Int
+    public var rated: Int
+    public var satisfied: Int
+
+    public init(from: String, through: String, sites: Int, settled: Int, onTime: Int, rated: Int, satisfied: Int) {
+        self.from = from
+        self.through = through
+        self.sites = sites
+        self.settled = settled
+        self.onTime = onTime
+        self.rated = rated
+        self.satisfied = satisfied
+    }
+
+    public func value(of record: PlatformRecord) -> Int {
+        switch record {
+        case .casesOnTime: onTime
+        case .onTimePercent: Self.percent(onTime, of: settled)
+        case .satisfiedPercent: Self.percent(satisfied, of: rated)
+        }
+    }
+
+    static func percent(_ part: Int, of whole: Int) -> Int { whole > 0 ? Int((Int64(part) * 100) / Int64(whole)) : 0 }
+}
+
+/// Where Delivery reads the platform's records of the service network (declared here so that Delivery does not
+/// depend on Grassroots), on Delivery's own connection so that a sign-off snapshots what it verified against.
+public protocol PlatformRecords: Sendable {
+    func figures(contractID: UUID, from: String, through: String, on connection: PostgresConnection) async throws -> PlatformFigures
 }
 
 public enum MilestoneStatus: String, Codable, Sendable, CaseIterable {
@@ -293,6 +351,8 @@ public struct SignOff: Codable, Sendable, Equatable {
     public var countersignedAt: Date?
     /// The earlier sign-off this one corrects.
     public var supersedes: UUID?
+    /// The platform's figure for each metric that takes one, as it stood when this was signed.
+    public var platformFigures: [String: Int] = [:]
 
     /// Counts toward payment: a decision, countersigned where it had to be.
     public var isFinal: Bool { decision != .moreEvidence && (!countersignRequired || countersignedAt != nil) }
@@ -320,13 +380,17 @@ public struct MilestoneOutcome: Sendable, Equatable {
     public var targets: [String: Int]
     public var verified: [String: Int]
     public var verifiedBeneficiaries: Int
-    public init(number: Int, shareBasisPoints: Int, decision: SignOffDecision?, targets: [String: Int], verified: [String: Int], verifiedBeneficiaries: Int) {
+    /// The platform's figure the sign-off was made against, for the metrics that take one: no more is paid.
+    public var platformFigures: [String: Int]
+    public init(number: Int, shareBasisPoints: Int, decision: SignOffDecision?, targets: [String: Int], verified: [String: Int], verifiedBeneficiaries: Int,
+                platformFigures: [String: Int] = [:]) {
         self.number = number
         self.shareBasisPoints = shareBasisPoints
         self.decision = decision
         self.targets = targets
         self.verified = verified
         self.verifiedBeneficiaries = verifiedBeneficiaries
+        self.platformFigures = platformFigures
     }
 }
 
@@ -339,6 +403,8 @@ public struct ContractFile: Sendable {
     public var signOffs: [SignOff]
     /// The institutions engaged to evaluate it, the open one last, with their assigned evaluators.
     public var engagements: [Engagement] = []
+    /// The platform's figures over each milestone's period, for milestones with a metric that takes one (readers of the records only).
+    public var platformFigures: [UUID: PlatformFigures] = [:]
     /// What the reader may do with it next.
     public var may = ContractActions()
 }

@@ -63,6 +63,11 @@ public enum DemoData {
             if !provisional.isEmpty {
                 lines.append("Working calendar: provisional \(provisional.joined(separator: ", ")) loaded (statutory holidays only); import the State Council's schedule over it (spokes calendar import FILE).")
             }
+            // Fufeng's finance office buys the running of 午井镇's village stations, paid on the platform's records of them
+            // (DemoStationContract, after the stations' cases).
+            if let fufeng = try await identity.organisation(creditCode: DemoStationContract.fufengFinanceOffice) {
+                say("Purchase list of \(fufeng.nameZh)", try await lists.importLines(by: .system, buyerID: fufeng.id, try file("purchase-lines-fufeng.csv")))
+            }
             let password = try IdentitySeed.load(from: directory + "/identity.json").demoPassword
             lines.append(try await DemoTenders.load(database: database, identity: identity, buyerID: buyer.id, sealer: sealer, password: password))
             // What is public so far goes out as OCDS releases; the contracts that follow make later ones.
@@ -71,6 +76,7 @@ public enum DemoData {
             lines.append(try await DemoContracts.load(database: database, identity: identity, buyerID: buyer.id, password: password))
             lines.append(try await DemoVoice.load(database: database, identity: identity, buyerID: buyer.id, password: password))
             lines.append(try await DemoRequests.load(database: database, identity: identity, sealer: sealer, password: password))
+            lines.append(try await DemoStationContract.load(database: database, identity: identity, sealer: sealer, password: password))
             let updated = try await publishReleases(database: database, identity: identity, sealer: sealer)
             lines.append("OCDS releases: \(published) published after tendering, \(updated) after delivery.")
         }

@@ -102,7 +102,9 @@ enum DemoRequests {
         var serial = 100
         for station in stations {
             let town = Int(station.content.jurisdictionCode.dropFirst(6).prefix(3)).map { max(0, min($0 - 1, 7)) } ?? 0
-            for _ in 0..<Int.random(in: 6...14, using: &random) {
+            // 午井镇's stations, run by a social-work agency under contract (DemoStationContract), serve more residents.
+            let busy = station.content.jurisdictionCode == DemoStationContract.town
+            for _ in 0..<Int.random(in: busy ? 24...32 : 6...14, using: &random) {
                 serial += 1
                 var pick = Int.random(in: 0..<100, using: &random)
                 let code = mix.first { pick -= $0.weight; return pick < 0 }?.code ?? "FM-001"

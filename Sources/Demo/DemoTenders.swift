@@ -20,7 +20,7 @@ enum DemoTenders {
     }
 
     /// How well each organisation's proposals score, as a share of each criterion's weight.
-    static let quality: [String: Double] = ["eldercare": 0.9, "ngo": 0.86, "harmony": 0.8, "warmsun": 0.88, "youth": 0.75]
+    static let quality: [String: Double] = ["eldercare": 0.9, "ngo": 0.86, "harmony": 0.8, "warmsun": 0.88, "youth": 0.75, "fungo": 0.92]
 
     static let plans: [Plan] = [
         Plan(references: ["LX2026-05", "LX2026-06", "LX2026-07"], title: "“情系桑榆”老年人能力评估与社区为老服务",
@@ -59,7 +59,7 @@ enum DemoTenders {
 
     /// Loads the demo tenders unless the buyer has tenders already; says what it did.
     static func load(database: Database, identity: IdentityService, buyerID: UUID, sealer: BidSealer, password: String,
-                     now: Date = Date()) async throws -> String {
+                     plans: [Plan] = plans, now: Date = Date()) async throws -> String {
         let existing = try await TenderService(database: database, identity: identity).tenders(TenderQuery(buyerID: buyerID), by: .system)
         guard existing.isEmpty else { return "Demo tenders: \(existing.count) present already, left alone." }
         let calendar = try await TenderService(database: database, identity: identity).calendar()

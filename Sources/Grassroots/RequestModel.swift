@@ -186,6 +186,8 @@ public struct ServiceRequest: Codable, Sendable, Equatable {
     public var closedAt: Date?
     public var onTime: Bool?
     public var updatedAt: Date
+    /// When a re-check that found the approval wrong sent it back to be decided again (the latest time).
+    public var reopenedAt: Date? = nil
 
     /// Who is told of it now, if it is late.
     public func alert(at now: Date) -> AlertLevel {
@@ -309,6 +311,8 @@ public struct SupervisionFigures: Sendable, Equatable {
     public var rated = 0
     /// Rated 满意 or 基本满意.
     public var satisfied = 0
+    /// Reopened by a re-check that found the approval wrong.
+    public var reopened = 0
     /// Settled cases by the tier of the site that handles the item (小事不出村、大事不出镇).
     public var settledAt: [SiteTier: Int] = [:]
 
@@ -326,6 +330,7 @@ public struct SupervisionFigures: Sendable, Equatable {
         settled += other.settled
         onTime += other.onTime
         refused += other.refused
+        reopened += other.reopened
         open += other.open
         late += other.late
         rated += other.rated

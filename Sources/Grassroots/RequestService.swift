@@ -432,6 +432,8 @@ public struct RequestService: Sendable {
     private func sample(_ request: ServiceRequest, _ store: RequestStore, _ connection: PostgresConnection, actor: Actor) async throws {
         guard let risk = try await store.risk(itemID: request.itemID, on: request.jurisdictionPath), risk.grade == .high, risk.samplePercent > 0,
               Int.random(in: 0..<100) < risk.samplePercent else { return }
+        // A case is re-checked once: approved again after a re-check reopened it, it is not drawn a second time.
+        guard try await store.recheck(requestID: request.id, forUpdate: false) == nil else { return }
         let approving = try await sites.site(id: request.approvingSiteID)
         guard let above = try await store.siteAbove(tier: approving.content.tier, on: approving.jurisdictionPath) else { return }
         let now = clock.now()
@@ -464,8 +466,28 @@ public struct RequestService: Sendable {
             try await store.update(after)
             try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "request.rechecked",
                                       entity: AuditEntity("request", requestID), before: before, after: after, at: now)
+            if outcome == .errorFound { try await reopen(requestID, by: actor, at: now, store, connection) }
             return after
         }
+    }
+
+    /// An approval found wrong is decided again: the case goes back to its approving site with fresh limits counted from
+    /// now (the approving tier's days, and the item's whole limit), whatever it had reached; a result given on the wrong
+    /// approval no longer stands. A withdrawn case stays withdrawn.
+    private func reopen(_ id: UUID, by actor: Actor, at now: Date, _ store: RequestStore, _ connection: PostgresConnection) async throws {
+        guard let before = try await store.request(id: id, forUpdate: true), before.state != .withdrawn else { return }
+        let item = try await catalogue.item(id: before.itemID)
+        let calendar = try await calendar()
+        var request = before
+        request.state = .approving
+        request.siteID = request.approvingSiteID
+        (request.outcome, request.result, request.reason, request.decidedAt, request.closedAt, request.onTime) = (nil, nil, nil, nil, nil, nil)
+        request.finalDueAt = try calendar.close(ofWorkingDay: item.content.timeLimitDays, after: now)
+        try setDue(&request, try calendar.close(ofWorkingDay: item.content.authority.approveDays, after: now), calendar)
+        request.reopenedAt = now
+        request.updatedAt = now
+        try await store.update(request)
+        try await audit(connection, actor, "request.reopened", before: before, after: request)
     }
 
     /// A site's re-checks, those to do first: for its staff on duty and the offices and overseers of its jurisdiction.
@@ -606,6 +628,7 @@ public struct RequestService: Sendable {
         let site = try await sites.site(id: request.acceptingSiteID)
         return try await database.read { connection in
             let steps = try await AuditLog.trail(of: AuditEntity("request", request.id), on: connection, logger: database.logger)
+                .filter { !Self.supervisionSteps.contains($0.action) }
                 .map { RequestStep(at: $0.occurredAt, action: $0.action) }
             let rating = try await store(connection).rating(of: request.id)
             return TrackedRequest(request: request, itemNameZh: item.content.nameZh, itemNameEn: item.content.nameEn,
@@ -613,6 +636,10 @@ public struct RequestService: Sendable {
                                   mayRate: rating == nil && [.returned, .closed].contains(request.state))
         }
     }
+
+    /// The tier above's own steps on a case, which the resident's tracking page leaves out (what it decides, a reopening,
+    /// the resident sees).
+    static let supervisionSteps: Set<String> = ["request.sampled", "request.rechecked"]
 
     /// The resident rates a settled case, once.
     public func rate(code: String, phoneTail: String, _ rating: Satisfaction, comment: String) async throws {

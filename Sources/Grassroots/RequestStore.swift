@@ -1,4 +1,5 @@
 import Core
+import Delivery
 import Foundation
 import Logging
 import PostgresNIO
@@ -7,6 +8,28 @@ import PostgresNIO
 struct RequestStore {
     let connection: PostgresConnection
     let logger: Logger
+
+    // MARK: Contracts' records
+
+    /// The cases of the sites operated under a contract whose result came back to the window on the days
+    /// `from`…`through` (Beijing), settled, on time, rated and rated satisfied; and how many sites there are.
+    func contractFigures(contractID: UUID, from: String, through: String) async throws -> PlatformFigures {
+        let rows = try await connection.query("""
+            SELECT (SELECT count(*) FROM grassroots.sites WHERE contract_id = \(contractID))::integer,
+                   count(r.id)::integer, count(*) FILTER (WHERE r.on_time)::integer, count(g.request_id)::integer,
+                   count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer
+            FROM grassroots.sites s
+            JOIN grassroots.service_requests r ON r.accepting_site_id = s.id
+            LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
+            WHERE s.contract_id = \(contractID) AND r.state IN ('returned', 'closed')
+              AND r.decided_at >= (\(from)::date)::timestamp AT TIME ZONE 'Asia/Shanghai'
+              AND r.decided_at < (\(through)::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+            """, logger: logger)
+        for try await (sites, settled, onTime, rated, satisfied) in rows.decode((Int, Int, Int, Int, Int).self) {
+            return PlatformFigures(from: from, through: through, sites: sites, settled: settled, onTime: onTime, rated: rated, satisfied: satisfied)
+        }
+        return PlatformFigures(from: from, through: through, sites: 0, settled: 0, onTime: 0, rated: 0, satisfied: 0)
+    }
 
     // MARK: Duties
 
@@ -56,7 +79,7 @@ struct RequestStore {
     private static let columns = """
         id, tracking_code, item_id, item_code, accepting_site_id, approving_site_id, handling_site_id, jurisdiction_path, owner_id,
         applicant_masked, id_number_masked, phone_masked, state, outcome, presented, missing, reason, result, site_id, registered_at,
-        accepted_at, due_at, head_alert_at, above_alert_at, final_due_at, decided_at, closed_at, on_time, updated_at
+        accepted_at, due_at, head_alert_at, above_alert_at, final_due_at, decided_at, closed_at, on_time, updated_at, reopened_at
         """
 
     func insert(_ r: ServiceRequest, sealed: Data) async throws {
@@ -79,7 +102,8 @@ struct RequestStore {
             UPDATE grassroots.service_requests SET owner_id = \(r.ownerID), state = \(r.state.rawValue), outcome = \(r.outcome?.rawValue),
                 presented = \(r.presented), missing = \(r.missing), reason = \(r.reason), result = \(r.result), site_id = \(r.siteID),
                 accepted_at = \(r.acceptedAt), due_at = \(r.dueAt), head_alert_at = \(r.headAlertAt), above_alert_at = \(r.aboveAlertAt),
-                final_due_at = \(r.finalDueAt), decided_at = \(r.decidedAt), closed_at = \(r.closedAt), on_time = \(r.onTime), updated_at = \(r.updatedAt)
+                final_due_at = \(r.finalDueAt), decided_at = \(r.decidedAt), closed_at = \(r.closedAt), on_time = \(r.onTime), updated_at = \(r.updatedAt),
+                reopened_at = \(r.reopenedAt)
             WHERE id = \(r.id)
             """, logger: logger)
     }
@@ -186,10 +210,11 @@ struct RequestStore {
         query.binds.append(now)
         var rows: [UUID?: (code: String, figures: SupervisionFigures)] = [:]
         var order: [UUID?] = []
-        for try await (id, code, tier, registered, settled, onTime, refused, open, late, rated, satisfied) in try await connection.query(query, logger: logger)
-            .decode((UUID?, String, String, Int, Int, Int, Int, Int, Int, Int, Int).self) {
+        for try await (id, code, tier, registered, settled, onTime, refused, open, late, rated, satisfied, reopened) in try await connection.query(query, logger: logger)
+            .decode((UUID?, String, String, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
             var f = SupervisionFigures()
             (f.registered, f.settled, f.onTime, f.refused, f.open, f.late, f.rated, f.satisfied) = (registered, settled, onTime, refused, open, late, rated, satisfied)
+            f.reopened = reopened
             if let tier = SiteTier(rawValue: tier) { f.settledAt[tier] = settled }
             if rows[id] == nil { order.append(id); rows[id] = (code, SupervisionFigures()) }
             rows[id]?.figures.add(f)
@@ -213,7 +238,8 @@ struct RequestStore {
                count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling'))::integer,
                count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling') AND r.due_at < $4)::integer,
                count(g.request_id)::integer,
-               count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer
+               count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer,
+               count(*) FILTER (WHERE r.reopened_at IS NOT NULL)::integer
         FROM grassroots.service_requests r
         JOIN grassroots.sites h ON h.id = r.handling_site_id
         LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
@@ -358,7 +384,8 @@ struct RequestStore {
                 missing: try value("missing"), reason: try value("reason"), result: try value("result"), siteID: try value("site_id"),
                 registeredAt: try value("registered_at"), acceptedAt: try value("accepted_at"), dueAt: try value("due_at"),
                 headAlertAt: try value("head_alert_at"), aboveAlertAt: try value("above_alert_at"), finalDueAt: try value("final_due_at"),
-                decidedAt: try value("decided_at"), closedAt: try value("closed_at"), onTime: try value("on_time"), updatedAt: try value("updated_at")))
+                decidedAt: try value("decided_at"), closedAt: try value("closed_at"), onTime: try value("on_time"), updatedAt: try value("updated_at"),
+                reopenedAt: try value("reopened_at")))
         }
         return result
     }

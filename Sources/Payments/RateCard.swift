@@ -92,7 +92,9 @@ public struct PaymentCalculation: Codable, Sendable, Equatable {
 /// The payment rules as one pure function: verified outcomes, rate card and what was claimed in; the
 /// amount payable now and every step of how out. Amounts are whole fen, rounded down at each step.
 public enum PaymentCalculator {
-    public static func calculate(card: RateCard, outcomes: [MilestoneOutcome], claimed: Money) -> PaymentCalculation {
+    public static func calculate(card: RateCard, outcomes recorded: [MilestoneOutcome], claimed: Money) -> PaymentCalculation {
+        // A metric verified against the platform's records counts no more than the figure it was signed off against.
+        let outcomes = recorded.map(cappedByPlatform)
         var lines: [CalculationLine] = []
         func line(_ key: String, _ values: [String], _ amount: Int64, _ english: String) {
             lines.append(CalculationLine(key: key, values: values, amount: Money(minorUnits: amount), english: english))
@@ -139,22 +141,26 @@ public enum PaymentCalculator {
 
         // Outcome payments: every verified unit at its price, within the metric's cap.
         var verified: [String: Int64] = [:]
+        var platform: [String: Int64] = [:]
         var beneficiaries: Int64 = 0
         for outcome in outcomes where outcome.decision != nil {
             for (code, quantity) in outcome.verified { verified[code] = add(verified[code] ?? 0, Int64(max(quantity, 0))) }
+            for (code, figure) in outcome.platformFigures { platform[code] = add(platform[code] ?? 0, Int64(max(figure, 0))) }
             beneficiaries = add(beneficiaries, Int64(max(outcome.verifiedBeneficiaries, 0)))
         }
         var payments: Int64 = 0
         for price in card.prices.sorted(by: { $0.metric < $1.metric }) {
             let units = verified[price.metric] ?? 0
             var amount = multiply(units, price.price.minorUnits)
-            var english = "\(price.metric): \(units) verified × \(price.price.formatted)"
+            let recorded = platform[price.metric]
+            var english = recorded.map { "\(price.metric): \(units) verified against the platform's records (\($0)) × \(price.price.formatted)" }
+                ?? "\(price.metric): \(units) verified × \(price.price.formatted)"
             if let cap = price.cap?.minorUnits, amount > cap {
                 amount = cap
                 english += ", capped at \(price.cap!.formatted) for the metric"
             }
             payments = add(payments, amount)
-            line("outcome", [price.metric, String(units), price.price.formatted, price.cap?.formatted ?? ""], amount, english)
+            line("outcome", [price.metric, String(units), price.price.formatted, price.cap?.formatted ?? "", recorded.map(String.init) ?? ""], amount, english)
         }
         if let perBeneficiary = card.capPerBeneficiary?.minorUnits {
             let cap = multiply(beneficiaries, perBeneficiary)
@@ -181,6 +187,15 @@ public enum PaymentCalculator {
         return PaymentCalculation(lines: lines, deliveryFees: Money(minorUnits: fees), outcomePayments: Money(minorUnits: payments),
                                   earned: Money(minorUnits: earned), claimed: claimed, payable: Money(minorUnits: payable),
                                   overpaid: Money(minorUnits: overpaid))
+    }
+
+    /// The outcome with each metric the platform records held to the platform's figure.
+    static func cappedByPlatform(_ outcome: MilestoneOutcome) -> MilestoneOutcome {
+        var capped = outcome
+        for (code, figure) in outcome.platformFigures {
+            if let quantity = capped.verified[code] { capped.verified[code] = min(quantity, max(figure, 0)) }
+        }
+        return capped
     }
 
     /// The share of the milestone's targets verified, in basis points: the mean over its metrics

@@ -31,12 +31,12 @@ struct RequestServiceTests {
         let sites: SiteService
         let requests: RequestService
 
-        init(_ database: Database) {
+        init(_ database: Database, contracts: (any SiteContracts)? = nil) {
             self.database = database
             clock = ManualClock(RequestServiceTests.monday)
             world = DemoWorld(database, clock: clock)
             items = ServiceItemService(database: database, identity: world.identity)
-            sites = SiteService(database: database, identity: world.identity, catalogue: items, clock: clock)
+            sites = SiteService(database: database, identity: world.identity, catalogue: items, contracts: contracts, clock: clock)
             requests = RequestService(database: database, identity: world.identity, catalogue: items, sites: sites, sealer: .random(),
                                       calendar: { try await CalendarService(database: database).calendar() }, clock: clock)
         }
@@ -427,7 +427,20 @@ struct RequestServiceTests {
             let done = try await w.requests.recheck(by: s.countyApprover, requestID: sampled.id, outcome: .errorFound, finding: "申请人子女有赡养能力，应复核")
             #expect(done.outcome == .errorFound && done.checkedBy == s.countyApprover.userID)
             #expect(await failure { _ = try await w.requests.recheck(by: s.countyApprover, requestID: sampled.id, outcome: .confirmed, finding: "") }?.kind == .conflict)
-            #expect(try await w.trail(sampled.id).suffix(2) == ["request.sampled", "request.rechecked"])
+            // The error found reopens the case at the town, to be decided again within fresh limits; the county's
+            // supervision counts it; approved again, it is not drawn a second time.
+            #expect(try await w.trail(sampled.id).suffix(3) == ["request.sampled", "request.rechecked", "request.reopened"])
+            let reopened = try await w.requests.view(id: sampled.id, by: s.townApprover).request
+            let town = try await w.site("610324002-T")
+            #expect(reopened.state == .approving && reopened.siteID == town.id && reopened.outcome == nil)
+            #expect(reopened.reopenedAt == RequestServiceTests.monday && (reopened.dueAt ?? .distantPast) > RequestServiceTests.monday)
+            // The resident sees the reopening, not the tier above's own steps.
+            let tracked = try await w.requests.track(code: sampled.trackingCode, phoneTail: "5678").steps.map(\.action)
+            #expect(tracked.last == "request.reopened" && !tracked.contains("request.sampled") && !tracked.contains("request.rechecked"))
+            let supervision = try await w.requests.supervision(jurisdictionCode: "610324", year: 2026, by: fufeng)
+            #expect(supervision.total.reopened == 1 && supervision.total.open == 1)
+            #expect(try await w.requests.approve(by: s.townApprover, id: sampled.id).state == .handling)
+            #expect(try await w.trail(sampled.id).last == "request.approved")
 
             // Graded normal again: never drawn, whatever its rate.
             _ = try await w.requests.setRisk(by: fufeng, itemCode: "FM-001", jurisdictionCode: "610324", grade: .normal, samplePercent: 100)

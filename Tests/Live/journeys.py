@@ -301,8 +301,68 @@ def service_request(journey, base, marker, spokes):
     return f"case {code}: accepted at 永平村 with M0005 missing, approved by the town, handled by the county, rated satisfied"
 
 
+def supervision(journey, base, marker, spokes):
+    """Issue 23's supervision: a case at 永平村's window is five working days past its deadline, so the tier above (the
+    Tiandu centre's head, futown) sees it on the station's overdue list with the highest alert, and the supervision page
+    counts it; the county centre (fucounty) records the sampled re-check of the town's approval of temporary assistance.
+    The server's clock is real time, so the case is aged in the database (moved back 12 days, deadlines with it) until
+    training mode's instance clock (issue 27) can move time instead."""
+    station = spokes.psql("SELECT id FROM grassroots.sites WHERE code = '610324002-V001'")
+    code = spokes.psql(f"SELECT tracking_code FROM grassroots.service_requests WHERE accepting_site_id = '{station}' AND state = 'accepted' "
+                       "ORDER BY registered_at LIMIT 1")
+    assert code, "the demo has no accepted case at 永平村"
+    spokes.psql("UPDATE grassroots.service_requests SET registered_at = registered_at - interval '12 days', "
+                "accepted_at = accepted_at - interval '12 days', due_at = due_at - interval '12 days', "
+                "head_alert_at = head_alert_at - interval '12 days', above_alert_at = above_alert_at - interval '12 days', "
+                f"final_due_at = final_due_at - interval '12 days' WHERE tracking_code = '{code}'")
+    journey.sign_in("futown")
+    journey.open(f"/sites/{station}/requests?scope=overdue")
+    page = journey.driver.page_source
+    assert code in page, "the overdue case is not on the station's overdue list for the tier above"
+    above = "上级督办" if journey.language == "zh" else "tier above"
+    assert above in page, "the overdue list does not say the tier above is alerted"
+    journey.shot("overdue-seen-by-the-town")
+    journey.open("/requests/supervision?jurisdiction=610324002")
+    journey.shot("town-supervision")
+    journey.sign_in("fucounty")
+    sampled = spokes.psql("SELECT r.id FROM grassroots.rechecks k JOIN grassroots.service_requests r ON r.id = k.request_id "
+                          "WHERE k.outcome IS NULL LIMIT 1")
+    assert sampled, "the demo has no open re-check"
+    journey.open(f"/requests/{sampled}")
+    form = journey.form(f"/requests/{sampled}/recheck")
+    form.find_element(By.CSS_SELECTOR, "input[name=outcome][value='confirmed']").click()
+    form.find_element(By.NAME, "text").send_keys(f"{marker}：入户核对家庭收入与财产，审批无误")
+    journey.shot("recheck-filled")
+    journey.submit(form)
+    journey.shot("recheck-recorded")
+    row = spokes.psql(f"SELECT outcome, finding FROM grassroots.rechecks WHERE request_id = '{sampled}'")
+    assert row.startswith("confirmed|" + marker), row
+    return f"case {code} overdue seen by the town with the tier-above alert; the county's re-check of {sampled[:8]} recorded"
+
+
+def verified_records(journey, base, marker, spokes):
+    """Issue 23's payment on verified records: the Fufeng finance office opens the station contract and reads, for each
+    metric, the platform's figure beside the organisation's report and the evaluator's verified count, and the payment
+    calculation naming the figure it paid on."""
+    contract = spokes.psql("SELECT c.id FROM delivery.contracts c JOIN identity.organisations o ON o.id = c.buyer_id "
+                           "WHERE o.credit_code = '11610324300000010K'")
+    assert contract, "the demo has no Fufeng station contract"
+    journey.sign_in("fufeng")
+    journey.open(f"/contracts/{contract}")
+    page = journey.driver.page_source
+    record = "平台记录" if journey.language == "zh" else "Platform's record"
+    assert record in page, "the contract page does not show the platform's record"
+    reported = spokes.psql(f"SELECT results->>'on_time' FROM delivery.reports WHERE contract_id = '{contract}'")
+    kept = spokes.psql(f"SELECT platform_figures->>'on_time' FROM delivery.signoffs WHERE contract_id = '{contract}'")
+    assert reported and kept and int(reported) > int(kept), (reported, kept)
+    line = f"平台记录{kept}" if journey.language == "zh" else f"platform's record {kept}"
+    assert line in page, f"the calculation does not name the platform's figure {kept}"
+    journey.shot("contract-paid-on-records")
+    return f"the station contract shows {reported} reported and {kept} on the platform's records, and pays on {kept}"
+
+
 JOURNEYS = [("tender", post_tender), ("bid", bid), ("sign-off-and-payment", sign_off_and_pay), ("survey", survey), ("voice", voice),
-            ("service-request", service_request)]
+            ("service-request", service_request), ("supervision", supervision), ("verified-records", verified_records)]
 WIDTHS = [int(w) for w in os.environ.get("JOURNEYS_WIDTHS", "1280,390").split(",")]
 
 

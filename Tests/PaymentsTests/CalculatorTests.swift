@@ -98,4 +98,21 @@ struct CalculatorTests {
         let over = PaymentCalculator.calculate(card: Self.card, outcomes: outcomes, claimed: .yuan(80_000))
         #expect(over.payable == .yuan(0) && over.overpaid == .yuan(3_750) && over.lines.contains { $0.key == "overpaid" })
     }
+
+    @Test("a metric verified against the platform's records pays no more than their figure, in its units and in the fee's share of targets met, and its line names the figure")
+    func platformFigure() {
+        let card = RateCard(contractID: UUID(), maximum: .yuan(100_000), deliveryFeeBasisPoints: 1000, capPerBeneficiary: nil, partialRule: .proportional,
+                            prices: [RateCard.Price(metric: "on_time", price: .yuan(100)), RateCard.Price(metric: "visits", price: .yuan(10))],
+                            setBy: UUID(), setAt: Date())
+        // A sign-off recorded 60 cases on time against a record of 48 (an old row, or a bug upstream): 48 count.
+        let outcome = MilestoneOutcome(number: 1, shareBasisPoints: 10_000, decision: .partiallyMet, targets: ["on_time": 96, "visits": 10],
+                                       verified: ["on_time": 60, "visits": 10], verifiedBeneficiaries: 0, platformFigures: ["on_time": 48])
+        let result = PaymentCalculator.calculate(card: card, outcomes: [outcome], claimed: Money(minorUnits: 0))
+        let onTime = result.lines.first { $0.key == "outcome" && $0.values.first == "on_time" }
+        #expect(onTime?.values == ["on_time", "48", "¥100.00", "", "48"] && onTime?.amount == Money.yuan(4_800))
+        #expect(result.lines.first { $0.values.first == "visits" }?.values == ["visits", "10", "¥10.00", "", ""])
+        // Fee pool ¥10,000 × (48/96 + 10/10) / 2 = 75 %.
+        #expect(result.deliveryFees == Money.yuan(7_500))
+        #expect(result.outcomePayments == Money.yuan(4_900))
+    }
 }

@@ -19,12 +19,17 @@ struct DemoTenderTests {
             let said = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
             #expect(said.contains { $0.hasPrefix("Demo tenders: 9 drafted") }, "\(said)")
             #expect(said.contains { $0.hasPrefix("Working calendar: provisional 2027 loaded") }, "the test database holds 2026 only")
-            #expect(said.last == "OCDS releases: 34 published after tendering, 2 after delivery.")
-            #expect(said.dropLast().last == "Demo service requests: 7 duties at 3 Fufeng sites; 1693 settled cases of 2026 at Fufeng's 174 stations; "
+            // Fufeng's line (FF2026-01) is public from the first sync; its tender, awarded and contracted after it, in the second.
+            #expect(said.last == "OCDS releases: 35 published after tendering, 3 after delivery.")
+            // Paid on the platform's records of 午井镇's stations: 88 of 90 cases on time (partially met), 91 % satisfied; the fee's half
+            // of ¥67,200 at (88/90 + 100 %) ÷ 2 = 98.88 % is ¥33,223.68, and 88 cases at ¥650 are ¥57,200.
+            #expect(said.dropLast().last == "Demo station contract: HT-2026-0006 for 5 stations of 午井镇, signed off on the platform's records "
+                    + "(88 cases on time, 91 % satisfied) and ¥90,423.68 paid.")
+            #expect(said.dropLast(2).last == "Demo service requests: 7 duties at 3 Fufeng sites; 2095 settled cases of 2026 at Fufeng's 174 stations; "
                     + "11 cases at 永平村 in every state (fuclerk, futown, fucounty).")
-            #expect(said.dropLast(2).last == "Demo residents' voice: 4 needs, 123 supports, 2 answered by purchase lines.")
-            #expect(said.dropLast(3).last == "Demo contracts: 5 drafted from the completed awards, at every stage of delivery.")
-            #expect(said.dropLast(4).last == "Demo incubation: 10 moves of 6 organisations, a nursery intake with 2 applications, 11 assessments, 2 mentors, 6 sessions, "
+            #expect(said.dropLast(3).last == "Demo residents' voice: 4 needs, 123 supports, 2 answered by purchase lines.")
+            #expect(said.dropLast(4).last == "Demo contracts: 5 drafted from the completed awards, at every stage of delivery.")
+            #expect(said.dropLast(5).last == "Demo incubation: 10 moves of 6 organisations, a nursery intake with 2 applications, 11 assessments, 2 mentors, 6 sessions, "
                     + "2 seed grants (1 paid), 5 spaces (2 lent).")
             let world = DemoWorld(database)
             let finance = try await world.actor("finance")
@@ -51,9 +56,9 @@ struct DemoTenderTests {
             #expect(try await bids.ownBids(by: try await world.actor("ngo"), tenderID: tendering.id).count == 2)
             let again = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: sealer)
             #expect(!again.contains { $0.hasPrefix("Working calendar") }, "the provisional year is loaded once")
-            #expect(again.suffix(6) == ["Demo tenders: 9 present already, left alone.", "Demo incubation: present already, left alone.",
+            #expect(again.suffix(7) == ["Demo tenders: 9 present already, left alone.", "Demo incubation: present already, left alone.",
                                         "Demo contracts: present already, left alone.", "Demo residents' voice: present already, left alone.",
-                                        "Demo service requests: present already, left alone.",
+                                        "Demo service requests: present already, left alone.", "Demo station contract: present already, left alone.",
                                         "OCDS releases: 0 published after tendering, 0 after delivery."])
             // The contracts of the completed awards, one at each stage of delivery, with one recovery open, and the ledger balances.
             let contracts = try await DemoWorld.contracts(database).contracts(for: finance)

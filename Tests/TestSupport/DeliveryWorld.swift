@@ -16,11 +16,11 @@ public struct DeliveryWorld: Sendable {
     public let payments: ContractPaymentService
     public let contracts: ContractService
 
-    public init(_ database: Database, countersignThreshold: Money = .yuan(100_000)) {
+    public init(_ database: Database, countersignThreshold: Money = .yuan(100_000), records: (any PlatformRecords)? = nil) {
         t = TenderWorld(database)
         ledger = LedgerService(database: database, purchaseLists: t.lists, clock: t.clock)
         payments = ContractPaymentService(database: database, ledger: ledger, clock: t.clock)
-        contracts = ContractService(database: database, identity: t.world.identity, awards: t.awards, funding: payments, clock: t.clock,
+        contracts = ContractService(database: database, identity: t.world.identity, awards: t.awards, funding: payments, records: records, clock: t.clock,
                                     countersignThreshold: countersignThreshold)
     }
 

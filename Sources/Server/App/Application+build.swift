@@ -66,7 +66,8 @@ public struct AppDependencies: Sendable {
         self.ledger = LedgerService(database: database, purchaseLists: purchaseLists, clock: clock)
         self.awards = AwardService(database: database, identity: identity, clock: clock)
         self.contractPayments = ContractPaymentService(database: database, ledger: ledger, clock: clock)
-        self.contracts = ContractService(database: database, identity: identity, awards: awards, funding: contractPayments, clock: clock,
+        self.contracts = ContractService(database: database, identity: identity, awards: awards, funding: contractPayments,
+                                         records: ContractSiteRecords(logger: database.logger), clock: clock,
                                          countersignThreshold: configuration.countersignThreshold)
         // Delivered contracts' final grades count in incubation rules and in later tenders' evaluations.
         self.incubation = IncubationService(database: database, identity: identity, delivery: DeliveredGrades(contracts: contracts), clock: clock)

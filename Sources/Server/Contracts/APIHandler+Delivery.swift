@@ -32,7 +32,7 @@ extension APIHandler {
         let evaluations = try await contracts.evaluations(of: id)
         let amendments = try await contracts.amendments(of: id)
         let detail = Components.Schemas.ContractDetail(
-            contract: try await contractBody(file.contract), milestones: file.milestones.map(Components.Schemas.Milestone.init),
+            contract: try await contractBody(file.contract), milestones: file.milestones.map { Components.Schemas.Milestone($0, figures: file.platformFigures[$0.id]) },
             reports: file.reports.map(Components.Schemas.Report.init), signOffs: file.signOffs.map(Components.Schemas.SignOff.init),
             rateCard: statement.rateCard.map(Components.Schemas.RateCard.init), calculation: statement.calculation.map(Components.Schemas.PaymentCalculation.init),
             claims: statement.claims.map(Components.Schemas.Claim.init), recoveries: statement.recoveries.map(Components.Schemas.Recovery.init),
@@ -53,11 +53,12 @@ extension APIHandler {
             check.check(share != nil, "milestones[\(index)].sharePercent", "must be a per cent with at most two decimals")
             return MilestoneInput(title: m.title, dueOn: m.dueOn, deliverables: m.deliverables, shareBasisPoints: share?.hundredths ?? 0,
                                   metrics: m.metrics.map { OutcomeMetric(code: $0.code, definition: $0.definition, unit: $0.unit, target: $0.target,
-                                                                         dataSource: $0.dataSource, validationMethod: $0.validationMethod) })
+                                                                         dataSource: $0.dataSource, validationMethod: $0.validationMethod,
+                                                                         platformRecord: $0.platformRecord.flatMap { PlatformRecord(rawValue: $0.rawValue) }) })
         }
         try check.finish()
         let milestones = try await contracts.setMilestones(by: try signedIn(), contractID: try uuid(input.path.contractId, "contractId"), inputs)
-        return .ok(.init(body: .json(milestones.map(Components.Schemas.Milestone.init))))
+        return .ok(.init(body: .json(milestones.map { Components.Schemas.Milestone($0) })))
     }
 
     func setRateCard(_ input: Operations.SetRateCard.Input) async throws -> Operations.SetRateCard.Output {
@@ -246,15 +247,20 @@ extension Components.Schemas.Contract {
 
 extension Components.Schemas.OutcomeMetric {
     init(_ m: OutcomeMetric) {
-        self.init(code: m.code, definition: m.definition, unit: m.unit, target: m.target, dataSource: m.dataSource, validationMethod: m.validationMethod)
+        self.init(code: m.code, definition: m.definition, unit: m.unit, target: m.target, dataSource: m.dataSource, validationMethod: m.validationMethod,
+                  platformRecord: m.platformRecord.flatMap { .init(rawValue: $0.rawValue) })
     }
 }
 
 extension Components.Schemas.Milestone {
-    init(_ m: Milestone) {
+    init(_ m: Milestone, figures: PlatformFigures? = nil) {
         self.init(id: m.id.lowercased, number: m.number, title: m.title, dueOn: m.dueOn, deliverables: m.deliverables,
                   sharePercent: Double(m.shareBasisPoints) / 100, metrics: m.metrics.map(Components.Schemas.OutcomeMetric.init),
-                  status: .init(rawValue: m.status.rawValue)!)
+                  status: .init(rawValue: m.status.rawValue)!,
+                  platformFigures: figures.map {
+                      .init(from: $0.from, through: $0.through, sites: $0.sites, settled: $0.settled, onTime: $0.onTime, rated: $0.rated,
+                            satisfied: $0.satisfied, onTimePercent: $0.value(of: .onTimePercent), satisfiedPercent: $0.value(of: .satisfiedPercent))
+                  })
     }
 }
 
@@ -272,7 +278,8 @@ extension Components.Schemas.SignOff {
         self.init(id: s.id.lowercased, milestoneId: s.milestoneID.lowercased, reportId: s.reportID.lowercased, decision: .init(rawValue: s.decision.rawValue)!,
                   verified: .init(additionalProperties: s.verified), verifiedBeneficiaries: s.verifiedBeneficiaries, reasons: s.reasons,
                   evaluatorName: s.evaluatorName, signedAt: s.signedAt, countersignRequired: s.countersignRequired,
-                  countersignerName: s.countersignerName, countersignedAt: s.countersignedAt, supersedes: s.supersedes?.lowercased)
+                  countersignerName: s.countersignerName, countersignedAt: s.countersignedAt, supersedes: s.supersedes?.lowercased,
+                  platformFigures: s.platformFigures.isEmpty ? nil : .init(additionalProperties: s.platformFigures))
     }
 }
 

@@ -210,8 +210,13 @@ struct ContractController {
                     guard !code.isEmpty else { continue }
                     let target = Int(form[prefix + "target"] ?? "")
                     check.check(target != nil, "milestones[\(index)].metrics[\(k)].target", "must be a whole number")
+                    let recordText = form[prefix + "platformRecord"] ?? ""
+                    let record = PlatformRecord(rawValue: recordText)
+                    check.check(recordText.isEmpty || record != nil, "milestones[\(index)].metrics[\(k)].platformRecord",
+                                "must be one of the platform's records: \(PlatformRecord.allCases.map(\.rawValue).joined(separator: ", "))")
                     metrics.append(OutcomeMetric(code: code, definition: form[prefix + "definition"] ?? "", unit: form[prefix + "unit"] ?? "", target: target ?? 0,
-                                                 dataSource: form[prefix + "dataSource"] ?? "", validationMethod: form[prefix + "validationMethod"] ?? ""))
+                                                 dataSource: form[prefix + "dataSource"] ?? "", validationMethod: form[prefix + "validationMethod"] ?? "",
+                                                 platformRecord: record))
                 }
                 milestones.append(MilestoneInput(title: title, dueOn: form["m\(index)_dueOn"] ?? "", deliverables: form["m\(index)_deliverables"] ?? "",
                                                  shareBasisPoints: share?.hundredths ?? 0, metrics: metrics))

@@ -174,6 +174,9 @@ struct ContractPage {
                                           "dataSource": metric.dataSource, "validationMethod": metric.validationMethod]
                 if let report = reports.first { row["reported"] = report.results[metric.code] ?? 0 }
                 if let verified = signOffs.last(where: \.isFinal)?.verified[metric.code] { row["verified"] = verified }
+                if let record = metric.platformRecord {
+                    row["platform"] = platformText(record, m.id, signedAt: signOffs.last(where: \.isFinal)?.platformFigures[metric.code])
+                }
                 return row
             },
             "reports": reports.map { r -> [String: Any] in
@@ -188,6 +191,7 @@ struct ContractPage {
                                           "signedAt": calendar.describe(s.signedAt), "reasons": s.reasons,
                                           "verified": results(s.verified),
                                           "beneficiaries": s.verifiedBeneficiaries]
+                if !s.platformFigures.isEmpty { row["platform"] = results(s.platformFigures) }
                 if s.supersedes != nil { row["correction"] = true }
                 if let name = s.countersignerName { row["countersigner"] = name }
                 if s.countersignRequired && s.countersignedAt == nil {
@@ -202,8 +206,14 @@ struct ContractPage {
         if isEvaluator && signed && !waiting && (m.status == .reported || m.status.isFinal), let report = reports.first {
             data["maySignOff"] = ["correction": m.status.isFinal, "version": report.version, "reportedBeneficiaries": report.beneficiaries,
                                   "rows": m.metrics.map { metric -> [String: Any] in
+                                      let reported = report.results[metric.code] ?? 0
                                       var row: [String: Any] = ["code": metric.code, "definition": metric.definition, "unit": metric.unit,
-                                                                "reported": report.results[metric.code] ?? 0]
+                                                                "reported": reported, "proposed": reported]
+                                      // Verified against the platform's records: no more than they show, which is what the form proposes.
+                                      if let record = metric.platformRecord, let figures = file.platformFigures[m.id] {
+                                          row["platform"] = platformText(record, m.id, signedAt: nil)
+                                          row["proposed"] = min(reported, figures.value(of: record))
+                                      }
                                       // A `satisfaction` metric is verified against the survey's share of 4–5 ratings.
                                       if metric.code == "satisfaction", let satisfied = satisfaction.satisfied {
                                           row["survey"] = "\(satisfied.formatted) % (\(satisfaction.answers))"
@@ -224,6 +234,16 @@ struct ContractPage {
                                    }]
         if let cap = card.capPerBeneficiary { data["capPerBeneficiary"] = cap.formatted }
         return data
+    }
+
+    /// A metric's figure from the platform's records with what it counts: as signed off when `signedAt` is given,
+    /// otherwise as the records stand now ("57 · 按时办结件数 · 2026-12-01…2027-02-28, 1 site: 62 settled, 57 on time, 40 rated, 37 satisfied").
+    private func platformText(_ record: PlatformRecord, _ milestoneID: UUID, signedAt figure: Int?) -> String {
+        let name = say("platformRecord_\(record.rawValue)")
+        guard let figures = file.platformFigures[milestoneID] else { return figure.map { "\($0) · \(name)" } ?? name }
+        let counts = Views.fill(say("platformFigures"), [figures.from, figures.through, String(figures.sites), String(figures.settled),
+                                                         String(figures.onTime), String(figures.rated), String(figures.satisfied)])
+        return "\(figure ?? figures.value(of: record)) · \(name) · \(counts)"
     }
 
     /// Results by metric, named as the contract defines them (服务困境儿童: 22), not by their codes.
@@ -252,6 +272,9 @@ struct ContractPage {
         if line.key == "outcome", let code = values.first, let name = metricNames[code] { values[0] = name }
         let key = switch line.key {
         case "fee" where line.values.count > 3: "calc_fee_\(line.values[3])"
+        // Verified against the platform's records: the line names the figure (values[4]).
+        case "outcome" where line.values.count > 4 && !line.values[4].isEmpty:
+            line.values[3].isEmpty ? "calc_outcome_platform" : "calc_outcome_platform_capped"
         case "outcome" where line.values.count > 3 && !line.values[3].isEmpty: "calc_outcome_capped"
         default: "calc_\(line.key)"
         }
@@ -290,7 +313,10 @@ struct ContractPage {
                     "metrics": (0..<2).map { k -> [String: Any] in
                         let metric = m.flatMap { k < $0.metrics.count ? $0.metrics[k] : nil }
                         return ["index": index, "k": k, "code": metric?.code ?? "", "unit": metric?.unit ?? "", "target": metric.map { String($0.target) } ?? "",
-                                "definition": metric?.definition ?? "", "dataSource": metric?.dataSource ?? "", "validationMethod": metric?.validationMethod ?? ""]
+                                "definition": metric?.definition ?? "", "dataSource": metric?.dataSource ?? "", "validationMethod": metric?.validationMethod ?? "",
+                                "records": PlatformRecord.allCases.map { record -> [String: Any] in
+                                    ["value": record.rawValue, "label": say("platformRecord_\(record.rawValue)"), "selected": metric?.platformRecord == record]
+                                }]
                     }]
         }
         let card = statement.rateCard

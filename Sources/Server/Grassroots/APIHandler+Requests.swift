@@ -182,7 +182,7 @@ extension Components.Schemas.ServiceRequest {
 
 extension Components.Schemas.SupervisionFigures {
     init(_ f: SupervisionFigures) {
-        self.init(registered: f.registered, settled: f.settled, onTime: f.onTime, refused: f.refused, open: f.open, late: f.late, rated: f.rated,
+        self.init(registered: f.registered, settled: f.settled, onTime: f.onTime, refused: f.refused, reopened: f.reopened, open: f.open, late: f.late, rated: f.rated,
                   satisfied: f.satisfied, onTimeRate: f.onTimeRate, satisfactionRate: f.satisfactionRate,
                   settledAtVillage: f.settledAt[.villageStation] ?? 0, settledAtTown: f.settledAt[.townCentre] ?? 0,
                   settledAtCounty: f.settledAt[.countyCentre] ?? 0)

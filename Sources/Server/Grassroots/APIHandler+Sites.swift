@@ -103,10 +103,3 @@ extension Components.Schemas.ServiceSite {
                   openingHours: c.openingHours, itemIds: c.itemIDs.map(\.lowercased), updatedAt: site.updatedAt, mayEdit: view.mayEdit)
     }
 }
-
-/// Delivery's contracts as the sites name them.
-struct DeliverySiteContracts: SiteContracts {
-    let contracts: ContractService
-    func reference(of contractID: UUID) async throws -> String? { try await contracts.contract(id: contractID)?.reference }
-    func contractID(reference: String) async throws -> UUID? { try await contracts.contract(reference: reference)?.id }
-}

@@ -51,14 +51,14 @@ struct SupervisionTables {
         func cell(_ text: String) -> String { text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text }
         func percent(_ value: Int?) -> String { value.map(String.init) ?? "" }
         let header = ["supervision_kind", "supervision_code", "supervision_name", "supervision_registered", "supervision_settled", "supervision_onTimeRate",
-                      "supervision_refused", "supervision_open", "supervision_late", "supervision_satisfactionRate", "supervision_atVillage",
+                      "supervision_refused", "supervision_reopened", "supervision_open", "supervision_late", "supervision_satisfactionRate", "supervision_atVillage",
                       "supervision_atTown", "supervision_atCounty"].map(say)
         var lines = [header.map(cell).joined(separator: ",")]
         for (kind, rows) in [("supervision_area", areas), ("supervision_item", items), ("supervision_site", sites)] {
             for row in rows {
                 let f = row.figures
                 lines.append(([say(kind), row.code, row.name(language), String(f.registered), String(f.settled), percent(f.onTimeRate), String(f.refused),
-                               String(f.open), String(f.late), percent(f.satisfactionRate), percent(f.settledShare(.villageStation)),
+                               String(f.reopened), String(f.open), String(f.late), percent(f.satisfactionRate), percent(f.settledShare(.villageStation)),
                                percent(f.settledShare(.townCentre)), percent(f.settledShare(.countyCentre))]).map(cell).joined(separator: ","))
             }
         }
@@ -82,6 +82,7 @@ struct SupervisionPage {
         let settled: Int
         let onTimeRate: String
         let refused: Int
+        let reopened: Int
         let open: Int
         let late: Int
         let satisfactionRate: String
@@ -113,7 +114,7 @@ struct SupervisionPage {
             let f = row.figures
             let risk = item ? risks.first { $0.itemCode == row.code } : nil
             return Line(code: row.code, name: row.name(language), href: href, registered: f.registered, settled: f.settled, onTimeRate: percent(f.onTimeRate),
-                        refused: f.refused, open: f.open, late: f.late, satisfactionRate: percent(f.satisfactionRate),
+                        refused: f.refused, reopened: f.reopened, open: f.open, late: f.late, satisfactionRate: percent(f.satisfactionRate),
                         atVillage: percent(f.settledShare(.villageStation)), atTown: percent(f.settledShare(.townCentre)),
                         atCounty: percent(f.settledShare(.countyCentre)),
                         risk: risk.map { say("riskGrade_\($0.grade.rawValue)") + ($0.grade == .high ? " · \($0.samplePercent)%" : "") },
