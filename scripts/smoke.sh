@@ -47,8 +47,8 @@ server=$!
 check "server becomes ready" wait_ready "$port"
 check "home page in Chinese" sh -c "curl -fs http://127.0.0.1:$port/ | grep -q '<html lang=\"zh-CN\">'"
 check "home page in English" sh -c "curl -fs -H 'Accept-Language: en' http://127.0.0.1:$port/ | grep -q 'Government purchase of services'"
-check "the purchase lists page totals the demo lists (Lixia's 6 million and the civil-affairs bureau's ¥675,000)" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,675,000.00'"
-check "the purchase lines API lists the 26 demo lines (23 projects, the seed-grant line and two training lines)" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 26'"
+check "the purchase lists page totals the demo lists (Lixia's 6 million, the civil-affairs bureau's ¥675,000 and Fufeng's ¥180,000)" sh -c "curl -fs 'http://127.0.0.1:$port/purchase-lists?year=2026' | grep -q '¥6,855,000.00'"
+check "the purchase lines API lists the 27 demo lines (Lixia's 23 projects, the seed-grant line, two training lines and Fufeng's stations)" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/purchase-lines?year=2026' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 27'"
 check "Yanshan street's list holds its 4 items and inherits Lixia's 62" sh -c "curl -fs 'http://127.0.0.1:$port/api/v1/catalogue/items?jurisdiction=370102010&limit=200' \
     | python3 -c 'import json,sys; l=json.load(sys.stdin); assert len(l) == 66 and sum(i[\"inherited\"] for i in l) == 62, len(l)'"
 check "the tenders page lists the demo tenders" sh -c "curl -fs http://127.0.0.1:$port/tenders | grep -q '情系桑榆'"
@@ -76,8 +76,8 @@ check "the seed-grant line has ¥60,000 committed and ¥50,000 paid" sh -c "line
     && curl -fs http://127.0.0.1:$port/api/v1/ledger/budget-lines/\$line | python3 -c 'import json,sys; b=json.load(sys.stdin); assert b[\"committedFen\"] == 6000000 and b[\"paidFen\"] == 5000000, b'"
 check "the tendering demo tender's bids stay sealed" sh -c "id=\$(curl -fs 'http://127.0.0.1:$port/api/v1/tenders?status=tendering' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') && [ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/api/v1/tenders/\$id/bids) = 403 ]"
-check "the public sees the 3 published demo contracts" sh -c "curl -fs http://127.0.0.1:$port/api/v1/contracts \
-    | python3 -c 'import json,sys; c=json.load(sys.stdin); assert len(c) == 3, c' && curl -fs http://127.0.0.1:$port/contracts | grep -q 'HT-20[0-9][0-9]-'"
+check "the public sees the 4 published demo contracts (Lixia's 3 and Fufeng's stations)" sh -c "curl -fs http://127.0.0.1:$port/api/v1/contracts \
+    | python3 -c 'import json,sys; c=json.load(sys.stdin); assert len(c) == 4, c' && curl -fs http://127.0.0.1:$port/contracts | grep -q 'HT-20[0-9][0-9]-'"
 check "a demo contract shows its calculation and the recovery a correction opened" sh -c "for id in \$(curl -fs http://127.0.0.1:$port/api/v1/contracts \
     | python3 -c 'import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin)]'); do curl -fs http://127.0.0.1:$port/api/v1/contracts/\$id \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r[\"status\"] for r in d[\"recoveries\"]] == [\"open\"]' 2>/dev/null \
