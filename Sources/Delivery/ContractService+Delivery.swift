@@ -125,6 +125,7 @@ extension ContractService {
                 throw DomainError.conflict("contract \(contract.reference) starts on \(contract.startsOn): milestones are signed off from that day")
             }
             let signOffs = try await store.signOffs(of: contract.id)
+            let milestones = try await store.milestones(of: [contract.id])
             let current = Self.currentSignOff(of: milestoneID, in: signOffs)
             if let current, !current.isFinal, current.decision != .moreEvidence {
                 throw DomainError.conflict("milestone \(milestone.number)'s sign-off waits for a second evaluator's signature")
@@ -151,7 +152,7 @@ extension ContractService {
             var platformFigures: [String: Int] = [:]
             if milestone.metrics.contains(where: { $0.platformRecord != nil }) {
                 guard let records else { throw DomainError.conflict("milestone \(milestone.number) is verified against the platform's records, which cannot be read here") }
-                let period = Self.period(of: milestone, in: try await store.milestones(of: [contract.id]), contract: contract)
+                let period = Self.period(of: milestone, in: milestones, contract: contract)
                 let figures = try await records.figures(contractID: contract.id, from: period.from, through: period.through, on: connection)
                 for metric in milestone.metrics {
                     guard let record = metric.platformRecord else { continue }
@@ -175,7 +176,6 @@ extension ContractService {
                                   evaluatorID: actor.userID, evaluatorName: actor.displayName, signedAt: now, countersignRequired: false,
                                   supersedes: isCorrection ? current?.id : nil, platformFigures: platformFigures)
             if input.decision != .moreEvidence {
-                let milestones = try await store.milestones(of: [contract.id])
                 let outcomes = Self.outcomes(milestones, signOffs + [signOff])
                 signOff.countersignRequired = try await funding.payable(contract, outcomes: outcomes, on: connection) > countersignThreshold
             }

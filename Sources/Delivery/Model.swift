@@ -194,6 +194,11 @@ public struct PlatformFigures: Sendable, Equatable, Codable {
         self.satisfied = satisfied
     }
 
+    /// Nothing counted over the period.
+    public static func empty(from: String, through: String) -> PlatformFigures {
+        PlatformFigures(from: from, through: through, sites: 0, settled: 0, onTime: 0, rated: 0, satisfied: 0)
+    }
+
     public func value(of record: PlatformRecord) -> Int {
         switch record {
         case .casesOnTime: onTime

@@ -14,7 +14,7 @@ public struct ContractSiteRecords: PlatformRecords {
     public func figures(contractID: UUID, from: String, through: String, on connection: PostgresConnection) async throws -> PlatformFigures {
         // Days the caller checked already (a contract's start and its milestones' due days); a bad one would make PostgreSQL refuse.
         guard WorkingCalendar.isDay(from), WorkingCalendar.isDay(through) else {
-            return PlatformFigures(from: from, through: through, sites: 0, settled: 0, onTime: 0, rated: 0, satisfied: 0)
+            return .empty(from: from, through: through)
         }
         return try await RequestStore(connection: connection, logger: logger).contractFigures(contractID: contractID, from: from, through: through)
     }

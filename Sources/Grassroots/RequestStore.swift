@@ -28,7 +28,7 @@ struct RequestStore {
         for try await (sites, settled, onTime, rated, satisfied) in rows.decode((Int, Int, Int, Int, Int).self) {
             return PlatformFigures(from: from, through: through, sites: sites, settled: settled, onTime: onTime, rated: rated, satisfied: satisfied)
         }
-        return PlatformFigures(from: from, through: through, sites: 0, settled: 0, onTime: 0, rated: 0, satisfied: 0)
+        return .empty(from: from, through: through)
     }
 
     // MARK: Duties
