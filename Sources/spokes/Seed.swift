@@ -1,6 +1,7 @@
 import ArgumentParser
 import Demo
 import Foundation
+import Grassroots
 import Identity
 import Store
 import Tendering
@@ -27,7 +28,12 @@ struct Seed: AsyncParsableCommand {
             try await Migrator(database: database).migrate()
             for line in try await DemoData.load(into: database, from: seedDirectory, policy: policy, tenders: sealer) { print(line) }
             if let scale {
-                try await ProvinceScale.load(into: database, size: ScaleSize.named(scale)!) { print("scale: \($0)") }
+                // The generated sites' staff sign in with the demo password; applicants are sealed under the server's key.
+                let hash = try await IdentityService(database: database, policy: policy).passwordHash(seed.demoPassword)
+                try await ProvinceScale.load(into: database, size: ScaleSize.named(scale)!,
+                                             applicants: ApplicantSealer(key: sealer.derivedKey(for: "spokes applicants v1")), passwordHash: hash) {
+                    print("scale: \($0)")
+                }
             }
         }
         print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")
