@@ -133,7 +133,7 @@ struct RequestStore {
         var query = switch q.scope {
         case .waiting: PostgresQuery(unsafeSQL: "SELECT \(columns) FROM grassroots.service_requests WHERE \(waitingHere) \(queuePage)")
         case .accepted: PostgresQuery(unsafeSQL: "SELECT \(columns) FROM grassroots.service_requests WHERE \(acceptedHere) \(queuePage)")
-        case .overdue: PostgresQuery(unsafeSQL: lateHereOrBelow)
+        case .overdue: PostgresQuery(unsafeSQL: "\(lateHereOrBelow)")
         }
         query.binds.append(q.siteID)
         query.binds.append(now)
@@ -210,7 +210,7 @@ struct RequestStore {
     /// The figures' SQL ($1 the jurisdiction, [$2, $3) the registration period, $4 now), per group and handling tier (the
     /// list-plan test explains this very query).
     static func figuresQuery(jurisdictionID: UUID, from: Date, to: Date, now: Date) -> PostgresQuery {
-        var query = PostgresQuery(unsafeSQL: figuresOfGroups)
+        var query = PostgresQuery(unsafeSQL: "\(figuresOfGroups)")
         query.binds.append(jurisdictionID)
         query.binds.append(from)
         query.binds.append(to)
