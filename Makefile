@@ -5,7 +5,7 @@ PORT ?= 8080
 
 LIVE_PY = .build/live-venv/bin/python
 
-.PHONY: run test test-live test-faults test-mutations live-setup setup build seed db-stop clean bench bench-province bench-search bench-bids
+.PHONY: run test test-live test-faults test-mutations live-setup setup build seed db-stop clean bench bench-province bench-requests bench-search bench-bids
 
 setup:
 	@scripts/setup.sh
@@ -51,15 +51,22 @@ test-live: build live-setup
 	$(LIVE_PY) Tests/Live/pages.py
 	$(LIVE_PY) Tests/Live/faults.py
 
-## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), the bid burst and
-## catalogue search; each writes a dated Markdown file to Benchmarks/results/
-bench: bench-province bench-bids bench-search
+## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), its service requests,
+## the bid burst and catalogue search; each writes a dated Markdown file to Benchmarks/results/
+bench: bench-province bench-requests bench-bids bench-search
 
 ## Province scale (loaded once into .data/bench): read endpoints under wrk beside pgbench on the same SQL, the OCDS
 ## export, start-up and memory (writes Benchmarks/results/<date>-province-<config>.md)
 bench-province: setup
 	$(SWIFT) build -c $(CONFIG)
 	CONFIG=$(CONFIG) python3 Benchmarks/province.py
+
+## Service requests on the province (loaded once into .data/bench, as bench-province does): a clerk's queue, a site's
+## overdue list, a county's supervision page and registering a case under wrk, p50/p95/p99 against issue 23's goals
+## (writes Benchmarks/results/<date>-requests-<config>.md)
+bench-requests: setup
+	$(SWIFT) build -c $(CONFIG)
+	CONFIG=$(CONFIG) python3 Benchmarks/requests.py
 
 ## Catalogue search latency on 10,000 generated items (writes Benchmarks/results/<date>-search-<config>.md)
 CONFIG ?= release

@@ -139,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "spokes",
             dependencies: [
-                "Core", "Store", "Identity", "Catalogue", "Tendering", "Delivery", "Payments", "Transparency", "Demo", "Server",
+                "Core", "Store", "Identity", "Catalogue", "Tendering", "Delivery", "Payments", "Transparency", "Grassroots", "Demo", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -169,10 +169,10 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "Identity", "TestSupport"]),
-        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Incubation", "Delivery", "Payments", "Demo", "TestSupport"]),
+        .testTarget(name: "TenderingTests", dependencies: ["Tendering", "Catalogue", "Identity", "Incubation", "Delivery", "Payments", "Grassroots", "Demo", "TestSupport"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments", "Delivery", "Tendering", "Identity", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Payments", "Tendering", "Identity", "TestSupport"]),
-        .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Delivery", "Payments", "Tendering", "Identity", "Demo", "TestSupport"]),
+        .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Delivery", "Payments", "Tendering", "Identity", "Grassroots", "Demo", "TestSupport"]),
         .testTarget(name: "GrassrootsTests", dependencies: ["Grassroots", "Delivery", "Catalogue", "Identity", "Tabular", "Tendering", "Demo", "TestSupport"]),
         .testTarget(name: "IncubationTests", dependencies: ["Incubation", "Payments", "Catalogue", "Tendering", "Identity", "TestSupport"]),
         .testTarget(

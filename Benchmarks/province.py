@@ -20,6 +20,8 @@ DATA = os.environ.get("BENCH_DATA_DIR", os.path.join(ROOT, ".data", "bench"))
 PORT = int(os.environ.get("BENCH_PORT", "8097"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = 64
+# Extra arguments of the load, e.g. "--tenders 5000 --requests 200000" for a smaller province on a debug build.
+SEED_ARGS = os.environ.get("BENCH_SEED_ARGS", "").split()
 ENV = dict(os.environ, SPOKES_DATA_DIR=DATA, SPOKES_BID_SECRET_FILE=DATA + ".bid-secret", SPOKES_BCRYPT_COST="4", SPOKES_LOG_LEVEL="warning")
 
 
@@ -59,10 +61,10 @@ def load():
     marker = DATA + ".loaded"
     if os.path.exists(marker):
         return json.load(open(marker))
-    say("loading the province (spokes seed --scale province)")
-    seconds, memory, out = timed_child([SPOKES, "seed", "--scale", "province"])
+    say(f"loading the province (spokes seed --scale province {' '.join(SEED_ARGS)})")
+    seconds, memory, out = timed_child([SPOKES, "seed", "--scale", "province", *SEED_ARGS])
     tables = [line.removeprefix("scale: ") for line in out.splitlines() if line.startswith("scale: ")]
-    facts = {"seed_seconds": seconds, "seed_memory_mb": memory, "tables": tables}
+    facts = {"seed_seconds": seconds, "seed_memory_mb": memory, "tables": tables, "seed_args": " ".join(SEED_ARGS)}
     json.dump(facts, open(marker, "w"))
     return facts
 

@@ -1,6 +1,7 @@
 import Core
 import Crypto
 import Foundation
+import Grassroots
 import PostgresNIO
 import Store
 
@@ -11,9 +12,15 @@ public struct ScaleSize: Sendable {
     public var streetsPerDistrict: Int
     public var socialOrganisations: Int
     public var tenders: Int
+    /// Village and community service stations under each street's centre (issue 23).
+    public var stationsPerStreet: Int
+    /// Service requests registered at the stations over the year before the load.
+    public var serviceRequests: Int
 
-    public static let province = ScaleSize(districts: 20, streetsPerDistrict: 4, socialOrganisations: 4_900, tenders: 50_000)
-    public static let town = ScaleSize(districts: 2, streetsPerDistrict: 4, socialOrganisations: 49, tenders: 500)
+    public static let province = ScaleSize(districts: 20, streetsPerDistrict: 4, socialOrganisations: 4_900, tenders: 50_000,
+                                           stationsPerStreet: 6, serviceRequests: 2_000_000)
+    public static let town = ScaleSize(districts: 2, streetsPerDistrict: 4, socialOrganisations: 49, tenders: 500,
+                                       stationsPerStreet: 3, serviceRequests: 20_000)
 
     public static func named(_ name: String) -> ScaleSize? { ["province": province, "town": town][name] }
 }
@@ -21,15 +28,20 @@ public struct ScaleSize: Sendable {
 /// A generated province loaded with COPY, beside the demo: jurisdictions, buyers and social organisations,
 /// purchase lines with their budget lines, tenders in every state with their lots, opened bids and receipts,
 /// awards, contracts with rate cards and commitments, milestones with reports, sign-offs, paid claims and
-/// disbursements, and the audit trail of all of it as valid hash chains. Every row is a function of its
+/// disbursements; the service network (issue 23: each district's service items, a centre per district and per street and
+/// stations under each street, with a member of staff on duty at each, and service requests over a year in every state
+/// with their ratings, see `ProvinceNetwork.swift`); and the audit trail of all of it as valid hash chains. Every row is a function of its
 /// index (seeded randomness, ids derived from index and time), so each table is streamed in one pass
 /// without holding the province in memory.
 ///
-/// What it leaves out: evaluation panels and scores, complaints, questions, incubation records, users,
-/// and sealed bids of tenders still open for bids (their tenders have no bids yet): sealing needs the
+/// What it leaves out: evaluation panels and scores, complaints, questions, incubation records, users other than the
+/// sites' staff, re-checks and item risks, site standards and inspections, and sealed bids of tenders still open for bids (their tenders have no bids yet): sealing needs the
 /// bid service, and the bid burst benchmark measures it.
 public enum ProvinceScale {
-    public static func load(into database: Database, size: ScaleSize, now: Date = Date(), log: (String) -> Void) async throws {
+    /// `applicants` seals the cases' applicants (the server's key, or they cannot be read on the case pages); the sites'
+    /// staff sign in with the password `passwordHash` was made from (`IdentityService.passwordHash`).
+    public static func load(into database: Database, size: ScaleSize, applicants: ApplicantSealer, passwordHash: String, now: Date = Date(),
+                            log: (String) -> Void) async throws {
         let loaded = try await database.read { connection in
             try await connection.query("SELECT count(*) FROM identity.jurisdictions WHERE code = '379901'", logger: database.logger)
                 .collect()[0].decode(Int.self)
@@ -46,7 +58,14 @@ public enum ProvinceScale {
             return codes
         }
         guard !codes.isEmpty else { throw DomainError.conflict("load the demo first: the province takes its catalogue codes from it") }
-        let plan = ProvincePlan(size: size, now: now, codes: codes)
+        let materials = try await database.read { connection in
+            var materials: [String: UUID] = [:]
+            for try await (code, id) in try await connection.query("SELECT code, id FROM catalogue.materials", logger: database.logger).decode((String, UUID).self) {
+                materials[code] = id
+            }
+            return materials
+        }
+        let plan = ProvincePlan(size: size, now: now, codes: codes, materials: materials, applicants: applicants, passwordHash: passwordHash)
         let started = Date()
         try await database.transaction { connection in
             func copy<Rows: Sequence<[String?]>>(_ table: String, _ columns: String, _ rows: Rows) async throws {
@@ -94,6 +113,29 @@ public enum ProvinceScale {
             try await copy("audit.events", "entity_type, entity_id, seq, occurred_at, actor_id, action, prev_hash, hash",
                            tenders.flatMap(plan.chains).flatMap(\.events))
             try await copy("audit.chain_heads", "entity_type, entity_id, seq, hash", tenders.flatMap(plan.chains).map(\.head))
+            // The service network (issue 23).
+            try await copy("catalogue.items", "id, code, department_id, published_version, jurisdiction_id, created_at", plan.itemRows)
+            try await copy("catalogue.item_versions", "item_id, version, name_zh, name_en, legal_basis, conditions, procedure, result, time_limit_days, "
+                           + "on_the_spot, channel, fees, accept_tier, approve_tier, handle_tier, accept_days, approve_days, material_ids, published_at, "
+                           + "published_by", plan.itemVersionRows)
+            try await copy("identity.users", "id, username, display_name, email, password_hash, organisation_id, roles, disabled_at, created_at, updated_at",
+                           plan.staffRows)
+            try await copy("grassroots.sites", "id, code, name_zh, name_en, tier, jurisdiction_code, jurisdiction_id, jurisdiction_path, operator_kind, "
+                           + "operator_name, contract_id, address, floor_area, hall_area, equipment, windows, staff, opening_hours, item_ids, updated_at",
+                           plan.siteRows)
+            try await copy("grassroots.site_duties", "site_id, user_id, duty", plan.dutyRows)
+            let requests = (0..<size.serviceRequests).lazy.map(plan.request)
+            try await copy("grassroots.service_requests", "id, tracking_code, item_id, item_code, accepting_site_id, approving_site_id, handling_site_id, "
+                           + "jurisdiction_path, owner_id, applicant_sealed, applicant_masked, id_number_masked, phone_masked, state, outcome, presented, "
+                           + "missing, reason, result, site_id, registered_at, accepted_at, due_at, head_alert_at, above_alert_at, final_due_at, decided_at, "
+                           + "closed_at, on_time, updated_at", requests.map(plan.requestRow))
+            try await copy("grassroots.request_ratings", "request_id, rating, comment, rated_at", requests.compactMap(plan.ratingRow))
+            let network = plan.networkChains
+            try await copy("audit.events", "entity_type, entity_id, seq, occurred_at, actor_id, action, prev_hash, hash", network.flatMap(\.events))
+            try await copy("audit.chain_heads", "entity_type, entity_id, seq, hash", network.map(\.head))
+            try await copy("audit.events", "entity_type, entity_id, seq, occurred_at, actor_id, action, prev_hash, hash",
+                           requests.map(plan.chain).flatMap(\.events))
+            try await copy("audit.chain_heads", "entity_type, entity_id, seq, hash", requests.map(plan.chain).map(\.head))
         }
         log("loaded in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; analysing")
         try await database.read { try await $0.query("ANALYZE", logger: database.logger) }
@@ -105,6 +147,10 @@ struct ProvincePlan: Sendable {
     let size: ScaleSize
     let now: Date
     let codes: [(String, String)]
+    /// The demo's materials by code (the generated items ask for them).
+    var materials: [String: UUID] = [:]
+    var applicants: ApplicantSealer = .random()
+    var passwordHash = ""
     static let day: TimeInterval = 86_400
     static let statuses: [(String, Int)] = [("draft", 2), ("enquiries", 3), ("tendering", 3), ("evaluation", 3), ("awarded", 4),
                                             ("complete", 80), ("cancelled", 3), ("unsuccessful", 2)]

@@ -16,11 +16,12 @@ public struct ApplicantSealer: Sendable {
     /// A sealer with a fresh random key (tests).
     public static func random() -> ApplicantSealer { ApplicantSealer(key: SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }) }
 
-    func seal(_ applicant: Applicant, request: UUID) throws -> Data {
+    /// The applicant sealed for the case `request` (public for the generated province, which writes cases by COPY).
+    public func seal(_ applicant: Applicant, request: UUID) throws -> Data {
         try AES.GCM.seal(try JSONEncoder().encode(applicant), using: SymmetricKey(data: key), authenticating: Data(request.lowercased.utf8)).combined!
     }
 
-    func open(_ sealed: Data, request: UUID) throws -> Applicant {
+    public func open(_ sealed: Data, request: UUID) throws -> Applicant {
         let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: SymmetricKey(data: key), authenticating: Data(request.lowercased.utf8))
         return try JSONDecoder().decode(Applicant.self, from: plain)
     }

@@ -520,9 +520,8 @@ public struct RequestService: Sendable {
             let store = store(connection)
             let holders = try await store.holders(ofSitesIn: jurisdiction.id)
             try Policy.authorize(actor, .readServiceRequest, Resource(jurisdictionPath: jurisdiction.path, assignees: Set(holders.map(\.userID))))
-            let areas = try await store.figures(jurisdictionID: jurisdiction.id, from: from, to: to, now: now, by: .area)
-            let items = try await store.figures(jurisdictionID: jurisdiction.id, from: from, to: to, now: now, by: .item)
-            let sites = try await store.figures(jurisdictionID: jurisdiction.id, from: from, to: to, now: now, by: .site)
+            let figures = try await store.figures(jurisdictionID: jurisdiction.id, from: from, to: to, now: now)
+            let (areas, items, sites) = (figures[.area] ?? [], figures[.item] ?? [], figures[.site] ?? [])
             var total = SupervisionFigures()
             for area in areas { total.add(area.figures) }
             return SupervisionReport(
@@ -549,7 +548,7 @@ public struct RequestService: Sendable {
         return try await database.read { connection in
             var result: [(jurisdictionID: UUID, figures: SupervisionFigures)] = []
             for county in Set(counties) {
-                for area in try await store(connection).figures(jurisdictionID: county, from: from, to: to, now: now, by: .area) {
+                for area in try await store(connection).figures(jurisdictionID: county, from: from, to: to, now: now)[.area] ?? [] {
                     result.append((area.key ?? county, area.figures))
                 }
             }

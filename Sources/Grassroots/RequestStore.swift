@@ -149,35 +149,42 @@ struct RequestStore {
     /// A page of a site's queue, oldest case first. `waiting`: cases at the site now; `accepted`: the cases it
     /// accepted; `overdue`: late cases at the site, and those below it once they reach the tier above.
     func queue(_ q: RequestQuery, site: ServiceSite, now: Date) async throws -> [ServiceRequest] {
-        var query: PostgresQuery
-        switch q.scope {
-        case .waiting:
-            query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.service_requests WHERE \(Self.waitingHere) \(Self.queuePage)")
-        case .accepted:
-            query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.service_requests WHERE \(Self.acceptedHere) \(Self.queuePage)")
-        case .overdue:
-            query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.service_requests WHERE \(Self.lateHereOrBelow) \(Self.queuePage)")
+        try await requests(Self.queueQuery(q, jurisdictionID: site.jurisdictionID, tier: site.content.tier, now: now))
+    }
+
+    /// The SQL of a page of a site's queue (the list-plan test explains this very query).
+    static func queueQuery(_ q: RequestQuery, jurisdictionID: UUID, tier: SiteTier, now: Date) -> PostgresQuery {
+        var query = switch q.scope {
+        case .waiting: PostgresQuery(unsafeSQL: "SELECT \(columns) FROM grassroots.service_requests WHERE \(waitingHere) \(queuePage)")
+        case .accepted: PostgresQuery(unsafeSQL: "SELECT \(columns) FROM grassroots.service_requests WHERE \(acceptedHere) \(queuePage)")
+        case .overdue: PostgresQuery(unsafeSQL: "\(lateHereOrBelow)")
         }
         query.binds.append(q.siteID)
         query.binds.append(now)
-        query.binds.append(site.jurisdictionID)
-        query.binds.append(site.content.tier.rawValue)
+        query.binds.append(jurisdictionID)
+        query.binds.append(tier.rawValue)
         query.binds.append(q.after)
         query.binds.append(q.limit)
-        return try await requests(query)
+        return query
     }
 
     // The queues' conditions on $1 the site, $2 now, $3 its jurisdiction, $4 its tier; then the page after $5, $6 long. A query
     // that needs no $2–$4 still names them (IS NOT NULL): PostgreSQL must know the type of every parameter bound.
     private static let waitingHere = "site_id = $1 AND state IN ('awaiting_materials', 'accepted', 'approving', 'handling', 'returned') AND $2::timestamptz IS NOT NULL AND $3::uuid IS NOT NULL AND $4::text IS NOT NULL"
     private static let acceptedHere = "accepting_site_id = $1 AND $2::timestamptz IS NOT NULL AND $3::uuid IS NOT NULL AND $4::text IS NOT NULL"
-    /// Late at the site, or late below it (a site of a lower tier inside its jurisdiction) once the tier above is told.
+    /// Late at the site, or late below it (a site of a lower tier inside its jurisdiction) once the tier above is told: two
+    /// branches, each a range of the queue index (an OR of the two read every open case of the site and below). The tier
+    /// above is told after the deadline, so `due_at < $2` holds in the second branch too and bounds its index range.
     private static let lateHereOrBelow = """
-        state IN ('accepted', 'approving', 'handling') AND (
-          (site_id = $1 AND due_at < $2)
-          OR (above_alert_at < $2 AND site_id IN (SELECT id FROM grassroots.sites s WHERE s.jurisdiction_path @> ARRAY[$3::uuid] AND s.id <> $1
+        SELECT \(columns) FROM grassroots.service_requests
+        WHERE site_id = $1 AND state IN ('accepted', 'approving', 'handling') AND due_at < $2 AND ($5::uuid IS NULL OR id > $5)
+        UNION ALL
+        SELECT \(columns) FROM grassroots.service_requests
+        WHERE state IN ('accepted', 'approving', 'handling') AND due_at < $2 AND above_alert_at < $2 AND ($5::uuid IS NULL OR id > $5)
+          AND site_id IN (SELECT id FROM grassroots.sites s WHERE s.jurisdiction_path @> ARRAY[$3::uuid] AND s.id <> $1
                 AND (CASE s.tier WHEN 'county_centre' THEN 0 WHEN 'town_centre' THEN 1 ELSE 2 END)
-                  > (CASE $4::text WHEN 'county_centre' THEN 0 WHEN 'town_centre' THEN 1 ELSE 2 END))))
+                  > (CASE $4::text WHEN 'county_centre' THEN 0 WHEN 'town_centre' THEN 1 ELSE 2 END))
+        ORDER BY id LIMIT $6
         """
     private static let queuePage = "AND ($5::uuid IS NULL OR id > $5) ORDER BY id LIMIT $6"
 
@@ -195,56 +202,65 @@ struct RequestStore {
     }
 
 
-    /// Figures of the cases registered in [from, to) whose accepting site lies in the jurisdiction, grouped by `group`:
-    /// the jurisdiction just below it on the case's path (nil for its own sites), the item, or the accepting site.
-    func figures(jurisdictionID: UUID, from: Date, to: Date, now: Date, by group: FigureGroup) async throws -> [(key: UUID?, code: String, tier: SiteTier?, figures: SupervisionFigures)] {
-        var query: PostgresQuery
-        switch group {
-        case .area: query = PostgresQuery(unsafeSQL: "SELECT \(Self.byArea) AS key, \(Self.figuresOfGroup)")
-        case .item: query = PostgresQuery(unsafeSQL: "SELECT \(Self.byItem) AS key, \(Self.figuresOfGroup)")
-        case .site: query = PostgresQuery(unsafeSQL: "SELECT \(Self.bySite) AS key, \(Self.figuresOfGroup)")
-        }
-        query.binds.append(jurisdictionID)
-        query.binds.append(from)
-        query.binds.append(to)
-        query.binds.append(now)
-        var rows: [UUID?: (code: String, figures: SupervisionFigures)] = [:]
-        var order: [UUID?] = []
-        for try await (id, code, tier, registered, settled, onTime, refused, open, late, rated, satisfied, reopened) in try await connection.query(query, logger: logger)
-            .decode((UUID?, String, String, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
+    /// Figures of the cases registered in [from, to) whose accepting site lies in the jurisdiction, grouped three ways in one
+    /// reading of the cases: by the jurisdiction just below it on the case's path (nil for its own sites), by the item, and by
+    /// the accepting site.
+    func figures(jurisdictionID: UUID, from: Date, to: Date, now: Date) async throws -> [FigureGroup: [(key: UUID?, code: String, figures: SupervisionFigures)]] {
+        var rows: [FigureGroup: [UUID?: (code: String, figures: SupervisionFigures)]] = [:]
+        var order: [FigureGroup: [UUID?]] = [:]
+        for try await (grouping, area, item, site, code, tier, counts) in try await connection.query(Self.figuresQuery(jurisdictionID: jurisdictionID, from: from, to: to, now: now),
+                                                                                                     logger: logger)
+            .decode((Int, UUID?, UUID?, UUID?, String, String, [Int]).self) {
+            // GROUPING(area, item, site): a bit set for each column not grouped on.
+            let (group, key): (FigureGroup, UUID?) = switch grouping {
+            case 3: (.area, area)
+            case 5: (.item, item)
+            default: (.site, site)
+            }
+            guard counts.count == 9 else { continue }
             var f = SupervisionFigures()
-            (f.registered, f.settled, f.onTime, f.refused, f.open, f.late, f.rated, f.satisfied) = (registered, settled, onTime, refused, open, late, rated, satisfied)
-            f.reopened = reopened
-            if let tier = SiteTier(rawValue: tier) { f.settledAt[tier] = settled }
-            if rows[id] == nil { order.append(id); rows[id] = (code, SupervisionFigures()) }
-            rows[id]?.figures.add(f)
+            (f.registered, f.settled, f.onTime, f.refused, f.open, f.late, f.rated, f.satisfied) = (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7])
+            f.reopened = counts[8]
+            if let tier = SiteTier(rawValue: tier) { f.settledAt[tier] = f.settled }
+            if rows[group]?[key] == nil { order[group, default: []].append(key); rows[group, default: [:]][key] = (code, SupervisionFigures()) }
+            rows[group]?[key]?.figures.add(f)
         }
-        return order.map { (key: $0, code: rows[$0]!.code, tier: nil, figures: rows[$0]!.figures) }
+        var result: [FigureGroup: [(key: UUID?, code: String, figures: SupervisionFigures)]] = [:]
+        for (group, keys) in order { result[group] = keys.map { (key: $0, code: rows[group]![$0]!.code, figures: rows[group]![$0]!.figures) } }
+        return result
     }
 
     enum FigureGroup { case area, item, site }
 
-    // The groups of the figures: the jurisdiction just below $1 on the case's path, the item, the accepting site.
-    private static let byArea = "r.jurisdiction_path[array_position(r.jurisdiction_path, $1) + 1]"
-    private static let byItem = "r.item_id"
-    private static let bySite = "r.accepting_site_id"
-    /// The figures of a group ($1 the jurisdiction, [$2, $3) the registration period, $4 now), per handling tier.
-    private static let figuresOfGroup = """
-        min(r.item_code), h.tier,
-               count(*)::integer,
-               count(*) FILTER (WHERE r.state IN ('returned', 'closed'))::integer,
-               count(*) FILTER (WHERE r.state IN ('returned', 'closed') AND r.on_time)::integer,
-               count(*) FILTER (WHERE r.outcome = 'refused')::integer,
-               count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling'))::integer,
-               count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling') AND r.due_at < $4)::integer,
-               count(g.request_id)::integer,
-               count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer,
-               count(*) FILTER (WHERE r.reopened_at IS NOT NULL)::integer
-        FROM grassroots.service_requests r
-        JOIN grassroots.sites h ON h.id = r.handling_site_id
-        LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
-        WHERE r.jurisdiction_path @> ARRAY[$1::uuid] AND r.registered_at >= $2 AND r.registered_at < $3 AND r.state <> 'withdrawn'
-        GROUP BY 1, h.tier
+    /// The figures' SQL ($1 the jurisdiction, [$2, $3) the registration period, $4 now), per group and handling tier (the
+    /// list-plan test explains this very query).
+    static func figuresQuery(jurisdictionID: UUID, from: Date, to: Date, now: Date) -> PostgresQuery {
+        var query = PostgresQuery(unsafeSQL: "\(figuresOfGroups)")
+        query.binds.append(jurisdictionID)
+        query.binds.append(from)
+        query.binds.append(to)
+        query.binds.append(now)
+        return query
+    }
+
+    private static let figuresOfGroups = """
+        SELECT GROUPING(x.area, x.item_id, x.accepting_site_id)::integer, x.area, x.item_id, x.accepting_site_id, min(x.item_code), x.tier,
+               ARRAY[count(*),
+                     count(*) FILTER (WHERE x.state IN ('returned', 'closed')),
+                     count(*) FILTER (WHERE x.state IN ('returned', 'closed') AND x.on_time),
+                     count(*) FILTER (WHERE x.outcome = 'refused'),
+                     count(*) FILTER (WHERE x.state IN ('accepted', 'approving', 'handling')),
+                     count(*) FILTER (WHERE x.state IN ('accepted', 'approving', 'handling') AND x.due_at < $4),
+                     count(x.rating),
+                     count(*) FILTER (WHERE x.rating IN ('satisfied', 'basically_satisfied')),
+                     count(*) FILTER (WHERE x.reopened_at IS NOT NULL)]::bigint[]
+        FROM (SELECT r.jurisdiction_path[array_position(r.jurisdiction_path, $1) + 1] AS area, r.item_id, r.accepting_site_id, r.item_code,
+                     h.tier, r.state, r.on_time, r.outcome, r.due_at, r.reopened_at, g.rating
+              FROM grassroots.service_requests r
+              JOIN grassroots.sites h ON h.id = r.handling_site_id
+              LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
+              WHERE r.jurisdiction_path @> ARRAY[$1::uuid] AND r.registered_at >= $2 AND r.registered_at < $3 AND r.state <> 'withdrawn') x
+        GROUP BY GROUPING SETS ((x.area, x.tier), (x.item_id, x.tier), (x.accepting_site_id, x.tier))
         """
 
     /// The heads, approvers and handlers of the centres that sit in the jurisdiction itself (the tier above's own

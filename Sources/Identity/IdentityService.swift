@@ -242,6 +242,9 @@ public struct IdentityService: Sendable {
         return try await database.read { try await store($0).users(organisationID: organisationID) }
     }
 
+    /// The hash a password is stored under, for loaders that write users in bulk (the generated province's site staff).
+    public func passwordHash(_ password: String) async throws -> String { try await hasher.hash(password) }
+
     public func createUser(by actor: Actor, _ input: NewUser) async throws -> User {
         let resource = try await resource(of: input.organisationID)
         try Policy.authorize(actor, .manageUsers, resource)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Demo
 import Foundation
+import Grassroots
 import Identity
 import Store
 import Tendering
@@ -12,9 +13,14 @@ struct Seed: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(name: .customLong("seed-dir"), help: "Folder with the demo data files.") var seedDirectory = "seed"
     @Option(help: "Also generate a province beside the demo: province (50,000 tenders) or town (500).") var scale: String?
+    @Option(help: "With --scale, this many tenders instead of the scale's (a smaller load for a debug build).") var tenders: Int?
+    @Option(help: "With --scale, this many service requests instead of the scale's (province 2,000,000, town 20,000).") var requests: Int?
 
     func validate() throws {
         if let scale, ScaleSize.named(scale) == nil { throw ValidationError("--scale must be province or town, not \(scale)") }
+        for count in [tenders, requests].compactMap({ $0 }) where count < 1 || scale == nil {
+            throw ValidationError("--tenders and --requests need --scale and a count of at least 1")
+        }
     }
 
     func run() async throws {
@@ -27,7 +33,15 @@ struct Seed: AsyncParsableCommand {
             try await Migrator(database: database).migrate()
             for line in try await DemoData.load(into: database, from: seedDirectory, policy: policy, tenders: sealer) { print(line) }
             if let scale {
-                try await ProvinceScale.load(into: database, size: ScaleSize.named(scale)!) { print("scale: \($0)") }
+                // The generated sites' staff sign in with the demo password; applicants are sealed under the server's key.
+                let hash = try await IdentityService(database: database, policy: policy).passwordHash(seed.demoPassword)
+                var size = ScaleSize.named(scale)!
+                if let tenders { size.tenders = tenders }
+                if let requests { size.serviceRequests = requests }
+                try await ProvinceScale.load(into: database, size: size,
+                                             applicants: ApplicantSealer(key: sealer.derivedKey(for: "spokes applicants v1")), passwordHash: hash) {
+                    print("scale: \($0)")
+                }
             }
         }
         print("\nDemo sign-ins (password for all: \(seed.demoPassword)):")

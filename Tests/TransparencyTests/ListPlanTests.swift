@@ -5,6 +5,7 @@ import Store
 import TestSupport
 import Testing
 @testable import Delivery
+@testable import Grassroots
 @testable import Tendering
 @testable import Transparency
 
@@ -15,7 +16,7 @@ import Testing
 /// through a Seq Scan or through an index read end to end, and the test says which query.
 @Suite("List query plans")
 struct ListPlanTests {
-    static let largeTables = ["tenders", "lots", "bids", "purchase_lines", "contracts", "milestones", "claims", "releases", "events"]
+    static let largeTables = ["tenders", "lots", "bids", "purchase_lines", "contracts", "milestones", "claims", "releases", "events", "service_requests"]
 
     /// Rows the query's scans of large tables visited.
     func visited(_ query: PostgresQuery, _ database: Database) async throws -> Int {
@@ -46,7 +47,7 @@ struct ListPlanTests {
     func plans() async throws {
         try await TestDatabase.with { database in
             _ = try await DemoData.load(into: database, from: TestDatabase.packageRoot + "/seed", policy: TestDatabase.signInPolicy, tenders: .random())
-            try await ProvinceScale.load(into: database, size: .town) { _ in }
+            try await ProvinceScale.load(into: database, size: .town, applicants: .random(), passwordHash: "-") { _ in }
             let some = { (sql: String) in
                 try await database.read { try await $0.query(PostgresQuery(unsafeSQL: sql), logger: database.logger).collect()[0].decode(UUID.self) }
             }
@@ -68,6 +69,30 @@ struct ListPlanTests {
                 ("OCDS releases, a page on", TransparencyStore.pageQuery(from: nil, to: nil, after: 100, limit: 100)),
                 ("OCDS releases from a date after the last", TransparencyStore.pageQuery(from: Date().addingTimeInterval(86_400), to: nil, after: 0, limit: 100)),
             ]
+            // The service requests' queues at a generated station, town centre and county centre (issue 23): each page reads
+            // its index range, never every case of the site.
+            let site = { (code: String) in
+                try await database.read { connection in
+                    try await connection.query("SELECT id, jurisdiction_id FROM grassroots.sites WHERE code = \(code)", logger: database.logger)
+                        .collect()[0].decode((UUID, UUID).self)
+                }
+            }
+            let (station, street) = try await site("379901001-V001")
+            let (centre, _) = try await site("379901001-T")
+            let (county, district) = try await site("379901-C")
+            let page = try await some("SELECT id FROM grassroots.service_requests WHERE accepting_site_id = '\(station.lowercased)' ORDER BY id OFFSET 200 LIMIT 1")
+            let queues: [(String, UUID, UUID, SiteTier, RequestQuery.Scope, UUID?)] = [
+                ("a station's waiting cases", station, street, .villageStation, .waiting, nil),
+                ("a station's accepted cases, a page on", station, street, .villageStation, .accepted, page),
+                ("a station's overdue cases", station, street, .villageStation, .overdue, nil),
+                ("a town centre's waiting cases", centre, street, .townCentre, .waiting, nil),
+                ("a town centre's overdue cases and its stations'", centre, street, .townCentre, .overdue, nil),
+                ("a county centre's overdue cases and those below it", county, district, .countyCentre, .overdue, nil),
+            ]
+            for (name, siteID, jurisdiction, tier, scope, after) in queues {
+                let query = RequestStore.queueQuery(RequestQuery(siteID: siteID, scope: scope, after: after, limit: 51), jurisdictionID: jurisdiction, tier: tier, now: Date())
+                #expect(try await visited(query, database) <= 2 * 51 + 20, "\(name)")
+            }
             for (name, query) in queries {
                 let limit = name.hasPrefix("OCDS") ? 100 : 50
                 #expect(try await visited(query, database) <= 2 * limit + 20, "\(name)")
