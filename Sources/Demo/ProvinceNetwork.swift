@@ -433,7 +433,7 @@ extension ProvincePlan {
                 "\\x" + sealed.hexString, applicant.maskedName, applicant.maskedIDNumber, applicant.maskedPhone, r.state, r.outcome,
                 "{\(presented.joined(separator: ","))}", "{\(missing.joined(separator: ","))}", r.reason, r.result, siteID(r.site).lowercased,
                 CopyText.time(r.registered), t(r.acceptedAt), t(r.dueAt), t(r.headAlertAt), t(r.aboveAlertAt), t(r.finalDueAt), t(r.decidedAt),
-                t(r.closedAt), r.onTime.map { $0 ? "true" : "false" }, CopyText.time(r.updatedAt)]
+                t(r.closedAt), r.onTime.map { $0 ? "true" : "false" }, CopyText.time(r.updatedAt), r.rating?.rating]
     }
 
     func ratingRow(_ r: GeneratedRequest) -> [String?]? {

@@ -128,7 +128,7 @@ public enum ProvinceScale {
             try await copy("grassroots.service_requests", "id, tracking_code, item_id, item_code, accepting_site_id, approving_site_id, handling_site_id, "
                            + "jurisdiction_path, owner_id, applicant_sealed, applicant_masked, id_number_masked, phone_masked, state, outcome, presented, "
                            + "missing, reason, result, site_id, registered_at, accepted_at, due_at, head_alert_at, above_alert_at, final_due_at, decided_at, "
-                           + "closed_at, on_time, updated_at", requests.map(plan.requestRow))
+                           + "closed_at, on_time, updated_at, rating", requests.map(plan.requestRow))
             try await copy("grassroots.request_ratings", "request_id, rating, comment, rated_at", requests.compactMap(plan.ratingRow))
             let network = plan.networkChains
             try await copy("audit.events", "entity_type, entity_id, seq, occurred_at, actor_id, action, prev_hash, hash", network.flatMap(\.events))

@@ -16,11 +16,10 @@ struct RequestStore {
     func contractFigures(contractID: UUID, from: String, through: String) async throws -> PlatformFigures {
         let rows = try await connection.query("""
             SELECT (SELECT count(*) FROM grassroots.sites WHERE contract_id = \(contractID))::integer,
-                   count(r.id)::integer, count(*) FILTER (WHERE r.on_time)::integer, count(g.request_id)::integer,
-                   count(*) FILTER (WHERE g.rating IN ('satisfied', 'basically_satisfied'))::integer
+                   count(r.id)::integer, count(*) FILTER (WHERE r.on_time)::integer, count(r.rating)::integer,
+                   count(*) FILTER (WHERE r.rating IN ('satisfied', 'basically_satisfied'))::integer
             FROM grassroots.sites s
             JOIN grassroots.service_requests r ON r.accepting_site_id = s.id
-            LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
             WHERE s.contract_id = \(contractID) AND r.state IN ('returned', 'closed')
               AND r.decided_at >= (\(from)::date)::timestamp AT TIME ZONE 'Asia/Shanghai'
               AND r.decided_at < (\(through)::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
@@ -232,8 +231,8 @@ struct RequestStore {
 
     enum FigureGroup { case area, item, site }
 
-    /// The figures' SQL ($1 the jurisdiction, [$2, $3) the registration period, $4 now), per group and handling tier (the
-    /// list-plan test explains this very query).
+    /// The figures' SQL ($1 the jurisdiction, [$2, $3) the registration period, $4 now), per group and handling tier
+    /// (`Benchmarks/requests.py` explains it on the loaded province).
     static func figuresQuery(jurisdictionID: UUID, from: Date, to: Date, now: Date) -> PostgresQuery {
         var query = PostgresQuery(unsafeSQL: "\(figuresOfGroups)")
         query.binds.append(jurisdictionID)
@@ -243,24 +242,33 @@ struct RequestStore {
         return query
     }
 
+    // Each site of the jurisdiction (now) is one range of the figures index, read without the table: the cases are
+    // counted per accepting site, item and handling site first (a few thousand rows for a county), then grouped.
+    // The site's path is its cases' path: a site keeps its jurisdiction once it has cases (SiteService).
     private static let figuresOfGroups = """
-        SELECT GROUPING(x.area, x.item_id, x.accepting_site_id)::integer, x.area, x.item_id, x.accepting_site_id, min(x.item_code), x.tier,
-               ARRAY[count(*),
-                     count(*) FILTER (WHERE x.state IN ('returned', 'closed')),
-                     count(*) FILTER (WHERE x.state IN ('returned', 'closed') AND x.on_time),
-                     count(*) FILTER (WHERE x.outcome = 'refused'),
-                     count(*) FILTER (WHERE x.state IN ('accepted', 'approving', 'handling')),
-                     count(*) FILTER (WHERE x.state IN ('accepted', 'approving', 'handling') AND x.due_at < $4),
-                     count(x.rating),
-                     count(*) FILTER (WHERE x.rating IN ('satisfied', 'basically_satisfied')),
-                     count(*) FILTER (WHERE x.reopened_at IS NOT NULL)]::bigint[]
-        FROM (SELECT r.jurisdiction_path[array_position(r.jurisdiction_path, $1) + 1] AS area, r.item_id, r.accepting_site_id, r.item_code,
-                     h.tier, r.state, r.on_time, r.outcome, r.due_at, r.reopened_at, g.rating
-              FROM grassroots.service_requests r
-              JOIN grassroots.sites h ON h.id = r.handling_site_id
-              LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
-              WHERE r.jurisdiction_path @> ARRAY[$1::uuid] AND r.registered_at >= $2 AND r.registered_at < $3 AND r.state <> 'withdrawn') x
-        GROUP BY GROUPING SETS ((x.area, x.tier), (x.item_id, x.tier), (x.accepting_site_id, x.tier))
+        WITH cases AS (
+            SELECT r.accepting_site_id, r.item_id, r.handling_site_id,
+                   a.jurisdiction_path[array_position(a.jurisdiction_path, $1) + 1] AS area,
+                   count(*) AS registered,
+                   count(*) FILTER (WHERE r.state IN ('returned', 'closed')) AS settled,
+                   count(*) FILTER (WHERE r.state IN ('returned', 'closed') AND r.on_time) AS on_time,
+                   count(*) FILTER (WHERE r.outcome = 'refused') AS refused,
+                   count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling')) AS open,
+                   count(*) FILTER (WHERE r.state IN ('accepted', 'approving', 'handling') AND r.due_at < $4) AS late,
+                   count(r.rating) AS rated,
+                   count(*) FILTER (WHERE r.rating IN ('satisfied', 'basically_satisfied')) AS satisfied,
+                   count(*) FILTER (WHERE r.reopened_at IS NOT NULL) AS reopened
+            FROM grassroots.sites a
+            JOIN grassroots.service_requests r ON r.accepting_site_id = a.id
+            WHERE a.jurisdiction_path @> ARRAY[$1::uuid] AND r.registered_at >= $2 AND r.registered_at < $3 AND r.state <> 'withdrawn'
+            GROUP BY 1, 2, 3, 4)
+        SELECT GROUPING(c.area, c.item_id, c.accepting_site_id)::integer, c.area, c.item_id, c.accepting_site_id, min(i.code), h.tier,
+               ARRAY[sum(c.registered), sum(c.settled), sum(c.on_time), sum(c.refused), sum(c.open), sum(c.late), sum(c.rated),
+                     sum(c.satisfied), sum(c.reopened)]::bigint[]
+        FROM cases c
+        JOIN grassroots.sites h ON h.id = c.handling_site_id
+        JOIN catalogue.items i ON i.id = c.item_id
+        GROUP BY GROUPING SETS ((c.area, h.tier), (c.item_id, h.tier), (c.accepting_site_id, h.tier))
         """
 
     /// The heads, approvers and handlers of the centres that sit in the jurisdiction itself (the tier above's own
@@ -375,11 +383,14 @@ struct RequestStore {
         return nil
     }
 
-    /// Inserts the rating unless the case has one; says whether it was the first.
+    /// Inserts the rating unless the case has one, and copies it onto the case (what the figures count); says whether
+    /// it was the first.
     func rate(_ id: UUID, _ rating: Satisfaction, comment: String, at: Date) async throws -> Bool {
         let rows = try await connection.query("""
-            INSERT INTO grassroots.request_ratings (request_id, rating, comment, rated_at) VALUES (\(id), \(rating.rawValue), \(comment), \(at))
-            ON CONFLICT DO NOTHING RETURNING 1
+            WITH rated AS (
+                INSERT INTO grassroots.request_ratings (request_id, rating, comment, rated_at) VALUES (\(id), \(rating.rawValue), \(comment), \(at))
+                ON CONFLICT DO NOTHING RETURNING request_id, rating)
+            UPDATE grassroots.service_requests r SET rating = rated.rating FROM rated WHERE r.id = rated.request_id RETURNING 1
             """, logger: logger)
         for try await _ in rows.decode(Int.self) { return true }
         return false

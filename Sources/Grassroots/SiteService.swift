@@ -154,6 +154,7 @@ public struct SiteService: Sendable {
             after.jurisdictionID = jurisdiction.id
             after.jurisdictionPath = jurisdiction.path
             guard after.content != before.content else { return before }
+            try await keepsJurisdiction(before, after, store) { DomainError(.conflict, $0, fields: [FieldError("jurisdictionCode", $0)]) }
             after.updatedAt = clock.now()
             try await store.update(after)
             try await audit(connection, actor, "site.updated", before: before, after: after)
@@ -221,7 +222,7 @@ public struct SiteService: Sendable {
             try await store.lock()
             let held = Dictionary(uniqueKeysWithValues: try await store.sites(codes: rowsToWrite.map(\.1.code)).map { ($0.content.code, $0) })
             var report = SiteImportReport(created: 0, updated: 0, unchanged: 0)
-            for (_, content) in rowsToWrite {
+            for (row, content) in rowsToWrite {
                 guard let jurisdiction = places[content.jurisdictionCode] else { continue }
                 var content = content
                 if let before = held[content.code] {
@@ -234,6 +235,10 @@ public struct SiteService: Sendable {
                     if case .deny(let reason) = Policy.decide(actor, .manageSites, before.resource) {
                         throw DomainError(.forbidden, "The file changes a site whose jurisdiction you do not keep; nothing was changed.",
                                           fields: [FieldError("code", "site \(content.code): \(reason)")])
+                    }
+                    try await keepsJurisdiction(before, after, store) {
+                        DomainError(.conflict, "The file moves a site that has service requests; nothing was changed.",
+                                    fields: [FieldError("rows[\(row.number)].jurisdiction", $0)])
                     }
                     after.updatedAt = now
                     try await store.update(after)
@@ -249,6 +254,13 @@ public struct SiteService: Sendable {
             }
             return report
         }
+    }
+
+    /// A site with cases keeps its jurisdiction: its cases were registered, are read and are counted there (their path is
+    /// the site's, which the supervision figures rely on). A new jurisdiction means a new site.
+    private func keepsJurisdiction(_ before: ServiceSite, _ after: ServiceSite, _ store: SiteStore, refusal: (Message) -> DomainError) async throws {
+        guard after.jurisdictionID != before.jurisdictionID, try await store.hasRequests(siteID: before.id) else { return }
+        throw refusal("site \(before.content.code) has service requests registered in \(before.content.jurisdictionCode) and stays there; register a new site for \(after.content.jurisdictionCode)")
     }
 
     /// The sites of a jurisdiction and below it (every site when nil) in the import format, Chinese headers. The

@@ -57,6 +57,14 @@ struct SiteStore {
     }
 
     /// Serialises imports and registrations: codes are checked, then written, under it.
+    /// Whether any service request was registered at the site (then it keeps its jurisdiction).
+    func hasRequests(siteID: UUID) async throws -> Bool {
+        let rows = try await connection.query(
+            "SELECT 1 FROM grassroots.service_requests WHERE accepting_site_id = \(siteID) LIMIT 1", logger: logger)
+        for try await _ in rows.decode(Int.self) { return true }
+        return false
+    }
+
     func lock() async throws {
         try await connection.query("LOCK TABLE grassroots.sites IN SHARE ROW EXCLUSIVE MODE", logger: logger)
     }

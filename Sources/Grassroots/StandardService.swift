@@ -294,7 +294,7 @@ public struct StandardService: Sendable {
     }
 
     /// The latest grade of each of these sites (nil for those never inspected).
-    public func latestGrades(of siteIDs: [UUID]) async throws -> [UUID: SiteGrade] {
+    public func latestGrades(of siteIDs: [UUID]) async throws -> [UUID: LatestGrade] {
         guard !siteIDs.isEmpty else { return [:] }
         return try await database.read { try await store($0).latestGrades(siteIDs: siteIDs) }
     }

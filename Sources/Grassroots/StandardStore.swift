@@ -204,14 +204,15 @@ struct StandardStore {
         return SiteTier.allCases.map { found[$0] ?? TierStanding(tier: $0, sites: 0, inspected: 0, meets: 0, basic: 0, below: 0) }
     }
 
-    /// The latest grade of each of these sites (a list page's column).
-    func latestGrades(siteIDs: [UUID]) async throws -> [UUID: SiteGrade] {
-        var grades: [UUID: SiteGrade] = [:]
-        for try await (site, grade) in try await connection.query("""
-            SELECT DISTINCT ON (site_id) site_id, grade FROM grassroots.inspections WHERE site_id = ANY(\(siteIDs))
-            ORDER BY site_id, inspected_on DESC, recorded_at DESC
-            """, logger: logger).decode((UUID, String).self) {
-            grades[site] = SiteGrade(rawValue: grade)
+    /// The latest grade of each of these sites (a list page's column), by the day inspected, then the moment recorded.
+    func latestGrades(siteIDs: [UUID]) async throws -> [UUID: LatestGrade] {
+        var grades: [UUID: LatestGrade] = [:]
+        for try await (site, grade, score, day) in try await connection.query("""
+            SELECT DISTINCT ON (site_id) site_id, grade, score, to_char(inspected_on, 'YYYY-MM-DD') FROM grassroots.inspections
+            WHERE site_id = ANY(\(siteIDs)) ORDER BY site_id, inspected_on DESC, recorded_at DESC
+            """, logger: logger).decode((UUID, String, Int, String).self) {
+            guard let grade = SiteGrade(rawValue: grade) else { continue }
+            grades[site] = LatestGrade(grade: grade, score: score, inspectedOn: day)
         }
         return grades
     }

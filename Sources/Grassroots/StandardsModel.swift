@@ -257,6 +257,15 @@ public struct Inspection: Codable, Sendable, Equatable {
     public var evidence: [InspectionEvidence]
 }
 
+/// A site's latest grade, as its list row and its page show it.
+public struct LatestGrade: Sendable, Equatable {
+    public var grade: SiteGrade
+    /// Hundredths of a per cent, as `Inspection.score`.
+    public var score: Int
+    /// yyyy-MM-dd
+    public var inspectedOn: String
+}
+
 /// An inspection with the requirements it was scored on, for the pages and the API (what the site misses).
 public struct InspectionView: Sendable, Equatable {
     public var inspection: Inspection

@@ -5,6 +5,7 @@ import Grassroots
 import Identity
 import PostgresNIO
 import Store
+import Tabular
 import Tendering
 import TestSupport
 import Testing
@@ -134,6 +135,39 @@ struct RequestServiceTests {
             let again = await failure { try await w.requests.rate(code: request.trackingCode, phoneTail: "5678", .dissatisfied, comment: "") }
             #expect(again?.kind == .conflict)
             #expect(try await w.requests.track(code: request.trackingCode, phoneTail: "5678").rating == .satisfied)
+        }
+    }
+
+    @Test("A site with service requests keeps its jurisdiction (its cases are read and counted there): the edit and the file are refused with 409 and nothing changes; a site without cases moves")
+    func siteKeepsJurisdiction() async throws {
+        try await TestDatabase.with { database in
+            let w = World(database)
+            let s = try await w.staff()
+            _ = try await w.register(s.clerk)
+            let fufeng = try await w.world.actor("fufeng")
+            let yongping = try await w.site("610324002-V001"), nanzhang = try await w.site("610324002-V002")
+            var moved = yongping.content
+            moved.jurisdictionCode = "610324003"
+            let refused = await failure { _ = try await w.sites.update(by: fufeng, id: yongping.id, moved) }
+            #expect(refused?.kind == .conflict && refused?.fields.map(\.field) == ["jurisdictionCode"], "\(String(describing: refused))")
+            #expect(try await w.sites.site(id: yongping.id) == yongping)
+
+            // The same move in a file: the whole file is refused, naming the row.
+            let exported = try await w.sites.export(for: fufeng, jurisdictionCode: "610324002", as: .csv)
+            // Rows end in CRLF, one Character in Swift: split on it whole.
+            let lines = try #require(String(data: exported, encoding: .utf8)).components(separatedBy: "\r\n").map { line in
+                line.hasPrefix("610324002-V001,") ? line.replacingOccurrences(of: ",610324002,", with: ",610324003,") : line
+            }
+            #expect(lines.contains { $0.hasPrefix("610324002-V001,") && $0.contains(",610324003,") }, "the file moves the station")
+            let file = await failure { _ = try await w.sites.importFile(by: fufeng, Data(lines.joined(separator: "\r\n").utf8)) }
+            #expect(file?.kind == .conflict && file?.fields.first?.field.hasSuffix("].jurisdiction") == true, "\(String(describing: file))")
+            #expect(try await w.sites.site(id: yongping.id) == yongping)
+
+            // A station without cases may move.
+            var elsewhere = nanzhang.content
+            elsewhere.jurisdictionCode = "610324003"
+            let after = try await w.sites.update(by: fufeng, id: nanzhang.id, elsewhere)
+            #expect(after.jurisdictionID != nanzhang.jurisdictionID && after.content.jurisdictionCode == "610324003")
         }
     }
 

@@ -174,6 +174,22 @@ struct StandardWebTests {
             #expect(detail.html.contains("246ff628c329cdab68992e0b2c3a4ef21e2a89336a2bf337a6178a895ec4a237"))
             #expect(detail.html.contains("/evidence/"), "the county's office downloads the photo")
             #expect(!(try await visitor.get(link)).html.contains("/evidence/"), "a visitor sees the digest, not the file")
+
+            // The latest grade shows on the site's page and in its row of the list, for everyone: the latest by the day
+            // inspected, so an earlier inspection recorded afterwards does not replace it.
+            let today = WorkingCalendar().dayKey(Date())
+            let earlier = try await finance.upload("/sites/\(site)/inspections", fields: [("inspectedOn", WorkingCalendar().dayKey(Date().addingTimeInterval(-7 * 86_400))),
+                                                                                          ("confirm_R2", "no"), ("fileReq0", "R2")],
+                                                   file: Self.photo, filename: "公开栏.png", fileField: "file0")
+            #expect(earlier.status.code == 303 || earlier.status.code == 302, "\(earlier.status) \(earlier.html.prefix(300))")
+            let sitePage = try await Browser(client).get("/sites/\(site)")
+            #expect(sitePage.html.contains("data-grade=\"meets\">达标</strong></a> 100.00 % · \(today)"), "today's inspection, not last week's")
+            let list = try await Browser(client).get("/sites?jurisdiction=370102")
+            let row = try #require(list.html.components(separatedBy: "<tr>").first { $0.contains("/sites/\(site)\"") })
+            #expect(row.contains("data-grade=\"meets\""))
+            #expect(list.html.contains("尚未检查"), "Lixia's other street centres were never inspected")
+            let never = try await Browser(client, language: "en").get("/sites/\(try await siteID(client, "370102001-T"))")
+            #expect(never.html.contains("not inspected yet"))
         }
     }
 }

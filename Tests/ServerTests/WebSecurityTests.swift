@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Server
+@testable import Server
+import Core
 import TestSupport
 import Testing
 
@@ -86,6 +87,22 @@ struct WebSecurityTests {
             let json = try await client.json(.post, "/api/v1/tenders", token: finance, body: #"{"title": "\#(padding)"}"#)
             #expect(json.status == .contentTooLarge && json.json?["type"] as? String == "urn:spokes:problem:too-large")
             #expect(try await client.list("/api/v1/tenders?status=draft", token: finance).count == tenders)
+
+            // JSON carrying a file in base64 takes what the page takes: a 3 MB photo of an inspection reaches the service
+            // (which answers on its content, not its size); 12 MB (over the 11 MB upload, in base64) is refused with 413.
+            let sites = try await client.json(.get, "/api/v1/service-sites?jurisdiction=370102&limit=200", token: finance).json?["items"] as? [[String: Any]]
+            let site = try #require(sites?.first { $0["code"] as? String == "370102010-T" }?["id"] as? String)
+            let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 0, count: 3 * 1024 * 1024)
+            func inspection(_ photo: Data) -> String {
+                #"{"inspectedOn": "\#(WorkingCalendar().dayKey(Date()))", "confirmations": [], "evidence": [{"requirementCode": "R1", "filename": "a.png", "content": "\#(photo.base64EncodedString())"}]}"#
+            }
+            let large = try await client.json(.post, "/api/v1/service-sites/\(site)/inspections", token: finance, body: inspection(png))
+            #expect(large.status != .contentTooLarge, "\(large.status) \(large.text.prefix(300))")
+            let huge = try await client.json(.post, "/api/v1/service-sites/\(site)/inspections", token: finance,
+                                             body: inspection(Data(repeating: 0, count: 12 * 1024 * 1024)))
+            #expect(huge.status == .contentTooLarge)
+            #expect(BodyLimitMiddleware.carriesFiles("/api/v1/milestones/1/reports") && !BodyLimitMiddleware.carriesFiles("/api/v1/milestones/1/reports/x")
+                    && !BodyLimitMiddleware.carriesFiles("/api/v1/tenders") && !BodyLimitMiddleware.carriesFiles("/api/v1/service-sites//inspections"))
         }
     }
 }

@@ -101,6 +101,11 @@ struct ProvinceScaleTests {
                 WHERE \(generated) AND (r.state NOT IN ('returned', 'closed') OR g.rated_at < r.decided_at)
                 """) == 0)
             #expect(try await count("SELECT count(*) FROM grassroots.request_ratings g JOIN grassroots.service_requests r ON r.id = g.request_id WHERE \(generated)") > 5_000)
+            // The rating copied onto each case (what the supervision figures count) is the rating given, and only that.
+            #expect(try await count("""
+                SELECT count(*) FROM grassroots.service_requests r LEFT JOIN grassroots.request_ratings g ON g.request_id = r.id
+                WHERE \(generated) AND r.rating IS DISTINCT FROM g.rating
+                """) == 0)
             let report = try await AuditVerifier(database: database).verify()
             #expect(report.isIntact, "\(report.failures.prefix(3))")
             #expect(try await count("""

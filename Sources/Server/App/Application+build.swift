@@ -169,7 +169,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     SurveyController(contracts: dependencies.contracts, views: views, secureCookies: configuration.secureCookies, publicBase: configuration.publicBase).register(on: router)
     SupplierController(suppliers: dependencies.suppliers, bids: dependencies.bids, views: views).register(on: router)
     CatalogueEditorController(items: dependencies.serviceItems, identity: dependencies.identity, views: views).register(on: router)
-    SiteController(sites: dependencies.sites, requests: dependencies.requests, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
+    SiteController(sites: dependencies.sites, requests: dependencies.requests, standards: dependencies.sites.standards, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
     RequestController(requests: dependencies.requests, sites: dependencies.sites, items: dependencies.serviceItems, identity: dependencies.identity,
                       views: views).register(on: router)
     // Grassroots: standards (issue 23 item 2)

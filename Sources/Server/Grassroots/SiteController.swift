@@ -13,6 +13,7 @@ import Tabular
 struct SiteController {
     let sites: SiteService
     let requests: RequestService
+    let standards: StandardService
     let identity: IdentityService
     let items: ServiceItemService
     let views: Views
@@ -48,7 +49,7 @@ struct SiteController {
         let page = try await sites.sites(SiteQuery(tier: tier, jurisdictionCode: code, after: after, limit: Self.pageSize))
         let counts = try await sites.counts(jurisdictionCode: code)
         let pager = Pager(request, cursor: "after", fetched: page.sites.count + (page.next == nil ? 0 : 1), size: Self.pageSize, last: page.next)
-        let model = SiteListPage.model(page: page, counts: counts, jurisdictions: try await identity.jurisdictions(), tier: tier, jurisdictionCode: code,
+        let model = SiteListPage.model(page: page, grades: try await standards.latestGrades(of: page.sites.map(\.id)), counts: counts, jurisdictions: try await identity.jurisdictions(), tier: tier, jurisdictionCode: code,
                                        pager: pager, mayRegister: sites.mayRegister(context.actor), language: context.language,
                                        say: { views.text($0, context) })
         return views.page("grassroots/sites", title: views.text("sites_title", context), model: model, request: request, context: context)
@@ -67,6 +68,7 @@ struct SiteController {
         do { duties = try await requests.duties(at: site.id, by: context.actor) } catch let error as DomainError where [.forbidden, .unauthenticated].contains(error.kind) {}
         let model = SiteDetailPage.model(view: sites.view(site, for: context.actor), jurisdiction: try await identity.jurisdiction(id: site.jurisdictionID),
                                          items: try await sites.items(of: site), contract: try await sites.contractReference(of: site),
+                                         grade: try await standards.latestGrades(of: [site.id])[site.id],
                                          notice: notice, duties: duties, dutiesText: dutiesText, problem: problem, language: context.language,
                                          say: { views.text($0, context) }, message: { views.say($0, context) })
         return views.page("grassroots/site", title: model.name, model: model, status: status, request: request, context: context)

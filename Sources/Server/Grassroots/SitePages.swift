@@ -29,6 +29,9 @@ struct SiteListPage {
         let floorArea: String
         let windows: Int
         let staff: Int
+        /// The latest grade's name and key (nil when never inspected).
+        let grade: String?
+        let gradeKey: String?
     }
 
     let tiers: [SiteOption]
@@ -42,7 +45,7 @@ struct SiteListPage {
     /// The query of the export links (the jurisdiction filter), without the leading ?.
     let exportQuery: String
 
-    static func model(page: SitePage, counts: [SiteTierCount], jurisdictions: [Jurisdiction], tier: SiteTier?, jurisdictionCode: String?,
+    static func model(page: SitePage, grades: [UUID: LatestGrade], counts: [SiteTierCount], jurisdictions: [Jurisdiction], tier: SiteTier?, jurisdictionCode: String?,
                       pager: Pager, mayRegister: Bool, language: Language, say: (String) -> String) -> SiteListPage {
         let byCode = Dictionary(jurisdictions.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         func name(_ j: Jurisdiction) -> String { language == .zh ? j.nameZh : j.nameEn }
@@ -58,7 +61,8 @@ struct SiteListPage {
                 let c = site.content
                 return Row(id: site.id.lowercased, code: c.code, name: language == .zh || c.nameEn.isEmpty ? c.nameZh : c.nameEn,
                            tier: say("siteTier_\(c.tier.rawValue)"), jurisdiction: byCode[c.jurisdictionCode].map(name) ?? c.jurisdictionCode,
-                           operatorName: c.operatorName, floorArea: SiteService.area(c.floorAreaTenths), windows: c.windows, staff: c.staff.count)
+                           operatorName: c.operatorName, floorArea: SiteService.area(c.floorAreaTenths), windows: c.windows, staff: c.staff.count,
+                           grade: grades[site.id].map { say("siteGrade_\($0.grade.rawValue)") }, gradeKey: grades[site.id]?.grade.rawValue)
             },
             pager: pager, mayRegister: mayRegister,
             exportQuery: jurisdictionCode.map { "jurisdiction=\($0)" } ?? "")
@@ -100,6 +104,11 @@ struct SiteDetailPage {
     let windows: Int
     let openingHours: String
     let staffCount: Int
+    /// The latest inspection's grade, score (per cent) and day; nil when the site was never inspected.
+    let latestGrade: String?
+    let latestGradeKey: String?
+    let latestScore: String?
+    let latestInspectedOn: String?
     /// Named staff, for the offices and overseers of the jurisdiction; nil for everyone else.
     let staff: [Person]?
     /// Whether the names are withheld from this reader (then only the counts show).
@@ -122,7 +131,7 @@ struct SiteDetailPage {
         let duty: String
     }
 
-    static func model(view: SiteView, jurisdiction: Jurisdiction?, items: [ServiceItem], contract: String?, notice: String?,
+    static func model(view: SiteView, jurisdiction: Jurisdiction?, items: [ServiceItem], contract: String?, grade: LatestGrade?, notice: String?,
                       duties: [(holder: DutyHolder, username: String, name: String)]?, dutiesText: String?, problem: DomainError?,
                       language: Language, say: (String) -> String, message: (Message) -> String) -> SiteDetailPage {
         let site = view.site
@@ -137,6 +146,8 @@ struct SiteDetailPage {
             floorArea: SiteService.area(c.floorAreaTenths), hallArea: SiteService.area(c.hallAreaTenths),
             equipment: c.equipment.joined(separator: language == .zh ? "、" : ", "), windows: c.windows, openingHours: c.openingHours,
             staffCount: c.staff.count,
+            latestGrade: grade.map { say("siteGrade_\($0.grade.rawValue)") }, latestGradeKey: grade?.grade.rawValue,
+            latestScore: grade.map { scorePercent($0.score) }, latestInspectedOn: grade?.inspectedOn,
             staff: view.staff?.map { Person(name: $0.name, post: say("postType_\($0.post.rawValue)"), payBand: $0.payBand) },
             staffHidden: view.staff == nil,
             postCounts: site.staffCounts.filter { $0.count > 0 }.map { PostCount(post: say("postType_\($0.post.rawValue)"), count: $0.count) },
