@@ -113,11 +113,6 @@ extension ContractService {
             let (contract, milestone) = try await lockedMilestone(milestoneID, connection)
             try Policy.authorize(actor, .signOffMilestone, try await resource(of: contract, connection))
             try await requireIndependent(actor, of: contract)
-            var check = Validator()
-            let reasons = check.text(input.reasons, "reasons", max: 4000)
-            check.check(reasons.count >= 10 || reasons.isEmpty, "reasons", "must explain the decision in at least 10 characters")
-            check.check(input.verifiedBeneficiaries >= 0, "verifiedBeneficiaries", "must not be negative")
-            try check.finish()
             guard contract.status == .signed else { throw DomainError.conflict("contract \(contract.reference) is \(contract.status): nothing is signed off on it") }
             // Nothing is delivered before the term starts; after it ends the last milestone (due on its last day)
             // is still signed off while the contract runs.
@@ -137,40 +132,20 @@ extension ContractService {
             guard let report = try await store.reports(of: contract.id).first(where: { $0.milestoneID == milestoneID }) else {
                 throw DomainError.conflict("milestone \(milestone.number) has no report")
             }
-            var problems = Validator()
-            for code in input.verified.keys.sorted() where !milestone.metrics.contains(where: { $0.code == code }) {
-                problems.check(false, "verified.\(code)", "is not a metric of milestone \(milestone.number)")
-            }
-            for metric in milestone.metrics {
-                let quantity = input.verified[metric.code]
-                let reported = report.results[metric.code] ?? 0
-                problems.check(quantity != nil, "verified.\(metric.code)", "is required: the \(metric.unit) verified, 0 if none")
-                problems.check((quantity ?? 0) >= 0 && (quantity ?? 0) <= reported, "verified.\(metric.code)",
-                               "must be from 0 to the \(reported) reported in version \(report.version)")
-            }
             // A metric whose figure the platform records is verified against it: never more than the sites' own cases show.
-            var platformFigures: [String: Int] = [:]
+            var figures: PlatformFigures?
             if milestone.metrics.contains(where: { $0.platformRecord != nil }) {
                 guard let records else { throw DomainError.conflict("milestone \(milestone.number) is verified against the platform's records, which cannot be read here") }
                 let period = Self.period(of: milestone, in: milestones, contract: contract)
-                let figures = try await records.figures(contractID: contract.id, from: period.from, through: period.through, on: connection)
-                for metric in milestone.metrics {
-                    guard let record = metric.platformRecord else { continue }
-                    let figure = figures.value(of: record)
-                    platformFigures[metric.code] = figure
-                    problems.check((input.verified[metric.code] ?? 0) <= figure, "verified.\(metric.code)",
-                                   "must be no more than the platform's record of \(figure) for \(period.from)…\(period.through)")
-                }
+                figures = try await records.figures(contractID: contract.id, from: period.from, through: period.through, on: connection)
             }
-            problems.check(input.verifiedBeneficiaries <= report.beneficiaries, "verifiedBeneficiaries",
-                           "must be no more than the \(report.beneficiaries) reported")
-            if input.decision == .met {
-                for metric in milestone.metrics where (input.verified[metric.code] ?? 0) < metric.target {
-                    problems.check(false, "decision", "met needs every target verified; \(metric.code) has \(input.verified[metric.code] ?? 0) of \(metric.target)")
-                }
+            let problems = Self.signOffProblems(input, milestone: milestone, report: report, figures: figures, isCorrection: isCorrection)
+            if !problems.isEmpty { throw DomainError.invalid(problems) }
+            let reasons = String(input.reasons.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            var platformFigures: [String: Int] = [:]
+            for metric in milestone.metrics {
+                if let record = metric.platformRecord, let figures { platformFigures[metric.code] = figures.value(of: record) }
             }
-            if isCorrection { problems.check(input.decision != .moreEvidence, "decision", "a correction decides: met, partially met or not met") }
-            try problems.finish()
             var signOff = SignOff(id: UUID.v7(at: now), milestoneID: milestoneID, reportID: report.id, contractID: contract.id, decision: input.decision,
                                   verified: input.verified, verifiedBeneficiaries: input.verifiedBeneficiaries, reasons: reasons,
                                   evaluatorID: actor.userID, evaluatorName: actor.displayName, signedAt: now, countersignRequired: false,
@@ -366,5 +341,43 @@ public enum MilestoneWait: Sendable, Equatable {
         case .countersignature(let number): "the sign-off of milestone \(number) waits for a second evaluator's countersignature"
         case .signOff(let number): "the report of milestone \(number) waits for an independent evaluator's sign-off"
         }
+    }
+}
+
+extension ContractService {
+    /// Every field problem of a sign-off of `milestone` on its latest `report`: the reasons, each metric's verified
+    /// figure (no more than reported, nor than the platform's `figures` where a metric names its records), the
+    /// beneficiaries, and the decision (met needs every target; a correction decides). The sign-off sheet asks it
+    /// too, so a figure the page could not read is told with all the rest.
+    public static func signOffProblems(_ input: SignOffInput, milestone: Milestone, report: Report, figures: PlatformFigures?,
+                                       isCorrection: Bool) -> [FieldError] {
+        var problems = Validator()
+        let reasons = problems.text(input.reasons, "reasons", max: 4000)
+        problems.check(reasons.count >= 10 || reasons.isEmpty, "reasons", "must explain the decision in at least 10 characters")
+        for code in input.verified.keys.sorted() where !milestone.metrics.contains(where: { $0.code == code }) {
+            problems.check(false, "verified.\(code)", "is not a metric of milestone \(milestone.number)")
+        }
+        for metric in milestone.metrics {
+            let quantity = input.verified[metric.code]
+            let reported = report.results[metric.code] ?? 0
+            problems.check(quantity != nil, "verified.\(metric.code)", "is required: the \(metric.unit) verified, 0 if none")
+            problems.check((quantity ?? 0) >= 0 && (quantity ?? 0) <= reported, "verified.\(metric.code)",
+                           "must be from 0 to the \(reported) reported in version \(report.version)")
+            if let record = metric.platformRecord, let figures {
+                let figure = figures.value(of: record)
+                problems.check((quantity ?? 0) <= figure, "verified.\(metric.code)",
+                               "must be no more than the platform's record of \(figure) for \(figures.from)…\(figures.through)")
+            }
+        }
+        problems.check(input.verifiedBeneficiaries >= 0, "verifiedBeneficiaries", "must not be negative")
+        problems.check(input.verifiedBeneficiaries <= report.beneficiaries, "verifiedBeneficiaries",
+                       "must be no more than the \(report.beneficiaries) reported")
+        if input.decision == .met {
+            for metric in milestone.metrics where (input.verified[metric.code] ?? 0) < metric.target {
+                problems.check(false, "decision", "met needs every target verified; \(metric.code) has \(input.verified[metric.code] ?? 0) of \(metric.target)")
+            }
+        }
+        if isCorrection { problems.check(input.decision != .moreEvidence, "decision", "a correction decides: met, partially met or not met") }
+        return problems.errors
     }
 }

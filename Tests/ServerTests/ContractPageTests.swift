@@ -221,7 +221,10 @@ struct ContractPageTests {
             let proposal = [("endsOn", "2028-01-31"), ("terms", DeliveryWorld.terms), ("termJustification", "春节前后为独居老人照护高峰，需连续服务至一月底。"),
                             ("reason", "延长服务期以覆盖春节后一月份的集中入户回访工作")]
             #expect(try await supplier.post("/contracts/\(id)/amendments", proposal).status == .seeOther)
-            #expect(try await buyer.get("/contracts/\(id)").html.contains("签署变更 1"))
+            let proposed = try await buyer.get("/contracts/\(id)")
+            #expect(proposed.html.contains("签署变更 1"))
+            // The amendment is the supplier's signature only: the buyer's is not the contract's own.
+            #expect(proposed.html.contains(#"采购人签字 <span class="date"></span>— · 承接主体签字 <span class="date">"#))
             #expect(try await buyer.post("/contracts/\(id)/amendments/decide", [("agree", "yes")]).status == .seeOther)
             let amended = try await client.json(.get, "/api/v1/contracts/\(id)", token: try await client.token("finance"))
             #expect((amended.json?["contract"] as? [String: Any])?["endsOn"] as? String == "2028-01-31")

@@ -77,41 +77,27 @@ struct ContractController {
         try await renderList(request, context)
     }
 
-    private func renderList(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let actor = context.actor
+    private func renderList(_ request: Request, _ context: AppRequestContext, form: [String: String] = [:], problem: DomainError? = nil,
+                            status: HTTPResponse.Status = .ok) async throws -> Response {
         let after = request.uri.queryParameters.get("after").flatMap(UUID.init(uuidString:))
-        let page = try await contracts.contracts(for: actor, after: after, limit: 50)
+        let page = try await contracts.contracts(for: context.actor, after: after, limit: 50)
         let milestones = Dictionary(grouping: try await contracts.milestones(of: page.map(\.id)), by: \.contractID)
-        var data: [String: Any] = [
-            "contracts": page.map { c -> [String: Any] in
-                let done = milestones[c.id]?.filter { $0.status.isFinal }.count ?? 0
-                return ["id": c.id.lowercased, "reference": c.reference, "title": c.title, "value": c.value.formatted,
-                        "status": views.text("contract_status_\(c.status.rawValue)", context), "term": "\(c.startsOn) – \(c.endsOn)",
-                        "milestones": "\(done)/\(milestones[c.id]?.count ?? 0)"]
-            },
-        ]
-        if page.count == 50, let last = page.last { data["next"] = last.id.lowercased }
-        let work = try await contracts.worklist(for: actor)
-        data["tasks"] = work.signOffs.map {
-            ["contractId": $0.contractID.lowercased, "reference": $0.contractReference, "number": $0.milestoneNumber, "title": $0.milestoneTitle,
-             "countersign": $0.signOffID != nil, "since": WorkingCalendar().describe($0.since)] as [String: Any]
-        }
-        data["ready"] = work.readyForDraft.map { ["awardId": $0.awardID.lowercased, "label": "\($0.tenderReference) · \($0.lotTitle) · \($0.value.formatted)"] }
-        data["late"] = work.latePublications.map { ["contractId": $0.contractID.lowercased, "reference": $0.reference, "deadline": WorkingCalendar().describe($0.deadline)] }
-        if let problem { data["problem"] = problem.pageData(views, context) }
-        return views.page("contracts/contracts", title: views.text("contracts_title", context), data: data, status: status, request: request, context: context)
+        let model = ContractListPage.model(page: page, pageSize: 50, milestones: milestones, work: try await contracts.worklist(for: context.actor),
+                                           form: form, problem: problem, say: { views.text($0, context) }, message: { views.say($0, context) })
+        return views.page("contracts/contracts", title: views.text("contracts_title", context), model: model, status: status, request: request, context: context)
     }
 
     func draft(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
+        let typed = Dictionary(uniqueKeysWithValues: ContractListPage.draftFields.map { ($0, form[$0] ?? "") })
         do {
-            guard let award = form["awardId"].flatMap(UUID.init(uuidString:)) else { throw DomainError.invalid([FieldError("awardId", "choose an award")]) }
-            let contract = try await contracts.draft(by: actor, ContractInput(awardID: award, startsOn: form["startsOn"] ?? "", endsOn: form["endsOn"] ?? "",
-                                                                              termJustification: form["termJustification"], terms: form["terms"] ?? ""))
+            guard let award = UUID(uuidString: typed["awardId"]!) else { throw DomainError.invalid([FieldError("awardId", "choose an award")]) }
+            let contract = try await contracts.draft(by: actor, ContractInput(awardID: award, startsOn: typed["startsOn"]!, endsOn: typed["endsOn"]!,
+                                                                              termJustification: form["termJustification"], terms: typed["terms"]!))
             return .redirect(to: "/contracts/\(contract.id.lowercased)")
         } catch let error as DomainError where error.refusesForm {
-            return try await renderList(request, context, problem: error, status: error.formStatus)
+            return try await renderList(request, context, form: typed, problem: error, status: error.formStatus)
         }
     }
 
@@ -121,72 +107,31 @@ struct ContractController {
         try await render(request, context, id: try context.pathID())
     }
 
-    /// A refused report: the milestone it was for and what was typed (files cannot come back; their rows' words do).
-    struct RefusedReport {
-        let milestoneID: UUID
-        let values: [String: String]
-        /// The file rows that carried a file: the report's n-th evidence is row `fileRows[n]`.
-        let fileRows: [Int]
-    }
-
-    /// The report form's rows of evidence.
-    static let evidenceRows = 0..<2
-
-    /// The report form's input a field of the report belongs to (`results.served` → `result_served`, `evidence[1].obtainedOn` → the row's date).
-    static func reportField(_ field: String, fileRows: [Int]) -> String {
-        if field.hasPrefix("results.") { return "result_" + field.dropFirst("results.".count) }
-        guard field.hasPrefix("evidence") else { return field }
-        guard field.hasPrefix("evidence["), let index = Int(field.dropFirst("evidence[".count).prefix { $0.isNumber }) else { return "file0" }
-        let row = index < fileRows.count ? fileRows[index] : 0
-        if field.hasSuffix(".obtainedHow") { return "how\(row)" }
-        if field.hasSuffix(".obtainedOn") { return "on\(row)" }
-        return "file\(row)"
-    }
-
-    private func render(_ request: Request, _ context: AppRequestContext, id: UUID, problem: DomainError? = nil, report: RefusedReport? = nil,
+    private func render(_ request: Request, _ context: AppRequestContext, id: UUID, problem: DomainError? = nil, refused: RefusedMilestoneForm? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let file = try await contracts.file(id: id, by: context.actor)
         let statement = try await payments.statement(of: id)
         let names = try await identity.organisations(ids: Set([file.contract.buyerID, file.contract.supplierID] + file.engagements.map(\.institutionID)))
         let institutions = file.may.manage ? try await identity.organisations(kind: .evaluationInstitution, limit: 200) : []
-        var data = ContractPage(file: file, statement: statement, evaluations: try await contracts.evaluations(of: id),
-                                satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
-                                names: names, institutions: institutions, actor: context.actor, say: { views.text($0, context) },
-                                workingCalendar: try await contracts.calendar(), stored: { views.stored($0, context) }).data()
-        if let problem { data["problem"] = problem.pageData(views, context) }
-        if let report, let problem, var milestones = data["milestones"] as? [[String: Any]],
-           let index = milestones.firstIndex(where: { $0["id"] as? String == report.milestoneID.lowercased }) {
-            // The refused report's form: each field by its words on the page, linked to the milestone's inputs.
-            var metrics = milestones[index]["metrics"] as? [[String: Any]] ?? []
-            let definitions = Dictionary(metrics.compactMap { row in (row["code"] as? String).map { ("result_" + $0, row["definition"] as? String ?? $0) } },
-                                         uniquingKeysWith: { a, _ in a })
-            let names = definitions.keys.sorted() + ["beneficiaries", "narrative"] + Self.evidenceRows.flatMap { ["file\($0)", "how\($0)", "on\($0)"] }
-            let refused = RefusedForm(problem, prefix: "report-\(report.milestoneID.lowercased)", names: names, form: report.values,
-                                      formField: { Self.reportField($0, fileRows: report.fileRows) }, label: { name in
-                                          if let definition = definitions[name] { return definition }
-                                          guard let row = Int(name.filter(\.isNumber)) else { return views.text("report_\(name)", context) }
-                                          let key = name.hasPrefix("how") ? "report_obtainedHow" : name.hasPrefix("on") ? "report_obtainedOn" : "report_file"
-                                          return views.text(key, context) + " \(row + 1)"
-                                      }, message: { views.say($0, context) })
-            for m in metrics.indices { metrics[m]["input"] = (metrics[m]["code"] as? String).flatMap { refused.fields["result_" + $0] } }
-            milestones[index]["metrics"] = metrics
-            milestones[index]["f"] = refused.fields
-            data["milestones"] = milestones
-            if let summary = refused.problem { data["problem"] = summary }
-        }
-        return views.page("contracts/contract", title: "\(file.contract.reference) · \(file.contract.title)", data: data, status: status, request: request, context: context)
+        let model = ContractPage.model(file: file, statement: statement, evaluations: try await contracts.evaluations(of: id),
+                                       satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
+                                       names: names, institutions: institutions, actor: context.actor, workingCalendar: try await contracts.calendar(),
+                                       problem: problem, refused: refused, say: { views.text($0, context) }, stored: { views.stored($0, context) },
+                                       message: { views.say($0, context) })
+        return views.page("contracts/contract", title: "\(file.contract.reference) · \(file.contract.title)", model: model, status: status,
+                          request: request, context: context)
     }
 
     /// Runs a change and goes back to the contract; a refusal shows the contract again with the reason (and a refused
-    /// report with what was typed).
-    private func act(_ request: Request, _ context: AppRequestContext, report: (DomainError) -> RefusedReport? = { _ in nil },
+    /// report or sign-off with what was typed).
+    private func act(_ request: Request, _ context: AppRequestContext, refused: RefusedMilestoneForm? = nil,
                      _ action: () async throws -> Void) async throws -> Response {
         let id = try context.pathID()
         do {
             try await action()
             return .redirect(to: "/contracts/\(id.lowercased)")
         } catch let error as DomainError where error.refusesForm {
-            return try await render(request, context, id: id, problem: error, report: report(error), status: error.formStatus)
+            return try await render(request, context, id: id, problem: error, refused: refused, status: error.formStatus)
         }
     }
 
@@ -267,11 +212,10 @@ struct ContractController {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body))
-        let fileRows = Self.evidenceRows.filter { !(form?["file\($0)"]?.data.isEmpty ?? true) }
+        let fileRows = ContractPage.evidenceRows.filter { !(form?["file\($0)"]?.data.isEmpty ?? true) }
         var typed: [String: String] = [:]
         for part in form?.parts ?? [] where part.filename == nil { typed[part.name] = String(decoding: part.data, as: UTF8.self) }
-        let refused = RefusedReport(milestoneID: milestoneID, values: typed, fileRows: fileRows)
-        return try await act(request, context, report: { _ in refused }) {
+        return try await act(request, context, refused: RefusedMilestoneForm(milestoneID: milestoneID, form: .report(fileRows: fileRows), values: typed)) {
             guard let form else { throw DomainError.badRequest("Send the report form as multipart/form-data.") }
             var check = Validator()
             var results: [String: Int] = [:]
@@ -294,28 +238,41 @@ struct ContractController {
         }
     }
 
-    /// The evaluator's sign-off sheet: `verified_<code>` per metric, beneficiaries, decision and reasons.
+    /// The evaluator's sign-off sheet: `verified_<code>` per metric, beneficiaries, decision and reasons. A figure the page
+    /// cannot read is told with every other problem of the sheet: a stand-in that passes (0, partially met) goes to the
+    /// sign-off's own rules, which are not told about the field it stands for (nor, while a figure is unread, about
+    /// whether the decision meets the targets).
     func signOff(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
-        return try await act(request, context) {
-            let milestoneID = try context.pathID("milestone")
-            let file = try await contracts.file(id: try context.pathID(), by: actor)
-            guard let milestone = file.milestones.first(where: { $0.id == milestoneID }) else { throw DomainError.notFound("no such milestone") }
+        let milestoneID = try context.pathID("milestone")
+        let file = try await contracts.file(id: try context.pathID(), by: actor)
+        guard let milestone = file.milestones.first(where: { $0.id == milestoneID }) else { throw DomainError.notFound("no such milestone") }
+        let typed = Dictionary(uniqueKeysWithValues: ContractPage.signOffFields(milestone).map { ($0, form[$0] ?? "") })
+        return try await act(request, context, refused: RefusedMilestoneForm(milestoneID: milestoneID, form: .signOff, values: typed)) {
             var check = Validator()
             var verified: [String: Int] = [:]
             for metric in milestone.metrics {
-                let quantity = Int(form["verified_\(metric.code)"]?.trimmingCharacters(in: .whitespaces) ?? "")
+                let quantity = Int(typed["verified_\(metric.code)"]!.trimmingCharacters(in: .whitespaces))
                 check.check(quantity != nil, "verified.\(metric.code)", "must be a whole number")
                 verified[metric.code] = quantity ?? 0
             }
-            let beneficiaries = Int(form["beneficiaries"]?.trimmingCharacters(in: .whitespaces) ?? "")
+            let beneficiaries = Int(typed["beneficiaries"]!.trimmingCharacters(in: .whitespaces))
             check.check(beneficiaries != nil, "verifiedBeneficiaries", "must be a whole number")
-            let decision = SignOffDecision(rawValue: form["decision"] ?? "")
+            let decision = SignOffDecision(rawValue: typed["decision"]!)
             check.check(decision != nil, "decision", "choose met, partially met, not met or more evidence")
-            try check.finish()
-            _ = try await contracts.signOff(by: actor, milestoneID: milestoneID,
-                                            SignOffInput(decision: decision!, verified: verified, verifiedBeneficiaries: beneficiaries!, reasons: form["reasons"] ?? ""))
+            let input = SignOffInput(decision: decision ?? .partiallyMet, verified: verified, verifiedBeneficiaries: beneficiaries ?? 0, reasons: typed["reasons"]!)
+            if !check.errors.isEmpty {
+                let unread = Set(check.errors.map(\.field))
+                let rest = file.reports.first { $0.milestoneID == milestoneID }.map { report in
+                    ContractService.signOffProblems(input, milestone: milestone, report: report, figures: file.platformFigures[milestoneID],
+                                                    isCorrection: milestone.status.isFinal)
+                } ?? []
+                throw DomainError.invalid(check.errors + rest.filter {
+                    !unread.contains($0.field) && !($0.field == "decision" && unread.contains { $0.hasPrefix("verified.") })
+                })
+            }
+            _ = try await contracts.signOff(by: actor, milestoneID: milestoneID, input)
         }
     }
 

@@ -31,27 +31,9 @@ struct EngagementController {
         if !evaluators.isEmpty {
             for w in work where w.engagement.isOpen { choices[w.engagement.id] = try await contracts.assignableEvaluators(by: actor, to: w.engagement) }
         }
-        let calendar = WorkingCalendar()
-        var data: [String: Any] = [
-            "engagements": work.map { w -> [String: Any] in
-                let e = w.engagement
-                var row: [String: Any] = [
-                    "id": e.id.lowercased, "contractId": e.contractID.lowercased, "reference": w.contractReference, "title": w.contractTitle,
-                    "startsOn": e.startsOn, "endsOn": e.endsOn, "open": e.isOpen,
-                    "evaluators": e.evaluators.map { ["userId": $0.userID.lowercased, "name": $0.displayName, "engagementId": e.id.lowercased,
-                                                      "mayRemove": e.isOpen && !evaluators.isEmpty] as [String: Any] },
-                ]
-                if let ended = e.endedAt { row["endedAt"] = calendar.describe(ended) }
-                row["hasEvaluators"] = !e.evaluators.isEmpty
-                if let choices = choices[e.id] {
-                    row["choices"] = choices.map { ["id": $0.id.lowercased, "name": $0.displayName] }
-                    row["hasChoices"] = !choices.isEmpty
-                }
-                return row
-            },
-        ]
-        if let problem { data["problem"] = problem.pageData(views, context) }
-        return views.page("contracts/engagements", title: views.text("engagements_title", context), data: data, status: status, request: request, context: context)
+        let model = EngagementListPage.model(work: work, mayAssign: !evaluators.isEmpty, choices: choices, problem: problem,
+                                             message: { views.say($0, context) })
+        return views.page("contracts/engagements", title: views.text("engagements_title", context), model: model, status: status, request: request, context: context)
     }
 
     func assign(_ request: Request, context: AppRequestContext) async throws -> Response {

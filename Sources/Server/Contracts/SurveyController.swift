@@ -40,17 +40,15 @@ struct SurveyController {
         try await render(request, context, token: context.parameters.get("token") ?? "")
     }
 
-    private func render(_ request: Request, _ context: AppRequestContext, token: String, outcome: String? = nil, problem: DomainError? = nil,
+    private func render(_ request: Request, _ context: AppRequestContext, token: String, outcome: SurveyPage.Outcome? = nil, problem: DomainError? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let contract = try await contracts.surveyContract(token: token)
         // Every rendering carries a fresh single-use token for the device of the cookie.
         let device = Self.device(of: request)
         let issued = contracts.surveyDeviceToken(for: contract, device: device)
-        var data: [String: Any] = ["token": token, "title": contract.title, "reference": contract.reference, "deviceToken": issued.token,
-                                   "ratings": (1...5).reversed().map { ["value": $0, "label": views.text("survey_rating_\($0)", context)] }]
-        if let outcome { data[outcome] = true }
-        if let problem { data["problem"] = Self.problemData(problem, views: views, context: context) }
-        var response = views.page("contracts/survey", title: views.text("survey_title", context), data: data, status: status, request: request, context: context)
+        let model = SurveyPage.model(token: token, contract: contract, deviceToken: issued.token, outcome: outcome,
+                                     problem: problem.map { Self.problem($0, views: views, context: context) }, say: { views.text($0, context) })
+        var response = views.page("contracts/survey", title: views.text("survey_title", context), model: model, status: status, request: request, context: context)
         if device == nil { Self.giveDeviceCookie(issued.device, to: &response, secure: secureCookies) }
         if let retry = problem?.retryAfter { response.headers[.retryAfter] = String(retry) }
         return response
@@ -69,10 +67,9 @@ struct SurveyController {
     }
 
     /// A refusal beside an anonymous form: a refused form token is said in the page's language.
-    static func problemData(_ error: DomainError, views: Views, context: AppRequestContext) -> [String: Any] {
-        guard AnonymousTokens.isTokenRefusal(error) else { return error.pageData(views, context) }
-        return ["detail": views.text(error.kind == .conflict ? "anonymous_token_used" : "anonymous_token_invalid", context),
-                "fields": [[String: Any]]()]
+    static func problem(_ error: DomainError, views: Views, context: AppRequestContext) -> ProblemBlock {
+        guard AnonymousTokens.isTokenRefusal(error) else { return ProblemBlock(error, message: { views.say($0, context) }) }
+        return ProblemBlock(detail: views.text(error.kind == .conflict ? "anonymous_token_used" : "anonymous_token_invalid", context))
     }
 
     /// The status of a refusal of an anonymous form.
@@ -90,7 +87,7 @@ struct SurveyController {
         do {
             let counted = try await contracts.answerSurvey(token: token, rating: Int(form["rating"] ?? "") ?? 0, comment: form["comment"] ?? "",
                                                            deviceToken: form[AnonymousTokens.field] ?? "", client: context.remoteAddress ?? "unknown")
-            return try await render(request, context, token: token, outcome: counted ? "thanks" : "already")
+            return try await render(request, context, token: token, outcome: counted ? .thanks : .already)
         } catch let error as DomainError where [.invalid, .rateLimited, .conflict].contains(error.kind) {
             return try await render(request, context, token: token, problem: error, status: Self.status(of: error))
         }

@@ -32,25 +32,9 @@ struct PaymentsController {
         let recoveries = try await worklists.recoveriesOpen(for: context.actor).filter(\.mayRepay)
         let names = try await identity.organisations(ids: Set(grants.map(\.organisationID) + claims.map(\.contract.supplierID)
                                                                 + recoveries.map(\.contract.supplierID)))
-        var data: [String: Any] = [
-            "grants": grants.map { g -> [String: Any] in
-                ["id": g.id.lowercased, "organisation": names[g.organisationID]?.nameZh ?? "", "organisationId": g.organisationID.lowercased,
-                 "amount": g.amount.formatted, "purpose": g.purpose, "awardedOn": WorkingCalendar().dayKey(g.awardedAt)]
-            },
-            "claims": claims.sorted { $0.claim.claimedAt < $1.claim.claimedAt }.map { task -> [String: Any] in
-                let (c, contract) = (task.claim, task.contract)
-                return ["contractId": contract.id.lowercased, "reference": contract.reference, "supplier": names[contract.supplierID]?.nameZh ?? "",
-                        "number": c.number, "amount": c.amount.formatted, "status": views.text("claim_status_\(c.status.rawValue)", context)]
-            },
-            "recoveries": recoveries.map { task -> [String: Any] in
-                ["contractId": task.contract.id.lowercased, "reference": task.contract.reference,
-                 "supplier": names[task.contract.supplierID]?.nameZh ?? "", "amount": task.recovery.amount.formatted,
-                 "openedOn": WorkingCalendar().dayKey(task.recovery.createdAt)]
-            },
-            "today": WorkingCalendar().dayKey(Date()),
-        ]
-        if let problem { data["problem"] = problem.pageData(views, context) }
-        return views.page("payments/payments", title: views.text("payments_title", context), data: data, status: status, request: request, context: context)
+        let model = PaymentsPage.model(grants: grants, claims: claims, recoveries: recoveries, names: names, now: Date(), problem: problem,
+                                       say: { views.text($0, context) }, message: { views.say($0, context) })
+        return views.page("payments/payments", title: views.text("payments_title", context), model: model, status: status, request: request, context: context)
     }
 
     func payGrant(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -25,6 +25,18 @@ struct ProblemBlock {
             return Field(field: label, message: message(field.message), href: href)
         }
     }
+
+    /// The refusal of a form whose inputs it does not link: each field named as the service names it.
+    init(_ error: DomainError, message: (Message) -> String) {
+        self.init(error, message: message) { f in (f.field, nil) }
+    }
+
+    /// A refusal told in the page's own words, naming no field.
+    init(detail: String) {
+        self.detail = detail
+        hasFields = false
+        fields = []
+    }
 }
 
 /// A form's input with what was typed and its own error, `id` naming it for the label and the summary's link.
@@ -56,13 +68,19 @@ struct FormErrors {
 
 /// A refused form's summary and fields in one: `names` are the form's inputs (ids `prefix-name`), `formField` finds
 /// the input a service's field belongs to (`criteria[1].weight` → `criterion1`), `label` its words on the page.
-/// A field the form has no input for is named as the service names it, unlinked.
+/// A field the form has no input for is named as the service names it, unlinked. The summary lists them in the form's order.
 struct RefusedForm {
     let problem: ProblemBlock?
     let fields: [String: FormField]
 
     init(_ refusal: DomainError?, prefix: String, names: [String], form: [String: String], formField: (String) -> String = { $0 },
          label: (String) -> String, message: (Message) -> String) {
+        // The summary lists the problems in the form's order (those of no input last, as the service said them).
+        var refusal = refusal
+        if let said = refusal?.fields {
+            let place = said.map { names.firstIndex(of: formField($0.field)) ?? names.count }
+            refusal?.fields = said.indices.sorted { (place[$0], $0) < (place[$1], $1) }.map { said[$0] }
+        }
         let errors = FormErrors(refusal, formField: formField, message: message)
         fields = Dictionary(uniqueKeysWithValues: names.map { ($0, errors.field($0, prefix: prefix, form: form)) })
         problem = refusal.map { refusal in

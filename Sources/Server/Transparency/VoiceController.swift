@@ -65,7 +65,7 @@ struct VoiceController {
         let issued = voice.deviceToken(device: device)
         data["deviceToken"] = issued.token
         if let notice { data[notice] = true }
-        if let problem { data["problem"] = SurveyController.problemData(problem, views: views, context: context) }
+        if let problem { data["problem"] = SurveyController.problem(problem, views: views, context: context) }
         var response = views.page("transparency/voice", title: views.text("voice_title", context), data: data, status: status, request: request, context: context)
         if device == nil { SurveyController.giveDeviceCookie(issued.device, to: &response, secure: secureCookies) }
         if let retry = problem?.retryAfter { response.headers[.retryAfter] = String(retry) }
