@@ -154,7 +154,7 @@ public struct SiteService: Sendable {
             after.jurisdictionID = jurisdiction.id
             after.jurisdictionPath = jurisdiction.path
             guard after.content != before.content else { return before }
-            try await keepsJurisdiction(before, after, store) { DomainError(.conflict, $0, fields: [FieldError("jurisdictionCode", $0)]) }
+            if let moved = try await movedWithCases(before, after, store) { throw DomainError(.conflict, moved.message, fields: [moved]) }
             after.updatedAt = clock.now()
             try await store.update(after)
             try await audit(connection, actor, "site.updated", before: before, after: after)
@@ -236,9 +236,9 @@ public struct SiteService: Sendable {
                         throw DomainError(.forbidden, "The file changes a site whose jurisdiction you do not keep; nothing was changed.",
                                           fields: [FieldError("code", "site \(content.code): \(reason)")])
                     }
-                    try await keepsJurisdiction(before, after, store) {
-                        DomainError(.conflict, "The file moves a site that has service requests; nothing was changed.",
-                                    fields: [FieldError("rows[\(row.number)].jurisdiction", $0)])
+                    if let moved = try await movedWithCases(before, after, store) {
+                        throw DomainError(.conflict, "The file moves a site that has service requests; nothing was changed.",
+                                          fields: [FieldError("rows[\(row.number)].jurisdiction", moved.message)])
                     }
                     after.updatedAt = now
                     try await store.update(after)
@@ -258,9 +258,9 @@ public struct SiteService: Sendable {
 
     /// A site with cases keeps its jurisdiction: its cases were registered, are read and are counted there (their path is
     /// the site's, which the supervision figures rely on). A new jurisdiction means a new site.
-    private func keepsJurisdiction(_ before: ServiceSite, _ after: ServiceSite, _ store: SiteStore, refusal: (Message) -> DomainError) async throws {
-        guard after.jurisdictionID != before.jurisdictionID, try await store.hasRequests(siteID: before.id) else { return }
-        throw refusal("site \(before.content.code) has service requests registered in \(before.content.jurisdictionCode) and stays there; register a new site for \(after.content.jurisdictionCode)")
+    private func movedWithCases(_ before: ServiceSite, _ after: ServiceSite, _ store: SiteStore) async throws -> FieldError? {
+        guard after.jurisdictionID != before.jurisdictionID, try await store.hasRequests(siteID: before.id) else { return nil }
+        return FieldError("jurisdictionCode", "site \(before.content.code) has service requests registered in \(before.content.jurisdictionCode) and stays there; register a new site for \(after.content.jurisdictionCode)")
     }
 
     /// The sites of a jurisdiction and below it (every site when nil) in the import format, Chinese headers. The
