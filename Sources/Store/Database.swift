@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The one PostgreSQL store of Spokes: a pooled client and the logger its queries report to.
 /// Every module reaches the database through this type.
@@ -16,11 +17,31 @@ public struct Database: Sendable {
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     /// The error `body` threw reaches the caller unwrapped, so domain errors keep their meaning.
+    ///
+    /// Inside a transaction, every `read` and `transaction` of the same task runs on the transaction's own connection
+    /// (a nested transaction is a savepoint). A service's transaction often asks another service for a record; each
+    /// asking the pool for a second connection, as many concurrent requests as the pool holds connections waited for
+    /// one another for ever (64 registrations at a window stopped the server). On the one connection they also see
+    /// what the transaction has written.
     public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
+        if let held = Self.held?.connection {
+            let savepoint = "nested_\(UInt32.random(in: 0...UInt32.max))"
+            try await held.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(savepoint)"), logger: logger)
             do {
-                let value = try await body(connection)
+                let value = try await body(held)
+                try await held.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(savepoint)"), logger: logger)
+                return value
+            } catch {
+                _ = try? await held.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(savepoint)"), logger: logger)
+                throw error
+            }
+        }
+        return try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            let binding = HeldConnection(connection)
+            defer { binding.release() }
+            do {
+                let value = try await Self.$held.withValue(binding) { try await body(connection) }
                 try await connection.query("COMMIT", logger: logger)
                 return value
             } catch {
@@ -28,6 +49,18 @@ public struct Database: Sendable {
                 throw error
             }
         }
+    }
+
+    /// The connection of the transaction the current task runs in.
+    @TaskLocal static var held: HeldConnection?
+
+    /// A transaction's connection while it is open: a task that outlives the transaction (one started inside it and
+    /// still running after the commit) finds it released and takes its own from the pool.
+    final class HeldConnection: Sendable {
+        private let state: Mutex<PostgresConnection?>
+        init(_ connection: PostgresConnection) { state = Mutex(connection) }
+        var connection: PostgresConnection? { state.withLock { $0 } }
+        func release() { state.withLock { $0 = nil } }
     }
 
     /// Opens a client on `configuration`, runs `body` with it, and shuts the client down again,
@@ -47,8 +80,10 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` on one pooled connection outside any explicit transaction (reads).
+    /// Inside a transaction, the transaction's connection (see `transaction`).
     public func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection) }
+        if let held = Self.held?.connection { return try await body(held) }
+        return try await client.withConnection { connection in try await body(connection) }
     }
 }
 
