@@ -93,6 +93,16 @@ struct ListPlanTests {
                 let query = RequestStore.queueQuery(RequestQuery(siteID: siteID, scope: scope, after: after, limit: 51), jurisdictionID: jurisdiction, tier: tier, now: Date())
                 #expect(try await visited(query, database) <= 2 * 51 + 20, "\(name)")
             }
+            // A site's queue counts read its open cases, never every case it ever held.
+            for (name, siteID) in [("a station's counts", station), ("a town centre's counts", centre)] {
+                let open = try await database.read { connection in
+                    try await connection.query("""
+                        SELECT count(*)::integer FROM grassroots.service_requests
+                        WHERE site_id = \(siteID) AND state IN ('awaiting_materials', 'accepted', 'approving', 'handling', 'returned')
+                        """, logger: database.logger).collect()[0].decode(Int.self)
+                }
+                #expect(try await visited(RequestStore.countsQuery(siteID: siteID, now: Date()), database) <= 2 * open + 20, "\(name)")
+            }
             for (name, query) in queries {
                 let limit = name.hasPrefix("OCDS") ? 100 : 50
                 #expect(try await visited(query, database) <= 2 * limit + 20, "\(name)")
