@@ -59,6 +59,12 @@ public struct SiteService: Sendable {
         return try await database.read { try await store($0).counts(jurisdictionID: jurisdiction?.id) }
     }
 
+    /// These sites, by id, in one reading (a list of figures names each of a county's sites).
+    public func sites(ids: [UUID]) async throws -> [UUID: ServiceSite] {
+        guard !ids.isEmpty else { return [:] }
+        return Dictionary(try await database.read { try await store($0).sites(ids: ids) }.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
     public func site(id: UUID) async throws -> ServiceSite {
         guard let site = try await database.read({ try await store($0).site(id: id) }) else {
             throw DomainError.notFound("no service site has id \(id.lowercased)")

@@ -56,6 +56,12 @@ struct SiteStore {
         return try await sites(query)
     }
 
+    func sites(ids: [UUID]) async throws -> [ServiceSite] {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM grassroots.sites WHERE id = ANY($1)")
+        query.binds.append(ids)
+        return try await sites(query)
+    }
+
     /// Serialises imports and registrations: codes are checked, then written, under it.
     /// Whether any service request was registered at the site (then it keeps its jurisdiction).
     func hasRequests(siteID: UUID) async throws -> Bool {

@@ -29,10 +29,9 @@ struct SupervisionTables {
                       sites: SiteService) async throws -> SupervisionTables {
         let jurisdictions = Dictionary(try await identity.jurisdictions().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let items = Dictionary(try await catalogue.items(ids: report.items.map(\.itemID)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var siteRows: [Row] = []
-        for row in report.sites {
-            let site = try await sites.site(id: row.siteID)
-            siteRows.append(Row(code: site.content.code, nameZh: site.content.nameZh, nameEn: site.content.nameEn, siteID: site.id, figures: row.figures))
+        let named = try await sites.sites(ids: report.sites.map(\.siteID))
+        let siteRows = report.sites.compactMap { row in
+            named[row.siteID].map { Row(code: $0.content.code, nameZh: $0.content.nameZh, nameEn: $0.content.nameEn, siteID: $0.id, figures: row.figures) }
         }
         return SupervisionTables(
             jurisdiction: jurisdiction, year: report.year, total: report.total,
