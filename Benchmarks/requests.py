@@ -2,7 +2,7 @@
 """Service-request benchmarks at province scale (issue 23), run by `make bench` after a release build.
 
 Against the province `Benchmarks/province.py` loads (`spokes seed --scale province`, in BENCH_DATA_DIR, default .data/bench;
-loaded here if it is not yet), with wrk at 64 connections, BENCH_SECONDS each:
+loaded here if it is not yet), with wrk at 64 connections (and one at a time for the two goals that name no concurrency), BENCH_SECONDS each:
 1. a clerk's queue: the cases waiting at a generated station, read by its clerk (API, bearer token), and the queue page;
 2. a site's overdue list: a town centre's late cases and its stations', read by its staff (API);
 3. the supervision page of a generated county, read by its centre's head (HTML, session cookie);
@@ -68,7 +68,7 @@ def session(username):
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def run(path, auth=None, cookie=None, register=False):
+def run(path, auth=None, cookie=None, register=False, connections=None):
     with tempfile.TemporaryDirectory() as folder:
         script = os.path.join(folder, "bench.lua")
         open(script, "w").write(LUA)
@@ -76,7 +76,7 @@ def run(path, auth=None, cookie=None, register=False):
         for key, value in (("BENCH_AUTH", auth), ("BENCH_COOKIE", cookie), ("BENCH_REGISTER", "1" if register else None)):
             if value:
                 env[key] = value
-        out = subprocess.run(["wrk", "-t2", f"-c{p.CONNECTIONS}", f"-d{p.SECONDS}s", "--timeout", "30s", "-s", script, f"http://127.0.0.1:{p.PORT}{path}"],
+        out = subprocess.run(["wrk", "-t1" if connections == 1 else "-t2", f"-c{connections or p.CONNECTIONS}", f"-d{p.SECONDS}s", "--timeout", "30s", "-s", script, f"http://127.0.0.1:{p.PORT}{path}"],
                              capture_output=True, text=True, env=env).stdout
     latency = re.search(r"^LATENCY ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", out, re.M)
     errors = re.search(r"^ERRORS (\d+) (\d+) (\d+)", out, re.M)
@@ -118,11 +118,14 @@ def main():
         ("overdue", "a town centre's overdue list, with its stations' (API, 50 a page)", f"/api/v1/service-sites/{centre}/requests?scope=overdue&limit=50", town, None, False),
         ("supervision", f"the supervision page of a county (HTML, {year})", f"/requests/supervision?jurisdiction=379901&year={year}", None, head, False),
         ("register", "registering a request at a station's window (API POST)", f"/api/v1/service-sites/{window}/requests", token("qclerk-379901002-1"), None, True),
+        # The goals for the supervision page and registering name no concurrency: also one reader, one window at a time.
+        ("supervision", f"the supervision page of a county (HTML, {year}), one reader at a time", f"/requests/supervision?jurisdiction=379901&year={year}", None, head, False),
+        ("register", "registering a request at a station's window (API POST), one window at a time", f"/api/v1/service-sites/{window}/requests", token("qclerk-379901002-1"), None, True),
     ]
     rows = []
     for goal, name, path, auth, cookie, register in runs:
         p.say(f"{name}: wrk, {p.SECONDS} s")
-        rows.append((goal, name, path, run(path, auth, cookie, register)))
+        rows.append((goal, name, path, run(path, auth, cookie, register, connections=1 if "at a time" in name else None)))
     p.stop(server)
 
     now = "now()"
