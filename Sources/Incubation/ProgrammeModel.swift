@@ -21,6 +21,9 @@ public struct Programme: Codable, Sendable, Equatable {
     public var intakeCloses: String
     public var capacity: Int
     public var rubric: [RubricItem]
+
+    /// Whether the intake takes applications on `day` (yyyy-MM-dd, Beijing): from the day it opens to the day it closes.
+    public func takesApplications(on day: String) -> Bool { intakeOpens <= day && day <= intakeCloses }
 }
 
 public struct NewProgramme: Sendable {

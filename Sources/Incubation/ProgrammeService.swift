@@ -156,7 +156,7 @@ public struct ProgrammeService: Sendable {
         return try await database.transaction { connection in
             let store = store(connection)
             guard let programme = try await store.programme(id: programmeID) else { throw DomainError.notFound("no programme has id \(programmeID.lowercased)") }
-            guard programme.intakeOpens <= today && today <= programme.intakeCloses else {
+            guard programme.takesApplications(on: today) else {
                 throw DomainError.conflict("the intake of \(programme.name) is open from \(programme.intakeOpens) to \(programme.intakeCloses)")
             }
             let application = Application(id: UUID.v7(at: now), programmeID: programmeID, organisationID: actor.organisationID,
@@ -241,6 +241,9 @@ public struct ProgrammeService: Sendable {
         }
     }
 
+    /// Whether the programme's intake is open today by the service's clock, as `apply` requires.
+    public func intakeOpen(_ programme: Programme) -> Bool { programme.takesApplications(on: WorkingCalendar().dayKey(clock.now())) }
+
     /// What the actor may do: apply for their own organisation, run the programmes (staff), and, on one
     /// programme, review its applications (staff and its seated reviewers).
     public func actions(on programmeID: UUID? = nil, for actor: Actor?) async throws -> ProgrammeActions {
@@ -319,4 +322,16 @@ public struct ProgrammeActions: Sendable, Equatable {
     /// Open intakes, seat reviewers, decide (the incubator's staff).
     public var manage = false
     public init() {}
+
+    /// Whether `actor` may review `application`: a submitted one, not their own organisation's, once.
+    public func mayReview(_ application: Application, by actor: Actor) -> Bool {
+        review && application.status == .submitted && application.organisationID != actor.organisationID
+            && !application.reviews.contains { $0.reviewerID == actor.userID }
+    }
+
+    /// Whether the staff may decide `application` (a submitted or waiting one).
+    public func mayDecide(_ application: Application) -> Bool { manage && (application.status == .submitted || application.status == .waitlisted) }
+
+    /// Whether the staff may withdraw `application` (an admitted or waiting one).
+    public func mayWithdraw(_ application: Application) -> Bool { manage && (application.status == .admitted || application.status == .waitlisted) }
 }

@@ -34,12 +34,8 @@ struct CatalogueEditorController {
 
     func drafts(_ request: Request, context: AppRequestContext) async throws -> Response {
         let drafts = try await items.drafts(by: try context.signedIn())
-        let data: [String: Any] = ["drafts": drafts.map { d -> [String: Any] in
-            ["id": d.itemID.lowercased, "code": d.code, "name": name(d.content.nameZh, d.content.nameEn, context),
-             "isNew": d.publishedVersion == nil, "stale": d.isStale, "basedOn": d.basedOnVersion ?? 0,
-             "updatedAt": d.updatedAt.map(CatalogueController.dateFormatter.string(from:)) ?? ""]
-        }]
-        return views.page("catalogue/catalogue-drafts", title: views.text("drafts_title", context), data: data, request: request, context: context)
+        return views.page("catalogue/catalogue-drafts", title: views.text("drafts_title", context), model: DraftsPage.model(drafts: drafts, language: context.language),
+                          request: request, context: context)
     }
 
     func newItemForm(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -30,24 +30,12 @@ struct EvaluationController {
         router.post("/tenders/:id/evaluation/complaints/:complaint/:step", use: complaintStep)
     }
 
-    private let calendar = WorkingCalendar()
-
-    private func name(_ o: Organisation?, _ context: AppRequestContext) -> String {
-        guard let o else { return "" }
-        return context.language == .zh ? o.nameZh : o.nameEn
-    }
-
     // MARK: The evaluator's worklist
 
     func panels(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
-        let seats = try await evaluations.seats(of: actor)
-        let data: [String: Any] = ["seats": seats.map { tender, seat -> [String: Any] in
-            ["tenderId": tender.id.lowercased, "reference": tender.reference, "title": tender.terms.title,
-             "status": views.text("tenderStatus_\(tender.status.rawValue)", context), "seat": views.text("panelStatus_\(seat.status.rawValue)", context),
-             "submitted": seat.submittedAt.map { calendar.describe($0) } ?? "—"]
-        }]
-        return views.page("evaluation/panels", title: views.text("panels_title", context), data: data, request: request, context: context)
+        let model = PanelsPage.model(seats: try await evaluations.seats(of: actor), say: { views.text($0, context) })
+        return views.page("evaluation/panels", title: views.text("panels_title", context), model: model, request: request, context: context)
     }
 
     // MARK: The page
@@ -56,144 +44,30 @@ struct EvaluationController {
         try await render(request, context, tenderID: try context.pathID())
     }
 
-    private func render(_ request: Request, _ context: AppRequestContext, tenderID: UUID, problem: DomainError? = nil,
+    private func render(_ request: Request, _ context: AppRequestContext, tenderID: UUID, problem: DomainError? = nil, refusedSheet: RefusedSheet? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = context.actor
         let evaluation = try await evaluations.evaluation(tenderID: tenderID, by: actor)
         let tender = evaluation.tender
-        let now = tenders.now()
         let may = try await tenders.actions(on: tender, for: actor)
-        let isBuyer = may.manage
-        let lotNumbers = Dictionary(uniqueKeysWithValues: tender.lots.map { ($0.id, $0.number) })
+        let actions = EvaluationActions(evaluation, may: may, actor: actor, now: tenders.now())
         let complaints = try await awards.complaints(tenderID: tenderID, by: actor)
-        let names = try await identity.organisations(ids: Set(evaluation.bids.map(\.bidderID) + complaints.map(\.complainantID)))
-        let inEvaluation = tender.status == .evaluation
-        var data: [String: Any] = [
-            "tenderId": tender.id.lowercased, "reference": tender.reference, "title": tender.terms.title,
-            "status": tender.status.rawValue, "statusLabel": views.text("tenderStatus_\(tender.status.rawValue)", context),
-            "isBuyer": isBuyer, "isComplete": evaluation.isComplete, "opened": tender.isOpened,
-            "tieBreak": views.text("evaluation_tieBreak", context), "minimumScorers": Evaluation.minimumScorers,
-            "panel": evaluation.panel.map { m -> [String: Any] in
-                var row: [String: Any] = ["userId": m.userID.lowercased, "name": m.displayName, "status": m.status.rawValue,
-                                          "statusLabel": views.text("panelStatus_\(m.status.rawValue)", context),
-                                          "submitted": m.submittedAt.map { calendar.describe($0) } ?? "",
-                                          "canRemove": isBuyer && m.submittedAt == nil && [.draft, .enquiries, .tendering, .evaluation].contains(tender.status)]
-                if let refusal = m.refusal { row["refusal"] = views.stored(refusal, context) }
-                return row
-            },
-        ]
-        if let problem { data["problem"] = problem.pageData(views, context) }
-        if isBuyer && [.draft, .enquiries, .tendering, .evaluation].contains(tender.status) {
-            let seated = Set(evaluation.panel.map(\.userID))
-            data["candidates"] = try await identity.evaluators().filter { !seated.contains($0.id) }.map { ["userId": $0.id.lowercased, "name": $0.displayName] }
-        }
-        // The evaluator's own seat: the declaration, then the scoring sheet.
-        if let seat = evaluation.seat {
-            var mine: [String: Any] = ["statusLabel": views.text("panelStatus_\(seat.status.rawValue)", context)]
-            if seat.status == .assigned && inEvaluation {
-                mine["declare"] = ["bidders": Set(evaluation.bids.map(\.bidderID)).map { ["id": $0.lowercased, "name": name(names[$0], context)] }
-                    .sorted { ($0["name"] ?? "") < ($1["name"] ?? "") }]
-            }
-            if let submitted = seat.submittedAt { mine["submittedAt"] = calendar.describe(submitted) }
-            if seat.status == .independent && seat.submittedAt == nil && inEvaluation {
-                let draft = evaluation.sheets.first { $0.userID == seat.userID }?.entries ?? []
-                let cited = try await suppliers.citedDocuments(of: evaluation.bids)
-                mine["sheetLots"] = tender.lots.filter { $0.status == .active }.map { lot -> [String: Any] in
-                    ["number": lot.number, "title": lot.title,
-                     "criteria": tender.terms.criteria.map { ["name": $0.name, "weight": $0.weight] },
-                     "bids": evaluation.bids.filter { $0.lotID == lot.id }.map { bid -> [String: Any] in
-                        var row: [String: Any] = [
-                            "bidder": name(names[bid.bidderID], context), "price": bid.price.formatted, "proposal": bid.proposal ?? "",
-                            "bidId": bid.id.lowercased,
-                            "comment": draft.first { $0.bidID == bid.id && !$0.comment.isEmpty }?.comment ?? "",
-                            "grades": (evaluation.grades[bid.bidderID] ?? []).map { ["contract": $0.contractReference, "grade": $0.grade, "on": $0.gradedOn] },
-                            "documents": bid.documents.compactMap { reference in cited[reference.id].map {
-                                ["href": "/tenders/\(tender.id.lowercased)/bids/\(bid.id.lowercased)/documents/\($0.id.lowercased)", "title": $0.title,
-                                 "kind": $0.kind.rawValue.uppercased()]
-                            } },
-                            "cells": tender.terms.criteria.enumerated().map { index, criterion -> [String: Any] in
-                                ["bidId": bid.id.lowercased, "index": index, "name": criterion.name,
-                                 "value": draft.first { $0.bidID == bid.id && $0.criterion == criterion.name }?.points.formatted ?? ""]
-                            },
-                        ]
-                        if AbnormalPrice.check(bid, among: evaluation.bids) != nil { row["flagged"] = true }
-                        return row
-                    }]
-                }
-            }
-            mine["hasSheet"] = mine["sheetLots"] != nil
-            data["mine"] = mine
-        }
-        // A bidder whose price is flagged explains it.
-        if let actor, inEvaluation {
-            let own = evaluation.bids.filter { $0.bidderID == actor.organisationID }
-            data["justify"] = own.filter { AbnormalPrice.check($0, among: evaluation.bids) != nil }.map { ["lotId": $0.lotID.lowercased, "lot": lotNumbers[$0.lotID] ?? 0, "price": $0.price.formatted] }
-        }
-        if let rankings = evaluation.rankings {
-            data["rankings"] = rankings.map { ranking -> [String: Any] in
-                let lot = tender.lots.first { $0.id == ranking.lotID }
-                var row: [String: Any] = [
-                    "lotId": ranking.lotID.lowercased, "number": lot?.number ?? 0, "title": lot?.title ?? "",
-                    "criteria": tender.terms.criteria.map(\.name),
-                    "bids": ranking.bids.map { b -> [String: Any] in
-                        var bid: [String: Any] = [
-                            "bidId": b.bidID.lowercased, "rank": b.rank, "bidder": name(names[b.bidderID], context), "price": b.price.formatted,
-                            "priceScore": b.priceScore.formatted, "quality": b.qualityScore.formatted, "total": b.total.formatted,
-                            "scores": tender.terms.criteria.map { b.criterionScores[$0.name]?.formatted ?? "" },
-                            "recommended": b.bidID == ranking.recommendedBidID,
-                        ]
-                        if let flag = b.abnormallyLow {
-                            bid["flag"] = views.text("evaluation_flag", context)
-                                .replacingOccurrences(of: "{mean}", with: flag.percentUnderMean.map(String.init) ?? "—")
-                                .replacingOccurrences(of: "{next}", with: flag.percentUnderNext.map(String.init) ?? "—")
-                        }
-                        if let justification = b.justification { bid["justification"] = justification }
-                        return bid
-                    },
-                ]
-                if isBuyer && inEvaluation && lot?.status == .active { row["canDecide"] = true }
-                return row
-            }
-        }
-        data["awards"] = evaluation.awards.sorted { (lotNumbers[$0.lotID] ?? 0) < (lotNumbers[$1.lotID] ?? 0) }.map { a -> [String: Any] in
-            var row: [String: Any] = ["lot": lotNumbers[a.lotID] ?? 0, "at": calendar.describe(a.decidedAt),
-                                      "supplier": a.supplierID.map { name(names[$0], context) } ?? views.text("evaluation_noAward", context),
-                                      "value": a.value?.formatted ?? "—", "departs": a.bidID != a.recommendedBidID]
-            if !a.reason.isEmpty { row["reason"] = a.reason }
-            return row
-        }
-        if let standstillEnd = tender.periods?.standstillEnd { data["standstillEnd"] = calendar.describe(standstillEnd) }
-        let isBidder = actor.map { a in evaluation.bids.contains { $0.bidderID == a.organisationID } } ?? false
-        data["canComplain"] = isBidder && tender.status == .awarded && now < (tender.periods?.standstillEnd ?? now)
-        let mayDecide = may.decideComplaints
-        let escalationCalendar = try await tenders.calendar()
-        data["complaints"] = complaints.map { c -> [String: Any] in
-            let own = actor?.organisationID == c.complainantID
-            // A window the calendar cannot count yet is shown as none; escalating then says why.
-            let escalationDeadline = try? c.escalationDeadline(escalationCalendar)
-            var row: [String: Any] = [
-                "complaintId": c.id.lowercased, "complainant": name(names[c.complainantID], context), "text": c.text,
-                "filedAt": calendar.describe(c.filedAt), "status": views.text("complaintStatus_\(c.status.rawValue)", context),
-                "canAnswer": isBuyer && c.status == .claim,
-                "canAccept": own && c.status == .answered,
-                "canEscalate": own && c.status == .answered && now < (escalationDeadline ?? now),
-                "canDecide": mayDecide && c.status == .escalated,
-            ]
-            if let lot = c.lotID.flatMap({ lotNumbers[$0] }) { row["lot"] = lot }
-            if let answer = c.answer { row["answer"] = answer }
-            if let deadline = escalationDeadline, c.status == .answered { row["escalateUntil"] = calendar.describe(deadline) }
-            if let escalation = c.escalation { row["escalation"] = escalation }
-            if let outcome = c.outcome { row["outcome"] = views.text("complaintOutcome_\(outcome.rawValue)", context) }
-            if let decision = c.decision { row["decision"] = decision }
-            return row
-        }
-        data["lots"] = tender.lots.map { ["lotId": $0.id.lowercased, "number": $0.number, "title": $0.title] }
-        return views.page("evaluation/evaluation", title: "\(tender.reference) · \(views.text("evaluation_title", context))", data: data, status: status,
+        let organisations = try await identity.organisations(ids: Set(evaluation.bids.map(\.bidderID) + complaints.map(\.complainantID)))
+        let names = organisations.mapValues { context.language == .zh ? $0.nameZh : $0.nameEn }
+        let candidates = try await actions.seatPanel ? identity.evaluators() : []
+        let cited = try await actions.score ? suppliers.citedDocuments(of: evaluation.bids) : [:]
+        let model = EvaluationPage.model(
+            evaluation: evaluation, may: actions, isBuyer: may.manage, complaints: complaints, names: names, candidates: candidates, cited: cited,
+            escalationCalendar: try await tenders.calendar(), problem: problem, refusedSheet: refusedSheet,
+            say: { views.text($0, context) }, stored: { views.stored($0, context) }, message: { views.say($0, context) })
+        return views.page("evaluation/evaluation", title: "\(tender.reference) · \(views.text("evaluation_title", context))", model: model, status: status,
                           request: request, context: context)
     }
 
     /// Runs a form's action; a refusal the user can fix re-renders the page with the problem.
-    private func act(_ request: Request, _ context: AppRequestContext, _ action: () async throws -> Void) async throws -> Response {
+    /// A refused scoring sheet comes back as typed (`refusedSheet` reads what was sent once the action has run).
+    private func act(_ request: Request, _ context: AppRequestContext, refusedSheet: () -> RefusedSheet? = { nil },
+                     _ action: () async throws -> Void) async throws -> Response {
         let tenderID = try context.pathID()
         do {
             try await action()
@@ -204,7 +78,7 @@ struct EvaluationController {
             case .conflict: .conflict
             default: .forbidden
             }
-            return try await render(request, context, tenderID: tenderID, problem: error, status: status)
+            return try await render(request, context, tenderID: tenderID, problem: error, refusedSheet: refusedSheet(), status: status)
         }
     }
 
@@ -234,24 +108,31 @@ struct EvaluationController {
     }
 
     /// The sheet's fields are named score-<bid>-<criterion index> and comment-<bid> (kept with each of the bid's scores);
-    /// empty fields are left out of a draft (a submitted sheet must have them all).
+    /// empty fields are left out of a draft (a submitted sheet must have them all). A refused sheet comes back as typed,
+    /// each problem beside its cell.
     func score(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
-        return try await act(request, context) {
+        var typed: [String: String] = [:]
+        var sent: [RefusedSheet.Entry] = []
+        return try await act(request, context, refusedSheet: { RefusedSheet(values: typed, entries: sent) }) {
             let tender = try await tenders.tender(id: try context.pathID(), by: actor)
             let opened = try await bids.openedBids(tenderID: tender.id, by: actor)
             var entries: [ScoreEntry] = []
             var problems: [FieldError] = []
             for bid in opened {
+                let id = bid.id.lowercased
+                typed[EvaluationPage.commentInput(id)] = form[EvaluationPage.commentInput(id)] ?? ""
                 for (index, criterion) in tender.terms.criteria.enumerated() {
-                    let key = "\(bid.id.lowercased)-\(index)"
-                    guard let text = form["score-\(key)"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
+                    let input = EvaluationPage.scoreInput(id, index)
+                    typed[input] = form[input] ?? ""
+                    guard let text = form[input]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
                     guard let value = Double(text), let points = Points(value) else {
-                        problems.append(FieldError(criterion.name, "“\(text)” is not a number of points with at most two decimals"))
+                        problems.append(FieldError(input, "“\(text)” is not a number of points with at most two decimals"))
                         continue
                     }
-                    entries.append(ScoreEntry(bidID: bid.id, criterion: criterion.name, points: points, comment: form["comment-\(bid.id.lowercased)"] ?? ""))
+                    entries.append(ScoreEntry(bidID: bid.id, criterion: criterion.name, points: points, comment: form[EvaluationPage.commentInput(id)] ?? ""))
+                    sent.append(RefusedSheet.Entry(bidId: id, criterion: index))
                 }
             }
             if !problems.isEmpty { throw DomainError.invalid(problems) }

@@ -123,7 +123,7 @@ struct OrganisationPage {
                                 "checked": form["role_\(role.rawValue)"] != nil] as [String: Any] }
         }
         if may.update { data["canEdit"] = true }
-        if let journey = try await journey?.data(for: organisation, context) { data["journey"] = journey }
+        if let journey = try await journey?.model(for: organisation, context) { data["journey"] = journey }
         data["form"] = form
         data["errors"] = errors.map { ["field": views.text("field_\($0.field)", context), "message": views.say($0.message, context)] }
         return views.page("identity/organisation", title: context.language == .zh ? organisation.nameZh : organisation.nameEn,

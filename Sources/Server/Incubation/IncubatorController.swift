@@ -31,39 +31,16 @@ struct IncubatorController {
         router.post("/incubator/organisations/:id/grants/:grant/cancel", use: cancelGrant)
     }
 
-    private let calendar = WorkingCalendar()
-
-    private func stageName(_ stage: IncubationStage, _ context: AppRequestContext) -> String { views.text("stage_\(stage.rawValue)", context) }
-
     func board(_ request: Request, context: AppRequestContext) async throws -> Response {
         let board = try await incubation.board()
-        let names = try await identity.organisations(ids: Set(board.flatMap { $0.placements.map(\.organisationID) }))
         let funnel = try await incubation.funnel()
-        var data: [String: Any] = [
-            "columns": board.map { column -> [String: Any] in
-                ["stage": stageName(column.stage, context), "count": column.placements.count,
-                 "cards": column.placements.map { p -> [String: Any] in
-                     ["organisationId": p.organisationID.lowercased, "name": names[p.organisationID].map { context.language == .zh ? $0.nameZh : $0.nameEn } ?? "",
-                      "since": calendar.dayKey(p.enteredAt), "overridden": p.overridden,
-                      "registered": names[p.organisationID]?.creditCode != nil]
-                 }]
-            },
-            "funnel": funnel.map { ["year": $0.year, "stage": stageName($0.stage, context), "entered": $0.entered, "graduated": $0.graduated] },
-            "chart": Self.funnelChart(funnel, title: views.text("insights_funnel", context), label: { stageName($0, context) }),
-            "elements": CapacityElement.allCases.map { views.text("element_\($0.rawValue)", context) },
-            "cohorts": try await incubation.cohortAverages().filter { $0.organisations > 0 }.map { c -> [String: Any] in
-                ["stage": stageName(c.stage, context), "organisations": c.organisations,
-                 "averages": CapacityElement.allCases.map { Points(hundredths: c.averages[$0] ?? 0).formatted }]
-            },
-        ]
-        if let actor = context.actor, try await incubation.isStaff(actor) {
-            let alerts = try await incubation.alerts(by: actor)
-            let alertNames = try await identity.organisations(ids: Set(alerts.map(\.organisationID)))
-            data["alerts"] = alerts.map { ["kind": views.text("alert_\($0.kind.rawValue)", context), "organisationId": $0.organisationID.lowercased,
-                                           "name": alertNames[$0.organisationID]?.nameZh ?? "", "detail": views.say($0.finding, context)] }
-            data["isStaff"] = true
-        }
-        return views.page("incubation/incubator", title: views.text("incubator_title", context), data: data, request: request, context: context)
+        let cohorts = try await incubation.cohortAverages()
+        var alerts: [IncubationAlert]?
+        if let actor = context.actor, try await incubation.isStaff(actor) { alerts = try await incubation.alerts(by: actor) }
+        let names = try await identity.organisations(ids: Set(board.flatMap { $0.placements.map(\.organisationID) } + (alerts ?? []).map(\.organisationID)))
+        let model = IncubatorBoardPage.model(board: board, funnel: funnel, cohorts: cohorts, alerts: alerts, names: names, language: context.language,
+                                             say: { views.text($0, context) }, finding: { views.say($0, context) })
+        return views.page("incubation/incubator", title: views.text("incubator_title", context), model: model, request: request, context: context)
     }
 
     /// Entered (dark) and moved on (light) per stage, one group of bars per year, with its numbers written on.
@@ -100,71 +77,29 @@ struct IncubatorController {
                                status: HTTPResponse.Status = .ok) async throws -> Response {
         let id = try context.pathID()
         let journey = try await incubation.journey(of: id)
-        let organisation = journey.organisation
-        var data: [String: Any] = [
-            "organisationId": organisation.id.lowercased, "name": context.language == .zh ? organisation.nameZh : organisation.nameEn,
-            "registered": organisation.creditCode != nil,
-            "history": journey.history.reversed().map { p -> [String: Any] in
-                var row: [String: Any] = ["stage": stageName(p.stage, context), "from": calendar.describe(p.enteredAt),
-                                          "to": p.leftAt.map { calendar.describe($0) } ?? "—", "reason": p.reason, "overridden": p.overridden]
-                if !p.failedRules.isEmpty { row["failedRules"] = p.failedRules.joined(separator: "; ") }
-                return row
-            },
-            "checklist": journey.checklist.map { ["met": $0.met, "side": views.text("rule_side_\($0.side)", context), "kind": views.text("rule_\($0.rule.kind)", context),
-                                                  "detail": views.say($0.finding, context)] },
-            "stages": IncubationStage.allCases.map { ["value": $0.rawValue, "label": stageName($0, context),
-                                                      "selected": $0 == (IncubationStage(rawValue: form["stage"] ?? "") ?? journey.nextStage)] },
-            "reason": form["reason"] ?? "",
-        ]
         let assessments = try await incubation.assessments(of: id)
-        data["elements"] = CapacityElement.allCases.map { ["value": $0.rawValue, "label": views.text("element_\($0.rawValue)", context)] }
-        data["assessments"] = assessments.reversed().map { a -> [String: Any] in
-            ["on": a.assessedOn, "scores": CapacityElement.allCases.map { a.scores[$0] ?? 0 }, "average": Points(hundredths: a.average).formatted,
-             "note": a.note]
-        }
-        data["trend"] = Self.trendChart(assessments, title: views.text("incubator_trend", context))
         let mentors = try await incubation.mentors()
         let sessions = try await incubation.sessions(of: id)
-        data["sessions"] = sessions.reversed().map { s -> [String: Any] in
-            ["on": s.heldOn, "kind": views.text("session_\(s.kind.rawValue)", context), "hours": Points(hundredths: s.minutes * 100 / 60).formatted,
-             "topic": s.topic, "mentor": s.mentorID.flatMap { m in mentors.first { $0.id == m }?.name } ?? "—"]
-        }
-        data["totalHours"] = Points(hundredths: sessions.reduce(0) { $0 + $1.minutes } * 100 / 60).formatted
-        data["mentors"] = mentors.map { ["id": $0.id.lowercased, "name": "\($0.name)（\($0.expertise)）"] }
-        data["sessionKinds"] = SupportSession.Kind.allCases.map { ["value": $0.rawValue, "label": views.text("session_\($0.rawValue)", context)] }
-        data["today"] = calendar.dayKey(Date())
-        if let current = journey.current { data["current"] = stageName(current.stage, context) }
-        if let next = journey.nextStage { data["nextStage"] = stageName(next, context) }
-        if let problem { data["problem"] = problem.pageData(views, context) }
-        try await addSupport(to: &data, of: id, context)
-        return views.page("incubation/incubator-organisation", title: data["name"] as? String ?? "", data: data, status: status, request: request, context: context)
+        let model = IncubatorOrganisationPage.model(journey: journey, assessments: assessments, sessions: sessions, mentors: mentors,
+                                                    support: try await support(of: id, context), language: context.language, now: Date(), form: form,
+                                                    problem: problem, say: { views.text($0, context) }, finding: { views.say($0, context) },
+                                                    message: { views.say($0, context) })
+        return views.page("incubation/incubator-organisation", title: model.name, model: model, status: status, request: request, context: context)
     }
 
     /// Seed grants and space of the organisation; for staff, the budget lines a grant may come from
     /// (the year's incubation lines, 社会组织孵化培育 B02, with what each has left).
-    private func addSupport(to data: inout [String: Any], of id: UUID, _ context: AppRequestContext) async throws {
+    private func support(of id: UUID, _ context: AppRequestContext) async throws -> IncubatorOrganisationPage.Support {
         let grants = try await seedGrants.grants(of: id)
         let staff = try await incubation.isStaff(context.actor, for: id)
-        data["grants"] = grants.reversed().map { g -> [String: Any] in
-            var row: [String: Any] = ["id": g.id.lowercased, "amount": g.amount.formatted, "purpose": g.purpose, "awardedOn": calendar.dayKey(g.awardedAt),
-                                      "status": views.text("grant_\(g.status.rawValue)", context), "cancellable": staff && g.status == .awarded]
-            if let paidOn = g.paidOn { row["paid"] = "\(paidOn) · \(g.treasuryReference ?? "")" }
-            if let reason = g.closedReason { row["reason"] = reason }
-            return row
-        }
         let spaces = Dictionary(uniqueKeysWithValues: try await incubation.spaces().map { ($0.space.id, $0.space) })
-        data["allocations"] = try await incubation.allocations(of: id).reversed().map { a -> [String: Any] in
-            ["space": spaces[a.spaceID]?.name ?? "", "from": a.from, "to": a.to, "back": a.handedBackOn ?? "—"]
-        }
-        guard staff else { return }
-        data["isStaff"] = true
-        let year = Int(calendar.dayKey(Date()).prefix(4)) ?? 2026
+        let allocations = try await incubation.allocations(of: id)
+        guard staff else { return .init(grants: grants, allocations: allocations, spaces: spaces, lines: nil) }
+        let year = Int(WorkingCalendar().dayKey(Date()).prefix(4)) ?? 2026
         let lines = try await purchaseLists.lines(PurchaseLineQuery(year: year, limit: 500)).filter { $0.content.catalogueCode.hasPrefix(SeedGrant.incubationCode) }
         let balances = try await ledger.balances(of: lines.map(\.id))
-        data["grantLines"] = lines.map { line -> [String: Any] in
-            let left = balances[line.id]?.uncommitted ?? line.content.budget
-            return ["id": line.id.lowercased, "label": "\(line.content.reference) \(line.content.title) (\(views.text("grant_left", context)) \(left.formatted))"]
-        }
+        return .init(grants: grants, allocations: allocations, spaces: spaces,
+                     lines: lines.map { (line: $0, left: balances[$0.id]?.uncommitted ?? $0.content.budget) })
     }
 
     func awardGrant(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -193,22 +128,9 @@ struct IncubatorController {
         let spaces = try await incubation.spaces()
         let board = try await incubation.board()
         let names = try await identity.organisations(ids: Set(spaces.flatMap { $0.allocations.map(\.organisationID) } + board.flatMap { $0.placements.map(\.organisationID) }))
-        let staff = try await incubation.isStaff(context.actor)
-        var data: [String: Any] = [
-            "spaces": spaces.map { entry -> [String: Any] in
-                ["id": entry.space.id.lowercased, "name": entry.space.name, "kind": views.text("space_\(entry.space.kind.rawValue)", context),
-                 "allocations": entry.allocations.map { a -> [String: Any] in
-                     ["id": a.id.lowercased, "organisation": names[a.organisationID]?.nameZh ?? "", "organisationId": a.organisationID.lowercased,
-                      "from": a.from, "to": a.to, "back": a.handedBackOn ?? "", "canHandBack": staff && a.handedBackOn == nil]
-                 }]
-            },
-            "isStaff": staff,
-            "kinds": Space.Kind.allCases.map { ["value": $0.rawValue, "label": views.text("space_\($0.rawValue)", context)] },
-            "organisations": board.flatMap(\.placements).map { ["id": $0.organisationID.lowercased, "name": names[$0.organisationID]?.nameZh ?? ""] },
-            "today": calendar.dayKey(Date()),
-        ]
-        if let problem { data["problem"] = problem.pageData(views, context) }
-        return views.page("incubation/incubator-spaces", title: views.text("space_title", context), data: data, status: status, request: request, context: context)
+        let model = SpacesPage.model(spaces: spaces, board: board, names: names, isStaff: try await incubation.isStaff(context.actor), now: Date(),
+                                     problem: problem, say: { views.text($0, context) }, message: { views.say($0, context) })
+        return views.page("incubation/incubator-spaces", title: views.text("space_title", context), model: model, status: status, request: request, context: context)
     }
 
     /// Runs a staff form of the spaces page; a refusal the user can fix re-renders it with the problem.

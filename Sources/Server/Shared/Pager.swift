@@ -23,6 +23,14 @@ struct Pager: Sendable, Equatable {
         }
     }
 
+    /// No links: a page that is all there is.
+    static let none = Pager(next: nil, first: nil)
+
+    private init(next: String?, first: String?) {
+        self.next = next
+        self.first = first
+    }
+
     /// Whether there is any link to show.
     var isEmpty: Bool { next == nil && first == nil }
 
