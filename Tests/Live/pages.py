@@ -140,7 +140,8 @@ def shape(path):
 def english_words(text):
     found = collections.Counter()
     for token in TOKEN.findall(text):
-        if re.search(r"\d|@|/|://|\.\w+\.", token):
+        # Figures, addresses, paths; and a case's tracking code (XXXX-XXXX-XXXX), which may draw letters only.
+        if re.search(r"\d|@|/|://|\.\w+\.", token) or re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", token):
             continue
         for word in WORD.findall(token):
             if word.lower().strip("'’") not in ALLOWED:
