@@ -92,7 +92,7 @@ struct ContractController {
         let form = try await FormData.read(request, context)
         let typed = Dictionary(uniqueKeysWithValues: ContractListPage.draftFields.map { ($0, form[$0] ?? "") })
         do {
-            guard let award = UUID(uuidString: typed["awardId"]!) else { throw DomainError.invalid([FieldError("awardId", "choose an award")]) }
+            guard let award = UUID(uuidString: form["awardId"] ?? "") else { throw DomainError.invalid([FieldError("awardId", "choose an award")]) }
             let contract = try await contracts.draft(by: actor, ContractInput(awardID: award, startsOn: typed["startsOn"]!, endsOn: typed["endsOn"]!,
                                                                               termJustification: form["termJustification"], terms: typed["terms"]!))
             return .redirect(to: "/contracts/\(contract.id.lowercased)")
