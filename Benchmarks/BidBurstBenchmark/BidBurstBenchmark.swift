@@ -94,7 +94,7 @@ struct BidBurstBenchmark {
             let organisation = try await identity.createOrganisation(by: .system, NewOrganisation(
                 kind: "social_organisation", nameZh: "压测社会工作服务中心\(n)", nameEn: "Load test social work centre \(n)",
                 creditCode: code, jurisdictionCode: "370102"))
-            _ = try await identity.recordRating(by: .system, organisationID: organisation.id, level: 4, awardedOn: "2024-06-30")
+            _ = try await identity.loadRating(organisationID: organisation.id, NewRating(level: 4, awardedOn: "2024-06-30"))
             _ = try await identity.createUser(by: .system, NewUser(username: "bidder\(n)", displayName: "投标人\(n)", password: password,
                                                                 organisationID: organisation.id, roles: ["supplier"]))
             tokens.append((organisation.id, try await identity.issueToken(username: "bidder\(n)", password: password, name: "bench").token))

@@ -14,8 +14,16 @@ public enum Action: String, CaseIterable, Sendable {
     case readAuditTrail
     /// Read what a resident may see of the record: the dashboards, residents' needs, the OCDS releases (public).
     case readPublicRecord
-    /// Record an organisation's rating or a violation (platform administrators until the incubation module).
+    /// Record or correct an organisation's rating or sanction (DOMAIN §7): the registrars of the civil-affairs bureau
+    /// of its jurisdiction or one above it. The bureau's own legal act: never a platform administrator.
     case recordStanding
+    /// Apply to join the marketplace (sign up an organisation and its first user): anyone, without an account.
+    case signUp
+    /// Read an organisation's application to join (its contacts, legal representative, certificate): its own members,
+    /// the registrars of its jurisdiction or one above it, and the platform's administrators.
+    case readRegistration
+    /// Approve, return or refuse an application to join: the registrars of the applicant's jurisdiction or one above it.
+    case vetOrganisation
     /// Load the working calendar: a year's public holidays and adjusted working days (调休), which every
     /// deadline is counted on. Platform administrators only.
     case keepCalendar
@@ -112,7 +120,7 @@ public enum Action: String, CaseIterable, Sendable {
     /// operator must not be able to bid for, or read the sealed bid of, an organisation.
     public var isPartyOnly: Bool { [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication, .recordPayment,
                                                   .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .answerMonitoring,
-                                                  .workServiceRequest, .readApplicant].contains(self) }
+                                                  .workServiceRequest, .readApplicant, .recordStanding, .vetOrganisation].contains(self) }
 }
 
 /// What an action is done to: its owning organisation, where it sits in the jurisdiction tree, the
@@ -146,7 +154,7 @@ public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         // Public reads: residents without an account see these too.
         switch action {
-        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord: return .allow
+        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord, .signUp: return .allow
         default: break
         }
         guard let actor else { return .deny("sign in first") }
@@ -159,8 +167,17 @@ public enum Policy {
         let assigned = resource.assignees.contains(actor.userID)
 
         switch action {
-        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord:
+        case .readJurisdictions, .readOrganisation, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord, .signUp:
             return .allow
+        case .recordStanding:
+            return actor.has(.registrar) && withinJurisdiction
+                ? .allow : .deny("only the registrars of the organisation's civil-affairs bureau (its jurisdiction or one above it) record its standing")
+        case .vetOrganisation:
+            return actor.has(.registrar) && withinJurisdiction
+                ? .allow : .deny("only the registrars of the applicant's civil-affairs bureau (its jurisdiction or one above it) decide its application")
+        case .readRegistration:
+            return ownOrganisation || (actor.has(.registrar) && withinJurisdiction)
+                ? .allow : .deny("an application to join is read by the applicant and the registrars of its jurisdiction")
         case .managePurchaseList:
             return actor.organisationKind.isBuyer && actor.has(.buyer) && ownOrganisation
                 ? .allow : .deny("only the buyer's own staff keep its purchase list")
@@ -259,7 +276,7 @@ public enum Policy {
             // A jurisdiction's finance office keeps its list and those of the jurisdictions below it.
             return actor.organisationKind == .financeOffice && actor.has(.buyer) && withinJurisdiction
                 ? .allow : .deny("only the finance offices of this jurisdiction or one above it keep its catalogue")
-        case .manageJurisdictions, .createOrganisation, .recordStanding, .manageReferenceLists:
+        case .manageJurisdictions, .createOrganisation, .manageReferenceLists:
             return .deny("only platform administrators may do this")
         case .keepCalendar:
             return .deny("only the platform's administrators load the working calendar")

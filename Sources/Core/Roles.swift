@@ -13,7 +13,9 @@ public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
     /// The functional roles a member of this kind of organisation may hold.
     public var functionalRoles: Set<Role> {
         switch self {
-        case .financeOffice, .department: [.buyer, .caseworker]
+        case .financeOffice: [.buyer, .caseworker]
+        // A civil-affairs bureau (民政局) is a department; its registrars keep the register of social organisations.
+        case .department: [.buyer, .caseworker, .registrar]
         case .socialOrganisation: [.supplier, .caseworker]
         case .evaluationInstitution: [.evaluator]
         case .incubatorOperator: [.incubator]
@@ -40,10 +42,17 @@ public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
     /// and nothing else: a government office's or a site-running social organisation's staff without buying or
     /// bidding powers (DOMAIN §6).
     case caseworker
+    /// Keeps the register of social organisations for a civil-affairs bureau (登记管理机关): vets applications to join,
+    /// records ratings and sanctions (DOMAIN §7). Granted by platform administrators only.
+    case registrar
 
     public static func < (lhs: Role, rhs: Role) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+
+    /// Roles only a platform administrator grants: its own, and the registrar's (a bureau's legal office, which its own
+    /// organisation administrator must not hand out).
+    public var grantedByAdministrators: Bool { self == .admin || self == .registrar }
 
     /// Whether a member of an organisation of `kind` may hold this role.
     public func isAllowed(in kind: OrganisationKind) -> Bool {

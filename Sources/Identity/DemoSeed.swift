@@ -29,11 +29,17 @@ public struct IdentitySeed: Decodable, Sendable {
         var creditCode: String
         var level: Int
         var awardedOn: String
+        var points: Int?
+        var assessedBy: String?
+        var document: String?
     }
     public struct ViolationRow: Decodable, Sendable {
         var creditCode: String
+        var kind: SanctionKind?
         var severity: Violation.Severity
         var occurredOn: String
+        var endsOn: String?
+        var source: String?
         var description: String
     }
 
@@ -109,14 +115,16 @@ extension IdentityService {
         for row in seed.ratings {
             let organisation = try await seeded(row.creditCode)
             if try await standing(of: organisation.id).rating?.awardedOn == row.awardedOn { continue }
-            _ = try await recordRating(by: .system, organisationID: organisation.id, level: row.level, awardedOn: row.awardedOn)
+            _ = try await loadRating(organisationID: organisation.id, NewRating(
+                level: row.level, points: row.points, awardedOn: row.awardedOn, assessedBy: row.assessedBy ?? "", document: row.document ?? ""))
             report.standings += 1
         }
         for row in seed.violations {
             let organisation = try await seeded(row.creditCode)
             if try await standing(of: organisation.id).violations.contains(where: { $0.occurredOn == row.occurredOn }) { continue }
-            _ = try await recordViolation(by: .system, organisationID: organisation.id, severity: row.severity,
-                                          occurredOn: row.occurredOn, description: row.description)
+            _ = try await loadSanction(organisationID: organisation.id, NewSanction(
+                kind: row.kind ?? .administrativePenalty, severity: row.severity, occurredOn: row.occurredOn, endsOn: row.endsOn,
+                source: row.source ?? "", description: row.description))
             report.standings += 1
         }
         for row in seed.affiliations {

@@ -29,12 +29,12 @@ public struct IdentityService: Sendable {
         self.decoyHash = Bcrypt.hash("no user has this password", cost: policy.bcryptCost)
     }
 
-    private func store(_ connection: PostgresConnection) -> IdentityStore {
+    func store(_ connection: PostgresConnection) -> IdentityStore {
         IdentityStore(connection: connection, logger: database.logger)
     }
 
-    private func audit<State: Encodable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String,
-                                         _ entity: AuditEntity, before: State?, after: State?) async throws {
+    func audit<State: Encodable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String,
+                                 _ entity: AuditEntity, before: State?, after: State?) async throws {
         try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: action,
                                   entity: entity, before: before, after: after, at: clock.now())
     }
@@ -130,8 +130,8 @@ public struct IdentityService: Sendable {
         may.createOrganisations = Policy.decide(actor, .createOrganisation, .platform) == .allow
         if may.manageUsers {
             let kind = try await organisation(id: organisationID).kind
-            // Only an administrator of the platform makes another.
-            may.assignableRoles = Role.allCases.filter { $0.isAllowed(in: kind) && ($0 != .admin || may.createOrganisations) }
+            // Only an administrator of the platform makes another, or a registrar (the register is the bureau's legal office).
+            may.assignableRoles = Role.allCases.filter { $0.isAllowed(in: kind) && (!$0.grantedByAdministrators || may.createOrganisations) }
         }
         return may
     }
@@ -216,7 +216,7 @@ public struct IdentityService: Sendable {
         }
     }
 
-    private static func validCreditCode(_ raw: String?, _ check: inout Validator) -> String? {
+    static func validCreditCode(_ raw: String?, _ check: inout Validator) -> String? {
         guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else {
             check.check(false, "creditCode", "is required")
             return nil
@@ -250,15 +250,7 @@ public struct IdentityService: Sendable {
         try Policy.authorize(actor, .manageUsers, resource)
         let organisation = try await organisation(id: input.organisationID)
         var check = Validator()
-        let username = check.text(input.username, "username", max: 64)
-        check.check(username.isEmpty || username.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) },
-                    "username", "may hold only letters, digits, dot, dash and underscore")
-        let displayName = check.text(input.displayName, "displayName")
-        let email = input.email.map { check.text($0, "email", required: false) }.flatMap { $0.isEmpty ? nil : $0 }
-        if let email { check.check(email.contains("@") && !email.hasPrefix("@") && !email.hasSuffix("@"), "email", "is not an e-mail address") }
-        check.check(input.password.count >= policy.minimumPasswordLength, "password",
-                    "must be at least \(policy.minimumPasswordLength) characters")
-        check.check(input.password.utf8.count <= 72, "password", "must be at most 72 bytes (bcrypt's limit)")
+        let account = validAccount(username: input.username, displayName: input.displayName, email: input.email, password: input.password, &check)
         var roles: [Role] = []
         for name in input.roles {
             guard let role = Role(rawValue: name) else {
@@ -266,24 +258,39 @@ public struct IdentityService: Sendable {
                 continue
             }
             check.check(role.isAllowed(in: organisation.kind), "roles", "a \(organisation.kind) cannot hold the role \(name)")
-            // Only the platform's administrators hand out the platform's role.
-            check.check(role != .admin || actor.has(.admin), "roles", "only platform administrators may grant admin")
+            // Only the platform's administrators hand out the platform's role and the register's.
+            check.check(!role.grantedByAdministrators || actor.has(.admin), "roles", "only platform administrators may grant \(role.rawValue)")
             roles.append(role)
         }
         check.check(!roles.isEmpty, "roles", "at least one role is required")
         try check.finish()
         let hash = try await hasher.hash(input.password)
-        let user = User(id: UUID.v7(at: clock.now()), username: username, displayName: displayName, email: email,
+        let user = User(id: UUID.v7(at: clock.now()), username: account.username, displayName: account.displayName, email: account.email,
                         organisationID: organisation.id, roles: Array(Set(roles)).sorted(), disabled: false, createdAt: clock.now())
         return try await database.transaction { connection in
             do {
                 try await store(connection).insert(user, passwordHash: hash)
             } catch where error.isUniqueViolation {
-                throw DomainError.conflict("the user name \(username) is taken")
+                throw DomainError.conflict("the user name \(account.username) is taken")
             }
             try await audit(connection, actor, "user.created", AuditEntity("user", user.id), before: nil, after: user)
             return user
         }
+    }
+
+    /// The checks of a new account, shared by an administrator's form and signing up.
+    func validAccount(username: String, displayName: String, email: String?, password: String,
+                      _ check: inout Validator) -> (username: String, displayName: String, email: String?) {
+        let username = check.text(username, "username", max: 64)
+        check.check(username.isEmpty || username.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) },
+                    "username", "may hold only letters, digits, dot, dash and underscore")
+        let displayName = check.text(displayName, "displayName")
+        let email = email.map { check.text($0, "email", max: 254, required: false) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let email { check.check(Self.looksLikeEmail(email), "email", "is not an e-mail address") }
+        check.check(password.count >= policy.minimumPasswordLength, "password",
+                    "must be at least \(policy.minimumPasswordLength) characters")
+        check.check(password.utf8.count <= 72, "password", "must be at most 72 bytes (bcrypt's limit)")
+        return (username, displayName, email)
     }
 
     /// Disables (or re-enables) a user; disabling ends their sessions and tokens at once.

@@ -48,7 +48,7 @@ struct IdentityStore {
     // MARK: Organisations
 
     private static let organisationColumns =
-        "id, reference, kind, name_zh, name_en, credit_code, jurisdiction_id, created_at, updated_at"
+        "id, reference, kind, name_zh, name_en, credit_code, jurisdiction_id, created_at, updated_at, status"
 
     func organisation(id: UUID, forUpdate: Bool = false) async throws -> Organisation? {
         var query = PostgresQuery(unsafeSQL: "SELECT \(Self.organisationColumns) FROM identity.organisations WHERE id = $1"
@@ -86,12 +86,12 @@ struct IdentityStore {
 
     private func organisations(_ query: PostgresQuery) async throws -> [Organisation] {
         var result: [Organisation] = []
-        for try await (id, reference, kind, nameZh, nameEn, creditCode, jurisdictionID, createdAt, updatedAt) in
+        for try await (id, reference, kind, nameZh, nameEn, creditCode, jurisdictionID, createdAt, updatedAt, status) in
             try await connection.query(query, logger: logger)
-            .decode((UUID, String, String, String, String, String?, UUID, Date, Date).self) {
+            .decode((UUID, String, String, String, String, String?, UUID, Date, Date, String).self) {
             result.append(Organisation(id: id, reference: reference, kind: OrganisationKind(rawValue: kind) ?? .department,
                                        nameZh: nameZh, nameEn: nameEn, creditCode: creditCode, jurisdictionID: jurisdictionID,
-                                       createdAt: createdAt, updatedAt: updatedAt))
+                                       createdAt: createdAt, updatedAt: updatedAt, status: OrganisationStatus(rawValue: status) ?? .applied))
         }
         return result
     }
@@ -106,16 +106,16 @@ struct IdentityStore {
 
     func insert(_ o: Organisation) async throws {
         try await connection.query("""
-            INSERT INTO identity.organisations (id, reference, kind, name_zh, name_en, credit_code, jurisdiction_id, created_at, updated_at)
+            INSERT INTO identity.organisations (id, reference, kind, name_zh, name_en, credit_code, jurisdiction_id, created_at, updated_at, status)
             VALUES (\(o.id), \(o.reference), \(o.kind.rawValue), \(o.nameZh), \(o.nameEn), \(o.creditCode), \(o.jurisdictionID),
-                    \(o.createdAt), \(o.updatedAt))
+                    \(o.createdAt), \(o.updatedAt), \(o.status.rawValue))
             """, logger: logger)
     }
 
     func update(_ o: Organisation) async throws {
         try await connection.query("""
             UPDATE identity.organisations SET name_zh = \(o.nameZh), name_en = \(o.nameEn), credit_code = \(o.creditCode),
-                   updated_at = \(o.updatedAt)
+                   updated_at = \(o.updatedAt), status = \(o.status.rawValue)
             WHERE id = \(o.id)
             """, logger: logger)
     }
@@ -372,41 +372,70 @@ struct IdentityStore {
         return false
     }
 
-    // MARK: Standing (ratings and violations)
+    // MARK: Standing (ratings and sanctions)
 
-    func ratings(of organisationID: UUID) async throws -> [Rating] {
+    func ratings(of organisationID: UUID, forUpdate: Bool = false) async throws -> [Rating] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT level, awarded_on::text, expires_on::text, points, assessed_by, document, correction FROM identity.ratings
+            WHERE organisation_id = $1 ORDER BY awarded_on DESC
+            """ + (forUpdate ? " FOR UPDATE" : ""))
+        query.binds.append(organisationID)
         var result: [Rating] = []
-        for try await (level, awarded, expires) in try await connection.query("""
-            SELECT level, awarded_on::text, expires_on::text FROM identity.ratings
-            WHERE organisation_id = \(organisationID) ORDER BY awarded_on DESC
-            """, logger: logger).decode((Int, String, String).self) {
-            result.append(Rating(level: level, awardedOn: awarded, expiresOn: expires))
+        for try await (level, awarded, expires, points, assessedBy, document, correction) in try await connection.query(query, logger: logger)
+            .decode((Int, String, String, Int?, String, String, String).self) {
+            result.append(Rating(level: level, awardedOn: awarded, expiresOn: expires, points: points, assessedBy: assessedBy,
+                                 document: document, correction: correction))
         }
         return result
     }
 
     func insert(_ rating: Rating, of organisationID: UUID, at date: Date) async throws {
         try await connection.query("""
-            INSERT INTO identity.ratings (organisation_id, level, awarded_on, expires_on, recorded_at)
-            VALUES (\(organisationID), \(rating.level), \(rating.awardedOn)::date, \(rating.expiresOn)::date, \(date))
+            INSERT INTO identity.ratings (organisation_id, level, awarded_on, expires_on, recorded_at, points, assessed_by, document)
+            VALUES (\(organisationID), \(rating.level), \(rating.awardedOn)::date, \(rating.expiresOn)::date, \(date),
+                    \(rating.points), \(rating.assessedBy), \(rating.document))
             """, logger: logger)
     }
 
-    func violations(of organisationID: UUID) async throws -> [Violation] {
+    func correct(_ rating: Rating, of organisationID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            UPDATE identity.ratings SET level = \(rating.level), points = \(rating.points), assessed_by = \(rating.assessedBy),
+                   document = \(rating.document), correction = \(rating.correction), corrected_at = \(date)
+            WHERE organisation_id = \(organisationID) AND awarded_on = \(rating.awardedOn)::date
+            """, logger: logger)
+    }
+
+    func violations(of organisationID: UUID, id: UUID? = nil, forUpdate: Bool = false) async throws -> [Violation] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT id, severity, occurred_on::text, description, kind, source, ends_on::text, correction FROM identity.violations
+            WHERE organisation_id = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY occurred_on DESC, id DESC
+            """ + (forUpdate ? " FOR UPDATE" : ""))
+        query.binds.append(organisationID)
+        query.binds.append(id)
         var result: [Violation] = []
-        for try await (id, severity, occurred, description) in try await connection.query("""
-            SELECT id, severity, occurred_on::text, description FROM identity.violations
-            WHERE organisation_id = \(organisationID) ORDER BY occurred_on DESC
-            """, logger: logger).decode((UUID, String, String, String).self) {
-            result.append(Violation(id: id, severity: Violation.Severity(rawValue: severity) ?? .major, occurredOn: occurred, description: description))
+        for try await (id, severity, occurred, description, kind, source, endsOn, correction) in try await connection.query(query, logger: logger)
+            .decode((UUID, String, String, String, String, String, String?, String).self) {
+            result.append(Violation(id: id, severity: Violation.Severity(rawValue: severity) ?? .major, occurredOn: occurred, description: description,
+                                    kind: SanctionKind(rawValue: kind) ?? .administrativePenalty, source: source, endsOn: endsOn,
+                                    correction: correction))
         }
         return result
     }
 
     func insert(_ violation: Violation, of organisationID: UUID, at date: Date) async throws {
         try await connection.query("""
-            INSERT INTO identity.violations (id, organisation_id, severity, occurred_on, description, recorded_at)
-            VALUES (\(violation.id), \(organisationID), \(violation.severity.rawValue), \(violation.occurredOn)::date, \(violation.description), \(date))
+            INSERT INTO identity.violations (id, organisation_id, severity, occurred_on, description, recorded_at, kind, source, ends_on)
+            VALUES (\(violation.id), \(organisationID), \(violation.severity.rawValue), \(violation.occurredOn)::date, \(violation.description),
+                    \(date), \(violation.kind.rawValue), \(violation.source), \(violation.endsOn)::date)
+            """, logger: logger)
+    }
+
+    func correct(_ violation: Violation, at date: Date) async throws {
+        try await connection.query("""
+            UPDATE identity.violations SET severity = \(violation.severity.rawValue), kind = \(violation.kind.rawValue),
+                   description = \(violation.description), source = \(violation.source), ends_on = \(violation.endsOn)::date,
+                   correction = \(violation.correction), corrected_at = \(date)
+            WHERE id = \(violation.id)
             """, logger: logger)
     }
 

@@ -24,6 +24,15 @@ public struct Organisation: Codable, Sendable, Equatable {
     public var jurisdictionID: UUID
     public var createdAt: Date
     public var updatedAt: Date
+    /// Where it stands with the register (DOMAIN §7): only an approved organisation bids.
+    public var status: OrganisationStatus = .approved
+}
+
+/// An organisation's place in the register: signed up and waiting (`applied`), sent back to correct (`returned`),
+/// approved by the civil-affairs bureau, or refused. Organisations an administrator opens are approved at once.
+public enum OrganisationStatus: String, Codable, Sendable, CaseIterable, Termed {
+    case applied, returned, approved, refused
+    public static var termKey: String { "orgStatus_" }
 }
 
 /// A user as other users may see them: never the password hash.
@@ -137,6 +146,10 @@ public struct SignInPolicy: Sendable {
     public var sessionLifetime: TimeInterval = 12 * 60 * 60
     public var tokenLifetime: TimeInterval = 30 * 24 * 60 * 60
     public var minimumPasswordLength = 10
+    /// Organisations signed up from one network address within `signUpWindow` (a day) before that address is refused
+    /// (429): an NGO hub or a café may sign up a few, a script may not fill the register.
+    public var maxSignUpsPerAddress = 5
+    public var signUpWindow: TimeInterval = 24 * 60 * 60
     /// bcrypt's work factor; tests lower it to keep the suite fast.
     public var bcryptCost: UInt8 = 10
     public init() {}

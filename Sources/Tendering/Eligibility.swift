@@ -32,6 +32,13 @@ extension Tender {
         guard organisation.kind == .socialOrganisation else {
             return FieldError("eligibility.kind", "only social organisations may bid; \(name) is not one")
         }
+        guard organisation.status == .approved else {
+            return FieldError("eligibility.approved", "only organisations approved by their registration authority may bid; \(name) is \(organisation.status)")
+        }
+        if let listing = facts.standing.violations.first(where: { $0.kind == .seriousDishonesty && $0.inForce(on: today) }) {
+            return FieldError("eligibility.violations", listing.endsOn.map { "\(name) is on the list of seriously dishonest organisations from \(listing.occurredOn) to \($0)" }
+                              ?? "\(name) is on the list of seriously dishonest organisations since \(listing.occurredOn)")
+        }
         guard organisation.creditCode != nil else {
             return FieldError("eligibility.registered", "only registered organisations may bid; \(name) has no unified social credit code yet")
         }

@@ -20,7 +20,9 @@ struct PolicyTests {
         #expect(Policy.decide(nil, .readOrganisation, Resource(organisationID: ownOrganisation)) == .allow)
         #expect(Policy.decide(nil, .readJurisdictions, .platform) == .allow)
         #expect(Policy.decide(nil, .readPublicRecord, .platform) == .allow, "dashboards, residents' needs and OCDS are public (DOMAIN §5)")
-        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord].contains(action) {
+        #expect(Policy.decide(nil, .signUp, .platform) == .allow, "anyone may apply to join the marketplace (DOMAIN §7)")
+        for action in Action.allCases where ![.readOrganisation, .readJurisdictions, .readCatalogue, .readPurchaseLists, .readTenders, .readPublicRecord,
+                                              .signUp].contains(action) {
             #expect(Policy.decide(nil, action, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow,
                     "anonymous must not \(action)")
         }
@@ -56,7 +58,7 @@ struct PolicyTests {
             let decision = Policy.decide(admin, action, Resource(organisationID: otherOrganisation, jurisdictionPath: [otherDistrict]))
             #expect((decision == .allow) == !action.isPartyOnly, "admin and \(action)")
         }
-        #expect(Action.allCases.filter(\.isPartyOnly) == [.submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication,
+        #expect(Action.allCases.filter(\.isPartyOnly) == [.recordStanding, .vetOrganisation, .submitBid, .readSealedBid, .scoreBids, .fileComplaint, .manageSupplierProfile, .applyToProgramme, .reviewApplication,
                                                             .manageContract, .deliverContract, .signOffMilestone, .assignEvaluators, .answerMonitoring, .recordPayment,
                                                             // A resident's case is worked by the staff on duty, and their personal data read by them only (issue 23).
                                                             .workServiceRequest, .readApplicant])
@@ -240,15 +242,31 @@ struct PolicyTests {
         #expect(Policy.decide(nil, .manageContract, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow)
     }
 
-    @Test("an organisation's standing (its ratings and violations) is recorded by platform administrators only: no other role, whatever its relation to the organisation")
-    func recordStandingOnlyByAdministrators() {
+    @Test("an organisation's standing is recorded, and its application decided, by the registrars of its jurisdiction or one above it only: not an administrator, not a registrar elsewhere, no other role (DOMAIN §7)")
+    func registrarsKeepTheRegister() {
+        var allowed = 0
         for actor in everyActor() {
-            for resource in resources(seenBy: actor) + [.platform] {
-                let decision = Policy.decide(actor, .recordStanding, resource)
-                #expect((decision == .allow) == actor.has(.admin), "\(actor.organisationKind) \(actor.roles.sorted()): \(decision)")
+            // The resource sits in the street below the district: registrars of the district or the street reach it.
+            let registrarHere = actor.has(.registrar) && actor.jurisdictionPath.last.map { [district, street].contains($0) } == true
+            for resource in resources(seenBy: actor) {
+                for action in [Action.recordStanding, .vetOrganisation] {
+                    let decision = Policy.decide(actor, action, resource)
+                    #expect((decision == .allow) == registrarHere, "\(action) by \(actor.organisationKind) \(actor.roles.sorted()) at \(actor.jurisdictionPath.count): \(decision)")
+                    if decision == .allow { allowed += 1 }
+                }
+                // The applicant's own members and the same registrars read the application; administrators too.
+                let reads = Policy.decide(actor, .readRegistration, resource) == .allow
+                #expect(reads == (registrarHere || actor.organisationID == ownOrganisation || actor.has(.admin)),
+                        "readRegistration by \(actor.organisationKind) \(actor.roles.sorted()): \(reads)")
             }
+            #expect(Policy.decide(actor, .recordStanding, .platform) != .allow, "nothing is recorded on no organisation")
         }
+        // Departments only (registrar alone and with every role), two places (district, street), two organisations, two resources, two actions.
+        #expect(allowed == 2 * 2 * 2 * 2 * 2)
         #expect(Policy.decide(nil, .recordStanding, Resource(organisationID: ownOrganisation)) != .allow)
+        #expect(Policy.decide(nil, .vetOrganisation, Resource(organisationID: ownOrganisation, jurisdictionPath: [district])) != .allow)
+        #expect(!Role.registrar.isAllowed(in: .financeOffice) && !Role.registrar.isAllowed(in: .socialOrganisation) && Role.registrar.isAllowed(in: .department))
+        #expect(Role.registrar.grantedByAdministrators && Role.admin.grantedByAdministrators && !Role.buyer.grantedByAdministrators)
     }
 
     @Test("authorize throws unauthenticated for nobody and forbidden for the wrong actor")

@@ -154,6 +154,11 @@ BY_OPERATION = {
     # Grassroots: standards. Inspections act on Fufeng's county centre (graded by Fufeng's standard; the demo's evidence is its).
     "listSiteInspections": {"siteId": "fufeng_centre"}, "createSiteInspection": {"siteId": "fufeng_centre"},
     "getSiteInspection": {"siteId": "fufeng_centre"}, "downloadInspectionEvidence": {"siteId": "fufeng_centre"},
+    # Joining and the register (issue 24): 新芽 waits for Lixia's registrar; standing acts on Lixia's organisations.
+    "getRegistration": {"organisationId": "applicant_org"}, "resubmitRegistration": {"organisationId": "applicant_org"},
+    "decideRegistration": {"organisationId": "applicant_org"}, "downloadCertificate": {"organisationId": "applicant_org"},
+    "correctRating": {"awardedOn": "ngo_rating"},
+    "recordSanction": {"organisationId": "youth_org"}, "correctSanction": {"organisationId": "youth_org", "sanctionId": "youth_sanction"},
 }
 # Variants of §3 (`operation` · variant): other path parameters and body fields.
 VARIANTS = {
@@ -174,7 +179,7 @@ WRONG_PARENT = {operation: "tenderId" for operation in
 OTHER_PARENTS = {"tenderId": ["awarded", "enquiries", "tendering", "evaluation"]}
 
 # Operations that change what later ones act on run last, in this order.
-LAST = ["withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "removeNegativeEntry", "cancelSeedGrant",
+LAST = ["decideRegistration", "withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "removeNegativeEntry", "cancelSeedGrant",
         "removeProgrammeReviewer", "assignEngagementEvaluator", "removeEngagementEvaluator", "endEngagement", "closeMonitoringCase",
         "terminateContract", "cancelTender", "revokeCurrentToken"]
 
@@ -299,6 +304,12 @@ def fixtures(spokes, base, tokens):
         "ngo_org": org("ngo"), "finance_org": org("finance"), "civil_org": org("civil"), "ngo_user": user("ngo"),
         "evaluator_user": user("evaluator"), "evaluator2_user": user("evaluator2"), "evaluator3_user": user("evaluator3"),
         "lixia": "SELECT id FROM identity.jurisdictions WHERE code = '370102'",
+        "youth_org": org("youth"),
+        "applicant_org": "SELECT organisation_id FROM identity.users WHERE username = 'xinya'",
+        "ngo_rating": "SELECT r.awarded_on::text FROM identity.ratings r JOIN identity.users u ON u.organisation_id = r.organisation_id "
+                      "WHERE u.username = 'ngo' ORDER BY r.awarded_on DESC",
+        "youth_sanction": "SELECT v.id FROM identity.violations v JOIN identity.users u ON u.organisation_id = v.organisation_id "
+                          "WHERE u.username = 'youth' ORDER BY v.occurred_on",
         "institution": "SELECT id FROM identity.organisations WHERE name_zh = '山东泉城社会服务评估中心'",
         "draft": tender("ZB-%-0007"), "enquiries": tender("ZB-%-0006"), "tendering": tender("ZB-%-0005"),
         "evaluation": tender("ZB-%-0004"), "awarded": tender("ZB-%-0001"),

@@ -73,6 +73,37 @@ struct BidTests {
         }
     }
 
+    @Test("only an approved organisation bids; a serious-dishonesty listing bars it from its first day to its last, and not after; an abnormal-activities listing does not (DOMAIN §7)")
+    func registerAndListings() async throws {
+        try await TestDatabase.with { database in
+            let t = TenderWorld(database)
+            var tender = try await tendering(t)
+            tender.terms.eligibility.minimumRating = nil
+            let today = "2026-11-05"
+            let standing = try await t.world.identity.standing(of: try await t.world.actor("ngo").organisationID)
+            #expect(tender.eligibilityProblem(SupplierFacts(standing: standing, stage: nil), today: today) == nil)
+            for status in [OrganisationStatus.applied, .returned, .refused] {
+                var waiting = standing
+                waiting.organisation.status = status
+                #expect(tender.eligibilityProblem(SupplierFacts(standing: waiting, stage: nil), today: today)?.field == "eligibility.approved", "\(status)")
+            }
+            func listed(_ kind: SanctionKind, from: String, to: String?) -> SupplierFacts {
+                var listed = standing
+                listed.violations = [Violation(id: UUID(), severity: .minor, occurredOn: from, description: "名单", kind: kind, endsOn: to)]
+                return SupplierFacts(standing: listed, stage: nil)
+            }
+            let dishonest = listed(.seriousDishonesty, from: "2026-01-10", to: "2026-11-05")
+            #expect(tender.eligibilityProblem(dishonest, today: "2026-01-09") == nil, "before the listing")
+            #expect(tender.eligibilityProblem(dishonest, today: "2026-01-10")?.field == "eligibility.violations", "its first day")
+            #expect(tender.eligibilityProblem(dishonest, today: "2026-11-05")?.field == "eligibility.violations", "its last day")
+            #expect(tender.eligibilityProblem(dishonest, today: "2026-11-06") == nil, "the day after it ends")
+            #expect(tender.eligibilityProblem(listed(.seriousDishonesty, from: "2020-01-10", to: nil), today: today)?.field == "eligibility.violations",
+                    "a listing without an end lasts")
+            #expect(tender.eligibilityProblem(listed(.abnormalActivities, from: "2026-01-10", to: nil), today: today) == nil,
+                    "a minor listing as abnormal does not bar by itself")
+        }
+    }
+
     @Test("a bid one millisecond before the deadline is accepted; one at or after it is refused")
     func deadlineEdge() async throws {
         try await TestDatabase.with { database in

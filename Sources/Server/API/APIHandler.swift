@@ -174,7 +174,8 @@ struct APIHandler: APIProtocol {
 extension Components.Schemas.Organisation {
     init(_ o: Organisation) {
         self.init(id: o.id.lowercased, reference: o.reference, kind: .init(rawValue: o.kind.rawValue) ?? .department,
-                  nameZh: o.nameZh, nameEn: o.nameEn, creditCode: o.creditCode, jurisdictionId: o.jurisdictionID.lowercased)
+                  nameZh: o.nameZh, nameEn: o.nameEn, creditCode: o.creditCode, jurisdictionId: o.jurisdictionID.lowercased,
+                  status: .init(rawValue: o.status.rawValue) ?? .applied)
     }
 }
 

@@ -136,11 +136,12 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                                             payments: dependencies.paymentWorklists, seedGrants: dependencies.seedGrants,
                                             evaluations: dependencies.evaluations, incubation: dependencies.incubation,
                                             transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
-                                            requests: dependencies.requests, clock: dependencies.clock),
+                                            requests: dependencies.requests, clock: dependencies.clock, identity: dependencies.identity),
                      journey: JourneySection(incubation: dependencies.incubation, awards: dependencies.awards, suppliers: dependencies.suppliers,
                                              contracts: dependencies.contracts, views: views),
                      views: views).register(on: router)
     AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
+    JoinController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
     AdminController(identity: dependencies.identity, calendar: dependencies.calendar, views: views).register(on: router)
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
                         negativeList: dependencies.negativeList, identity: dependencies.identity, views: views).register(on: router)

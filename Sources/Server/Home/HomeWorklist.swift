@@ -1,6 +1,7 @@
 import Core
 import Delivery
 import Foundation
+import Identity
 import Grassroots
 import Incubation
 import Payments
@@ -39,6 +40,8 @@ struct HomeWorklist: Sendable {
     let voice: VoiceService
     let requests: RequestService
     let clock: any SpokesClock
+    /// The register's queue (DOMAIN §7), for registrars.
+    var identity: IdentityService? = nil
 
     /// At most this many of a kind are read for a count; beyond it the page says "100 or more".
     static let cap = 100
@@ -56,6 +59,9 @@ struct HomeWorklist: Sendable {
         }
         if actor.roles.contains(.overseer) { items += try await overseer(actor) }
         items += try await caseworker(actor)
+        if actor.roles.contains(.registrar), let identity {
+            items.append(item("registrations", try await identity.waitingRegistrations(for: actor), href: "/registrations"))
+        }
         return items.filter { $0.count > 0 }
     }
 

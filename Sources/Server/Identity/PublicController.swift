@@ -96,41 +96,6 @@ struct PublicController {
     }
 }
 
-/// An organisation's page: its facts for everyone; its users and forms for those allowed.
-struct OrganisationPage {
-    let identity: IdentityService
-    let views: Views
-    /// The journey of a social organisation (the public page shows it; the admin forms do not need it).
-    var journey: JourneySection? = nil
-
-    func render(id: UUID, request: Request, context: AppRequestContext, errors: [FieldError] = [],
-                form: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
-        let organisation = try await identity.organisation(id: id)
-        let may = try await identity.actions(on: id, for: context.actor)
-        var data: [String: Any] = ["organisation": OrganisationView(organisation, context.language).fields(views, context)]
-        if may.readUsers {
-            let users = try await identity.users(of: id, by: context.actor)
-            data["users"] = users.map { user in
-                ["id": user.id.lowercased, "username": user.username, "displayName": user.displayName,
-                 "roles": user.roles.map { views.text("role_\($0.rawValue)", context) }.joined(separator: "、"),
-                 "disabled": user.disabled, "isSelf": user.id == context.actor?.userID] as [String: Any]
-            }
-        }
-        if may.manageUsers {
-            data["canManage"] = true
-            data["roleChoices"] = may.assignableRoles
-                .map { role in ["value": role.rawValue, "label": views.text("role_\(role.rawValue)", context),
-                                "checked": form["role_\(role.rawValue)"] != nil] as [String: Any] }
-        }
-        if may.update { data["canEdit"] = true }
-        if let journey = try await journey?.model(for: organisation, context) { data["journey"] = journey }
-        data["form"] = form
-        data["errors"] = errors.map { ["field": views.text("field_\($0.field)", context), "message": views.say($0.message, context)] }
-        return views.page("identity/organisation", title: context.language == .zh ? organisation.nameZh : organisation.nameEn,
-                          data: data, status: status, request: request, context: context)
-    }
-}
-
 struct OrganisationView {
     let organisation: Organisation
     let language: Language

@@ -16,8 +16,12 @@ struct BodyLimitMiddleware: RouterMiddleware {
     /// `POST /api/v1/milestones/{id}/reports` and `POST /api/v1/service-sites/{id}/inspections`.
     static func carriesFiles(_ path: Substring) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[0].isEmpty, parts[1] == "api", parts[2] == "v1", !parts[4].isEmpty else { return false }
+        guard parts.count >= 4, parts[0].isEmpty, parts[1] == "api", parts[2] == "v1" else { return false }
+        // A sign-up carries the registration certificate.
+        if parts.count == 4 { return parts[3] == "registrations" }
+        guard parts.count == 6, !parts[4].isEmpty else { return false }
         return (parts[3] == "milestones" && parts[5] == "reports") || (parts[3] == "service-sites" && parts[5] == "inspections")
+            || (parts[3] == "organisations" && parts[5] == "registration")
     }
 
     /// The upload limit in base64, with room for the rest of the body.

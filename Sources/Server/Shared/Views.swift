@@ -9,7 +9,7 @@ struct Views: Sendable {
     /// The templates the code renders; start-up fails when one is missing, because swift-mustache
     /// silently returns nothing for an unknown name.
     static let required = ["shared/layout", "identity/home", "identity/login", "shared/error", "identity/organisations", "identity/organisation",
-                           "identity/organisation-new", "identity/jurisdictions", "catalogue/purchase-catalogue", "catalogue/catalogue", "catalogue/catalogue-item",
+                           "identity/organisation-new", "identity/jurisdictions", "identity/join", "identity/registrations", "catalogue/purchase-catalogue", "catalogue/catalogue", "catalogue/catalogue-item",
                            "catalogue/catalogue-history", "catalogue/catalogue-materials", "catalogue/catalogue-import", "catalogue/catalogue-drafts", "catalogue/catalogue-edit", "purchase-lists/purchase-lists",
                            "tenders/tenders", "tenders/tender", "tenders/tender-edit", "evaluation/evaluation", "evaluation/panels", "suppliers/supplier", "incubation/incubator", "incubation/incubator-organisation", "incubation/programmes", "incubation/programme",
                            "incubation/incubator-spaces", "payments/payments", "contracts/contracts", "contracts/contract", "contracts/survey", "transparency/oversight", "transparency/insights", "transparency/voice", "transparency/cases", "transparency/case",
@@ -119,11 +119,13 @@ enum Navigation {
                                          ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
                                          ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator"),
                                          ("/sites", "nav_sites"), ("/standards", "nav_standards"), ("/track", "nav_track")]
+        if actor == nil { items.append(("/join", "nav_join")) }
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if Policy.decide(actor, .keepCalendar, .platform) == .allow { items.append(("/admin/calendar", "nav_calendar")) }
             if actor.has(.caseworker) { items.append(("/requests", "nav_requests")) }
+            if actor.has(.registrar) { items.append(("/registrations", "nav_registrations")) }
             // Offices and overseers watch their jurisdiction's cases; a centre's own staff reach theirs from /requests.
             if actor.has(.overseer) || actor.organisationKind.isBuyer && actor.has(.buyer) {
                 items.append(("/requests/supervision", "nav_supervision"))

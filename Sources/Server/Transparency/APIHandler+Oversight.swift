@@ -121,9 +121,7 @@ extension APIHandler {
         let record = try await identity.standingRecord(of: try uuid(input.path.organisationId, "organisationId"), by: actor)
         return .ok(.init(body: .json(.init(
             organisationId: record.organisationID.lowercased,
-            ratings: record.ratings.map { .init(level: $0.level, label: $0.label, awardedOn: $0.awardedOn, expiresOn: $0.expiresOn) },
-            violations: record.violations.map { .init(id: $0.id.lowercased, severity: .init(rawValue: $0.severity.rawValue)!, occurredOn: $0.occurredOn,
-                                                      description: $0.description) }))))
+            ratings: record.ratings.map(Components.Schemas.Rating.init), violations: record.violations.map(Components.Schemas.Violation.init)))))
     }
 
     // MARK: Worklists

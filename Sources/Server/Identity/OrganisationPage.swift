@@ -1,0 +1,222 @@
+import Core
+import Foundation
+import Hummingbird
+import Identity
+
+/// An organisation's page: its facts and standing for everyone; its application for the applicant and the registrars of
+/// its jurisdiction; the register's forms for those registrars; its users and forms for its administrators.
+struct OrganisationPage {
+    let identity: IdentityService
+    let views: Views
+    /// The journey of a social organisation (the public page shows it; the admin forms do not need it).
+    var journey: JourneySection? = nil
+
+    /// Which form was refused (its `prefix` names the inputs), with what was typed.
+    struct Refused {
+        var prefix: String
+        var error: DomainError
+        var form: [String: String]
+    }
+
+    func render(id: UUID, request: Request, context: AppRequestContext, errors: [FieldError] = [],
+                form: [String: String] = [:], refused: Refused? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let organisation = try await identity.organisation(id: id)
+        let may = try await identity.actions(on: id, for: context.actor)
+        let standing = try await identity.standingRecord(of: id, by: context.actor)
+        let resource = try await identity.resource(of: id)
+        let allowed = { (action: Action) in context.actor.map { Policy.decide($0, action, resource) == .allow } ?? false }
+        var registration: Registration?
+        if allowed(.readRegistration), try await identity.hasApplication(id) {
+            registration = try await identity.registration(of: id, by: context.actor)
+        }
+        let keepsRegister = allowed(.recordStanding)
+        var model = OrganisationPageModel(
+            organisation: OrganisationView(organisation, context.language).fields(views, context),
+            status: organisation.status == .approved ? nil : views.text("orgStatus_\(organisation.status.rawValue)", context),
+            standing: StandingSection(standing, today: identity.today(), keepsRegister: keepsRegister, refused: refused, views: views, context: context),
+            errors: errors.map { ["field": views.text("field_\($0.field)", context), "message": views.say($0.message, context)] },
+            form: form)
+        if let registration {
+            model.registration = RegistrationSection(registration, decides: allowed(.vetOrganisation), corrects: may.update, refused: refused,
+                                                     views: views, context: context)
+        }
+        if may.readUsers {
+            let users = try await identity.users(of: id, by: context.actor)
+            model.users = users.map { user in
+                ["id": user.id.lowercased, "username": user.username, "displayName": user.displayName,
+                 "roles": user.roles.map { views.text("role_\($0.rawValue)", context) }.joined(separator: "、"),
+                 "disabled": user.disabled, "isSelf": user.id == context.actor?.userID] as [String: Any]
+            }
+        }
+        if may.manageUsers {
+            model.canManage = true
+            model.roleChoices = may.assignableRoles.map { role in
+                SelectOption(value: role.rawValue, label: views.text("role_\(role.rawValue)", context), selected: form["role_\(role.rawValue)"] != nil)
+            }
+        }
+        model.canEdit = may.update
+        if let journey = try await journey?.model(for: organisation, context) { model.journey = journey }
+        return views.page("identity/organisation", title: context.language == .zh ? organisation.nameZh : organisation.nameEn,
+                          model: model, status: status, request: request, context: context)
+    }
+}
+
+struct OrganisationPageModel {
+    let organisation: [String: Any]
+    /// Where it stands with the register, unless approved.
+    let status: String?
+    let standing: StandingSection
+    var registration: RegistrationSection?
+    let errors: [[String: String]]
+    let form: [String: String]
+    var users: [[String: Any]] = []
+    var canManage = false
+    var roleChoices: [SelectOption] = []
+    var canEdit = false
+    var journey: JourneyModel?
+}
+
+/// Ratings and sanctions, public; with the register's forms for its registrars.
+struct StandingSection {
+    struct RatingRow {
+        let awardedOn: String
+        let label: String
+        let points: String
+        let assessedBy: String
+        let document: String
+        let expiresOn: String
+        let expired: Bool
+        let correction: String
+    }
+    struct SanctionRow {
+        let id: String
+        let kind: String
+        let occurredOn: String
+        let endsOn: String
+        let inForce: Bool
+        let description: String
+        let source: String
+        let correction: String
+    }
+    let ratings: [RatingRow]
+    let sanctions: [SanctionRow]
+    let hasRatings: Bool
+    let hasSanctions: Bool
+    let empty: Bool
+    /// The registrar's forms (nil for everyone else).
+    let register: RegisterForms?
+
+    struct RegisterForms {
+        let rating: RefusedForm
+        let sanction: RefusedForm
+        let ratingCorrection: RefusedForm
+        let sanctionCorrection: RefusedForm
+        let levels: [SelectOption]
+        let kinds: [SelectOption]
+        let ratingDays: [SelectOption]
+        let sanctionChoices: [SelectOption]
+        let hasRatings: Bool
+        let hasSanctions: Bool
+    }
+
+    static let ratingInputs = ["level", "points", "awardedOn", "assessedBy", "document"]
+    static let sanctionInputs = ["kind", "occurredOn", "endsOn", "source", "description"]
+    static let ratingCorrectionInputs = ["awardedOn", "level", "points", "reason"]
+    static let sanctionCorrectionInputs = ["sanction", "endsOn", "reason"]
+
+    init(_ record: StandingRecord, today: String, keepsRegister: Bool, refused: OrganisationPage.Refused?, views: Views, context: AppRequestContext) {
+        ratings = record.ratings.map {
+            RatingRow(awardedOn: $0.awardedOn, label: $0.label, points: $0.points.map(String.init) ?? "", assessedBy: $0.assessedBy,
+                      document: $0.document, expiresOn: $0.expiresOn, expired: $0.expiresOn < today, correction: $0.correction)
+        }
+        sanctions = record.violations.map {
+            SanctionRow(id: $0.id.lowercased, kind: views.text("sanction_\($0.kind.rawValue)", context), occurredOn: $0.occurredOn,
+                        endsOn: $0.endsOn ?? "", inForce: $0.inForce(on: today), description: $0.description, source: $0.source, correction: $0.correction)
+        }
+        hasRatings = !record.ratings.isEmpty
+        hasSanctions = !record.violations.isEmpty
+        empty = record.ratings.isEmpty && record.violations.isEmpty
+        guard keepsRegister else {
+            register = nil
+            return
+        }
+        func form(_ prefix: String, _ names: [String]) -> RefusedForm {
+            let mine = refused?.prefix == prefix ? refused : nil
+            return RefusedForm(mine?.error, prefix: prefix, names: names, form: mine?.form ?? [:],
+                               formField: { $0 == "sanctionId" ? "sanction" : $0 },
+                               label: { views.text("field_\($0)", context) }, message: { views.say($0, context) })
+        }
+        let typed = refused?.form ?? [:]
+        register = RegisterForms(
+            rating: form("rating", Self.ratingInputs), sanction: form("sanction", Self.sanctionInputs),
+            ratingCorrection: form("rating-correction", Self.ratingCorrectionInputs),
+            sanctionCorrection: form("sanction-correction", Self.sanctionCorrectionInputs),
+            levels: (1...5).map { SelectOption(value: String($0), label: "\($0)A", selected: typed["level"] == String($0)) },
+            kinds: SanctionKind.allCases.map { SelectOption(value: $0.rawValue, label: views.text("sanction_\($0.rawValue)", context), selected: typed["kind"] == $0.rawValue) },
+            ratingDays: record.ratings.map { SelectOption(value: $0.awardedOn, label: "\($0.awardedOn) \($0.label)", selected: typed["awardedOn"] == $0.awardedOn) },
+            sanctionChoices: record.violations.map {
+                SelectOption(value: $0.id.lowercased, label: "\($0.occurredOn) \(views.text("sanction_\($0.kind.rawValue)", context))",
+                             selected: typed["sanction"] == $0.id.lowercased)
+            },
+            hasRatings: !record.ratings.isEmpty, hasSanctions: !record.violations.isEmpty)
+    }
+}
+
+/// An application to join as its readers see it, with the registrar's decision form or the applicant's correction form.
+struct RegistrationSection {
+    let form: String
+    let registrationAuthority: String
+    let legalRepresentative: String
+    let contactName: String
+    let contactPhone: String
+    let email: String
+    let certificate: String?
+    let submittedAt: String
+    let submissions: Int
+    let reasons: String?
+    let decidedAt: String?
+    /// The registrar's decision form, while it waits.
+    let decision: RefusedForm?
+    let decisions: [SelectOption]
+    /// The applicant's correction form, when returned.
+    let correction: RefusedForm?
+    let isTeam: Bool
+
+    static let decisionInputs = ["decision", "reasons"]
+    static let correctionInputs = ["nameZh", "nameEn", "creditCode", "registrationAuthority", "legalRepresentative", "contactName",
+                                   "contactPhone", "email", "certificate"]
+
+    init(_ r: Registration, decides: Bool, corrects: Bool, refused: OrganisationPage.Refused?, views: Views, context: AppRequestContext) {
+        let a = r.application
+        form = views.text("applicantForm_\(a.form.rawValue)", context)
+        registrationAuthority = a.registrationAuthority
+        legalRepresentative = a.legalRepresentative
+        contactName = a.contactName
+        contactPhone = a.contactPhone
+        email = a.email
+        certificate = a.certificate.map { "\($0.name) (\($0.kind.rawValue.uppercased()), \(max(1, $0.size / 1024)) KB)" }
+        submittedAt = CaseDate.text(a.submittedAt) ?? ""
+        submissions = a.submissions
+        reasons = a.reasons.isEmpty ? nil : a.reasons
+        decidedAt = CaseDate.text(a.decidedAt)
+        isTeam = a.form == .team
+        let label: (String) -> String = { views.text("field_\($0)", context) }
+        let message: (Message) -> String = { views.say($0, context) }
+        let typed = refused?.form ?? [:]
+        decision = decides && r.organisation.status == .applied
+            ? RefusedForm(refused?.prefix == "decision" ? refused?.error : nil, prefix: "decision", names: Self.decisionInputs,
+                          form: refused?.prefix == "decision" ? typed : [:], label: label, message: message)
+            : nil
+        decisions = RegistrationDecision.allCases.map {
+            SelectOption(value: $0.rawValue, label: views.text("registration_\($0.rawValue)", context), selected: typed["decision"] == $0.rawValue)
+        }
+        // The correction form starts from what the bureau saw.
+        let saved = ["nameZh": r.organisation.nameZh, "nameEn": r.organisation.nameEn, "creditCode": r.organisation.creditCode ?? "",
+                     "registrationAuthority": a.registrationAuthority, "legalRepresentative": a.legalRepresentative, "contactName": a.contactName,
+                     "contactPhone": a.contactPhone, "email": a.email]
+        correction = corrects && r.organisation.status == .returned
+            ? RefusedForm(refused?.prefix == "correction" ? refused?.error : nil, prefix: "correction", names: Self.correctionInputs,
+                          form: refused?.prefix == "correction" ? typed : saved, label: label, message: message)
+            : nil
+    }
+}

@@ -1,0 +1,143 @@
+import Core
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Identity
+import NIOCore
+import NIOFoundationCompat
+import TestSupport
+import Testing
+
+/// Joining through the pages and the API (issue 24), in Chinese: the team signs up, the bureau returns it, it corrects
+/// it, the bureau approves it; the registrar rates it; every refusal comes back beside its field.
+@Suite("Joining the marketplace: pages and API")
+struct JoinPageTests {
+    static let pdf = Data("%PDF-1.4\n% 登记证书 新芽\n%%EOF\n".utf8)
+
+    static func fields(_ n: Int, code: String) -> [(String, String)] {
+        [("form", "social_work_agency"), ("nameZh", "历下区新芽社工服务中心\(n)"), ("nameEn", ""), ("creditCode", code), ("jurisdictionCode", "370102001"),
+         ("registrationAuthority", "济南市历下区民政局"), ("legalRepresentative", "王新芽"), ("contactName", "王新芽"), ("contactPhone", "13800138000"),
+         ("email", "xinya\(n)@example.cn"), ("username", "xinya\(n)"), ("displayName", "王新芽"), ("password", "a long enough password")]
+    }
+
+    @Test("a social-work agency signs up on the page and is signed in; the registrar returns it with reasons; it corrects; the registrar approves and rates it")
+    func journey() async throws {
+        try await TestApp.run { client, world in
+            let code = try CreditCode.completing("52370102500000951").value
+            let applicant = Browser(client)
+            let form = try await applicant.get("/join")
+            #expect(form.status == .ok && form.html.contains("社会组织入驻") && form.html.contains(#"enctype="multipart/form-data""#))
+            // Every problem at once, in Chinese, beside its field, with what was typed kept (not the password).
+            var wrong = Self.fields(1, code: "91350100M000100Y44")
+            wrong[8] = ("contactPhone", "打电话")
+            let refused = try await applicant.upload("/join", fields: wrong, file: Data("not a pdf".utf8), filename: "证书.pdf", fileField: "certificate")
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.html.contains(##"<a href="#join-creditCode">"##) && refused.html.contains(##"<a href="#join-contactPhone">"##)
+                    && refused.html.contains(##"<a href="#join-certificate">"##))
+            #expect(refused.html.contains("不是有效的电话号码") && refused.html.contains(#"value="打电话""#) && !refused.html.contains("a long enough password"))
+            let joined = try await applicant.upload("/join", fields: Self.fields(1, code: code), file: Self.pdf, filename: "证书.pdf", fileField: "certificate")
+            #expect(joined.status == .seeOther)
+            let location = try #require(joined.location?.split(separator: "#").first.map(String.init))
+            let own = try await applicant.get(location)
+            #expect(own.html.contains("待审核") && own.html.contains("入驻申请") && own.html.contains("证书.pdf"), "the applicant follows it on its page")
+            let organisationID = String(location.dropFirst("/organisations/".count).prefix(36))
+
+            let registrar = Browser(client)
+            _ = try await registrar.signIn("civil")
+            let queue = try await registrar.get("/registrations")
+            #expect(queue.status == .ok && queue.html.contains("历下区新芽社工服务中心1"))
+            let page = try await registrar.get("/organisations/\(organisationID)")
+            #expect(page.html.contains(#"action="/organisations/\#(organisationID)/registration/decision""#))
+            let noReasons = try await registrar.post("/organisations/\(organisationID)/registration/decision", [("decision", "return"), ("reasons", "")])
+            #expect(noReasons.status == .unprocessableContent && noReasons.html.contains(##"<a href="#decision-reasons">"##))
+            #expect(try await registrar.post("/organisations/\(organisationID)/registration/decision",
+                                             [("decision", "return"), ("reasons", "证书副本页缺失")]).status == .seeOther)
+            let returned = try await applicant.get("/organisations/\(organisationID)")
+            #expect(returned.html.contains("证书副本页缺失") && returned.html.contains("已退回补正")
+                    && returned.html.contains(#"action="/organisations/\#(organisationID)/registration""#))
+            let corrected = try await applicant.upload("/organisations/\(organisationID)/registration",
+                                                       fields: Self.fields(1, code: code).filter { !["form", "jurisdictionCode", "username", "displayName", "password"].contains($0.0) },
+                                                       file: Data("%PDF-1.4\n% 完整扫描件\n%%EOF\n".utf8), filename: "证书正副本.pdf", fileField: "certificate")
+            #expect(corrected.status == .seeOther)
+            #expect(try await registrar.post("/organisations/\(organisationID)/registration/decision", [("decision", "approve"), ("reasons", "")]).status == .seeOther)
+            let certificate = try await registrar.get("/organisations/\(organisationID)/certificate")
+            #expect(certificate.status == .ok && certificate.html.contains("完整扫描件") && certificate.headers[.contentDisposition]?.hasPrefix("attachment;") == true)
+            // A stranger does not read the application or its certificate.
+            let stranger = Browser(client)
+            _ = try await stranger.signIn("eldercare")
+            #expect(try await stranger.get("/organisations/\(organisationID)/certificate").status == .forbidden)
+            #expect(!(try await stranger.get("/organisations/\(organisationID)").html.contains("13800138000")), "contacts are not public")
+
+            // The registrar rates it: a refused rating keeps what was typed, beside its field.
+            let low = try await registrar.post("/organisations/\(organisationID)/ratings",
+                                               [("level", "3"), ("points", "八百"), ("awardedOn", "2026-06-30"), ("assessedBy", "评估中心"), ("document", "")])
+            #expect(low.status == .unprocessableContent && low.html.contains(##"<a href="#rating-points">"##) && low.html.contains(#"value="八百""#))
+            #expect(try await registrar.post("/organisations/\(organisationID)/ratings",
+                                             [("level", "3"), ("points", "880"), ("awardedOn", "2026-06-30"), ("assessedBy", "济南市社会组织评估中心"),
+                                              ("document", "济历民评〔2026〕5号")]).status == .seeOther)
+            let rated = try await Browser(client).get("/organisations/\(organisationID)")
+            #expect(rated.html.contains("3A") && rated.html.contains("济南市社会组织评估中心") && !rated.html.contains("待审核"), "standing is public")
+            let organisation = try await world.identity.organisation(id: try #require(UUID(uuidString: organisationID)))
+            #expect(organisation.status == .approved)
+        }
+    }
+
+    @Test("the API: sign up without an account, the registrar's queue, a decision, a rating and a sanction; refusals as problems")
+    func api() async throws {
+        try await TestApp.run { client, world in
+            let code = try CreditCode.completing("52370102500000952").value
+            let body: [String: Any] = [
+                "form": "social_organisation", "nameZh": "历下区彩虹桥社区服务中心", "creditCode": code, "jurisdictionCode": "370102001",
+                "registrationAuthority": "济南市历下区民政局", "legalRepresentative": "孙志强", "contactName": "孙志强", "contactPhone": "13900139000",
+                "email": "caihong@example.cn", "username": "caihong", "displayName": "孙志强", "password": "a long enough password",
+                "certificate": ["filename": "证书.pdf", "content": Self.pdf.base64EncodedString()]]
+            let created = try await client.json(.post, "/api/v1/registrations", body: body)
+            #expect(created.status == .created)
+            let organisation = try #require((created.json?["organisation"] as? [String: Any])?["id"] as? String)
+            #expect((created.json?["organisation"] as? [String: Any])?["status"] as? String == "applied")
+            let again = try await client.json(.post, "/api/v1/registrations", body: body)
+            #expect(again.status == .conflict, "the same credit code twice")
+            let notBase64 = try await client.json(.post, "/api/v1/registrations", body: body.merging(["certificate": ["filename": "x", "content": "***"]]) { $1 })
+            #expect(notBase64.status == .unprocessableContent || notBase64.status == .badRequest)
+            let civil = try await client.token("civil")
+            let queue = try await client.json(.get, "/api/v1/registrations", token: civil, body: nil)
+            #expect((queue.json?["items"] as? [[String: Any]])?.contains { ($0["organisation"] as? [String: Any])?["id"] as? String == organisation } == true)
+            #expect(try await client.json(.get, "/api/v1/registrations", token: try await client.token("finance"), body: nil).status == .forbidden)
+            #expect(try await client.json(.get, "/api/v1/registrations", token: nil, body: nil).status == .unauthorized)
+            let refusedByAdmin = try await client.json(.post, "/api/v1/organisations/\(organisation)/registration/decision",
+                                                       body: ["decision": "approve"], token: try await client.token("admin"))
+            #expect(refusedByAdmin.status == .forbidden, "the bureau's act, not the platform's")
+            let approved = try await client.json(.post, "/api/v1/organisations/\(organisation)/registration/decision", body: ["decision": "approve"], token: civil)
+            #expect(approved.status == .ok && (approved.json?["organisation"] as? [String: Any])?["status"] as? String == "approved")
+            let twice = try await client.json(.post, "/api/v1/organisations/\(organisation)/registration/decision", body: ["decision": "refuse", "reasons": "x"], token: civil)
+            #expect(twice.status == .conflict)
+            let rating = try await client.json(.post, "/api/v1/organisations/\(organisation)/ratings",
+                                               body: ["level": 4, "points": 930, "awardedOn": "2026-05-20", "assessedBy": "山东省社会组织评估中心"], token: civil)
+            #expect(rating.status == .created && rating.json?["expiresOn"] as? String == "2031-05-20")
+            let listing = try await client.json(.post, "/api/v1/organisations/\(organisation)/sanctions",
+                                                body: ["kind": "serious_dishonesty", "occurredOn": "2026-06-01", "description": "提供虚假材料", "source": "济历民罚〔2026〕9号"],
+                                                token: civil)
+            #expect(listing.status == .created && listing.json?["severity"] as? String == "major")
+            let sanction = try #require(listing.json?["id"] as? String)
+            let noReason = try await client.json(.patch, "/api/v1/organisations/\(organisation)/sanctions/\(sanction)", body: ["endsOn": "2026-09-01", "reason": ""], token: civil)
+            #expect(noReason.status == .unprocessableContent)
+            let lifted = try await client.json(.patch, "/api/v1/organisations/\(organisation)/sanctions/\(sanction)",
+                                               body: ["endsOn": "2026-09-01", "reason": "信用修复"], token: civil)
+            #expect(lifted.status == .ok && lifted.json?["endsOn"] as? String == "2026-09-01")
+            let standing = try await client.json(.get, "/api/v1/organisations/\(organisation)/standing", token: nil, body: nil)
+            #expect((standing.json?["violations"] as? [[String: Any]])?.first?["correction"] as? String == "信用修复", "public, with the reason")
+            // The limits of the contract's numbers are the service's: no trap, a clear refusal.
+            let huge = try await client.json(.post, "/api/v1/organisations/\(organisation)/ratings",
+                                             body: ["level": 9_223_372_036_854_775_807, "awardedOn": "2026-05-21"], token: civil)
+            #expect(huge.status == .badRequest || huge.status == .unprocessableContent)
+            _ = world
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// A JSON request whose body is written as a dictionary.
+    fileprivate func json(_ method: HTTPRequest.Method, _ uri: String, body: [String: Any], token: String? = nil) async throws -> (status: HTTPResponse.Status, headers: HTTPFields, json: [String: Any]?, text: String) {
+        try await json(method, uri, token: token, body: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+    }
+}
