@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "Identity",
             dependencies: [
-                "Core", "Store",
+                "Core", "Store", "Tabular",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -164,7 +164,7 @@ extension IdentityService {
         try await writeRating(by: .system, organisationID: organisationID, input)
     }
 
-    private func writeRating(by actor: Actor, organisationID: UUID, _ input: NewRating) async throws -> Rating {
+    func writeRating(by actor: Actor, organisationID: UUID, _ input: NewRating) async throws -> Rating {
         var check = Validator()
         check.check((1...5).contains(input.level), "level", "must be 1 to 5 (1A to 5A)")
         if let points = input.points {

@@ -261,4 +261,37 @@ struct RegistrationTests {
             #expect(try await AuditVerifier(database: database).verify().isIntact)
         }
     }
+
+    @Test("a bureau's rating list loads all or nothing: every bad row named, another county's organisation refused, a second load changes nothing, other facts need a correction")
+    func ratingList() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let registrar = try await world.actor("civil")
+            let bad = Data("""
+                统一社会信用代码,评估等级,评估得分,评定日期,评估机构,文号
+                52370102500000023U,6A,,2026-01-10,,
+                5261032450000004X0,3A,900,2026-01-10,,
+                91350100M000100Y44,3A,900,2026-01-10,,
+                52370102500000040L,3A,850,2099-01-10,,
+                52370102500000058E,AAA,,2026-01-10,,
+                52370102500000058E,4A,,2026-01-10,,
+                """.utf8)
+            do {
+                _ = try await world.identity.importRatings(by: registrar, bad)
+                Issue.record("must be refused")
+            } catch let error as DomainError {
+                #expect(Set(error.fields.map(\.field)) == ["rows[2].level", "rows[3].creditCode", "rows[4].creditCode", "rows[5].points", "rows[5].awardedOn",
+                                                           "rows[7].creditCode+awardedOn"], "\(error.fields)")
+            }
+            let youth = try await world.organisation(ofUser: "youth")
+            #expect(try await world.identity.standingRecord(of: youth.id, by: nil).ratings.count == 1, "nothing was written")
+            let good = Data("统一社会信用代码,评估等级,评估得分,评定日期,评估机构,文号\n52370102500000031N,3A,866,2026-01-10,济南市社会组织评估中心,济历民〔2026〕2号\n52370102500000058E,4A,,2026-01-10,,\n".utf8)
+            #expect(try await world.identity.importRatings(by: registrar, good) == { var r = RatingImportReport(); r.created = 2; return r }())
+            #expect(try await world.identity.standing(of: youth.id).rating?.label == "3A")
+            #expect(try await world.identity.importRatings(by: registrar, good).unchanged == 2, "loading twice changes nothing")
+            let changed = Data("统一社会信用代码,评估等级,评定日期\n52370102500000031N,4A,2026-01-10\n".utf8)
+            await #expect(throws: DomainError.self) { _ = try await world.identity.importRatings(by: registrar, changed) }
+            await #expect(throws: DomainError.self) { _ = try await world.identity.importRatings(by: try await world.actor("finance"), good) }
+        }
+    }
 }

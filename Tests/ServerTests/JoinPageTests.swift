@@ -82,6 +82,23 @@ struct JoinPageTests {
         }
     }
 
+    @Test("the registrar loads a rating list on the queue's page: a refused file names its rows in Chinese, a good one says what it added")
+    func ratingList() async throws {
+        try await TestApp.run { client, _ in
+            let registrar = Browser(client)
+            _ = try await registrar.signIn("civil")
+            let bad = try await registrar.upload("/registrations/ratings", fields: [],
+                                                 file: Data("统一社会信用代码,评估等级,评定日期\n52370102500000031N,9A,2026-01-10\n".utf8), filename: "名单.csv")
+            #expect(bad.status == .unprocessableContent && bad.html.contains("必须是1A至5A") && bad.html.contains("rows[2].level"))
+            let good = try await registrar.upload("/registrations/ratings", fields: [],
+                                                  file: Data("统一社会信用代码,评估等级,评定日期\n52370102500000031N,3A,2026-01-10\n".utf8), filename: "名单.csv")
+            #expect(good.status == .ok && good.html.contains("已添加1条评估等级"))
+            let stranger = Browser(client)
+            _ = try await stranger.signIn("finance")
+            #expect(try await stranger.get("/registrations").status == .forbidden)
+        }
+    }
+
     @Test("the API: sign up without an account, the registrar's queue, a decision, a rating and a sanction; refusals as problems")
     func api() async throws {
         try await TestApp.run { client, world in

@@ -87,6 +87,17 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(sanction))))
     }
 
+    func importRatings(_ input: Operations.ImportRatings.Input) async throws -> Operations.ImportRatings.Output {
+        let actor = try signedIn()
+        let body: HTTPBody
+        switch input.body {
+        case .csv(let csv): body = csv
+        case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let xlsx): body = xlsx
+        }
+        let report = try await identity.importRatings(by: actor, try await Self.collect(body))
+        return .ok(.init(body: .json(.init(created: report.created, unchanged: report.unchanged))))
+    }
+
     private func certificateBytes(_ file: Components.Schemas.CertificateInput) throws -> Data {
         guard let data = Data(base64Encoded: file.content) else {
             throw DomainError.invalid([FieldError("certificate.content", "is not base64")])

@@ -15,6 +15,7 @@ struct JoinController {
         router.get("/join", use: joinForm)
         router.post("/join", use: join)
         router.get("/registrations", use: queue)
+        router.post("/registrations/ratings", use: importRatings)
         router.post("/organisations/{id}/registration", use: resubmit)
         router.post("/organisations/{id}/registration/decision", use: decide)
         router.get("/organisations/{id}/certificate", use: certificate)
@@ -71,16 +72,35 @@ struct JoinController {
     // MARK: The registrar's queue
 
     func queue(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await queuePage(request, context)
+    }
+
+    /// The queue, with what a rating list's upload did (a line, or its refusal row by row).
+    private func queuePage(_ request: Request, _ context: AppRequestContext, imported: String? = nil, refusal: DomainError? = nil,
+                           status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.signedIn()
-        let status = request.uri.queryParameters["status"].flatMap { OrganisationStatus(rawValue: String($0)) } ?? .applied
+        let shown = request.uri.queryParameters["status"].flatMap { OrganisationStatus(rawValue: String($0)) } ?? .applied
         let after = request.uri.queryParameters["after"].flatMap { UUID(uuidString: String($0)) }
         let size = 50
-        let page = try await identity.registrations(by: actor, status: status, after: after, limit: size + 1)
-        let model = RegistrationQueuePage(page: Array(page.prefix(size)), status: status,
+        let page = try await identity.registrations(by: actor, status: shown, after: after, limit: size + 1)
+        let model = RegistrationQueuePage(page: Array(page.prefix(size)), status: shown,
                                           pager: Pager(request, cursor: "after", fetched: page.count, size: size,
-                                                       last: page.prefix(size).last?.organisation.id.lowercased),
-                                          views: views, context: context)
-        return views.page("identity/registrations", title: views.text("registrations_title", context), model: model, request: request, context: context)
+                                                       last: page.prefix(size).last?.organisation.id.lowercased, path: "/registrations"),
+                                          imported: imported, refusal: refusal, views: views, context: context)
+        return views.page("identity/registrations", title: views.text("registrations_title", context), model: model, status: status,
+                          request: request, context: context)
+    }
+
+    func importRatings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.signedIn()
+        do {
+            let (_, file) = try await MultipartForm.spreadsheet(request, context)
+            let report = try await identity.importRatings(by: actor, file.data)
+            return try await queuePage(request, context, imported: Views.fill(views.text("registrations_imported", context),
+                                                                               [String(report.created), String(report.unchanged)]))
+        } catch let error as DomainError where error.refusesForm {
+            return try await queuePage(request, context, refusal: error, status: error.formStatus)
+        }
     }
 
     // MARK: Deciding and correcting an application

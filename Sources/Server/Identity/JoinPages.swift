@@ -43,8 +43,13 @@ struct RegistrationQueuePage {
     let rows: [Row]
     let statuses: [SelectOption]
     let pager: Pager
+    /// What the last rating list did, or why it was refused (each row's problem, in the page's language).
+    let imported: String?
+    let problem: ProblemBlock?
 
-    init(page: [Registration], status: OrganisationStatus, pager: Pager, views: Views, context: AppRequestContext) {
+    init(page: [Registration], status: OrganisationStatus, pager: Pager, imported: String?, refusal: DomainError?, views: Views, context: AppRequestContext) {
+        self.imported = imported
+        problem = refusal.map { ProblemBlock($0, message: { views.say($0, context) }) }
         rows = page.map { r in
             Row(id: r.organisation.id.lowercased, name: context.language == .zh ? r.organisation.nameZh : r.organisation.nameEn,
                 form: views.text("applicantForm_\(r.application.form.rawValue)", context), creditCode: r.organisation.creditCode ?? "",
