@@ -75,7 +75,7 @@ public enum DemoData {
             lines.append(try await DemoIncubation.load(database: database, identity: identity, password: password))
             lines.append(try await DemoContracts.load(database: database, identity: identity, buyerID: buyer.id, password: password))
             lines.append(try await DemoVoice.load(database: database, identity: identity, buyerID: buyer.id, password: password))
-            lines.append(try await DemoJoining.load(identity: identity, password: password))
+            lines.append(try await DemoJoining.load(database: database, identity: identity, sealer: sealer, password: password))
             lines.append(try await DemoRequests.load(database: database, identity: identity, sealer: sealer, password: password))
             lines.append(try await DemoStationContract.load(database: database, identity: identity, sealer: sealer, password: password))
             let updated = try await publishReleases(database: database, identity: identity, sealer: sealer)

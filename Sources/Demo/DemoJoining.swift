@@ -1,6 +1,8 @@
 import Core
 import Foundation
 import Identity
+import Store
+import Tendering
 
 /// Applications to join in Lixia (issue 24): a social-work agency and a team waiting for the civil-affairs bureau, and a
 /// social organisation it returned to correct, so the registrar (`civil`) has a queue and an applicant something to fix.
@@ -12,8 +14,22 @@ enum DemoJoining {
          "登记证书扫描件缺少副本页，请上传正副本完整扫描件。"),
     ]
 
-    static func load(identity: IdentityService, password: String) async throws -> String {
+    /// What Lixia's approved suppliers offer, from the purchase list's own figures (320 people for ¥400,000: ¥1,250 a person a year).
+    static let offers: [(username: String, code: String, areas: [String], capacity: Int, low: String, high: String, description: String)] = [
+        ("ngo", "A0101", ["370102"], 600, "1100", "1400", "失能半失能及高龄独居老人居家上门服务：助洁、助浴、助医、精神慰藉，每周至少一次。"),
+        ("ngo", "A0104", ["370102"], 2000, "80", "120", "老年人能力评估：持证评估员入户评估，出具评估报告。"),
+        ("eldercare", "A0101", ["370102010", "370102001"], 400, "1200", "1300", "燕山、解放路街道居家养老上门服务。"),
+        ("youth", "A0201", ["370102"], 300, "900", "1200", "双职工家庭儿童课后托管与成长辅导。"),
+    ]
+
+    static func load(database: Database, identity: IdentityService, sealer: BidSealer, password: String) async throws -> String {
         if try await identity.userExists(username: applicants[0].username) { return "Demo applications to join: present already, left alone." }
+        let suppliers = SupplierService(database: database, identity: identity, sealer: sealer)
+        for offer in offers {
+            _ = try await suppliers.publishOffer(by: try await identity.signIn(username: offer.username, password: password), OfferInput(
+                itemCode: offer.code, areaCodes: offer.areas, capacity: offer.capacity, unit: "people", priceMin: offer.low, priceMax: offer.high,
+                description: offer.description))
+        }
         let registrar = try await identity.signIn(username: "civil", password: password)
         for applicant in applicants {
             let code = try applicant.code.map { try CreditCode.completing($0).value }
@@ -28,7 +44,7 @@ enum DemoJoining {
                 _ = try await identity.decide(by: registrar, organisationID: organisation.id, .return, reasons: reasons)
             }
         }
-        return "Demo applications to join: \(applicants.count) signed up, 1 returned to correct."
+        return "Demo applications to join: \(applicants.count) signed up, 1 returned to correct; \(offers.count) offers published."
     }
 
     /// A one-page PDF standing in for a scanned certificate (the standard fonts carry Latin letters only).

@@ -157,7 +157,7 @@ public struct SupplierService: Sendable {
         return try sealer.open(document: sealed, organisation: document.organisationID, id: document.id)
     }
 
-    private func authorizeOwn(_ actor: Actor, _ organisationID: UUID) throws {
+    func authorizeOwn(_ actor: Actor, _ organisationID: UUID) throws {
         try Policy.authorize(actor, .manageSupplierProfile, Resource(organisationID: organisationID))
     }
 }

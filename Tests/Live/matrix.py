@@ -157,7 +157,7 @@ BY_OPERATION = {
     # Joining and the register (issue 24): 新芽 waits for Lixia's registrar; standing acts on Lixia's organisations.
     "getRegistration": {"organisationId": "applicant_org"}, "resubmitRegistration": {"organisationId": "applicant_org"},
     "decideRegistration": {"organisationId": "applicant_org"}, "downloadCertificate": {"organisationId": "applicant_org"},
-    "correctRating": {"awardedOn": "ngo_rating"},
+    "correctRating": {"awardedOn": "ngo_rating"}, "withdrawOffer": {"offerId": "ngo_offer"},
     "recordSanction": {"organisationId": "youth_org"}, "correctSanction": {"organisationId": "youth_org", "sanctionId": "youth_sanction"},
 }
 # Variants of §3 (`operation` · variant): other path parameters and body fields.
@@ -179,7 +179,7 @@ WRONG_PARENT = {operation: "tenderId" for operation in
 OTHER_PARENTS = {"tenderId": ["awarded", "enquiries", "tendering", "evaluation"]}
 
 # Operations that change what later ones act on run last, in this order.
-LAST = ["decideRegistration", "withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "removeNegativeEntry", "cancelSeedGrant",
+LAST = ["decideRegistration", "withdrawOffer", "withdrawBid", "retireDocument", "removeEvaluator", "discardServiceItemDraft", "removeNegativeEntry", "cancelSeedGrant",
         "removeProgrammeReviewer", "assignEngagementEvaluator", "removeEngagementEvaluator", "endEngagement", "closeMonitoringCase",
         "terminateContract", "cancelTender", "revokeCurrentToken"]
 
@@ -305,6 +305,8 @@ def fixtures(spokes, base, tokens):
         "evaluator_user": user("evaluator"), "evaluator2_user": user("evaluator2"), "evaluator3_user": user("evaluator3"),
         "lixia": "SELECT id FROM identity.jurisdictions WHERE code = '370102'",
         "youth_org": org("youth"),
+        "ngo_offer": "SELECT f.id FROM tendering.supplier_offers f JOIN identity.users u ON u.organisation_id = f.organisation_id "
+                     "WHERE u.username = 'ngo' AND f.item_code = 'A0104' AND f.withdrawn_at IS NULL",
         "applicant_org": "SELECT organisation_id FROM identity.users WHERE username = 'xinya'",
         "ngo_rating": "SELECT r.awarded_on::text FROM identity.ratings r JOIN identity.users u ON u.organisation_id = r.organisation_id "
                       "WHERE u.username = 'ngo' ORDER BY r.awarded_on DESC",

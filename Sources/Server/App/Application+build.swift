@@ -142,6 +142,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                      views: views).register(on: router)
     AuthController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
     JoinController(identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
+    DirectoryController(directory: SupplierDirectory(database: dependencies.database, identity: dependencies.identity), suppliers: dependencies.suppliers,
+                        identity: dependencies.identity, catalogue: dependencies.purchaseCatalogue, views: views).register(on: router)
     AdminController(identity: dependencies.identity, calendar: dependencies.calendar, views: views).register(on: router)
     CatalogueController(purchaseCatalogue: dependencies.purchaseCatalogue, items: dependencies.serviceItems,
                         negativeList: dependencies.negativeList, identity: dependencies.identity, views: views).register(on: router)
@@ -188,7 +190,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    contracts: dependencies.contracts, contractPayments: dependencies.contractPayments, calendar: dependencies.calendar,
                    sites: dependencies.sites, requests: dependencies.requests,
                    oversight: OversightServices(transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
-                                                worklists: dependencies.paymentWorklists, insightRows: insightRows))
+                                                worklists: dependencies.paymentWorklists, insightRows: insightRows,
+                                                directory: SupplierDirectory(database: dependencies.database, identity: dependencies.identity)))
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.
         .registerHandlers(on: api, configuration: .init(dateTranscoder: FormatStyleDateTranscoder(), jsonEncodingOptions: []),
                           middlewares: [APIContractMiddleware(contract: try APIContract(yaml: String(decoding: specification, as: UTF8.self))),

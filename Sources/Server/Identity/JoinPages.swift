@@ -18,10 +18,7 @@ struct JoinPage {
         forms = ApplicantForm.allCases.map {
             SelectOption(value: $0.rawValue, label: views.text("applicantForm_\($0.rawValue)", context), selected: form["form"] == $0.rawValue)
         }
-        self.jurisdictions = jurisdictions.map { j in
-            SelectOption(value: j.code, label: String(repeating: "— ", count: max(0, j.path.count - 1)) + (context.language == .zh ? j.nameZh : j.nameEn),
-                         selected: form["jurisdictionCode"] == j.code)
-        }
+        self.jurisdictions = SelectOption.jurisdictions(jurisdictions, selected: { form["jurisdictionCode"] == $0 }, language: context.language)
         refused = RefusedForm(refusal, prefix: "join", names: Self.inputs, form: form, formField: { $0.hasPrefix("certificate") ? "certificate" : $0 },
                               label: { views.text("field_\($0)", context) }, message: { views.say($0, context) })
         maximumMB = JoiningApplication.maximumCertificateSize / 1024 / 1024

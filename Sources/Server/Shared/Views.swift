@@ -9,7 +9,7 @@ struct Views: Sendable {
     /// The templates the code renders; start-up fails when one is missing, because swift-mustache
     /// silently returns nothing for an unknown name.
     static let required = ["shared/layout", "identity/home", "identity/login", "shared/error", "identity/organisations", "identity/organisation",
-                           "identity/organisation-new", "identity/jurisdictions", "identity/join", "identity/registrations", "catalogue/purchase-catalogue", "catalogue/catalogue", "catalogue/catalogue-item",
+                           "identity/organisation-new", "identity/jurisdictions", "identity/join", "identity/registrations", "suppliers/directory", "suppliers/offers", "catalogue/purchase-catalogue", "catalogue/catalogue", "catalogue/catalogue-item",
                            "catalogue/catalogue-history", "catalogue/catalogue-materials", "catalogue/catalogue-import", "catalogue/catalogue-drafts", "catalogue/catalogue-edit", "purchase-lists/purchase-lists",
                            "tenders/tenders", "tenders/tender", "tenders/tender-edit", "evaluation/evaluation", "evaluation/panels", "suppliers/supplier", "incubation/incubator", "incubation/incubator-organisation", "incubation/programmes", "incubation/programme",
                            "incubation/incubator-spaces", "payments/payments", "contracts/contracts", "contracts/contract", "contracts/survey", "transparency/oversight", "transparency/insights", "transparency/voice", "transparency/cases", "transparency/case",
@@ -118,7 +118,8 @@ enum Navigation {
                                          ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
                                          ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
                                          ("/tenders", "nav_tenders"), ("/contracts", "nav_contracts"), ("/insights", "nav_insights"), ("/voice", "nav_voice"), ("/incubator", "nav_incubator"),
-                                         ("/sites", "nav_sites"), ("/standards", "nav_standards"), ("/track", "nav_track")]
+                                         ("/sites", "nav_sites"), ("/standards", "nav_standards"), ("/track", "nav_track"),
+                                         ("/suppliers", "nav_directory")]
         if actor == nil { items.append(("/join", "nav_join")) }
         if let actor {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
@@ -137,6 +138,7 @@ enum Navigation {
             if Policy.decide(actor, .recordPayment, Resource(organisationID: actor.organisationID)) == .allow { items.append(("/payments", "nav_payments")) }
             if Policy.decide(actor, .manageSupplierProfile, Resource(organisationID: actor.organisationID)) == .allow {
                 items.append(("/supplier", "nav_supplier"))
+                items.append(("/supplier/offers", "nav_offers"))
             }
             // Finance offices keep their own jurisdiction's list (and those below it).
             if Policy.decide(actor, .manageCatalogue, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow {

@@ -14,6 +14,8 @@ struct OversightServices: Sendable {
     let voice: VoiceService
     let worklists: PaymentWorklists
     let insightRows: InsightRows
+    /// The public directory of suppliers (issue 24).
+    let directory: SupplierDirectory
 }
 
 /// Red flags, monitoring cases, the dashboards' rows, residents' voice, standing and the payment worklists
