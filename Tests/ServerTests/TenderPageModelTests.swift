@@ -18,7 +18,7 @@ struct TenderPageModelTests {
         if let username { actor = try await t.world.actor(username) }
         let suppliers = SupplierService(database: t.world.database, identity: t.world.identity, sealer: t.sealer, clock: t.clock)
         let file = try await TenderFile.read(tenderID: tenderID, by: actor, tenders: t.tenders, bids: t.bids, suppliers: suppliers, identity: t.world.identity)
-        return TenderPage.model(file: file, actor: actor, refused: refused, language: .zh, say: { $0 }, message: { $0.english })
+        return TenderPage.model(file: file, refused: refused, language: .zh, say: { $0 }, message: { $0.english })
     }
 
     /// What `action` refused.

@@ -98,7 +98,7 @@ struct TenderController {
     private func render(_ request: Request, _ context: AppRequestContext, tenderID: UUID, refused: RefusedTenderForm? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let file = try await TenderFile.read(tenderID: tenderID, by: context.actor, tenders: tenders, bids: bids, suppliers: suppliers, identity: identity)
-        let page = TenderPage.model(file: file, actor: context.actor, refused: refused, language: context.language, say: { views.text($0, context) },
+        let page = TenderPage.model(file: file, refused: refused, language: context.language, say: { views.text($0, context) },
                                     message: { views.say($0, context) })
         return views.page("tenders/tender", title: "\(file.tender.reference) \(file.tender.terms.title)", model: page, status: status, request: request,
                           context: context)

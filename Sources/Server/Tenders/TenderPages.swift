@@ -250,8 +250,8 @@ extension TenderPage {
     /// The bid form's inputs, named as the bid's rules name them.
     static let bidFields = ["price", "proposal", "documents"]
 
-    /// The page of `file` for `actor`; `refused` brings a refused form back in its place.
-    static func model(file: TenderFile, actor: Actor?, refused: RefusedTenderForm? = nil, language: Language, say: (String) -> String,
+    /// The page of `file` (read for its reader); `refused` brings a refused form back in its place.
+    static func model(file: TenderFile, refused: RefusedTenderForm? = nil, language: Language, say: (String) -> String,
                       message: (Message) -> String) -> TenderPage {
         let calendar = WorkingCalendar()
         let tender = file.tender
@@ -274,8 +274,8 @@ extension TenderPage {
         let cancel = keep(form(.cancel, prefix: "cancel", names: ["reason", "note"], label: { say($0 == "reason" ? "tender_cancelReason" : "tender_cancelNote") }))
         let ask = keep(form(.ask, prefix: "ask", names: ["text", "lot"], formField: { $0 == "lotId" ? "lot" : $0 },
                             label: { say($0 == "text" ? "tender_ask" : "tender_lot") }))
-        // Other organisations ask while questions are taken; the buyer answers them (the service refuses the buyer's own questions).
-        let mayAsk = actor != nil && actor?.organisationID != tender.buyerID && file.openings.questions
+        // Other organisations ask while questions are taken; the buyer answers them.
+        let mayAsk = file.may.ask && file.openings.questions
         let mayAnswer = isBuyer && file.openings.answers
 
         let questions = file.questions.map { q -> QuestionRow in
