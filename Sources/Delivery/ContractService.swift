@@ -32,6 +32,9 @@ public struct ContractService: Sendable {
         self.countersignThreshold = countersignThreshold
     }
 
+    /// The service's time: what pages count days and deadlines from (a test's or a training instance's clock).
+    public func now() -> Date { clock.now() }
+
     func store(_ connection: PostgresConnection) -> DeliveryStore { DeliveryStore(connection: connection, logger: database.logger) }
 
     func audit<T: Encodable & Sendable>(_ connection: PostgresConnection, _ actor: Actor, _ action: String, _ contractID: UUID,

@@ -196,7 +196,13 @@ public struct EvaluationService: Sendable {
             let panel = try await store.panel(of: tenderID)
             let seat = panel.first { $0.userID == actor?.userID }
             let decided = [.awarded, .complete].contains(tender.status) || (tender.status == .unsuccessful && tender.isOpened)
-            guard seat != nil || mayRead || decided else {
+            let bids = try await BidStore(connection: connection, logger: database.logger).openedBids(tenderID: tenderID)
+            // A bidder whose price is flagged abnormally low reads the evaluation while it runs, to justify the price
+            // (DOMAIN §2): the prices are public since the opening, the panel is not named to it before the award.
+            let flagged = tender.status == .evaluation && actor.map { a in
+                bids.contains { $0.bidderID == a.organisationID && AbnormalPrice.check($0, among: bids) != nil }
+            } == true
+            guard seat != nil || mayRead || decided || flagged else {
                 if actor == nil { throw DomainError.unauthenticated("the evaluation is not public until the award is made: sign in to read it") }
                 throw DomainError.forbidden("the evaluation is not public until the award is made")
             }
@@ -204,7 +210,6 @@ public struct EvaluationService: Sendable {
             let submitted = seated.filter { $0.submittedAt != nil }
             let complete = tender.isOpened && submitted.count == seated.count && submitted.count >= Evaluation.minimumScorers
             let sheets = try await store.sheets(of: tenderID, seated: seated)
-            let bids = try await BidStore(connection: connection, logger: database.logger).openedBids(tenderID: tenderID)
             let awards = try await AwardStore(connection: connection, logger: database.logger).awards(of: tenderID)
             var rankings: [LotRanking]?
             if complete {
@@ -221,8 +226,8 @@ public struct EvaluationService: Sendable {
             let visibleSheets = complete && (sitting || mayRead) ? sheets.filter { $0.submittedAt != nil }
                 : sheets.filter { $0.userID == actor?.userID }
             if !(sitting || mayRead || decided) { rankings = nil }
-            return Evaluation(tender: tender, panel: panel, isComplete: complete, sheets: visibleSheets, rankings: rankings, bids: bids,
-                              awards: awards, grades: [:], seat: seat)
+            return Evaluation(tender: tender, panel: seat != nil || mayRead || decided ? panel : [], isComplete: complete, sheets: visibleSheets,
+                              rankings: rankings, bids: bids, awards: awards, grades: [:], seat: seat)
         }
         let buyer = try await identity.resource(of: tender.buyerID)
         let readsProposals = evaluation.seat?.status == .independent || Policy.decide(actor, .readOpenedProposals, buyer) == .allow

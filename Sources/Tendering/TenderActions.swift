@@ -13,6 +13,8 @@ public struct TenderActions: Sendable, Equatable {
     public var bid = false
     /// Decide escalated complaints on this tender (overseers of the buyer's jurisdiction).
     public var decideComplaints = false
+    /// Ask questions about this tender (anyone signed in but its buyer's staff, who answer them), while its enquiry period runs.
+    public var ask = false
     public init() {}
 }
 
@@ -26,6 +28,7 @@ extension TenderService {
         if let tender {
             may.manage = Policy.decide(actor, .manageTender, Resource(organisationID: tender.buyerID)) == .allow
             may.decideComplaints = Policy.decide(actor, .decideComplaint, try await identity.resource(of: tender.buyerID)) == .allow
+            may.ask = Policy.decide(actor, .askQuestion, .platform) == .allow && actor.organisationID != tender.buyerID
         }
         return may
     }

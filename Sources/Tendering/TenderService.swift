@@ -223,9 +223,8 @@ public struct TenderService: Sendable {
 
     /// Cancels a tender for a reason from the fixed list; its bids are never opened.
     public func cancel(by actor: Actor, tenderID: UUID, reason: CancellationReason, note: String) async throws -> Tender {
-        var check = Validator()
-        let note = check.text(note, "note", max: 2000)
-        try check.finish()
+        let (note, problems) = Self.cancellationNote(note)
+        if !problems.isEmpty { throw DomainError.invalid(problems) }
         let now = clock.now()
         return try await changing(tenderID, by: actor) { before, store, connection in
             var after = before
@@ -239,6 +238,14 @@ public struct TenderService: Sendable {
             try await audit(connection, actor, "tender.cancelled", before: before, after: after)
             return after
         }
+    }
+
+    /// A cancellation's note as `cancel` reads it (trimmed; required, at most 2,000 characters) with its problems, for a form
+    /// that tells them beside a reason it could not read.
+    public static func cancellationNote(_ note: String) -> (note: String, problems: [FieldError]) {
+        var check = Validator()
+        let note = check.text(note, "note", max: 2000)
+        return (note, check.errors)
     }
 
     // MARK: Questions

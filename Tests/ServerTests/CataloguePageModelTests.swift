@@ -82,4 +82,32 @@ struct CataloguePageModelTests {
         #expect(page.errors.map(\.row) == ["7", ""] && page.errors.map(\.column) == ["nameZh", "file"] && page.report == nil && !page.refusedLists)
         #expect(ImportPage.form(mayImportShared: true).errors.isEmpty)
     }
+
+    @Test("the item editor: a refused item comes back as typed, each problem beside its input and linked from the summary; a refusal of the whole draft unlinked")
+    func refusedEditor() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let items = ServiceItemService(database: database, identity: world.identity)
+            var typed = EditorForm.blank.fields
+            typed["nameZh"] = ""
+            typed["fees"] = "免费"
+            typed["timeLimitDays"] = "十"
+            let materials = try await items.materials()
+            let chosen = try #require(materials.first { !$0.isRetired })
+            let errors = [FieldError("timeLimitDays", "must be a whole number of days from 0 to 365"), FieldError("nameZh", "is required"),
+                          FieldError("draft", "a newer version was published")]
+            let page = CatalogueEditorPage.model(draft: nil, changes: [], form: EditorForm(typed: typed, materials: [chosen.code]), errors: errors,
+                                                 materials: materials, departments: [], lists: [], notice: nil, language: .zh, say: { $0 },
+                                                 message: { $0.english })
+            #expect(page.isNew && page.draft == nil && page.action == "/catalogue/new")
+            #expect(page.f["timeLimitDays"]?.value == "十" && page.f["timeLimitDays"]?.error != nil && page.f["fees"]?.value == "免费")
+            #expect(page.f["nameZh"]?.error != nil && page.f["fees"]?.error == nil)
+            let problem = try #require(page.problem)
+            #expect(problem.detail == "editor_errors" && problem.fields.map(\.href) == ["#item-timeLimitDays", "#item-nameZh", nil])
+            #expect(problem.fields.map(\.field) == ["itemField_timeLimitDays", "itemField_nameZh", "itemField_draft"])
+            #expect(page.materials.filter(\.checked).map(\.code) == [chosen.code], "the materials ticked stay ticked")
+            #expect(page.tierFields.map { $0.tiers.filter(\.selected).map(\.value) } == [["street"], ["street"], ["street"]])
+            #expect(!page.materials.contains { $0.retired }, "a retired material is offered only where it was chosen")
+        }
+    }
 }

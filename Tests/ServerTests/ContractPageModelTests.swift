@@ -13,14 +13,14 @@ import Testing
 struct ContractPageModelTests {
     /// The contract page as `username` reads it at `now` (the world's clock unless told), with keys for words.
     static func page(_ w: DeliveryWorld, _ contract: Contract, as username: String, now: Date? = nil, problem: DomainError? = nil,
-                     refused: RefusedMilestoneForm? = nil) async throws -> ContractPage {
+                     refused: RefusedMilestoneForm? = nil, typed: RefusedContractForm? = nil) async throws -> ContractPage {
         let actor = try await w.actor(username)
         let file = try await w.contracts.file(id: contract.id, by: actor)
         let names = try await w.t.world.identity.organisations(ids: [contract.buyerID, contract.supplierID])
         return ContractPage.model(file: file, statement: try await w.payments.statement(of: contract.id),
                                   evaluations: try await w.contracts.evaluations(of: contract.id), satisfaction: try await w.contracts.satisfaction(of: contract.id),
                                   amendments: try await w.contracts.amendments(of: contract.id), names: names, institutions: [], actor: actor,
-                                  workingCalendar: try await w.contracts.calendar(), problem: problem, refused: refused, now: now ?? w.t.clock.now(),
+                                  workingCalendar: try await w.contracts.calendar(), problem: problem, refused: refused, typed: typed, now: now ?? w.t.clock.now(),
                                   say: { $0 }, message: { $0.english })
     }
 
@@ -220,6 +220,48 @@ struct ContractPageModelTests {
             #expect(waiting.recoveries.isEmpty && waiting.grants.isEmpty && waiting.problem == nil)
             _ = try await w.payments.pay(by: finance, claimID: claim.id, treasuryReference: "GK-2026-1120-12", paidOn: "2026-11-19", idempotencyKey: nil)
             #expect(try await page().claims.isEmpty)
+        }
+    }
+
+    @Test("refused, the milestones and rate card editor, the engagement and the amendment come back as typed, not as kept; today is the services' day")
+    func refusedFormsKeepWhatWasTyped() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database)
+            let contract = try await w.draftedContract()
+            let problem = DomainError.invalid([FieldError("maximum", "must be an amount in yuan")])
+            let typed = ["m0_title": "第一季度服务（调整）", "m0_share": "45", "m0_k0_code": "visits", "m0_k0_target": "两千", "m0_k0_platformRecord": "cases_on_time",
+                         "maximum": "三十八万", "fee": "25", "price_visits": "12.50", "partialRule": "nothing"]
+            let refused = try await Self.page(w, contract, as: "finance", problem: problem, typed: RefusedContractForm(form: .terms, values: typed))
+            let editor = try #require(refused.editor)
+            #expect(editor.blocks[0].title == "第一季度服务（调整）" && editor.blocks[0].share == "45" && editor.blocks[0].metrics[0].target == "两千")
+            #expect(editor.blocks[0].metrics[0].records.filter(\.selected).map(\.value) == ["cases_on_time"])
+            #expect(editor.blocks[1].title == "" && editor.blocks[0].metrics[1].code == "", "what was left empty stays empty")
+            #expect(editor.maximum == "三十八万" && editor.fee == "25" && !editor.proportional)
+            #expect(editor.prices.map(\.code) == ["visits"] && editor.prices[0].price == "12.50", "a price row per metric typed")
+            let kept = try await Self.page(w, contract, as: "finance")
+            #expect(kept.editor?.blocks.map(\.title) == ["第一季度服务", "全年服务", ""], "without a refusal, what is kept")
+            #expect(kept.today == WorkingCalendar().dayKey(w.t.clock.now()) && w.contracts.now() == w.t.clock.now(), "the day of the services' clock")
+
+            // The engagement form is offered while no institution is engaged: end the one the world engaged.
+            for engagement in try await w.contracts.file(id: contract.id, by: try await w.actor("finance")).engagements where engagement.isOpen {
+                _ = try await w.contracts.endEngagement(by: try await w.actor("finance"), engagementID: engagement.id)
+            }
+            let unengaged = try await Self.page(w, contract, as: "finance")
+            let engaging = ["institutionId": UUID().uuidString.lowercased(), "startsOn": "2027-01-04", "endsOn": "2027-06-30", "fee": "三千"]
+            let engage = try #require(try await Self.page(w, contract, as: "finance", problem: problem,
+                                                          typed: RefusedContractForm(form: .engage, values: engaging)).engageForm)
+            #expect(engage.startsOn == "2027-01-04" && engage.endsOn == "2027-06-30" && engage.fee == "三千")
+            let fresh = try #require(unengaged.engageForm)
+            #expect(fresh.startsOn == contract.startsOn && fresh.endsOn == contract.endsOn && fresh.fee.isEmpty)
+
+            _ = try await w.contracts.sign(by: try await w.actor("finance"), contractID: contract.id)
+            let signed = try await w.contracts.sign(by: try await w.actor("ngo"), contractID: contract.id)
+            let amending = ["endsOn": "2027-12-31", "terms": "延长服务期限。", "termJustification": "", "reason": "服务对象增加"]
+            let amendment = try #require(try await Self.page(w, signed, as: "ngo", problem: problem,
+                                                             typed: RefusedContractForm(form: .amendment, values: amending)).amendmentForm)
+            #expect(amendment.refused && amendment.endsOn == "2027-12-31" && amendment.terms == "延长服务期限。" && amendment.reason == "服务对象增加")
+            let proposed = try #require(try await Self.page(w, signed, as: "ngo").amendmentForm)
+            #expect(!proposed.refused && proposed.terms == signed.terms && proposed.reason.isEmpty)
         }
     }
 }

@@ -291,8 +291,10 @@ struct ContractPageTests {
             _ = try await resident.get("/voice")
             #expect(await resident.cookie("spokes_device") != nil)
             let lixia = try #require(try await w.t.world.identity.jurisdiction(code: "370102")).id.lowercased
-            let empty = try await resident.post("/voice", [("area", lixia), ("title", ""), ("description", "")])
+            let empty = try await resident.post("/voice", [("area", lixia), ("title", ""), ("description", "评估太慢")])
             #expect(empty.status == .unprocessableContent && empty.html.contains("为必填项"))
+            #expect(empty.html.contains(#"id="need-title-error""#) && empty.html.contains(##"href="#need-title""##) && empty.html.contains(">评估太慢</textarea>")
+                && empty.html.contains(#"<option value="\#(lixia)" selected>"#), "each problem beside its input; what was typed and chosen kept")
             let proposed = try await resident.post("/voice", [("area", lixia), ("title", "老年人能力评估"), ("description", "希望评估更及时，方便申请补贴。"),
                                                                ("deviceToken", try #require(empty.deviceToken))])
             #expect(proposed.status == .ok && proposed.html.contains("感谢，您的需求已发布") && proposed.html.contains("老年人能力评估"))
@@ -330,6 +332,10 @@ struct ContractPageTests {
             let caseID = try #require(list.html.range(of: "/oversight/cases/").map { String(list.html[$0.upperBound...].prefix(36)) })
             let page = try await buyer.get("/oversight/cases/\(caseID)")
             #expect(page.html.contains("审计哈希链刚刚校验，完整无误") && page.html.contains("contract.signed") && !page.html.contains(">办结<"))
+            // An empty reply comes back in its form, the problem beside it and linked from the summary.
+            let empty = try await buyer.post("/oversight/cases/\(caseID)/posts", [("text", "  ")])
+            #expect(empty.status == .unprocessableContent && empty.html.contains(#"id="post-text-error""#) && empty.html.contains(##"href="#post-text""##))
+            #expect(empty.html.contains(#"action="/oversight/cases/\#(caseID)/posts""#))
             #expect(try await buyer.post("/oversight/cases/\(caseID)/posts", [("text", "经办人员休假延误，已于今日公开。")]).status == .seeOther)
             #expect(try await buyer.post("/oversight/cases/\(caseID)/close", [("outcome", "采购人自行办结不被允许。")]).status == .forbidden)
             #expect(try await overseer.post("/oversight/cases/\(caseID)/close", [("outcome", "已督促整改，合同已公开。")]).status == .seeOther)

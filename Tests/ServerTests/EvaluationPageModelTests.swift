@@ -162,4 +162,24 @@ struct EvaluationPageModelTests {
             #expect(refused.seats.first { $0.tenderId == tender.id.lowercased }.map { $0.seat == "panelStatus_refused" && $0.submitted == "—" } == true)
         }
     }
+
+    @Test("a bidder whose price is flagged abnormally low reaches the evaluation page during evaluation to justify it, without the panel's names; other bidders wait for the award")
+    func flaggedBidderJustifies() async throws {
+        try await TestDatabase.with { database in
+            let t = TenderWorld(database)
+            let tender = try await t.tenderInEvaluation()
+            // 和合's ¥200,000 is ≥ 40 % under the mean of the others' (¥385,000).
+            let flagged = try await Self.page(t, tender, as: "harmony")
+            #expect(flagged.justify.map(\.lot) == [1] && flagged.justify.map(\.price) == [Money.yuan(200_000).formatted])
+            #expect(flagged.panel.isEmpty, "evaluators are named to bidders after the award")
+            #expect(flagged.mine == nil && flagged.rankings == nil && !flagged.isBuyer && flagged.candidates.isEmpty)
+            await #expect(throws: DomainError.self, "a bidder with an ordinary price reads the evaluation once the award is made") {
+                _ = try await Self.page(t, tender, as: "ngo")
+            }
+            try await t.evaluations.justifyPrice(by: try await t.world.actor("harmony"), tenderID: tender.id, lotID: tender.lots[0].id,
+                                                 text: "本机构自有场地和志愿者团队承担了部分服务成本，报价可以覆盖全部服务内容。")
+            let buyer = try await Self.page(t, tender, as: "finance")
+            #expect(buyer.panel.count == 3 && buyer.justify.isEmpty, "the buyer sees its panel; it has no price to justify")
+        }
+    }
 }

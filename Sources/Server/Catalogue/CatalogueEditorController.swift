@@ -23,8 +23,6 @@ struct CatalogueEditorController {
         router.post("/catalogue/items/{id}/discard", use: discard)
     }
 
-    private func name(_ zh: String, _ en: String, _ context: AppRequestContext) -> String { context.language == .zh ? zh : en }
-
     private func id(_ context: AppRequestContext) throws -> UUID {
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("There is no such item.") }
         return id
@@ -129,50 +127,22 @@ struct CatalogueEditorController {
     /// The edit page: for a new item (`draft` nil) or an existing one, with its pending changes.
     private func editor(_ request: Request, _ context: AppRequestContext, draft: ItemDraft?, form: EditorForm, errors: [FieldError],
                         notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let selected = Set(form.values("materials"))
-        let materials = try await items.materials().filter { !$0.isRetired || selected.contains($0.code) }
-        var data: [String: Any] = [
-            "form": form.fields,
-            "isNew": draft == nil,
-            "action": draft.map { "/catalogue/items/\($0.itemID.lowercased)/edit" } ?? "/catalogue/new",
-            "errors": errors.map { ["field": views.text("itemField_\($0.field)", context), "message": views.say($0.message, context)] },
-            "onTheSpot": form.value("onTheSpot") == "on",
-            "channels": Channel.allCases.map { ["value": $0.rawValue, "label": views.text("channel_\($0.rawValue)", context),
-                                                "selected": form.value("channel") == $0.rawValue] },
-            "tierFields": ["acceptTier", "approveTier", "handleTier"].map { field in
-                ["name": field, "label": views.text("itemField_\(field)", context),
-                 "tiers": Tier.allCases.map { ["value": $0.rawValue, "label": views.text("tier_\($0.rawValue)", context),
-                                               "selected": form.value(field) == $0.rawValue] }] as [String: Any]
-            },
-            "materials": materials.map { ["code": $0.code, "name": name($0.nameZh, $0.nameEn, context), "issuer": $0.issuer,
-                                          "checked": selected.contains($0.code), "retired": $0.isRetired] },
-        ]
-        if let notice { data["notice"] = views.text(notice, context) }
+        var departments: [Organisation] = []
+        var lists: [Jurisdiction] = []
+        var changes: [FieldChange] = []
         if let draft {
-            data["id"] = draft.itemID.lowercased
-            data["code"] = draft.code
-            data["published"] = draft.publishedVersion != nil
-            data["version"] = draft.publishedVersion ?? 0
-            data["stale"] = draft.isStale
-            data["basedOn"] = draft.basedOnVersion ?? 0
-            // Only a saved draft can be published or discarded.
-            data["saved"] = draft.updatedAt != nil
-            data["changes"] = try await items.changes(in: draft).map {
-                ["field": views.text("itemField_\($0.field)", context), "before": $0.before, "after": $0.after]
-            }
+            changes = try await items.changes(in: draft)
         } else {
-            let departments = try await identity.organisations(kind: .department, limit: 200)
-                + identity.organisations(kind: .financeOffice, limit: 200)
-            data["departments"] = departments.map { ["id": $0.id.lowercased, "name": name($0.nameZh, $0.nameEn, context),
-                                                     "selected": $0.id.lowercased == form.value("department")] }
+            departments = try await identity.organisations(kind: .department, limit: 200) + identity.organisations(kind: .financeOffice, limit: 200)
             // The lists the user keeps, for an item that goes on a list below its department's (a street's, say).
-            data["lists"] = try await items.jurisdictionsKept(by: context.actor).map {
-                ["code": $0.code, "name": String(repeating: "— ", count: $0.path.count - 1) + name($0.nameZh, $0.nameEn, context),
-                 "selected": $0.code == form.value("jurisdictionCode")]
-            }
+            lists = try await items.jurisdictionsKept(by: context.actor)
         }
+        let page = CatalogueEditorPage.model(draft: draft, changes: changes, form: form, errors: errors,
+                                             materials: try await items.materials(), departments: departments, lists: lists,
+                                             notice: notice.map { views.text($0, context) }, language: context.language,
+                                             say: { views.text($0, context) }, message: { views.say($0, context) })
         let title = draft.map { "\(views.text("editor_edit", context)) \($0.code)" } ?? views.text("editor_new", context)
-        return views.page("catalogue/catalogue-edit", title: title, data: data, status: status, request: request, context: context)
+        return views.page("catalogue/catalogue-edit", title: title, model: page, status: status, request: request, context: context)
     }
 }
 
@@ -209,6 +179,11 @@ struct EditorForm {
             "acceptTier": c.authority.accept.rawValue, "approveTier": c.authority.approve.rawValue, "handleTier": c.authority.handle.rawValue,
             "acceptDays": String(c.authority.acceptDays), "approveDays": String(c.authority.approveDays),
         ], repeated: ["materials": c.materialIDs.compactMap { materialCodes[$0] }])
+    }
+
+    /// The form as typed: its fields, and the codes of the materials ticked.
+    init(typed fields: [String: String], materials: [String]) {
+        self.init(fields: fields, repeated: ["materials": materials])
     }
 
     func value(_ key: String) -> String { fields[key] ?? "" }

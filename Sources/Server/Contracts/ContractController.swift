@@ -49,7 +49,7 @@ struct ContractController {
         let form = try await FormData.read(request, context)
         let id = try context.pathID()
         try await contracts.authorizeManaging(by: actor, contractID: id)
-        return try await act(request, context) {
+        return try await act(request, context, typed: RefusedContractForm(form: .engage, values: form.typed)) {
             guard let institution = form["institutionId"].flatMap(UUID.init(uuidString:)) else {
                 throw DomainError.invalid([FieldError("institutionId", "choose an evaluation institution")])
             }
@@ -108,7 +108,7 @@ struct ContractController {
     }
 
     private func render(_ request: Request, _ context: AppRequestContext, id: UUID, problem: DomainError? = nil, refused: RefusedMilestoneForm? = nil,
-                        status: HTTPResponse.Status = .ok) async throws -> Response {
+                        typed: RefusedContractForm? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let file = try await contracts.file(id: id, by: context.actor)
         let statement = try await payments.statement(of: id)
         let names = try await identity.organisations(ids: Set([file.contract.buyerID, file.contract.supplierID] + file.engagements.map(\.institutionID)))
@@ -116,22 +116,22 @@ struct ContractController {
         let model = ContractPage.model(file: file, statement: statement, evaluations: try await contracts.evaluations(of: id),
                                        satisfaction: try await contracts.satisfaction(of: id), amendments: try await contracts.amendments(of: id),
                                        names: names, institutions: institutions, actor: context.actor, workingCalendar: try await contracts.calendar(),
-                                       problem: problem, refused: refused, say: { views.text($0, context) }, stored: { views.stored($0, context) },
-                                       message: { views.say($0, context) })
+                                       problem: problem, refused: refused, typed: typed, now: contracts.now(), say: { views.text($0, context) },
+                                       stored: { views.stored($0, context) }, message: { views.say($0, context) })
         return views.page("contracts/contract", title: "\(file.contract.reference) · \(file.contract.title)", model: model, status: status,
                           request: request, context: context)
     }
 
     /// Runs a change and goes back to the contract; a refusal shows the contract again with the reason (and a refused
     /// report or sign-off with what was typed).
-    private func act(_ request: Request, _ context: AppRequestContext, refused: RefusedMilestoneForm? = nil,
+    private func act(_ request: Request, _ context: AppRequestContext, refused: RefusedMilestoneForm? = nil, typed: RefusedContractForm? = nil,
                      _ action: () async throws -> Void) async throws -> Response {
         let id = try context.pathID()
         do {
             try await action()
             return .redirect(to: "/contracts/\(id.lowercased)")
         } catch let error as DomainError where error.refusesForm {
-            return try await render(request, context, id: id, problem: error, refused: refused, status: error.formStatus)
+            return try await render(request, context, id: id, problem: error, refused: refused, typed: typed, status: error.formStatus)
         }
     }
 
@@ -140,7 +140,7 @@ struct ContractController {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
         let id = try context.pathID()
-        return try await act(request, context) {
+        return try await act(request, context, typed: RefusedContractForm(form: .terms, values: form.typed)) {
             var check = Validator()
             var milestones: [MilestoneInput] = []
             for index in 0..<3 {
@@ -383,7 +383,7 @@ struct ContractController {
     func proposeAmendment(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let form = try await FormData.read(request, context)
-        return try await act(request, context) {
+        return try await act(request, context, typed: RefusedContractForm(form: .amendment, values: form.typed)) {
             _ = try await contracts.proposeAmendment(by: actor, contractID: try context.pathID(), reason: form["reason"] ?? "", endsOn: form["endsOn"] ?? "",
                                                      terms: form["terms"] ?? "", termJustification: form["termJustification"])
         }

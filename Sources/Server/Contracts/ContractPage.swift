@@ -188,12 +188,15 @@ struct ContractPage {
     struct Institution {
         let id: String
         let name: String
+        let selected: Bool
     }
 
+    /// The engagement form: the contract's term proposed, or what was typed when it was refused.
     struct EngageForm {
         let institutions: [Institution]
         let startsOn: String
         let endsOn: String
+        let fee: String
     }
 
     struct Indicator {
@@ -269,10 +272,14 @@ struct ContractPage {
         let maySign: Bool
     }
 
+    /// The amendment form: the contract's terms as they stand, or what was typed when it was refused.
     struct AmendmentForm {
         let endsOn: String
         let terms: String
         let termJustification: String
+        let reason: String
+        /// It was refused: drawn open.
+        let refused: Bool
     }
 
     struct EditorRecord {
@@ -380,6 +387,19 @@ struct RefusedMilestoneForm {
     let values: [String: String]
 }
 
+/// A refused form of the contract page other than a milestone's: the buyer's milestones and rate card editor, the
+/// engagement of an evaluation institution or a proposed amendment, with what was typed (it comes back instead of what is kept).
+struct RefusedContractForm {
+    enum Form {
+        case terms
+        case engage
+        case amendment
+    }
+
+    let form: Form
+    let values: [String: String]
+}
+
 extension ContractPage {
     /// The report form's rows of evidence.
     static let evidenceRows = 0..<2
@@ -410,12 +430,13 @@ extension ContractPage {
     /// the page; `refused` the report or sign-off it refused, which comes back in its milestone.
     static func model(file: ContractFile, statement: ContractStatement, evaluations: [PerformanceEvaluation], satisfaction: SatisfactionSummary,
                       amendments: [Amendment], names: [UUID: Organisation], institutions: [Organisation], actor: Actor?,
-                      workingCalendar: WorkingCalendar, problem: DomainError? = nil, refused: RefusedMilestoneForm? = nil, now: Date = Date(),
-                      say: @escaping (String) -> String, stored: @escaping (String) -> String = { $0 },
+                      workingCalendar: WorkingCalendar, problem: DomainError? = nil, refused: RefusedMilestoneForm? = nil,
+                      typed: RefusedContractForm? = nil, now: Date, say: @escaping (String) -> String, stored: @escaping (String) -> String = { $0 },
                       message: @escaping (Message) -> String) -> ContractPage {
         ContractPageBuilder(file: file, statement: statement, evaluations: evaluations, satisfaction: satisfaction, amendments: amendments,
                             names: names, institutions: institutions, actor: actor, workingCalendar: workingCalendar, problem: problem,
-                            refused: problem == nil ? nil : refused, now: now, say: say, stored: stored, message: message).page()
+                            refused: problem == nil ? nil : refused, typed: problem == nil ? nil : typed, now: now, say: say, stored: stored,
+                            message: message).page()
     }
 
     /// A file's size in B, KB or MB (units the same in both languages).
@@ -442,6 +463,8 @@ private struct ContractPageBuilder {
     let workingCalendar: WorkingCalendar
     let problem: DomainError?
     let refused: RefusedMilestoneForm?
+    /// What a refused form other than a milestone's had typed.
+    let typed: RefusedContractForm?
     let now: Date
     let say: (String) -> String
     /// A sentence the code said in English and a row keeps (a recovery's reason), in the reader's language.
@@ -452,7 +475,7 @@ private struct ContractPageBuilder {
 
     init(file: ContractFile, statement: ContractStatement, evaluations: [PerformanceEvaluation], satisfaction: SatisfactionSummary,
          amendments: [Amendment], names: [UUID: Organisation], institutions: [Organisation], actor: Actor?, workingCalendar: WorkingCalendar,
-         problem: DomainError?, refused: RefusedMilestoneForm?, now: Date, say: @escaping (String) -> String,
+         problem: DomainError?, refused: RefusedMilestoneForm?, typed: RefusedContractForm?, now: Date, say: @escaping (String) -> String,
          stored: @escaping (String) -> String, message: @escaping (Message) -> String) {
         self.file = file
         self.statement = statement
@@ -465,6 +488,7 @@ private struct ContractPageBuilder {
         self.workingCalendar = workingCalendar
         self.problem = problem
         self.refused = refused
+        self.typed = typed
         self.now = now
         self.say = say
         self.stored = stored
@@ -507,16 +531,34 @@ private struct ContractPageBuilder {
                 && !statement.claims.contains { $0.status == .claimed || $0.status == .approved },
             mayTerminate: isBuyer && signed, mayComplete: isBuyer && signed,
             engagements: file.engagements.reversed().map(engagement),
-            engageForm: isBuyer && (c.status == .draft || signed) && !file.engagements.contains(where: \.isOpen)
-                ? ContractPage.EngageForm(institutions: institutions.map { .init(id: $0.id.lowercased, name: $0.nameZh) }, startsOn: c.startsOn, endsOn: c.endsOn)
-                : nil,
+            engageForm: isBuyer && (c.status == .draft || signed) && !file.engagements.contains(where: \.isOpen) ? engageForm() : nil,
             evaluations: evaluations.map(evaluation),
             evaluationForm: isEvaluator && c.signedAt != nil && c.status != .terminated ? evaluationForm() : nil,
             satisfaction: satisfactionFacts(),
             surveyPath: file.may.shareSurvey ? c.surveyToken.map { "/survey/\($0)" } : nil,
             amendments: amendments.map(amendment),
             openAmendment: parties ? open.map { ContractPage.OpenAmendment(number: $0.number, maySign: isBuyer ? $0.buyerSignedAt == nil : $0.supplierSignedAt == nil) } : nil,
-            amendmentForm: parties && open == nil ? ContractPage.AmendmentForm(endsOn: c.endsOn, terms: c.terms, termJustification: c.termJustification ?? "") : nil)
+            amendmentForm: parties && open == nil ? amendmentForm() : nil)
+    }
+
+    /// What a refused `form` had typed, if it was the one refused.
+    private func typed(_ form: RefusedContractForm.Form) -> [String: String]? {
+        typed?.form == form ? typed?.values : nil
+    }
+
+    private func engageForm() -> ContractPage.EngageForm {
+        let c = file.contract
+        let v = typed(.engage)
+        return ContractPage.EngageForm(institutions: institutions.map { .init(id: $0.id.lowercased, name: $0.nameZh, selected: v?["institutionId"] == $0.id.lowercased) },
+                                       startsOn: v?["startsOn"] ?? c.startsOn, endsOn: v?["endsOn"] ?? c.endsOn, fee: v?["fee"] ?? "")
+    }
+
+    private func amendmentForm() -> ContractPage.AmendmentForm {
+        let c = file.contract
+        let v = typed(.amendment)
+        return ContractPage.AmendmentForm(endsOn: v?["endsOn"] ?? c.endsOn, terms: v?["terms"] ?? c.terms,
+                                          termJustification: v?["termJustification"] ?? c.termJustification ?? "", reason: v?["reason"] ?? "",
+                                          refused: v != nil)
     }
 
     private func engagement(_ e: Engagement) -> ContractPage.EngagementRow {
@@ -729,31 +771,60 @@ private struct ContractPageBuilder {
                                  mayRepay: isBuyer && r.status == .open)
     }
 
-    /// Three milestone blocks with two metric rows each, filled from what is written so far, and a price row per metric.
+    /// Three milestone blocks with two metric rows each, filled from what is written so far (or, refused, from what was typed),
+    /// and a price row per metric.
     private func editor() -> ContractPage.Editor {
         let milestones = file.milestones
+        let card = statement.rateCard
+        // What is kept, named as the form names its inputs; what a refused form typed stands over it.
+        var kept: [String: String] = ["maximum": (card?.maximum ?? file.contract.value).yuanText,
+                                      "fee": card.map { Points(hundredths: $0.deliveryFeeBasisPoints).formatted } ?? "30",
+                                      "capPerBeneficiary": card?.capPerBeneficiary?.yuanText ?? "",
+                                      "partialRule": (card?.partialRule ?? .proportional) == .proportional ? "proportional" : "nothing"]
+        for (index, m) in milestones.prefix(3).enumerated() {
+            kept["m\(index)_title"] = m.title
+            kept["m\(index)_dueOn"] = m.dueOn
+            kept["m\(index)_share"] = m.sharePercent
+            kept["m\(index)_deliverables"] = m.deliverables
+            for (k, metric) in m.metrics.prefix(2).enumerated() {
+                let prefix = "m\(index)_k\(k)_"
+                kept[prefix + "code"] = metric.code
+                kept[prefix + "unit"] = metric.unit
+                kept[prefix + "target"] = String(metric.target)
+                kept[prefix + "definition"] = metric.definition
+                kept[prefix + "dataSource"] = metric.dataSource
+                kept[prefix + "validationMethod"] = metric.validationMethod
+                kept[prefix + "platformRecord"] = metric.platformRecord?.rawValue ?? ""
+            }
+        }
+        for price in card?.prices ?? [] {
+            kept["price_\(price.metric)"] = price.price.yuanText
+            kept["cap_\(price.metric)"] = price.cap?.yuanText ?? ""
+        }
+        let typed = typed(.terms)
+        let v = typed ?? kept
+        func value(_ name: String) -> String { v[name] ?? "" }
         let blocks = (0..<3).map { index -> ContractPage.EditorBlock in
-            let m = index < milestones.count ? milestones[index] : nil
-            return ContractPage.EditorBlock(
-                index: index, title: m?.title ?? "", dueOn: m?.dueOn ?? "", share: m?.sharePercent ?? "", deliverables: m?.deliverables ?? "",
+            ContractPage.EditorBlock(
+                index: index, title: value("m\(index)_title"), dueOn: value("m\(index)_dueOn"), share: value("m\(index)_share"),
+                deliverables: value("m\(index)_deliverables"),
                 metrics: (0..<2).map { k in
-                    let metric = m.flatMap { k < $0.metrics.count ? $0.metrics[k] : nil }
+                    let prefix = "m\(index)_k\(k)_"
                     return ContractPage.EditorMetric(
-                        index: index, k: k, code: metric?.code ?? "", unit: metric?.unit ?? "", target: metric.map { String($0.target) } ?? "",
-                        definition: metric?.definition ?? "", dataSource: metric?.dataSource ?? "", validationMethod: metric?.validationMethod ?? "",
-                        records: PlatformRecord.allCases.map { .init(value: $0.rawValue, label: say("platformRecord_\($0.rawValue)"), selected: metric?.platformRecord == $0) })
+                        index: index, k: k, code: value(prefix + "code"), unit: value(prefix + "unit"), target: value(prefix + "target"),
+                        definition: value(prefix + "definition"), dataSource: value(prefix + "dataSource"), validationMethod: value(prefix + "validationMethod"),
+                        records: PlatformRecord.allCases.map {
+                            .init(value: $0.rawValue, label: say("platformRecord_\($0.rawValue)"), selected: value(prefix + "platformRecord") == $0.rawValue)
+                        })
                 })
         }
-        let card = statement.rateCard
-        let codes = Array(Set(milestones.flatMap { $0.metrics.map(\.code) })).sorted()
+        // A price row per metric code of the milestones (as typed, when refused).
+        let codes = typed == nil ? Array(Set(milestones.flatMap { $0.metrics.map(\.code) })).sorted()
+            : Array(Set(blocks.flatMap { $0.metrics.map(\.code) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty })).sorted()
         return ContractPage.Editor(
-            blocks: blocks, maximum: (card?.maximum ?? file.contract.value).yuanText,
-            fee: card.map { Points(hundredths: $0.deliveryFeeBasisPoints).formatted } ?? "30",
-            capPerBeneficiary: card?.capPerBeneficiary?.yuanText ?? "", proportional: (card?.partialRule ?? .proportional) == .proportional,
-            prices: codes.map { code in
-                let price = card?.prices.first { $0.metric == code }
-                return ContractPage.EditorPrice(code: code, price: price?.price.yuanText ?? "", cap: price?.cap?.yuanText ?? "")
-            },
+            blocks: blocks, maximum: value("maximum"), fee: value("fee"), capPerBeneficiary: value("capPerBeneficiary"),
+            proportional: value("partialRule") != "nothing",
+            prices: codes.map { ContractPage.EditorPrice(code: $0, price: value("price_\($0)"), cap: value("cap_\($0)")) },
             hasPrices: !codes.isEmpty)
     }
 }

@@ -24,6 +24,9 @@ struct FormData: Sendable {
 
     /// Every value of a repeated field (check boxes).
     func values(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+
+    /// Every field by its name (a repeated field by its first value): a form as typed, to draw again when refused.
+    var typed: [String: String] { Dictionary(fields, uniquingKeysWith: { first, _ in first }) }
 }
 
 extension FormData {
@@ -43,19 +46,6 @@ extension AppRequestContext {
 }
 
 extension DomainError {
-    /// A refusal as the pages' templates show it: `{{#problem}}` with its detail and field messages, in the page's language.
-    /// A form's fields by their locale label keys: each field the refusal names is then said by its label and
-    /// linked to its input, whose id is `f-<field>` (the summary at the top of the page leads to the field).
-    func pageData(_ views: Views, _ context: AppRequestContext, labels: [String: String] = [:]) -> [String: Any] {
-        ["detail": views.say(detail, context), "hasFields": !fields.isEmpty,
-         "fields": fields.map { field -> [String: Any] in
-             var row: [String: Any] = ["field": labels[field.field].map { views.text($0, context) } ?? field.field,
-                                       "message": views.say(field.message, context)]
-             if labels[field.field] != nil { row["href"] = "#f-" + field.field }
-             return row
-         }]
-    }
-
     /// Whether a form answers this refusal by drawing itself again with what was typed (a 422 or a 409), rather
     /// than the error page; and the status it answers with.
     var refusesForm: Bool { [.invalid, .conflict].contains(kind) }

@@ -28,33 +28,10 @@ struct SupplierController {
     private func render(_ request: Request, _ context: AppRequestContext, problem: DomainError? = nil, form: [String: String] = [:],
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.signedIn()
-        let profile = try await suppliers.ownProfile(by: actor)
-        let calendar = WorkingCalendar()
-        var data: [String: Any] = [
-            "summary": form["summary"] ?? profile.summary, "staffCount": form["staffCount"] ?? String(profile.staffCount),
-            "socialWorkers": form["socialWorkers"] ?? String(profile.socialWorkers),
-            "serviceAreas": form["serviceAreas"] ?? profile.serviceAreas.joined(separator: "\n"), "contact": form["contact"] ?? profile.contact,
-            "documents": try await suppliers.library(by: actor).map { d -> [String: Any] in
-                ["documentId": d.id.lowercased, "title": d.title, "category": views.text("documentCategory_\(d.category.rawValue)", context),
-                 "filename": d.filename, "kind": d.kind.rawValue.uppercased(), "size": ByteCountFormatter.string(fromByteCount: Int64(d.size), countStyle: .file),
-                 "sha256": String(d.sha256.prefix(16)), "uploadedAt": calendar.describe(d.uploadedAt)]
-            },
-            "accepted": FileKind.accepted, "maximumMB": SupplierDocument.maximumSize / 1024 / 1024,
-        ]
-        if let updated = profile.updatedAt { data["updatedAt"] = calendar.describe(updated) }
-        // What was typed into the upload form comes back with its refusal (the file itself cannot).
-        data["documentTitle"] = form["title"] ?? ""
-        data["categories"] = DocumentCategory.allCases.map {
-            ["value": $0.rawValue, "label": views.text("documentCategory_\($0.rawValue)", context), "selected": form["category"] == $0.rawValue]
-        }
-        if let problem { data["problem"] = problem.pageData(views, context, labels: Self.labels) }
-        return views.page("suppliers/supplier", title: views.text("supplier_title", context), data: data, status: status, request: request, context: context)
+        let page = SupplierPage.model(profile: try await suppliers.ownProfile(by: actor), library: try await suppliers.library(by: actor), form: form,
+                                      refusal: problem, say: { views.text($0, context) }, message: { views.say($0, context) })
+        return views.page("suppliers/supplier", title: views.text("supplier_title", context), model: page, status: status, request: request, context: context)
     }
-
-    /// The forms' fields by their labels, so a refusal names and links each as the page shows it.
-    static let labels = ["summary": "supplier_summary", "staffCount": "supplier_staffCount", "socialWorkers": "supplier_socialWorkers",
-                         "serviceAreas": "supplier_serviceAreas", "contact": "supplier_contact", "title": "supplier_documentTitle",
-                         "category": "supplier_category", "file": "supplier_file"]
 
     /// Runs a form's action; a refusal the user can fix re-renders the page with the problem and the form as sent.
     private func act(_ request: Request, _ context: AppRequestContext, form: [String: String] = [:], _ action: () async throws -> Void) async throws -> Response {

@@ -13,9 +13,6 @@ struct InsightsController {
     let incubation: IncubationService
     let views: Views
 
-    /// The most rows a chart draws on the page.
-    static let pageRows = 30
-
     func register(on router: Router<AppRequestContext>) {
         router.get("/insights", use: show)
         router.get("/insights/:chart", use: csv)
@@ -23,24 +20,21 @@ struct InsightsController {
 
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let insights = try await rows.insights(for: context.actor)
-        var sections: [[String: Any]] = []
+        let say: (String) -> String = { views.text($0, context) }
+        var sections: [InsightsPage.Section] = []
         for chart in InsightRows.charts {
             let all = try await rows.rows(chart, of: insights, in: context.language)
-            // Per-contract charts grow with the province: the page draws the largest, the CSV keeps all.
-            let shown = all.count > Self.pageRows ? Array(all.sorted { ($0.second ?? $0.value) > ($1.second ?? $1.value) }.prefix(Self.pageRows)) : all
-            let title = views.text("insights_\(chart)", context)
+            let title = say("insights_\(chart)")
             // The incubation funnel is drawn as on the incubator's board.
             let svg = chart == "funnel"
-                ? IncubatorController.funnelChart(try await incubation.funnel(), title: title, label: { views.text("stage_\($0.rawValue)", context) })
-                : BarChart(rows: shown.map { BarChart.Row(label: $0.label, value: $0.value, valueText: $0.figure, secondary: chart == "satisfaction" ? nil : $0.second) },
-                           title: title).svg()
-            sections.append(["key": chart, "title": title, "about": views.text("insights_\(chart)_about", context), "empty": shown.isEmpty,
-                             "svg": svg,
-                             "rows": shown.map { ["label": $0.label, "value": $0.figure] },
-                             "more": all.count > shown.count ? Views.fill(views.text("insights_more", context), [String(shown.count), String(all.count)]) : ""])
+                ? IncubatorController.funnelChart(try await incubation.funnel(), title: title, label: { say("stage_\($0.rawValue)") })
+                : BarChart(rows: InsightsPage.shown(all).map {
+                    BarChart.Row(label: $0.label, value: $0.value, valueText: $0.figure, secondary: chart == "satisfaction" ? nil : $0.second)
+                }, title: title).svg()
+            sections.append(InsightsPage.section(chart, all: all, svg: svg, say: say))
         }
-        return views.page("transparency/insights", title: views.text("insights_title", context),
-                          data: ["sections": sections, "awarded": Money(minorUnits: insights.awarded).formatted], request: request, context: context)
+        let page = InsightsPage(sections: sections, awarded: Money(minorUnits: insights.awarded).formatted)
+        return views.page("transparency/insights", title: say("insights_title"), model: page, request: request, context: context)
     }
 
     /// `/insights/<chart>.csv`: the chart's rows as a spreadsheet.
