@@ -3,7 +3,7 @@
 struct HomePage {
     struct Welcome {
         var displayName: String
-        var organisation: [String: Any]
+        var organisation: OrganisationFacts
         var roles: [RoleWork]
         var isAdmin: Bool
         var isOrgAdmin: Bool

@@ -35,24 +35,13 @@ struct AdminController {
 
     func newOrganisationForm(_ request: Request, context: AppRequestContext) async throws -> Response {
         try identity.authorizeNewOrganisation(by: context.actor)
-        return try await organisationForm(request, context, values: [:], errors: [])
+        return try await organisationForm(request, context, values: [:], refusal: nil)
     }
 
     private func organisationForm(_ request: Request, _ context: AppRequestContext, values: [String: String],
-                                  errors: [FieldError], status: HTTPResponse.Status = .ok) async throws -> Response {
-        let jurisdictions = try await identity.jurisdictions()
-        let data: [String: Any] = [
-            "form": values,
-            "errors": errors.map { ["field": views.text("field_\($0.field)", context), "message": views.say($0.message, context)] },
-            "kinds": OrganisationKind.allCases.map { k in
-                ["value": k.rawValue, "label": views.text("kind_\(k.rawValue)", context), "selected": values["kind"] == k.rawValue]
-            },
-            "jurisdictions": jurisdictions.map { j in
-                ["code": j.code, "label": String(repeating: "— ", count: j.path.count - 1) + (context.language == .zh ? j.nameZh : j.nameEn),
-                 "selected": values["jurisdictionCode"] == j.code]
-            },
-        ]
-        return views.page("identity/organisation-new", title: views.text("organisation_new", context), data: data, status: status,
+                                  refusal: DomainError?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let model = NewOrganisationPage(jurisdictions: try await identity.jurisdictions(), form: values, refusal: refusal, words: PageWords(views, context))
+        return views.page("identity/organisation-new", title: views.text("organisation_new", context), model: model, status: status,
                           request: request, context: context)
     }
 
@@ -66,9 +55,7 @@ struct AdminController {
                 creditCode: values["creditCode"], jurisdictionCode: values["jurisdictionCode"]!))
             return .redirect(to: "/organisations/\(organisation.id.lowercased)")
         } catch let error as DomainError where error.refusesForm {
-            let errors = error.fields.isEmpty ? [FieldError("creditCode", error.detail)] : error.fields
-            return try await organisationForm(request, context, values: values, errors: errors,
-                                              status: error.formStatus)
+            return try await organisationForm(request, context, values: values, refusal: error, status: error.formStatus)
         }
     }
 
@@ -81,10 +68,9 @@ struct AdminController {
                                                       creditCode: form["creditCode"])
             return .redirect(to: "/organisations/\(id.lowercased)")
         } catch let error as DomainError where error.refusesForm {
+            let typed = ["nameZh": form["nameZh"] ?? "", "nameEn": form["nameEn"] ?? "", "creditCode": form["creditCode"] ?? ""]
             return try await OrganisationPage(identity: identity, views: views).render(
-                id: id, request: request, context: context,
-                errors: error.fields.isEmpty ? [FieldError("creditCode", error.detail)] : error.fields,
-                status: error.formStatus)
+                id: id, request: request, context: context, refused: .init(prefix: "edit", error: error, form: typed), status: error.formStatus)
         }
     }
 
@@ -103,9 +89,7 @@ struct AdminController {
             var values = ["username": form["username"] ?? "", "displayName": form["displayName"] ?? "", "email": form["email"] ?? ""]
             for role in roles { values["role_\(role)"] = "on" }
             return try await OrganisationPage(identity: identity, views: views).render(
-                id: id, request: request, context: context,
-                errors: error.fields.isEmpty ? [FieldError("username", error.detail)] : error.fields,
-                form: values, status: error.formStatus)
+                id: id, request: request, context: context, refused: .init(prefix: "user", error: error, form: values), status: error.formStatus)
         }
     }
 

@@ -23,10 +23,8 @@ struct AuthController {
 
     private func form(_ request: Request, _ context: AppRequestContext, next: String, username: String = "",
                       error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        var data: [String: Any] = ["next": next, "username": username]
-        if let error { data["error"] = error }
-        return views.page("identity/login", title: views.text("login_title", context), data: data, status: status,
-                          request: request, context: context)
+        views.page("identity/login", title: views.text("login_title", context), model: LoginPage(next: next, username: username, error: error),
+                   status: status, request: request, context: context)
     }
 
     func login(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -33,7 +33,7 @@ struct JoinController {
 
     private func joinPage(_ request: Request, _ context: AppRequestContext, form: [String: String], refusal: DomainError?,
                           status: HTTPResponse.Status = .ok) async throws -> Response {
-        let model = JoinPage(jurisdictions: try await identity.jurisdictions(), form: form, refusal: refusal, views: views, context: context)
+        let model = JoinPage(jurisdictions: try await identity.jurisdictions(), form: form, refusal: refusal, words: PageWords(views, context))
         return views.page("identity/join", title: views.text("join_title", context), model: model, status: status, request: request, context: context)
     }
 
@@ -86,7 +86,7 @@ struct JoinController {
         let model = RegistrationQueuePage(page: Array(page.prefix(size)), status: shown,
                                           pager: Pager(request, cursor: "after", fetched: page.count, size: size,
                                                        last: page.prefix(size).last?.organisation.id.lowercased, path: "/registrations"),
-                                          imported: imported, refusal: refusal, views: views, context: context)
+                                          imported: imported, refusal: refusal, words: PageWords(views, context))
         return views.page("identity/registrations", title: views.text("registrations_title", context), model: model, status: status,
                           request: request, context: context)
     }

@@ -14,13 +14,13 @@ struct JoinPage {
     let maximumMB: Int
     let accepted: String
 
-    init(jurisdictions: [Jurisdiction], form: [String: String], refusal: DomainError?, views: Views, context: AppRequestContext) {
+    init(jurisdictions: [Jurisdiction], form: [String: String], refusal: DomainError?, words: PageWords) {
         forms = ApplicantForm.allCases.map {
-            SelectOption(value: $0.rawValue, label: views.text("applicantForm_\($0.rawValue)", context), selected: form["form"] == $0.rawValue)
+            SelectOption(value: $0.rawValue, label: words.say("applicantForm_\($0.rawValue)"), selected: form["form"] == $0.rawValue)
         }
-        self.jurisdictions = SelectOption.jurisdictions(jurisdictions, selected: { form["jurisdictionCode"] == $0 }, language: context.language)
+        self.jurisdictions = SelectOption.jurisdictions(jurisdictions, selected: { form["jurisdictionCode"] == $0 }, language: words.language)
         refused = RefusedForm(refusal, prefix: "join", names: Self.inputs, form: form, formField: { $0.hasPrefix("certificate") ? "certificate" : $0 },
-                              label: { views.text("field_\($0)", context) }, message: { views.say($0, context) })
+                              label: { words.say("field_\($0)") }, message: { words.message($0) })
         maximumMB = JoiningApplication.maximumCertificateSize / 1024 / 1024
         accepted = FileKind.allCases.map { $0.rawValue.uppercased() }.joined(separator: "、")
     }
@@ -44,17 +44,17 @@ struct RegistrationQueuePage {
     let imported: String?
     let problem: ProblemBlock?
 
-    init(page: [Registration], status: OrganisationStatus, pager: Pager, imported: String?, refusal: DomainError?, views: Views, context: AppRequestContext) {
+    init(page: [Registration], status: OrganisationStatus, pager: Pager, imported: String?, refusal: DomainError?, words: PageWords) {
         self.imported = imported
-        problem = refusal.map { ProblemBlock($0, message: { views.say($0, context) }) }
+        problem = refusal.map { ProblemBlock($0, message: { words.message($0) }) }
         rows = page.map { r in
-            Row(id: r.organisation.id.lowercased, name: context.language == .zh ? r.organisation.nameZh : r.organisation.nameEn,
-                form: views.text("applicantForm_\(r.application.form.rawValue)", context), creditCode: r.organisation.creditCode ?? "",
+            Row(id: r.organisation.id.lowercased, name: words.language == .zh ? r.organisation.nameZh : r.organisation.nameEn,
+                form: words.say("applicantForm_\(r.application.form.rawValue)"), creditCode: r.organisation.creditCode ?? "",
                 legalRepresentative: r.application.legalRepresentative, submittedAt: CaseDate.text(r.application.submittedAt) ?? "",
                 submissions: r.application.submissions)
         }
         statuses = OrganisationStatus.allCases.map {
-            SelectOption(value: $0.rawValue, label: views.text("orgStatus_\($0.rawValue)", context), selected: $0 == status)
+            SelectOption(value: $0.rawValue, label: words.say("orgStatus_\($0.rawValue)"), selected: $0 == status)
         }
         self.pager = pager
     }

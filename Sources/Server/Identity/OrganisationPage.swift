@@ -18,8 +18,8 @@ struct OrganisationPage {
         var form: [String: String]
     }
 
-    func render(id: UUID, request: Request, context: AppRequestContext, errors: [FieldError] = [],
-                form: [String: String] = [:], refused: Refused? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func render(id: UUID, request: Request, context: AppRequestContext, refused: Refused? = nil,
+                status: HTTPResponse.Status = .ok) async throws -> Response {
         let organisation = try await identity.organisation(id: id)
         let may = try await identity.actions(on: id, for: context.actor)
         let standing = try await identity.standingRecord(of: id, by: context.actor)
@@ -30,46 +30,71 @@ struct OrganisationPage {
             registration = try await identity.registration(of: id, by: context.actor)
         }
         let keepsRegister = allowed(.recordStanding)
+        let words = PageWords(views, context)
         var model = OrganisationPageModel(
-            organisation: OrganisationView(organisation, context.language).fields(views, context),
-            status: organisation.status == .approved ? nil : views.text("orgStatus_\(organisation.status.rawValue)", context),
-            standing: StandingSection(standing, today: identity.today(), keepsRegister: keepsRegister, refused: refused, views: views, context: context),
-            errors: errors.map { ["field": views.text("field_\($0.field)", context), "message": views.say($0.message, context)] },
-            form: form)
+            organisation: OrganisationFacts(organisation, words: words),
+            status: organisation.status == .approved ? nil : words.say("orgStatus_\(organisation.status.rawValue)"),
+            standing: StandingSection(standing, today: identity.today(), keepsRegister: keepsRegister, refused: refused, words: words),
+            userForm: Self.form(refused, "user", OrganisationPageModel.userInputs, words),
+            editForm: Self.form(refused, "edit", OrganisationPageModel.editInputs, words,
+                                saved: ["nameZh": organisation.nameZh, "nameEn": organisation.nameEn, "creditCode": organisation.creditCode ?? ""]))
         if let registration {
             model.registration = RegistrationSection(registration, decides: allowed(.vetOrganisation), corrects: may.update, refused: refused,
-                                                     views: views, context: context)
+                                                     words: words)
         }
         if may.readUsers {
             let users = try await identity.users(of: id, by: context.actor)
             model.users = users.map { user in
-                ["id": user.id.lowercased, "username": user.username, "displayName": user.displayName,
-                 "roles": user.roles.map { views.text("role_\($0.rawValue)", context) }.joined(separator: "、"),
-                 "disabled": user.disabled, "isSelf": user.id == context.actor?.userID] as [String: Any]
+                OrganisationPageModel.UserRow(id: user.id.lowercased, username: user.username, displayName: user.displayName,
+                                              roles: user.roles.map { words.say("role_\($0.rawValue)") }.joined(separator: "、"),
+                                              disabled: user.disabled, isSelf: user.id == context.actor?.userID)
             }
         }
         if may.manageUsers {
             model.canManage = true
             model.roleChoices = may.assignableRoles.map { role in
-                SelectOption(value: role.rawValue, label: views.text("role_\(role.rawValue)", context), selected: form["role_\(role.rawValue)"] != nil)
+                SelectOption(value: role.rawValue, label: words.say("role_\(role.rawValue)"),
+                             selected: refused?.prefix == "user" && refused?.form["role_\(role.rawValue)"] != nil)
             }
         }
         model.canEdit = may.update
         if let journey = try await journey?.model(for: organisation, context) { model.journey = journey }
-        return views.page("identity/organisation", title: context.language == .zh ? organisation.nameZh : organisation.nameEn,
+        return views.page("identity/organisation", title: words.language == .zh ? organisation.nameZh : organisation.nameEn,
                           model: model, status: status, request: request, context: context)
     }
 }
 
+extension OrganisationPage {
+    /// One of the page's forms: what was typed and its errors when it was the one refused, else `saved`.
+    static func form(_ refused: Refused?, _ prefix: String, _ names: [String], _ words: PageWords,
+                     saved: [String: String] = [:]) -> RefusedForm {
+        let mine = refused?.prefix == prefix ? refused : nil
+        return RefusedForm(mine?.error, prefix: prefix, names: names, form: mine?.form ?? saved, label: { words.say("field_\($0)") },
+                           message: { words.message($0) })
+    }
+}
+
 struct OrganisationPageModel {
-    let organisation: [String: Any]
+    struct UserRow {
+        let id: String
+        let username: String
+        let displayName: String
+        let roles: String
+        let disabled: Bool
+        let isSelf: Bool
+    }
+    static let userInputs = ["username", "displayName", "email", "password", "roles"]
+    static let editInputs = ["nameZh", "nameEn", "creditCode"]
+
+    let organisation: OrganisationFacts
     /// Where it stands with the register, unless approved.
     let status: String?
     let standing: StandingSection
     var registration: RegistrationSection?
-    let errors: [[String: String]]
-    let form: [String: String]
-    var users: [[String: Any]] = []
+    /// The form adding a user and the form editing the organisation, each with its own refusal.
+    let userForm: RefusedForm
+    let editForm: RefusedForm
+    var users: [UserRow] = []
     var canManage = false
     var roleChoices: [SelectOption] = []
     var canEdit = false
@@ -124,13 +149,13 @@ struct StandingSection {
     static let ratingCorrectionInputs = ["awardedOn", "level", "points", "reason"]
     static let sanctionCorrectionInputs = ["sanction", "endsOn", "reason"]
 
-    init(_ record: StandingRecord, today: String, keepsRegister: Bool, refused: OrganisationPage.Refused?, views: Views, context: AppRequestContext) {
+    init(_ record: StandingRecord, today: String, keepsRegister: Bool, refused: OrganisationPage.Refused?, words: PageWords) {
         ratings = record.ratings.map {
             RatingRow(awardedOn: $0.awardedOn, label: $0.label, points: $0.points.map(String.init) ?? "", assessedBy: $0.assessedBy,
                       document: $0.document, expiresOn: $0.expiresOn, expired: $0.expiresOn < today, correction: $0.correction)
         }
         sanctions = record.violations.map {
-            SanctionRow(id: $0.id.lowercased, kind: views.text("sanction_\($0.kind.rawValue)", context), occurredOn: $0.occurredOn,
+            SanctionRow(id: $0.id.lowercased, kind: words.say("sanction_\($0.kind.rawValue)"), occurredOn: $0.occurredOn,
                         endsOn: $0.endsOn ?? "", inForce: $0.inForce(on: today), description: $0.description, source: $0.source, correction: $0.correction)
         }
         hasRatings = !record.ratings.isEmpty
@@ -144,7 +169,7 @@ struct StandingSection {
             let mine = refused?.prefix == prefix ? refused : nil
             return RefusedForm(mine?.error, prefix: prefix, names: names, form: mine?.form ?? [:],
                                formField: { $0 == "sanctionId" ? "sanction" : $0 },
-                               label: { views.text("field_\($0)", context) }, message: { views.say($0, context) })
+                               label: { words.say("field_\($0)") }, message: { words.message($0) })
         }
         let typed = refused?.form ?? [:]
         register = RegisterForms(
@@ -152,10 +177,10 @@ struct StandingSection {
             ratingCorrection: form("rating-correction", Self.ratingCorrectionInputs),
             sanctionCorrection: form("sanction-correction", Self.sanctionCorrectionInputs),
             levels: (1...5).map { SelectOption(value: String($0), label: "\($0)A", selected: typed["level"] == String($0)) },
-            kinds: SanctionKind.allCases.map { SelectOption(value: $0.rawValue, label: views.text("sanction_\($0.rawValue)", context), selected: typed["kind"] == $0.rawValue) },
+            kinds: SanctionKind.allCases.map { SelectOption(value: $0.rawValue, label: words.say("sanction_\($0.rawValue)"), selected: typed["kind"] == $0.rawValue) },
             ratingDays: record.ratings.map { SelectOption(value: $0.awardedOn, label: "\($0.awardedOn) \($0.label)", selected: typed["awardedOn"] == $0.awardedOn) },
             sanctionChoices: record.violations.map {
-                SelectOption(value: $0.id.lowercased, label: "\($0.occurredOn) \(views.text("sanction_\($0.kind.rawValue)", context))",
+                SelectOption(value: $0.id.lowercased, label: "\($0.occurredOn) \(words.say("sanction_\($0.kind.rawValue)"))",
                              selected: typed["sanction"] == $0.id.lowercased)
             },
             hasRatings: !record.ratings.isEmpty, hasSanctions: !record.violations.isEmpty)
@@ -186,9 +211,9 @@ struct RegistrationSection {
     static let correctionInputs = ["nameZh", "nameEn", "creditCode", "registrationAuthority", "legalRepresentative", "contactName",
                                    "contactPhone", "email", "certificate"]
 
-    init(_ r: Registration, decides: Bool, corrects: Bool, refused: OrganisationPage.Refused?, views: Views, context: AppRequestContext) {
+    init(_ r: Registration, decides: Bool, corrects: Bool, refused: OrganisationPage.Refused?, words: PageWords) {
         let a = r.application
-        form = views.text("applicantForm_\(a.form.rawValue)", context)
+        form = words.say("applicantForm_\(a.form.rawValue)")
         registrationAuthority = a.registrationAuthority
         legalRepresentative = a.legalRepresentative
         contactName = a.contactName
@@ -200,15 +225,15 @@ struct RegistrationSection {
         reasons = a.reasons.isEmpty ? nil : a.reasons
         decidedAt = CaseDate.text(a.decidedAt)
         isTeam = a.form == .team
-        let label: (String) -> String = { views.text("field_\($0)", context) }
-        let message: (Message) -> String = { views.say($0, context) }
+        let label: (String) -> String = { words.say("field_\($0)") }
+        let message: (Message) -> String = { words.message($0) }
         let typed = refused?.form ?? [:]
         decision = decides && r.organisation.status == .applied
             ? RefusedForm(refused?.prefix == "decision" ? refused?.error : nil, prefix: "decision", names: Self.decisionInputs,
                           form: refused?.prefix == "decision" ? typed : [:], label: label, message: message)
             : nil
         decisions = RegistrationDecision.allCases.map {
-            SelectOption(value: $0.rawValue, label: views.text("registration_\($0.rawValue)", context), selected: typed["decision"] == $0.rawValue)
+            SelectOption(value: $0.rawValue, label: words.say("registration_\($0.rawValue)"), selected: typed["decision"] == $0.rawValue)
         }
         // The correction form starts from what the bureau saw.
         let saved = ["nameZh": r.organisation.nameZh, "nameEn": r.organisation.nameEn, "creditCode": r.organisation.creditCode ?? "",

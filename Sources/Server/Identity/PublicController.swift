@@ -26,7 +26,7 @@ struct PublicController {
             let organisation = try await identity.organisation(id: actor.organisationID)
             let may = try await identity.actions(on: actor.organisationID, for: actor)
             model.signedIn = HomePage.Welcome(
-                displayName: actor.displayName, organisation: OrganisationView(organisation, context.language).fields,
+                displayName: actor.displayName, organisation: OrganisationFacts(organisation, words: PageWords(views, context)),
                 roles: actor.roles.sorted().map { .init(name: views.text("role_\($0.rawValue)", context), work: views.text("work_\($0.rawValue)", context)) },
                 isAdmin: may.createOrganisations, isOrgAdmin: may.manageUsers)
             model.waiting = waiting(try await worklist.items(for: actor), context)
@@ -61,18 +61,12 @@ struct PublicController {
         }
         let pageSize = 50
         let page = try await identity.organisations(kind: kind, after: after, limit: pageSize + 1)
-        let kinds = OrganisationKind.allCases.map { k in
-            ["value": k.rawValue, "label": views.text("kind_\(k.rawValue)", context), "selected": k == kind]
-        }
-        var data: [String: Any] = [
-            "organisations": page.prefix(pageSize).map { OrganisationView($0, context.language).fields(views, context) },
-            "kinds": kinds,
-            "empty": page.isEmpty,
-        ]
-        if page.count > pageSize {
-            data["next"] = "/organisations?after=\(page[pageSize - 1].id.lowercased)" + (kind.map { "&kind=\($0.rawValue)" } ?? "")
-        }
-        return views.page("identity/organisations", title: views.text("organisations_title", context), data: data, request: request, context: context)
+        let model = OrganisationsPage(
+            organisations: page.prefix(pageSize).map { OrganisationFacts($0, words: PageWords(views, context)) },
+            kinds: OrganisationKind.allCases.map { SelectOption(value: $0.rawValue, label: views.text("kind_\($0.rawValue)", context), selected: $0 == kind) },
+            empty: page.isEmpty,
+            next: page.count > pageSize ? "/organisations?after=\(page[pageSize - 1].id.lowercased)" + (kind.map { "&kind=\($0.rawValue)" } ?? "") : nil)
+        return views.page("identity/organisations", title: views.text("organisations_title", context), model: model, request: request, context: context)
     }
 
     func organisation(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -84,37 +78,8 @@ struct PublicController {
     }
 
     func jurisdictions(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let all = try await identity.jurisdictions()
-        let byParent = Dictionary(grouping: all, by: \.parentID)
-        func node(_ j: Jurisdiction) -> [String: Any] {
-            ["name": context.language == .zh ? j.nameZh : j.nameEn, "code": j.code,
-             "tier": views.text("tier_\(j.tier.rawValue)", context),
-             "children": (byParent[j.id] ?? []).map(node)]
-        }
         return views.page("identity/jurisdictions", title: views.text("jurisdictions_title", context),
-                          data: ["roots": (byParent[nil] ?? []).map(node)], request: request, context: context)
+                          model: JurisdictionsPage(try await identity.jurisdictions(), words: PageWords(views, context)), request: request, context: context)
     }
 }
 
-struct OrganisationView {
-    let organisation: Organisation
-    let language: Language
-
-    init(_ organisation: Organisation, _ language: Language) {
-        self.organisation = organisation
-        self.language = language
-    }
-
-    var fields: [String: Any] {
-        ["id": organisation.id.lowercased, "reference": organisation.reference,
-         "name": language == .zh ? organisation.nameZh : organisation.nameEn,
-         "nameZh": organisation.nameZh, "nameEn": organisation.nameEn,
-         "creditCode": organisation.creditCode ?? "", "kind": organisation.kind.rawValue]
-    }
-
-    func fields(_ views: Views, _ context: AppRequestContext) -> [String: Any] {
-        var fields = self.fields
-        fields["kindLabel"] = views.text("kind_\(organisation.kind.rawValue)", context)
-        return fields
-    }
-}

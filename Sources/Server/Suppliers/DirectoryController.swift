@@ -44,7 +44,7 @@ struct DirectoryController {
             entries: Array(found.prefix(size)), typed: typed, services: try await catalogue.categories().filter { $0.level == 3 },
             jurisdictions: try await identity.jurisdictions(), refusal: refusal,
             pager: Pager(request, cursor: "after", fetched: found.count, size: size, last: found.prefix(size).last?.organisationID.lowercased),
-            views: views, context: context)
+            words: PageWords(views, context))
         return views.page("suppliers/directory", title: views.text("directory_title", context), model: model,
                           status: refusal == nil ? .ok : .unprocessableContent, request: request, context: context)
     }
@@ -60,7 +60,7 @@ struct DirectoryController {
         let organisation = try await identity.organisation(id: actor.organisationID)
         let model = OffersPage(offers: try await suppliers.offers(of: actor.organisationID), organisation: organisation,
                                services: try await catalogue.categories().filter { $0.level == 3 }, jurisdictions: try await identity.jurisdictions(),
-                               typed: typed, refusal: refusal, views: views, context: context)
+                               typed: typed, refusal: refusal, words: PageWords(views, context))
         return views.page("suppliers/offers", title: views.text("offers_title", context), model: model, status: status, request: request, context: context)
     }
 
@@ -110,25 +110,25 @@ struct DirectoryPage {
     let pager: Pager
 
     init(entries: [DirectoryEntry], typed: [String: String], services: [PurchaseCategory], jurisdictions: [Jurisdiction], refusal: DomainError?,
-         pager: Pager, views: Views, context: AppRequestContext) {
-        let zh = context.language == .zh
+         pager: Pager, words: PageWords) {
+        let zh = words.language == .zh
         let names = Dictionary(services.map { ($0.code, zh ? $0.nameZh : $0.nameEn) }, uniquingKeysWith: { first, _ in first })
         cards = entries.map { e in
             Card(id: e.organisationID.lowercased, name: zh ? e.nameZh : e.nameEn, rating: e.rating.map { "\($0)A" },
-                 stage: e.stage.map { views.text("stage_\($0.rawValue)", context) }, contracts: e.contracts,
+                 stage: e.stage.map { words.say("stage_\($0.rawValue)") }, contracts: e.contracts,
                  grades: e.grades.isEmpty ? nil : e.grades.joined(separator: " "), barred: e.barred,
                  offers: e.offers.isEmpty ? nil : e.offers.map { "\($0) \(names[$0] ?? "")" }.joined(separator: "、"))
         }
-        self.services = [SelectOption(value: "", label: views.text("directory_anyService", context))]
+        self.services = [SelectOption(value: "", label: words.say("directory_anyService"))]
             + services.map { SelectOption(value: $0.code, label: "\($0.code) \(zh ? $0.nameZh : $0.nameEn)", selected: typed["code"] == $0.code) }
-        areas = [SelectOption(value: "", label: views.text("directory_anyArea", context))]
-            + SelectOption.jurisdictions(jurisdictions, selected: { typed["area"] == $0 }, language: context.language)
-        ratings = [SelectOption(value: "", label: views.text("directory_anyRating", context))]
+        areas = [SelectOption(value: "", label: words.say("directory_anyArea"))]
+            + SelectOption.jurisdictions(jurisdictions, selected: { typed["area"] == $0 }, language: words.language)
+        ratings = [SelectOption(value: "", label: words.say("directory_anyRating"))]
             + (1...5).map { SelectOption(value: String($0), label: "≥ \($0)A", selected: typed["minimumRating"] == String($0)) }
-        stages = [SelectOption(value: "", label: views.text("directory_anyStage", context))]
-            + IncubationStage.allCases.map { SelectOption(value: $0.rawValue, label: views.text("stage_\($0.rawValue)", context), selected: typed["stage"] == $0.rawValue) }
+        stages = [SelectOption(value: "", label: words.say("directory_anyStage"))]
+            + IncubationStage.allCases.map { SelectOption(value: $0.rawValue, label: words.say("stage_\($0.rawValue)"), selected: typed["stage"] == $0.rawValue) }
         q = typed["q"] ?? ""
-        problem = refusal.map { ProblemBlock($0, message: { views.say($0, context) }) }
+        problem = refusal.map { ProblemBlock($0, message: { words.message($0) }) }
         self.pager = pager
     }
 }
@@ -153,24 +153,24 @@ struct OffersPage {
     let refused: RefusedForm
 
     init(offers: [SupplierOffer], organisation: Organisation, services: [PurchaseCategory], jurisdictions: [Jurisdiction], typed: [String: String],
-         refusal: DomainError?, views: Views, context: AppRequestContext) {
-        let zh = context.language == .zh
+         refusal: DomainError?, words: PageWords) {
+        let zh = words.language == .zh
         let names = Dictionary(services.map { ($0.code, zh ? $0.nameZh : $0.nameEn) }, uniquingKeysWith: { first, _ in first })
         let places = Dictionary(uniqueKeysWithValues: jurisdictions.map { ($0.id, zh ? $0.nameZh : $0.nameEn) })
         rows = offers.map { o in
             Row(id: o.id.lowercased, service: "\(o.itemCode) \(names[o.itemCode] ?? "")", areas: o.areas.compactMap { places[$0] }.joined(separator: "、"),
-                capacity: "\(o.capacity) \(views.text("offerUnit_\(o.unit.rawValue)", context))",
+                capacity: "\(o.capacity) \(words.say("offerUnit_\(o.unit.rawValue)"))",
                 price: "\(o.priceMin.formatted) – \(o.priceMax.formatted)", description: o.description)
         }
         approved = organisation.status == .approved
-        status = views.text("orgStatus_\(organisation.status.rawValue)", context)
+        status = words.say("orgStatus_\(organisation.status.rawValue)")
         let chosenAreas = Set((typed["areas"] ?? "").split(separator: " ").map(String.init))
         self.services = services.map { SelectOption(value: $0.code, label: "\($0.code) \(zh ? $0.nameZh : $0.nameEn)", selected: typed["itemCode"] == $0.code) }
-        areas = SelectOption.jurisdictions(jurisdictions, selected: chosenAreas.contains, language: context.language)
+        areas = SelectOption.jurisdictions(jurisdictions, selected: chosenAreas.contains, language: words.language)
         units = SupplierOffer.Unit.allCases.map {
-            SelectOption(value: $0.rawValue, label: views.text("offerUnit_\($0.rawValue)", context), selected: typed["unit"] == $0.rawValue)
+            SelectOption(value: $0.rawValue, label: words.say("offerUnit_\($0.rawValue)"), selected: typed["unit"] == $0.rawValue)
         }
-        refused = RefusedForm(refusal, prefix: "offer", names: Self.inputs, form: typed, label: { views.text("field_\($0)", context) },
-                              message: { views.say($0, context) })
+        refused = RefusedForm(refusal, prefix: "offer", names: Self.inputs, form: typed, label: { words.say("field_\($0)") },
+                              message: { words.message($0) })
     }
 }
