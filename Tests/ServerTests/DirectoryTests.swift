@@ -79,6 +79,9 @@ struct DirectoryTests {
                                                             ("priceMin", "1100"), ("priceMax", "1400"), ("description", "上门")]).status == .seeOther)
             let own = try await ngo.get("/supplier/offers")
             #expect(own.status == .ok && own.html.contains("¥1,100.00 – ¥1,400.00"))
+            let ngoID = try await world.actor("ngo").organisationID.lowercased
+            let shown = try await Browser(client).get("/organisations/\(ngoID)")
+            #expect(shown.html.contains(#"id="offers""#) && shown.html.contains("¥1,100.00 – ¥1,400.00"), "offers are on the organisation's page")
             let directory = try await Browser(client).get("/suppliers?code=A0101&area=370102010")
             #expect(directory.status == .ok && directory.html.contains("阳光") && directory.html.contains("4A"))
             let wrong = try await Browser(client).get("/suppliers?area=999999")

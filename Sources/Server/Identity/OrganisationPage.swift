@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Hummingbird
 import Identity
+import Tendering
 
 /// An organisation's page: its facts and standing for everyone; its application for the applicant and the registrars of
 /// its jurisdiction; the register's forms for those registrars; its users and forms for its administrators.
@@ -59,6 +60,11 @@ struct OrganisationPage {
         }
         model.canEdit = may.update
         if let journey = try await journey?.model(for: organisation, context) { model.journey = journey }
+        if let suppliers = journey?.suppliers, organisation.kind == .socialOrganisation {
+            let offers = try await suppliers.offers(of: id)
+            let places = offers.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await identity.jurisdictions().map { ($0.id, $0) })
+            model.offers = offers.map { OrganisationPageModel.OfferLine($0, places: places, words: words) }
+        }
         return views.page("identity/organisation", title: words.language == .zh ? organisation.nameZh : organisation.nameEn,
                           model: model, status: status, request: request, context: context)
     }
@@ -95,6 +101,24 @@ struct OrganisationPageModel {
     let userForm: RefusedForm
     let editForm: RefusedForm
     var users: [UserRow] = []
+    /// What it offers buyers (issue 24), public.
+    var offers: [OfferLine] = []
+
+    struct OfferLine {
+        let code: String
+        let areas: String
+        let capacity: String
+        let price: String
+        let description: String
+
+        init(_ o: SupplierOffer, places: [UUID: Jurisdiction], words: PageWords) {
+            code = o.itemCode
+            areas = o.areas.compactMap { places[$0].map { words.language == .zh ? $0.nameZh : $0.nameEn } }.joined(separator: "、")
+            capacity = "\(o.capacity) \(words.say("offerUnit_\(o.unit.rawValue)"))"
+            price = "\(o.priceMin.formatted) – \(o.priceMax.formatted)"
+            description = o.description
+        }
+    }
     var canManage = false
     var roleChoices: [SelectOption] = []
     var canEdit = false
