@@ -50,7 +50,7 @@ enum DemoJoining {
     /// A one-page PDF standing in for a scanned certificate (the standard fonts carry Latin letters only).
     static func certificate(_ name: String, _ code: String) -> Data {
         let text = "BT /F1 18 Tf 72 720 Td (Certificate of registration: \(name)) Tj 0 -30 Td (Unified social credit code \(code)) Tj ET"
-        var objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        let objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
                        "<< /Length \(text.utf8.count) >>\nstream\n\(text)\nendstream", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
         var pdf = "%PDF-1.4\n"
@@ -62,7 +62,6 @@ enum DemoJoining {
         let xref = pdf.utf8.count
         pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n" + offsets.map { String(format: "%010d 00000 n \n", $0) }.joined()
         pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        objects.removeAll()
         return Data(pdf.utf8)
     }
 }

@@ -26,9 +26,8 @@ extension IdentityService {
     /// a rating recorded already with the same facts is left alone, with other facts it is refused (a correction needs a
     /// reason: correct it on its own). All or nothing, each rating audited.
     public func importRatings(by actor: Actor, _ data: Data) async throws -> RatingImportReport {
-        guard actor.has(.registrar), actor.jurisdictionID != nil else {
-            throw DomainError.forbidden("only the registrars of a civil-affairs bureau load its rating list")
-        }
+        // A list is the register of the registrar's own jurisdiction; each row is checked against its organisation below.
+        try Policy.authorize(actor, .recordStanding, Resource(jurisdictionPath: actor.jurisdictionPath))
         let rows = try Self.ratingFormat.rows(of: try SpreadsheetFile.read(data))
         var errors = RowErrors()
         var parsed: [(row: TableFormat.Row, organisation: Organisation, rating: NewRating)] = []

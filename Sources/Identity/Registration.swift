@@ -211,9 +211,10 @@ extension IdentityService {
         }
     }
 
-    /// Whether this organisation signed up by itself (and so has an application to show), without reading it.
-    public func hasApplication(_ organisationID: UUID) async throws -> Bool {
-        try await database.read { try await store($0).registrations(organisationID: organisationID).isEmpty == false }
+    /// The application, or nil for an organisation an administrator opened (it has none to show).
+    public func registrationIfAny(of organisationID: UUID, by actor: Actor?) async throws -> Registration? {
+        try Policy.authorize(actor, .readRegistration, try await resource(of: organisationID))
+        return try await database.read { try await store($0).registrations(organisationID: organisationID).first }
     }
 
     /// The registration certificate's bytes, checked against the digest taken when it was uploaded.
@@ -232,9 +233,9 @@ extension IdentityService {
     /// The registrar's queue: applications in `status` (waiting ones by default) from the registrar's jurisdiction and
     /// below, oldest first, a page at a time.
     public func registrations(by actor: Actor, status: OrganisationStatus = .applied, after: UUID? = nil, limit: Int = 50) async throws -> [Registration] {
-        guard actor.has(.registrar), let jurisdiction = actor.jurisdictionID else {
-            throw DomainError.forbidden("only the registrars of a civil-affairs bureau see the applications to join")
-        }
+        // The queue is the register of the registrar's own jurisdiction (and those below it).
+        try Policy.authorize(actor, .vetOrganisation, Resource(jurisdictionPath: actor.jurisdictionPath))
+        guard let jurisdiction = actor.jurisdictionID else { return [] }
         return try await database.read {
             try await store($0).registrations(within: jurisdiction, status: status, after: after, limit: min(max(limit, 1), 200))
         }
@@ -242,7 +243,8 @@ extension IdentityService {
 
     /// How many applications wait for this registrar (its home page).
     public func waitingRegistrations(for actor: Actor) async throws -> Int {
-        guard actor.has(.registrar), let jurisdiction = actor.jurisdictionID else { return 0 }
+        guard Policy.decide(actor, .vetOrganisation, Resource(jurisdictionPath: actor.jurisdictionPath)) == .allow,
+              let jurisdiction = actor.jurisdictionID else { return 0 }
         return try await database.read { try await store($0).waitingCount(within: jurisdiction) }
     }
 

@@ -26,10 +26,7 @@ struct OrganisationPage {
         let standing = try await identity.standingRecord(of: id, by: context.actor)
         let resource = try await identity.resource(of: id)
         let allowed = { (action: Action) in context.actor.map { Policy.decide($0, action, resource) == .allow } ?? false }
-        var registration: Registration?
-        if allowed(.readRegistration), try await identity.hasApplication(id) {
-            registration = try await identity.registration(of: id, by: context.actor)
-        }
+        let registration = allowed(.readRegistration) ? try await identity.registrationIfAny(of: id, by: context.actor) : nil
         let keepsRegister = allowed(.recordStanding)
         let words = PageWords(views, context)
         var model = OrganisationPageModel(
