@@ -128,6 +128,9 @@ public struct IdentityService: Sendable {
         may.manageUsers = Policy.decide(actor, .manageUsers, resource) == .allow
         may.update = Policy.decide(actor, .updateOrganisation, resource) == .allow
         may.createOrganisations = Policy.decide(actor, .createOrganisation, .platform) == .allow
+        may.readRegistration = Policy.decide(actor, .readRegistration, resource) == .allow
+        may.decideRegistration = Policy.decide(actor, .vetOrganisation, resource) == .allow
+        may.keepRegister = Policy.decide(actor, .recordStanding, resource) == .allow
         if may.manageUsers {
             let kind = try await organisation(id: organisationID).kind
             // Only an administrator of the platform makes another, or a registrar (the register is the bureau's legal office).
@@ -179,7 +182,7 @@ public struct IdentityService: Sendable {
             do {
                 try await store.insert(organisation)
             } catch where error.isUniqueViolation {
-                throw DomainError.conflict("an organisation with credit code \(creditCode ?? "") is registered already")
+                throw Self.creditCodeTaken(creditCode)
             }
             try await audit(connection, actor, "organisation.created", AuditEntity("organisation", organisation.id),
                             before: nil, after: organisation)
@@ -209,7 +212,7 @@ public struct IdentityService: Sendable {
             do {
                 try await store.update(after)
             } catch where error.isUniqueViolation {
-                throw DomainError.conflict("an organisation with credit code \(newCode ?? "") is registered already")
+                throw Self.creditCodeTaken(newCode)
             }
             try await audit(connection, actor, "organisation.updated", AuditEntity("organisation", id), before: before, after: after)
             return after
@@ -271,11 +274,20 @@ public struct IdentityService: Sendable {
             do {
                 try await store(connection).insert(user, passwordHash: hash)
             } catch where error.isUniqueViolation {
-                throw DomainError.conflict("the user name \(account.username) is taken")
+                throw Self.userNameTaken(account.username)
             }
             try await audit(connection, actor, "user.created", AuditEntity("user", user.id), before: nil, after: user)
             return user
         }
+    }
+
+    /// The refusals of a credit code or a user name held already (unique in the database), the same wherever they arise.
+    static func creditCodeTaken(_ code: String?) -> DomainError {
+        DomainError.conflict("an organisation with credit code \(code ?? "") is registered already")
+    }
+
+    static func userNameTaken(_ username: String) -> DomainError {
+        DomainError.conflict("the user name \(username) is taken")
     }
 
     /// The checks of a new account, shared by an administrator's form and signing up.

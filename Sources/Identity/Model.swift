@@ -164,5 +164,9 @@ public struct OrganisationActions: Sendable, Equatable {
     public var createOrganisations = false
     /// The roles a manager of its users may give.
     public var assignableRoles: [Role] = []
+    /// The register's (DOMAIN §7): read its application to join, decide it, record and correct its standing.
+    public var readRegistration = false
+    public var decideRegistration = false
+    public var keepRegister = false
     public init() {}
 }

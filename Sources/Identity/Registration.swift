@@ -176,14 +176,14 @@ extension IdentityService {
             do {
                 try await store.insert(organisation)
             } catch where error.isUniqueViolation {
-                throw DomainError.conflict("an organisation with credit code \(creditCode ?? "") is registered already")
+                throw Self.creditCodeTaken(creditCode)
             }
             let user = User(id: UUID.v7(at: now), username: account.username, displayName: account.displayName, email: account.email,
                             organisationID: organisation.id, roles: [.orgAdmin, .supplier], disabled: false, createdAt: now)
             do {
                 try await store.insert(user, passwordHash: hash)
             } catch where error.isUniqueViolation {
-                throw DomainError.conflict("the user name \(account.username) is taken")
+                throw Self.userNameTaken(account.username)
             }
             let application = JoiningApplication(
                 organisationID: organisation.id, form: form!, registrationAuthority: particulars.registrationAuthority,
@@ -316,7 +316,7 @@ extension IdentityService {
             do {
                 try await store.update(organisation)
             } catch where error.isUniqueViolation {
-                throw DomainError.conflict("an organisation with credit code \(creditCode ?? "") is registered already")
+                throw Self.creditCodeTaken(creditCode)
             }
             try await store.resubmit(application, certificate: certificate?.data)
             try await audit(connection, actor, "organisation.resubmitted", AuditEntity("organisation", organisationID),

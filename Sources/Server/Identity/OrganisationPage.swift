@@ -24,10 +24,8 @@ struct OrganisationPage {
         let organisation = try await identity.organisation(id: id)
         let may = try await identity.actions(on: id, for: context.actor)
         let standing = try await identity.standingRecord(of: id, by: context.actor)
-        let resource = try await identity.resource(of: id)
-        let allowed = { (action: Action) in context.actor.map { Policy.decide($0, action, resource) == .allow } ?? false }
-        let registration = allowed(.readRegistration) ? try await identity.registrationIfAny(of: id, by: context.actor) : nil
-        let keepsRegister = allowed(.recordStanding)
+        let registration = may.readRegistration ? try await identity.registrationIfAny(of: id, by: context.actor) : nil
+        let keepsRegister = may.keepRegister
         let words = PageWords(views, context)
         var model = OrganisationPageModel(
             organisation: OrganisationFacts(organisation, words: words),
@@ -37,7 +35,7 @@ struct OrganisationPage {
             editForm: Self.form(refused, "edit", OrganisationPageModel.editInputs, words,
                                 saved: ["nameZh": organisation.nameZh, "nameEn": organisation.nameEn, "creditCode": organisation.creditCode ?? ""]))
         if let registration {
-            model.registration = RegistrationSection(registration, decides: allowed(.vetOrganisation), corrects: may.update, refused: refused,
+            model.registration = RegistrationSection(registration, decides: may.decideRegistration, corrects: may.update, refused: refused,
                                                      words: words)
         }
         if may.readUsers {
