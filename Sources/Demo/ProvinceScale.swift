@@ -84,6 +84,9 @@ public enum ProvinceScale {
             try await copy("identity.jurisdictions", "id, parent_id, tier, code, name_zh, name_en, path, created_at", plan.jurisdictionRows)
             try await copy("identity.organisations", "id, reference, kind, name_zh, name_en, credit_code, jurisdiction_id, created_at, updated_at",
                            plan.organisationRows)
+            try await copy("tendering.supplier_offers", "id, organisation_id, item_code, areas, capacity, capacity_unit, price_min, price_max, "
+                           + "description, created_at, updated_at", plan.offerRows)
+            try await copy("identity.ratings", "organisation_id, level, awarded_on, expires_on, recorded_at, points, assessed_by, document", plan.ratingRows)
             try await copy("tendering.purchase_lines", "id, buyer_id, year, reference, catalogue_code, title, target_group, quantity, unit, budget_fen, "
                            + "funding_source, tier, created_at, updated_at", tenders.map(plan.lineRow))
             try await copy("payments.budget_lines", "line_id, buyer_id, budget_fen, committed_fen, paid_fen", tenders.map(plan.budgetLineRow))
@@ -210,6 +213,37 @@ struct ProvincePlan: Sendable {
             return [ngoID(n).lowercased, reference, "social_organisation", "泉城市\(["阳光", "暖心", "同行", "和美", "康宁", "善行", "晨曦", "益邻"][n % 8])\(fields[n % fields.count])（\(n + 1)）",
                     "Quancheng Social Organisation \(n + 1)", try! CreditCode.completing("51379901MJ\(Self.pad(n, 7))").value,
                     buyerJurisdiction(n % buyerCount).lowercased, CopyText.time(epoch), CopyText.time(epoch)]
+        }
+    }
+
+    // MARK: The supply side (issue 24)
+
+    /// One to three offers per organisation, of the catalogue codes the purchase lines use, serving its own jurisdiction
+    /// and, for one in three, its whole district: what the directory searches.
+    var offerRows: some Sequence<[String?]> {
+        (0..<size.socialOrganisations).lazy.flatMap { n -> [[String?]] in
+            let home = buyerJurisdiction(n % buyerCount)
+            let district = districtID((n % buyerCount) < size.districts ? n % buyerCount : ((n % buyerCount) - size.districts) / size.streetsPerDistrict)
+            let areas = n % 3 == 0 && home != district ? "{\(home.lowercased),\(district.lowercased)}" : "{\(home.lowercased)}"
+            return (0..<(1 + n % 3)).map { k in
+                let code = codes[(n * 7 + k * 13) % codes.count].0
+                let price = 20_000 + (n * 37 + k * 11) % 200 * 1_000
+                return [Self.id(9, n * 4 + k, at: epoch).lowercased, ngoID(n).lowercased, code, areas, String(50 + (n * 31 + k) % 2_000),
+                        k % 2 == 0 ? "people" : "hours", String(price), String(price + 50_000), "服务\(codes[(n * 7 + k * 13) % codes.count].1)",
+                        CopyText.time(epoch), CopyText.time(epoch)]
+            }
+        }
+    }
+
+    /// Two organisations in five rated (1A–5A from their points), one in ten of those with a rating already expired.
+    var ratingRows: some Sequence<[String?]> {
+        (0..<size.socialOrganisations).lazy.filter { $0 % 5 < 2 }.map { n -> [String?] in
+            let points = 500 + (n * 53) % 500
+            let level = points >= 951 ? 5 : points >= 901 ? 4 : points >= 851 ? 3 : points >= 701 ? 2 : 1
+            let awarded = now.addingTimeInterval(-Double(30 + (n * 17) % (n % 10 == 0 ? 400 : 1_400)) * Self.day - (n % 10 == 0 ? 5 * 365 * Self.day : 0))
+            let expires = awarded.addingTimeInterval(5 * 365 * Self.day)
+            return [ngoID(n).lowercased, String(level), CopyText.day(awarded), CopyText.day(expires), CopyText.time(awarded), String(points),
+                    "泉城市社会组织评估中心", "泉民评字〔\(CopyText.year(awarded))〕\(n + 1)号"]
         }
     }
 

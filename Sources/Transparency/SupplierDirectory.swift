@@ -46,6 +46,11 @@ public struct DirectoryEntry: Sendable, Equatable {
     public var barred: Bool
     /// The catalogue codes its active offers name.
     public var offers: [String]
+    /// Service users' survey answers over its contracts, and how many of them rated 4 or 5 of 5 (satisfied).
+    public var answers: Int = 0
+    public var satisfiedAnswers: Int = 0
+    /// The share satisfied in hundredths of a percent (9500 = 95.00 %); nil before any answer.
+    public var satisfied: Int? { answers == 0 ? nil : satisfiedAnswers * 10_000 / answers }
 }
 
 /// The public directory of approved social organisations and their offers. Reads the other modules' tables as a read
@@ -102,8 +107,11 @@ struct DirectoryStore {
                    EXISTS (SELECT 1 FROM identity.violations v WHERE v.organisation_id = o.id AND v.kind = 'serious_dishonesty'
                            AND v.occurred_on <= $8::date AND (v.ends_on IS NULL OR v.ends_on >= $8::date)),
                    array(SELECT DISTINCT f.item_code FROM tendering.supplier_offers f WHERE f.organisation_id = o.id AND f.withdrawn_at IS NULL
-                         ORDER BY f.item_code)
+                         ORDER BY f.item_code),
+                   s.answers, s.satisfied
             FROM identity.organisations o
+            LEFT JOIN LATERAL (SELECT count(*)::int AS answers, (count(*) FILTER (WHERE a.rating >= 4))::int AS satisfied
+                               FROM delivery.contracts c JOIN delivery.survey_answers a ON a.contract_id = c.id WHERE c.supplier_id = o.id) s ON true
             LEFT JOIN LATERAL (SELECT level, expires_on FROM identity.ratings WHERE organisation_id = o.id ORDER BY awarded_on DESC LIMIT 1) r ON true
             LEFT JOIN incubation.placements p ON p.organisation_id = o.id AND p.left_at IS NULL
             WHERE o.kind = 'social_organisation' AND o.status = 'approved'
@@ -125,11 +133,12 @@ struct DirectoryStore {
         query.binds.append(limit)
         query.binds.append(today)
         var result: [DirectoryEntry] = []
-        for try await (id, reference, nameZh, nameEn, rating, stage, contracts, grades, barred, offers) in try await connection.query(query, logger: logger)
-            .decode((UUID, String, String, String, Int?, String?, Int, [String], Bool, [String]).self) {
+        for try await (id, reference, nameZh, nameEn, rating, stage, contracts, grades, barred, offers, answers, satisfied)
+            in try await connection.query(query, logger: logger)
+            .decode((UUID, String, String, String, Int?, String?, Int, [String], Bool, [String], Int, Int).self) {
             result.append(DirectoryEntry(organisationID: id, reference: reference, nameZh: nameZh, nameEn: nameEn, rating: rating,
                                          stage: stage.flatMap(IncubationStage.init(rawValue:)), contracts: contracts, grades: grades,
-                                         barred: barred, offers: offers))
+                                         barred: barred, offers: offers, answers: answers, satisfiedAnswers: satisfied))
         }
         return result
     }

@@ -2,9 +2,11 @@ import Core
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+@testable import Server
 import Identity
 import TestSupport
 import Testing
+import Transparency
 
 /// Offers and the directory of suppliers (issue 24 item 3), written from DOMAIN §7: only approved organisations
 /// publish; anyone finds them by service, area served (a district's offer serves its streets), rating, stage and name;
@@ -86,6 +88,62 @@ struct DirectoryTests {
             #expect(directory.status == .ok && directory.html.contains("阳光") && directory.html.contains("4A"))
             let wrong = try await Browser(client).get("/suppliers?area=999999")
             #expect(wrong.status == .unprocessableContent && wrong.html.contains("999999"))
+        }
+    }
+}
+
+extension DirectoryTests {
+    @Test("the directory counts service users' survey answers over a supplier's contracts; 4 or 5 of 5 is satisfied")
+    func satisfaction() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database)
+            let contract = try await w.signedContract()
+            let link = try #require(contract.surveyToken)
+            let directory = SupplierDirectory(database: database, identity: w.t.world.identity)
+            let supplier = try await w.t.world.identity.organisation(id: contract.supplierID)
+            func entry() async throws -> DirectoryEntry? {
+                try await directory.search(DirectoryQuery(text: supplier.nameZh, limit: 200)).first { $0.organisationID == contract.supplierID }
+            }
+            let before = try #require(try await entry())
+            #expect(before.answers == 0 && before.satisfied == nil, "no answer yet: no share")
+            for rating in [5, 4, 2] {
+                #expect(try await w.contracts.answerSurvey(token: link, rating: rating, comment: "",
+                                                           deviceToken: w.contracts.surveyDeviceToken(for: contract, device: nil).token, client: "198.51.100.9"))
+            }
+            let after = try #require(try await entry())
+            #expect(after.answers == 3 && after.satisfiedAnswers == 2 && after.satisfied == 6_666)
+            let card = DirectoryPage(entries: [after], typed: [:], services: [], jurisdictions: [], refusal: nil, pager: .none,
+                                     words: IdentityPageModelTests.words).cards.first
+            #expect(card?.satisfaction == "66.7 %" && card?.answers == 3)
+        }
+    }
+
+    @Test("a buyer picks invitees in the directory and takes them to the tender editor; a barred organisation has no box; nothing is saved")
+    func pickInvitees() async throws {
+        try await TestApp.run { client, world in
+            let ngoID = try await world.actor("ngo").organisationID.lowercased
+            let eldercareID = try await world.actor("eldercare").organisationID.lowercased
+            let buyer = Browser(client)
+            _ = try await buyer.signIn("finance")
+            let picking = try await buyer.get("/suppliers?pick=1&invite=\(eldercareID)&invite=not-an-id")
+            #expect(picking.status == .ok && picking.html.contains(#"formaction="/tenders/new""#))
+            #expect(picking.html.contains(#"name="invite" value="\#(ngoID)""#), "an approved supplier can be ticked")
+            #expect(picking.html.contains(#"<input type="hidden" name="invite" value="\#(eldercareID)">"#)
+                    || picking.html.contains(#"name="invite" value="\#(eldercareID)" checked"#), "an earlier choice rides along")
+            #expect(!picking.html.contains("not-an-id"))
+            // Back in the editor: an invited tender with both ticked, the rest unticked.
+            let editor = try await buyer.get("/tenders/new?pick=1&code=&invite=\(ngoID)&invite=\(eldercareID)&invite=\(ngoID)")
+            #expect(editor.status == .ok)
+            #expect(editor.html.contains(#"value="invited" selected"#))
+            #expect(editor.html.contains(#"name="invited" value="\#(ngoID)" checked"#) && editor.html.contains(#"name="invited" value="\#(eldercareID)" checked"#))
+            #expect(editor.html.contains("/suppliers?pick=1&amp;invite=\(ngoID)&amp;invite=\(eldercareID)"), "the directory link carries them back")
+            // A listed organisation cannot be ticked.
+            _ = try await client.json(.post, "/api/v1/organisations/\(ngoID)/sanctions", body: [
+                "kind": "serious_dishonesty", "occurredOn": "2026-06-01", "description": "提供虚假材料"], token: try await client.token("civil"))
+            let barred = try await buyer.get("/suppliers?pick=1&q=" + "阳光".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)
+            #expect(barred.html.contains("严重违法失信") && !barred.html.contains(#"name="invite" value="\#(ngoID)""#))
+            // Without pick, the directory has no boxes; picking saves nothing.
+            #expect(!(try await Browser(client).get("/suppliers").html.contains(#"name="invite""#)))
         }
     }
 }

@@ -43,6 +43,13 @@ struct ProvinceScaleTests {
                 SELECT count(*) FROM payments.budget_lines b
                 WHERE b.paid_fen <> (SELECT coalesce(sum(amount_fen), 0) FROM payments.disbursements d WHERE d.line_id = b.line_id)
                 """) == 0)
+            // The supply side (issue 24): 1 to 3 offers per organisation (97 for 49), two in five rated, a rating's grade
+            // agreeing with its points (3A or more needs 851, DOMAIN §2), some expired, most not.
+            #expect(try await count("SELECT count(*) FROM tendering.supplier_offers f JOIN identity.organisations o ON o.id = f.organisation_id WHERE o.reference LIKE 'SC-%'") == 97)
+            #expect(try await count("SELECT count(*) FROM identity.ratings r JOIN identity.organisations o ON o.id = r.organisation_id WHERE o.reference LIKE 'SC-%'") == 20)
+            #expect(try await count("SELECT count(*) FROM identity.ratings WHERE level >= 3 AND points < 851") == 0)
+            #expect(try await count("SELECT count(*) FROM identity.ratings WHERE assessed_by = '泉城市社会组织评估中心' AND expires_on < now()") > 0)
+            #expect(try await count("SELECT count(*) FROM identity.ratings WHERE assessed_by = '泉城市社会组织评估中心' AND expires_on >= now() AND level >= 3") > 0)
             let report = try await AuditVerifier(database: database).verify()
             #expect(report.isIntact && report.events > 10_000, "\(report.failures.prefix(3))")
             // The services read the generated rows as they read their own.

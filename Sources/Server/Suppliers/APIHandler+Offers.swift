@@ -57,6 +57,7 @@ extension Components.Schemas.Offer {
 extension Components.Schemas.DirectoryEntry {
     init(_ e: DirectoryEntry) {
         self.init(organisationId: e.organisationID.lowercased, reference: e.reference, nameZh: e.nameZh, nameEn: e.nameEn, rating: e.rating,
-                  stage: e.stage.flatMap { .init(rawValue: $0.rawValue) }, contracts: e.contracts, grades: e.grades, barred: e.barred, offers: e.offers)
+                  stage: e.stage.flatMap { .init(rawValue: $0.rawValue) }, contracts: e.contracts, grades: e.grades, barred: e.barred, offers: e.offers,
+                  surveyAnswers: e.answers, satisfied: e.satisfied)
     }
 }

@@ -40,11 +40,14 @@ struct DirectoryController {
         } catch let error as DomainError where error.refusesForm {
             refusal = error
         }
+        let asked = FormData(request.uri.query ?? "")
+        let picking = asked["pick"] == "1" ? DirectoryPage.Picking(tender: asked["tender"].flatMap(UUID.init(uuidString:)),
+                                                                   invited: asked.values("invite").compactMap(UUID.init(uuidString:))) : nil
         let model = DirectoryPage(
             entries: Array(found.prefix(size)), typed: typed, services: try await catalogue.categories().filter { $0.level == 3 },
             jurisdictions: try await identity.jurisdictions(), refusal: refusal,
             pager: Pager(request, cursor: "after", fetched: found.count, size: size, last: found.prefix(size).last?.organisationID.lowercased),
-            words: PageWords(views, context))
+            picking: picking, words: PageWords(views, context))
         return views.page("suppliers/directory", title: views.text("directory_title", context), model: model,
                           status: refusal == nil ? .ok : .unprocessableContent, request: request, context: context)
     }
@@ -89,6 +92,9 @@ struct DirectoryController {
 }
 
 /// The directory: the search form as typed, and one card per supplier (a phone shows them one under another).
+/// Opened from the tender editor (`pick=1`), it is also where a buyer picks the organisations an invited tender
+/// invites: the choices ride along with every search and go back to the editor (`tender`: the draft being edited;
+/// none: a new tender), which only fills its check boxes; nothing is saved until the buyer saves the tender.
 struct DirectoryPage {
     struct Card {
         let id: String
@@ -97,9 +103,23 @@ struct DirectoryPage {
         let stage: String?
         let contracts: Int
         let grades: String?
+        /// "96.0 %", with the number of answers beside it in the template.
+        let satisfaction: String?
+        let answers: Int
         let barred: Bool
         let offers: String?
+        /// Picking invitees: this one is ticked; a barred organisation cannot bid, so it has no box.
+        let picked: Bool
     }
+    struct Picking {
+        var tender: UUID?
+        var invited: [UUID]
+    }
+    /// Where the chosen organisations go: the draft's editor or a new tender's.
+    let pickAction: String?
+    /// Choices made on other pages of results, carried as hidden fields.
+    let carried: [String]
+    let pickedCount: Int
     let cards: [Card]
     let services: [SelectOption]
     let areas: [SelectOption]
@@ -108,17 +128,26 @@ struct DirectoryPage {
     let q: String
     let problem: ProblemBlock?
     let pager: Pager
+    let tender: String?
 
     init(entries: [DirectoryEntry], typed: [String: String], services: [PurchaseCategory], jurisdictions: [Jurisdiction], refusal: DomainError?,
-         pager: Pager, words: PageWords) {
+         pager: Pager, picking: Picking? = nil, words: PageWords) {
         let zh = words.language == .zh
         let names = Dictionary(services.map { ($0.code, zh ? $0.nameZh : $0.nameEn) }, uniquingKeysWith: { first, _ in first })
+        let invited = Set(picking?.invited ?? [])
         cards = entries.map { e in
             Card(id: e.organisationID.lowercased, name: zh ? e.nameZh : e.nameEn, rating: e.rating.map { "\($0)A" },
                  stage: e.stage.map { words.say("stage_\($0.rawValue)") }, contracts: e.contracts,
-                 grades: e.grades.isEmpty ? nil : e.grades.joined(separator: " "), barred: e.barred,
-                 offers: e.offers.isEmpty ? nil : e.offers.map { "\($0) \(names[$0] ?? "")" }.joined(separator: "、"))
+                 grades: e.grades.isEmpty ? nil : e.grades.joined(separator: " "),
+                 satisfaction: e.satisfied.map { String(format: "%.1f %%", Double($0) / 100) }, answers: e.answers, barred: e.barred,
+                 offers: e.offers.isEmpty ? nil : e.offers.map { "\($0) \(names[$0] ?? "")" }.joined(separator: "、"),
+                 picked: invited.contains(e.organisationID))
         }
+        pickAction = picking.map { $0.tender.map { "/tenders/\($0.lowercased)/edit" } ?? "/tenders/new" }
+        let shown = Set(entries.map(\.organisationID))
+        carried = (picking?.invited ?? []).filter { !shown.contains($0) }.map(\.lowercased)
+        pickedCount = invited.count
+        tender = picking?.tender?.lowercased
         self.services = [SelectOption(value: "", label: words.say("directory_anyService"))]
             + services.map { SelectOption(value: $0.code, label: "\($0.code) \(zh ? $0.nameZh : $0.nameEn)", selected: typed["code"] == $0.code) }
         areas = [SelectOption(value: "", label: words.say("directory_anyArea"))]

@@ -195,14 +195,30 @@ struct TenderController {
         let actor = try context.signedIn()
         try tenders.authorizeEditor(by: actor)
         let defaults = TenderTerms(title: "", description: "", lots: [])
-        return try await renderEditor(request, context, tender: nil, values: TenderEditorValues(defaults))
+        var values = TenderEditorValues(defaults)
+        let picked = Self.picked(request)
+        if !picked.isEmpty {
+            // Back from the directory with organisations to invite: an invited tender is what they were picked for.
+            values.fields["procedure"] = Procedure.invited.rawValue
+            values.invited = picked
+        }
+        return try await renderEditor(request, context, tender: nil, values: values)
+    }
+
+    /// The organisations ticked in the directory (`invite=` in the query; at most 50, ids only).
+    static func picked(_ request: Request) -> [String] {
+        var seen = Set<String>()
+        return FormData(request.uri.query ?? "").values("invite").compactMap { UUID(uuidString: $0)?.lowercased }
+            .filter { seen.insert($0).inserted }.prefix(50).map { $0 }
     }
 
     func edit(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let tender = try await tenders.tender(id: try context.pathID(), by: actor)
         try tenders.authorizeEditor(by: actor, tender: tender)
-        return try await renderEditor(request, context, tender: tender, values: TenderEditorValues(tender.terms))
+        var values = TenderEditorValues(tender.terms)
+        values.invited += Self.picked(request).filter { !values.invited.contains($0) }
+        return try await renderEditor(request, context, tender: tender, values: values)
     }
 
     func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -270,8 +286,18 @@ struct TenderController {
                               status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.signedIn()
         let lines = try await lists.lines(PurchaseLineQuery(buyerID: tender?.buyerID ?? actor.organisationID, limit: 500))
+        // The invited first (also those beyond the list's first 200, picked in the directory), then the rest by name.
+        let listed = try await identity.organisations(kind: .socialOrganisation, limit: 200)
+        let listedIDs = Set(listed.map(\.id))
+        var invited: [Organisation] = []
+        for id in values.invited.compactMap(UUID.init(uuidString:)).prefix(50) {
+            var organisation = listed.first { $0.id == id }
+            if organisation == nil, !listedIDs.contains(id) { organisation = try? await identity.organisation(id: id) }
+            if let organisation, organisation.kind == .socialOrganisation { invited.append(organisation) }
+        }
+        let suppliers = invited + listed.filter { o in !invited.contains { $0.id == o.id } }
         let page = TenderEditorPage.model(tender: tender, values: values, lines: lines, left: try await tenders.remainingBudgets(of: lines, except: tender?.id),
-                                          suppliers: try await identity.organisations(kind: .socialOrganisation, limit: 200), refusal: refusal,
+                                          suppliers: suppliers, refusal: refusal,
                                           language: context.language, say: { views.text($0, context) }, message: { views.say($0, context) })
         return views.page("tenders/tender-edit", title: views.text(tender == nil ? "tenderEdit_new" : "tenderEdit_edit", context), model: page,
                           status: status, request: request, context: context)

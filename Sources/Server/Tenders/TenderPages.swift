@@ -402,6 +402,8 @@ struct TenderEditorPage {
     let ratings: [SelectOption]
     let lines: [LineChoice]
     let suppliers: [SupplierChoice]
+    /// The directory, opened to pick invitees and come back here with them (those ticked now ride along).
+    let directory: String
     let problem: ProblemBlock?
 
     /// The editor's inputs (ids `tender-<name>`), with `criteria`, `lines` and `invited` naming their fieldsets.
@@ -462,6 +464,7 @@ struct TenderEditorPage {
                                   partly: remaining != line.content.budget, spent: remaining.minorUnits == 0 && !checked)
             },
             suppliers: suppliers.map { SupplierChoice(id: $0.id.lowercased, name: $0.name(in: language), checked: values.invited.contains($0.id.lowercased)) },
+            directory: "/suppliers?pick=1" + (tender.map { "&tender=\($0.id.lowercased)" } ?? "") + values.invited.compactMap { UUID(uuidString: $0)?.lowercased }.map { "&invite=\($0)" }.joined(),
             problem: refused.problem)
     }
 }
