@@ -5,7 +5,7 @@ PORT ?= 8080
 
 LIVE_PY = .build/live-venv/bin/python
 
-.PHONY: run test test-live test-faults test-mutations live-setup setup build seed db-stop clean bench bench-province bench-requests bench-search bench-bids
+.PHONY: run test test-live test-faults test-mutations live-setup setup build seed db-stop clean bench bench-province bench-requests bench-directory bench-search bench-bids
 
 setup:
 	@scripts/setup.sh
@@ -53,7 +53,7 @@ test-live: build live-setup
 
 ## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), its service requests,
 ## the bid burst and catalogue search; each writes a dated Markdown file to Benchmarks/results/
-bench: bench-province bench-requests bench-bids bench-search
+bench: bench-province bench-requests bench-directory bench-bids bench-search
 
 ## Province scale (loaded once into .data/bench): read endpoints under wrk beside pgbench on the same SQL, the OCDS
 ## export, start-up and memory (writes Benchmarks/results/<date>-province-<config>.md)
@@ -67,6 +67,12 @@ bench-province: setup
 bench-requests: setup
 	$(SWIFT) build -c $(CONFIG)
 	CONFIG=$(CONFIG) python3 Benchmarks/requests.py
+
+## The directory of suppliers on the province's 4,900 organisations (loaded once, as bench-province does): searches by
+## service and area, rating and name, p50/p95/p99 against issue 24's goal (writes Benchmarks/results/<date>-directory-<config>.md)
+bench-directory: setup
+	$(SWIFT) build -c $(CONFIG)
+	CONFIG=$(CONFIG) python3 Benchmarks/directory.py
 
 ## Catalogue search latency on 10,000 generated items (writes Benchmarks/results/<date>-search-<config>.md)
 CONFIG ?= release

@@ -120,7 +120,7 @@ struct DirectoryStore {
                               AND ($1::text IS NULL OR f.item_code = $1) AND ($2::uuid[] IS NULL OR f.areas && $2::uuid[])))
               AND ($3::int IS NULL OR (r.level >= $3 AND r.expires_on >= $8::date))
               AND ($4::text IS NULL OR p.stage = $4)
-              AND ($5::text IS NULL OR o.name_zh ILIKE $5 OR o.name_en ILIKE $5)
+              AND ($5::text IS NULL OR o.search_grams @> catalogue.grams($9) AND (o.name_zh ILIKE $5 OR o.name_en ILIKE $5))
               AND ($6::uuid IS NULL OR (o.name_zh, o.id) > (SELECT name_zh, id FROM identity.organisations WHERE id = $6))
             ORDER BY o.name_zh, o.id LIMIT $7
             """)
@@ -132,6 +132,7 @@ struct DirectoryStore {
         query.binds.append(after)
         query.binds.append(limit)
         query.binds.append(today)
+        query.binds.append(text)
         var result: [DirectoryEntry] = []
         for try await (id, reference, nameZh, nameEn, rating, stage, contracts, grades, barred, offers, answers, satisfied)
             in try await connection.query(query, logger: logger)

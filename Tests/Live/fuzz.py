@@ -77,8 +77,10 @@ def tool_error_only(output):
     errors = output.split("ERRORS", 1)[1].split("FAILURES", 1)[0].split(" WARNINGS ", 1)[0] if "ERRORS" in output else ""
     crashes = re.findall(r"^\s*\|? *((?:SystemError|RecursionError|hypothesis\.errors\.\w+)[^\n]*)", errors, re.M)
     titles = re.findall(r"^(?:\S+ )?(Runtime Error|Network Error|Unresponsive Operation|Schema Error|[A-Z][a-z]+(?: [A-Z][a-z]+)* Error)\b", errors, re.M)
-    if crashes and titles and all(t == "Runtime Error" for t in titles):
-        return crashes[0][:120]
+    # Generation's own trouble (a crash, or a schema it could not satisfy with this draw); never a network error or a
+    # timeout, which may be the server's.
+    if titles and all(t in ("Runtime Error", "Schema Error") for t in titles):
+        return (crashes[0] if crashes else ", ".join(sorted(set(titles))))[:120]
     return None
 
 

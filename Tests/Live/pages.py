@@ -130,6 +130,13 @@ return out;
 """
 
 
+# Selects whose every option is unlabelled, and fieldsets of choices without a box: by their name.
+EMPTY_CHOICES_JS = """
+return Array.from(document.querySelectorAll('select')).filter(s => !Array.from(s.options).some(o => o.textContent.trim() !== ''))
+    .map(s => 'select ' + (s.name || s.id));
+"""
+
+
 def shape(path):
     """The route's shape: ids, numbers and tokens become holes; the query is left out."""
     parts = urllib.parse.urlsplit(path).path.split("/")
@@ -243,6 +250,11 @@ def walk(base, persona, language, extra, findings, axe_seen, shots):
                 findings.append(f"{who} {path}: signed out (the login page is shown)")
                 continue
             queue.extend((link, False) for link in browser.links() if shape(link) not in seen_shapes)
+            # A choice with nothing to choose: a list the template meant to draw and did not (a page-model name shadowed by
+            # a form field's inside the form's section drew one empty option).
+            empty = browser.driver.execute_script(EMPTY_CHOICES_JS)
+            if empty:
+                findings.append(f"{who} {path}: a list to choose from offers nothing to choose: {', '.join(empty[:3])}")
             if persona not in CHAIN:
                 source = browser.driver.page_source
                 leaked = [secret for secret in PERSONAL if secret in source]

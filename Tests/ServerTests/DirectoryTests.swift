@@ -81,6 +81,7 @@ struct DirectoryTests {
                                                             ("priceMin", "1100"), ("priceMax", "1400"), ("description", "上门")]).status == .seeOther)
             let own = try await ngo.get("/supplier/offers")
             #expect(own.status == .ok && own.html.contains("¥1,100.00 – ¥1,400.00"))
+            #expect(own.html.contains(#"<option value="370102">"#), "the areas served are offered by jurisdiction")
             let ngoID = try await world.actor("ngo").organisationID.lowercased
             let shown = try await Browser(client).get("/organisations/\(ngoID)")
             #expect(shown.html.contains(#"id="offers""#) && shown.html.contains("¥1,100.00 – ¥1,400.00"), "offers are on the organisation's page")

@@ -177,7 +177,8 @@ struct OffersPage {
     let approved: Bool
     let status: String
     let services: [SelectOption]
-    let areas: [SelectOption]
+    /// Not `areas`: inside the form's fields that name is the typed field's.
+    let areaChoices: [SelectOption]
     let units: [SelectOption]
     let refused: RefusedForm
 
@@ -195,7 +196,7 @@ struct OffersPage {
         status = words.say("orgStatus_\(organisation.status.rawValue)")
         let chosenAreas = Set((typed["areas"] ?? "").split(separator: " ").map(String.init))
         self.services = services.map { SelectOption(value: $0.code, label: "\($0.code) \(zh ? $0.nameZh : $0.nameEn)", selected: typed["itemCode"] == $0.code) }
-        areas = SelectOption.jurisdictions(jurisdictions, selected: chosenAreas.contains, language: words.language)
+        areaChoices = SelectOption.jurisdictions(jurisdictions, selected: chosenAreas.contains, language: words.language)
         units = SupplierOffer.Unit.allCases.map {
             SelectOption(value: $0.rawValue, label: words.say("offerUnit_\($0.rawValue)"), selected: typed["unit"] == $0.rawValue)
         }
