@@ -39,3 +39,11 @@ public enum FileKind: String, CaseIterable, Codable, Sendable {
         return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 }
+
+extension FileKind {
+    /// A sent file's name without any folder: some browsers send the whole path, Windows' (`C:\扫描\证书.pdf`) included,
+    /// so the name is what follows the last separator of either kind.
+    public static func baseName(_ name: String) -> String {
+        String(name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
+    }
+}

@@ -23,7 +23,7 @@ extension ContractService {
         var files: [(Evidence, Data)] = []
         for (index, upload) in input.evidence.enumerated() {
             let field = "evidence[\(index)]"
-            let filename = check.text((upload.filename as NSString).lastPathComponent, "\(field).filename", max: 200)
+            let filename = check.text(FileKind.baseName(upload.filename), "\(field).filename", max: 200)
             let how = check.text(upload.obtainedHow, "\(field).obtainedHow", max: 1000)
             check.check(WorkingCalendar.isDay(upload.obtainedOn), "\(field).obtainedOn", "must be a day as yyyy-MM-dd")
             if WorkingCalendar.isDay(upload.obtainedOn) {

@@ -178,7 +178,7 @@ public struct StandardService: Sendable {
         var files: [(InspectionEvidence, Data)] = []
         for (index, upload) in input.evidence.enumerated() {
             let field = "evidence[\(index)]"
-            let filename = check.text((upload.filename as NSString).lastPathComponent, "\(field).filename", max: 200)
+            let filename = check.text(FileKind.baseName(upload.filename), "\(field).filename", max: 200)
             check.check(!upload.data.isEmpty, "\(field).file", "is empty")
             check.check(upload.data.count <= InspectionEvidence.maximumSize, "\(field).file",
                         "is larger than \(InspectionEvidence.maximumSize / 1024 / 1024) MB, the most accepted")

@@ -376,15 +376,19 @@ struct IdentityStore {
 
     func ratings(of organisationID: UUID, forUpdate: Bool = false) async throws -> [Rating] {
         var query = PostgresQuery(unsafeSQL: """
-            SELECT level, awarded_on::text, expires_on::text, points, assessed_by, document, correction FROM identity.ratings
-            WHERE organisation_id = $1 ORDER BY awarded_on DESC
-            """ + (forUpdate ? " FOR UPDATE" : ""))
+            SELECT r.level, r.awarded_on::text, r.expires_on::text, r.points, r.assessed_by, r.document, r.correction,
+                   d.id, d.kind, d.name, d.sha256, d.size
+            FROM identity.ratings r
+            LEFT JOIN identity.standing_documents d ON d.organisation_id = r.organisation_id AND d.rating_on = r.awarded_on
+            WHERE r.organisation_id = $1 ORDER BY r.awarded_on DESC
+            """ + (forUpdate ? " FOR UPDATE OF r" : ""))
         query.binds.append(organisationID)
         var result: [Rating] = []
-        for try await (level, awarded, expires, points, assessedBy, document, correction) in try await connection.query(query, logger: logger)
-            .decode((Int, String, String, Int?, String, String, String).self) {
+        for try await (level, awarded, expires, points, assessedBy, document, correction, fileID, kind, name, sha256, size)
+            in try await connection.query(query, logger: logger)
+            .decode((Int, String, String, Int?, String, String, String, UUID?, String?, String?, String?, Int?).self) {
             result.append(Rating(level: level, awardedOn: awarded, expiresOn: expires, points: points, assessedBy: assessedBy,
-                                 document: document, correction: correction))
+                                 document: document, correction: correction, file: Self.document(fileID, kind, name, sha256, size)))
         }
         return result
     }
@@ -407,19 +411,48 @@ struct IdentityStore {
 
     func violations(of organisationID: UUID, id: UUID? = nil, forUpdate: Bool = false) async throws -> [Violation] {
         var query = PostgresQuery(unsafeSQL: """
-            SELECT id, severity, occurred_on::text, description, kind, source, ends_on::text, correction FROM identity.violations
-            WHERE organisation_id = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY occurred_on DESC, id DESC
-            """ + (forUpdate ? " FOR UPDATE" : ""))
+            SELECT v.id, v.severity, v.occurred_on::text, v.description, v.kind, v.source, v.ends_on::text, v.correction,
+                   d.id, d.kind, d.name, d.sha256, d.size
+            FROM identity.violations v LEFT JOIN identity.standing_documents d ON d.violation_id = v.id
+            WHERE v.organisation_id = $1 AND ($2::uuid IS NULL OR v.id = $2) ORDER BY v.occurred_on DESC, v.id DESC
+            """ + (forUpdate ? " FOR UPDATE OF v" : ""))
         query.binds.append(organisationID)
         query.binds.append(id)
         var result: [Violation] = []
-        for try await (id, severity, occurred, description, kind, source, endsOn, correction) in try await connection.query(query, logger: logger)
-            .decode((UUID, String, String, String, String, String, String?, String).self) {
+        for try await (id, severity, occurred, description, kind, source, endsOn, correction, fileID, fileKind, name, sha256, size)
+            in try await connection.query(query, logger: logger)
+            .decode((UUID, String, String, String, String, String, String?, String, UUID?, String?, String?, String?, Int?).self) {
             result.append(Violation(id: id, severity: Violation.Severity(rawValue: severity) ?? .major, occurredOn: occurred, description: description,
                                     kind: SanctionKind(rawValue: kind) ?? .administrativePenalty, source: source, endsOn: endsOn,
-                                    correction: correction))
+                                    correction: correction, file: Self.document(fileID, fileKind, name, sha256, size)))
         }
         return result
+    }
+
+    /// A standing document from a left join's columns (nil when the record has none).
+    static func document(_ id: UUID?, _ kind: String?, _ name: String?, _ sha256: String?, _ size: Int?) -> StandingDocument? {
+        guard let id, let kind = kind.flatMap(FileKind.init(rawValue:)), let name, let sha256, let size else { return nil }
+        return StandingDocument(id: id, kind: kind, name: name, sha256: sha256, size: size)
+    }
+
+    func insertDocument(_ document: StandingDocument, _ data: Data, of organisationID: UUID, ratingOn: String? = nil, violationID: UUID? = nil,
+                        by userID: UUID, at date: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.standing_documents (id, organisation_id, rating_on, violation_id, kind, name, sha256, size, bytes, uploaded_by, uploaded_at)
+            VALUES (\(document.id), \(organisationID), \(ratingOn)::date, \(violationID), \(document.kind.rawValue), \(document.name),
+                    \(document.sha256), \(document.size), \(ByteBuffer(data: data)), \(userID), \(date))
+            """, logger: logger)
+    }
+
+    /// A standing document's summary and bytes, only as a document of `organisationID`.
+    func document(_ id: UUID, of organisationID: UUID) async throws -> (StandingDocument, Data)? {
+        let rows = try await connection.query("""
+            SELECT kind, name, sha256, size, bytes FROM identity.standing_documents WHERE id = \(id) AND organisation_id = \(organisationID)
+            """, logger: logger).collect()
+        guard let row = rows.first else { return nil }
+        let (kind, name, sha256, size, bytes) = try row.decode((String, String, String, Int, ByteBuffer).self)
+        guard let summary = Self.document(id, kind, name, sha256, size) else { return nil }
+        return (summary, Data(buffer: bytes))
     }
 
     func insert(_ violation: Violation, of organisationID: UUID, at date: Date) async throws {

@@ -365,18 +365,25 @@ extension IdentityService {
             check.check(false, "certificate", "is required: upload the registration certificate (登记证书)")
             return nil
         }
+        return upload(data, name: name, field: "certificate", fallback: "certificate", &check).map {
+            UploadedCertificate(summary: .init(kind: $0.kind, name: $0.name, sha256: $0.sha256, size: data.count), data: data)
+        }
+    }
+
+    /// An uploaded file the register keeps (a certificate, a standing document): no larger than a scan of a few pages,
+    /// of a kind recognised by its bytes (not its name), named by its file name without any folder.
+    static func upload(_ data: Data, name: String?, field: String, fallback: String, _ check: inout Validator)
+        -> (kind: FileKind, name: String, sha256: String)? {
         guard data.count <= JoiningApplication.maximumCertificateSize else {
-            check.check(false, "certificate", "is \(data.count / 1024 / 1024) MB; the most accepted is \(JoiningApplication.maximumCertificateSize / 1024 / 1024) MB")
+            check.check(false, field, "is \(data.count / 1024 / 1024) MB; the most accepted is \(JoiningApplication.maximumCertificateSize / 1024 / 1024) MB")
             return nil
         }
         guard let kind = FileKind.detect(data) else {
-            check.check(false, "certificate", "is not a \(FileKind.accepted) file (judged by its content, not its name)")
+            check.check(false, field, "is not a \(FileKind.accepted) file (judged by its content, not its name)")
             return nil
         }
-        let filename = ((name ?? "") as NSString).lastPathComponent
-        return UploadedCertificate(summary: .init(kind: kind, name: String((filename.isEmpty ? "certificate.\(kind.rawValue)" : filename).prefix(200)),
-                                                  sha256: Data(SHA256.hash(data: data)).hexString, size: data.count),
-                                   data: data)
+        let filename = FileKind.baseName(name ?? "")
+        return (kind, String((filename.isEmpty ? "\(fallback).\(kind.rawValue)" : filename).prefix(200)), Data(SHA256.hash(data: data)).hexString)
     }
 
     static func looksLikeEmail(_ text: String) -> Bool {

@@ -1,4 +1,5 @@
 import Core
+import Crypto
 import Foundation
 import Store
 
@@ -16,8 +17,10 @@ public struct Rating: Codable, Sendable, Equatable {
     public var document: String
     /// Why it was last corrected; empty when never.
     public var correction: String
+    /// The assessment certificate as uploaded, if it was.
+    public var file: StandingDocument?
     public init(level: Int, awardedOn: String, expiresOn: String, points: Int? = nil, assessedBy: String = "", document: String = "",
-                correction: String = "") {
+                correction: String = "", file: StandingDocument? = nil) {
         self.level = level
         self.awardedOn = awardedOn
         self.expiresOn = expiresOn
@@ -25,8 +28,36 @@ public struct Rating: Codable, Sendable, Equatable {
         self.assessedBy = assessedBy
         self.document = document
         self.correction = correction
+        self.file = file
     }
     public var label: String { "\(level)A" }
+}
+
+/// The document behind a rating or a sanction (the assessment certificate, the penalty decision, the listing notice) as
+/// the registrar uploaded it: public with the record; its bytes are read apart (`standingDocument`).
+public struct StandingDocument: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var kind: FileKind
+    public var name: String
+    public var sha256: String
+    public var size: Int
+    public init(id: UUID, kind: FileKind, name: String, sha256: String, size: Int) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.sha256 = sha256
+        self.size = size
+    }
+}
+
+/// A file as a form or a request sent it.
+public struct Upload: Sendable {
+    public var data: Data
+    public var name: String?
+    public init(data: Data, name: String?) {
+        self.data = data
+        self.name = name
+    }
 }
 
 /// The lists and penalties the registration authority keeps (DOMAIN §7).
@@ -55,9 +86,11 @@ public struct Violation: Codable, Sendable, Equatable {
     public var endsOn: String? = nil
     /// Why it was last corrected; empty when never.
     public var correction: String = ""
+    /// The decision or notice as uploaded, if it was.
+    public var file: StandingDocument? = nil
 
     public init(id: UUID, severity: Severity, occurredOn: String, description: String, kind: SanctionKind = .administrativePenalty,
-                source: String = "", endsOn: String? = nil, correction: String = "") {
+                source: String = "", endsOn: String? = nil, correction: String = "", file: StandingDocument? = nil) {
         self.id = id
         self.severity = severity
         self.occurredOn = occurredOn
@@ -66,6 +99,7 @@ public struct Violation: Codable, Sendable, Equatable {
         self.source = source
         self.endsOn = endsOn
         self.correction = correction
+        self.file = file
     }
 
     /// Whether it is in force on `day` (yyyy-MM-dd).
@@ -87,12 +121,15 @@ public struct NewRating: Sendable {
     public var awardedOn: String
     public var assessedBy: String
     public var document: String
-    public init(level: Int, points: Int? = nil, awardedOn: String, assessedBy: String = "", document: String = "") {
+    /// The assessment certificate, optional.
+    public var file: Upload?
+    public init(level: Int, points: Int? = nil, awardedOn: String, assessedBy: String = "", document: String = "", file: Upload? = nil) {
         self.level = level
         self.points = points
         self.awardedOn = awardedOn
         self.assessedBy = assessedBy
         self.document = document
+        self.file = file
     }
 }
 
@@ -104,13 +141,17 @@ public struct NewSanction: Sendable {
     public var endsOn: String?
     public var source: String
     public var description: String
-    public init(kind: SanctionKind, severity: Violation.Severity? = nil, occurredOn: String, endsOn: String? = nil, source: String, description: String) {
+    /// The decision or notice, optional.
+    public var file: Upload?
+    public init(kind: SanctionKind, severity: Violation.Severity? = nil, occurredOn: String, endsOn: String? = nil, source: String, description: String,
+                file: Upload? = nil) {
         self.kind = kind
         self.severity = severity
         self.occurredOn = occurredOn
         self.endsOn = endsOn
         self.source = source
         self.description = description
+        self.file = file
     }
 }
 
@@ -176,12 +217,13 @@ extension IdentityService {
         check.check(input.awardedOn <= today, "awardedOn", "is after today")
         let assessedBy = check.text(input.assessedBy, "assessedBy", required: false)
         let document = check.text(input.document, "document", required: false)
+        let file = Self.standingFile(input.file, fallback: "rating", at: clock.now(), &check)
         try check.finish()
         let parts = input.awardedOn.split(separator: "-").compactMap { Int($0) }
         // Five years on; a rating awarded on 29 February expires on 28 February.
         let day = parts[1] == 2 && parts[2] == 29 ? 28 : parts[2]
         let rating = Rating(level: input.level, awardedOn: input.awardedOn, expiresOn: String(format: "%04d-%02d-%02d", parts[0] + 5, parts[1], day),
-                            points: input.points, assessedBy: assessedBy, document: document)
+                            points: input.points, assessedBy: assessedBy, document: document, file: file?.summary)
         return try await database.transaction { connection in
             let store = IdentityStore(connection: connection, logger: database.logger)
             // One writer of an organisation's standing at a time: the duplicate check below holds under parallel requests.
@@ -190,6 +232,7 @@ extension IdentityService {
                 throw DomainError.conflict("a rating awarded on \(input.awardedOn) is recorded already")
             }
             try await store.insert(rating, of: organisationID, at: clock.now())
+            if let file { try await store.insertDocument(file.summary, file.data, of: organisationID, ratingOn: rating.awardedOn, by: actor.userID, at: clock.now()) }
             try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "organisation.rated",
                                       entity: AuditEntity("organisation", organisationID), before: nil as Rating?, after: rating, at: clock.now())
             return rating
@@ -253,14 +296,16 @@ extension IdentityService {
         }
         let source = check.text(input.source, "source", required: false)
         let description = check.text(input.description, "description", max: 2000)
+        let file = Self.standingFile(input.file, fallback: "sanction", at: clock.now(), &check)
         try check.finish()
         let severity = input.severity ?? (input.kind == .abnormalActivities ? .minor : .major)
         let violation = Violation(id: UUID.v7(at: clock.now()), severity: severity, occurredOn: input.occurredOn, description: description,
-                                  kind: input.kind, source: source, endsOn: endsOn)
+                                  kind: input.kind, source: source, endsOn: endsOn, file: file?.summary)
         return try await database.transaction { connection in
             let store = IdentityStore(connection: connection, logger: database.logger)
             _ = try await store.organisation(id: organisationID, forUpdate: true)
             try await store.insert(violation, of: organisationID, at: clock.now())
+            if let file { try await store.insertDocument(file.summary, file.data, of: organisationID, violationID: violation.id, by: actor.userID, at: clock.now()) }
             try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "organisation.violation_recorded",
                                       entity: AuditEntity("organisation", organisationID), before: nil as Violation?, after: violation, at: clock.now())
             return violation
@@ -298,6 +343,27 @@ extension IdentityService {
                                       entity: AuditEntity("organisation", organisationID), before: before, after: after, at: clock.now())
             return after
         }
+    }
+
+    /// An uploaded standing document checked as a certificate is (size, kind by its bytes); nil when none was sent.
+    static func standingFile(_ sent: Upload?, fallback: String, at date: Date, _ check: inout Validator) -> (summary: StandingDocument, data: Data)? {
+        guard let sent, !sent.data.isEmpty,
+              let file = upload(sent.data, name: sent.name, field: "file", fallback: fallback, &check) else { return nil }
+        return (StandingDocument(id: UUID.v7(at: date), kind: file.kind, name: file.name, sha256: file.sha256, size: sent.data.count), sent.data)
+    }
+
+    /// A standing document's bytes, public as the record is; `organisationID` must be its organisation's (a document of
+    /// another is not found), and the bytes must match the digest taken when it was uploaded.
+    public func standingDocument(_ documentID: UUID, of organisationID: UUID, by actor: Actor?) async throws -> (StandingDocument, Data) {
+        try Policy.authorize(actor, .readOrganisation, try await resource(of: organisationID))
+        guard let (summary, data) = try await database.read({ try await IdentityStore(connection: $0, logger: database.logger)
+            .document(documentID, of: organisationID) }) else {
+            throw DomainError.notFound("this organisation has no such document")
+        }
+        guard Data(SHA256.hash(data: data)).hexString == summary.sha256 else {
+            throw DomainError.conflict("the stored document does not match the digest taken when it was uploaded")
+        }
+        return (summary, data)
     }
 
     /// Today in Beijing (yyyy-MM-dd) by the service's clock: what a rating's expiry and a listing's end are read against.

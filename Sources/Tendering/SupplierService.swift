@@ -63,7 +63,7 @@ public struct SupplierService: Sendable {
         try authorizeOwn(actor, actor.organisationID)
         var check = Validator()
         let title = check.text(title, "title", max: 200)
-        let filename = check.text((filename as NSString).lastPathComponent, "filename", max: 200)
+        let filename = check.text(FileKind.baseName(filename), "filename", max: 200)
         check.check(!data.isEmpty, "file", "is empty")
         check.check(data.count <= SupplierDocument.maximumSize, "file",
                     "is \(data.count / 1024 / 1024) MB; the most accepted is \(SupplierDocument.maximumSize / 1024 / 1024) MB")

@@ -25,4 +25,13 @@ struct FileKindTests {
         #expect(FileKind.detect(Data()) == nil)
         #expect(FileKind.accepted == "PDF, PNG, JPEG, DOCX or XLSX")
     }
+
+    @Test("a sent file's name loses any folder, a Windows path's included")
+    func baseName() {
+        #expect(FileKind.baseName(#"C:\扫描\4A证书.pdf"#) == "4A证书.pdf")
+        #expect(FileKind.baseName("/home/li/证书.pdf") == "证书.pdf")
+        #expect(FileKind.baseName("../../etc/passwd") == "passwd")
+        #expect(FileKind.baseName("证书.pdf") == "证书.pdf")
+        #expect(FileKind.baseName("") == "")
+    }
 }

@@ -461,9 +461,12 @@ def marketplace(journey, base, marker, spokes):
                                   time.strftime("%Y-%m-%d", time.localtime(time.time() - 86400)))
     for field, value in (("points", "872"), ("assessedBy", "历下区社会组织评估委员会"), ("document", f"历民评〔2026〕{marker[-3:]}号")):
         form.find_element(By.NAME, field).send_keys(value)
+    form.find_element(By.NAME, "file").send_keys(certificate)  # the rating certificate's scan, public with the rating
     journey.shot("rating-filled")
     journey.submit(form)
     assert spokes.psql(f"SELECT level FROM identity.ratings WHERE organisation_id = '{organisation}'") == "3"
+    assert journey.driver.find_elements(By.CSS_SELECTOR, f"a[href^='/organisations/{organisation}/standing-documents/']"), \
+        "the rating's document is not linked on the organisation's page"
 
     _, _, tenders = live.request(base, "GET", "/api/v1/tenders?status=tendering")
     tender = [t for t in tenders if (t.get("eligibility") or {}).get("minimumRating") == 3][0]

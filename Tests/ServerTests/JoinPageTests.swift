@@ -82,6 +82,66 @@ struct JoinPageTests {
         }
     }
 
+    @Test("the registrar uploads the documents behind a rating and a sanction: public downloads, only under their own organisation; a file that is no document is refused beside its field and records nothing")
+    func standingDocuments() async throws {
+        try await TestApp.run { client, world in
+            let ngoID = try await world.actor("ngo").organisationID.lowercased
+            let otherID = try await world.actor("eldercare").organisationID.lowercased
+            let registrar = Browser(client)
+            _ = try await registrar.signIn("civil")
+            let rating: [(String, String)] = [("level", "4"), ("points", "905"), ("awardedOn", "2026-11-02"), ("assessedBy", "济南市社会组织评估中心"),
+                                              ("document", "济民评〔2026〕12号")]
+            // Not a document: refused beside the file input, the typed fields kept, no rating recorded.
+            let bad = try await registrar.upload("/organisations/\(ngoID)/ratings", fields: rating, file: Data("MZ not a scan".utf8), filename: "证书.pdf")
+            #expect(bad.status == .unprocessableContent && bad.html.contains(##"<a href="#rating-file">"##) && bad.html.contains(#"value="905""#))
+            #expect(try await world.identity.standingRecord(of: UUID(uuidString: ngoID)!, by: nil).ratings.contains { $0.awardedOn == "2026-11-02" } == false)
+            // A scan of the certificate: recorded with the rating, linked on the public page.
+            let scan = Data("%PDF-1.4\n% 评估等级证书 4A\n%%EOF\n".utf8)
+            #expect(try await registrar.upload("/organisations/\(ngoID)/ratings", fields: rating, file: scan, filename: "C:\\扫描\\4A证书.pdf").status == .seeOther)
+            let page = try await Browser(client).get("/organisations/\(ngoID)")
+            let link = try #require(page.html.range(of: #"/organisations/\#(ngoID)/standing-documents/[0-9a-f-]{36}"#, options: .regularExpression)
+                .map { String(page.html[$0]) })
+            #expect(page.html.contains(">4A证书.pdf<"), "named by its file name, without the folder")
+            let download = try await Browser(client).get(link)
+            #expect(download.status == .ok && download.headers[.contentType] == "application/pdf" && download.html.contains("评估等级证书 4A")
+                    && download.headers[.contentDisposition]?.hasPrefix("attachment;") == true)
+            let standing = try await client.json(.get, "/api/v1/organisations/\(ngoID)/standing", token: nil, body: nil)
+            let file = (standing.json?["ratings"] as? [[String: Any]])?.first { $0["awardedOn"] as? String == "2026-11-02" }?["file"] as? [String: Any]
+            #expect(file?["name"] as? String == "4A证书.pdf" && file?["kind"] as? String == "pdf" && link.hasSuffix(file?["id"] as? String ?? "-"),
+                    "the API names the document as the page links it: \(standing.text.prefix(600))")
+            // The wrong parent: the same document under another organisation is not found.
+            let documentID = String(link.suffix(36))
+            #expect(try await Browser(client).get("/organisations/\(otherID)/standing-documents/\(documentID)").status == .notFound)
+            #expect(try await Browser(client).get("/organisations/\(ngoID)/standing-documents/\(UUID().uuidString.lowercased())").status == .notFound)
+            let sanctionsBefore = try await world.identity.standingRecord(of: UUID(uuidString: otherID)!, by: nil).violations.count
+            // A sanction's notice, through the service; bytes changed behind the register's back are refused, not served.
+            let sanction = try await world.identity.recordSanction(by: try await world.actor("civil"), organisationID: UUID(uuidString: otherID)!, NewSanction(
+                kind: .abnormalActivities, occurredOn: "2026-10-09", source: "济民异〔2026〕3号", description: "未按时报送年度报告",
+                file: Upload(data: Data("%PDF-1.4\n% 列入名录通知\n%%EOF\n".utf8), name: "通知.pdf")))
+            let noticeID = try #require(sanction.file?.id)
+            #expect(try await Browser(client).get("/organisations/\(otherID)/standing-documents/\(noticeID.lowercased)").status == .ok)
+            try await world.database.transaction { connection in
+                try await connection.query("UPDATE identity.standing_documents SET bytes = 'tampered' WHERE id = \(noticeID)", logger: world.database.logger)
+            }
+            #expect(try await Browser(client).get("/organisations/\(otherID)/standing-documents/\(noticeID.lowercased)").status == .conflict)
+            // Larger than a scan of a few pages: refused, nothing recorded.
+            var big = Data("%PDF-1.4\n".utf8)
+            big.append(Data(count: JoiningApplication.maximumCertificateSize))
+            do {
+                _ = try await world.identity.recordSanction(by: try await world.actor("civil"), organisationID: UUID(uuidString: otherID)!, NewSanction(
+                    kind: .administrativePenalty, occurredOn: "2026-10-10", source: "济民罚〔2026〕1号", description: "警告", file: Upload(data: big, name: "大.pdf")))
+                Issue.record("a file over the limit was accepted")
+            } catch let error as DomainError {
+                #expect(error.kind == .invalid && error.fields.map(\.field) == ["file"])
+            }
+            #expect(try await world.identity.standingRecord(of: UUID(uuidString: otherID)!, by: nil).violations.count == sanctionsBefore + 1)
+            // Only the registrar records standing, with or without a file.
+            let stranger = Browser(client)
+            _ = try await stranger.signIn("finance")
+            #expect(try await stranger.upload("/organisations/\(ngoID)/ratings", fields: rating, file: scan, filename: "a.pdf").status == .forbidden)
+        }
+    }
+
     @Test("the registrar loads a rating list on the queue's page: a refused file names its rows in Chinese, a good one says what it added")
     func ratingList() async throws {
         try await TestApp.run { client, _ in

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// `Content-Disposition: attachment` with a file's name as browsers and clients read it (RFC 6266): an ASCII
@@ -5,7 +6,7 @@ import Foundation
 /// uploaded file runs in Spokes' origin.
 enum ContentDisposition {
     static func attachment(_ filename: String) -> String {
-        let name = (filename as NSString).lastPathComponent
+        let name = FileKind.baseName(filename)
         let ascii = String(name.unicodeScalars.map { scalar -> Character in
             scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" && scalar != "%" ? Character(scalar) : "_"
         })

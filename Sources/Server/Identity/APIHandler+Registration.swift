@@ -122,7 +122,13 @@ extension Components.Schemas.Registration {
 extension Components.Schemas.Rating {
     init(_ r: Rating) {
         self.init(level: r.level, label: r.label, awardedOn: r.awardedOn, expiresOn: r.expiresOn, points: r.points, assessedBy: r.assessedBy,
-                  document: r.document, correction: r.correction)
+                  document: r.document, correction: r.correction, file: r.file.map(Components.Schemas.StandingDocument.init))
+    }
+}
+
+extension Components.Schemas.StandingDocument {
+    init(_ d: StandingDocument) {
+        self.init(id: d.id.lowercased, kind: .init(rawValue: d.kind.rawValue) ?? .pdf, name: d.name, sha256: d.sha256, size: d.size)
     }
 }
 
@@ -130,6 +136,6 @@ extension Components.Schemas.Violation {
     init(_ v: Violation) {
         self.init(id: v.id.lowercased, kind: .init(rawValue: v.kind.rawValue) ?? .administrativePenalty,
                   severity: .init(rawValue: v.severity.rawValue) ?? .major, occurredOn: v.occurredOn, endsOn: v.endsOn,
-                  description: v.description, source: v.source, correction: v.correction)
+                  description: v.description, source: v.source, correction: v.correction, file: v.file.map(Components.Schemas.StandingDocument.init))
     }
 }

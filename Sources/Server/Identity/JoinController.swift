@@ -19,6 +19,7 @@ struct JoinController {
         router.post("/organisations/{id}/registration", use: resubmit)
         router.post("/organisations/{id}/registration/decision", use: decide)
         router.get("/organisations/{id}/certificate", use: certificate)
+        router.get("/organisations/{id}/standing-documents/{document}", use: standingDocument)
         router.post("/organisations/{id}/ratings", use: recordRating)
         router.post("/organisations/{id}/ratings/correction", use: correctRating)
         router.post("/organisations/{id}/sanctions", use: recordSanction)
@@ -149,16 +150,38 @@ struct JoinController {
     func recordRating(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let id = try context.pathID("id")
-        let form = try await FormData.read(request, context)
-        let typed = StandingSection.ratingInputs.reduce(into: [String: String]()) { $0[$1] = form[$1] ?? "" }
+        let (typed, file) = try await Self.standingForm(request, context, inputs: StandingSection.ratingInputs)
         return try await act(request, context, id: id, prefix: "rating", typed: typed) {
             var problems: [FieldError] = []
             let level = Self.number(typed["level"]!, "level", required: true, &problems)
             let points = Self.number(typed["points"]!, "points", required: false, &problems)
             if !problems.isEmpty { throw DomainError.invalid(problems) }
             _ = try await identity.recordRating(by: actor, organisationID: id, NewRating(
-                level: level ?? 0, points: points, awardedOn: typed["awardedOn"]!, assessedBy: typed["assessedBy"]!, document: typed["document"]!))
+                level: level ?? 0, points: points, awardedOn: typed["awardedOn"]!, assessedBy: typed["assessedBy"]!, document: typed["document"]!,
+                file: file))
         }
+    }
+
+    /// A standing form as sent (multipart: it may carry the document's scan): what was typed, and the file if one was chosen.
+    static func standingForm(_ request: Request, _ context: AppRequestContext, inputs: [String]) async throws -> ([String: String], Upload?) {
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        // A form without a file may come url-encoded (a script, an older page): read either.
+        guard let form = MultipartForm(contentType: request.headers[.contentType], body: Data(buffer: body)) else {
+            let plain = FormData(String(buffer: body))
+            return (inputs.reduce(into: [String: String]()) { $0[$1] = $1 == "file" ? "" : plain[$1] ?? "" }, nil)
+        }
+        let typed = inputs.reduce(into: [String: String]()) { $0[$1] = $1 == "file" ? "" : form.text($1) ?? "" }
+        return (typed, form["file"].flatMap { $0.data.isEmpty ? nil : Upload(data: $0.data, name: $0.filename) })
+    }
+
+    func standingDocument(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (document, data) = try await identity.standingDocument(try context.pathID("document"), of: try context.pathID("id"), by: context.actor)
+        // A download, never shown inline, so no uploaded file runs in Spokes' origin; public, as the record is.
+        return Response(status: .ok, headers: [.contentType: document.kind.mediaType,
+                                               .contentDisposition: ContentDisposition.attachment(document.name),
+                                               .cacheControl: "public, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 
     func correctRating(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -179,14 +202,14 @@ struct JoinController {
     func recordSanction(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let id = try context.pathID("id")
-        let form = try await FormData.read(request, context)
-        let typed = StandingSection.sanctionInputs.reduce(into: [String: String]()) { $0[$1] = form[$1] ?? "" }
+        let (typed, file) = try await Self.standingForm(request, context, inputs: StandingSection.sanctionInputs)
         return try await act(request, context, id: id, prefix: "sanction", typed: typed) {
             guard let kind = SanctionKind(rawValue: typed["kind"]!) else {
                 throw DomainError.invalid([FieldError("kind", "choose a penalty or a list")])
             }
             _ = try await identity.recordSanction(by: actor, organisationID: id, NewSanction(
-                kind: kind, occurredOn: typed["occurredOn"]!, endsOn: typed["endsOn"], source: typed["source"]!, description: typed["description"]!))
+                kind: kind, occurredOn: typed["occurredOn"]!, endsOn: typed["endsOn"], source: typed["source"]!, description: typed["description"]!,
+                file: file))
         }
     }
 

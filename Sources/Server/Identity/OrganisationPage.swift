@@ -122,6 +122,16 @@ struct OrganisationPageModel {
 
 /// Ratings and sanctions, public; with the register's forms for its registrars.
 struct StandingSection {
+    /// An uploaded document, downloaded from the organisation's page.
+    struct FileLink {
+        let href: String
+        let name: String
+        init?(_ document: StandingDocument?, of organisationID: UUID) {
+            guard let document else { return nil }
+            href = "/organisations/\(organisationID.lowercased)/standing-documents/\(document.id.lowercased)"
+            name = document.name
+        }
+    }
     struct RatingRow {
         let awardedOn: String
         let label: String
@@ -131,6 +141,7 @@ struct StandingSection {
         let expiresOn: String
         let expired: Bool
         let correction: String
+        let file: FileLink?
     }
     struct SanctionRow {
         let id: String
@@ -141,6 +152,7 @@ struct StandingSection {
         let description: String
         let source: String
         let correction: String
+        let file: FileLink?
     }
     let ratings: [RatingRow]
     let sanctions: [SanctionRow]
@@ -163,19 +175,22 @@ struct StandingSection {
         let hasSanctions: Bool
     }
 
-    static let ratingInputs = ["level", "points", "awardedOn", "assessedBy", "document"]
-    static let sanctionInputs = ["kind", "occurredOn", "endsOn", "source", "description"]
+    /// `file` last: a file input keeps no typed value, only its problem.
+    static let ratingInputs = ["level", "points", "awardedOn", "assessedBy", "document", "file"]
+    static let sanctionInputs = ["kind", "occurredOn", "endsOn", "source", "description", "file"]
     static let ratingCorrectionInputs = ["awardedOn", "level", "points", "reason"]
     static let sanctionCorrectionInputs = ["sanction", "endsOn", "reason"]
 
     init(_ record: StandingRecord, today: String, keepsRegister: Bool, refused: OrganisationPage.Refused?, words: PageWords) {
         ratings = record.ratings.map {
             RatingRow(awardedOn: $0.awardedOn, label: $0.label, points: $0.points.map(String.init) ?? "", assessedBy: $0.assessedBy,
-                      document: $0.document, expiresOn: $0.expiresOn, expired: $0.expiresOn < today, correction: $0.correction)
+                      document: $0.document, expiresOn: $0.expiresOn, expired: $0.expiresOn < today, correction: $0.correction,
+                      file: FileLink($0.file, of: record.organisationID))
         }
         sanctions = record.violations.map {
             SanctionRow(id: $0.id.lowercased, kind: words.say("sanction_\($0.kind.rawValue)"), occurredOn: $0.occurredOn,
-                        endsOn: $0.endsOn ?? "", inForce: $0.inForce(on: today), description: $0.description, source: $0.source, correction: $0.correction)
+                        endsOn: $0.endsOn ?? "", inForce: $0.inForce(on: today), description: $0.description, source: $0.source, correction: $0.correction,
+                        file: FileLink($0.file, of: record.organisationID))
         }
         hasRatings = !record.ratings.isEmpty
         hasSanctions = !record.violations.isEmpty
