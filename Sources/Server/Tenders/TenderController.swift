@@ -288,11 +288,10 @@ struct TenderController {
         let lines = try await lists.lines(PurchaseLineQuery(buyerID: tender?.buyerID ?? actor.organisationID, limit: 500))
         // The invited first (also those beyond the list's first 200, picked in the directory), then the rest by name.
         let listed = try await identity.organisations(kind: .socialOrganisation, limit: 200)
-        let listedIDs = Set(listed.map(\.id))
         var invited: [Organisation] = []
         for id in values.invited.compactMap(UUID.init(uuidString:)).prefix(50) {
             var organisation = listed.first { $0.id == id }
-            if organisation == nil, !listedIDs.contains(id) { organisation = try? await identity.organisation(id: id) }
+            if organisation == nil { organisation = try? await identity.organisation(id: id) }
             if let organisation, organisation.kind == .socialOrganisation { invited.append(organisation) }
         }
         let suppliers = invited + listed.filter { o in !invited.contains { $0.id == o.id } }
