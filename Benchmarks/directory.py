@@ -68,10 +68,7 @@ def main():
         lines.append(f"| {what} | `{path}` | {connections} | {result['rps']:.0f} | {result['p50']:.1f} | {result['p95']:.1f} | {result['p99']:.1f} | "
                      f"≤ {GOAL} ms | {met} | {result['non2xx']} |")
     lines += ["", "<details><summary>The search's plan: a service in a street</summary>", "", "```", plan, "```", "</details>", ""]
-    path = os.path.join(p.ROOT, "Benchmarks", "results", f"{today}-directory-{p.CONFIG}.md")
-    open(path, "w").write("\n".join(lines))
-    p.say(f"wrote {path}")
-    print("\n".join(lines))
+    p.write_results("directory", lines)
 
 
 if __name__ == "__main__":

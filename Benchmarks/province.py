@@ -25,6 +25,14 @@ SEED_ARGS = os.environ.get("BENCH_SEED_ARGS", "").split()
 ENV = dict(os.environ, SPOKES_DATA_DIR=DATA, SPOKES_BID_SECRET_FILE=DATA + ".bid-secret", SPOKES_BCRYPT_COST="4", SPOKES_LOG_LEVEL="warning")
 
 
+def write_results(name, lines):
+    """Benchmarks/results/<today>-<name>-<config>.md, and the same on the terminal."""
+    path = os.path.join(ROOT, "Benchmarks", "results", f"{datetime.date.today().isoformat()}-{name}-{CONFIG}.md")
+    open(path, "w").write("\n".join(lines))
+    say(f"wrote {path}")
+    print("\n".join(lines))
+
+
 def say(text):
     print(f"bench: {text}", flush=True)
 
@@ -254,10 +262,7 @@ def main():
     lines += ["## The SQL of each request", "", "What pgbench ran for each endpoint, one transaction per request:", ""]
     for name, path, count, http, database in rows:
         lines += [f"<details><summary>{name}: <code>{path}</code></summary>", "", "```sql", *database["sql"], "```", "</details>", ""]
-    path = os.path.join(ROOT, "Benchmarks", "results", f"{today}-province-{CONFIG}.md")
-    open(path, "w").write("\n".join(lines))
-    say(f"wrote {path}")
-    print("\n".join(lines))
+    write_results("province", lines)
 
 
 if __name__ == "__main__":

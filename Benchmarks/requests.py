@@ -169,10 +169,7 @@ def main():
     lines += ["", "## Plans on the loaded province", ""]
     for name, plan in explained.items():
         lines += [f"<details><summary>{name}</summary>", "", "```", plan, "```", "</details>", ""]
-    path = os.path.join(p.ROOT, "Benchmarks", "results", f"{today}-requests-{p.CONFIG}.md")
-    open(path, "w").write("\n".join(lines))
-    p.say(f"wrote {path}")
-    print("\n".join(lines))
+    p.write_results("requests", lines)
 
 
 if __name__ == "__main__":

@@ -131,6 +131,18 @@ def post_tender(journey, base, marker, spokes):
     return f"tender {tender['reference']} published"
 
 
+def seal_bid(journey, tender, lot, price, proposal, marker):
+    """On the open tender's page: the lot's bid form filled (price in yuan) and sent; the bidder sees its sealed bid."""
+    form = journey.form(f"/tenders/{tender['id']}/lots/{lot['id']}/bid")
+    for name, value in (("price", str(price)), ("proposal", proposal)):
+        form.find_element(By.NAME, name).clear()
+        form.find_element(By.NAME, name).send_keys(value)
+    journey.shot("bid-form-filled")
+    journey.submit(form)
+    assert marker in journey.driver.page_source, "the bidder does not see its sealed bid"
+    journey.shot("bid-sealed-receipt")
+
+
 def bid(journey, base, marker, spokes):
     status, _, tenders = live.request(base, "GET", "/api/v1/tenders?status=tendering")
     tender = tenders[0]
@@ -140,15 +152,7 @@ def bid(journey, base, marker, spokes):
     journey.shot("ngo-signed-in")
     journey.open(f"/tenders/{tender['id']}")
     journey.shot("tender-open-for-bids")
-    form = journey.form(f"/tenders/{tender['id']}/lots/{lot['id']}/bid")
-    form.find_element(By.NAME, "price").clear()
-    form.find_element(By.NAME, "price").send_keys(str(price))
-    form.find_element(By.NAME, "proposal").clear()
-    form.find_element(By.NAME, "proposal").send_keys(f"{marker}：服务方案，配备持证社工六名，每周上门两次。")
-    journey.shot("bid-form-filled")
-    journey.submit(form)
-    assert marker in journey.driver.page_source, "the bidder does not see its sealed bid"
-    journey.shot("bid-sealed-receipt")
+    seal_bid(journey, tender, lot, price, f"{marker}：服务方案，配备持证社工六名，每周上门两次。", marker)
     token = live.token(base, "ngo")
     _, _, bids = live.request(base, "GET", f"/api/v1/tenders/{tender['id']}/my-bids", token=token)
     mine = [b for b in bids if b["lotId"] == lot["id"]]
@@ -473,15 +477,7 @@ def marketplace(journey, base, marker, spokes):
     lot = tender["lots"][-1]
     journey.sign_in(username, password)
     journey.open(f"/tenders/{tender['id']}")
-    form = journey.form(f"/tenders/{tender['id']}/lots/{lot['id']}/bid")
-    form.find_element(By.NAME, "price").clear()
-    form.find_element(By.NAME, "price").send_keys(str(lot["budgetFen"] // 250))
-    form.find_element(By.NAME, "proposal").clear()
-    form.find_element(By.NAME, "proposal").send_keys(f"{marker}：互助队六名队员每周上门三次。")
-    journey.shot("bid-filled")
-    journey.submit(form)
-    assert marker in journey.driver.page_source, "the team does not see its sealed bid"
-    journey.shot("bid-sealed")
+    seal_bid(journey, tender, lot, lot["budgetFen"] // 250, f"{marker}：社工六名每周上门三次。", marker)
     bids = spokes.psql(f"SELECT count(*) FROM tendering.bids WHERE bidder_id = '{organisation}' AND tender_id = '{tender['id']}'")
     assert bids == "1", bids
     return f"agency {username} joined (returned once), entered the nursery, offered A0101, was found and picked, rated 3A, and bid on {tender['reference']}"
