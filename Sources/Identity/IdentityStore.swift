@@ -309,16 +309,23 @@ struct IdentityStore {
             """, logger: logger)
     }
 
-    /// The user of a live session, touching its last-seen time.
+    /// The user of a live session, touching its last-seen time when that is more than `touchInterval` old. Touching on
+    /// every request made every request of one user a write on one row: parallel requests queued on its lock.
     func sessionUser(hash: String, now: Date) async throws -> UUID? {
+        let stale = now.addingTimeInterval(-Self.touchInterval)
         for try await userID in try await connection.query("""
-            UPDATE identity.sessions SET last_seen_at = \(now)
-            WHERE token_hash = \(hash) AND expires_at > \(now) RETURNING user_id
+            WITH live AS (SELECT user_id FROM identity.sessions WHERE token_hash = \(hash) AND expires_at > \(now)),
+                 touched AS (UPDATE identity.sessions SET last_seen_at = \(now)
+                             WHERE token_hash = \(hash) AND expires_at > \(now) AND last_seen_at < \(stale) RETURNING 1)
+            SELECT user_id FROM live
             """, logger: logger).decode(UUID.self) {
             return userID
         }
         return nil
     }
+
+    /// How stale a session's last-seen time or a token's last-used time may be: they are shown to the minute.
+    static let touchInterval: TimeInterval = 60
 
     func deleteSession(hash: String) async throws {
         try await connection.query("DELETE FROM identity.sessions WHERE token_hash = \(hash)", logger: logger)
@@ -337,12 +344,16 @@ struct IdentityStore {
             """, logger: logger)
     }
 
-    /// The user and id of a live token, recording its use.
+    /// The user and id of a live token, recording its use to the minute (see `touchInterval`).
     func tokenUser(hash: String, now: Date) async throws -> (userID: UUID, tokenID: UUID)? {
+        let stale = now.addingTimeInterval(-Self.touchInterval)
         for try await (userID, tokenID) in try await connection.query("""
-            UPDATE identity.api_tokens SET last_used_at = \(now)
-            WHERE token_hash = \(hash) AND revoked_at IS NULL AND expires_at > \(now)
-            RETURNING user_id, id
+            WITH live AS (SELECT user_id, id FROM identity.api_tokens
+                          WHERE token_hash = \(hash) AND revoked_at IS NULL AND expires_at > \(now)),
+                 touched AS (UPDATE identity.api_tokens SET last_used_at = \(now)
+                             WHERE token_hash = \(hash) AND revoked_at IS NULL AND expires_at > \(now)
+                               AND (last_used_at IS NULL OR last_used_at < \(stale)) RETURNING 1)
+            SELECT user_id, id FROM live
             """, logger: logger).decode((UUID, UUID).self) {
             return (userID, tokenID)
         }

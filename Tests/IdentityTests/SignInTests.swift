@@ -95,6 +95,48 @@ struct SignInTests {
         }
     }
 
+    @Test("a token's last use is recorded to the minute, and parallel uses of one token all find its user")
+    func tokenLastUsed() async throws {
+        try await TestDatabase.with { database in
+            let clock = ManualClock()
+            let world = DemoWorld(database, clock: clock)
+            let issued = try await world.identity.issueToken(username: "overseer", password: world.password, name: nil)
+            func lastUsed() async throws -> Date? { try await world.identity.tokens(of: issued.actor).first?.lastUsedAt }
+            #expect(try await lastUsed() == nil)
+            let first = clock.now()
+            _ = try await world.identity.actor(forToken: issued.token)
+            #expect(try await lastUsed() == first)
+            clock.advance(by: 59)
+            _ = try await world.identity.actor(forToken: issued.token)
+            #expect(try await lastUsed() == first, "within the minute the recorded use stands")
+            clock.advance(by: 2)
+            let later = clock.now()
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<16 { group.addTask { try await world.identity.actor(forToken: issued.token) != nil } }
+                for try await found in group { #expect(found) }
+            }
+            #expect(try await lastUsed() == later)
+            try await world.identity.revokeToken(by: issued.actor, id: issued.id)
+            #expect(try await world.identity.actor(forToken: issued.token) == nil, "revoked within the minute of its last use")
+        }
+    }
+
+    @Test("a session is still found within the minute after its last-seen time was touched, and not after it ends")
+    func sessionTouch() async throws {
+        try await TestDatabase.with { database in
+            let clock = ManualClock()
+            let world = DemoWorld(database, clock: clock)
+            let actor = try await world.actor("ngo")
+            let session = try await world.identity.startSession(for: actor)
+            clock.advance(by: 10)
+            #expect(try await world.identity.actor(forSession: session.secret) == actor)
+            clock.advance(by: 61)
+            #expect(try await world.identity.actor(forSession: session.secret) == actor)
+            try await world.identity.endSession(session.secret)
+            #expect(try await world.identity.actor(forSession: session.secret) == nil)
+        }
+    }
+
     @Test("a token expires after its lifetime")
     func tokenExpiry() async throws {
         try await TestDatabase.with { database in
