@@ -390,7 +390,7 @@ struct IdentityStore {
             SELECT r.level, r.awarded_on::text, r.expires_on::text, r.points, r.assessed_by, r.document, r.correction,
                    d.id, d.kind, d.name, d.sha256, d.size
             FROM identity.ratings r
-            LEFT JOIN identity.standing_documents d ON d.organisation_id = r.organisation_id AND d.rating_on = r.awarded_on
+            LEFT JOIN identity.standing_documents d ON d.organisation_id = r.organisation_id AND d.rating_on = r.awarded_on AND d.replaced_at IS NULL
             WHERE r.organisation_id = $1 ORDER BY r.awarded_on DESC
             """ + (forUpdate ? " FOR UPDATE OF r" : ""))
         query.binds.append(organisationID)
@@ -424,7 +424,7 @@ struct IdentityStore {
         var query = PostgresQuery(unsafeSQL: """
             SELECT v.id, v.severity, v.occurred_on::text, v.description, v.kind, v.source, v.ends_on::text, v.correction,
                    d.id, d.kind, d.name, d.sha256, d.size
-            FROM identity.violations v LEFT JOIN identity.standing_documents d ON d.violation_id = v.id
+            FROM identity.violations v LEFT JOIN identity.standing_documents d ON d.violation_id = v.id AND d.replaced_at IS NULL
             WHERE v.organisation_id = $1 AND ($2::uuid IS NULL OR v.id = $2) ORDER BY v.occurred_on DESC, v.id DESC
             """ + (forUpdate ? " FOR UPDATE OF v" : ""))
         query.binds.append(organisationID)
@@ -452,6 +452,16 @@ struct IdentityStore {
             INSERT INTO identity.standing_documents (id, organisation_id, rating_on, violation_id, kind, name, sha256, size, bytes, uploaded_by, uploaded_at)
             VALUES (\(document.id), \(organisationID), \(ratingOn)::date, \(violationID), \(document.kind.rawValue), \(document.name),
                     \(document.sha256), \(document.size), \(ByteBuffer(data: data)), \(userID), \(date))
+            """, logger: logger)
+    }
+
+    /// Marks the document standing behind a rating or a sanction replaced (a correction brought a new one); it stays
+    /// downloadable by its id.
+    func replaceDocument(of organisationID: UUID, ratingOn: String? = nil, violationID: UUID? = nil, at date: Date) async throws {
+        try await connection.query("""
+            UPDATE identity.standing_documents SET replaced_at = \(date)
+            WHERE organisation_id = \(organisationID) AND replaced_at IS NULL
+              AND (rating_on = \(ratingOn)::date OR violation_id = \(violationID))
             """, logger: logger)
     }
 

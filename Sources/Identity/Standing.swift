@@ -167,9 +167,12 @@ public struct StandingCorrection: Sendable {
     public var endsOn: String?
     public var source: String?
     public var description: String?
+    /// A new scan of the document; the one it replaces stays downloadable, as the audit trail names it.
+    public var file: Upload?
     public var reason: String
     public init(level: Int? = nil, points: Int? = nil, assessedBy: String? = nil, document: String? = nil, kind: SanctionKind? = nil,
-                severity: Violation.Severity? = nil, endsOn: String? = nil, source: String? = nil, description: String? = nil, reason: String) {
+                severity: Violation.Severity? = nil, endsOn: String? = nil, source: String? = nil, description: String? = nil,
+                file: Upload? = nil, reason: String) {
         self.level = level
         self.points = points
         self.assessedBy = assessedBy
@@ -179,6 +182,7 @@ public struct StandingCorrection: Sendable {
         self.endsOn = endsOn
         self.source = source
         self.description = description
+        self.file = file
         self.reason = reason
     }
 }
@@ -239,8 +243,8 @@ extension IdentityService {
         }
     }
 
-    /// Corrects a recorded rating (its level, points, institution or document), with the reason; the day it was awarded is
-    /// its identity and stays.
+    /// Corrects a recorded rating (its level, points, institution, document number or scan), with the reason; the day it
+    /// was awarded is its identity and stays.
     public func correctRating(by actor: Actor, organisationID: UUID, awardedOn: String, _ change: StandingCorrection) async throws -> Rating {
         try Policy.authorize(actor, .recordStanding, try await resource(of: organisationID))
         var check = Validator()
@@ -249,6 +253,7 @@ extension IdentityService {
         if let points = change.points { check.check((0...1000).contains(points), "points", "must be 0 to 1000") }
         let assessedBy = change.assessedBy.map { check.text($0, "assessedBy", required: false) }
         let document = change.document.map { check.text($0, "document", required: false) }
+        let file = Self.standingFile(change.file, fallback: "rating", at: clock.now(), &check)
         try check.finish()
         return try await database.transaction { connection in
             let store = IdentityStore(connection: connection, logger: database.logger)
@@ -266,6 +271,11 @@ extension IdentityService {
             }
             after.correction = reason
             try await store.correct(after, of: organisationID, at: clock.now())
+            if let file {
+                try await store.replaceDocument(of: organisationID, ratingOn: awardedOn, at: clock.now())
+                try await store.insertDocument(file.summary, file.data, of: organisationID, ratingOn: awardedOn, by: actor.userID, at: clock.now())
+                after.file = file.summary
+            }
             try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "organisation.rating_corrected",
                                       entity: AuditEntity("organisation", organisationID), before: before, after: after, at: clock.now())
             return after
@@ -312,7 +322,7 @@ extension IdentityService {
         }
     }
 
-    /// Corrects a sanction (its kind, severity, source, description, or its end: a listing lifted), with the reason.
+    /// Corrects a sanction (its kind, severity, source, description, scan, or its end: a listing lifted), with the reason.
     public func correctSanction(by actor: Actor, organisationID: UUID, sanctionID: UUID, _ change: StandingCorrection) async throws -> Violation {
         try Policy.authorize(actor, .recordStanding, try await resource(of: organisationID))
         var check = Validator()
@@ -321,6 +331,7 @@ extension IdentityService {
         if let endsOn, !endsOn.isEmpty { check.check(Self.plausibleDay(endsOn), "endsOn", "must be a day as yyyy-MM-dd, from 1990 on") }
         let source = change.source.map { check.text($0, "source", required: false) }
         let description = change.description.map { check.text($0, "description", max: 2000) }
+        let file = Self.standingFile(change.file, fallback: "sanction", at: clock.now(), &check)
         try check.finish()
         return try await database.transaction { connection in
             let store = IdentityStore(connection: connection, logger: database.logger)
@@ -339,6 +350,11 @@ extension IdentityService {
             }
             after.correction = reason
             try await store.correct(after, at: clock.now())
+            if let file {
+                try await store.replaceDocument(of: organisationID, violationID: sanctionID, at: clock.now())
+                try await store.insertDocument(file.summary, file.data, of: organisationID, violationID: sanctionID, by: actor.userID, at: clock.now())
+                after.file = file.summary
+            }
             try await AuditLog.record(on: connection, logger: database.logger, actor: actor.userID, action: "organisation.violation_corrected",
                                       entity: AuditEntity("organisation", organisationID), before: before, after: after, at: clock.now())
             return after

@@ -135,6 +135,25 @@ struct JoinPageTests {
                 #expect(error.kind == .invalid && error.fields.map(\.field) == ["file"])
             }
             #expect(try await world.identity.standingRecord(of: UUID(uuidString: otherID)!, by: nil).violations.count == sanctionsBefore + 1)
+            // A correction replaces the scan: the new one is linked, the replaced one stays downloadable (the audit trail
+            // names it); a correction whose file is not a document changes nothing.
+            let correction: [(String, String)] = [("awardedOn", "2026-11-02"), ("level", ""), ("points", ""), ("reason", "证书重新签发")]
+            let refused = try await registrar.upload("/organisations/\(ngoID)/ratings/correction", fields: correction,
+                                                     file: Data("MZ not a scan".utf8), filename: "新.pdf")
+            #expect(refused.status == .unprocessableContent && refused.html.contains(##"<a href="#rating-correction-file">"##))
+            #expect(try await world.identity.standingRecord(of: UUID(uuidString: ngoID)!, by: nil).ratings.first { $0.awardedOn == "2026-11-02" }?
+                .correction == "", "a refused correction changes nothing")
+            let reissued = Data("%PDF-1.4\n% 评估等级证书 4A 重新签发\n%%EOF\n".utf8)
+            #expect(try await registrar.upload("/organisations/\(ngoID)/ratings/correction", fields: correction, file: reissued, filename: "4A证书（重发）.pdf")
+                .status == .seeOther)
+            let corrected = try #require(try await world.identity.standingRecord(of: UUID(uuidString: ngoID)!, by: nil).ratings.first { $0.awardedOn == "2026-11-02" })
+            #expect(corrected.correction == "证书重新签发" && corrected.file?.name == "4A证书（重发）.pdf" && corrected.file?.id.lowercased != documentID)
+            #expect(try await Browser(client).get("/organisations/\(ngoID)/standing-documents/\(try #require(corrected.file?.id).lowercased)").html.contains("重新签发"))
+            #expect(try await Browser(client).get(link).html.contains("评估等级证书 4A"), "the replaced scan stays downloadable")
+            let sanctionFix = try await world.identity.correctSanction(by: try await world.actor("civil"), organisationID: UUID(uuidString: otherID)!,
+                sanctionID: sanction.id, StandingCorrection(file: Upload(data: Data("%PDF-1.4\n% 更正通知\n%%EOF\n".utf8), name: "更正.pdf"), reason: "通知更正"))
+            #expect(sanctionFix.file?.name == "更正.pdf" && sanctionFix.file?.id != noticeID)
+            #expect(try await world.identity.standingRecord(of: UUID(uuidString: otherID)!, by: nil).violations.first { $0.id == sanction.id }?.file?.name == "更正.pdf")
             // Only the registrar records standing, with or without a file.
             let stranger = Browser(client)
             _ = try await stranger.signIn("finance")
@@ -201,8 +220,18 @@ struct JoinPageTests {
             let lifted = try await client.json(.patch, "/api/v1/organisations/\(organisation)/sanctions/\(sanction)",
                                                body: ["endsOn": "2026-09-01", "reason": "信用修复"], token: civil)
             #expect(lifted.status == .ok && lifted.json?["endsOn"] as? String == "2026-09-01")
+            // The decision's scan, in base64: a file that is no document is refused beside `file`; a PDF is kept and named.
+            let scanNotBase64 = try await client.json(.patch, "/api/v1/organisations/\(organisation)/sanctions/\(sanction)",
+                                                  body: ["reason": "附决定书", "file": ["filename": "决定.pdf", "content": "%%%"]], token: civil)
+            #expect(scanNotBase64.status == .unprocessableContent || scanNotBase64.status == .badRequest)
+            let notADocument = try await client.json(.patch, "/api/v1/organisations/\(organisation)/sanctions/\(sanction)",
+                body: ["reason": "附决定书", "file": ["filename": "决定.pdf", "content": Data("MZ program".utf8).base64EncodedString()]], token: civil)
+            #expect(notADocument.status == .unprocessableContent && notADocument.text.contains("\"file\""), "\(notADocument.text)")
+            let withScan = try await client.json(.patch, "/api/v1/organisations/\(organisation)/sanctions/\(sanction)",
+                body: ["reason": "附决定书", "file": ["filename": "决定.pdf", "content": Data("%PDF-1.4\n%%EOF\n".utf8).base64EncodedString()]], token: civil)
+            #expect(withScan.status == .ok && (withScan.json?["file"] as? [String: Any])?["name"] as? String == "决定.pdf", "\(withScan.text)")
             let standing = try await client.json(.get, "/api/v1/organisations/\(organisation)/standing", token: nil, body: nil)
-            #expect((standing.json?["violations"] as? [[String: Any]])?.first?["correction"] as? String == "信用修复", "public, with the reason")
+            #expect((standing.json?["violations"] as? [[String: Any]])?.first?["correction"] as? String == "附决定书", "public, with the last reason")
             // The limits of the contract's numbers are the service's: no trap, a clear refusal.
             let huge = try await client.json(.post, "/api/v1/organisations/\(organisation)/ratings",
                                              body: ["level": 9_223_372_036_854_775_807, "awardedOn": "2026-05-21"], token: civil)

@@ -57,7 +57,8 @@ extension APIHandler {
     func recordRating(_ input: Operations.RecordRating.Input) async throws -> Operations.RecordRating.Output {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
         let rating = try await identity.recordRating(by: try signedIn(), organisationID: try uuid(input.path.organisationId, "organisationId"), NewRating(
-            level: body.level, points: body.points, awardedOn: body.awardedOn, assessedBy: body.assessedBy ?? "", document: body.document ?? ""))
+            level: body.level, points: body.points, awardedOn: body.awardedOn, assessedBy: body.assessedBy ?? "", document: body.document ?? "",
+            file: try standingFile(body.file)))
         return .created(.init(body: .json(.init(rating))))
     }
 
@@ -65,7 +66,8 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("Send JSON.") }
         let rating = try await identity.correctRating(
             by: try signedIn(), organisationID: try uuid(input.path.organisationId, "organisationId"), awardedOn: input.path.awardedOn,
-            StandingCorrection(level: body.level, points: body.points, assessedBy: body.assessedBy, document: body.document, reason: body.reason))
+            StandingCorrection(level: body.level, points: body.points, assessedBy: body.assessedBy, document: body.document,
+                               file: try standingFile(body.file), reason: body.reason))
         return .ok(.init(body: .json(.init(rating))))
     }
 
@@ -74,7 +76,7 @@ extension APIHandler {
         let sanction = try await identity.recordSanction(by: try signedIn(), organisationID: try uuid(input.path.organisationId, "organisationId"), NewSanction(
             kind: SanctionKind(rawValue: body.kind.rawValue) ?? .administrativePenalty,
             severity: body.severity.flatMap { Violation.Severity(rawValue: $0.rawValue) }, occurredOn: body.occurredOn, endsOn: body.endsOn,
-            source: body.source ?? "", description: body.description))
+            source: body.source ?? "", description: body.description, file: try standingFile(body.file)))
         return .created(.init(body: .json(.init(sanction))))
     }
 
@@ -83,7 +85,8 @@ extension APIHandler {
         let sanction = try await identity.correctSanction(
             by: try signedIn(), organisationID: try uuid(input.path.organisationId, "organisationId"), sanctionID: try uuid(input.path.sanctionId, "sanctionId"),
             StandingCorrection(kind: body.kind.flatMap { SanctionKind(rawValue: $0.rawValue) }, severity: body.severity.flatMap { Violation.Severity(rawValue: $0.rawValue) },
-                               endsOn: body.endsOn, source: body.source, description: body.description, reason: body.reason))
+                               endsOn: body.endsOn, source: body.source, description: body.description, file: try standingFile(body.file),
+                               reason: body.reason))
         return .ok(.init(body: .json(.init(sanction))))
     }
 
@@ -96,6 +99,13 @@ extension APIHandler {
         }
         let report = try await identity.importRatings(by: actor, try await Self.collect(body))
         return .ok(.init(body: .json(.init(created: report.created, unchanged: report.unchanged))))
+    }
+
+    /// A standing document sent in base64, as an upload (the service checks its size and kind as a page's file is).
+    private func standingFile(_ file: Components.Schemas.CertificateInput?) throws -> Upload? {
+        guard let file else { return nil }
+        guard let data = Data(base64Encoded: file.content) else { throw DomainError.invalid([FieldError("file.content", "is not base64")]) }
+        return Upload(data: data, name: file.filename)
     }
 
     private func certificateBytes(_ file: Components.Schemas.CertificateInput) throws -> Data {

@@ -187,15 +187,14 @@ struct JoinController {
     func correctRating(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let id = try context.pathID("id")
-        let form = try await FormData.read(request, context)
-        let typed = StandingSection.ratingCorrectionInputs.reduce(into: [String: String]()) { $0[$1] = form[$1] ?? "" }
+        let (typed, file) = try await Self.standingForm(request, context, inputs: StandingSection.ratingCorrectionInputs)
         return try await act(request, context, id: id, prefix: "rating-correction", typed: typed) {
             var problems: [FieldError] = []
             let level = Self.number(typed["level"]!, "level", required: false, &problems)
             let points = Self.number(typed["points"]!, "points", required: false, &problems)
             if !problems.isEmpty { throw DomainError.invalid(problems) }
             _ = try await identity.correctRating(by: actor, organisationID: id, awardedOn: typed["awardedOn"]!,
-                                                 StandingCorrection(level: level, points: points, reason: typed["reason"]!))
+                                                 StandingCorrection(level: level, points: points, file: file, reason: typed["reason"]!))
         }
     }
 
@@ -216,14 +215,13 @@ struct JoinController {
     func correctSanction(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.signedIn()
         let id = try context.pathID("id")
-        let form = try await FormData.read(request, context)
-        let typed = StandingSection.sanctionCorrectionInputs.reduce(into: [String: String]()) { $0[$1] = form[$1] ?? "" }
+        let (typed, file) = try await Self.standingForm(request, context, inputs: StandingSection.sanctionCorrectionInputs)
         return try await act(request, context, id: id, prefix: "sanction-correction", typed: typed) {
             guard let sanction = UUID(uuidString: typed["sanction"]!) else {
                 throw DomainError.invalid([FieldError("sanction", "choose the sanction to correct")])
             }
             _ = try await identity.correctSanction(by: actor, organisationID: id, sanctionID: sanction,
-                                                   StandingCorrection(endsOn: typed["endsOn"], reason: typed["reason"]!))
+                                                   StandingCorrection(endsOn: typed["endsOn"], file: file, reason: typed["reason"]!))
         }
     }
 

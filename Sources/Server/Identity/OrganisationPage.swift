@@ -178,8 +178,8 @@ struct StandingSection {
     /// `file` last: a file input keeps no typed value, only its problem.
     static let ratingInputs = ["level", "points", "awardedOn", "assessedBy", "document", "file"]
     static let sanctionInputs = ["kind", "occurredOn", "endsOn", "source", "description", "file"]
-    static let ratingCorrectionInputs = ["awardedOn", "level", "points", "reason"]
-    static let sanctionCorrectionInputs = ["sanction", "endsOn", "reason"]
+    static let ratingCorrectionInputs = ["awardedOn", "level", "points", "file", "reason"]
+    static let sanctionCorrectionInputs = ["sanction", "endsOn", "file", "reason"]
 
     init(_ record: StandingRecord, today: String, keepsRegister: Bool, refused: OrganisationPage.Refused?, words: PageWords) {
         ratings = record.ratings.map {
