@@ -374,9 +374,7 @@ public struct RequestService: Sendable {
     /// Who reads a site's queue and re-checks besides its jurisdiction's offices and overseers: its own staff on duty, and
     /// the tier above (the heads, approvers and handlers of the centres whose jurisdiction holds it).
     private func queueReaders(_ site: ServiceSite, _ store: RequestStore) async throws -> Resource {
-        var holders = Set((try await store.duties(siteIDs: [site.id])[site.id] ?? []).map(\.userID))
-        for jurisdiction in site.jurisdictionPath { holders.formUnion(try await store.holders(ofSitesIn: jurisdiction).map(\.userID)) }
-        return Resource(jurisdictionPath: site.jurisdictionPath, assignees: holders)
+        Resource(jurisdictionPath: site.jurisdictionPath, assignees: try await store.queueReaders(of: site))
     }
 
     /// The counts of a site's queue (no access check: numbers only, for those the page already let in).

@@ -280,6 +280,20 @@ struct RequestStore {
 
     /// The heads, approvers and handlers of the centres that sit in the jurisdiction itself (the tier above's own
     /// staff: a town centre's for its town; a station's clerks, though in the town, are not).
+    /// Who reads a site's queue besides its jurisdiction's offices: everyone on duty at the site, and the heads, approvers and
+    /// handlers of the centres whose jurisdiction is on its path. One query (it was one per level of the path).
+    func queueReaders(of site: ServiceSite) async throws -> Set<UUID> {
+        var result: Set<UUID> = []
+        let rows = try await connection.query("""
+            SELECT d.user_id FROM grassroots.site_duties d WHERE d.site_id = \(site.id)
+            UNION
+            SELECT d.user_id FROM grassroots.site_duties d JOIN grassroots.sites s ON s.id = d.site_id
+            WHERE s.jurisdiction_id = ANY(\(site.jurisdictionPath)) AND s.tier <> 'village_station' AND d.duty IN ('head', 'approver', 'handler')
+            """, logger: logger)
+        for try await user in rows.decode(UUID.self) { result.insert(user) }
+        return result
+    }
+
     func holders(ofSitesIn jurisdictionID: UUID) async throws -> [DutyHolder] {
         var result: [DutyHolder] = []
         let rows = try await connection.query("""

@@ -331,7 +331,10 @@ struct RequestServiceTests {
             w.clock.advance(by: 7 * 86_400)  // Thursday 17th: past the tier above's moment
             #expect(try await w.requests.queue(townQuery, by: s.townApprover).requests.map(\.id) == [request.id])
             #expect(try await w.requests.counts(at: station).overdue == 1)
-            // Another village's clerk does not read the station's queue.
+            // The tier above reads the station's own queue (its town's approver, the county's approver); another village's
+            // clerk does not.
+            #expect(try await w.requests.queue(RequestQuery(siteID: station.id, scope: .overdue), by: s.townApprover).requests.map(\.id) == [request.id])
+            #expect(try await w.requests.queue(RequestQuery(siteID: station.id, scope: .overdue), by: s.countyApprover).requests.map(\.id) == [request.id])
             #expect(await failure { _ = try await w.requests.queue(RequestQuery(siteID: station.id), by: s.otherClerk) }?.kind == .forbidden)
         }
     }
