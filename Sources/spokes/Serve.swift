@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
         let deadline = settings.reader.int(forKey: "spokes.request.deadline.seconds", default: 30)
         guard (1...3_600).contains(deadline) else { throw ValidationError("SPOKES_REQUEST_DEADLINE_SECONDS must be 1 to 3600; got \(deadline)") }
         configuration.requestDeadline = .seconds(deadline)
+        let cacheMB = settings.reader.int(forKey: "spokes.public.cache.mb", default: 32)
+        guard (0...4_096).contains(cacheMB) else { throw ValidationError("SPOKES_PUBLIC_CACHE_MB must be 0 (off) to 4096; got \(cacheMB)") }
+        configuration.publicCacheBytes = cacheMB << 20
         let metricsPort = metricsPort ?? settings.reader.int(forKey: "spokes.metrics.port", default: 0)
         configuration.trustedProxies = Set(settings.reader.string(forKey: "spokes.trusted.proxies", default: "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
@@ -71,7 +74,8 @@ struct Serve: AsyncParsableCommand {
         let probeClient = PostgresClient(configuration: DatabaseHealth.probeConfiguration(clientConfiguration), backgroundLogger: logger)
         let probe = PeriodicService.databaseProbe(dependencies.health, database: Database(client: probeClient, logger: logger), logger: logger)
         let releases = ReleasePublisher(transparency: dependencies.transparency, database: database, logger: logger)
-        var services: [any Service] = [client, probeClient, housekeeping, tenderWorker, releases, probe]
+        let publicChanges = PublicChangeListener(cache: dependencies.publicCache, database: database, logger: logger)
+        var services: [any Service] = [client, probeClient, housekeeping, tenderWorker, releases, publicChanges, probe]
         if metricsPort > 0 {
             services.append(HealthController.metricsApplication(registry, host: configuration.host, port: metricsPort, logger: logger))
         }

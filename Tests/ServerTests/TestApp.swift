@@ -22,6 +22,9 @@ enum TestApp {
         // The suite runs hundreds of tests at once on two cores: a sign-in can queue longer than the 30 s a
         // request may take in production. The deadline itself is tested on its own (ResilienceTests.deadline).
         configuration.requestDeadline = .seconds(600)
+        // Tests change records through the services, which no listener here hears: the cache is off unless a test
+        // turns it on (PublicCacheTests).
+        configuration.publicCacheBytes = 0
         return configuration
     }
 

@@ -45,5 +45,11 @@ public struct AppConfiguration: Sendable {
 
     /// How long /insights and the red flags reuse their last reading (tests read afresh with zero).
     public var summaryLifetime: Duration = .seconds(60)
+
+    /// The bytes of rendered answers kept for visitors who are not signed in (SPOKES_PUBLIC_CACHE_MB; zero turns the
+    /// cache off, as the tests do unless they test it). Counted in the server's memory goal.
+    public var publicCacheBytes = 32 << 20
+    /// The longest an answer is kept: a change that no audited event announces (time passing) shows within this.
+    public var publicCacheLifetime: Duration = .seconds(60)
     public init() {}
 }

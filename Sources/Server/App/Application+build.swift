@@ -51,6 +51,8 @@ public struct AppDependencies: Sendable {
     public var metrics: PrometheusCollectorRegistry
     /// Whether the database answers (probed by `PeriodicService.databaseProbe` when serving).
     public var health = DatabaseHealth()
+    /// Rendered public answers for anonymous visitors, emptied by `PublicChangeListener` on every audited change.
+    public var publicCache: PublicCache
 
     /// The services of every module on one database, with one clock.
     public init(database: Database, identity: IdentityService, clock: any SpokesClock = SystemClock(), sealer: BidSealer,
@@ -90,6 +92,7 @@ public struct AppDependencies: Sendable {
                                        sealer: ApplicantSealer(key: sealer.derivedKey(for: "spokes applicants v1")),
                                        calendar: { try await calendar.calendar() }, clock: clock)
         self.configuration = configuration
+        self.publicCache = PublicCache(capacity: configuration.publicCacheBytes, lifetime: configuration.publicCacheLifetime)
         self.clock = clock
         self.metrics = metrics
     }
@@ -123,6 +126,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: LanguageMiddleware())
     router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity, localisation: views.localisation))
     router.add(middleware: CSRFTokenMiddleware(secureCookies: configuration.secureCookies))
+    router.add(middleware: PublicCacheMiddleware(cache: dependencies.publicCache))
     router.add(middleware: ErrorMiddleware(views: views))
     router.add(middleware: DatabaseUnavailableMiddleware(health: dependencies.health))
     router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(yaml: String(decoding: specification, as: UTF8.self), prefix: "/api/v1")))

@@ -32,7 +32,7 @@ public struct ReleasePublisher: Service {
                         try? await Task.sleep(for: catchUp)
                     }
                 }
-                group.addTask { await listen(wake) }
+                group.addTask { await database.listen(on: Self.channel, logger: logger) { wake.yield() } }
                 group.addTask {
                     for await _ in wakeups {
                         do {
@@ -46,24 +46,6 @@ public struct ReleasePublisher: Service {
                 await group.next()
                 group.cancelAll()
             }
-        }
-    }
-
-    /// Holds one connection listening for public changes; reconnects after a second when it is lost.
-    private func listen(_ wake: AsyncStream<Void>.Continuation) async {
-        while !Task.isCancelled {
-            do {
-                try await database.client.withConnection { connection in
-                    try await connection.listen(on: Self.channel) { notifications in
-                        wake.yield()  // changes made while no one listened
-                        for try await _ in notifications { wake.yield() }
-                    }
-                }
-            } catch {
-                if Task.isCancelled { return }
-                logger.debug("OCDS listener reconnecting", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+@testable import Server
+import Store
+import Testing
+import TestSupport
+
+@Suite("The public cache")
+struct PublicCacheTests {
+    static func entry(_ text: String) -> (HTTPFields, ByteBuffer) { ([.contentType: "text/plain"], ByteBuffer(string: text)) }
+
+    @Test("the cache holds no more than its room, dropping the least recently used first; an answer computed across a change is not kept")
+    func bounds() async throws {
+        let cache = PublicCache(capacity: 16 * 100, lifetime: .seconds(3600))
+        let hundred = String(repeating: "x", count: 100)
+        for key in 0..<10 { cache.store("k\(key)", .init(headers: [:], body: ByteBuffer(string: hundred), etag: "\"\(key)\"", storedAt: .now), computedIn: cache.generation) }
+        #expect(cache.bytes == 1_000 && cache.count == 10)
+        _ = cache.entry("k0")  // used: k1 is now the least recently used
+        for key in 10..<20 { cache.store("k\(key)", .init(headers: [:], body: ByteBuffer(string: hundred), etag: "\"\(key)\"", storedAt: .now), computedIn: cache.generation) }
+        #expect(cache.bytes <= 1_600, "never over the room: \(cache.bytes)")
+        #expect(cache.entry("k0") != nil && cache.entry("k1") == nil, "the least recently used went first")
+        // Larger than a sixteenth of the room: not kept at all.
+        cache.store("big", .init(headers: [:], body: ByteBuffer(string: hundred + "x"), etag: "\"b\"", storedAt: .now), computedIn: cache.generation)
+        #expect(cache.entry("big") == nil)
+        // Computed before a change, stored after it: dropped.
+        let before = cache.generation
+        cache.invalidate()
+        #expect(cache.count == 0 && cache.bytes == 0)
+        cache.store("late", .init(headers: [:], body: ByteBuffer(string: "old"), etag: "\"o\"", storedAt: .now), computedIn: before)
+        #expect(cache.entry("late") == nil)
+        // Older than its lifetime: gone.
+        let short = PublicCache(capacity: 1 << 20, lifetime: .milliseconds(50))
+        short.store("k", .init(headers: [:], body: ByteBuffer(string: "a"), etag: "\"a\"", storedAt: .now - .seconds(1)), computedIn: short.generation)
+        #expect(short.entry("k") == nil && short.bytes == 0)
+        // Off: nothing is kept.
+        let off = PublicCache(capacity: 0, lifetime: .seconds(60))
+        off.store("k", .init(headers: [:], body: ByteBuffer(string: "a"), etag: "\"a\"", storedAt: .now), computedIn: off.generation)
+        #expect(off.entry("k") == nil)
+    }
+
+    @Test("two instances on one database: an anonymous answer is kept with a strong ETag and answers 304; a change through one instance shows on the other; the signed-in never share it")
+    func twoInstances() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            var configuration = TestApp.configuration
+            configuration.publicCacheBytes = 4 << 20
+            configuration.publicCacheLifetime = .seconds(3600)  // only a notification may empty it here
+            let first = AppDependencies(database: database, identity: world.identity, sealer: .random(), configuration: configuration)
+            let second = AppDependencies(database: database, identity: world.identity, sealer: .random(), configuration: configuration)
+            let routerA = try await buildRouter(first)
+            let ngo = try await world.actor("ngo").organisationID.lowercased
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for cache in [first.publicCache, second.publicCache] {
+                    group.addTask { try await PublicChangeListener(cache: cache, database: database, logger: database.logger).run() }
+                }
+                try await Application(router: routerA).test(.router) { a in
+                    try await Application(router: try await buildRouter(second)).test(.router) { b in
+                        let path = "/api/v1/organisations/\(ngo)"
+                        let fresh = try await b.json(.get, path)
+                        let etag = try #require(fresh.headers[.eTag])
+                        #expect(fresh.status == .ok && fresh.headers[.cacheControl] == "public, no-cache" && etag.hasPrefix("\""))
+                        #expect(second.publicCache.count == 1, "kept")
+                        let again = try await b.json(.get, path)
+                        #expect(again.text == fresh.text && again.headers[.eTag] == etag, "the same bytes from the cache")
+                        let notModified = try await b.execute(uri: path, method: .get, headers: [.ifNoneMatch: etag]) { $0 }
+                        #expect(notModified.status == .notModified && notModified.body.readableBytes == 0)
+                        let otherTag = try await b.execute(uri: path, method: .get, headers: [.ifNoneMatch: "\"0000\""]) { $0 }
+                        #expect(otherTag.status == .ok && otherTag.body.readableBytes > 0)
+                        // The same record signed in: computed for the user, never kept or served from the cache.
+                        let admin = try await a.token("admin")
+                        let signedIn = try await b.json(.get, path, token: admin)
+                        #expect(signedIn.status == .ok && signedIn.headers[.eTag] == nil && signedIn.headers[.cacheControl] != "public, no-cache")
+
+                        // A change through the other instance: this one hears it and answers afresh.
+                        let renamed = try await a.json(.patch, path, token: admin, body: #"{"nameEn": "Cached No More"}"#)
+                        #expect(renamed.status == .ok, "\(renamed.text)")
+                        let started = ContinuousClock.now
+                        var seen = false
+                        while !seen && ContinuousClock.now - started < .seconds(20) {
+                            seen = try await b.json(.get, path).text.contains("Cached No More")
+                            if !seen { try await Task.sleep(for: .milliseconds(20)) }
+                        }
+                        #expect(seen, "the change shows on the other instance")
+                        print("public cache: the change showed on the other instance after \(ContinuousClock.now - started)")
+                        let changed = try await b.execute(uri: path, method: .get, headers: [.ifNoneMatch: etag]) { $0 }
+                        #expect(changed.status == .ok, "the old tag no longer matches")
+
+                        // A write on an instance empties its own cache at once, whatever the answer.
+                        _ = try await b.json(.get, path)
+                        #expect(second.publicCache.count >= 1)
+                        _ = try await b.json(.post, "/api/v1/organisations/\(ngo)/ratings", token: nil, body: "{}")
+                        #expect(second.publicCache.count == 0)
+
+                        // Pages too, in each language apart; a record outside the covered paths is never kept.
+                        let zh = try await b.execute(uri: "/organisations/\(ngo)", method: .get, headers: [.acceptLanguage: "zh-CN"]) { $0 }
+                        let en = try await b.execute(uri: "/organisations/\(ngo)", method: .get, headers: [.acceptLanguage: "en"]) { $0 }
+                        #expect(zh.status == .ok && en.status == .ok && zh.headers[.eTag] != en.headers[.eTag])
+                        let login = try await b.execute(uri: "/login", method: .get) { $0 }
+                        #expect(login.status == .ok && login.headers[.eTag] == nil)
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+}
