@@ -29,7 +29,7 @@ def main():
         sys.exit("the loaded province has no offers: reload it (rm -r BENCH_DATA_DIR and its .loaded marker)")
     code = p.sql("SELECT item_code FROM tendering.supplier_offers GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
     name = urllib.parse.quote("暖心")
-    server = p.serve()
+    server = p.serve(cache_mb=0)  # every search computed: the public cache would answer repeats
     p.wait_ready(server)
     searches = [
         ("a service in a street", f"/api/v1/suppliers?code={code}&area=379901001"),

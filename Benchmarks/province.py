@@ -127,7 +127,9 @@ def capture_sql(path, headers=None):
     time.sleep(0.3)
     sql("ALTER SYSTEM RESET log_min_duration_statement")
     sql("SELECT pg_reload_conf()")
-    text = open(log, encoding="utf-8", errors="replace").read()[start:]
+    with open(log, "rb") as handle:  # the size is in bytes; the log holds Chinese
+        handle.seek(start)
+        text = handle.read().decode("utf-8", errors="replace")
     entries = re.split(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", text)
     statements = []
     for index, entry in enumerate(entries):
