@@ -51,7 +51,7 @@ public struct TransparencyService: Sendable {
     /// A prefix is letters and digits; OCDS assigns six-character ones.
     public static func isPrefix(_ text: String) -> Bool { (1...20).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
 
-    private func store(_ connection: PostgresConnection) -> TransparencyStore { TransparencyStore(connection: connection, logger: database.logger) }
+    func store(_ connection: PostgresConnection) -> TransparencyStore { TransparencyStore(connection: connection, logger: database.logger) }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

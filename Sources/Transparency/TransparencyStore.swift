@@ -129,3 +129,91 @@ struct PendingChange: Sendable, Equatable {
     var entityID: UUID
     var eventID: Int64
 }
+
+// MARK: Insights
+
+/// The dashboards' sums as PostgreSQL computes them (issue 25): awarded value by category, buyer's jurisdiction, budget
+/// year and supplier; paid by budget year; verified outcomes and satisfaction per published contract. The money counts
+/// awards of tenders awarded or complete, and the published contracts made from them, as the public sees them.
+struct InsightSums {
+    var byCategory: [String: Int64] = [:]
+    var byJurisdiction: [UUID: Int64] = [:]
+    var awardedByYear: [Int: Int64] = [:]
+    var paidByYear: [Int: Int64] = [:]
+    var bySupplier: [UUID: Int64] = [:]
+    var outcomes: [(reference: String, title: String, verified: Int64, target: Int64)] = []
+    var satisfaction: [(reference: String, title: String, answers: Int, satisfied: Int)] = []
+}
+
+extension TransparencyStore {
+    func insightSums() async throws -> InsightSums {
+        var sums = InsightSums()
+        // One pass over the decided awards, summed four ways. GROUPING names the set a row belongs to (a bit per
+        // argument not grouped by, the first argument the highest).
+        for try await (set, category, jurisdiction, year, supplier, value) in try await connection.query("""
+            SELECT GROUPING(left(pl.catalogue_code, 1), o.jurisdiction_id, pl.year, a.supplier_id)::int,
+                   left(pl.catalogue_code, 1), o.jurisdiction_id, pl.year, a.supplier_id, sum(a.value_fen)::bigint
+            FROM tendering.awards a
+            JOIN tendering.tenders t ON t.id = a.tender_id AND t.status IN ('awarded', 'complete')
+            JOIN tendering.lots l ON l.id = a.lot_id AND l.tender_id = a.tender_id
+            JOIN tendering.purchase_lines pl ON pl.id = l.purchase_line_id
+            LEFT JOIN identity.organisations o ON o.id = t.buyer_id
+            WHERE a.value_fen IS NOT NULL AND a.supplier_id IS NOT NULL
+            GROUP BY GROUPING SETS ((left(pl.catalogue_code, 1)), (o.jurisdiction_id), (pl.year), (a.supplier_id))
+            """, logger: logger).decode((Int, String?, UUID?, Int?, UUID?, Int64).self) {
+            switch set {
+            case 0b0111: if let category { sums.byCategory[category] = value }
+            case 0b1011: if let jurisdiction { sums.byJurisdiction[jurisdiction] = value }
+            case 0b1101: if let year { sums.awardedByYear[year] = value }
+            case 0b1110: if let supplier { sums.bySupplier[supplier] = value }
+            default: break
+            }
+        }
+        // Paid by budget year: what the published contracts' paid claims paid, less what was repaid of them.
+        for try await (year, paid) in try await connection.query("""
+            \(unescaped: Self.publishedContracts)
+            SELECT p.year, sum(coalesce(c.paid, 0) - coalesce(r.repaid, 0))::bigint FROM published p
+            LEFT JOIN (SELECT contract_id, sum(amount_fen) AS paid FROM payments.claims WHERE status = 'paid' GROUP BY 1) c ON c.contract_id = p.id
+            LEFT JOIN (SELECT contract_id, sum(amount_fen) AS repaid FROM payments.recoveries WHERE status = 'repaid' GROUP BY 1) r ON r.contract_id = p.id
+            GROUP BY p.year
+            """, logger: logger).decode((Int, Int64).self) {
+            sums.paidByYear[year] = paid
+        }
+        // Outcomes: per published contract, over its milestones with a final sign-off (the last one, countersigned where it
+        // must be), what was verified against what was targeted (a metric's code counted once, its first target).
+        for try await (reference, title, verified, target) in try await connection.query("""
+            \(unescaped: Self.publishedContracts),
+            final AS (
+                SELECT DISTINCT ON (s.milestone_id) s.milestone_id, s.verified FROM delivery.signoffs s
+                WHERE s.decision <> 'more_evidence' AND (NOT s.countersign_required OR s.countersigned_at IS NOT NULL)
+                ORDER BY s.milestone_id, s.seq DESC)
+            SELECT p.reference, p.title,
+                   sum((SELECT coalesce(sum(v.value::numeric), 0) FROM jsonb_each_text(f.verified) v))::bigint,
+                   sum((SELECT coalesce(sum(d.target), 0) FROM (SELECT DISTINCT ON (e->>'code') (e->>'target')::numeric AS target
+                        FROM jsonb_array_elements(m.metrics) WITH ORDINALITY AS x(e, n) ORDER BY e->>'code', n) d))::bigint
+            FROM published p JOIN delivery.milestones m ON m.contract_id = p.id JOIN final f ON f.milestone_id = m.id
+            GROUP BY p.id, p.reference, p.title
+            """, logger: logger).decode((String, String, Int64, Int64).self) {
+            sums.outcomes.append((reference, title, verified, target))
+        }
+        for try await (reference, title, answers, satisfied) in try await connection.query("""
+            \(unescaped: Self.publishedContracts)
+            SELECT p.reference, p.title, count(*)::int, (count(*) FILTER (WHERE s.rating >= 4))::int
+            FROM published p JOIN delivery.survey_answers s ON s.contract_id = p.id
+            GROUP BY p.id, p.reference, p.title
+            """, logger: logger).decode((String, String, Int, Int).self) {
+            sums.satisfaction.append((reference, title, answers, satisfied))
+        }
+        return sums
+    }
+
+    /// The published contracts made from awards of tenders awarded or complete, with their budget year.
+    private static let publishedContracts = """
+        WITH published AS (
+            SELECT c.id, c.reference, c.title, pl.year FROM delivery.contracts c
+            JOIN tendering.awards a ON a.id = c.award_id
+            JOIN tendering.tenders t ON t.id = a.tender_id AND t.status IN ('awarded', 'complete')
+            JOIN tendering.purchase_lines pl ON pl.id = c.purchase_line_id
+            WHERE c.published_at IS NOT NULL)
+        """
+}
