@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 @testable import Server
 import Store
 import Testing
@@ -39,6 +40,23 @@ struct PublicCacheTests {
         let off = PublicCache(capacity: 0, lifetime: .seconds(60))
         off.store("k", .init(headers: [:], body: ByteBuffer(string: "a"), etag: "\"a\"", storedAt: .now), computedIn: off.generation)
         #expect(off.entry("k") == nil)
+    }
+
+    @Test("with the cache off, the listener still lasts until it is stopped: a service group ends when any service ends")
+    func offListenerLasts() async throws {
+        try await TestDatabase.with { database in
+            let listener = PublicChangeListener(cache: PublicCache(capacity: 0, lifetime: .seconds(60)), database: database, logger: database.logger)
+            let finished = Mutex(false)
+            let task = Task {
+                try await listener.run()
+                finished.withLock { $0 = true }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(finished.withLock { $0 } == false, "it returned at once: the server would stop at start-up")
+            task.cancel()
+            try await task.value
+            #expect(finished.withLock { $0 })
+        }
     }
 
     @Test("two instances on one database: an anonymous answer is kept with a strong ETag and answers 304; a change through one instance shows on the other; the signed-in never share it")

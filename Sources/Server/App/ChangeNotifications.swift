@@ -40,8 +40,12 @@ public struct PublicChangeListener: Service {
     }
 
     public func run() async throws {
-        guard cache.isEnabled else { return }
         await cancelWhenGracefulShutdown {
+            // Off, it has nothing to empty, but it lasts until the shutdown: a service group stops when one of its services ends.
+            guard cache.isEnabled else {
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                return
+            }
             await database.listen(on: Self.channel, logger: logger) { cache.invalidate() }
         }
     }
