@@ -1,5 +1,6 @@
 import Core
 import Identity
+import Mustache
 
 /// An option of a select as a page model gives it: its value, its words, and whether it is chosen.
 struct SelectOption {
@@ -11,6 +12,20 @@ struct SelectOption {
         self.value = value
         self.label = label
         self.selected = selected
+    }
+}
+
+/// Named without reflection: Mustache looks a struct's keys up through `Mirror`, which took half of a page with a few
+/// hundred options (the directory's areas and services, profiled). A page's long lists implement `MustacheParent`; a
+/// key the list item does not have is nil, and the template looks it up further out, as with `Mirror`.
+extension SelectOption: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "label": label
+        case "selected": selected
+        default: nil
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Hummingbird
 import Identity
+import Mustache
 import Tendering
 import Transparency
 
@@ -205,5 +206,26 @@ struct OffersPage {
         }
         refused = RefusedForm(refusal, prefix: "offer", names: Self.inputs, form: typed, label: { words.say("field_\($0)") },
                               message: { words.message($0) })
+    }
+}
+
+/// A card's keys without reflection (see `SelectOption`'s `MustacheParent`): thirty cards a page. An absent optional is
+/// an answer (nothing to show), not a key to look up further out.
+extension DirectoryPage.Card: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "name": self.name
+        case "rating": rating as Any
+        case "stage": stage as Any
+        case "contracts": contracts
+        case "grades": grades as Any
+        case "satisfaction": satisfaction as Any
+        case "answers": answers
+        case "barred": barred
+        case "offers": offers as Any
+        case "picked": picked
+        default: nil
+        }
     }
 }
