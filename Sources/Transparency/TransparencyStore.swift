@@ -146,7 +146,8 @@ struct InsightSums {
 }
 
 extension TransparencyStore {
-    func insightSums() async throws -> InsightSums {
+    /// The awarded money summed four ways. The four readings of the insights run at once on their own connections.
+    func awardedSums() async throws -> InsightSums {
         var sums = InsightSums()
         // One pass over the decided awards, summed four ways. GROUPING names the set a row belongs to (a bit per
         // argument not grouped by, the first argument the highest).
@@ -169,7 +170,12 @@ extension TransparencyStore {
             default: break
             }
         }
-        // Paid by budget year: what the published contracts' paid claims paid, less what was repaid of them.
+        return sums
+    }
+
+    /// Paid by budget year: what the published contracts' paid claims paid, less what was repaid of them.
+    func paidSums() async throws -> InsightSums {
+        var sums = InsightSums()
         for try await (year, paid) in try await connection.query("""
             \(unescaped: Self.publishedContracts)
             SELECT p.year, sum(coalesce(c.paid, 0) - coalesce(r.repaid, 0))::bigint FROM published p
@@ -179,23 +185,35 @@ extension TransparencyStore {
             """, logger: logger).decode((Int, Int64).self) {
             sums.paidByYear[year] = paid
         }
+        return sums
+    }
+
+    func outcomeSums() async throws -> InsightSums {
+        var sums = InsightSums()
         // Outcomes: per published contract, over its milestones with a final sign-off (the last one, countersigned where it
-        // must be), what was verified against what was targeted (a metric's code counted once, its first target).
+        // must be), what was verified against what was targeted (a milestone's metric codes are unique: the contract
+        // refuses a code twice). Flattened and summed per contract: a subquery per milestone took seconds on the province.
         for try await (reference, title, verified, target) in try await connection.query("""
             \(unescaped: Self.publishedContracts),
             final AS (
-                SELECT DISTINCT ON (s.milestone_id) s.milestone_id, s.verified FROM delivery.signoffs s
-                WHERE s.decision <> 'more_evidence' AND (NOT s.countersign_required OR s.countersigned_at IS NOT NULL)
-                ORDER BY s.milestone_id, s.seq DESC)
-            SELECT p.reference, p.title,
-                   sum((SELECT coalesce(sum(v.value::numeric), 0) FROM jsonb_each_text(f.verified) v))::bigint,
-                   sum((SELECT coalesce(sum(d.target), 0) FROM (SELECT DISTINCT ON (e->>'code') (e->>'target')::numeric AS target
-                        FROM jsonb_array_elements(m.metrics) WITH ORDINALITY AS x(e, n) ORDER BY e->>'code', n) d))::bigint
-            FROM published p JOIN delivery.milestones m ON m.contract_id = p.id JOIN final f ON f.milestone_id = m.id
-            GROUP BY p.id, p.reference, p.title
+                SELECT DISTINCT ON (s.milestone_id) s.milestone_id, s.contract_id, s.verified FROM delivery.signoffs s
+                WHERE s.contract_id IN (SELECT id FROM published)
+                  AND s.decision <> 'more_evidence' AND (NOT s.countersign_required OR s.countersigned_at IS NOT NULL)
+                ORDER BY s.milestone_id, s.seq DESC),
+            verified AS (SELECT f.contract_id, sum(v.value::numeric) AS verified FROM final f, jsonb_each_text(f.verified) v GROUP BY 1),
+            targeted AS (SELECT f.contract_id, sum((e->>'target')::numeric) AS target
+                         FROM final f JOIN delivery.milestones m ON m.id = f.milestone_id, jsonb_array_elements(m.metrics) e GROUP BY 1)
+            SELECT p.reference, p.title, coalesce(v.verified, 0)::bigint, coalesce(t.target, 0)::bigint
+            FROM published p JOIN (SELECT DISTINCT contract_id FROM final) c ON c.contract_id = p.id
+            LEFT JOIN verified v ON v.contract_id = p.id LEFT JOIN targeted t ON t.contract_id = p.id
             """, logger: logger).decode((String, String, Int64, Int64).self) {
             sums.outcomes.append((reference, title, verified, target))
         }
+        return sums
+    }
+
+    func satisfactionSums() async throws -> InsightSums {
+        var sums = InsightSums()
         for try await (reference, title, answers, satisfied) in try await connection.query("""
             \(unescaped: Self.publishedContracts)
             SELECT p.reference, p.title, count(*)::int, (count(*) FILTER (WHERE s.rating >= 4))::int

@@ -15,17 +15,24 @@ struct PublicCacheTests {
 
     @Test("the cache holds no more than its room, dropping the least recently used first; an answer computed across a change is not kept")
     func bounds() async throws {
-        let cache = PublicCache(capacity: 16 * 100, lifetime: .seconds(3600))
+        // Each entry costs its body, its headers and a fixed allowance: 100 bytes of body, no headers.
+        let cost = 100 + PublicCache.entryOverhead
+        let cache = PublicCache(capacity: 16 * (cost + 76), lifetime: .seconds(3600))
         let hundred = String(repeating: "x", count: 100)
         for key in 0..<10 { cache.store("k\(key)", .init(headers: [:], body: ByteBuffer(string: hundred), etag: "\"\(key)\"", storedAt: .now), computedIn: cache.generation) }
-        #expect(cache.bytes == 1_000 && cache.count == 10)
+        #expect(cache.bytes == 10 * cost && cache.count == 10)
         _ = cache.entry("k0")  // used: k1 is now the least recently used
         for key in 10..<20 { cache.store("k\(key)", .init(headers: [:], body: ByteBuffer(string: hundred), etag: "\"\(key)\"", storedAt: .now), computedIn: cache.generation) }
-        #expect(cache.bytes <= 1_600, "never over the room: \(cache.bytes)")
+        #expect(cache.bytes <= cache.capacity && cache.count < 20, "never over the room: \(cache.bytes) of \(cache.capacity)")
         #expect(cache.entry("k0") != nil && cache.entry("k1") == nil, "the least recently used went first")
-        // Larger than a sixteenth of the room: not kept at all.
-        cache.store("big", .init(headers: [:], body: ByteBuffer(string: hundred + "x"), etag: "\"b\"", storedAt: .now), computedIn: cache.generation)
+        // Larger than a sixteenth of the room (body, headers and allowance): not kept at all.
+        cache.store("big", .init(headers: [.contentType: "text/plain"], body: ByteBuffer(string: hundred + String(repeating: "y", count: 80)), etag: "\"b\"",
+                                 storedAt: .now), computedIn: cache.generation)
         #expect(cache.entry("big") == nil)
+        // A key longer than the longest kept: not kept.
+        cache.store(String(repeating: "q", count: PublicCache.longestKey + 1), .init(headers: [:], body: ByteBuffer(string: "a"), etag: "\"q\"", storedAt: .now),
+                    computedIn: cache.generation)
+        #expect(cache.entry(String(repeating: "q", count: PublicCache.longestKey + 1)) == nil)
         // Computed before a change, stored after it: dropped.
         let before = cache.generation
         cache.invalidate()
@@ -85,6 +92,7 @@ struct PublicCacheTests {
                         #expect(again.text == fresh.text && again.headers[.eTag] == etag, "the same bytes from the cache")
                         let notModified = try await b.execute(uri: path, method: .get, headers: [.ifNoneMatch: etag]) { $0 }
                         #expect(notModified.status == .notModified && notModified.body.readableBytes == 0)
+                        #expect(notModified.headers[.contentLength] == String(fresh.text.utf8.count), "the length of what the client holds")
                         let otherTag = try await b.execute(uri: path, method: .get, headers: [.ifNoneMatch: "\"0000\""]) { $0 }
                         #expect(otherTag.status == .ok && otherTag.body.readableBytes > 0)
                         // The same record signed in: computed for the user, never kept or served from the cache.
@@ -106,11 +114,15 @@ struct PublicCacheTests {
                         let changed = try await b.execute(uri: path, method: .get, headers: [.ifNoneMatch: etag]) { $0 }
                         #expect(changed.status == .ok, "the old tag no longer matches")
 
-                        // A write on an instance empties its own cache at once, whatever the answer.
+                        // A refused write (a stranger's POST) leaves the cache; a write that changed something empties the
+                        // writer's at once, before any notification.
                         _ = try await b.json(.get, path)
                         #expect(second.publicCache.count >= 1)
-                        _ = try await b.json(.post, "/api/v1/organisations/\(ngo)/ratings", token: nil, body: "{}")
-                        #expect(second.publicCache.count == 0)
+                        let refused = try await b.json(.post, "/api/v1/organisations/\(ngo)/ratings", token: nil, body: "{}")
+                        #expect(refused.status.code >= 400 && second.publicCache.count >= 1, "a refusal wrote nothing")
+                        let renamedAgain = try await b.json(.patch, path, token: admin, body: #"{"nameEn": "Written Here"}"#)
+                        #expect(renamedAgain.status == .ok && second.publicCache.count == 0)
+                        #expect(try await b.json(.get, path).text.contains("Written Here"))
 
                         // Pages too, in each language apart; a record outside the covered paths is never kept.
                         let zh = try await b.execute(uri: "/organisations/\(ngo)", method: .get, headers: [.acceptLanguage: "zh-CN"]) { $0 }

@@ -16,7 +16,12 @@ public final class PublicCache: Sendable {
         let body: ByteBuffer
         let etag: String
         let storedAt: ContinuousClock.Instant
+        /// What it holds of the room: its body, its headers and a fixed allowance for the entry and its key.
+        var cost: Int { body.readableBytes + headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count } + PublicCache.entryOverhead }
     }
+    /// Counted for each entry besides its body and headers (its key is at most `longestKey`).
+    static let entryOverhead = 512 + longestKey
+    static let longestKey = 512
     private struct State {
         var entries: [String: (entry: Entry, lastUse: UInt64)] = [:]
         var bytes = 0
@@ -36,7 +41,7 @@ public final class PublicCache: Sendable {
     public var isEnabled: Bool { capacity > 0 }
     /// The largest answer kept: one answer never takes more than a sixteenth of the room.
     var largestEntry: Int { capacity / 16 }
-    /// The bytes held now (the benchmark and tests read it).
+    /// The room taken now, bodies, headers and keys (the tests read it).
     public var bytes: Int { state.withLock { $0.bytes } }
     public var count: Int { state.withLock { $0.entries.count } }
 
@@ -49,7 +54,7 @@ public final class PublicCache: Sendable {
             guard let found = state.entries[key] else { return nil }
             guard now - found.entry.storedAt < lifetime else {
                 state.entries[key] = nil
-                state.bytes -= found.entry.body.readableBytes
+                state.bytes -= found.entry.cost
                 return nil
             }
             state.tick += 1
@@ -59,11 +64,11 @@ public final class PublicCache: Sendable {
     }
 
     func store(_ key: String, _ entry: Entry, computedIn generation: UInt64) {
-        let size = entry.body.readableBytes
-        guard isEnabled, size <= largestEntry else { return }
+        let size = entry.cost
+        guard isEnabled, size <= largestEntry, key.utf8.count <= Self.longestKey else { return }
         state.withLock { state in
             guard state.generation == generation else { return }
-            if let old = state.entries[key] { state.bytes -= old.entry.body.readableBytes }
+            if let old = state.entries[key] { state.bytes -= old.entry.cost }
             state.tick += 1
             state.entries[key] = (entry, state.tick)
             state.bytes += size
@@ -72,7 +77,7 @@ public final class PublicCache: Sendable {
             for (key, held) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
                 guard state.bytes > capacity - capacity / 8 else { break }
                 state.entries[key] = nil
-                state.bytes -= held.entry.body.readableBytes
+                state.bytes -= held.entry.cost
             }
         }
     }

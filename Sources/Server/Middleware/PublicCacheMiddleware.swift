@@ -25,13 +25,24 @@ struct PublicCacheMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .get else {
-            defer { if request.method != .head && request.method != .options { cache.invalidate() } }
-            return try await next(request, context)
+            guard request.method != .head && request.method != .options else { return try await next(request, context) }
+            // A write empties this instance's cache at once (other instances hear of it from PostgreSQL); a refusal wrote
+            // nothing, so a stranger's refused POST does not empty it.
+            do {
+                let response = try await next(request, context)
+                if response.status.code < 400 { cache.invalidate() }
+                return response
+            } catch {
+                cache.invalidate()
+                throw error
+            }
         }
         guard cache.isEnabled, context.actor == nil, Self.covers(request.uri.path) else {
             return try await next(request, context)
         }
         let key = "\(context.language.rawValue) \(request.uri.path)?\(request.uri.query ?? "")"
+        // A long query is a search nobody repeats (or an attempt to fill the memory with keys): computed, not kept.
+        guard key.utf8.count <= PublicCache.longestKey else { return try await next(request, context) }
         let ifNoneMatch = request.headers[.ifNoneMatch]
         if let entry = cache.entry(key) { return Self.answer(entry.headers, entry.body, etag: entry.etag, ifNoneMatch: ifNoneMatch) }
         let generation = cache.generation
@@ -39,14 +50,15 @@ struct PublicCacheMiddleware: RouterMiddleware {
         guard response.status == .ok, response.headers[.setCookie] == nil,
               !(response.headers[.cacheControl] ?? "").contains("private"), !(response.headers[.cacheControl] ?? "").contains("no-store"),
               let length = response.body.contentLength, length <= cache.largestEntry else { return response }
-        let body = try await Self.collect(response.body)
+        let body = try await Self.collect(response.body, length: length)
+        // A page that carries the visitor's own form token (a form for anyone) is theirs alone: sent as it came.
+        guard context.csrfToken.isEmpty || body.readableBytesView.firstRange(of: Data(context.csrfToken.utf8)) == nil else {
+            return Response(status: response.status, headers: response.headers, body: .init(byteBuffer: body))
+        }
         var headers = response.headers
         headers[.contentLength] = nil
         let etag = PublicCache.etag(of: body)
-        // A page that carries the visitor's own form token (a form for anyone) is theirs alone.
-        if context.csrfToken.isEmpty || body.readableBytesView.firstRange(of: Data(context.csrfToken.utf8)) == nil {
-            cache.store(key, .init(headers: headers, body: body, etag: etag, storedAt: .now), computedIn: generation)
-        }
+        cache.store(key, .init(headers: headers, body: body, etag: etag, storedAt: .now), computedIn: generation)
         return Self.answer(headers, body, etag: etag, ifNoneMatch: ifNoneMatch)
     }
 
@@ -60,20 +72,24 @@ struct PublicCacheMiddleware: RouterMiddleware {
         if PublicCache.matches(ifNoneMatch, etag) {
             headers[.contentType] = nil
             headers[.contentDisposition] = nil
+            // The length of the answer the client holds (RFC 9110 §8.6), not of this empty body.
+            headers[.contentLength] = String(body.readableBytes)
             return Response(status: .notModified, headers: headers, body: .init())
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// The bytes of a body whose length is known (a rendered page or JSON answer).
-    static func collect(_ body: ResponseBody) async throws -> ByteBuffer {
-        let collector = Collector()
+    static func collect(_ body: ResponseBody, length: Int) async throws -> ByteBuffer {
+        let collector = Collector(capacity: length)
         try await body.write(collector)
         return collector.buffer.withLock { $0 }
     }
 
+    /// Collects into a buffer of the body's known length, so what is kept is what is counted.
     private final class Collector: ResponseBodyWriter, Sendable {
-        let buffer = Mutex(ByteBuffer())
+        let buffer: Mutex<ByteBuffer>
+        init(capacity: Int) { buffer = Mutex(ByteBufferAllocator().buffer(capacity: capacity)) }
         func write(_ part: ByteBuffer) async throws { buffer.withLock { var part = part; $0.writeBuffer(&part) } }
         func finish(_ trailingHeaders: HTTPFields?) async throws {}
     }
