@@ -1,6 +1,8 @@
 import Core
 import Foundation
 import Hummingbird
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Every request gets an answer within its deadline (default 30 s, SPOKES_REQUEST_DEADLINE_SECONDS): past it,
@@ -32,21 +34,35 @@ struct RequestDeadline<Base: HTTPResponder>: HTTPResponder where Base.Context: S
         }
     }
 
-    /// A task handle that the other side may cancel.
+    /// The handler's task, which the timer cancels when it answers first.
     private final class Handle: Sendable {
         private let task = Mutex<Task<Void, Never>?>(nil)
         func set(_ value: Task<Void, Never>) { task.withLock { $0 = value } }
-        func cancel() { task.withLock { $0?.cancel() } }
+        func cancel() { task.withLock { $0?.cancel(); $0 = nil } }
+        func release() { task.withLock { $0 = nil } }
+    }
+
+    /// The deadline's timer: scheduled on an event loop, whose cancellation frees it at once. A task sleeping until the
+    /// deadline was cancelled when the answer came first, but the runtime kept the sleeping task until its deadline
+    /// passed: about 850 bytes a request held for 30 s, 300 MB at 11,000 requests a second (measured under wrk).
+    private final class Timer: Sendable {
+        private let scheduled = Mutex<Scheduled<Void>?>(nil)
+        func set(_ value: Scheduled<Void>) { scheduled.withLock { $0 = value } }
+        func cancel() { scheduled.withLock { $0?.cancel(); $0 = nil } }
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let base = self.base, limit = self.limit
-        let handler = Handle(), timer = Handle()
+        let base = self.base, limit = self.limit, localisation = self.localisation
+        let handler = Handle(), timer = Timer()
+        defer {
+            handler.release()
+            timer.cancel()
+        }
         return try await withTaskCancellationHandler {
           try await withCheckedThrowingContinuation { continuation in
             let first = First(continuation)
-            timer.set(Task {
-                guard (try? await Task.sleep(for: limit)) != nil else { return }
+            let (seconds, attoseconds) = limit.components
+            timer.set(MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
                 if first.resume(with: .success(Self.late(request, localisation))) { handler.cancel() }
             })
             handler.set(Task {
