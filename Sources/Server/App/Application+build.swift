@@ -168,7 +168,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     // The dashboards' rows, shared by the page, its CSV and the API.
     let insightRows = InsightRows(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation,
                                   requests: dependencies.requests, standards: dependencies.sites.standards, identity: dependencies.identity,
-                                  localisation: views.localisation)
+                                  localisation: views.localisation, networkFigures: Recent(lifetime: configuration.summaryLifetime))
     InsightsController(rows: insightRows, incubation: dependencies.incubation, views: views).register(on: router)
     VoiceController(voice: dependencies.voice, identity: dependencies.identity, views: views, secureCookies: configuration.secureCookies).register(on: router)
     OversightController(transparency: dependencies.transparency, monitoring: dependencies.monitoring, identity: dependencies.identity, views: views)

@@ -19,6 +19,9 @@ struct InsightRows: Sendable {
     let standards: StandardService
     let identity: IdentityService
     let localisation: Localisation
+    /// The network's figures of the year, read once for the three charts that draw them and kept as long as the
+    /// insights are (each reading runs the supervision figures of every county: over a second on the province).
+    let networkFigures: Recent<[(jurisdictionID: UUID, figures: SupervisionFigures)]>
 
     static let charts = ["category", "jurisdiction", "year", "outcomes", "satisfaction", "suppliers", "funnel",
                          "requestsOnTime", "requestsSettledAt", "requestsSatisfaction", "siteGrades"]
@@ -35,8 +38,17 @@ struct InsightRows: Sendable {
         var second: Int64?
     }
 
+    /// The insights, with the network's figures read beside them (not after): a reading of every chart waits for the
+    /// longer of the two.
     func insights(for actor: Actor?) async throws -> Insights {
-        try await transparency.insights(for: actor)
+        async let network = figures()
+        let insights = try await transparency.insights(for: actor)
+        _ = try await network
+        return insights
+    }
+
+    private func figures() async throws -> [(jurisdictionID: UUID, figures: SupervisionFigures)] {
+        try await networkFigures.value { [requests] in try await requests.publicFigures(year: requests.currentYear()) }
     }
 
     /// One chart's rows, in the reader's language where a word is not a name.
@@ -71,7 +83,7 @@ struct InsightRows: Sendable {
             }
         case "requestsOnTime", "requestsSatisfaction":
             let names = Dictionary(try await identity.jurisdictions().map { ($0.id, language == .zh ? $0.nameZh : $0.nameEn) }, uniquingKeysWith: { a, _ in a })
-            return try await requests.publicFigures(year: requests.currentYear()).compactMap { area in
+            return try await figures().compactMap { area in
                 let f = area.figures
                 let rate = chart == "requestsOnTime" ? f.onTimeRate : f.satisfactionRate
                 guard let rate else { return nil }
@@ -80,7 +92,7 @@ struct InsightRows: Sendable {
             }.sorted { $0.label < $1.label }
         case "requestsSettledAt":
             var total = SupervisionFigures()
-            for area in try await requests.publicFigures(year: requests.currentYear()) { total.add(area.figures) }
+            for area in try await figures() { total.add(area.figures) }
             guard total.settled > 0 else { return [] }
             return [SiteTier.villageStation, .townCentre, .countyCentre].map { tier in
                 .init(key: tier.rawValue, label: localisation.text("siteTier_\(tier.rawValue)", language), value: Int64(total.settledShare(tier) ?? 0),
