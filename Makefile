@@ -57,8 +57,9 @@ test-live: build live-setup
 ## the bid burst and catalogue search; each writes a dated Markdown file to Benchmarks/results/
 bench: bench-province bench-requests bench-directory bench-bids bench-search
 
-## Province scale (loaded once into .data/bench): read endpoints under wrk beside pgbench on the same SQL, the OCDS
-## export, start-up and memory (writes Benchmarks/results/<date>-province-<config>.md)
+## Province scale (loaded once into .data/bench): read endpoints under wrk beside pgbench on the same SQL (public cache
+## off), then kept and answered 304 for an anonymous visitor; the OCDS export, start-up, the dashboards' first reading and
+## memory (writes Benchmarks/results/<date>-province-<config>.md)
 bench-province: setup
 	$(SWIFT) build -c $(CONFIG)
 	CONFIG=$(CONFIG) python3 Benchmarks/province.py
