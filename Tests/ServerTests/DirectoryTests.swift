@@ -87,6 +87,7 @@ struct DirectoryTests {
             #expect(shown.html.contains(#"id="offers""#) && shown.html.contains("¥1,100.00 – ¥1,400.00"), "offers are on the organisation's page")
             let directory = try await Browser(client).get("/suppliers?code=A0101&area=370102010")
             #expect(directory.status == .ok && directory.html.contains("阳光") && directory.html.contains("4A"))
+            #expect(directory.html.range(of: #"\bnil\b"#, options: .regularExpression) == nil, "an absent figure shows nothing, not nil")
             let wrong = try await Browser(client).get("/suppliers?area=999999")
             #expect(wrong.status == .unprocessableContent && wrong.html.contains("999999"))
         }

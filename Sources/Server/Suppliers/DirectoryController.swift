@@ -210,20 +210,20 @@ struct OffersPage {
 }
 
 /// A card's keys without reflection (see `SelectOption`'s `MustacheParent`): thirty cards a page. An absent optional is
-/// an answer (nothing to show), not a key to look up further out.
+/// nil, as Mustache's `Mirror` lookup unwraps it (a boxed `Optional.none` would print "nil").
 extension DirectoryPage.Card: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "id": id
         case "name": self.name
-        case "rating": rating as Any
-        case "stage": stage as Any
+        case "rating": rating
+        case "stage": stage
         case "contracts": contracts
-        case "grades": grades as Any
-        case "satisfaction": satisfaction as Any
+        case "grades": grades
+        case "satisfaction": satisfaction
         case "answers": answers
         case "barred": barred
-        case "offers": offers as Any
+        case "offers": offers
         case "picked": picked
         default: nil
         }
