@@ -104,13 +104,17 @@ extension APIHandler {
     /// A standing document sent in base64, as an upload (the service checks its size and kind as a page's file is).
     private func standingFile(_ file: Components.Schemas.CertificateInput?) throws -> Upload? {
         guard let file else { return nil }
-        guard let data = Data(base64Encoded: file.content) else { throw DomainError.invalid([FieldError("file.content", "is not base64")]) }
-        return Upload(data: data, name: file.filename)
+        return Upload(data: try decodedBase64(file, field: "file"), name: file.filename)
     }
 
     private func certificateBytes(_ file: Components.Schemas.CertificateInput) throws -> Data {
+        try decodedBase64(file, field: "certificate")
+    }
+
+    /// A file's bytes from its base64; refused, named by `field`, when the text is not base64.
+    private func decodedBase64(_ file: Components.Schemas.CertificateInput, field: String) throws -> Data {
         guard let data = Data(base64Encoded: file.content) else {
-            throw DomainError.invalid([FieldError("certificate.content", "is not base64")])
+            throw DomainError.invalid([FieldError("\(field).content", "is not base64")])
         }
         return data
     }
