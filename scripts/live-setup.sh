@@ -14,11 +14,23 @@ dpkg -s python3-venv >/dev/null 2>&1 || python3 -m venv --help >/dev/null 2>&1 |
 . "$(dirname "$0")/debian.sh"
 install_missing live-setup ${need[@]+"${need[@]}"}
 
+# CPython 3.11 before 3.11.8 raises "SystemError: AST constructor recursion depth mismatch" now and then in threaded
+# programs (python/cpython#106905), and the fuzzer runs two worker threads: a newer Python is taken when there is one.
+python=python3
+pyenv="${PYENV_ROOT:-$HOME/.pyenv}/versions"
+for candidate in python3.13 "$pyenv"/3.13*/bin/python3 python3.12 "$pyenv"/3.12*/bin/python3; do
+    if "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+        python=$candidate
+        break
+    fi
+done
 venv=.build/live-venv
 stamp=$venv/.requirements
-if ! cmp -s Tests/Live/requirements.txt "$stamp" 2>/dev/null; then
-    echo "live-setup: installing Tests/Live/requirements.txt into $venv"
-    python3 -m venv "$venv"
+wanted="$(cat Tests/Live/requirements.txt; "$python" --version)"
+if [ "$wanted" != "$(cat "$stamp" 2>/dev/null)" ]; then
+    echo "live-setup: installing Tests/Live/requirements.txt into $venv with $("$python" --version)"
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -r Tests/Live/requirements.txt
-    cp Tests/Live/requirements.txt "$stamp"
+    printf '%s' "$wanted" > "$stamp"
 fi
