@@ -41,6 +41,9 @@ public struct WorkingCalendar: Sendable, Equatable {
 
     /// The years whose holidays and adjusted working days are known (a year may hold no exception at all).
     public let years: Set<Int>
+    /// Days and years are Beijing's (for SQL that counts by day or year as the calendar does).
+    public static let timeZoneIdentifier = "Asia/Shanghai"
+    public var timeZoneIdentifier: String { Self.timeZoneIdentifier }
     private let exceptions: [String: Exception]
     private let calendar: Calendar
 
@@ -48,7 +51,7 @@ public struct WorkingCalendar: Sendable, Equatable {
         self.years = years
         self.exceptions = Dictionary(exceptions.map { ($0.day, $0) }, uniquingKeysWith: { _, last in last })
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        calendar.timeZone = TimeZone(identifier: Self.timeZoneIdentifier)!
         self.calendar = calendar
     }
 

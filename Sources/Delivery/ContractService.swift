@@ -335,9 +335,18 @@ public struct ContractService: Sendable {
         return try await database.read { try await store($0).milestones(of: contractIDs) }
     }
 
-    /// Every contract signed so far (for oversight: the unpublished ones too), oldest first.
-    public func signedContracts() async throws -> [Contract] {
-        try await database.read { try await store($0).signedContracts() }
+    /// The signed contracts among these ids (for oversight: the unpublished ones too), oldest first.
+    public func signedContracts(ids: [UUID]) async throws -> [Contract] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { try await store($0).contracts(ids: ids) }.filter { $0.signedAt != nil }.sorted { $0.id.uuidString < $1.id.uuidString }
+    }
+
+    /// Signed contracts that may have missed their publication deadline at `now` (oversight reads the unpublished too),
+    /// oldest first: published, or unpublished at `now`, a day or more after signing. The deadline is the close of the
+    /// second working day after the signing day, so always more than a day after signing; whether it was missed is
+    /// `Contract.missedPublicationDeadline`'s to say.
+    public func contractsPossiblyPublishedLate(now: Date) async throws -> [Contract] {
+        try await database.read { try await store($0).signedContracts(publishedLaterThan: Contract.publicationDays - 1, now: now) }
     }
 
     /// The working calendar the contracts' deadlines are counted on (kept by the tendering module).

@@ -112,8 +112,12 @@ struct DeliveryStore {
         try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE id = ANY(\(ids)) ORDER BY id DESC")
     }
 
-    func signedContracts() async throws -> [Contract] {
-        try await contracts("SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts WHERE signed_at IS NOT NULL ORDER BY id")
+    /// Signed contracts published, or still unpublished at `now`, more than `days` days after signing.
+    func signedContracts(publishedLaterThan days: Int, now: Date) async throws -> [Contract] {
+        try await contracts("""
+            SELECT \(unescaped: Self.contractColumns) FROM delivery.contracts
+            WHERE signed_at IS NOT NULL AND coalesce(published_at, \(now)) > signed_at + make_interval(days => \(days)::integer) ORDER BY id
+            """)
     }
 
     func unpublished() async throws -> [Contract] {

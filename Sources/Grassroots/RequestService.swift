@@ -543,15 +543,7 @@ public struct RequestService: Sendable {
         let from = calendar.moment(hour: 0, on: Self.firstOfJanuary(year)), to = calendar.moment(hour: 0, on: Self.firstOfJanuary(year + 1))
         let now = clock.now()
         let counties = try await sites.sites(SiteQuery(tier: .countyCentre, limit: 200)).sites.map(\.jurisdictionID)
-        return try await database.read { connection in
-            var result: [(jurisdictionID: UUID, figures: SupervisionFigures)] = []
-            for county in Set(counties) {
-                for area in try await store(connection).figures(jurisdictionID: county, from: from, to: to, now: now)[.area] ?? [] {
-                    result.append((area.key ?? county, area.figures))
-                }
-            }
-            return result
-        }
+        return try await database.read { try await store($0).publicFigures(counties: counties, year: year, from: from, to: to, now: now) }
     }
 
     private static func firstOfJanuary(_ year: Int) -> Date {

@@ -236,6 +236,40 @@ struct RequestStore {
         return result
     }
 
+    /// The year's figures of each area directly under one of `counties` (the county itself for its own centre's cases):
+    /// what moves only when a case changes from the counts kept per site and year (migration 0050), the open cases and
+    /// those past their limit at `now` counted live over the open ones; [`from`, `to`) is the year in Beijing.
+    func publicFigures(counties: [UUID], year: Int, from: Date, to: Date, now: Date) async throws -> [(jurisdictionID: UUID, figures: SupervisionFigures)] {
+        var result: [(jurisdictionID: UUID, figures: SupervisionFigures)] = []
+        var index: [String: Int] = [:]
+        for try await (county, area, tier, counts) in try await connection.query("""
+            WITH parts AS (
+                SELECT c.accepting_site_id, c.handling_tier, c.registered, c.settled, c.on_time, c.refused, c.rated, c.satisfied,
+                       c.reopened, 0::bigint AS open, 0::bigint AS late
+                FROM grassroots.request_counts c WHERE c.year = \(year)
+                UNION ALL
+                SELECT r.accepting_site_id, NULL, 0, 0, 0, 0, 0, 0, 0, count(*), count(*) FILTER (WHERE r.due_at < \(now))
+                FROM grassroots.service_requests r
+                WHERE r.state IN ('accepted', 'approving', 'handling') AND r.registered_at >= \(from) AND r.registered_at < \(to)
+                GROUP BY r.accepting_site_id)
+            SELECT k.county, coalesce(a.jurisdiction_path[array_position(a.jurisdiction_path, k.county) + 1], k.county), p.handling_tier,
+                   ARRAY[sum(p.registered), sum(p.settled), sum(p.on_time), sum(p.refused), sum(p.open), sum(p.late), sum(p.rated),
+                         sum(p.satisfied), sum(p.reopened)]::bigint[]
+            FROM parts p JOIN grassroots.sites a ON a.id = p.accepting_site_id
+            JOIN (SELECT DISTINCT unnest(\(counties)::uuid[]) AS county) k ON a.jurisdiction_path @> ARRAY[k.county]
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """, logger: logger).decode((UUID, UUID, String?, [Int]).self) {
+            guard counts.count == 9 else { continue }
+            var f = SupervisionFigures()
+            (f.registered, f.settled, f.onTime, f.refused, f.open, f.late, f.rated, f.satisfied, f.reopened) =
+                (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], counts[8])
+            if let tier = tier.flatMap(SiteTier.init(rawValue:)) { f.settledAt[tier] = f.settled }
+            let key = "\(county) \(area)"
+            if let at = index[key] { result[at].figures.add(f) } else { index[key] = result.count; result.append((area, f)) }
+        }
+        return result
+    }
+
     enum FigureGroup { case area, item, site }
 
     /// The figures' SQL ($1 the jurisdiction, [$2, $3) the registration period, $4 now), per group and handling tier

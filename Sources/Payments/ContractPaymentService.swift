@@ -181,6 +181,11 @@ public struct ContractPaymentService: ContractFunding {
         }
     }
 
+    /// The contracts with a claim recorded as paid on a day before it was claimed (days of `calendar`), for oversight.
+    public func contractsPaidBeforeClaimed(calendar: WorkingCalendar) async throws -> [UUID] {
+        try await database.read { try await store($0).contractsPaidBeforeClaimed(timeZone: calendar.timeZoneIdentifier) }
+    }
+
     /// Claims of these contracts waiting for the buyer's decision or payment, oldest first (the worklists decide who reads them).
     func openClaims(of contractIDs: [UUID]) async throws -> [Claim] {
         guard !contractIDs.isEmpty else { return [] }

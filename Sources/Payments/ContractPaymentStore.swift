@@ -71,6 +71,18 @@ struct ContractPaymentStore {
         try await claims("SELECT \(unescaped: Self.claimColumns) FROM payments.claims WHERE contract_id = ANY(\(contractIDs)) ORDER BY contract_id, number")
     }
 
+    /// The contracts with a claim recorded as paid on a day (of `timeZone`) before the day it was claimed.
+    func contractsPaidBeforeClaimed(timeZone: String) async throws -> [UUID] {
+        var result: [UUID] = []
+        for try await id in try await connection.query("""
+            SELECT DISTINCT contract_id FROM payments.claims
+            WHERE status = 'paid' AND paid_on < (claimed_at AT TIME ZONE \(timeZone))::date ORDER BY contract_id
+            """, logger: logger).decode(UUID.self) {
+            result.append(id)
+        }
+        return result
+    }
+
     func claim(contractID: UUID, idempotencyKey: String) async throws -> Claim? {
         try await claims("""
             SELECT \(unescaped: Self.claimColumns) FROM payments.claims WHERE contract_id = \(contractID) AND idempotency_key = \(idempotencyKey)

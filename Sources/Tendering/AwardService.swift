@@ -216,6 +216,23 @@ public struct AwardService: Sendable {
         return try await database.read { try await store($0).awards(of: tenderIDs, decidedOnly: true) }
     }
 
+    /// Awarded or complete tenders with an award a red flag may concern: the lot had one opened bid, or the awarded price is
+    /// at most the share of the lot's top price under which either abnormal-price rule can fire. Which of them are
+    /// flagged is the red flags' rulebook's to say, on the tenders' own records.
+    public func tendersWithAwardsToCheck() async throws -> [UUID] {
+        // p ≤ (1 − 40 %) × the others' mean, or p ≤ (1 − 30 %) × the next price up: either way p ≤ 70 % of the top price.
+        let percentOfTop = 100 - min(AbnormalPrice.underMeanPercent, AbnormalPrice.underNextPercent)
+        return try await database.read { try await store($0).tendersWithAwardsToCheck(percentOfTop: percentOfTop) }
+    }
+
+    /// What suppliers won of buyers' awarded value per year (years of `calendar`), where one won at least
+    /// `shareBasisPoints` of a buyer's year among at least `minimumAwards` awards (public, as every award is).
+    public func supplierShares(calendar: WorkingCalendar, minimumAwards: Int, shareBasisPoints: Int) async throws -> [SupplierShare] {
+        try await database.read {
+            try await store($0).supplierShares(timeZone: calendar.timeZoneIdentifier, minimumAwards: minimumAwards, shareBasisPoints: shareBasisPoints)
+        }
+    }
+
     /// The awards an organisation won (public once made, as every award is), with tender reference and lot number.
     public func awards(wonBy organisationID: UUID) async throws -> [(award: Award, reference: String, lot: Int)] {
         try await database.read { try await store($0).awards(wonBy: organisationID) }

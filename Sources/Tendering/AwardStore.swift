@@ -31,8 +31,46 @@ struct AwardStore {
         return result
     }
 
-    /// What an organisation won in tenders awarded or complete (a decision is public from then), with
-    /// each award's tender reference and lot number, oldest first.
+    /// Awarded or complete tenders with an award to a bid whose lot had one opened bid, or whose price (an award's value is
+    /// its bid's opened price) is at most `percentOfTop` % of the lot's highest opened price. Read from the counts each lot
+    /// keeps (migration 0048), so that no reading aggregates every opened bid.
+    func tendersWithAwardsToCheck(percentOfTop: Int) async throws -> [UUID] {
+        var result: [UUID] = []
+        for try await id in try await connection.query("""
+            SELECT DISTINCT a.tender_id FROM tendering.awards a
+            JOIN tendering.lots l ON l.id = a.lot_id
+            JOIN tendering.tenders t ON t.id = a.tender_id AND t.status IN ('awarded', 'complete')
+            WHERE a.bid_id IS NOT NULL AND (l.opened_bids = 1 OR 100 * a.value_fen::numeric <= \(percentOfTop) * l.top_opened_price_fen)
+            """, logger: logger).decode(UUID.self) {
+            result.append(id)
+        }
+        return result
+    }
+
+    /// What each supplier won of each buyer's awarded value in a year (of `timeZone`), over the awards of awarded or
+    /// complete tenders, for the suppliers that won at least `shareBasisPoints` of it among at least `minimumAwards` awards.
+    func supplierShares(timeZone: String, minimumAwards: Int, shareBasisPoints: Int) async throws -> [SupplierShare] {
+        var result: [SupplierShare] = []
+        for try await (buyer, year, supplier, won, total, count) in try await connection.query("""
+            WITH won AS (
+                SELECT t.buyer_id, extract(year FROM a.decided_at AT TIME ZONE \(timeZone))::integer AS year, a.supplier_id,
+                       sum(a.value_fen) AS won, count(*) AS awards
+                FROM tendering.awards a JOIN tendering.tenders t ON t.id = a.tender_id AND t.status IN ('awarded', 'complete')
+                WHERE a.supplier_id IS NOT NULL GROUP BY 1, 2, 3),
+            shares AS (
+                SELECT *, sum(won) OVER buyer_year AS total, sum(awards) OVER buyer_year AS buyer_awards
+                FROM won WINDOW buyer_year AS (PARTITION BY buyer_id, year))
+            SELECT buyer_id, year, supplier_id, won::text, total::text, buyer_awards::integer FROM shares
+            WHERE buyer_awards >= \(minimumAwards) AND won * 10000 >= \(shareBasisPoints) * total
+            ORDER BY buyer_id, year, supplier_id
+            """, logger: logger).decode((UUID, Int, UUID, String, String, Int).self) {
+            // Sums of stored awards may pass Int64: read as text into Int128, so that no sum can trap.
+            guard let won = Int128(won), let total = Int128(total) else { continue }
+            result.append(SupplierShare(buyerID: buyer, year: year, supplierID: supplier, won: won, buyerTotal: total, buyerAwards: count))
+        }
+        return result
+    }
+
     /// The buyer whose tender an award decided.
     func buyerID(ofAward awardID: UUID) async throws -> UUID? {
         for try await buyer in try await connection.query("""
@@ -41,6 +79,8 @@ struct AwardStore {
         return nil
     }
 
+    /// What an organisation won in tenders awarded or complete (a decision is public from then), with
+    /// each award's tender reference and lot number, oldest first.
     func awards(wonBy supplierID: UUID) async throws -> [(award: Award, reference: String, lot: Int)] {
         var result: [(award: Award, reference: String, lot: Int)] = []
         for try await (id, tender, lot, bid, value, recommended, reason, decided, ready, reference, number) in try await connection.query("""

@@ -115,6 +115,25 @@ public struct LotRanking: Codable, Sendable, Equatable {
     public var recommendedBidID: UUID? { bids.first?.bidID }
 }
 
+/// What one supplier won of one buyer's awarded value in one year, beside that year's total and count of awards.
+public struct SupplierShare: Sendable, Equatable {
+    public var buyerID: UUID
+    public var year: Int
+    public var supplierID: UUID
+    /// In Int128, as a sum of stored values may pass Int64.
+    public var won: Int128
+    public var buyerTotal: Int128
+    public var buyerAwards: Int
+    public init(buyerID: UUID, year: Int, supplierID: UUID, won: Int128, buyerTotal: Int128, buyerAwards: Int) {
+        self.buyerID = buyerID
+        self.year = year
+        self.supplierID = supplierID
+        self.won = won
+        self.buyerTotal = buyerTotal
+        self.buyerAwards = buyerAwards
+    }
+}
+
 /// What the buyer decided for a lot: a bid awarded, or none (the lot unsuccessful), with the reason
 /// whenever the decision departs from the evaluation's recommendation.
 public struct Award: Codable, Sendable, Equatable {

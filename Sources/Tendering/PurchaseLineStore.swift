@@ -52,6 +52,15 @@ struct PurchaseLineStore {
         return try await lines(query)
     }
 
+    func lines(budgetFrom floor: Money, below ceiling: Money) async throws -> [PurchaseLine] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.columns) FROM tendering.purchase_lines WHERE budget_fen >= $1 AND budget_fen < $2 ORDER BY year, buyer_id, reference
+            """)
+        query.binds.append(floor.minorUnits)
+        query.binds.append(ceiling.minorUnits)
+        return try await lines(query)
+    }
+
     func line(id: UUID) async throws -> PurchaseLine? {
         var query = PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM tendering.purchase_lines WHERE id = $1")
         query.binds.append(id)

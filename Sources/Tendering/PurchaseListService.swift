@@ -41,7 +41,6 @@ public struct PurchaseListService: Sendable {
         return try await database.read { try await store($0).lines(query) }
     }
 
-    /// Many lines at once (purchase lists are public); missing ids are left out.
     /// The number of lines a list's filters match and their budgets summed, however many pages they fill.
     public func totals(year: Int?, buyerID: UUID?) async throws -> (count: Int, budget: Money) {
         if let year, !PurchaseLineContent.years.contains(year) {
@@ -50,9 +49,15 @@ public struct PurchaseListService: Sendable {
         return try await database.read { try await store($0).totals(year: year, buyerID: buyerID) }
     }
 
+    /// Many lines at once (purchase lists are public); missing ids are left out.
     public func lines(ids: [UUID]) async throws -> [PurchaseLine] {
         guard !ids.isEmpty else { return [] }
         return try await database.read { try await store($0).lines(ids: ids) }
+    }
+
+    /// Every line whose budget is at least `floor` and under `ceiling` (purchase lists are public), by year, buyer and reference.
+    public func lines(budgetFrom floor: Money, below ceiling: Money) async throws -> [PurchaseLine] {
+        try await database.read { try await store($0).lines(budgetFrom: floor, below: ceiling) }
     }
 
     public func line(id: UUID) async throws -> PurchaseLine {

@@ -86,25 +86,19 @@ public enum RedFlagRulebook {
         }
     }
 
-    /// Per buyer and year: a supplier with at least the rule's share of the awarded value.
-    static func dominantSuppliers(_ awards: [(award: Award, buyerID: UUID, year: Int)], rules: RedFlagRules) -> [RedFlag] {
-        var flags: [RedFlag] = []
-        let groups = Dictionary(grouping: awards.filter { $0.award.supplierID != nil && $0.award.value != nil }) { "\($0.buyerID.lowercased) \($0.year)" }
-        for key in groups.keys.sorted() {
-            let group = groups[key]!
-            guard group.count >= rules.dominantMinimumAwards else { continue }
-            // In Int128, so that no sum of stored awards can trap the reading.
-            let total = group.reduce(Int128(0)) { $0 + Int128($1.award.value!.minorUnits) }
-            let bySupplier = Dictionary(grouping: group, by: { $0.award.supplierID! }).mapValues { $0.reduce(Int128(0)) { $0 + Int128($1.award.value!.minorUnits) } }
-            for (supplier, won) in bySupplier.sorted(by: { $0.key.uuidString < $1.key.uuidString }) where total > 0 && won * 10_000 >= Int128(rules.dominantShare) * total {
-                let share = Int(clamping: won * 100 / total)
-                flags.append(RedFlag(kind: .dominantSupplier, buyerID: group[0].buyerID,
-                                     values: [supplier.lowercased, String(share), String(group[0].year), Money(minorUnits: Int64(clamping: won)).formatted],
-                                     english: "one supplier won \(share) % (\(Money(minorUnits: Int64(clamping: won)).formatted)) of the buyer's awarded value in \(group[0].year)",
-                                     evidence: "/organisations/\(supplier.lowercased)", subjectType: "organisation", subjectID: supplier))
+    /// Per buyer and year: a supplier with at least the rule's share of the awarded value, among at least the rule's
+    /// number of awards (the shares are summed by SQL, over every award; this says which of them are flagged, and how).
+    static func dominantSuppliers(_ shares: [SupplierShare], rules: RedFlagRules) -> [RedFlag] {
+        shares.filter { $0.buyerAwards >= rules.dominantMinimumAwards && $0.buyerTotal > 0 && $0.won * 10_000 >= Int128(rules.dominantShare) * $0.buyerTotal }
+            .sorted { ($0.buyerID.lowercased, $0.year, $0.supplierID.uuidString) < ($1.buyerID.lowercased, $1.year, $1.supplierID.uuidString) }
+            .map { share in
+                let percent = Int(clamping: share.won * 100 / share.buyerTotal)
+                let won = Money(minorUnits: Int64(clamping: share.won)).formatted
+                return RedFlag(kind: .dominantSupplier, buyerID: share.buyerID,
+                               values: [share.supplierID.lowercased, String(percent), String(share.year), won],
+                               english: "one supplier won \(percent) % (\(won)) of the buyer's awarded value in \(share.year)",
+                               evidence: "/organisations/\(share.supplierID.lowercased)", subjectType: "organisation", subjectID: share.supplierID)
             }
-        }
-        return flags
     }
 
     /// Signed contracts published after the deadline, or still unpublished past it.
@@ -179,43 +173,59 @@ extension TransparencyService {
     }
 
     /// Every red flag in the record now, newest purchases first within each kind, for nobody in particular:
-    /// `redFlags(for:)` decides who sees which.
+    /// `redFlags(for:)` decides who sees which. SQL picks the few records a flag may concern (over indexed columns and the
+    /// counts each lot keeps); the rulebook decides on those records, so each rule is written once.
     func allRedFlags(rules: RedFlagRules = RedFlagRules()) async throws -> [RedFlag] {
         let calendar = try await tenders.calendar()
-        var flags: [RedFlag] = []
-        var awardsByBuyer: [(award: Award, buyerID: UUID, year: Int)] = []
-        var before: UUID?
-        while true {
-            let page = try await tenders.tenders(TenderQuery(before: before, limit: 100), by: nil)
-            let decidedTenders = page.filter { [.awarded, .complete].contains($0.status) }
-            let pageAwards = Dictionary(grouping: try await awards.publicAwards(of: decidedTenders.map(\.id)), by: \.tenderID)
-            let pageBids = try await bids.publicOpenedBids(tenderIDs: decidedTenders.map(\.id))
-            for tender in decidedTenders {
-                let decided = pageAwards[tender.id] ?? []
-                let opened = pageBids[tender.id] ?? []
-                flags += RedFlagRulebook.singleBidder(tender, awards: decided, bids: opened)
-                flags += RedFlagRulebook.abnormallyLowAccepted(tender, awards: decided, bids: opened)
-                awardsByBuyer += decided.map { ($0, tender.buyerID, calendar.year(of: $0.decidedAt)) }
-            }
-            guard page.count == 100, let last = page.last else { break }
-            before = last.id
-        }
-        flags += RedFlagRulebook.dominantSuppliers(awardsByBuyer, rules: rules)
-        // Contracts: the late and the unpublished are read as the platform (the public does not see the unpublished).
-        for batch in try await contracts.signedContracts().chunks(ofCount: 500) {
-            let claims = try await payments.money(of: batch.map(\.id)).claims
-            for contract in batch {
-                if let late = RedFlagRulebook.latePublication(contract, now: clock.now(), calendar: calendar) { flags.append(late) }
-                flags += RedFlagRulebook.paymentsBeforeSignOff(contract, claims: claims[contract.id] ?? [], calendar: calendar)
-            }
-        }
-        flags += RedFlagRulebook.splitPurchases(try await allLines(), rules: rules)
+        let now = clock.now()
+        async let onTenders = tenderFlags()
+        async let shares = awards.supplierShares(calendar: calendar, minimumAwards: rules.dominantMinimumAwards, shareBasisPoints: rules.dominantShare)
+        async let onContracts = contractFlags(calendar: calendar, now: now)
+        let threshold = rules.splitThreshold.minorUnits
+        async let nearThreshold = lists.lines(budgetFrom: Money(minorUnits: threshold - threshold * Int64(rules.splitMargin) / 10_000), below: rules.splitThreshold)
+        var flags = try await onTenders
+        flags += RedFlagRulebook.dominantSuppliers(try await shares, rules: rules)
+        flags += try await onContracts
+        flags += RedFlagRulebook.splitPurchases(try await nearThreshold, rules: rules)
         var seen: [String: Int] = [:]
         for index in flags.indices {
             let base = "\(flags[index].kind.rawValue)-\(flags[index].subjectID.lowercased)"
             let earlier = seen[base, default: 0]
             seen[base] = earlier + 1
             flags[index].key = earlier == 0 ? base : "\(base)-\(earlier)"
+        }
+        return flags
+    }
+
+    /// Lots awarded on a single bid, and abnormally low prices accepted, in the tenders that may hold one; newest first.
+    private func tenderFlags() async throws -> [RedFlag] {
+        var flags: [RedFlag] = []
+        for batch in try await awards.tendersWithAwardsToCheck().chunks(ofCount: 500) {
+            let decided = try await tenders.publishedTenders(ids: Array(batch)).filter { [.awarded, .complete].contains($0.status) }
+            let awarded = Dictionary(grouping: try await awards.publicAwards(of: decided.map(\.id)), by: \.tenderID)
+            let opened = try await bids.publicOpenedBids(tenderIDs: decided.map(\.id))
+            for tender in decided {
+                flags += RedFlagRulebook.singleBidder(tender, awards: awarded[tender.id] ?? [], bids: opened[tender.id] ?? [])
+                flags += RedFlagRulebook.abnormallyLowAccepted(tender, awards: awarded[tender.id] ?? [], bids: opened[tender.id] ?? [])
+            }
+        }
+        return flags
+    }
+
+    /// Contracts published late or not at all, and payments dated before their claims, oldest contract first. The late
+    /// and the unpublished are read as the platform (the public does not see the unpublished).
+    private func contractFlags(calendar: WorkingCalendar, now: Date) async throws -> [RedFlag] {
+        async let possiblyLate = contracts.contractsPossiblyPublishedLate(now: now)
+        let paidEarly = try await payments.contractsPaidBeforeClaimed(calendar: calendar)
+        var flags: [RedFlag] = []
+        for contract in try await possiblyLate {
+            if let late = RedFlagRulebook.latePublication(contract, now: now, calendar: calendar) { flags.append(late) }
+        }
+        for batch in paidEarly.chunks(ofCount: 500) {
+            let claims = try await payments.money(of: Array(batch)).claims
+            for contract in try await contracts.signedContracts(ids: Array(batch)) {
+                flags += RedFlagRulebook.paymentsBeforeSignOff(contract, claims: claims[contract.id] ?? [], calendar: calendar)
+            }
         }
         return flags
     }
@@ -227,17 +237,5 @@ extension TransparencyService {
         let all = try await redFlags(for: actor).enumerated().sorted { (order[$0.element.kind]!, $0.offset) < (order[$1.element.kind]!, $1.offset) }.map(\.element)
         let start = after.flatMap { key in all.firstIndex { $0.key == key }.map { $0 + 1 } } ?? 0
         return (Array(all[start...].prefix(limit)), Dictionary(grouping: all, by: \.kind).mapValues(\.count))
-    }
-
-    private func allLines() async throws -> [PurchaseLine] {
-        var result: [PurchaseLine] = []
-        var after: PurchaseLine?
-        while true {
-            let page = try await lists.lines(PurchaseLineQuery(after: after, limit: 500))
-            result += page
-            guard page.count == 500, let last = page.last else { break }
-            after = last
-        }
-        return result
     }
 }

@@ -432,6 +432,26 @@ struct RequestServiceTests {
             #expect(await failure { _ = try await w.requests.supervision(jurisdictionCode: "610324", year: 2026, by: nil) }?.kind == .unauthenticated)
             #expect(fields(await failure { _ = try await w.requests.supervision(jurisdictionCode: "999999", year: 2026, by: fufeng) }) == ["jurisdiction"])
             #expect(fields(await failure { _ = try await w.requests.supervision(jurisdictionCode: "610324", year: 99_999, by: fufeng) }) == ["year"])
+
+            // What the public sees per town is read from counts kept as cases change (migration 0050) and the open cases
+            // counted live: it agrees with the count over the cases, now, once a case is withdrawn and another registered,
+            // and once the open ones are past their limit.
+            func agrees(_ moment: String) async throws {
+                let report = try await w.requests.supervision(jurisdictionCode: "610324", year: 2026, by: fufeng)
+                let shown = Dictionary(uniqueKeysWithValues: try await w.requests.publicFigures(year: 2026).map { ($0.jurisdictionID, $0.figures) })
+                #expect(!report.areas.isEmpty, "\(moment)")
+                for area in report.areas {
+                    #expect(shown[area.jurisdictionID ?? report.jurisdictionID] == area.figures, "\(moment)")
+                }
+            }
+            try await agrees("after the import")
+            let withdrawn = try await w.register(s.clerk)
+            _ = try await w.requests.withdraw(by: s.clerk, id: withdrawn.id, reason: "申请人撤回申请")
+            _ = try await w.register(s.clerk)
+            try await agrees("after a withdrawal and a registration")
+            w.clock.advance(by: 30 * 86_400)
+            #expect(try await w.requests.publicFigures(year: 2026).reduce(0) { $0 + $1.figures.late } == 2, "both open cases are late now")
+            try await agrees("a month on")
         }
     }
 

@@ -34,4 +34,33 @@ struct InsightYearTests {
             #expect(after.first { $0.key == "2026" } == before.first { $0.key == "2026" }, "nothing of it under the year it was awarded and paid in")
         }
     }
+
+    @Test("outcomes: a published contract counts what the final sign-off of each milestone verified against its targets; an uncountersigned sign-off waits, a countersigned correction replaces the sign-off it corrects")
+    func outcomes() async throws {
+        try await TestDatabase.with { database in
+            let w = DeliveryWorld(database)
+            let service = TransparencyService(database: database, identity: w.t.world.identity, tenders: w.t.tenders, bids: w.t.bids, awards: w.t.awards,
+                                              lists: w.t.lists, contracts: w.contracts, payments: w.payments, prefix: "test01", clock: w.t.clock)
+            let contract = try await w.signedContract()
+            _ = try await w.contracts.publish(by: try await w.actor("finance"), contractID: contract.id)
+            func bar() async throws -> Insights.Bar? { try await service.computeInsights().outcomes.first { $0.key == contract.reference } }
+            #expect(try await bar() == nil, "nothing signed off")
+            // 1,600 visits and 90 assessments verified against 2,000 and 100: above the threshold, it waits for a second signature.
+            let first = try await w.signedOffFirstMilestone(contract)
+            #expect(first.countersignRequired)
+            #expect(try await bar() == nil, "a sign-off waiting for its countersignature is not final")
+            _ = try await w.contracts.countersign(by: try await w.actor("evaluator2"), signOffID: first.id)
+            #expect(try await bar().map { [$0.value, $0.secondary] } == [1_690, 2_100])
+            // A correction to 1,800 and 100 stands once countersigned; until then the sign-off it corrects does.
+            let milestone = try await w.contracts.milestones(of: [contract.id])[0]
+            let correction = try await w.contracts.signOff(by: try await w.actor("evaluator3"), milestoneID: milestone.id,
+                                                           SignOffInput(decision: .partiallyMet, verified: ["visits": 1800, "assessments": 100], verifiedBeneficiaries: 120,
+                                                                        reasons: "复核签到记录后补足可核实人次，更正前次认定。"))
+            if correction.countersignRequired {
+                #expect(try await bar().map { [$0.value, $0.secondary] } == [1_690, 2_100])
+                _ = try await w.contracts.countersign(by: try await w.actor("evaluator"), signOffID: correction.id)
+            }
+            #expect(try await bar().map { [$0.value, $0.secondary] } == [1_900, 2_100])
+        }
+    }
 }

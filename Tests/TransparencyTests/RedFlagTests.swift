@@ -12,29 +12,22 @@ import Testing
 
 @Suite("Red flags")
 struct RedFlagTests {
-    /// An award as Tendering stores it (its initialiser is the module's own; the JSON is the same record).
-    static func award(supplier: UUID, yuan: Int64) throws -> Award {
-        let json = """
-            {"id": "\(UUID())", "tenderID": "\(UUID())", "lotID": "\(UUID())", "bidID": "\(UUID())", "supplierID": "\(supplier)",
-             "value": {"minorUnits": \(yuan * 100), "currency": "CNY"}, "reason": "", "decidedAt": 0}
-            """
-        return try JSONDecoder().decode(Award.self, from: Data(json.utf8))
-    }
-
     @Test("one supplier with half a buyer's awarded value in a year, among three awards or more")
-    func dominantSupplier() throws {
-        let buyer = UUID(), big = UUID(), other = UUID(), third = UUID()
+    func dominantSupplier() {
+        let buyer = UUID(), big = UUID()
         let rules = RedFlagRules()
-        let two = [try Self.award(supplier: big, yuan: 300_000), try Self.award(supplier: other, yuan: 100_000)].map { ($0, buyer, 2026) }
-        #expect(RedFlagRulebook.dominantSuppliers(two, rules: rules).isEmpty, "two awards are too few to say")
-        let three = two + [(try Self.award(supplier: third, yuan: 200_000), buyer, 2026)]
-        let flags = RedFlagRulebook.dominantSuppliers(three, rules: rules)
+        func share(_ won: Int128, of total: Int128, awards: Int, year: Int = 2026) -> SupplierShare {
+            SupplierShare(buyerID: buyer, year: year, supplierID: big, won: won, buyerTotal: total, buyerAwards: awards)
+        }
+        #expect(RedFlagRulebook.dominantSuppliers([share(30_000_000, of: 40_000_000, awards: 2)], rules: rules).isEmpty, "two awards are too few to say")
+        let flags = RedFlagRulebook.dominantSuppliers([share(30_000_000, of: 60_000_000, awards: 3)], rules: rules)
         // ¥300,000 of ¥600,000: exactly half.
-        #expect(flags.map(\.kind) == [.dominantSupplier] && flags[0].values[0] == big.lowercased && flags[0].values[1] == "50" && flags[0].buyerID == buyer)
-        let spread = two + [(try Self.award(supplier: third, yuan: 210_000), buyer, 2026)]
-        #expect(RedFlagRulebook.dominantSuppliers(spread, rules: rules).isEmpty)
-        let otherYear = two + [(try Self.award(supplier: third, yuan: 200_000), buyer, 2025)]
-        #expect(RedFlagRulebook.dominantSuppliers(otherYear, rules: rules).isEmpty, "years are counted apart")
+        #expect(flags.map(\.kind) == [.dominantSupplier] && flags[0].values == [big.lowercased, "50", "2026", "¥300,000.00"] && flags[0].buyerID == buyer)
+        #expect(RedFlagRulebook.dominantSuppliers([share(30_000_000, of: 60_000_001, awards: 3)], rules: rules).isEmpty, "a fen under half")
+        #expect(RedFlagRulebook.dominantSuppliers([share(30_000_000, of: 0, awards: 3)], rules: rules).isEmpty, "nothing awarded")
+        // Sums past Int64 neither trap nor lose the flag.
+        let huge = Int128(Int64.max) * 3
+        #expect(RedFlagRulebook.dominantSuppliers([share(huge, of: huge, awards: 3)], rules: rules).first?.values[1] == "100")
     }
 
     @Test("lines of one code and year each just under the threshold, together over it")
@@ -97,6 +90,19 @@ struct RedFlagTests {
             _ = try await w.t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: ranking.recommendedBidID, reason: "")
             let flags = try await service(w).allRedFlags().filter { $0.kind == .singleBidder }
             #expect(flags.map(\.values) == [[tender.reference, "1"]] && flags[0].buyerID == finance.organisationID)
+            // The same award, as the buyer's only one this year, read by SQL's shares: all of the buyer's awarded value went
+            // to one supplier, which is flagged once the rule asks for one award, not while it asks for two or more than all.
+            var rules = RedFlagRules()
+            #expect(try await service(w).allRedFlags(rules: rules).filter { $0.kind == .dominantSupplier }.isEmpty, "one award of three needed")
+            rules.dominantMinimumAwards = 1
+            let ngo = try await w.actor("ngo")
+            let dominant = try await service(w).allRedFlags(rules: rules).filter { $0.kind == .dominantSupplier }
+            #expect(dominant.map(\.values) == [[ngo.organisationID.lowercased, "100", "2026", "¥210,000.00"]] && dominant[0].buyerID == finance.organisationID)
+            rules.dominantMinimumAwards = 2
+            #expect(try await service(w).allRedFlags(rules: rules).filter { $0.kind == .dominantSupplier }.isEmpty, "two awards needed, one made")
+            rules.dominantMinimumAwards = 1
+            rules.dominantShare = 10_001
+            #expect(try await service(w).allRedFlags(rules: rules).filter { $0.kind == .dominantSupplier }.isEmpty, "more than all cannot be won")
         }
     }
 
