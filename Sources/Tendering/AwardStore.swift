@@ -33,7 +33,7 @@ struct AwardStore {
 
     /// Awarded or complete tenders with an award to a bid whose lot had one opened bid, or whose price (an award's value is
     /// its bid's opened price) is at most `percentOfTop` % of the lot's highest opened price. Read from the counts each lot
-    /// keeps (migration 0048), so that no reading aggregates every opened bid.
+    /// keeps (migration 0048), so that no reading aggregates every opened bid. Newest first, as the tender list.
     func tendersWithAwardsToCheck(percentOfTop: Int) async throws -> [UUID] {
         var result: [UUID] = []
         for try await id in try await connection.query("""
@@ -41,6 +41,7 @@ struct AwardStore {
             JOIN tendering.lots l ON l.id = a.lot_id
             JOIN tendering.tenders t ON t.id = a.tender_id AND t.status IN ('awarded', 'complete')
             WHERE a.bid_id IS NOT NULL AND (l.opened_bids = 1 OR 100 * a.value_fen::numeric <= \(percentOfTop) * l.top_opened_price_fen)
+            ORDER BY a.tender_id DESC
             """, logger: logger).decode(UUID.self) {
             result.append(id)
         }
