@@ -223,11 +223,7 @@ struct RequestStore {
             case 5: (.item, item)
             default: (.site, site)
             }
-            guard counts.count == 9 else { continue }
-            var f = SupervisionFigures()
-            (f.registered, f.settled, f.onTime, f.refused, f.open, f.late, f.rated, f.satisfied) = (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7])
-            f.reopened = counts[8]
-            if let tier = SiteTier(rawValue: tier) { f.settledAt[tier] = f.settled }
+            guard let f = Self.figures(counts, settledAt: tier) else { continue }
             if rows[group]?[key] == nil { order[group, default: []].append(key); rows[group, default: [:]][key] = (code, SupervisionFigures()) }
             rows[group]?[key]?.figures.add(f)
         }
@@ -259,15 +255,22 @@ struct RequestStore {
             JOIN (SELECT DISTINCT unnest(\(counties)::uuid[]) AS county) k ON a.jurisdiction_path @> ARRAY[k.county]
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             """, logger: logger).decode((UUID, UUID, String?, [Int]).self) {
-            guard counts.count == 9 else { continue }
-            var f = SupervisionFigures()
-            (f.registered, f.settled, f.onTime, f.refused, f.open, f.late, f.rated, f.satisfied, f.reopened) =
-                (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], counts[8])
-            if let tier = tier.flatMap(SiteTier.init(rawValue:)) { f.settledAt[tier] = f.settled }
+            guard let f = Self.figures(counts, settledAt: tier) else { continue }
             let key = "\(county) \(area)"
             if let at = index[key] { result[at].figures.add(f) } else { index[key] = result.count; result.append((area, f)) }
         }
         return result
+    }
+
+    /// One row of figures as both figure queries give it: the nine counts in their order (registered, settled, on time,
+    /// refused, open, late, rated, satisfied, reopened) and the handling tier the settled ones count at (nil: none).
+    private static func figures(_ counts: [Int], settledAt tier: String?) -> SupervisionFigures? {
+        guard counts.count == 9 else { return nil }
+        var f = SupervisionFigures()
+        (f.registered, f.settled, f.onTime, f.refused, f.open, f.late, f.rated, f.satisfied, f.reopened) =
+            (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], counts[8])
+        if let tier = tier.flatMap(SiteTier.init(rawValue:)) { f.settledAt[tier] = f.settled }
+        return f
     }
 
     enum FigureGroup { case area, item, site }
