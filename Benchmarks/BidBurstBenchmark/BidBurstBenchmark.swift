@@ -232,7 +232,8 @@ struct BidBurstBenchmark {
         var last: [String: Int64] = [:]
         for outcome in ok { last["\(outcome.bid.bidder)|\(outcome.bid.lotID)"] = min(last["\(outcome.bid.bidder)|\(outcome.bid.lotID)"] ?? .max, outcome.bid.priceFen) }
         let ids = tenders.map(\.id)
-        try await database.read { connection in
+        check = try await database.read { [last, check] connection in
+            var check = check
             for try await (bidder, lot, price, submitted) in try await connection.query("""
                 SELECT bidder_id, lot_id, opened_price_fen, submitted_at FROM tendering.bids WHERE tender_id = ANY(\(ids))
                 """, logger: database.logger).decode((UUID, UUID, Int64?, Date).self) {
@@ -247,6 +248,7 @@ struct BidBurstBenchmark {
                 """, logger: database.logger).decode(Int.self) {
                 check.receiptsFound = count
             }
+            return check
         }
         return check
     }

@@ -42,7 +42,7 @@ public struct NegativeListService: Sendable {
             }
             wanted = found
         }
-        let (national, local) = try await database.read { connection in
+        let (national, local) = try await database.read { [wanted] connection in
             let store = store(connection)
             return (try await store.all(), try await store.entries(jurisdictions: wanted?.path))
         }

@@ -38,7 +38,7 @@ public struct ServiceItemService: Sendable {
         var search = search
         search.limit = min(max(search.limit, 1), 200)
         let path = try await jurisdiction(search.jurisdiction)?.path
-        return try await database.read { try await store($0).search(search, jurisdictions: path) }
+        return try await database.read { [search] in try await store($0).search(search, jurisdictions: path) }
     }
 
     public func item(id: UUID) async throws -> ServiceItem {

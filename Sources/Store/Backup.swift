@@ -81,7 +81,7 @@ public struct DatabaseBackup: Sendable {
     }
 
     /// Runs `body` on the server's maintenance database (`postgres`), where databases are created and renamed.
-    func maintenance(_ body: (PostgresConnection) async throws -> Void) async throws {
+    func maintenance(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
         var admin = configuration
         admin.database = "postgres"
         try await Database.with(admin, logger: logger) { database in

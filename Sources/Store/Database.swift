@@ -9,11 +9,18 @@ import Synchronization
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// A streaming replica for the public's reads (nil: the primary answers everything).
+    public let replica: Replica?
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, replica: Replica? = nil) {
         self.client = client
         self.logger = logger
+        self.replica = replica
     }
+
+    /// Whether the current task's reads may go to the replica: set for anonymous GETs, which read nothing of their own
+    /// (a signed-in user reads their own writes from the primary). Transactions always run on the primary.
+    @TaskLocal public static var readsMayUseReplica = false
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     /// The error `body` threw reaches the caller unwrapped, so domain errors keep their meaning.
@@ -81,8 +88,10 @@ public struct Database: Sendable {
 
     /// Runs `body` on one pooled connection outside any explicit transaction (reads).
     /// Inside a transaction, the transaction's connection (see `transaction`).
-    public func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Where the task allows it, on the replica while it is fresh (see `Replica`).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         if let held = Self.held?.connection { return try await body(held) }
+        if Self.readsMayUseReplica, let replica, replica.isFresh, let value = try await replica.read(body) { return value }
         return try await client.withConnection { connection in try await body(connection) }
     }
 }

@@ -38,7 +38,7 @@ public struct PurchaseListService: Sendable {
         }
         var query = query
         query.limit = min(max(query.limit, 1), 500)
-        return try await database.read { try await store($0).lines(query) }
+        return try await database.read { [query] in try await store($0).lines(query) }
     }
 
     /// The number of lines a list's filters match and their budgets summed, however many pages they fill.

@@ -47,7 +47,7 @@ public struct TenderService: Sendable {
         var query = query
         query.limit = min(max(query.limit, 1), 200)
         let drafts = query.buyerID.map { Policy.decide(actor, .manageTender, Resource(organisationID: $0)) == .allow } ?? false
-        return try await database.read { try await store($0).tenders(query, includeDrafts: drafts) }
+        return try await database.read { [query] in try await store($0).tenders(query, includeDrafts: drafts) }
     }
 
     /// A tender; a draft is "not found" to anyone but its buyer's staff.

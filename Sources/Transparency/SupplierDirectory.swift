@@ -79,7 +79,7 @@ public struct SupplierDirectory: Sendable {
             area = jurisdiction.path
         }
         let today = identity.today()
-        return try await database.read { connection in
+        return try await database.read { [area] connection in
             try await DirectoryStore(connection: connection, logger: database.logger)
                 .search(code: code, area: area, minimumRating: query.minimumRating, stage: query.stage?.rawValue, text: text,
                         after: query.after, limit: query.limit, today: today)

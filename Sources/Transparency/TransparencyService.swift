@@ -210,7 +210,7 @@ public struct TransparencyService: Sendable {
         var after: Int64 = 0
         var written = 0
         while true {
-            let page = try await database.read { try await store($0).page(from: nil, to: nil, after: after, limit: 1000) }
+            let page = try await database.read { [after] c in try await store(c).page(from: nil, to: nil, after: after, limit: 1000) }
             for (index, entry) in page.enumerated() { try await write((written + index == 0 ? "" : ",") + entry.release) }
             written += page.count
             guard page.count == 1000, let last = page.last else { break }

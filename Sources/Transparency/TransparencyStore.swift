@@ -150,13 +150,15 @@ extension TransparencyStore {
     func awardedSums() async throws -> InsightSums {
         var sums = InsightSums()
         // One pass over the decided awards, summed four ways. GROUPING names the set a row belongs to (a bit per
-        // argument not grouped by, the first argument the highest).
+        // argument not grouped by, the first argument the highest). An award's lot is joined by its id alone: adding
+        // the tender's id (always the same; migration 0051 holds it) made the planner expect one row and loop through
+        // indexes, 200 ms on the province instead of 100.
         for try await (set, category, jurisdiction, year, supplier, value) in try await connection.query("""
             SELECT GROUPING(left(pl.catalogue_code, 1), o.jurisdiction_id, pl.year, a.supplier_id)::int,
                    left(pl.catalogue_code, 1), o.jurisdiction_id, pl.year, a.supplier_id, sum(a.value_fen)::bigint
             FROM tendering.awards a
             JOIN tendering.tenders t ON t.id = a.tender_id AND t.status IN ('awarded', 'complete')
-            JOIN tendering.lots l ON l.id = a.lot_id AND l.tender_id = a.tender_id
+            JOIN tendering.lots l ON l.id = a.lot_id
             JOIN tendering.purchase_lines pl ON pl.id = l.purchase_line_id
             LEFT JOIN identity.organisations o ON o.id = t.buyer_id
             WHERE a.value_fen IS NOT NULL AND a.supplier_id IS NOT NULL

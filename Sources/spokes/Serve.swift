@@ -61,7 +61,25 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        let database = Database(client: client, logger: logger)
+        // The public's reads on a streaming replica, when there is one (ARCHITECTURE.md, "A replica for the public").
+        let replicaURL = settings.reader.string(forKey: "database.replica.url", default: "")
+        let maximumLag = settings.reader.int(forKey: "spokes.replica.max.lag.ms", default: 1_000)
+        guard (0...600_000).contains(maximumLag) else { throw ValidationError("SPOKES_REPLICA_MAX_LAG_MS must be 0 to 600000; got \(maximumLag)") }
+        var replicaServices: [any Service] = []
+        var replica: Replica?
+        if !replicaURL.isEmpty {
+            var replicaConfiguration: PostgresClient.Configuration
+            do { replicaConfiguration = try PostgresClient.Configuration.parse(url: replicaURL) } catch {
+                throw ValidationError("DATABASE_REPLICA_URL must look like postgres://user:password@host:5432/database, not \(replicaURL)")
+            }
+            replicaConfiguration.options.additionalStartupParameters.append(("statement_timeout", "\(deadline)s"))
+            let replicaClient = PostgresClient(configuration: replicaConfiguration, backgroundLogger: logger)
+            let replicaProbe = PostgresClient(configuration: DatabaseHealth.probeConfiguration(replicaConfiguration), backgroundLogger: logger)
+            replica = Replica(client: replicaClient, maximumLag: .milliseconds(maximumLag), logger: logger)
+            replicaServices = [replicaClient, replicaProbe,
+                               PeriodicService.replicaMonitor(replica!, primary: Database(client: client, logger: logger), probe: replicaProbe, logger: logger)]
+        }
+        let database = Database(client: client, logger: logger, replica: replica)
         let migrator = try Migrator(database: database)
         let sealer = try settings.bidSealer()
         // The anonymous forms' tokens are signed with a key from the bid master secret, so every instance accepts every instance's.
@@ -75,7 +93,7 @@ struct Serve: AsyncParsableCommand {
         let probe = PeriodicService.databaseProbe(dependencies.health, database: Database(client: probeClient, logger: logger), logger: logger)
         let releases = ReleasePublisher(transparency: dependencies.transparency, database: database, logger: logger)
         let publicChanges = PublicChangeListener(cache: dependencies.publicCache, database: database, logger: logger)
-        var services: [any Service] = [client, probeClient, housekeeping, tenderWorker, releases, publicChanges, probe]
+        var services: [any Service] = [client, probeClient, housekeeping, tenderWorker, releases, publicChanges, probe] + replicaServices
         if metricsPort > 0 {
             services.append(HealthController.metricsApplication(registry, host: configuration.host, port: metricsPort, logger: logger))
         }

@@ -8,7 +8,10 @@
    (new ones at once; those already waiting for a connection when the pool gives up, or 200 if the
    database is back first), and the same server process serves again once the database is back;
 4. two server instances on one database at a tendering deadline: every tender is opened exactly
-   once, and every bid opened once.
+   once, and every bid opened once;
+5. a streaming replica (pg_basebackup) beside the cluster, named by DATABASE_REPLICA_URL: anonymous reads are served
+   by it and signed-in reads are not; with its replay paused, a buyer reads their own write at once and so does a
+   visitor once the lag passes its bound; stopped under load, no read is answered with an error.
 
 After each scenario, the server (started again where the scenario killed it on purpose) must answer
 GET /health/live with 200, and no server log may hold a `Fatal error`.
@@ -16,7 +19,11 @@ GET /health/live with 200, and no server log may hold a `Fatal error`.
     .build/live-venv/bin/python Tests/Live/faults.py [scenario ...]
 """
 import concurrent.futures
+import glob
 import os
+import random
+import shutil
+import subprocess
 import signal
 import sys
 import threading
@@ -361,7 +368,175 @@ def two_instances():
         spokes.stop(keep=not RESULTS[-1][1] if RESULTS else True)
 
 
-SCENARIOS = {"bids": bid_burst, "payments": seed_grant_payments, "postgres": postgres_restart, "instances": two_instances}
+def as_postgres(*command):
+    """Runs a PostgreSQL program as the `postgres` user when root (the server programs refuse root), else as is."""
+    bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+    command = [os.path.join(bin, command[0]), *command[1:]]
+    if os.geteuid() == 0:
+        command = ["/usr/sbin/runuser", "-u", "postgres", "--", *command]
+    return subprocess.run(command, check=True, capture_output=True, text=True)
+
+
+def replica_scenario():
+    spokes = live.Spokes("faults-replica").seed()
+    primary = os.path.join(spokes.folder, "pg")
+    standby = os.path.join(spokes.folder, "replica")
+    os.mkdir(standby, 0o700)
+    if os.geteuid() == 0:
+        shutil.chown(standby, "postgres", "postgres")
+    try:
+        # A streaming replica of the embedded cluster, listening on a socket in its own folder.
+        as_postgres("pg_basebackup", "-h", primary, "-p", "5432", "-U", "spokes", "-D", standby, "-R", "-X", "stream", "-c", "fast")
+        # The primary's socket lives in its data folder: its lock file came along, and would stop the replica starting.
+        for lock in glob.glob(os.path.join(standby, ".s.PGSQL.*.lock")):
+            os.remove(lock)
+        with open(os.path.join(standby, "postgresql.auto.conf"), "a") as conf:
+            # Every statement in its log: what the server asked of it.
+            conf.write(f"unix_socket_directories = '{standby}'\nlog_statement = 'all'\n")
+        as_postgres("pg_ctl", "-D", standby, "-l", os.path.join(standby, "server.log"), "-w", "start")
+
+        def on_replica(sql):
+            return as_postgres("psql", "-h", standby, "-p", "5432", "-U", "spokes", "-At", "-q", "-c", sql, "spokes").stdout.strip()
+
+        replica_log = os.path.join(standby, "server.log")
+        read_up_to = [0]
+
+        def ran_on_replica(table):
+            """Whether the replica ran a statement naming `table` since the last look (it logs every statement)."""
+            with open(replica_log, errors="replace") as log:
+                log.seek(read_up_to[0])
+                text = log.read()
+                read_up_to[0] = log.tell()
+            return table in text
+
+        # The public cache off, so that every anonymous read reaches a database; a lag bound of half a second.
+        spokes.env.update(DATABASE_REPLICA_URL=f"postgres://spokes@/spokes?host={standby}", SPOKES_PUBLIC_CACHE_MB="0",
+                          SPOKES_REPLICA_MAX_LAG_MS="500")
+        problems, facts = [], []
+        # Settings out of range are refused at start, naming the setting, before anything is served.
+        for bad, named in (({"SPOKES_REPLICA_MAX_LAG_MS": "-1"}, "SPOKES_REPLICA_MAX_LAG_MS"),
+                           ({"SPOKES_REPLICA_MAX_LAG_MS": "600001"}, "SPOKES_REPLICA_MAX_LAG_MS"),
+                           ({"DATABASE_REPLICA_URL": "replica.example:5432"}, "DATABASE_REPLICA_URL")):
+            refused = subprocess.run([live.SPOKES, "serve", "--port", str(live.free_port())], env=dict(spokes.env, **bad),
+                                     capture_output=True, text=True, timeout=120)
+            if refused.returncode == 0 or named not in refused.stdout + refused.stderr:
+                problems.append(f"{bad} was not refused naming {named} (exit {refused.returncode})")
+        _, base = spokes.serve()
+        finance = live.token(base, "finance")
+        time.sleep(1)  # the monitor's first looks
+
+        ran_on_replica("")  # from here on
+        for n in range(20):
+            live.request(base, "GET", f"/api/v1/tenders?limit={n + 1}", token=finance)
+        signed_in = ran_on_replica("tendering.tenders")
+        for n in range(20):
+            status, _, _ = live.request(base, "GET", f"/api/v1/tenders?limit={n + 1}")
+            if status != 200:
+                problems.append(f"an anonymous read answered {status}")
+        anonymous = ran_on_replica("tendering.tenders")
+        facts.append(f"20 signed-in reads of the tenders {'reached' if signed_in else 'did not reach'} the replica, 20 anonymous ones "
+                     f"{'did' if anonymous else 'did not'}")
+        if not anonymous:
+            problems.append("anonymous reads were not served by the replica")
+        if signed_in:
+            problems.append("signed-in reads went to the replica")
+
+        def visitor_sees(line_id, title):
+            """Seconds until a visitor reads `title` on the purchase line (polled for up to 5 s), or None."""
+            sent = time.time()
+            while time.time() - sent < 5:
+                _, _, public = live.request(base, "GET", f"/api/v1/purchase-lines/{line_id}")
+                if public.get("title") == title:
+                    return time.time() - sent
+                time.sleep(0.05)
+            return None
+
+        # Lag: the replica stops replaying. First a change no instance hears of (SQL on the primary, no audit event): the
+        # lag bound alone sends the visitor to the primary, within the bound and the monitor's look.
+        on_replica("SELECT pg_wal_replay_pause()")
+        _, _, lines = live.request(base, "GET", "/api/v1/purchase-lines?limit=50", token=finance)
+        items = lines["items"] if isinstance(lines, dict) else lines
+        unheard = items[-1]
+        unheard_title = unheard["title"][:150] + "（未通知的修改）"
+        as_postgres("psql", "-h", primary, "-p", "5432", "-U", "spokes", "-At", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                    f"UPDATE tendering.purchase_lines SET title = '{unheard_title}' WHERE id = '{unheard['id']}'", "spokes")
+        seen_at = visitor_sees(unheard["id"], unheard_title)
+        facts.append(f"a change no instance heard of (lag bound 0.5 s) reached a visitor after "
+                     f"{'%.2f s' % seen_at if seen_at is not None else 'more than 5 s'}")
+        if seen_at is None or seen_at > 2:
+            problems.append("with the replica behind, a visitor read the old version past the lag bound")
+        # Then a buyer changes a line through Spokes and reads it back.
+        changed = None
+        for line in items:
+            body = {k: line[k] for k in ("year", "reference", "catalogueCode", "title", "targetGroup", "quantity", "unit", "budgetFen", "fundingSource", "tier")}
+            body["title"] = line["title"][:150] + "（复制延迟测试）"
+            status, _, _ = live.request(base, "PUT", f"/api/v1/purchase-lines/{line['id']}", token=finance, body=body)
+            if status == 200:
+                changed = (line["id"], body["title"])
+                break
+        if not changed:
+            problems.append("no purchase line could be changed")
+        else:
+            _, _, own = live.request(base, "GET", f"/api/v1/purchase-lines/{changed[0]}", token=finance)
+            if own.get("title") != changed[1]:
+                problems.append("the buyer read an older version of their own write")
+            seen_at = visitor_sees(*changed)
+            facts.append(f"with replay paused, the buyer read their own write at once; a visitor read it after "
+                         f"{'%.1f s' % seen_at if seen_at is not None else 'more than 5 s'}")
+            if seen_at is None or seen_at > 2:
+                problems.append("a visitor read the old version past the lag bound")
+        on_replica("SELECT pg_wal_replay_resume()")
+        time.sleep(1)
+        ran_on_replica("")
+        for n in range(10):
+            live.request(base, "GET", f"/api/v1/contracts?limit={n + 1}")
+        if not ran_on_replica("delivery.contracts"):
+            problems.append("reads did not go back to the replica once it caught up")
+
+        # The replica stopped under load: every read is answered, none with an error.
+        stop, statuses, lock, stopped_at = threading.Event(), [], threading.Lock(), [time.time() + 1]
+
+        def load():
+            while not stop.is_set():
+                sent = time.time()
+                try:
+                    status, _, _ = live.request(base, "GET", f"/api/v1/tenders?limit={random.randint(1, 100)}", timeout=45)
+                except OSError:
+                    status = 0
+                with lock:
+                    statuses.append(status)
+                    if status != 200:
+                        print(f"faults:   replica: {status} after {time.time() - sent:.1f} s, sent {sent - stopped_at[0]:.1f} s after the stop", flush=True)
+
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        stopped_at[0] = time.time()
+        as_postgres("pg_ctl", "-D", standby, "-m", "fast", "-w", "stop")
+        time.sleep(3)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        abandoned = 0
+        for log in spokes.logs():
+            with open(log, errors="replace") as file:
+                abandoned += file.read().count("a read on the replica was abandoned")
+        facts.append(f"{len(statuses)} reads from 4 clients while the replica was stopped: {sorted(set(statuses))}, "
+                     f"{abandoned} caught at the instant it stopped and answered by the primary")
+        if any(s != 200 for s in statuses):
+            problems.append(f"answers other than 200 while the replica stopped: {sorted(set(statuses))}")
+        report("a replica for the public", not problems, "; ".join(facts + problems))
+    finally:
+        try:
+            as_postgres("pg_ctl", "-D", standby, "-m", "immediate", "-w", "stop")
+        except subprocess.CalledProcessError:
+            pass
+        survived(spokes, 'a replica for the public')
+        spokes.stop(keep=not RESULTS[-1][1] if RESULTS else True)
+
+
+SCENARIOS = {"bids": bid_burst, "payments": seed_grant_payments, "postgres": postgres_restart, "instances": two_instances, "replica": replica_scenario}
 
 
 def main():

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Identity
+import PostgresNIO
 import Store
 import Tendering
 import TestSupport
@@ -14,6 +15,25 @@ struct AwardTests {
         try await t.scoreAll(tender)
         let evaluation = try await t.evaluations.evaluation(tenderID: tender.id, by: try await t.world.actor("finance"))
         return (tender, try #require(evaluation.rankings?.first))
+    }
+
+    @Test("the database holds an award's lot to its own tender (migration 0051): moved to another tender, it is refused")
+    func lotOfItsTender() async throws {
+        try await TestDatabase.with { database in
+            let t = TenderWorld(database)
+            let (tender, ranking) = try await evaluated(t)
+            let second = try await t.publishedTender(["LX2026-03"])
+            let finance = try await t.world.actor("finance")
+            _ = try await t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: ranking.bids[1].bidID,
+                                          reason: "第一名报价异常偏低且未作书面说明，授予排名第二的投标人。")
+            let error = await #expect(throws: PSQLError.self) {
+                try await database.read { connection in
+                    try await connection.query("UPDATE tendering.awards SET tender_id = \(second.id) WHERE lot_id = \(tender.lots[0].id)",
+                                               logger: database.logger)
+                }
+            }
+            #expect(error?.constraintName == "awards_lot_of_its_tender")
+        }
     }
 
     @Test("no award before the evaluation is complete, nor by anyone but the buyer")

@@ -149,7 +149,7 @@ struct ReleaseTests {
             var content = line.content
             content.quantity += 1
             _ = try await w.t.lists.updateLine(by: finance, id: line.id, content)
-            let store = { (c: PostgresConnection) in TransparencyStore(connection: c, logger: database.logger) }
+            let store = { @Sendable (c: PostgresConnection) in TransparencyStore(connection: c, logger: database.logger) }
             let seen = try await database.read { try await store($0).pending(limit: 10) }
             #expect(seen.map(\.entityID) == [line.id])
             // Another change lands after the publisher read the queue but before it finished.

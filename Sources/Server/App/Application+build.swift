@@ -127,6 +127,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: AuthenticationMiddleware(identity: dependencies.identity, localisation: views.localisation))
     router.add(middleware: CSRFTokenMiddleware(secureCookies: configuration.secureCookies))
     router.add(middleware: PublicCacheMiddleware(cache: dependencies.publicCache))
+    if let replica = dependencies.database.replica { router.add(middleware: ReplicaReadsMiddleware(replica: replica)) }
     router.add(middleware: ErrorMiddleware(views: views))
     router.add(middleware: DatabaseUnavailableMiddleware(health: dependencies.health))
     router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(yaml: String(decoding: specification, as: UTF8.self), prefix: "/api/v1")))

@@ -46,7 +46,11 @@ public struct PublicChangeListener: Service {
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 return
             }
-            await database.listen(on: Self.channel, logger: logger) { cache.invalidate() }
+            // The replica, if any, serves again once it has replayed the change (so the cache never keeps an older answer).
+            await database.listen(on: Self.channel, logger: logger) { [replica = database.replica] in
+                cache.invalidate()
+                replica?.changeNoticed()
+            }
         }
     }
 }

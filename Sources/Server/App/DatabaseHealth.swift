@@ -48,18 +48,6 @@ public final class DatabaseHealth: Sendable {
     }
 }
 
-/// The answer of whichever of `a` and `b` answers first. The other is not waited for: it ends on its
-/// own, in the background (a task group would wait for it, and a lease the pool cannot serve does not
-/// end when cancelled).
-func firstOf<T: Sendable>(_ a: @escaping @Sendable () async -> T, _ b: @escaping @Sendable () async -> T) async -> T {
-    await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-        let pending = Mutex<CheckedContinuation<T, Never>?>(continuation)
-        let answer: @Sendable (T) -> Void = { value in pending.withLock { $0.take() }?.resume(returning: value) }
-        Task { answer(await a()) }
-        Task { answer(await b()) }
-    }
-}
-
 extension PeriodicService {
     /// Every second, whether the database answers (see `DatabaseHealth`), asked through `database`,
     /// a client of the probe's own.
@@ -70,6 +58,35 @@ extension PeriodicService {
             if wasDown == answered { logger.notice(answered ? "the database answers again" : "the database does not answer") }
             return 0
         }
+    }
+}
+
+extension PeriodicService {
+    /// Five times a second, whether the replica may serve the public's reads (see `Replica.check`).
+    public static func replicaMonitor(_ replica: Replica, primary: Database, probe: PostgresClient, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "replica monitor", interval: .milliseconds(200), logger: logger) {
+            await replica.check(primary: primary, probe: probe)
+            return 0
+        }
+    }
+}
+
+/// Anonymous GETs read from the replica while it is fresh (`Database.readsMayUseReplica`); a signed-in user's reads,
+/// and every write, stay on the primary, so no one reads an older version of what they wrote. A write this instance
+/// took keeps the replica from serving until it has replayed that write (a visitor's form, then its page, reads it back),
+/// without waiting for the notification that tells every instance.
+struct ReplicaReadsMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let replica: Replica
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get || request.method == .head else {
+            guard request.method != .options else { return try await next(request, context) }
+            defer { replica.changeNoticed() }
+            return try await next(request, context)
+        }
+        guard context.actor == nil else { return try await next(request, context) }
+        return try await Database.$readsMayUseReplica.withValue(true) { try await next(request, context) }
     }
 }
 
