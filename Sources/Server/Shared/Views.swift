@@ -48,10 +48,12 @@ struct Views: Sendable {
               request: Request, context: AppRequestContext) -> Response {
         let language = context.language
         let t = localisation.strings(language)
-        var object: [String: Any] = data
+        var object: [String: Any] = [:]
         // Templates cannot ask whether a list is empty, so every list gets a flag: errors → hasErrors.
         for (key, value) in data {
-            if let list = value as? [Any] { object["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty }
+            guard let flat = TemplateData.flatten(value) else { continue }
+            object[key] = flat
+            if let list = flat as? [Any] { object["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty }
         }
         object["t"] = t
         object["csrf"] = context.csrfToken
@@ -80,19 +82,11 @@ struct Views: Sendable {
     }
 
     /// A page from a typed page model: its stored properties are the template's names (lists get their
-    /// `hasX` flags as with `data`; a nil optional is left out, so a section on it is skipped).
+    /// `hasX` flags as with `data`; a nil optional is left out, so a section on it is skipped), flattened once
+    /// (`TemplateData`).
     func page<Model>(_ name: String, title: String, model: Model, status: HTTPResponse.Status = .ok,
                      request: Request, context: AppRequestContext) -> Response {
-        var data: [String: Any] = [:]
-        for child in Mirror(reflecting: model).children {
-            guard let label = child.label else { continue }
-            let value = Mirror(reflecting: child.value)
-            if value.displayStyle == .optional {
-                if let wrapped = value.children.first?.value { data[label] = wrapped }
-            } else {
-                data[label] = child.value
-            }
-        }
+        let data = TemplateData.fields(of: model)
         return page(name, title: title, data: data, status: status, request: request, context: context)
     }
 
