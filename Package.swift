@@ -180,8 +180,9 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TestSupport", "Incubation", "Tendering", "Delivery", "Payments", "Transparency", "Grassroots", "Identity", "Core",
+                "Server", "TestSupport", "Incubation", "Tendering", "Delivery", "Payments", "Transparency", "Grassroots", "Identity", "Core", "Tabular",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

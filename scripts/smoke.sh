@@ -85,7 +85,7 @@ check "a demo contract shows its calculation and the recovery a correction opene
 check "a completed demo contract carries its 良 grade and its survey answers" sh -c "for id in \$(curl -fs http://127.0.0.1:$port/api/v1/contracts \
     | python3 -c 'import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin) if c[\"status\"] == \"completed\"]'); do curl -fs http://127.0.0.1:$port/api/v1/contracts/\$id \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e[\"grade\"] for e in d[\"evaluations\"]] == [\"良\"] and d[\"satisfaction\"][\"answers\"] == 25, d[\"evaluations\"]' && exit 0; done; exit 1"
-check "the OCDS export of the demo validates against the schema" sh -c "'$SPOKES' ocds export --output '$work/ocds.json' 2>/dev/null; scripts/ocds-check.sh '$work/ocds.json'"
+check "the OCDS export of the demo validates (schema, Spokes extension, additional checks, declared extensions) and has every field of Cardinal's 11 indicators" sh -c "'$SPOKES' ocds export --output '$work/ocds.json' 2>/dev/null; scripts/ocds-check.sh '$work/ocds.json' --cardinal"
 check "purchase lines are published as planning processes that tenders link to" python3 -c "
 import json; releases = json.load(open('$work/ocds.json'))['releases']
 plans = {r['ocid'] for r in releases if r['tag'] == ['planning']}
@@ -141,6 +141,8 @@ server=$!
 check "serve with DATABASE_URL becomes ready" wait_ready "$port"
 check "a demo user signs in against the external database" sh -c "curl -fs -X POST http://127.0.0.1:$port/api/v1/auth/token \
     -H 'content-type: application/json' -d '{\"username\":\"finance\",\"password\":\"$password\"}' | grep -q spk_"
+check "a tender cancelled after its award: its releases merged with ocdskit show the awards cancelled, not pending" \
+    python3 scripts/ocds_cancel_check.py "http://127.0.0.1:$port" "$password"
 kill -TERM "$server"; wait "$server" || true; server=""
 unset DATABASE_URL
 check "the external server keeps running after Spokes stops" "$SPOKES" db status

@@ -335,6 +335,12 @@ public struct ContractService: Sendable {
         return try await database.read { try await store($0).milestones(of: contractIDs) }
     }
 
+    /// When each decided milestone of these contracts was decided (see `DeliveryStore.decidedOn`), by milestone id.
+    public func milestonesDecidedOn(contractIDs: [UUID]) async throws -> [UUID: Date] {
+        guard !contractIDs.isEmpty else { return [:] }
+        return try await database.read { try await store($0).decidedOn(contractIDs: contractIDs) }
+    }
+
     /// The signed contracts among these ids (for oversight: the unpublished ones too), oldest first.
     public func signedContracts(ids: [UUID]) async throws -> [Contract] {
         guard !ids.isEmpty else { return [] }

@@ -170,6 +170,20 @@ struct DeliveryStore {
         return result
     }
 
+    /// When each decided milestone of these contracts was decided: its standing final sign-off's date (the countersignature's
+    /// where one was required), for OCDS's `dateMet`. A sign-off still waiting for its countersignature decides nothing yet.
+    func decidedOn(contractIDs: [UUID]) async throws -> [UUID: Date] {
+        var result: [UUID: Date] = [:]
+        for try await (milestone, decided) in try await connection.query("""
+            SELECT DISTINCT ON (milestone_id) milestone_id, coalesce(countersigned_at, signed_at) FROM delivery.signoffs
+            WHERE contract_id = ANY(\(contractIDs)) AND decision <> 'more_evidence' AND (NOT countersign_required OR countersigned_at IS NOT NULL)
+            ORDER BY milestone_id, seq DESC
+            """, logger: logger).decode((UUID, Date).self) {
+            result[milestone] = decided
+        }
+        return result
+    }
+
     // MARK: Reports and evidence
 
     func insert(_ r: Report, files: [(Evidence, Data)]) async throws {

@@ -89,23 +89,26 @@ public enum XLSXFile {
     }
 
     public static func write(_ table: Table) -> Data {
-        let table = table.neutralised()
-        var sheet = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
-        for (index, row) in ([table.header] + table.rows).enumerated() {
-            sheet += #"<row r="\#(index + 1)">"#
-            for (column, value) in row.enumerated() where !value.isEmpty {
-                sheet += #"<c r="\#(columnName(column))\#(index + 1)" t="inlineStr"><is><t xml:space="preserve">\#(escape(value))</t></is></c>"#
-            }
-            sheet += "</row>"
-        }
-        sheet += "</sheetData></worksheet>"
-        let files: [(String, String)] = [
-            ("[Content_Types].xml", #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#),
+        write(sheets: [("Sheet1", table)])
+    }
+
+    /// A workbook of several sheets, in order (names of at most 31 characters, without `[]:*?/\`, as Excel requires).
+    public static func write(sheets: [(name: String, table: Table)]) -> Data {
+        let worksheet = #"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"#
+        let overrides = sheets.indices.map { #"<Override PartName="/xl/worksheets/sheet\#($0 + 1).xml" ContentType="\#(worksheet)"/>"# }.joined()
+        let entries = sheets.enumerated().map { index, sheet in #"<sheet name="\#(escape(sheet.name))" sheetId="\#(index + 1)" r:id="rId\#(index + 1)"/>"# }.joined()
+        let links = sheets.indices.map {
+            #"<Relationship Id="rId\#($0 + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet\#($0 + 1).xml"/>"#
+        }.joined()
+        var files: [(String, String)] = [
+            ("[Content_Types].xml", #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\#(overrides)</Types>"#),
             ("_rels/.rels", #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
-            ("xl/workbook.xml", #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
-            ("xl/_rels/workbook.xml.rels", #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
-            ("xl/worksheets/sheet1.xml", sheet),
+            ("xl/workbook.xml", #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\#(entries)</sheets></workbook>"#),
+            ("xl/_rels/workbook.xml.rels", #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\#(links)</Relationships>"#),
         ]
+        for (index, sheet) in sheets.enumerated() {
+            files.append(("xl/worksheets/sheet\(index + 1).xml", worksheetXML(sheet.table)))
+        }
         // Writing to an in-memory archive only fails when memory does; there is no file to go wrong.
         let archive = try! Archive(data: Data(), accessMode: .create)
         for (path, text) in files {
@@ -115,6 +118,19 @@ public enum XLSXFile {
             }
         }
         return archive.data!
+    }
+
+    private static func worksheetXML(_ table: Table) -> String {
+        let table = table.neutralised()
+        var sheet = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+        for (index, row) in ([table.header] + table.rows).enumerated() {
+            sheet += #"<row r="\#(index + 1)">"#
+            for (column, value) in row.enumerated() where !value.isEmpty {
+                sheet += #"<c r="\#(columnName(column))\#(index + 1)" t="inlineStr"><is><t xml:space="preserve">\#(escape(value))</t></is></c>"#
+            }
+            sheet += "</row>"
+        }
+        return sheet + "</sheetData></worksheet>"
     }
 
     // MARK: Parts of the workbook

@@ -16,13 +16,15 @@ struct AwardStore {
 
     func awards(of tenderID: UUID) async throws -> [Award] { try await awards(of: [tenderID], decidedOnly: false) }
 
-    /// The awards of these tenders (only of decided ones when `decidedOnly`), by decision time.
+    /// The awards of these tenders (only of decided ones when `decidedOnly`: awarded, complete or unsuccessful, or cancelled
+    /// after they were awarded, whose awards were public and now stand cancelled), by decision time.
     func awards(of tenderIDs: [UUID], decidedOnly: Bool) async throws -> [Award] {
         var result: [Award] = []
         for try await (id, tender, lot, bid, supplier, value, recommended, reason, decided, ready) in try await connection.query("""
             SELECT \(unescaped: Self.awardColumns) FROM tendering.awards a WHERE tender_id = ANY(\(tenderIDs))
               AND (NOT \(decidedOnly) OR EXISTS (SELECT 1 FROM tendering.tenders t WHERE t.id = a.tender_id
-                                                    AND t.status IN ('awarded', 'complete', 'unsuccessful')))
+                                                    AND (t.status IN ('awarded', 'complete', 'unsuccessful')
+                                                         OR (t.status = 'cancelled' AND t.awarded_at IS NOT NULL))))
             ORDER BY decided_at, id
             """, logger: logger).decode((UUID, UUID, UUID, UUID?, UUID?, Int64?, UUID?, String, Date, Date?).self) {
             result.append(Award(id: id, tenderID: tender, lotID: lot, bidID: bid, supplierID: supplier, value: value.map { Money(minorUnits: $0) },

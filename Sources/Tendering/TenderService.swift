@@ -95,6 +95,12 @@ public struct TenderService: Sendable {
         try await database.read { try await store($0).questions(of: tender.id) }
     }
 
+    /// The questions and answers of these published tenders (as anyone reads them on each tender's page), by tender.
+    public func publicQuestions(tenderIDs: [UUID]) async throws -> [UUID: [Question]] {
+        guard !tenderIDs.isEmpty else { return [:] }
+        return Dictionary(grouping: try await database.read { try await store($0).questions(ofTenders: tenderIDs) }, by: \.tenderID)
+    }
+
     /// What the tender takes at this moment, by the service's clock: what pages offer to do.
     public func openings(of tender: Tender) -> (questions: Bool, answers: Bool, bids: Bool) {
         let now = clock.now()

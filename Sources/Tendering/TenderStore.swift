@@ -212,6 +212,13 @@ struct TenderStore {
             """)
     }
 
+    func questions(ofTenders tenderIDs: [UUID]) async throws -> [Question] {
+        try await questions("""
+            SELECT id, tender_id, lot_id, text, asked_at, answer, answered_at FROM tendering.questions
+            WHERE tender_id = ANY(\(tenderIDs)) ORDER BY tender_id, asked_at, id
+            """)
+    }
+
     func question(id: UUID) async throws -> Question? {
         try await questions("""
             SELECT id, tender_id, lot_id, text, asked_at, answer, answered_at FROM tendering.questions WHERE id = \(id) FOR UPDATE

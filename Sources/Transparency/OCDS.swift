@@ -16,8 +16,42 @@ public struct Release: Codable, Sendable, Equatable {
     /// For a tender: the planning processes (purchase lines) it follows on from.
     public var relatedProcesses: [RelatedProcess]?
     public var tender: TenderSection
+    /// Opened bids (bid extension), once the bids are opened.
+    public var bids: Bids?
     public var awards: [AwardSection]?
     public var contracts: [ContractSection]?
+}
+
+/// The bid extension: what was bid, by whom, for which lot, and counts per lot.
+public struct Bids: Codable, Sendable, Equatable {
+    public var statistics: [BidStatistic]
+    /// Nil when no bid was opened (an empty list is a field without content).
+    public var details: [BidDetail]?
+}
+
+public struct BidStatistic: Codable, Sendable, Equatable {
+    public var id: String
+    public var measure: String
+    public var value: Decimal
+    public var currency: String?
+    public var relatedLot: String?
+}
+
+public struct BidDetail: Codable, Sendable, Equatable {
+    public var id: String
+    public var date: String
+    public var status: String
+    public var tenderers: [OrganizationReference]
+    public var value: Value
+    public var relatedLots: [String]
+}
+
+/// A lot (lots extension).
+public struct LotSection: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var status: String
+    public var value: Value
 }
 
 public struct OrganizationReference: Codable, Sendable, Equatable {
@@ -83,6 +117,8 @@ public struct Item: Codable, Sendable, Equatable {
     public var classification: Classification?
     public var quantity: Int?
     public var unit: Unit?
+    /// The lot it belongs to (lots extension).
+    public var relatedLot: String?
 }
 
 public struct TenderSection: Codable, Sendable, Equatable {
@@ -99,11 +135,29 @@ public struct TenderSection: Codable, Sendable, Equatable {
     public var procurementMethodRationale: String?
     public var mainProcurementCategory = "services"
     public var items: [Item]
+    /// Lots (lots extension); nil on a planning release.
+    public var lots: [LotSection]?
     public var enquiryPeriod: Period?
     public var tenderPeriod: Period?
     public var awardPeriod: Period?
     public var numberOfTenderers: Int?
     public var tenderers: [OrganizationReference]?
+    public var awardCriteria: String?
+    public var awardCriteriaDetails: String?
+    public var submissionMethod: [String]?
+    public var submissionMethodDetails: String?
+    public var eligibilityCriteria: String?
+    /// Questions asked in the enquiry period and their answers, never who asked (enquiries extension).
+    public var enquiries: [Enquiry]?
+}
+
+public struct Enquiry: Codable, Sendable, Equatable {
+    public var id: String
+    public var date: String
+    public var description: String
+    public var answer: String?
+    public var dateAnswered: String?
+    public var relatedLot: String?
 }
 
 public struct AwardSection: Codable, Sendable, Equatable {
@@ -116,6 +170,9 @@ public struct AwardSection: Codable, Sendable, Equatable {
     public var value: Value?
     public var suppliers: [OrganizationReference]?
     public var items: [Item]
+    public var relatedLots: [String]?
+    /// The bid awarded (bid extension).
+    public var relatedBid: String?
 }
 
 public struct MilestoneSection: Codable, Sendable, Equatable {
@@ -124,6 +181,8 @@ public struct MilestoneSection: Codable, Sendable, Equatable {
     public var type = "delivery"
     public var description: String
     public var dueDate: String
+    /// When it was met (its standing sign-off's date), for met and partly met milestones.
+    public var dateMet: String?
     public var status: String
     public var spokesStatus: String
 }
@@ -143,9 +202,9 @@ public struct Transaction: Codable, Sendable, Equatable {
     public var payee: OrganizationReference
 }
 
+/// Payments made under the contract (its milestones are the contract's own list).
 public struct Implementation: Codable, Sendable, Equatable {
-    public var transactions: [Transaction]?
-    public var milestones: [MilestoneSection]?
+    public var transactions: [Transaction]
 }
 
 public struct ContractSection: Codable, Sendable, Equatable {

@@ -25,6 +25,8 @@ public struct TransparencyService: Sendable {
     let payments: ContractPaymentService
     /// The publisher's OCDS prefix (ocds-<prefix>-<tender reference>).
     public let prefix: String
+    /// The site's public address, under which the Spokes extension and its codelists are served.
+    public let publicBase: String
     let clock: any SpokesClock
     /// The last whole readings of the red flags and the dashboards (each is a pass over every awarded tender).
     let flagReadings: Recent<[RedFlag]>
@@ -33,7 +35,7 @@ public struct TransparencyService: Sendable {
     /// `summaryLifetime`: how long the red flags and the dashboards reuse their last reading (zero: read afresh).
     public init(database: Database, identity: IdentityService, tenders: TenderService, bids: BidService, awards: AwardService,
                 lists: PurchaseListService, contracts: ContractService, payments: ContractPaymentService, prefix: String,
-                clock: any SpokesClock = SystemClock(), summaryLifetime: Duration = .zero) {
+                publicBase: String = "http://127.0.0.1:8080", clock: any SpokesClock = SystemClock(), summaryLifetime: Duration = .zero) {
         self.database = database
         self.identity = identity
         self.tenders = tenders
@@ -43,6 +45,7 @@ public struct TransparencyService: Sendable {
         self.contracts = contracts
         self.payments = payments
         self.prefix = prefix
+        self.publicBase = publicBase
         self.clock = clock
         self.flagReadings = Recent(lifetime: summaryLifetime)
         self.insightReadings = Recent(lifetime: summaryLifetime)
@@ -87,29 +90,40 @@ public struct TransparencyService: Sendable {
     /// of record for the whole batch.
     func facts(of tenders: [Tender]) async throws -> [TenderFacts] {
         let awards = Dictionary(grouping: try await self.awards.publicAwards(of: tenders.map(\.id)), by: \.tenderID)
-        let bidders = try await bids.publicOpenedBids(tenderIDs: tenders.filter(\.isOpened).map(\.id)).mapValues { $0.map(\.bidderID) }
+        let opened = try await bids.publicOpenedBids(tenderIDs: tenders.filter(\.isOpened).map(\.id))
+        let questions = try await self.tenders.publicQuestions(tenderIDs: tenders.filter { $0.status != .draft }.map(\.id))
         let (published, amendments) = try await contracts.publishedContracts(awardIDs: awards.values.flatMap { $0.map(\.id) })
         let contractIDs = published.map(\.id)
         let milestones = Dictionary(grouping: contractIDs.isEmpty ? [] : try await contracts.milestones(of: contractIDs), by: \.contractID)
         let money = try await payments.money(of: contractIDs)
+        let decidedOn = try await contracts.milestonesDecidedOn(contractIDs: contractIDs)
         let lines = Dictionary(try await lists.lines(ids: Array(Set(tenders.flatMap { $0.lots.map(\.purchaseLineID) }))).map { ($0.id, $0) },
                                uniquingKeysWith: { first, _ in first })
-        let people = Set(tenders.map(\.buyerID) + bidders.values.flatMap { $0 } + awards.values.flatMap { $0.compactMap(\.supplierID) })
+        let people = Set(tenders.map(\.buyerID) + opened.values.flatMap { $0.map(\.bidderID) } + awards.values.flatMap { $0.compactMap(\.supplierID) })
         let organisations = try await identity.organisations(ids: people)
         let contractOfAward = Dictionary(published.map { ($0.awardID, $0) }, uniquingKeysWith: { first, _ in first })
         return tenders.map { tender in
             let tenderAwards = awards[tender.id] ?? []
             let contractFacts = tenderAwards.compactMap { contractOfAward[$0.id] }.map { c in
                 ContractFacts(contract: c, milestones: milestones[c.id] ?? [], amendments: amendments[c.id] ?? [], claims: money.claims[c.id] ?? [],
-                              recoveries: money.recoveries[c.id] ?? [])
+                              recoveries: money.recoveries[c.id] ?? [], decidedOn: decidedOn)
             }
-            return TenderFacts(tender: tender, awards: tenderAwards, tenderers: bidders[tender.id] ?? [], organisations: organisations, lines: lines,
-                               contracts: contractFacts)
+            return TenderFacts(tender: tender, awards: tenderAwards, bids: opened[tender.id] ?? [], questions: questions[tender.id] ?? [],
+                               organisations: organisations, lines: lines, contracts: contractFacts)
         }
     }
 
     /// Appends each release that differs from the last one of its ocid, all in one transaction; returns how many.
     func append(_ built: [Release]) async throws -> Int {
+        // A release that names a party without its role, or a period that ends before it starts, is not published.
+        let built = built.filter { release in
+            let problems = ReleaseCheck.problems(release)
+            if !problems.isEmpty {
+                database.logger.error("an OCDS release was not appended: it does not hold together",
+                                      metadata: ["ocid": "\(release.ocid)", "problems": "\(problems.joined(separator: "; "))"])
+            }
+            return problems.isEmpty
+        }
         guard !built.isEmpty else { return 0 }
         let digested = try built.map { ($0, Data(SHA256.hash(data: try Self.encoder.encode($0))).hexString) }
         return try await database.transaction { connection in
@@ -139,7 +153,8 @@ public struct TransparencyService: Sendable {
         }
     }
 
-    /// What changed since the last release, in OCDS tags.
+    /// What changed since the last release, in OCDS tags: each section that changed names its own tag, and a change to
+    /// a contract's milestones or terms is a contract update.
     static func tags(_ release: Release, since earlier: Release?) -> [String] {
         if release.tender.status == "planned" { return [earlier == nil ? "planning" : "planningUpdate"] }
         guard let earlier else {
@@ -152,8 +167,12 @@ public struct TransparencyService: Sendable {
             return tags
         }
         var tags: [String] = []
-        if release.tender != earlier.tender { tags.append(release.tender.status == "cancelled" ? "tenderCancellation" : "tenderUpdate") }
-        if release.awards != earlier.awards { tags.append(earlier.awards == nil ? "award" : "awardUpdate") }
+        if release.tender != earlier.tender || release.bids != earlier.bids {
+            tags.append(release.tender.status == "cancelled" ? "tenderCancellation" : "tenderUpdate")
+        }
+        if release.awards != earlier.awards {
+            tags.append(earlier.awards == nil ? "award" : release.awards?.contains { $0.status == "cancelled" } == true ? "awardCancellation" : "awardUpdate")
+        }
         let before = Dictionary(uniqueKeysWithValues: (earlier.contracts ?? []).map { ($0.id, $0) })
         for contract in release.contracts ?? [] {
             guard let old = before[contract.id] else {
@@ -168,11 +187,9 @@ public struct TransparencyService: Sendable {
             unchanged.amendments = old.amendments
             unchanged.implementation = old.implementation
             unchanged.status = old.status
-            // Milestones signed off are implementation news, told by the implementation tag.
-            unchanged.milestones = old.milestones
             if unchanged != old { tags.append("contractUpdate") }
         }
-        // Whatever else changed (parties, linked processes) is news about the process: OCDS needs a tag.
+        // Whatever else changed (parties, linked processes, the budget) is news about the process: OCDS needs a tag.
         if tags.isEmpty { tags.append("tenderUpdate") }
         var seen = Set<String>()
         return tags.filter { seen.insert($0).inserted }
@@ -202,6 +219,15 @@ public struct TransparencyService: Sendable {
             + "],\"compiledRelease\":" + compiledJSON + "}]}"
     }
 
+    /// The latest release of every tender a buyer published in a year (Beijing), for a workbook of that year; public, as
+    /// every release is.
+    public func latestReleases(buyerID: UUID, year: Int, by actor: Actor?) async throws -> [Release] {
+        try Policy.authorize(actor, .readPublicRecord, .platform)
+        guard (2000...2100).contains(year) else { throw DomainError.invalid([FieldError("year", "must be a year from 2000 to 2100")]) }
+        let texts = try await database.read { [prefix] in try await store($0).latestReleases(buyerID: buyerID, year: year, prefix: prefix) }
+        return try texts.map { try JSONDecoder().decode(Release.self, from: Data($0.utf8)) }
+    }
+
     /// Writes a release package of every release, page by page in publication order, so memory stays
     /// flat however many there are; returns how many were written.
     public func export(uri: String, by actor: Actor?, write: (String) async throws -> Void) async throws -> Int {
@@ -227,5 +253,19 @@ public struct TransparencyService: Sendable {
         "{\"uri\":\(Self.quoted(uri)),\"version\":\"1.1\",\"publishedDate\":\"\(ReleaseBuilder.timestamp(clock.now()))\","
             + "\"publisher\":{\"name\":\"Spokes\"},\"license\":\"https://creativecommons.org/licenses/by/4.0/\","
             + "\"publicationPolicy\":\"https://github.com/spokes/spokes/blob/main/Contracts/ocds.md\","
+            + "\"extensions\":[" + extensions.map(Self.quoted).joined(separator: ",") + "],"
     }
+
+    /// Every extension the releases use: the community's for bids and lots, and Spokes' own (its statuses and the
+    /// purchase catalogue's scheme), served by Spokes itself (`OCDSController`).
+    public var extensions: [String] {
+        ["https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
+         "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
+         "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/v1.1.5/extension.json",
+         publicBase + Self.extensionPath + "extension.json"]
+    }
+
+    /// Where Spokes serves its extension's files and the catalogue's codelist.
+    public static let extensionPath = "/api/v1/ocds/extension/"
+
 }

@@ -74,6 +74,21 @@ struct TransparencyStore {
         return result
     }
 
+    /// The latest release of each tender process of a buyer published in a Beijing year, by ocid.
+    func latestReleases(buyerID: UUID, year: Int, prefix: String) async throws -> [String] {
+        var result: [String] = []
+        for try await release in try await connection.query("""
+            SELECT DISTINCT ON (r.ocid) r.release::text FROM transparency.releases r
+            WHERE r.ocid IN (SELECT 'ocds-' || \(prefix) || '-' || t.reference FROM tendering.tenders t
+                             WHERE t.buyer_id = \(buyerID) AND t.published_at IS NOT NULL
+                               AND extract(year FROM t.published_at AT TIME ZONE 'Asia/Shanghai') = \(year))
+            ORDER BY r.ocid, r.seq DESC
+            """, logger: logger).decode(String.self) {
+            result.append(release)
+        }
+        return result
+    }
+
     // MARK: The queue of changes
 
     /// The oldest changes still to look at: (entity type, id, newest event id).

@@ -132,6 +132,24 @@ struct ResilienceTests {
             #expect(!feed.contains("evil.example"))
             let package = try await client.execute(uri: "/api/v1/ocds/releases", method: .get, headers: evil) { String(buffer: $0.body) }
             #expect(!package.contains("evil.example"), "\(package.prefix(300))")
+            // The Spokes extension is declared at the configured address, and served there with every codelist it lists.
+            let declared = try #require(try JSONSerialization.jsonObject(with: Data(package.utf8)) as? [String: Any])["extensions"] as? [String]
+            #expect(declared?.contains("https://spokes.example.gov.cn/api/v1/ocds/extension/extension.json") == true)
+            let (status, extensionText) = try await client.execute(uri: "/api/v1/ocds/extension/extension.json", method: .get) { ($0.status, String(buffer: $0.body)) }
+            let manifest = try #require(try JSONSerialization.jsonObject(with: Data(extensionText.utf8)) as? [String: Any])
+            #expect(status == .ok && manifest["schemas"] as? [String] == ["release-schema.json"])
+            for name in (manifest["codelists"] as? [String] ?? []) + ["../release-schema.json"] {
+                let path = "/api/v1/ocds/extension/codelists/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
+                let (fileStatus, body) = try await client.execute(uri: path.replacingOccurrences(of: "codelists/../", with: ""), method: .get) {
+                    ($0.status, String(buffer: $0.body))
+                }
+                #expect(fileStatus == .ok && (name.hasSuffix(".csv") ? body.hasPrefix("Code,Title,Description\r\n") || body.hasPrefix("Code,Title,Description\n") : body.hasPrefix("{")),
+                        "\(name): \(fileStatus) \(body.prefix(80))")
+            }
+            let catalogue = try await client.execute(uri: "/api/v1/ocds/extension/codelists/spokesCatalogue.csv", method: .get) { String(buffer: $0.body) }
+            #expect(catalogue.contains("\r\nA01,养老服务,Elderly care\r\n"), "the purchase catalogue's codes, Chinese and English names")
+            let missing = try await client.execute(uri: "/api/v1/ocds/extension/codelists/nothing.csv", method: .get) { $0.status }
+            #expect(missing == .notFound)
         }
         #expect(AppConfiguration.publicURL("https://spokes.example.gov.cn/") == "https://spokes.example.gov.cn")
         #expect(AppConfiguration.publicURL("http://127.0.0.1:8080") == "http://127.0.0.1:8080")

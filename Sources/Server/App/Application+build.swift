@@ -80,7 +80,8 @@ public struct AppDependencies: Sendable {
         self.evaluations = EvaluationService(database: database, identity: identity, performance: DeliveryPerformanceRecords(contracts: contracts), clock: clock)
         self.suppliers = SupplierService(database: database, identity: identity, sealer: sealer, clock: clock)
         self.transparency = TransparencyService(database: database, identity: identity, tenders: tenders, bids: bids, awards: awards, lists: purchaseLists,
-                                                contracts: contracts, payments: contractPayments, prefix: configuration.ocdsPrefix, clock: clock,
+                                                contracts: contracts, payments: contractPayments, prefix: configuration.ocdsPrefix,
+                                                publicBase: configuration.publicBase, clock: clock,
                                                 summaryLifetime: configuration.summaryLifetime)
         self.voice = VoiceService(database: database, identity: identity, lists: purchaseLists, tenders: tenders, clock: clock)
         self.monitoring = MonitoringService(database: database, identity: identity, clock: clock)
@@ -165,7 +166,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
     EngagementController(contracts: dependencies.contracts, views: views).register(on: router)
-    OCDSController(transparency: dependencies.transparency, publicBase: configuration.publicBase).register(on: router)
+    try OCDSController(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, publicBase: configuration.publicBase,
+                       contractsDirectory: configuration.contractsDirectory).register(on: router)
     // The dashboards' rows, shared by the page, its CSV and the API.
     let insightRows = InsightRows(transparency: dependencies.transparency, catalogue: dependencies.purchaseCatalogue, incubation: dependencies.incubation,
                                   requests: dependencies.requests, standards: dependencies.sites.standards, identity: dependencies.identity,

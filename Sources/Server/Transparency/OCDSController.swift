@@ -1,20 +1,77 @@
 import Core
 import Foundation
 import HTTPTypes
+import Catalogue
 import Hummingbird
+import Tabular
 import Transparency
 
 /// OCDS 1.1 for anyone, no account: release packages by date (paged by sequence), a record by ocid,
 /// and the bulk download, streamed. Documented in Contracts/ocds.md.
 struct OCDSController {
     let transparency: TransparencyService
+    let catalogue: PurchaseCatalogueService
     /// The site's public address (configuration, never the Host header).
     let publicBase: String
+    /// The Spokes extension's files (Contracts/ocds/spokes-extension), read at start: its extension.json, its release
+    /// schema patch and its static codelists, by path under the extension.
+    let extensionFiles: [String: Data]
+
+    init(transparency: TransparencyService, catalogue: PurchaseCatalogueService, publicBase: String, contractsDirectory: String) throws {
+        self.transparency = transparency
+        self.catalogue = catalogue
+        self.publicBase = publicBase
+        let folder = contractsDirectory + "/ocds/spokes-extension/"
+        var files: [String: Data] = [:]
+        for name in ["extension.json", "release-schema.json", "codelists/+itemClassificationScheme.csv"] {
+            guard let data = FileManager.default.contents(atPath: folder + name) else {
+                throw StartupError(description: "missing the Spokes OCDS extension's \(name) in \(folder)")
+            }
+            files[name] = data
+        }
+        extensionFiles = files
+    }
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/api/v1/ocds/releases", use: releases)
         router.get("/api/v1/ocds/records/:ocid", use: record)
         router.get("/api/v1/ocds/export.json", use: export)
+        router.get("/api/v1/ocds/workbook.xlsx", use: workbook)
+        router.get("/api/v1/ocds/extension/:file", use: extensionFile)
+        router.get("/api/v1/ocds/extension/codelists/:file", use: extensionFile)
+    }
+
+    /// A buyer's year as a workbook for people (`?buyer=<organisation id>&year=2026`): the latest release of each tender
+    /// it published that year, a sheet per kind of record, headers in Chinese (`OCDSWorkbook`).
+    func workbook(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        var check = Validator()
+        let buyer = query.get("buyer").flatMap { UUID(uuidString: $0) }
+        check.check(buyer != nil, "buyer", "must be an organisation's id")
+        let year = query.get("year").flatMap { Int($0) }
+        check.check(year != nil, "year", "must be a year such as 2026")
+        try check.finish()
+        let releases = try await transparency.latestReleases(buyerID: buyer!, year: year!, by: context.actor)
+        return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                               .contentDisposition: "attachment; filename=\"spokes-ocds-\(year!).xlsx\""],
+                        body: .init(byteBuffer: ByteBuffer(data: XLSXFile.write(sheets: OCDSWorkbook.sheets(releases)))))
+    }
+
+    /// The Spokes extension, at the URL the packages' `extensions` name: its static files, and the purchase catalogue's
+    /// codes as the codelist of the `x_SpokesCatalogue` scheme (Code, Title in Chinese, Description in English).
+    func extensionFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let path = String(request.uri.path.dropFirst(TransparencyService.extensionPath.count))
+        if path == "codelists/spokesCatalogue.csv" {
+            // A codelist as OCDS tools read one: plain UTF-8 (no byte order mark), quoted where a field needs it.
+            let rows = [["Code", "Title", "Description"]] + (try await catalogue.categories().map { [$0.code, $0.nameZh, $0.nameEn] })
+            let text = rows.map { $0.map(Self.quoted).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        guard let data = extensionFiles[path.removingPercentEncoding ?? path] else {
+            throw DomainError.notFound("the Spokes extension has no file \(path)")
+        }
+        return Response(status: .ok, headers: [.contentType: path.hasSuffix(".csv") ? "text/csv; charset=utf-8" : "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 
     func releases(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -57,6 +114,10 @@ struct OCDSController {
     /// The package's own address, absolute as OCDS requires: the configured public address and the path asked.
     func absolute(_ request: Request) -> String {
         publicBase + request.uri.description
+    }
+
+    static func quoted(_ field: String) -> String {
+        field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }
 
     static func parse(_ text: String) -> Date? {
