@@ -144,6 +144,11 @@ struct IncubatorPageTests {
             #expect(page.html.contains("¥390,000.00"))
             let department = try await Browser(client).get("/organisations/\(finance.organisationID.uuidString.lowercased())")
             #expect(department.status == .ok && !department.html.contains("成长历程"))
+            // A buyer's page offers its open contracting data, a workbook a year; an NGO's does not (it buys nothing).
+            let year = Int(t.world.identity.today().prefix(4))!
+            #expect(department.html.contains("开放合同数据") && department.html.contains(
+                "/api/v1/ocds/workbook.xlsx?buyer=\(finance.organisationID.uuidString.lowercased())&amp;year=\(year)"))
+            #expect(!page.html.contains("开放合同数据"))
         }
     }
 }

@@ -60,6 +60,13 @@ struct OrganisationPage {
             let places = offers.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await identity.jurisdictions().map { ($0.id, $0) })
             model.offers = offers.map { OrganisationPageModel.OfferLine($0, places: places, words: words) }
         }
+        if organisation.kind.isBuyer {
+            // A buyer's open contracting data, a workbook per year: this year and the two before it (Beijing).
+            let year = Int(identity.today().prefix(4)) ?? 2026
+            model.openData = (year - 2...year).reversed().map {
+                OrganisationPageModel.YearLink(year: String($0), href: "/api/v1/ocds/workbook.xlsx?buyer=\(id.lowercased)&year=\($0)")
+            }
+        }
         return views.page("identity/organisation", title: words.language == .zh ? organisation.nameZh : organisation.nameEn,
                           model: model, status: status, request: request, context: context)
     }
@@ -98,6 +105,13 @@ struct OrganisationPageModel {
     var users: [UserRow] = []
     /// What it offers buyers (issue 24), public.
     var offers: [OfferLine] = []
+    /// A buyer's published tenders, contracts and payments of a year as a workbook (OCDS, issue 26).
+    var openData: [YearLink] = []
+
+    struct YearLink {
+        let year: String
+        let href: String
+    }
 
     struct OfferLine {
         let code: String
