@@ -115,6 +115,20 @@ check "a malformed body is a 400, not a 500" sh -c "curl -s -o /dev/null -w '%{h
     -H 'content-type: application/json' -d '{' | grep -q 400"
 SPOKES_PASSWORD="another long password" check "users create adds a user" "$SPOKES" users create --username smoke --display-name Smoke \
     --organisation "$(python3 -c 'import json; print(json.load(open("seed/identity.json"))["organisations"][1]["creditCode"])')" --roles buyer
+check "users list shows the new user, active" sh -c "'$SPOKES' users list | grep -P '^smoke\\t' | grep -q 'active\$'"
+check "users disable, then the user cannot sign in; enable, and they can" sh -c "'$SPOKES' users disable smoke && \
+    curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' \
+      -d '{\"username\":\"smoke\",\"password\":\"another long password\"}' | grep -q 401 && '$SPOKES' users enable smoke && \
+    curl -fs -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' \
+      -d '{\"username\":\"smoke\",\"password\":\"another long password\"}' | grep -q spk_"
+check "users reset-password takes the password from a file, never argv; the old one stops working" sh -c "printf 'a fresh long password\n' > '$work/pw' && \
+    '$SPOKES' users reset-password smoke --password-file '$work/pw' && \
+    curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' \
+      -d '{\"username\":\"smoke\",\"password\":\"another long password\"}' | grep -q 401 && \
+    ! '$SPOKES' users reset-password smoke --password 'on the command line' 2>/dev/null"
+check "spokes --version names the version and the git revision" sh -c "'$SPOKES' --version | grep -Eq '^Spokes [0-9.]+ \\(revision [0-9a-f]{12}\\)'"
+check "a mistyped command is an error naming the nearest command, not a server started" sh -c \
+    "'$SPOKES' serv 2>&1 | grep -q \"Did you mean 'serve'\"; test \$? -eq 0 && ! timeout 10 '$SPOKES' serv >/dev/null 2>&1"
 check "audit verify passes on fresh data" "$SPOKES" audit verify
 check "db backup writes a backup while the server runs" "$SPOKES" db backup "$work/demo.dump"
 check "db restore is refused while the server is connected" sh -c "! '$SPOKES' db restore '$work/demo.dump'"

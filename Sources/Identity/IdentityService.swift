@@ -305,6 +305,40 @@ public struct IdentityService: Sendable {
         return (username, displayName, email)
     }
 
+    /// Every user of the platform, a page at a time by username: for its administrators (`spokes users list`).
+    public func allUsers(by actor: Actor, after username: String? = nil, limit: Int = 500) async throws -> [User] {
+        try Policy.authorize(actor, .manageJurisdictions, .platform)
+        return try await database.read { try await store($0).users(after: username, limit: min(max(limit, 1), 1000)) }
+    }
+
+    /// A user by username (any case), or nil.
+    public func user(username: String) async throws -> User? {
+        try await database.read { try await store($0).user(username: username) }
+    }
+
+    /// Sets a new password for a user (their organisation's administrators, or the platform's from the command line).
+    /// Their sessions end and their API tokens are revoked: whoever held the old password holds nothing.
+    public func resetPassword(by actor: Actor, userID: UUID, to password: String) async throws -> User {
+        let user = try await database.read { try await store($0).user(id: userID) }
+        guard let user else { throw DomainError.notFound("no user has id \(userID.uuidString.lowercased())") }
+        try Policy.authorize(actor, .manageUsers, try await resource(of: user.organisationID))
+        var check = Validator()
+        check.check(password.count >= policy.minimumPasswordLength, "password", "must be at least \(policy.minimumPasswordLength) characters")
+        check.check(password.utf8.count <= 72, "password", "must be at most 72 bytes (bcrypt's limit)")
+        try check.finish()
+        let hash = try await hasher.hash(password)
+        return try await database.transaction { connection in
+            let store = store(connection)
+            let now = clock.now()
+            try await store.setPasswordHash(userID: userID, hash: hash, now: now)
+            try await store.deleteSessions(userID: userID)
+            try await store.revokeTokens(userID: userID, at: now)
+            // The audit trail says that the password changed, never what to.
+            try await audit(connection, actor, "user.password_reset", AuditEntity("user", userID), before: user, after: user)
+            return user
+        }
+    }
+
     /// Disables (or re-enables) a user; disabling ends their sessions and tokens at once.
     public func setUserDisabled(by actor: Actor, userID: UUID, disabled: Bool) async throws -> User {
         let user = try await database.read { try await store($0).user(id: userID) }

@@ -175,6 +175,28 @@ struct IdentityStore {
             """, logger: logger)
     }
 
+    /// Every user, by username, a page after `after`.
+    func users(after username: String?, limit: Int) async throws -> [User] {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.userColumns) FROM identity.users WHERE ($1::text IS NULL OR username > $1) ORDER BY username LIMIT $2")
+        query.binds.append(username)
+        query.binds.append(limit)
+        return try await users(query)
+    }
+
+    func user(username: String) async throws -> User? {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.userColumns) FROM identity.users WHERE lower(username) = lower($1)")
+        query.binds.append(username)
+        return try await users(query).first
+    }
+
+    func setPasswordHash(userID: UUID, hash: String, now: Date) async throws {
+        try await connection.query("UPDATE identity.users SET password_hash = \(hash), updated_at = \(now) WHERE id = \(userID)", logger: logger)
+    }
+
+    func revokeTokens(userID: UUID, at date: Date) async throws {
+        try await connection.query("UPDATE identity.api_tokens SET revoked_at = \(date) WHERE user_id = \(userID) AND revoked_at IS NULL", logger: logger)
+    }
+
     func setDisabled(userID: UUID, at date: Date?, now: Date) async throws {
         try await connection.query("""
             UPDATE identity.users SET disabled_at = \(date), updated_at = \(now) WHERE id = \(userID)

@@ -20,6 +20,32 @@ struct SignInTests {
         }
     }
 
+    @Test("a password reset: the old password, the sessions and the tokens stop working; a short password, or another organisation's administrator, is refused")
+    func resetPassword() async throws {
+        try await TestDatabase.with { database in
+            let world = DemoWorld(database)
+            let ngo = try await world.actor("ngo")
+            let token = try await world.identity.issueToken(username: "ngo", password: world.password, name: nil)
+            let session = try await world.identity.startSession(for: ngo)
+            // The finance office's administrator manages its own users, not the NGO's.
+            await #expect(throws: DomainError.self) {
+                _ = try await world.identity.resetPassword(by: try await world.actor("finance"), userID: ngo.userID, to: "a brand new password")
+            }
+            await #expect(throws: DomainError.invalid([FieldError("password", "must be at least 10 characters")])) {
+                _ = try await world.identity.resetPassword(by: .system, userID: ngo.userID, to: "short")
+            }
+            #expect(try await world.identity.actor(forToken: token.token) != nil, "refusals changed nothing")
+            _ = try await world.identity.resetPassword(by: .system, userID: ngo.userID, to: "a brand new password")
+            #expect(try await world.identity.actor(forToken: token.token) == nil)
+            #expect(try await world.identity.actor(forSession: session.secret) == nil)
+            await #expect(throws: DomainError.self) { _ = try await world.identity.signIn(username: "ngo", password: world.password) }
+            #expect(try await world.identity.signIn(username: "ngo", password: "a brand new password").userID == ngo.userID)
+            // Listing every user is the platform administrators' alone.
+            #expect(try await world.identity.allUsers(by: .system).contains { $0.username == "ngo" })
+            await #expect(throws: DomainError.self) { _ = try await world.identity.allUsers(by: ngo) }
+        }
+    }
+
     @Test("five failures lock the name, even with the right password, until the window passes")
     func lockOut() async throws {
         try await TestDatabase.with { database in
