@@ -12,6 +12,8 @@ import Tendering
 struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Folder of the embedded PostgreSQL cluster (default .data/postgres).")
     var dataDirectory: String?
+    @Option(name: .customLong("log-format"), help: "text (lines for people, the default) or json (one object a line); or LOG_FORMAT.")
+    var logFormat: String?
 }
 
 /// Settings resolved in one order: command-line flag, then environment, then `.env`, then default.
@@ -26,7 +28,9 @@ struct Settings {
             EnvironmentVariablesProvider(),
             try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
         ])
-        LoggingSystem.bootstrapOnce(level: Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info)
+        let format = options.logFormat ?? reader.string(forKey: "log.format", default: "text")
+        guard ["text", "json"].contains(format) else { throw ValidationError("the log format is text or json, not \(format)") }
+        LoggingSystem.bootstrapOnce(level: Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info, json: format == "json")
         let dataDirectory = options.dataDirectory ?? reader.string(forKey: "spokes.data.dir", default: ".data/postgres")
         let url = reader.string(forKey: "database.url")
         let location: DatabaseLocation = (url?.isEmpty == false) ? .url(url!) : .embedded(dataDirectory: dataDirectory)
@@ -104,10 +108,16 @@ struct Settings {
 extension LoggingSystem {
     nonisolated(unsafe) private static var bootstrapped = false
 
-    static func bootstrapOnce(level: Logger.Level) {
+    /// Text lines for people (the default), or one JSON object a line for a log collector (LOG_FORMAT=json).
+    static func bootstrapOnce(level: Logger.Level, json: Bool) {
         guard !bootstrapped else { return }
         bootstrapped = true
         bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -498,6 +498,8 @@ def main():
     journeys = [(name, walk) for name, walk in JOURNEYS if not ONLY or name in ONLY]
     for language, width in [(language, width) for language in LANGUAGES for width in WIDTHS]:
         spokes = live.Spokes(f"journeys-{language}-{width}").seed()
+        # Every request logged, refusals included (at debug), so the log check after each journey reads all of it.
+        spokes.env["LOG_LEVEL"] = "debug"
         try:
             _, base = spokes.serve()
             for name, walk in journeys:

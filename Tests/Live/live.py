@@ -6,6 +6,7 @@ server still answers GET /health/live and its log (serve-<port>.log in the clust
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -44,6 +45,7 @@ class Spokes:
         self.bases = {}  # process -> base URL
         self.unhealthy = False  # set by check_alive; the folder (and its server logs) is then kept
         self.log_read = {}  # log file -> how far check_alive has read it
+        self.secrets = []  # patterns of what a script sent as secret, never to be logged
 
     def run(self, *args, check=True):
         return subprocess.run([SPOKES, *args], env=self.env, check=check, capture_output=True, text=True)
@@ -106,6 +108,11 @@ class Spokes:
                 data = file.read()
             self.log_read[log] = self.log_read.get(log, 0) + len(data)
             lines = data.decode("utf-8", "replace").splitlines()
+            # Nothing secret in a log line: a password, a bearer token, a resident's ID number (issue 28), or what the
+            # script says it sent as secret (a sealed bid's price).
+            secrets = [n for n, line in enumerate(lines) if any(p.search(line) for p in SECRET_PATTERNS + self.secrets)]
+            if secrets:
+                problems.append(f"{len(secrets)} log line(s) in {log} hold a password, token, ID number or secret; the first: {lines[secrets[0]][:300]}")
             fatal = [n for n, line in enumerate(lines) if "Fatal error" in line]
             if fatal:
                 excerpt = "\n      ".join(lines[max(fatal[0] - 2, 0):fatal[0] + 8])
@@ -113,6 +120,11 @@ class Spokes:
         if problems:
             self.unhealthy = True
             raise ServerDied(f"the server did not survive {after} (logs kept in {self.folder}):\n  - " + "\n  - ".join(problems))
+
+
+# What no log line may hold: the demo password, an API token, a resident ID number (region, birth date, sequence, check).
+SECRET_PATTERNS = [re.compile(re.escape(PASSWORD)), re.compile(r"spk_[A-Za-z0-9_-]{16,}"),
+                   re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])")]
 
 
 class ServerDied(AssertionError):

@@ -121,7 +121,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     // token are found before the error middleware, so error pages are in the right language, with
     // the user's menu. Inside it, anything thrown becomes a problem (API) or a page.
     router.add(middleware: SecurityHeadersMiddleware(secure: configuration.secureCookies))
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
     router.add(middleware: LanguageMiddleware())
