@@ -126,6 +126,13 @@ check "users reset-password takes the password from a file, never argv; the old 
     curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' \
       -d '{\"username\":\"smoke\",\"password\":\"another long password\"}' | grep -q 401 && \
     ! '$SPOKES' users reset-password smoke --password 'on the command line' 2>/dev/null"
+check ".env.example is what 'spokes settings example' writes" sh -c "'$SPOKES' settings example | diff - .env.example"
+check "every setting the code reads is in the settings list (serve --help, .env.example)" python3 -c "
+import glob, re, subprocess
+keys = {k.upper().replace('.', '_') for f in glob.glob('Sources/spokes/*.swift') for k in re.findall(r'forKey: \"([a-z._]+)\"', open(f).read())}
+listed = subprocess.run(['$SPOKES', 'serve', '--help'], capture_output=True, text=True).stdout
+missing = sorted(k for k in keys if k + '=' not in listed)
+assert len(keys) > 15 and not missing, missing"
 check "spokes --version names the version and the git revision" sh -c "'$SPOKES' --version | grep -Eq '^Spokes [0-9.]+ \\(revision [0-9a-f]{12}\\)'"
 check "a mistyped command is an error naming the nearest command, not a server started" sh -c \
     "'$SPOKES' serv 2>&1 | grep -q \"Did you mean 'serve'\"; test \$? -eq 0 && ! timeout 10 '$SPOKES' serv >/dev/null 2>&1"

@@ -12,7 +12,8 @@ import Store
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the web pages and the JSON API (starting and migrating the embedded database if needed).")
+        abstract: "Serve the web pages and the JSON API (starting and migrating the embedded database if needed).",
+        discussion: SettingsCatalogue.help)
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Address to listen on.") var host: String?

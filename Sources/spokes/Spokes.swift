@@ -11,7 +11,7 @@ struct Spokes: AsyncParsableCommand {
             (or --data-dir / SPOKES_DATA_DIR). Settings come from flags, then the environment, then a .env file.
             """,
         version: Version.text,
-        subcommands: [Serve.self, Migrate.self, Seed.self, DB.self, Users.self, Audit.self, OCDS.self, CalendarCommand.self]
+        subcommands: [Serve.self, Migrate.self, Seed.self, DB.self, Users.self, Audit.self, OCDS.self, CalendarCommand.self, SettingsCommand.self]
     )
 
     /// A word that names no command is an error that names the nearest one (`spokes serv`: did you mean `serve`?), never
@@ -36,6 +36,22 @@ struct Spokes: AsyncParsableCommand {
             previous = current
         }
         return previous[b.count]
+    }
+}
+
+/// `spokes settings list` (every setting, its default and meaning) and `spokes settings example` (the `.env.example` file).
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "settings", abstract: "List every setting, or write them as a .env example.",
+                                                    subcommands: [List.self, Example.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every setting with its default and meaning.")
+        func run() { print(SettingsCatalogue.help) }
+    }
+
+    struct Example: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every setting as a commented .env file (the repository's .env.example).")
+        func run() { print(SettingsCatalogue.example, terminator: "") }
     }
 }
 
