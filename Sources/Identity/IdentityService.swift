@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Metrics
 import HummingbirdBcrypt
 import Logging
 import PostgresNIO
@@ -384,7 +385,10 @@ public struct IdentityService: Sendable {
             try await store.lockSignIn(username: name, client: address)
             let recent = try await store.recentAttempts(username: name, client: address, since: now.addingTimeInterval(-policy.window),
                                                         limits: (policy.maxFailures, policy.maxFailuresPerName, policy.maxFailuresPerAddress))
-            if let refusal = lockOut(recent, now: now) { throw refusal }
+            if let refusal = lockOut(recent, now: now) {
+                Counter(label: "spokes_sign_in_failures_total", dimensions: [("reason", "locked_out")]).increment()
+                throw refusal
+            }
             try await store.recordAttempt(id: attempt, username: name, client: address, at: now)
         }
         let credentials = try await database.read { try await store($0).credentials(username: name) }
@@ -392,6 +396,7 @@ public struct IdentityService: Sendable {
         guard let credentials, matches, !credentials.disabled,
               let actor = try await database.read({ try await store($0).actor(userID: credentials.id) }) else {
             try await database.transaction { try await store($0).confirmFailure(id: attempt) }
+            Counter(label: "spokes_sign_in_failures_total", dimensions: [("reason", "wrong_credentials")]).increment()
             throw DomainError.unauthenticated("Wrong user name or password.")
         }
         try await database.transaction {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
 
 /// Something whose history the audit trail keeps: a tender, a contract, a user.
@@ -65,6 +66,8 @@ public enum AuditLog {
             UPDATE audit.chain_heads SET seq = appended.seq, hash = appended.hash FROM appended
             WHERE entity_type = \(entity.type) AND entity_id = \(entity.id)
             """, logger: logger)
+        // The metrics count it when its transaction commits (`spokes_changes_total{action}`: bids, payments, awards…).
+        if let held = Database.held { held.note(action) } else { Counter(label: "spokes_changes_total", dimensions: [("action", action)]).increment() }
     }
 
     /// The hash of an event without before and after states that follows `previous` in its chain: for

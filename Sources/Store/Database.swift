@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
 import Synchronization
 
@@ -34,12 +35,14 @@ public struct Database: Sendable {
         if let held = Self.held?.connection {
             let savepoint = "nested_\(UInt32.random(in: 0...UInt32.max))"
             try await held.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(savepoint)"), logger: logger)
+            let noted = Self.held?.notedCount ?? 0
             do {
                 let value = try await body(held)
                 try await held.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(savepoint)"), logger: logger)
                 return value
             } catch {
                 _ = try? await held.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(savepoint)"), logger: logger)
+                Self.held?.forget(after: noted)
                 throw error
             }
         }
@@ -50,6 +53,8 @@ public struct Database: Sendable {
             do {
                 let value = try await Self.$held.withValue(binding) { try await body(connection) }
                 try await connection.query("COMMIT", logger: logger)
+                // Counted once committed: a change rolled back was never made.
+                for action in binding.noted { Counter(label: "spokes_changes_total", dimensions: [("action", action)]).increment() }
                 return value
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
@@ -65,8 +70,15 @@ public struct Database: Sendable {
     /// still running after the commit) finds it released and takes its own from the pool.
     final class HeldConnection: Sendable {
         private let state: Mutex<PostgresConnection?>
+        /// The audited actions the transaction recorded, counted in the metrics when it commits.
+        private let actions = Mutex<[String]>([])
         init(_ connection: PostgresConnection) { state = Mutex(connection) }
         var connection: PostgresConnection? { state.withLock { $0 } }
+        func note(_ action: String) { actions.withLock { $0.append(action) } }
+        var noted: [String] { actions.withLock { $0 } }
+        var notedCount: Int { actions.withLock { $0.count } }
+        /// A savepoint rolled back: what it recorded was not made.
+        func forget(after count: Int) { actions.withLock { $0.removeSubrange(min(count, $0.count)...) } }
         func release() { state.withLock { $0 = nil } }
     }
 

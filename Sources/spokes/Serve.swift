@@ -95,6 +95,7 @@ struct Serve: AsyncParsableCommand {
         let releases = ReleasePublisher(transparency: dependencies.transparency, database: database, logger: logger)
         let publicChanges = PublicChangeListener(cache: dependencies.publicCache, database: database, logger: logger)
         var services: [any Service] = [client, probeClient, housekeeping, tenderWorker, releases, publicChanges, probe] + replicaServices
+        services.append(OperationsMetrics.sampler(database: database, logger: logger))
         if metricsPort > 0 {
             services.append(HealthController.metricsApplication(registry, host: configuration.host, port: metricsPort, logger: logger))
         }

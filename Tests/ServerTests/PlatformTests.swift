@@ -102,6 +102,39 @@ struct PlatformTests {
         }
     }
 
+    @Test("after a bid, a wrong password and a refusal, the domain series move: changes by action, sign-in failures, refusals by type; the sampled gauges are there")
+    func domainMetrics() async throws {
+        let registry = MetricsBootstrap.registry
+        /// The sum of the series whose line starts with `prefix` (a name and, optionally, the start of its labels).
+        @Sendable func total(_ text: String, _ prefix: String) -> Double {
+            text.split(separator: "\n").filter { $0.hasPrefix(prefix) }.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        }
+        @Sendable func metrics() -> String { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
+        try await TestApp.runTendering { client, t in
+            let before = metrics()
+            let tender = try await t.publishedTender()
+            try await t.move(to: tender.periods!.enquiryEnd)
+            let ngo = try await client.token("ngo")
+            let bid = try await client.json(.put, "/api/v1/tenders/\(tender.id.lowercased)/lots/\(tender.lots[0].id.lowercased)/bid", token: ngo,
+                                            body: #"{"priceFen": 30000000, "proposal": "每周上门两次。"}"#)
+            #expect(bid.status == .ok, "\(bid.text)")
+            _ = try await client.json(.post, "/api/v1/auth/token", body: #"{"username":"ngo","password":"not the password"}"#)
+            _ = try await client.json(.get, "/api/v1/tenders/\(UUID().uuidString.lowercased())")
+            try await OperationsMetrics.sample(t.world.database)
+            let after = metrics()
+            #expect(total(after, #"spokes_changes_total{action="bid."#) > total(before, #"spokes_changes_total{action="bid."#))
+            #expect(total(after, #"spokes_changes_total{action="tender.published""#) > total(before, #"spokes_changes_total{action="tender.published""#))
+            #expect(total(after, #"spokes_sign_in_failures_total{reason="wrong_credentials""#)
+                    > total(before, #"spokes_sign_in_failures_total{reason="wrong_credentials""#))
+            #expect(total(after, #"spokes_refusals_total{type="not-found""#) > total(before, #"spokes_refusals_total{type="not-found""#))
+            for gauge in ["spokes_outbox_pending", "spokes_outbox_oldest_age_seconds", "spokes_tender_worker_lag_seconds",
+                          "spokes_database_connections{state=\"active\"}", "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"] {
+                #expect(after.contains("\n" + gauge + " ") || after.hasPrefix(gauge + " "), "\(gauge)")
+            }
+            #expect(total(after, "process_resident_memory_bytes") > 1_000_000)
+        }
+    }
+
     @Test("without a metrics token the application's port does not serve /metrics at all (issue 19: it was public)")
     func metricsNotPublic() async throws {
         try await TestApp.run { client, _ in

@@ -1,5 +1,6 @@
 import Identity
 import Logging
+import Metrics
 import ServiceLifecycle
 import Tendering
 
@@ -19,8 +20,10 @@ public struct PeriodicService: Service {
                 do {
                     let done = try await work()
                     if done > 0 { logger.info("\(name): \(done) done") }
+                    Counter(label: "spokes_worker_runs_total", dimensions: [("worker", name), ("outcome", "ok")]).increment()
                 } catch {
                     logger.warning("\(name) failed", metadata: ["error": "\(error)"])
+                    Counter(label: "spokes_worker_runs_total", dimensions: [("worker", name), ("outcome", "failed")]).increment()
                 }
                 try? await Task.sleep(for: interval)
             }

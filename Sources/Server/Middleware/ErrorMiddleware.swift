@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Hummingbird
+import Metrics
 import OpenAPIRuntime
 
 /// Turns every error into a response the client can act on: problem+json under /api, a readable
@@ -14,6 +15,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let problem = Problem.from(error)
+            // Refusals and failures by their problem type (`urn:spokes:problem:conflict` → conflict), for the operators.
+            Counter(label: problem.status >= 500 ? "spokes_server_errors_total" : "spokes_refusals_total",
+                    dimensions: [("type", String(problem.type.split(separator: ":").last ?? "unknown"))]).increment()
             if problem.status >= 500 {
                 // The API layer's wrapper hides its cause's details unless asked for them by name.
                 let cause = (error as? ServerError).map { String(reflecting: $0.underlyingError) } ?? String(reflecting: error)
