@@ -8,6 +8,28 @@ import Testing
 
 @Suite("Evaluation panels and scoring")
 struct EvaluationTests {
+    @Test("one evaluator seated and submitted is not a panel: no ranking, and no award, until a second has scored (at least two)")
+    func oneScorerIsNotAPanel() async throws {
+        try await TestDatabase.with { database in
+            let t = TenderWorld(database)
+            let finance = try await t.world.actor("finance")
+            let tender = try await t.publishedTender(["LX2026-01"])
+            _ = try await t.evaluations.assign(by: finance, tenderID: tender.id, userID: try await t.world.actor("evaluator").userID)
+            try await t.move(to: tender.periods!.enquiryEnd)
+            for (username, yuan) in [("ngo", 380_000), ("eldercare", 390_000)] as [(String, Int64)] {
+                _ = try await t.bids.submit(by: try await t.world.actor(username), tenderID: tender.id, lotID: tender.lots[0].id,
+                                            BidContent(price: .yuan(yuan), proposal: "组建专业社工团队，每周上门两次。"))
+            }
+            try await t.move(to: tender.periods!.tenderEnd)
+            let opened = try await t.tenders.tender(id: tender.id, by: nil)
+            try await t.scoreAll(opened, evaluators: ["evaluator"])
+            #expect(try await t.evaluations.evaluation(tenderID: tender.id, by: finance).rankings == nil)
+            await #expect(throws: DomainError.conflict("the evaluation is not complete: every seated evaluator (at least 2) must submit first")) {
+                _ = try await t.awards.decide(by: finance, tenderID: tender.id, lotID: tender.lots[0].id, bidID: nil, reason: "")
+            }
+        }
+    }
+
     @Test("the buyer seats evaluators; a non-evaluator is refused, one tied to the buyer is seated as refused, one tied to a bidder is refused at opening")
     func panel() async throws {
         try await TestDatabase.with { database in
