@@ -188,6 +188,13 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.get("/api/v1/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
     }
+    // The contract as a page, rendered here from the same file (no viewer fetched from a CDN).
+    guard let docs = ContractDocsPage(yaml: String(decoding: specification, as: UTF8.self)) else {
+        throw StartupError(description: "the API contract at \(contract) is not an OpenAPI document Spokes can read")
+    }
+    router.get("/api/docs") { request, context in
+        views.page("api/docs", title: views.text("apiDocs_title", context), model: docs, request: request, context: context)
+    }
     let api = router.group("/api/v1").add(middleware: OpenAPIContextMiddleware())
     try APIHandler(identity: dependencies.identity, purchaseCatalogue: dependencies.purchaseCatalogue,
                    serviceItems: dependencies.serviceItems, negativeList: dependencies.negativeList, purchaseLists: dependencies.purchaseLists,

@@ -18,7 +18,8 @@ struct Views: Sendable {
                            "grassroots/request-notice", "grassroots/track", "grassroots/supervision",
                            // Grassroots: standards
                            "grassroots/standards", "grassroots/standard", "grassroots/standard-form", "grassroots/site-grades",
-                           "grassroots/inspection", "grassroots/inspection-form"]
+                           "grassroots/inspection", "grassroots/inspection-form",
+                           "api/docs"]
 
     let library: MustacheLibrary
     let localisation: Localisation

@@ -1,0 +1,29 @@
+import Foundation
+import HummingbirdTesting
+@testable import Server
+import Testing
+
+/// The contract as a page (`/api/docs`, issue 28): every operation of Contracts/openapi.yaml is on it, with the problem
+/// types; it loads nothing from elsewhere.
+@Suite("API documentation page")
+struct ContractDocsTests {
+    @Test("every operation of the contract has its place on /api/docs, under its tag, with the problem types; no resource from another host")
+    func everyOperation() async throws {
+        let yaml = try String(contentsOfFile: TestApp.configuration.contractsDirectory + "/openapi.yaml", encoding: .utf8)
+        let ids = yaml.split(separator: "\n").compactMap { line -> String? in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return trimmed.hasPrefix("operationId: ") ? String(trimmed.dropFirst("operationId: ".count)) : nil
+        }
+        #expect(ids.count > 90)
+        try await TestApp.run { client, _ in
+            let (status, html) = try await client.execute(uri: "/api/docs", method: .get) { ($0.status, String(buffer: $0.body)) }
+            #expect(status == .ok && (html.contains("接口文档") || html.contains("API documentation")))
+            let missing = ids.filter { !html.contains("id=\"\($0)\"") }
+            #expect(missing.isEmpty, "operations not on the page: \(missing)")
+            #expect(html.contains("<code>POST /api/v1/auth/token</code>") && html.contains("id=\"tag-tendering\""))
+            #expect(html.contains("urn:spokes:problem:calendar-not-loaded"))
+            #expect(!html.contains("src=\"http") && !html.contains("href=\"http"), "nothing fetched from another host")
+        }
+        #expect(ContractDocsPage(yaml: "not: [an, openapi") == nil)
+    }
+}
