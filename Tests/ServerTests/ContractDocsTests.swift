@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 @testable import Server
 import Testing
@@ -20,9 +21,15 @@ struct ContractDocsTests {
             #expect(status == .ok && (html.contains("接口文档") || html.contains("API documentation")))
             let missing = ids.filter { !html.contains("id=\"\($0)\"") }
             #expect(missing.isEmpty, "operations not on the page: \(missing)")
-            #expect(html.contains("<code>POST /api/v1/auth/token</code>") && html.contains("id=\"tag-tendering\""))
+            #expect(html.contains("<code class=\"path\">POST /api/v1/auth/token</code>") && html.contains("id=\"tag-tendering\""))
             #expect(html.contains("urn:spokes:problem:calendar-not-loaded"))
             #expect(!html.contains("src=\"http") && !html.contains("href=\"http"), "nothing fetched from another host")
+            // A page, so in the reader's chosen language (the API itself answers in its Accept-Language, English by default).
+            let chosen: HTTPFields = [.cookie: "spokes_lang=zh-CN", .acceptLanguage: "en"]
+            let zh = try await client.execute(uri: "/api/docs", method: .get, headers: chosen) { String(buffer: $0.body) }
+            #expect(zh.contains("<h1>接口文档</h1>"))
+            let en = try await client.execute(uri: "/api/docs", method: .get, headers: [.cookie: "spokes_lang=en"]) { String(buffer: $0.body) }
+            #expect(en.contains("<h1>API documentation</h1>"))
         }
         #expect(ContractDocsPage(yaml: "not: [an, openapi") == nil)
     }

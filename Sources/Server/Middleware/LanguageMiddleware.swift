@@ -14,7 +14,8 @@ struct LanguageMiddleware: RouterMiddleware {
     }
 
     static func language(of request: Request) -> Language {
-        if request.uri.path.hasPrefix("/api/") {
+        // The API speaks the Accept-Language header (English by default); its documentation is a page like any other.
+        if request.uri.path.hasPrefix("/api/") && request.uri.path != "/api/docs" {
             return Language.preferred(by: request.headers[.acceptLanguage], otherwise: .en)
         }
         return request.cookies[cookie].flatMap { Language(rawValue: $0.value) } ?? Language.preferred(by: request.headers[.acceptLanguage])
