@@ -123,11 +123,10 @@ public final class Replica: Sendable {
     /// the connection again does not reach it), so the reader cannot wait for it. Such a body is abandoned: its task and
     /// its closed connection stay until the process ends (one per read caught at the instant the replica went away).
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T? {
-        guard let lease = await lease() else {
+        guard let lease = await lease(), let connection = lease.connection else {
             failed()
             return nil
         }
-        let connection = lease.connection!
         let outcome: Result<T, any Error>? = await firstOf(
             {
                 defer { lease.release() }
@@ -192,7 +191,7 @@ public final class Replica: Sendable {
     /// A leased connection and the gate its holder waits at.
     private final class Lease: @unchecked Sendable {
         // Set once before the reader uses it, read only by the reader.
-        var connection: PostgresConnection!
+        var connection: PostgresConnection?
         private let gate = Mutex<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
         func release() {

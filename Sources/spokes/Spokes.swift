@@ -19,7 +19,7 @@ struct Spokes: AsyncParsableCommand {
     static func main() async {
         let names = configuration.subcommands.map { $0._commandName } + ["help"]
         if let word = CommandLine.arguments.dropFirst().first, !word.hasPrefix("-"), !names.contains(word) {
-            let nearest = names.min { distance(word, $0) < distance(word, $1) }!
+            let nearest = names.min { distance(word, $0) < distance(word, $1) } ?? "help"
             FileHandle.standardError.write(Data("Error: spokes has no command '\(word)'. Did you mean '\(nearest)'? See 'spokes --help'.\n".utf8))
             Foundation.exit(64)
         }
