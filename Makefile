@@ -44,7 +44,8 @@ test-faults: build live-setup
 	$(LIVE_PY) Tests/Live/faults.py
 
 ## Against real servers on fresh demo databases: contract fuzzing as every role, the permissions matrix, the
-## browser journeys in Chinese and English (screenshots), every page at 390 and 1366 px, the fault scripts (results in .build/live-results)
+## browser journeys in Chinese and English (screenshots), every page at 390 and 1366 px, the fault scripts, and a
+## training class's tender from publication to payment (results in .build/live-results)
 test-live: build live-setup
 	$(LIVE_PY) Tests/Live/fuzz.py
 	$(LIVE_PY) Tests/Live/matrix.py
@@ -52,6 +53,7 @@ test-live: build live-setup
 	$(LIVE_PY) Tests/Live/journeys.py
 	$(LIVE_PY) Tests/Live/pages.py
 	$(LIVE_PY) Tests/Live/faults.py
+	$(LIVE_PY) Tests/Live/training.py
 
 ## Every benchmark: the province (read endpoints beside pgbench, OCDS export, start-up, memory), its service requests,
 ## the bid burst and catalogue search; each writes a dated Markdown file to Benchmarks/results/

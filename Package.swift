@@ -147,7 +147,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
-            ]
+            ],
+            // A production build without training mode (issue 27): SPOKES_NO_TRAINING=1 swift build -c release.
+            swiftSettings: Context.environment["SPOKES_NO_TRAINING"] == "1" ? [.define("SPOKES_NO_TRAINING")] : []
         ),
         // Benchmarks, run by `make bench-search` and `make bench-bids`; each writes a dated Markdown file to Benchmarks/results/.
         .executableTarget(

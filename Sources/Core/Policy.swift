@@ -27,6 +27,8 @@ public enum Action: String, CaseIterable, Sendable {
     /// Load the working calendar: a year's public holidays and adjusted working days (调休), which every
     /// deadline is counted on. Platform administrators only.
     case keepCalendar
+    /// Move a training instance's clock (DOMAIN §8): the class's trainer, who is its platform administrator.
+    case runTraining
     // Catalogue
     case readCatalogue
     /// Keep a jurisdiction's catalogue (its service items and its own negative-list entries): finance
@@ -280,6 +282,8 @@ public enum Policy {
             return .deny("only platform administrators may do this")
         case .keepCalendar:
             return .deny("only the platform's administrators load the working calendar")
+        case .runTraining:
+            return .deny("only the training instance's administrators move its clock")
         case .updateOrganisation, .manageUsers:
             return actor.has(.orgAdmin) && ownOrganisation ? .allow : .deny("only this organisation's administrators may do this")
         case .readUsers:

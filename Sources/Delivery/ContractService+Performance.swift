@@ -121,7 +121,7 @@ extension ContractService {
     /// The token that goes with the survey form of `contract` (the page's hidden field, the API's
     /// `deviceToken`): for the device of the cookie, or a new device when there is none.
     public func surveyDeviceToken(for contract: Contract, device: UUID?) -> IssuedAnonymousToken {
-        identity.anonymousTokens.issue(scope: Self.surveyScope(contract.id), device: device, at: clock.now())
+        identity.anonymousTokens.issue(scope: Self.surveyScope(contract.id), device: device, at: identity.wallTime)
     }
 
     /// A service user's answer, without an account. It must carry the token of a survey form this
@@ -138,7 +138,7 @@ extension ContractService {
         let contract = try await surveyContract(token: token)
         guard contract.status == .signed || contract.status == .completed else { throw DomainError.conflict("the survey of this contract has closed") }
         let now = clock.now()
-        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.surveyScope(contract.id), at: now)
+        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.surveyScope(contract.id), at: identity.wallTime)
         let hash = { (text: String) in Data(SHA256.hash(data: Data(text.utf8))).hexString }
         let client = hash(client)
         return try await database.transaction { connection in

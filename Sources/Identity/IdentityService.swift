@@ -11,6 +11,9 @@ import Store
 public struct IdentityService: Sendable {
     let database: Database
     let clock: any SpokesClock
+    /// Real time, whatever `clock` says: sessions, tokens and sign-in lock-outs last as long on a training instance,
+    /// whose clock runs a day a minute, as anywhere (issue 27).
+    let wall: any SpokesClock
     public let policy: SignInPolicy
     let hasher: PasswordHasher
     /// Verified against when a user name does not exist, so that both cases take as long.
@@ -20,10 +23,15 @@ public struct IdentityService: Sendable {
 
     /// `anonymousTokenKey`: the key of the anonymous forms' tokens, the same on every instance (the
     /// server derives it from its master secret); nil gives this process a random one (tests, commands).
+    /// Real time (see `wall`): what the anonymous forms' tokens are issued and checked at.
+    public var wallTime: Date { wall.now() }
+
     public init(database: Database, clock: any SpokesClock = SystemClock(), policy: SignInPolicy = SignInPolicy(),
-                anonymousTokenKey: Data? = nil) {
+                anonymousTokenKey: Data? = nil, wall: (any SpokesClock)? = nil) {
         self.database = database
         self.clock = clock
+        // Tests move one clock for both unless they give a wall clock of their own.
+        self.wall = wall ?? (clock is TrainingClock ? SystemClock() : clock)
         self.policy = policy
         self.anonymousTokens = anonymousTokenKey.map(AnonymousTokens.init(key:)) ?? .random()
         self.hasher = PasswordHasher(cost: policy.bcryptCost)
@@ -376,7 +384,7 @@ public struct IdentityService: Sendable {
     /// it with the failures of its pair (the user's own mistakes from this address), not the failures
     /// from other addresses, so that a stranger's attempts elsewhere neither lock nor are forgiven.
     public func signIn(username: String, password: String, client: String = IdentityService.inProcessClient) async throws -> Actor {
-        let now = clock.now()
+        let now = wall.now()
         let name = username.trimmingCharacters(in: .whitespaces)
         let address = Secret.hash(client)
         let attempt = UUID.v7(at: now)
@@ -424,7 +432,7 @@ public struct IdentityService: Sendable {
     /// Starts an HTML session for a signed-in user. A new secret every time: sessions rotate at sign-in.
     public func startSession(for actor: Actor) async throws -> SessionGrant {
         let secret = Secret.generate()
-        let now = clock.now()
+        let now = wall.now()
         let expiresAt = now.addingTimeInterval(policy.sessionLifetime)
         try await database.transaction {
             try await store($0).insertSession(hash: Secret.hash(secret), userID: actor.userID, at: now, expiresAt: expiresAt)
@@ -435,7 +443,7 @@ public struct IdentityService: Sendable {
     public func actor(forSession secret: String) async throws -> Actor? {
         try await database.read { connection in
             let store = store(connection)
-            guard let userID = try await store.sessionUser(hash: Secret.hash(secret), now: clock.now()) else { return nil }
+            guard let userID = try await store.sessionUser(hash: Secret.hash(secret), now: wall.now()) else { return nil }
             return try await store.actor(userID: userID)
         }
     }
@@ -449,7 +457,7 @@ public struct IdentityService: Sendable {
     /// Safe to run from several instances at once.
     @discardableResult
     public func purgeExpired() async throws -> Int {
-        let now = clock.now()
+        let now = wall.now()
         return try await database.transaction {
             try await store($0).purge(now: now, failuresBefore: now.addingTimeInterval(-policy.window),
                                       tokenUsesBefore: now.addingTimeInterval(-AnonymousTokens.lifetime - 3600))
@@ -465,7 +473,7 @@ public struct IdentityService: Sendable {
         let label = check.text(name ?? "API token", "name", max: 100)
         try check.finish()
         let secret = Secret.generate(prefix: "spk_")
-        let now = clock.now()
+        let now = wall.now()
         let summary = TokenSummary(id: UUID.v7(at: now), name: label, createdAt: now,
                                    expiresAt: now.addingTimeInterval(policy.tokenLifetime), lastUsedAt: nil, revokedAt: nil)
         try await database.transaction { connection in
@@ -480,7 +488,7 @@ public struct IdentityService: Sendable {
     public func actor(forToken token: String) async throws -> (actor: Actor, tokenID: UUID)? {
         try await database.read { connection in
             let store = store(connection)
-            guard let (userID, tokenID) = try await store.tokenUser(hash: Secret.hash(token), now: clock.now()),
+            guard let (userID, tokenID) = try await store.tokenUser(hash: Secret.hash(token), now: wall.now()),
                   let actor = try await store.actor(userID: userID) else { return nil }
             return (actor, tokenID)
         }

@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 import Logging
@@ -9,6 +10,12 @@ public struct Migration: Sendable, Equatable {
     public let name: String
     public let sql: String
     public var checksum: String { SHA256.hash(data: Data(sql.utf8)).hexString }
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
 
     /// The migrations shipped with this build, in order.
     public static func bundled() throws -> [Migration] {
@@ -60,9 +67,11 @@ public struct Migrator: Sendable {
         try await database.read { connection in try await status(on: connection) }
     }
 
-    /// Applies every pending migration; returns the versions applied.
+    /// Applies every pending migration for an instance of `mode`; returns the versions applied. A database is marked
+    /// with the mode of the instance that first migrates it (one migrated before the mark existed: production), and an
+    /// instance of the other mode is refused before anything changes (`InstanceModeError`).
     @discardableResult
-    public func migrate() async throws -> [Int] {
+    public func migrate(mode: InstanceMode = .production) async throws -> [Int] {
         let logger = database.logger
         return try await database.read { connection in
             // Migrations may build indexes on large tables: no request deadline applies to them.
@@ -76,6 +85,10 @@ public struct Migrator: Sendable {
                 guard status.altered.isEmpty else {
                     throw MigrationError(description: "applied migrations \(status.altered) were edited afterwards; add a new migration instead")
                 }
+                let held = try await InstanceRecord.mode(on: connection, logger: logger)
+                // A database with migrations but no mark predates training mode: it held real data.
+                let marked = held ?? (status.applied.isEmpty ? mode : .production)
+                guard marked == mode else { throw InstanceModeError(database: marked, instance: mode) }
                 var applied: [Int] = []
                 for migration in migrations where status.pending.contains(migration.version) {
                     logger.info("applying migration \(migration.name)")
@@ -94,6 +107,9 @@ public struct Migrator: Sendable {
                         throw MigrationError(description: "migration \(migration.name) failed: \(String(reflecting: error))")
                     }
                     applied.append(migration.version)
+                }
+                if held == nil, migrations.contains(where: { $0.name == "0053_instance_mode" }) {
+                    try await InstanceRecord.mark(marked, on: connection, logger: logger)
                 }
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 try await connection.query("RESET statement_timeout", logger: logger)

@@ -20,6 +20,9 @@ public struct Release: Codable, Sendable, Equatable {
     public var bids: Bids?
     public var awards: [AwardSection]?
     public var contracts: [ContractSection]?
+    /// "test" on a training instance's releases (the Spokes extension; ProZorro's sandbox marks its data the same way),
+    /// absent on real ones.
+    public var mode: String?
 }
 
 /// The bid extension: what was bid, by whom, for which lot, and counts per lot.

@@ -25,6 +25,8 @@ public struct TransparencyService: Sendable {
     let payments: ContractPaymentService
     /// The publisher's OCDS prefix (ocds-<prefix>-<tender reference>).
     public let prefix: String
+    /// Whether this is a training instance's (its clock is a class's): its releases are marked as test data.
+    let isTraining: Bool
     /// The site's public address, under which the Spokes extension and its codelists are served.
     public let publicBase: String
     let clock: any SpokesClock
@@ -44,7 +46,9 @@ public struct TransparencyService: Sendable {
         self.lists = lists
         self.contracts = contracts
         self.payments = payments
-        self.prefix = prefix
+        // A training class's releases carry a test prefix (ocds-<prefix>-test-<reference>) and mode "test" (issue 27).
+        self.isTraining = clock is TrainingClock
+        self.prefix = clock is TrainingClock ? prefix + "-test" : prefix
         self.publicBase = publicBase
         self.clock = clock
         self.flagReadings = Recent(lifetime: summaryLifetime)
@@ -144,6 +148,7 @@ public struct TransparencyService: Sendable {
                     .map { try JSONDecoder().decode(Release.self, from: Data($0.utf8)) }
                 release.id = "\(release.ocid)-\((previous?.number ?? 0) + 1)"
                 release.date = ReleaseBuilder.timestamp(clock.now())
+                release.mode = isTraining ? "test" : nil
                 release.tag = Self.tags(release, since: earlier)
                 try await store.insert(ocid: release.ocid, releaseID: release.id, date: clock.now(), tags: release.tag, digest: digest,
                                        release: String(decoding: try Self.encoder.encode(release), as: UTF8.self))

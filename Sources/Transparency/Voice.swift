@@ -60,7 +60,7 @@ public struct VoiceService: Sendable {
 
     /// The token that goes with the voice page's forms: for the device of the cookie, or a new device when there is none.
     public func deviceToken(device: UUID?) -> IssuedAnonymousToken {
-        identity.anonymousTokens.issue(scope: Self.scope, device: device, at: clock.now())
+        identity.anonymousTokens.issue(scope: Self.scope, device: device, at: identity.wallTime)
     }
 
     /// A resident proposes a need for a jurisdiction (their street or community).
@@ -73,7 +73,7 @@ public struct VoiceService: Sendable {
             throw DomainError.invalid([FieldError("jurisdiction", "choose a jurisdiction from the list")])
         }
         let now = clock.now()
-        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.scope, at: now)
+        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.scope, at: identity.wallTime)
         let client = Self.hash(client)
         return try await database.transaction { connection in
             let store = store(connection)
@@ -91,7 +91,7 @@ public struct VoiceService: Sendable {
     /// A resident supports a need; a device supports a need once (false when it had already).
     public func support(needID: UUID, deviceToken: String, client: String) async throws -> Bool {
         let now = clock.now()
-        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.scope, at: now)
+        let device = try identity.anonymousTokens.verify(deviceToken, scope: Self.scope, at: identity.wallTime)
         let client = Self.hash(client)
         return try await database.transaction { connection in
             let store = store(connection)

@@ -22,10 +22,11 @@ struct CalendarCommand: AsyncParsableCommand {
 
         func run() async throws {
             let settings = try await Settings.load(common)
+            let mode = try settings.mode(common)
             guard let data = FileManager.default.contents(atPath: file) else { throw UserFacingError(description: "cannot read \(file)") }
             do {
                 let report = try await settings.withDatabase { database in
-                    try await Migrator(database: database).migrate()
+                    try await Migrator(database: database).migrate(mode: mode)
                     return try await CalendarService(database: database).importFile(by: .system, data)
                 }
                 for year in report.years { print("\(year.year): \(year.change.rawValue), \(year.days) days listed.") }

@@ -14,6 +14,8 @@ struct CommonOptions: ParsableArguments {
     var dataDirectory: String?
     @Option(name: .customLong("log-format"), help: "text (lines for people, the default) or json (one object a line); or LOG_FORMAT.")
     var logFormat: String?
+    @Flag(help: "Training mode (SPOKES_MODE=training): a class's instance, with a faster clock, on a database of its own.")
+    var training = false
 }
 
 /// Settings resolved in one order: command-line flag, then environment, then `.env`, then default.

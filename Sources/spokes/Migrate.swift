@@ -10,13 +10,14 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let settings = try await Settings.load(common)
         let report = status
+        let mode = try settings.mode(common)
         try await settings.withDatabase { database in
             let migrator = try Migrator(database: database)
             if report {
                 let s = try await migrator.status()
                 print("applied: \(s.applied)\npending: \(s.pending)\nunknown: \(s.unknown)\naltered: \(s.altered)")
             } else {
-                let applied = try await migrator.migrate()
+                let applied = try await migrator.migrate(mode: mode)
                 print(applied.isEmpty ? "The database is up to date." : "Applied migrations \(applied).")
             }
         }

@@ -25,10 +25,14 @@ struct OCDS: AsyncParsableCommand {
             let sealer = try settings.bidSealer()
             let policy = settings.signInPolicy
             let output = self.output
+            let mode = try settings.mode(common)
             let (count, path) = try await settings.withDatabase { database in
-                try await Migrator(database: database).migrate()
-                let dependencies = AppDependencies(database: database, identity: IdentityService(database: database, policy: policy), sealer: sealer,
-                                                   configuration: configuration)
+                // A production export never reads a training class's database (the migrator refuses it), and a training
+                // export publishes on the class's clock, with the test prefix.
+                try await Migrator(database: database).migrate(mode: mode)
+                let clock = try await settings.instanceClock(mode, database: database)
+                let dependencies = AppDependencies(database: database, identity: IdentityService(database: database, clock: clock, policy: policy),
+                                                   clock: clock, sealer: sealer, configuration: configuration)
                 _ = try await dependencies.transparency.sync()
                 let handle: FileHandle
                 if output == "-" {

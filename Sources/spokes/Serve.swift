@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import Foundation
 import Hummingbird
 import Identity
@@ -51,6 +52,15 @@ struct Serve: AsyncParsableCommand {
         guard (0...4_096).contains(cacheMB) else { throw ValidationError("SPOKES_PUBLIC_CACHE_MB must be 0 (off) to 4096; got \(cacheMB)") }
         configuration.publicCacheBytes = cacheMB << 20
         let metricsPort = metricsPort ?? settings.reader.int(forKey: "spokes.metrics.port", default: 0)
+        // Training (issue 27): the class's clock, started from the database once it is migrated (below); the public cache is
+        // off, as a trainer's move of the clock changes pages that no audited event announces.
+        let mode = try settings.mode(common)
+        let training: TrainingClock? = mode == .training ? TrainingClock(TrainingTime(realAnchor: Date(), virtualAnchor: .distantPast, rate: 0)) : nil
+        if mode == .training {
+            _ = try settings.trainingRate()
+            _ = try settings.trainingStart()
+            configuration.publicCacheBytes = 0
+        }
         configuration.trustedProxies = Set(settings.reader.string(forKey: "spokes.trusted.proxies", default: "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
 
@@ -80,13 +90,26 @@ struct Serve: AsyncParsableCommand {
             replicaServices = [replicaClient, replicaProbe,
                                PeriodicService.replicaMonitor(replica!, primary: Database(client: client, logger: logger), probe: replicaProbe, logger: logger)]
         }
+        if let training {
+            // The class's clock is read before any worker runs, so nothing is ever stamped with another time: the
+            // database is migrated (a production one refused) and the clock started on a client of its own.
+            training.update(try await Database.with(clientConfiguration, logger: logger) { database in
+                try await Migrator(database: database).migrate(mode: .training)
+                return try await settings.startTrainingClock(on: database)
+            })
+            logger.notice("training mode: the class's clock reads \(ClockCommand.text(training.now())), ×\(training.rate)")
+        } else {
+            // A training class's database is refused before any worker touches it (migrating refuses it again).
+            try await Database.with(clientConfiguration, logger: logger) { try await InstanceRecord.require(.production, of: $0) }
+        }
         let database = Database(client: client, logger: logger, replica: replica)
         let migrator = try Migrator(database: database)
         let sealer = try settings.bidSealer()
         // The anonymous forms' tokens are signed with a key from the bid master secret, so every instance accepts every instance's.
-        let identity = IdentityService(database: database, policy: settings.signInPolicy,
+        let clock: any SpokesClock = training ?? SystemClock()
+        let identity = IdentityService(database: database, clock: clock, policy: settings.signInPolicy,
                                        anonymousTokenKey: sealer.derivedKey(for: "spokes anonymous form tokens v1"))
-        let dependencies = AppDependencies(database: database, identity: identity, sealer: sealer,
+        let dependencies = AppDependencies(database: database, identity: identity, clock: clock, sealer: sealer,
                                            configuration: configuration, metrics: registry)
         let housekeeping = PeriodicService.housekeeping(identity: identity, logger: logger)
         let tenderWorker = PeriodicService.tenderWorker(dependencies.tenderWorker, logger: logger)
@@ -95,14 +118,16 @@ struct Serve: AsyncParsableCommand {
         let releases = ReleasePublisher(transparency: dependencies.transparency, database: database, logger: logger)
         let publicChanges = PublicChangeListener(cache: dependencies.publicCache, database: database, logger: logger)
         var services: [any Service] = [client, probeClient, housekeeping, tenderWorker, releases, publicChanges, probe] + replicaServices
-        services.append(OperationsMetrics.sampler(database: database, logger: logger))
+        services.append(OperationsMetrics.sampler(database: database, clock: clock, logger: logger))
+        if let training { services.append(PeriodicService.trainingClock(training, database: database, logger: logger)) }
         if metricsPort > 0 {
             services.append(HealthController.metricsApplication(registry, host: configuration.host, port: metricsPort, logger: logger))
         }
         // Migrate before taking requests; a database newer than this build stops start-up here.
         let application = try await buildApplication(dependencies, services: services, logger: logger) {
-            let applied = try await migrator.migrate()
+            let applied = try await migrator.migrate(mode: mode)
             if !applied.isEmpty { logger.info("applied migrations \(applied)") }
+
         }
         try await application.runService()
     }

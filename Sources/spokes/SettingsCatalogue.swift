@@ -31,7 +31,10 @@ enum SettingsCatalogue {
         Setting(name: "SPOKES_METRICS_TOKEN", defaultValue: "", meaning: "bearer token for /metrics on the application's port"),
         Setting(name: "LOG_LEVEL", defaultValue: "info", meaning: "trace, debug, info, notice, warning, error or critical"),
         Setting(name: "LOG_FORMAT", defaultValue: "text", meaning: "text, or json: one object a line for a log collector (--log-format)"),
-        Setting(name: "SPOKES_PASSWORD", defaultValue: "", meaning: "the password for users create and users reset-password, when no --password-file is given"),
+        Setting(name: "SPOKES_PASSWORD", defaultValue: "", meaning: "the password for users create and users reset-password (and a training class's), when no --password-file is given"),
+        Setting(name: "SPOKES_MODE", defaultValue: "production", meaning: "production, or training: a class's instance with a faster clock on a database of its own (--training)"),
+        Setting(name: "SPOKES_TRAINING_RATE", defaultValue: "1440", meaning: "training: seconds of class time per real second (1440: a day a minute, weekends too; 0: stands still until advanced)"),
+        Setting(name: "SPOKES_TRAINING_START", defaultValue: "", meaning: "training: the day (yyyy-MM-dd, Beijing) the class's clock starts at, on its first start only; empty: now"),
     ]
 
     /// The list as `--help` shows it.

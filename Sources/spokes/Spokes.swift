@@ -11,7 +11,7 @@ struct Spokes: AsyncParsableCommand {
             (or --data-dir / SPOKES_DATA_DIR). Settings come from flags, then the environment, then a .env file.
             """,
         version: Version.text,
-        subcommands: [Serve.self, Migrate.self, Seed.self, DB.self, Users.self, Audit.self, OCDS.self, CalendarCommand.self, SettingsCommand.self]
+        subcommands: [Serve.self, Migrate.self, Seed.self, DB.self, Users.self, Audit.self, OCDS.self, CalendarCommand.self, ClockCommand.self, SettingsCommand.self]
     )
 
     /// A word that names no command is an error that names the nearest one (`spokes serv`: did you mean `serve`?), never

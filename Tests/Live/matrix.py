@@ -195,6 +195,8 @@ BODIES = {
     # The station's clerk named again: the duties stay as the demo made them for the rows that follow.
     "setSiteDuties": lambda f, p: {"duties": [{"username": "fuclerk", "duty": "clerk"}]},
     "saveServiceItemDraft": lambda f, p: content(f, p["itemId"]),
+    # The smallest move: on the matrix's production instance the trainer (admin) gets 409, everyone else 401/403.
+    "advanceClock": lambda f, p: {"by": "1s"},
     "signOffMilestone": lambda f, p: f["signoff_body"].get(p["milestoneId"]) or missing(f"a sign-off body for milestone {p['milestoneId']}"),
 }
 # Fields set on the smallest body (fixture keys or "=literal", or a function of f): the resource acted on

@@ -36,6 +36,8 @@ struct APIHandler: APIProtocol {
     let requests: RequestService
     /// Red flags, monitoring cases, dashboards, residents' voice and payment worklists (APIHandler+Oversight).
     let oversight: OversightServices
+    /// The instance's clock; a training instance's trainer moves it (Server/Training).
+    let training: TrainingService
 
     /// The actor of the current request (set by the authentication middleware).
     var actor: Actor? { OpenAPIContextMiddleware.current?.actor }

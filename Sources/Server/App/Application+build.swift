@@ -49,6 +49,8 @@ public struct AppDependencies: Sendable {
     /// The one clock every service reads (the home page's budget year too).
     public var clock: any SpokesClock
     public var metrics: PrometheusCollectorRegistry
+    /// The instance's clock as a training class's trainer sees and moves it (issue 27).
+    public var training: TrainingService
     /// Whether the database answers (probed by `PeriodicService.databaseProbe` when serving).
     public var health = DatabaseHealth()
     /// Rendered public answers for anonymous visitors, emptied by `PublicChangeListener` on every audited change.
@@ -95,6 +97,8 @@ public struct AppDependencies: Sendable {
         self.configuration = configuration
         self.publicCache = PublicCache(capacity: configuration.publicCacheBytes, lifetime: configuration.publicCacheLifetime)
         self.clock = clock
+        self.training = TrainingService(database: database, training: clock as? TrainingClock, clock: clock, tenders: tenders,
+                                        transparency: transparency)
         self.metrics = metrics
     }
 }
@@ -110,7 +114,8 @@ struct DeliveredGrades: DeliveryRecords {
 /// The routes and middleware of Spokes. Tests drive this router directly.
 public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<AppRequestContext> {
     let configuration = dependencies.configuration
-    let views = try await Views(directory: configuration.webDirectory, secureCookies: configuration.secureCookies)
+    let views = try await Views(directory: configuration.webDirectory, secureCookies: configuration.secureCookies,
+                                training: dependencies.training.training)
     let router = Router(context: AppRequestContext.self)
     let contract = configuration.contractsDirectory + "/openapi.yaml"
     guard let specification = FileManager.default.contents(atPath: contract) else {
@@ -159,10 +164,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     EvaluationController(tenders: dependencies.tenders, bids: dependencies.bids, evaluations: dependencies.evaluations, awards: dependencies.awards,
                          suppliers: dependencies.suppliers, identity: dependencies.identity, views: views).register(on: router)
     IncubatorController(incubation: dependencies.incubation, identity: dependencies.identity, seedGrants: dependencies.seedGrants,
-                        purchaseLists: dependencies.purchaseLists, ledger: dependencies.ledger, views: views).register(on: router)
+                        purchaseLists: dependencies.purchaseLists, ledger: dependencies.ledger, views: views, clock: dependencies.clock).register(on: router)
     ProgrammeController(programmes: dependencies.programmes, incubation: dependencies.incubation, identity: dependencies.identity, views: views)
         .register(on: router)
-    PaymentsController(seedGrants: dependencies.seedGrants, worklists: dependencies.paymentWorklists, identity: dependencies.identity, views: views).register(on: router)
+    PaymentsController(seedGrants: dependencies.seedGrants, worklists: dependencies.paymentWorklists, identity: dependencies.identity, views: views,
+                       clock: dependencies.clock).register(on: router)
     ContractController(contracts: dependencies.contracts, payments: dependencies.contractPayments, awards: dependencies.awards,
                        identity: dependencies.identity, views: views).register(on: router)
     EngagementController(contracts: dependencies.contracts, views: views).register(on: router)
@@ -182,8 +188,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     SiteController(sites: dependencies.sites, requests: dependencies.requests, standards: dependencies.sites.standards, identity: dependencies.identity, items: dependencies.serviceItems, views: views).register(on: router)
     RequestController(requests: dependencies.requests, sites: dependencies.sites, items: dependencies.serviceItems, identity: dependencies.identity,
                       views: views).register(on: router)
+    TrainingController(training: dependencies.training, views: views).register(on: router)
     // Grassroots: standards (issue 23 item 2)
-    StandardsController(standards: dependencies.sites.standards, sites: dependencies.sites, identity: dependencies.identity, views: views).register(on: router)
+    StandardsController(standards: dependencies.sites.standards, sites: dependencies.sites, identity: dependencies.identity, views: views,
+                        clock: dependencies.clock).register(on: router)
 
     router.get("/api/v1/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
@@ -205,7 +213,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    sites: dependencies.sites, requests: dependencies.requests,
                    oversight: OversightServices(transparency: dependencies.transparency, monitoring: dependencies.monitoring, voice: dependencies.voice,
                                                 worklists: dependencies.paymentWorklists, insightRows: insightRows,
-                                                directory: SupplierDirectory(database: dependencies.database, identity: dependencies.identity)))
+                                                directory: SupplierDirectory(database: dependencies.database, identity: dependencies.identity)),
+                   training: dependencies.training)
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.
         .registerHandlers(on: api, configuration: .init(dateTranscoder: FormatStyleDateTranscoder(), jsonEncodingOptions: []),
                           middlewares: [APIContractMiddleware(contract: try APIContract(yaml: String(decoding: specification, as: UTF8.self))),

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Logging
 import Metrics
@@ -13,25 +14,26 @@ import Store
 public enum OperationsMetrics {
     static let started = Date()
 
-    public static func sampler(database: Database, logger: Logger) -> PeriodicService {
+    public static func sampler(database: Database, clock: any SpokesClock, logger: Logger) -> PeriodicService {
         PeriodicService(name: "metrics sampler", interval: .seconds(15), logger: logger) {
-            try await sample(database)
+            try await sample(database, now: clock.now())
             return 0
         }
     }
 
-    public static func sample(_ database: Database) async throws {
+    /// `now`: the instance's clock (a training class's runs ahead of the database's).
+    public static func sample(_ database: Database, now: Date = Date()) async throws {
         try await database.read { connection in
             for try await (pending, oldest) in try await connection.query("""
-                SELECT count(*)::bigint, coalesce(extract(epoch FROM now() - min(e.occurred_at)), 0)::float8
+                SELECT count(*)::bigint, coalesce(extract(epoch FROM \(now) - min(e.occurred_at)), 0)::float8
                 FROM transparency.pending p LEFT JOIN audit.events e ON e.id = p.event_id
                 """, logger: database.logger).decode((Int64, Double).self) {
                 Gauge(label: "spokes_outbox_pending").record(pending)
                 Gauge(label: "spokes_outbox_oldest_age_seconds").record(oldest)
             }
             for try await lag in try await connection.query("""
-                SELECT coalesce(extract(epoch FROM now() - min(tender_end)), 0)::float8 FROM tendering.tenders
-                WHERE status = 'tendering' AND tender_end <= now()
+                SELECT coalesce(extract(epoch FROM \(now) - min(tender_end)), 0)::float8 FROM tendering.tenders
+                WHERE status = 'tendering' AND tender_end <= \(now)
                 """, logger: database.logger).decode(Double.self) {
                 Gauge(label: "spokes_tender_worker_lag_seconds").record(lag)
             }

@@ -1,7 +1,9 @@
+import Core
 import Identity
 import Logging
 import Metrics
 import ServiceLifecycle
+import Store
 import Tendering
 
 /// Background work beside the server: runs `work` every `interval` until shutdown. Every instance
@@ -33,6 +35,15 @@ public struct PeriodicService: Service {
     /// Every ten minutes, removes expired sessions and stale sign-in failures.
     public static func housekeeping(identity: IdentityService, logger: Logger) -> PeriodicService {
         PeriodicService(name: "housekeeping", interval: .seconds(600), logger: logger) { try await identity.purgeExpired() }
+    }
+
+    /// Every second, a training instance takes the class's time line from the database: a trainer's move of the clock
+    /// (on another instance, or with `spokes clock advance`) shows here within a second.
+    public static func trainingClock(_ clock: TrainingClock, database: Database, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "training clock", interval: .seconds(1), logger: logger) {
+            if let time = try await InstanceRecord.trainingTime(of: database) { clock.update(time) }
+            return 0
+        }
     }
 
     /// Every second, moves the tenders whose deadlines have passed and opens their bids.

@@ -13,6 +13,8 @@ struct StandardsController {
     let sites: SiteService
     let identity: IdentityService
     let views: Views
+    /// The instance's clock (a training class's on a training instance): what "today" on the page is.
+    let clock: any SpokesClock
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/standards", use: list)
@@ -132,7 +134,7 @@ struct StandardsController {
     func inspectionForm(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (site, standard) = try await standards.siteToInspect(id: try context.pathID(), by: context.actor)
         return renderInspection(request, context, site: site, standard: standard,
-                                form: ["inspectedOn": WorkingCalendar().dayKey(Date())], problem: nil)
+                                form: ["inspectedOn": WorkingCalendar().dayKey(clock.now())], problem: nil)
     }
 
     /// The inspection form, posted as multipart (it carries files): `inspectedOn`, `notes`, `confirm_<code>` yes/no,

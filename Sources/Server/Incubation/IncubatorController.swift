@@ -16,6 +16,8 @@ struct IncubatorController {
     let purchaseLists: PurchaseListService
     let ledger: LedgerService
     let views: Views
+    /// The instance's clock (a training class's on a training instance): what "today" on the page is.
+    let clock: any SpokesClock
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/incubator", use: board)
@@ -81,7 +83,7 @@ struct IncubatorController {
         let mentors = try await incubation.mentors()
         let sessions = try await incubation.sessions(of: id)
         let model = IncubatorOrganisationPage.model(journey: journey, assessments: assessments, sessions: sessions, mentors: mentors,
-                                                    support: try await support(of: id, context), language: context.language, now: Date(), form: form,
+                                                    support: try await support(of: id, context), language: context.language, now: clock.now(), form: form,
                                                     problem: problem, say: { views.text($0, context) }, finding: { views.say($0, context) },
                                                     message: { views.say($0, context) })
         return views.page("incubation/incubator-organisation", title: model.name, model: model, status: status, request: request, context: context)
@@ -95,7 +97,7 @@ struct IncubatorController {
         let spaces = Dictionary(uniqueKeysWithValues: try await incubation.spaces().map { ($0.space.id, $0.space) })
         let allocations = try await incubation.allocations(of: id)
         guard staff else { return .init(grants: grants, allocations: allocations, spaces: spaces, lines: nil) }
-        let year = Int(WorkingCalendar().dayKey(Date()).prefix(4)) ?? 2026
+        let year = Int(WorkingCalendar().dayKey(clock.now()).prefix(4)) ?? 2026
         let lines = try await purchaseLists.lines(PurchaseLineQuery(year: year, limit: 500)).filter { $0.content.catalogueCode.hasPrefix(SeedGrant.incubationCode) }
         let balances = try await ledger.balances(of: lines.map(\.id))
         return .init(grants: grants, allocations: allocations, spaces: spaces,
@@ -128,7 +130,7 @@ struct IncubatorController {
         let spaces = try await incubation.spaces()
         let board = try await incubation.board()
         let names = try await identity.organisations(ids: Set(spaces.flatMap { $0.allocations.map(\.organisationID) } + board.flatMap { $0.placements.map(\.organisationID) }))
-        let model = SpacesPage.model(spaces: spaces, board: board, names: names, isStaff: try await incubation.isStaff(context.actor), now: Date(),
+        let model = SpacesPage.model(spaces: spaces, board: board, names: names, isStaff: try await incubation.isStaff(context.actor), now: clock.now(),
                                      problem: problem, say: { views.text($0, context) }, message: { views.say($0, context) })
         return views.page("incubation/incubator-spaces", title: views.text("space_title", context), model: model, status: status, request: request, context: context)
     }

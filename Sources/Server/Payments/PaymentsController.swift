@@ -14,6 +14,8 @@ struct PaymentsController {
     let worklists: PaymentWorklists
     let identity: IdentityService
     let views: Views
+    /// The instance's clock (a training class's on a training instance): what "today" on the page is.
+    let clock: any SpokesClock
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/payments", use: show)
@@ -32,7 +34,7 @@ struct PaymentsController {
         let recoveries = try await worklists.recoveriesOpen(for: context.actor).filter(\.mayRepay)
         let names = try await identity.organisations(ids: Set(grants.map(\.organisationID) + claims.map(\.contract.supplierID)
                                                                 + recoveries.map(\.contract.supplierID)))
-        let model = PaymentsPage.model(grants: grants, claims: claims, recoveries: recoveries, names: names, now: Date(), problem: problem,
+        let model = PaymentsPage.model(grants: grants, claims: claims, recoveries: recoveries, names: names, now: clock.now(), problem: problem,
                                        say: { views.text($0, context) }, message: { views.say($0, context) })
         return views.page("payments/payments", title: views.text("payments_title", context), model: model, status: status, request: request, context: context)
     }

@@ -19,13 +19,15 @@ struct Views: Sendable {
                            // Grassroots: standards
                            "grassroots/standards", "grassroots/standard", "grassroots/standard-form", "grassroots/site-grades",
                            "grassroots/inspection", "grassroots/inspection-form",
-                           "api/docs"]
+                           "api/docs", "training/clock"]
 
     let library: MustacheLibrary
     let localisation: Localisation
     let secureCookies: Bool
+    /// A training instance's clock: every page then carries the training banner with the class's time (issue 27).
+    let training: TrainingClock?
 
-    init(directory: String, secureCookies: Bool) async throws {
+    init(directory: String, secureCookies: Bool, training: TrainingClock? = nil) async throws {
         guard FileManager.default.fileExists(atPath: directory + "/templates") else {
             throw StartupError(description: "no templates folder at \(directory)/templates (start Spokes from the project folder or set the web directory)")
         }
@@ -42,6 +44,7 @@ struct Views: Sendable {
         self.library = library
         localisation = try Localisation(directory: directory + "/locales")
         self.secureCookies = secureCookies
+        self.training = training
     }
 
     /// A whole page: the named template with `data`, inside the layout with navigation for the actor.
@@ -67,7 +70,7 @@ struct Views: Sendable {
             "title": title,
             "content": content,
             "csrf": context.csrfToken,
-            "nav": Navigation.items(for: context.actor, path: request.uri.path, t: t),
+            "nav": Navigation.items(for: context.actor, path: request.uri.path, t: t, training: training != nil),
             "switchLanguage": [
                 "name": language.other.nativeName,
                 "href": "/lang?to=\(language.other.rawValue)&back=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/")",
@@ -76,6 +79,10 @@ struct Views: Sendable {
         if let actor = context.actor {
             layout["user"] = ["displayName": actor.displayName, "username": actor.username,
                               "roles": actor.roles.sorted().map { t["role_\($0.rawValue)"] ?? $0.rawValue }.joined(separator: " · ")]
+        }
+        if let training {
+            layout["training"] = ["now": TrainingPage.minute(training.now()),
+                                  "trainer": Policy.decide(context.actor, .runTraining, .platform) == .allow]
         }
         let html = library.render(layout, withTemplate: "shared/layout") ?? content
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
@@ -108,7 +115,7 @@ struct Views: Sendable {
 
 /// The menu each role sees. Modules add their entries here as they arrive.
 enum Navigation {
-    static func items(for actor: Actor?, path: String, t: [String: String]) -> [[String: Any]] {
+    static func items(for actor: Actor?, path: String, t: [String: String], training: Bool = false) -> [[String: Any]] {
         var items: [(String, String)] = [("/", "nav_home"), ("/organisations", "nav_organisations"),
                                          ("/jurisdictions", "nav_jurisdictions"), ("/catalogue", "nav_catalogue"),
                                          ("/catalogue/purchase", "nav_purchaseCatalogue"), ("/purchase-lists", "nav_purchaseLists"),
@@ -120,6 +127,7 @@ enum Navigation {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if Policy.decide(actor, .keepCalendar, .platform) == .allow { items.append(("/admin/calendar", "nav_calendar")) }
+            if training && Policy.decide(actor, .runTraining, .platform) == .allow { items.append(("/training", "training_title")) }
             if actor.has(.caseworker) { items.append(("/requests", "nav_requests")) }
             if actor.has(.registrar) { items.append(("/registrations", "nav_registrations")) }
             // Offices and overseers watch their jurisdiction's cases; a centre's own staff reach theirs from /requests.

@@ -38,7 +38,8 @@ extension APIHandler {
     }
 
     func publishTender(_ input: Operations.PublishTender.Input) async throws -> Operations.PublishTender.Output {
-        .ok(.init(body: .json(.init(try await tenders.publish(by: try signedIn(), tenderID: try uuid(input.path.tenderId, "tenderId"))))))
+        let published = try await tenders.publish(by: try signedIn(), tenderID: try uuid(input.path.tenderId, "tenderId"))
+        return .ok(.init(body: .json(.init(published, ocdsPrefix: oversight.transparency.prefix))))
     }
 
     func cancelTender(_ input: Operations.CancelTender.Input) async throws -> Operations.CancelTender.Output {
