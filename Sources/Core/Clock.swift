@@ -34,16 +34,19 @@ public struct TrainingTime: Sendable, Equatable {
     public var realAnchor: Date
     public var virtualAnchor: Date
     public var rate: Double
+    /// How many times the class's time line has changed: an instance takes a line only if it is not older than its own.
+    public var version: Int64
 
     /// The fastest a class's clock may run: a day a second. Faster, a deadline passes between two clicks.
     public static let maximumRate = 86_400.0
     /// The furthest one advance may move the clock: a year and a day (a contract's whole term and its standstill).
     public static let maximumAdvance: TimeInterval = 366 * 86_400
 
-    public init(realAnchor: Date, virtualAnchor: Date, rate: Double) {
+    public init(realAnchor: Date, virtualAnchor: Date, rate: Double, version: Int64 = 0) {
         self.realAnchor = realAnchor
         self.virtualAnchor = virtualAnchor
         self.rate = rate
+        self.version = version
     }
 
     /// The training time at the real instant `real`.
@@ -53,12 +56,12 @@ public struct TrainingTime: Sendable, Equatable {
 
     /// The same time line moved `seconds` ahead from the real instant `real` (re-anchored there).
     public func advanced(by seconds: TimeInterval, at real: Date) -> TrainingTime {
-        TrainingTime(realAnchor: real, virtualAnchor: time(at: real).addingTimeInterval(seconds), rate: rate)
+        TrainingTime(realAnchor: real, virtualAnchor: time(at: real).addingTimeInterval(seconds), rate: rate, version: version)
     }
 
     /// The same time line running at `rate` from the real instant `real`.
     public func running(at rate: Double, from real: Date) -> TrainingTime {
-        TrainingTime(realAnchor: real, virtualAnchor: time(at: real), rate: rate)
+        TrainingTime(realAnchor: real, virtualAnchor: time(at: real), rate: rate, version: version)
     }
 
     /// A rate a class may use: finite, 0 to a day a second.
@@ -110,6 +113,11 @@ public final class TrainingClock: SpokesClock {
     public var wallTime: Date { wall.now() }
     public var rate: Double { state.withLock { $0.time.rate } }
 
-    /// Takes the time line the database holds (after an advance here or elsewhere).
-    public func update(_ time: TrainingTime) { state.withLock { $0.time = time } }
+    /// Takes the time line the database holds (after an advance here or elsewhere), unless it is older than the one held:
+    /// two moves answered out of order leave the later.
+    public func update(_ time: TrainingTime) {
+        state.withLock { state in
+            if time.version >= state.time.version { state.time = time }
+        }
+    }
 }

@@ -46,7 +46,7 @@ public struct Database: Sendable {
                 throw error
             }
         }
-        return try await client.withConnection { connection in
+        return try await leased { connection in
             try await connection.query("BEGIN", logger: logger)
             let binding = HeldConnection(connection)
             defer { binding.release() }
@@ -104,8 +104,51 @@ public struct Database: Sendable {
     public func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         if let held = Self.held?.connection { return try await body(held) }
         if Self.readsMayUseReplica, let replica, replica.isFresh, let value = try await replica.read(body) { return value }
-        return try await client.withConnection { connection in try await body(connection) }
+        return try await leased { connection in try await body(connection) }
     }
+
+    /// A connection of the pool for `body`, counted in `PoolUse` while this caller waits for it and while it holds it.
+    private func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let lease = PoolUse.Lease()
+        defer { lease.end() }
+        return try await client.withConnection { connection in
+            lease.start()
+            return try await body(connection)
+        }
+    }
+}
+
+/// How this process uses its database pool, as gauges for its saturation (issue 28): callers waiting for a connection
+/// (`spokes_db_pool_waiting`) and connections held (`spokes_db_pool_in_use`), beside the pool's size
+/// (`spokes_db_pool_max`, recorded by the server at start). Waiting callers while all are in use: the pool is too small.
+public enum PoolUse {
+    static let waiting = Atomic<Int>(0)
+    static let inUse = Atomic<Int>(0)
+
+    static func change(_ counter: borrowing Atomic<Int>, by delta: Int, label: String) {
+        Gauge(label: label).record(counter.add(delta, ordering: .relaxed).newValue)
+    }
+
+    /// One caller's lease: waiting from its creation to `start`, holding from `start` to `end`.
+    final class Lease: Sendable {
+        private let started = Mutex(false)
+        init() { PoolUse.change(PoolUse.waiting, by: 1, label: "spokes_db_pool_waiting") }
+        func start() {
+            started.withLock { $0 = true }
+            PoolUse.change(PoolUse.waiting, by: -1, label: "spokes_db_pool_waiting")
+            PoolUse.change(PoolUse.inUse, by: 1, label: "spokes_db_pool_in_use")
+        }
+        func end() {
+            if started.withLock({ $0 }) {
+                PoolUse.change(PoolUse.inUse, by: -1, label: "spokes_db_pool_in_use")
+            } else {
+                PoolUse.change(PoolUse.waiting, by: -1, label: "spokes_db_pool_waiting")
+            }
+        }
+    }
+
+    /// The pool's size, recorded once by the server.
+    public static func record(maximum: Int) { Gauge(label: "spokes_db_pool_max").record(maximum) }
 }
 
 extension PSQLError {

@@ -51,10 +51,10 @@ public enum InstanceRecord {
     public static func trainingTime(of database: Database) async throws -> TrainingTime? {
         try await database.read { connection in
             let rows = try await connection.query("""
-                SELECT clock_real_anchor, clock_virtual_anchor, clock_rate FROM public.spokes_instance WHERE clock_rate IS NOT NULL
+                SELECT clock_real_anchor, clock_virtual_anchor, clock_rate, clock_version FROM public.spokes_instance WHERE clock_rate IS NOT NULL
                 """, logger: database.logger).collect()
-            guard let (real, virtual, rate) = try rows.first?.decode((Date, Date, Double).self) else { return nil }
-            return TrainingTime(realAnchor: real, virtualAnchor: virtual, rate: rate)
+            guard let (real, virtual, rate, version) = try rows.first?.decode((Date, Date, Double, Int64).self) else { return nil }
+            return TrainingTime(realAnchor: real, virtualAnchor: virtual, rate: rate, version: version)
         }
     }
 
@@ -65,16 +65,18 @@ public enum InstanceRecord {
                                           _ change: @Sendable (TrainingTime?) throws -> TrainingTime) async throws -> TrainingTime {
         try await database.transaction { connection in
             let rows = try await connection.query("""
-                SELECT mode, clock_real_anchor, clock_virtual_anchor, clock_rate FROM public.spokes_instance FOR UPDATE
+                SELECT mode, clock_real_anchor, clock_virtual_anchor, clock_rate, clock_version FROM public.spokes_instance FOR UPDATE
                 """, logger: database.logger).collect()
             guard let row = rows.first else { throw InstanceModeError(database: .production, instance: .training) }
-            let (mode, real, virtual, rate) = try row.decode((String, Date?, Date?, Double?).self)
+            let (mode, real, virtual, rate, version) = try row.decode((String, Date?, Date?, Double?, Int64).self)
             guard mode == InstanceMode.training.rawValue else { throw InstanceModeError(database: .production, instance: .training) }
-            let held = real.flatMap { real in virtual.flatMap { virtual in rate.map { TrainingTime(realAnchor: real, virtualAnchor: virtual, rate: $0) } } }
-            let next = try change(held)
+            let held = real.flatMap { real in virtual.flatMap { virtual in
+                rate.map { TrainingTime(realAnchor: real, virtualAnchor: virtual, rate: $0, version: version) } } }
+            var next = try change(held)
+            next.version = version + 1
             try await connection.query("""
                 UPDATE public.spokes_instance SET clock_real_anchor = \(next.realAnchor), clock_virtual_anchor = \(next.virtualAnchor),
-                    clock_rate = \(next.rate)
+                    clock_rate = \(next.rate), clock_version = \(next.version)
                 """, logger: database.logger)
             return next
         }

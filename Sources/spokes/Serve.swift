@@ -68,6 +68,7 @@ struct Serve: AsyncParsableCommand {
         // A statement may run as long as a request may wait (RequestDeadline); then PostgreSQL ends it.
         clientConfiguration.options.additionalStartupParameters.append(("statement_timeout", "\(deadline)s"))
         defer { if startedCluster { try? settings.embedded?.stop() } }
+        PoolUse.record(maximum: clientConfiguration.options.maximumConnections)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -55,3 +55,20 @@ struct TrainingClockTests {
         #expect(TrainingTime.isValid(rate: rate) == valid)
     }
 }
+
+@Suite("Training clock: time lines out of order")
+struct TrainingClockOrderTests {
+    @Test("two moves answered out of order leave the later time line")
+    func outOfOrder() {
+        let start = Date(timeIntervalSince1970: 1_793_581_200)
+        let wall = ManualClock(start)
+        let clock = TrainingClock(TrainingTime(realAnchor: start, virtualAnchor: start, rate: 0, version: 1), wall: wall)
+        clock.update(TrainingTime(realAnchor: start, virtualAnchor: start.addingTimeInterval(2 * 86_400), rate: 0, version: 3))
+        clock.update(TrainingTime(realAnchor: start, virtualAnchor: start.addingTimeInterval(86_400), rate: 0, version: 2))
+        #expect(clock.time.version == 3)
+        // A slower rate set later (a higher version) is taken, though its time at this instant is the same.
+        clock.update(TrainingTime(realAnchor: start, virtualAnchor: start.addingTimeInterval(2 * 86_400), rate: 1, version: 4))
+        wall.advance(by: 60)
+        #expect(clock.now() == start.addingTimeInterval(2 * 86_400 + 60))
+    }
+}

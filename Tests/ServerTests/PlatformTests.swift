@@ -121,6 +121,9 @@ struct PlatformTests {
             _ = try await client.json(.post, "/api/v1/auth/token", body: #"{"username":"ngo","password":"not the password"}"#)
             _ = try await client.json(.get, "/api/v1/tenders/\(UUID().uuidString.lowercased())")
             try await OperationsMetrics.sample(t.world.database)
+            // While a connection is held, the pool's gauge counts it.
+            let holding = try await t.world.database.read { _ in metrics() }
+            #expect(total(holding, "spokes_db_pool_in_use") >= 1)
             let after = metrics()
             #expect(total(after, #"spokes_changes_total{action="bid."#) > total(before, #"spokes_changes_total{action="bid."#))
             #expect(total(after, #"spokes_changes_total{action="tender.published""#) > total(before, #"spokes_changes_total{action="tender.published""#))
@@ -128,7 +131,7 @@ struct PlatformTests {
                     > total(before, #"spokes_sign_in_failures_total{reason="wrong_credentials""#))
             #expect(total(after, #"spokes_refusals_total{type="not-found""#) > total(before, #"spokes_refusals_total{type="not-found""#))
             for gauge in ["spokes_outbox_pending", "spokes_outbox_oldest_age_seconds", "spokes_tender_worker_lag_seconds",
-                          "spokes_database_connections{state=\"active\"}", "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"] {
+                          "spokes_database_connections{state=\"active\"}", "spokes_db_pool_waiting", "spokes_db_pool_in_use", "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"] {
                 #expect(after.contains("\n" + gauge + " ") || after.hasPrefix(gauge + " "), "\(gauge)")
             }
             #expect(total(after, "process_resident_memory_bytes") > 1_000_000)

@@ -75,6 +75,21 @@ struct TrainingTests {
         }
     }
 
+    @Test("two trainers moving the clock at once both count: the time line is changed under a lock")
+    func concurrent() async throws {
+        try await Self.runTraining { client, _, dependencies in
+            let trainer = try await client.token("admin")
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await client.json(.post, "/api/v1/clock/advance", token: trainer, body: #"{"by":"1d"}"#).status.code }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(try await InstanceRecord.trainingTime(of: dependencies.database)?.virtualAnchor == TenderWorld.monday.addingTimeInterval(6 * 86_400))
+            #expect(dependencies.clock.now() == TenderWorld.monday.addingTimeInterval(6 * 86_400))
+        }
+    }
+
     @Test("moving to a tender's next deadline lets the worker do what falls due, step by step, in order")
     func deadlines() async throws {
         try await Self.runTraining { client, tendering, dependencies in
@@ -114,10 +129,15 @@ struct TrainingTests {
             let page = try await trainer.get("/training")
             #expect(page.status == .ok && page.html.contains(tender.reference))
             let refused = try await trainer.post("/training/advance", [("by", "2x")])
-            #expect(refused.status == .unprocessableContent && refused.html.contains("value=\"2x\""))
+            // Beside its field, in Chinese, with what was typed; the summary names the field by its label and links it.
+            #expect(refused.status == .unprocessableContent && refused.html.contains("value=\"2x\"") && refused.html.contains("aria-invalid=\"true\""))
+            #expect(refused.html.contains("id=\"training-by-error\"") && refused.html.contains("href=\"#training-by\"") && refused.html.contains("时长应在"))
             #expect(dependencies.clock.now() == TenderWorld.monday)
+            // A move answers with a redirect to the page, so a reload never moves the clock again.
             let moved = try await trainer.post("/training/advance", [("by", "1d")])
-            #expect(moved.status == .ok && moved.html.contains("data-training-moved"))
+            #expect(moved.status == .seeOther && moved.location == "/training?by=1d", "\(moved.status) \(moved.location ?? "")")
+            let after = try await trainer.get("/training?by=1d")
+            #expect(after.html.contains("data-training-moved") && after.html.contains("时钟已拨快 1 天"))
             #expect(dependencies.clock.now() == TenderWorld.monday.addingTimeInterval(86_400))
             // A session of 12 real hours outlives a day of the class's time.
             #expect(try await trainer.get("/training").status == .ok)

@@ -9,6 +9,8 @@ CREATE TABLE public.spokes_instance (
     clock_real_anchor timestamptz,
     clock_virtual_anchor timestamptz,
     clock_rate float8 CHECK (clock_rate >= 0 AND clock_rate <= 86400),
+    -- Counts the changes of the time line, so an instance never takes an older one after a newer.
+    clock_version bigint NOT NULL DEFAULT 0,
     CHECK ((clock_rate IS NULL) = (clock_real_anchor IS NULL) AND (clock_rate IS NULL) = (clock_virtual_anchor IS NULL)),
     CHECK (mode = 'training' OR clock_rate IS NULL)
 );
