@@ -126,6 +126,14 @@ check "users reset-password takes the password from a file, never argv; the old 
     curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' \
       -d '{\"username\":\"smoke\",\"password\":\"another long password\"}' | grep -q 401 && \
     ! '$SPOKES' users reset-password smoke --password 'on the command line' 2>/dev/null"
+check "the API contract is valid OpenAPI 3.1, every operation declares its 4xx answers, every JSON body has a valid example, parameters are shared" python3 scripts/contract_check.py
+check "every series the Grafana dashboard (docs/operations) reads is one Spokes records" python3 -c "
+import glob, json, re
+exprs = ' '.join(t['expr'] for p in json.load(open('docs/operations/grafana-dashboard.json'))['panels'] for t in p['targets'])
+used = {re.sub(r'_bucket\$', '', n) for n in re.findall(r'\b((?:spokes|process)_[a-z_]+)', exprs)}
+code = ' '.join(open(f).read() for f in glob.glob('Sources/**/*.swift', recursive=True))
+missing = sorted(n for n in used if '\"' + n + '\"' not in code)
+assert len(used) > 10 and not missing, missing"
 check ".env.example is what 'spokes settings example' writes" sh -c "'$SPOKES' settings example | diff - .env.example"
 check "every setting the code reads is in the settings list (serve --help, .env.example)" python3 -c "
 import glob, re, subprocess
@@ -133,6 +141,10 @@ keys = {k.upper().replace('.', '_') for f in glob.glob('Sources/spokes/*.swift')
 listed = subprocess.run(['$SPOKES', 'serve', '--help'], capture_output=True, text=True).stdout
 missing = sorted(k for k in keys if k + '=' not in listed)
 assert len(keys) > 15 and not missing, missing"
+check "a flag wins over the environment, which wins over .env (--data-dir over SPOKES_DATA_DIR)" sh -c \
+    "SPOKES_DATA_DIR=/nonexistent/env '$SPOKES' db status --data-dir '$work/flag-wins' 2>&1 | grep -q '$work/flag-wins'"
+check "spokes clock show names the demo database production, and its clock cannot be moved" sh -c \
+    "'$SPOKES' clock show | grep -q 'mode production' && ! '$SPOKES' clock advance 1d 2>/dev/null"
 check "spokes --version names the version and the git revision" sh -c "'$SPOKES' --version | grep -Eq '^Spokes [0-9.]+ \\(revision [0-9a-f]{12}\\)'"
 check "a mistyped command is an error naming the nearest command, not a server started" sh -c \
     "'$SPOKES' serv 2>&1 | grep -q \"Did you mean 'serve'\"; test \$? -eq 0 && ! timeout 10 '$SPOKES' serv >/dev/null 2>&1"

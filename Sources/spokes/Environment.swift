@@ -18,22 +18,31 @@ struct CommonOptions: ParsableArguments {
     var training = false
 }
 
-/// Settings resolved in one order: command-line flag, then environment, then `.env`, then default.
+/// Settings resolved in one order, by swift-configuration: command-line flag, then environment, then `.env`, then
+/// default. A command's flags enter as the first provider (`flags`, keyed like the environment: `--port` is
+/// `spokes.port`, i.e. SPOKES_PORT), so every setting is read in one place, by its key, with its one default.
 struct Settings {
     let reader: ConfigReader
     let dataDirectory: String
     let location: DatabaseLocation
     let logger: Logger
 
-    static func load(_ options: CommonOptions) async throws -> Settings {
+    static func load(_ options: CommonOptions, flags: [String: ConfigContent?] = [:]) async throws -> Settings {
+        var given = flags
+        given["spokes.data.dir"] = options.dataDirectory.map(ConfigContent.string)
+        given["log.format"] = options.logFormat.map(ConfigContent.string)
+        if options.training { given["spokes.mode"] = .string("training") }
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for case let (key, content?) in given { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(content, isSecret: false) }
         let reader = ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: values),
             EnvironmentVariablesProvider(),
             try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
         ])
-        let format = options.logFormat ?? reader.string(forKey: "log.format", default: "text")
+        let format = reader.string(forKey: "log.format", default: "text")
         guard ["text", "json"].contains(format) else { throw ValidationError("the log format is text or json, not \(format)") }
         LoggingSystem.bootstrapOnce(level: Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info, json: format == "json")
-        let dataDirectory = options.dataDirectory ?? reader.string(forKey: "spokes.data.dir", default: ".data/postgres")
+        let dataDirectory = reader.string(forKey: "spokes.data.dir", default: ".data/postgres")
         let url = reader.string(forKey: "database.url")
         let location: DatabaseLocation = (url?.isEmpty == false) ? .url(url!) : .embedded(dataDirectory: dataDirectory)
         return Settings(reader: reader, dataDirectory: dataDirectory, location: location, logger: Logger(label: "spokes"))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Core
 import Foundation
 import Hummingbird
@@ -26,17 +27,21 @@ struct Serve: AsyncParsableCommand {
     var metricsPort: Int?
 
     func run() async throws {
-        let settings = try await Settings.load(common)
+        let settings = try await Settings.load(common, flags: [
+            "spokes.host": host.map(ConfigContent.string), "spokes.port": port.map(ConfigContent.int),
+            "spokes.web.dir": webDirectory.map(ConfigContent.string), "spokes.public.url": publicURL.map(ConfigContent.string),
+            "spokes.metrics.port": metricsPort.map(ConfigContent.int),
+        ])
         let logger = settings.logger
         var configuration = AppConfiguration()
-        configuration.host = host ?? settings.reader.string(forKey: "spokes.host", default: "127.0.0.1")
-        configuration.port = port ?? settings.reader.int(forKey: "spokes.port", default: 8080)
-        configuration.webDirectory = webDirectory ?? settings.reader.string(forKey: "spokes.web.dir", default: "Web")
+        configuration.host = settings.reader.string(forKey: "spokes.host", default: "127.0.0.1")
+        configuration.port = settings.reader.int(forKey: "spokes.port", default: 8080)
+        configuration.webDirectory = settings.reader.string(forKey: "spokes.web.dir", default: "Web")
         configuration.contractsDirectory = settings.reader.string(forKey: "spokes.contracts.dir", default: "Contracts")
         configuration.secureCookies = settings.reader.bool(forKey: "spokes.secure.cookies", default: false)
         configuration.countersignThreshold = .yuan(Int64(settings.reader.int(forKey: "spokes.countersign.threshold.yuan", default: 100_000)))
         configuration.ocdsPrefix = try settings.ocdsPrefix()
-        let publicURL = publicURL ?? settings.reader.string(forKey: "spokes.public.url", default: "")
+        let publicURL = settings.reader.string(forKey: "spokes.public.url", default: "")
         if !publicURL.isEmpty {
             guard let url = AppConfiguration.publicURL(publicURL) else {
                 throw ValidationError("SPOKES_PUBLIC_URL must be http(s)://host[:port] with no path, e.g. https://spokes.example.gov.cn; got \(publicURL)")
@@ -51,7 +56,7 @@ struct Serve: AsyncParsableCommand {
         let cacheMB = settings.reader.int(forKey: "spokes.public.cache.mb", default: 32)
         guard (0...4_096).contains(cacheMB) else { throw ValidationError("SPOKES_PUBLIC_CACHE_MB must be 0 (off) to 4096; got \(cacheMB)") }
         configuration.publicCacheBytes = cacheMB << 20
-        let metricsPort = metricsPort ?? settings.reader.int(forKey: "spokes.metrics.port", default: 0)
+        let metricsPort = settings.reader.int(forKey: "spokes.metrics.port", default: 0)
         // Training (issue 27): the class's clock, started from the database once it is migrated (below); the public cache is
         // off, as a trainer's move of the clock changes pages that no audited event announces.
         let mode = try settings.mode(common)

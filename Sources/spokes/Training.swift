@@ -9,7 +9,7 @@ import Store
 extension Settings {
     /// `--training` or SPOKES_MODE (production or training). A build made with SPOKES_NO_TRAINING=1 refuses training.
     func mode(_ options: CommonOptions) throws -> InstanceMode {
-        let text = options.training ? "training" : reader.string(forKey: "spokes.mode", default: "production")
+        let text = reader.string(forKey: "spokes.mode", default: "production")
         guard let mode = InstanceMode(rawValue: text) else { throw ValidationError("SPOKES_MODE is production or training, not \(text)") }
         #if SPOKES_NO_TRAINING
         if mode == .training { throw ValidationError("this build of Spokes has training mode disabled (built with SPOKES_NO_TRAINING)") }

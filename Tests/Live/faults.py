@@ -11,20 +11,29 @@
    once, and every bid opened once;
 5. a streaming replica (pg_basebackup) beside the cluster, named by DATABASE_REPLICA_URL: anonymous reads are served
    by it and signed-in reads are not; with its replay paused, a buyer reads their own write at once and so does a
-   visitor once the lag passes its bound; stopped under load, no read is answered with an error.
+   visitor once the lag passes its bound; stopped under load, no read is answered with an error;
+6. Debian's nginx with the site of docs/operations/production.md (read from it, ports and certificate changed) over TLS
+   in front of two instances, each restarted in turn with SIGTERM while clients read through it: every request is
+   answered, none with a 5xx, no instance answers a 5xx or drops a request nginx has sent it, and the instances take
+   the visitor's address from X-Forwarded-For.
 
 After each scenario, the server (started again where the scenario killed it on purpose) must answer
 GET /health/live with 200, and no server log may hold a `Fatal error`.
 
     .build/live-venv/bin/python Tests/Live/faults.py [scenario ...]
 """
+import collections
 import concurrent.futures
 import glob
+import hashlib
+import http.client
+import json
 import os
 import random
 import shutil
 import subprocess
 import signal
+import ssl
 import sys
 import threading
 import time

@@ -33,4 +33,15 @@ struct ContractDocsTests {
         }
         #expect(ContractDocsPage(yaml: "not: [an, openapi") == nil)
     }
+
+    @Test("a shared parameter shows under each operation that refers to it, and the explicit 4xx answers with their meaning")
+    func sharedParametersAndAnswers() throws {
+        let yaml = try String(contentsOfFile: TestApp.configuration.contractsDirectory + "/openapi.yaml", encoding: .utf8)
+        let page = try #require(ContractDocsPage(yaml: yaml))
+        let operation = try #require(page.tags.flatMap(\.operations).first { $0.anchor == "getTender" })
+        #expect(operation.parameters.contains { $0.name == "tenderId" && $0.location == "path" && $0.required })
+        #expect(operation.responses.contains { $0.code == "404" && $0.description.contains("not-found") })
+        let publish = try #require(page.tags.flatMap(\.operations).first { $0.anchor == "publishTender" })
+        #expect(Set(["401", "403", "404", "409"]).isSubset(of: Set(publish.responses.map(\.code))), "\(publish.responses.map(\.code))")
+    }
 }

@@ -99,6 +99,9 @@ struct PlatformTests {
             #expect(text.contains("hb_requests"))
             #expect(text.contains(#"http_route="/jurisdictions""#))
             #expect(text.contains("http_server_request_duration"))
+            #expect(text.split(separator: "\n").contains { $0.hasPrefix("spokes_http_requests_total{") && $0.contains(#"route="/jurisdictions""#)
+                && $0.contains(#"status="200""#) && $0.contains(#"method="GET""#) })
+            #expect(text.contains("spokes_http_request_duration_seconds"))
         }
     }
 

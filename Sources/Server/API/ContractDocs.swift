@@ -50,13 +50,20 @@ struct ContractDocsPage {
         let secured = (root["security"] as? [Any])?.isEmpty == false
         let components = root["components"] as? [String: Any] ?? [:]
         let sharedResponses = components["responses"] as? [String: Any] ?? [:]
+        let sharedParameters = components["parameters"] as? [String: Any] ?? [:]
+        /// A parameter as written, or the shared one its $ref names.
+        func resolved(_ parameter: Any) -> [String: Any]? {
+            guard let parameter = parameter as? [String: Any] else { return nil }
+            guard let reference = parameter["$ref"] as? String else { return parameter }
+            return sharedParameters[String(reference.split(separator: "/").last ?? "")] as? [String: Any]
+        }
         var byTag: [String: [Operation]] = [:]
         for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
             guard let item = item as? [String: Any] else { continue }
             let shared = item["parameters"] as? [Any] ?? []
             for method in ["get", "put", "post", "patch", "delete"] {
                 guard let operation = item[method] as? [String: Any] else { continue }
-                let parameters = (shared + (operation["parameters"] as? [Any] ?? [])).compactMap { $0 as? [String: Any] }.map { p in
+                let parameters = (shared + (operation["parameters"] as? [Any] ?? [])).compactMap(resolved).map { p in
                     Parameter(name: p["name"] as? String ?? "", location: p["in"] as? String ?? "", required: p["required"] as? Bool ?? false,
                               type: Self.typeName(p["schema"]))
                 }

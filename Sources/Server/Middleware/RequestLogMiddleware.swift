@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Metrics
 
 /// Every request logged once, when it is answered: method, path, status and duration, with the request's id (issue 28).
 /// The query is left out (searches and tracking lookups carry what people typed), and so are headers and bodies, so no
@@ -28,6 +29,12 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             "duration_ms": .string(String(format: "%.1f", milliseconds)),
         ]
         if let cause { metadata["cause"] = .string(cause) }
+        // Prometheus-named series of every request (Hummingbird's own `hb_requests` lack the `_total` and `_seconds` of the
+        // conventions): by method, route template (never the path itself: ids would make a series each) and status.
+        let route = context.endpointPath ?? "unmatched"
+        Counter(label: "spokes_http_requests_total", dimensions: [("method", request.method.rawValue), ("route", route), ("status", String(status))]).increment()
+        Metrics.Timer(label: "spokes_http_request_duration_seconds", dimensions: [("method", request.method.rawValue), ("route", route)])
+            .recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + Int64(elapsed.components.attoseconds / 1_000_000_000))
         let level: Logger.Level = status >= 500 ? .error : status >= 400 ? .debug : .info
         context.logger.log(level: level, "request", metadata: metadata)
     }
