@@ -115,8 +115,12 @@ struct Serve: AsyncParsableCommand {
         let clock: any SpokesClock = training ?? SystemClock()
         let identity = IdentityService(database: database, clock: clock, policy: settings.signInPolicy,
                                        anonymousTokenKey: sealer.derivedKey(for: "spokes anonymous form tokens v1"))
-        let dependencies = AppDependencies(database: database, identity: identity, clock: clock, sealer: sealer,
+        var dependencies = AppDependencies(database: database, identity: identity, clock: clock, sealer: sealer,
                                            configuration: configuration, metrics: registry)
+        let drainSeconds = settings.reader.int(forKey: "spokes.shutdown.drain.seconds", default: 0)
+        guard (0...60).contains(drainSeconds) else { throw ValidationError("SPOKES_SHUTDOWN_DRAIN_SECONDS must be 0 to 60; got \(drainSeconds)") }
+        let drain = ShutdownDrain(delay: .seconds(drainSeconds), logger: logger)
+        dependencies.drain = drain
         let housekeeping = PeriodicService.housekeeping(identity: identity, logger: logger)
         let tenderWorker = PeriodicService.tenderWorker(dependencies.tenderWorker, logger: logger)
         let probeClient = PostgresClient(configuration: DatabaseHealth.probeConfiguration(clientConfiguration), backgroundLogger: logger)
@@ -135,6 +139,8 @@ struct Serve: AsyncParsableCommand {
             if !applied.isEmpty { logger.info("applied migrations \(applied)") }
 
         }
-        try await application.runService()
+        // The drain is stopped before the application (a group stops its services last first): reported not ready and still
+        // serving for the drain's delay, then the server quiesces (ShutdownDrain).
+        try await ServiceGroup(configuration: .init(services: [application, drain], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }
 }

@@ -26,6 +26,7 @@ enum SettingsCatalogue {
         Setting(name: "SPOKES_COUNTERSIGN_THRESHOLD_YUAN", defaultValue: "100000", meaning: "a sign-off making more than this payable needs a second evaluator"),
         Setting(name: "SPOKES_OCDS_PREFIX", defaultValue: "spokes", meaning: "the publisher's OCDS prefix (ocds-<prefix>-<reference>)"),
         Setting(name: "SPOKES_PUBLIC_CACHE_MB", defaultValue: "32", meaning: "memory for answers kept for visitors; 0 turns the cache off"),
+        Setting(name: "SPOKES_SHUTDOWN_DRAIN_SECONDS", defaultValue: "0", meaning: "on SIGTERM: report not ready (/health/ready 503) and keep serving this long before closing, for a balancer that probes readiness (0 to 60)"),
         Setting(name: "SPOKES_REQUEST_DEADLINE_SECONDS", defaultValue: "30", meaning: "a request not answered by then is answered 503"),
         Setting(name: "SPOKES_METRICS_PORT", defaultValue: "0", meaning: "serve /metrics on this port of its own; 0: on the application's port, with SPOKES_METRICS_TOKEN"),
         Setting(name: "SPOKES_METRICS_TOKEN", defaultValue: "", meaning: "bearer token for /metrics on the application's port"),

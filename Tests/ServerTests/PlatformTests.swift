@@ -27,6 +27,22 @@ struct PlatformTests {
         }
     }
 
+    @Test("once a stop begins, readiness answers 503 while pages are still served (SPOKES_SHUTDOWN_DRAIN_SECONDS)")
+    func draining() async throws {
+        try await TestDatabase.with { database in
+            var dependencies = AppDependencies(database: database, identity: DemoWorld(database).identity, sealer: .random(), configuration: TestApp.configuration)
+            let drain = ShutdownDrain(delay: .seconds(1), logger: TestDatabase.logger)
+            dependencies.drain = drain
+            try await Application(router: try await buildRouter(dependencies)).test(.router) { client in
+                #expect(try await client.json(.get, "/health/ready").status == .ok)
+                drain.begin()
+                let ready = try await client.json(.get, "/health/ready")
+                #expect(ready.status == .serviceUnavailable && ready.json?["status"] as? String == "stopping")
+                #expect(try await client.json(.get, "/api/v1/tenders").status == .ok)
+            }
+        }
+    }
+
     @Test("while the database does not answer, requests are refused at once with 503 and readiness says so")
     func databaseDown() async throws {
         try await TestDatabase.with { database in

@@ -53,6 +53,8 @@ public struct AppDependencies: Sendable {
     public var training: TrainingService
     /// Whether the database answers (probed by `PeriodicService.databaseProbe` when serving).
     public var health = DatabaseHealth()
+    /// The stop that drops no request, when serving (nil in tests that drive the router).
+    public var drain: ShutdownDrain?
     /// Rendered public answers for anonymous visitors, emptied by `PublicChangeListener` on every audited change.
     public var publicCache: PublicCache
 
@@ -141,7 +143,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: CSRFCheckMiddleware())
     router.add(middleware: StaticFilesMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
 
-    HealthController(database: dependencies.database, health: dependencies.health, metrics: dependencies.metrics, metricsToken: configuration.metricsToken).register(on: router)
+    HealthController(database: dependencies.database, health: dependencies.health, metrics: dependencies.metrics, metricsToken: configuration.metricsToken,
+                     drain: dependencies.drain).register(on: router)
     PublicController(identity: dependencies.identity, calendar: dependencies.calendar,
                      worklist: HomeWorklist(tenders: dependencies.tenders, lists: dependencies.purchaseLists, contracts: dependencies.contracts,
                                             payments: dependencies.paymentWorklists, seedGrants: dependencies.seedGrants,

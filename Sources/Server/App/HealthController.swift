@@ -12,6 +12,8 @@ public struct HealthController: Sendable {
     let metrics: PrometheusCollectorRegistry
     /// The bearer token `/metrics` asks for on the application's port; nil: not served there at all.
     let metricsToken: String?
+    /// A stop in progress (`ShutdownDrain`): readiness answers 503 so a balancer that probes it sends no more.
+    var drain: ShutdownDrain? = nil
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/health/live") { _, _ in Self.json(.ok, ["status": "live"]) }
@@ -40,6 +42,7 @@ public struct HealthController: Sendable {
     }
 
     func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if drain?.isDraining == true { return Self.json(.serviceUnavailable, ["status": "stopping"]) }
         // The migrations' state, unless the probe finds the database away first: a check that started
         // just before an outage would otherwise wait for the pool to give up.
         let database = database, health = health, logger = context.logger
