@@ -3,7 +3,7 @@
 - it is a valid OpenAPI 3.1 document (openapi-spec-validator);
 - every operation declares the 4xx answers its shape implies: 401 and 403 unless public, 404 with a path parameter, 422 with
   a body, 409 for a change; each refers to a shared response whose problem type is listed in the schema ProblemType;
-- every JSON request body has an example, and each example is valid against its schema;
+- every JSON request body, and every JSON answer of a read (GET 200), has an example valid against its schema;
 - path parameters are shared (components.parameters), never written inline; every tag has a description; info has a
   licence and a contact.
 
@@ -74,17 +74,19 @@ def main(path):
             for code, answer in operation.get("responses", {}).items():
                 if str(code).startswith("4") and "$ref" in answer and answer["$ref"].split("/")[-1] not in answers:
                     problems.append(f"{name}: {code} refers to {answer['$ref']}, which is not among components.responses")
-            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if content is None:
-                continue
-            examples = [content["example"]] if "example" in content else [e.get("value") for e in content.get("examples", {}).values()]
-            if not examples:
-                problems.append(f"{name}: its JSON body has no example")
-            schema = json.loads(json.dumps(content.get("schema", {})).replace('"#/components', '"urn:spokes#/components'))
-            for example in examples:
-                errors = list(Draft202012Validator(schema, registry=registry).iter_errors(example))
-                if errors:
-                    problems.append(f"{name}: its example is not valid: {[(list(e.absolute_path), e.message[:120]) for e in errors[:3]]}")
+            answer = operation.get("responses", {}).get("200", operation.get("responses", {}).get(200, {}))
+            for what, content in (("body", operation.get("requestBody", {}).get("content", {}).get("application/json")),
+                                  ("answer", answer.get("content", {}).get("application/json") if method == "get" and "$ref" not in answer else None)):
+                if content is None:
+                    continue
+                examples = [content["example"]] if "example" in content else [e.get("value") for e in content.get("examples", {}).values()]
+                if not examples:
+                    problems.append(f"{name}: its JSON {what} has no example")
+                schema = json.loads(json.dumps(content.get("schema", {})).replace('"#/components', '"urn:spokes#/components'))
+                for example in examples:
+                    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(example))
+                    if errors:
+                        problems.append(f"{name}: the example of its {what} is not valid: {[(list(e.absolute_path), e.message[:120]) for e in errors[:3]]}")
     for tag in spec.get("tags", []):
         if not tag.get("description"):
             problems.append(f"tag {tag.get('name')} has no description")
@@ -94,7 +96,7 @@ def main(path):
     if problems:
         print(f"{path}: {len(problems)} problems\n  - " + "\n  - ".join(problems))
         return 1
-    print(f"{path}: {operations} operations, each with its 4xx answers; every JSON body with a valid example; parameters shared")
+    print(f"{path}: {operations} operations, each with its 4xx answers; every JSON body and read's answer with a valid example; parameters shared")
     return 0
 
 
