@@ -137,9 +137,13 @@ public final class Replica: Sendable {
                     try? await Task.sleep(for: Self.leasePatience)
                     if !isReachable { break }
                 }
-                // Closed before it goes back, so the pool never gives the abandoned body's connection to another read.
-                if !Task.isCancelled { try? await connection.close() }
-                lease.release()
+                // Closed before it goes back, so the pool never gives the abandoned body's connection to another read; the
+                // primary answers meanwhile (a close can wait on a busy server as long as the hanging read itself).
+                if Task.isCancelled {
+                    lease.release()
+                } else {
+                    Task { try? await connection.close(); lease.release() }
+                }
                 return nil
             },
             cancellingSecond: true)

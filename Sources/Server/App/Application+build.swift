@@ -123,6 +123,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     guard let specification = FileManager.default.contents(atPath: contract) else {
         throw StartupError(description: "missing API contract at \(contract)")
     }
+    let readings = try ContractReadings.reading(String(decoding: specification, as: UTF8.self), prefix: "/api/v1")
 
     // Outermost first. Headers, logs and metrics see every response. Language, the user and the CSRF
     // token are found before the error middleware, so error pages are in the right language, with
@@ -138,7 +139,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     if let replica = dependencies.database.replica { router.add(middleware: ReplicaReadsMiddleware(replica: replica)) }
     router.add(middleware: ErrorMiddleware(views: views))
     router.add(middleware: DatabaseUnavailableMiddleware(health: dependencies.health))
-    router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(yaml: String(decoding: specification, as: UTF8.self), prefix: "/api/v1")))
+    router.add(middleware: MethodNotAllowedMiddleware(paths: readings.paths))
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: CSRFCheckMiddleware())
     router.add(middleware: StaticFilesMiddleware(configuration.webDirectory + "/static", urlBasePath: "/static"))
@@ -200,7 +201,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(data: specification)))
     }
     // The contract as a page, rendered here from the same file (no viewer fetched from a CDN).
-    guard let docs = ContractDocsPage(yaml: String(decoding: specification, as: UTF8.self)) else {
+    guard let docs = readings.docs else {
         throw StartupError(description: "the API contract at \(contract) is not an OpenAPI document Spokes can read")
     }
     router.get("/api/docs") { request, context in
@@ -220,7 +221,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
                    training: dependencies.training)
         // Compact, unsorted JSON and a lock-free date transcoder: what a list response spent its time on.
         .registerHandlers(on: api, configuration: .init(dateTranscoder: FormatStyleDateTranscoder(), jsonEncodingOptions: []),
-                          middlewares: [APIContractMiddleware(contract: try APIContract(yaml: String(decoding: specification, as: UTF8.self))),
+                          middlewares: [APIContractMiddleware(contract: readings.contract),
                                         ContentDispositionMiddleware()])
     return router
 }
