@@ -82,7 +82,7 @@ struct Views: Sendable {
         }
         if let training {
             layout["training"] = ["now": TrainingPage.minute(training.now()),
-                                  "trainer": Policy.decide(context.actor, .runTraining, .platform) == .allow]
+                                  "trainer": TrainingService.mayMove(context.actor)]
         }
         let html = library.render(layout, withTemplate: "shared/layout") ?? content
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
@@ -127,7 +127,7 @@ enum Navigation {
             items.append(("/organisations/\(actor.organisationID.uuidString.lowercased())", "nav_myOrganisation"))
             if actor.has(.admin) { items.append(("/admin/organisations/new", "nav_newOrganisation")) }
             if Policy.decide(actor, .keepCalendar, .platform) == .allow { items.append(("/admin/calendar", "nav_calendar")) }
-            if training && Policy.decide(actor, .runTraining, .platform) == .allow { items.append(("/training", "training_title")) }
+            if training && TrainingService.mayMove(actor) { items.append(("/training", "training_title")) }
             if actor.has(.caseworker) { items.append(("/requests", "nav_requests")) }
             if actor.has(.registrar) { items.append(("/registrations", "nav_registrations")) }
             // Offices and overseers watch their jurisdiction's cases; a centre's own staff reach theirs from /requests.

@@ -101,6 +101,9 @@ public struct TrainingService: Sendable {
         return result.sorted { $0.deadline.at < $1.deadline.at }
     }
 
+    /// Whether `actor` is the class's trainer (the menu and the band link the trainer's page for them only).
+    static func mayMove(_ actor: Actor?) -> Bool { Policy.decide(actor, .runTraining, .platform) == .allow }
+
     private func authorize(_ actor: Actor?) throws -> TrainingClock {
         try Policy.authorize(actor, .runTraining, .platform)
         guard let training else { throw DomainError.conflict("this is not a training instance: its clock is the real one and cannot be moved") }
